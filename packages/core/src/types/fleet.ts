@@ -1,0 +1,91 @@
+/**
+ * Facts about the fleet as AWS reported them at inspection time. Produced by @nodekeeper/aws
+ * (or built by hand in tests) and consumed by the pure planner.
+ */
+
+/** EKS node group statuses (DescribeNodegroup `status`). */
+export const NodegroupStatus = {
+  creating: 'CREATING',
+  active: 'ACTIVE',
+  updating: 'UPDATING',
+  deleting: 'DELETING',
+  createFailed: 'CREATE_FAILED',
+  deleteFailed: 'DELETE_FAILED',
+  degraded: 'DEGRADED',
+} as const;
+export type NodegroupStatus = (typeof NodegroupStatus)[keyof typeof NodegroupStatus];
+
+/** What EC2 DescribeImages said about one AMI. */
+export interface ImageFacts {
+  imageId: string;
+  name: string;
+  /** ISO 8601. */
+  creationDate: string;
+  /** `available`, `pending`, `deregistered`, `disabled`, ... */
+  state: string;
+  /** ISO 8601 or null when no deprecation is scheduled. */
+  deprecationTime: string | null;
+  architecture: string;
+  ownerId: string;
+}
+
+/** A node group's launch template reference plus the ImageId of the referenced version, if any. */
+export interface LaunchTemplateFacts {
+  id: string;
+  name: string | null;
+  /** The version the node group uses, as EKS reports it (a number as a string). */
+  version: string;
+  /** `ImageId` in that launch template version; null when the template has none (EKS-provided AMI). */
+  imageId: string | null;
+}
+
+/** Where a node group lives. `accountId` is null when the caller's own account is meant. */
+export interface Location {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+}
+
+export interface NodegroupFacts extends Location {
+  nodegroup: string;
+  /** Cluster's Kubernetes version (informational; planning uses the node group's `version`). */
+  clusterVersion: string;
+  /** Node group's Kubernetes version, e.g. `1.33`. */
+  version: string;
+  /** EKS `amiType`, e.g. `AL2023_x86_64_STANDARD` or `CUSTOM`. */
+  amiType: string;
+  /** EKS `releaseVersion`; for `CUSTOM` node groups this is the AMI ID. */
+  releaseVersion: string;
+  status: string;
+  tags: Record<string, string>;
+  clusterTags: Record<string, string>;
+  launchTemplate: LaunchTemplateFacts | null;
+  /** Number of nodes wanted (informational). */
+  desiredSize: number | null;
+  /** True when an update is known to be InProgress even though status may not say UPDATING. */
+  updateInProgress: boolean;
+}
+
+/** A failure to inspect part of the fleet; becomes `error` plan items. */
+export interface InspectionError extends Location {
+  /** null when the whole cluster (or region) could not be inspected. */
+  nodegroup: string | null;
+  message: string;
+}
+
+/** The node groups and inspection errors for the selected clusters. */
+export interface Fleet {
+  nodegroups: NodegroupFacts[];
+  errors: InspectionError[];
+}
+
+/**
+ * What SSM Parameter Store and EC2 said about the AMIs involved: parameter values by name
+ * (names that do not exist are absent) and images by ID, per region.
+ */
+export interface CatalogSnapshot {
+  /** region → parameter name → value. */
+  parameters: Record<string, Record<string, string>>;
+  /** region → image ID → facts. */
+  images: Record<string, Record<string, ImageFacts>>;
+}

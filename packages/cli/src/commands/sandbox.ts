@@ -1,0 +1,25 @@
+import { runSandboxCli } from '@nodekeeper/sandbox';
+import type { Command } from '../types/index.ts';
+
+export const sandboxCommand: Command = {
+  name: 'sandbox',
+  summary: 'Run the local AWS sandbox (EKS, EC2, SSM, DynamoDB, Slack sink) on loopback',
+  usage: `Usage: nodekeeper sandbox [--fleet FILE] [--port N]
+
+Serves a local AWS on 127.0.0.1 that speaks the real EKS (REST-JSON), EC2 (Query/XML),
+SSM (JSON 1.1) and DynamoDB protocols, plus a Slack sink, seeded from a fleet file
+(default: the built-in demo fleet). When ready it prints:
+
+  AWS_ENDPOINT_URL=http://127.0.0.1:PORT
+  SLACK_WEBHOOK_URL=http://127.0.0.1:PORT/slack/webhook/...
+
+Export those and any AWS client (the SDK, the AWS CLI, nodekeeper) talks to the sandbox.
+It runs until interrupted (Ctrl-C). State: GET /_sandbox/state; Slack posts: GET /_sandbox/slack.
+
+Options:
+  --fleet FILE   fleet file (format: docs/sandbox.md); invalid files exit 2 naming the field
+  --port N       port to listen on (default: any free port)
+  -h, --help     show this help
+`,
+  run: (args, ctx) => runSandboxCli(args, { stdout: ctx.stdout, stderr: ctx.stderr }),
+};

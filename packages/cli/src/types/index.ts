@@ -1,0 +1,26 @@
+/** Where a command writes and what it may read; tests pass their own. */
+export interface CommandContext {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** True when stdout is a terminal (progress lines, colours). */
+  interactive: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full `--help` text. */
+  usage: string;
+  run(args: string[], ctx: CommandContext): Promise<number>;
+}
+
+/** Exit codes shared by every command. */
+export const ExitCode = {
+  ok: 0,
+  awsError: 1,
+  badInput: 2,
+  failed: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

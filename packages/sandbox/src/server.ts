@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClock } from './clock.ts';
+import { demoFleet } from './demo-fleet.ts';
+import { FaultInjector, faultRulesSchema } from './faults.ts';
+import { formatPath } from './fleet.ts';
+import {
+  ApiError,
+  jsonReply,
+  newRequestId,
+  type Reply,
+  type SandboxRequest,
+  type ServiceHandler,
+} from './protocol/http.ts';
+import { createDynamoDbHandler, startDynalite } from './services/dynamodb.ts';
+import { createEc2Handler } from './services/ec2.ts';
+import { createEksHandler } from './services/eks.ts';
+import { createSlackSink, SLACK_API_PATH, SLACK_WEBHOOK_PATH } from './services/slack.ts';
+import { createSsmHandler, jsonProtocolError } from './services/ssm.ts';
+import { createStsHandler } from './services/sts.ts';
+import { SandboxState } from './state.ts';
+import type { AwsService, CallRecord, FaultRule, Sandbox, SandboxOptions } from './types/index.ts';
+
+const SERVICES = new Set<string>(['eks', 'ec2', 'ssm', 'sts', 'dynamodb']);
+
+/** Which AWS service and region a request is for: SigV4 scope, then X-Amz-Target, then the Query Action, then the path. */
+export function detectService(
+  headers: IncomingMessage['headers'],
+  url: URL,
+  body: Buffer,
+  defaultRegion: string,
+): { service: AwsService | null; region: string } {
+  const auth = String(headers.authorization ?? url.searchParams.get('X-Amz-Credential') ?? '');
+  const scope =
+    /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(auth) ??
+    /^[^/]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(auth);
+  const region = scope?.[1] ?? defaultRegion;
+  const target = String(headers['x-amz-target'] ?? '');
+  if (target.startsWith('AmazonSSM.')) return { service: 'ssm', region };
+  if (target.startsWith('DynamoDB_20120810.')) return { service: 'dynamodb', region };
+  const scoped = scope?.[2];
+  if (scoped !== undefined && SERVICES.has(scoped)) return { service: scoped as AwsService, region };
+  const contentType = String(headers['content-type'] ?? '');
+  if (contentType.includes('application/x-www-form-urlencoded')) {
+    const action = new URLSearchParams(body.toString('utf8')).get('Action');
+    if (action === 'GetCallerIdentity') return { service: 'sts', region };
+    if (action !== null) return { service: 'ec2', region };
+  }
+  if (url.pathname === '/clusters' || url.pathname.startsWith('/clusters/'))
+    return { service: 'eks', region };
+  return { service: null, region };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, reply: Reply, requestId: string = randomUUID()): void {
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+  res.writeHead(reply.status, {
+    'x-amzn-requestid': requestId,
+    ...reply.headers,
+    'content-length': String(body.length),
+    date: new Date().toUTCString(),
+  });
+  res.end(body);
+}
+
+/**
+ * Starts the sandbox on 127.0.0.1 (and its embedded dynalite). Every service shares one endpoint.
+ * The fleet is copied; the caller's object is never mutated.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const clock = createClock(options.now);
+  const state = new SandboxState(options.fleet ?? demoFleet(), clock);
+  const faults = new FaultInjector();
+  const slack = createSlackSink(() => clock.now());
+  let calls: CallRecord[] = [];
+  const dynalite = await startDynalite();
+  const handlers: Record<AwsService, ServiceHandler> = {
+    eks: createEksHandler(state),
+    ec2: createEc2Handler(state),
+    ssm: createSsmHandler(state),
+    sts: createStsHandler(state),
+    dynamodb: createDynamoDbHandler(() => dynalite.port),
+  };
+
+  function admin(method: string, url: URL, body: Buffer): Reply {
+    const path = url.pathname;
+    const json = (): unknown => {
+      try {
+        return body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw new ApiError(400, 'BadRequest', `invalid JSON: ${(err as Error).message}`);
+      }
+    };
+    if (path === '/_sandbox/state' && method === 'GET') return jsonReply(200, state.snapshot());
+    if (path === '/_sandbox/slack' && method === 'GET') return jsonReply(200, slack.posts);
+    if (path === '/_sandbox/slack' && method === 'DELETE') {
+      slack.posts.length = 0;
+      return jsonReply(200, { ok: true });
+    }
+    if (path === '/_sandbox/calls' && method === 'GET') return jsonReply(200, calls);
+    if (path === '/_sandbox/calls' && method === 'DELETE') {
+      calls = [];
+      return jsonReply(200, { ok: true });
+    }
+    if (path === '/_sandbox/faults' && method === 'GET') return jsonReply(200, faults.list());
+    if (path === '/_sandbox/faults' && method === 'POST') {
+      const parsed = faultRulesSchema.safeParse(json());
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+        return jsonReply(400, { error: 'invalid fault rules', issues });
+      }
+      faults.set(parsed.data as FaultRule[]);
+      return jsonReply(200, faults.list());
+    }
+    if (path === '/_sandbox/clock' && method === 'GET')
+      return jsonReply(200, { now: clock.now().toISOString() });
+    if (path === '/_sandbox/clock' && method === 'POST') {
+      const b = json() as { now?: unknown; advanceSeconds?: unknown };
+      try {
+        if (typeof b.now === 'string') clock.set(b.now);
+        if (typeof b.advanceSeconds === 'number') clock.advance(b.advanceSeconds);
+        if (typeof b.now !== 'string' && typeof b.advanceSeconds !== 'number') {
+          return jsonReply(400, { error: 'expected {"now": ISO} or {"advanceSeconds": n}' });
+        }
+      } catch (err) {
+        return jsonReply(400, { error: (err as Error).message });
+      }
+      state.tick();
+      return jsonReply(200, { now: clock.now().toISOString() });
+    }
+    return jsonReply(404, { error: `no such sandbox endpoint: ${method} ${path}` });
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/_sandbox/')) {
+      try {
+        send(res, admin(method, url, body));
+      } catch (err) {
+        send(res, jsonReply(err instanceof ApiError ? err.status : 500, { error: (err as Error).message }));
+      }
+      return;
+    }
+    if (url.pathname.startsWith('/slack/')) {
+      const decision = faults.decide('slack', slack.operationOf(url.pathname));
+      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+      if (decision.reset) {
+        req.socket.destroy();
+        return;
+      }
+      const reply =
+        method === 'POST'
+          ? slack.handle(url.pathname, req.headers, body, decision)
+          : jsonReply(405, { ok: false, error: 'method_not_allowed' });
+      if (decision.slowMs > 0) await sleep(decision.slowMs);
+      send(res, reply);
+      return;
+    }
+
+    const { service, region } = detectService(req.headers, url, body, state.fleet.region);
+    const requestId = newRequestId();
+    const at = clock.now().toISOString();
+    if (service === null) {
+      const fake = { requestId } as SandboxRequest;
+      const reply = jsonProtocolError(
+        fake,
+        new ApiError(
+          400,
+          'UnknownOperationException',
+          `The sandbox cannot tell which AWS service ${method} ${url.pathname} is for`,
+        ),
+      );
+      calls.push({
+        service: 'unknown',
+        operation: `${method} ${url.pathname}`,
+        region,
+        status: reply.status,
+        at,
+      });
+      send(res, reply);
+      return;
+    }
+    const handler = handlers[service];
+    const base = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      service,
+      region,
+      requestId,
+    };
+    const operation = handler.operationOf(base);
+    const sbReq: SandboxRequest = { ...base, operation };
+    const decision = faults.decide(service, operation);
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.reset) {
+      calls.push({ service, operation, region, status: 0, at });
+      req.socket.destroy();
+      return;
+    }
+    let reply: Reply;
+    if (decision.throttled) {
+      reply = handler.errorReply(sbReq, handler.throttleError());
+    } else if (decision.error) {
+      const e = decision.error;
+      const err = new ApiError(
+        e.status,
+        e.code ?? handler.defaultErrorCode(e.status),
+        e.message ?? 'Injected fault',
+        {
+          ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+        },
+      );
+      reply = handler.errorReply(sbReq, err);
+    } else {
+      try {
+        reply = await handler.handle(sbReq);
+      } catch (err) {
+        const apiErr =
+          err instanceof ApiError
+            ? err
+            : new ApiError(
+                500,
+                handler.defaultErrorCode(500),
+                `sandbox internal error: ${(err as Error).message}`,
+                { cause: err },
+              );
+        reply = handler.errorReply(sbReq, apiErr);
+      }
+    }
+    if (decision.slowMs > 0) await sleep(decision.slowMs);
+    calls.push({ service, operation, region, status: reply.status, at });
+    send(res, reply, requestId);
+  }
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((err: unknown) => {
+      if (!res.headersSent)
+        send(res, jsonReply(500, { message: `sandbox internal error: ${(err as Error).message}` }));
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  }).catch(async (err: unknown) => {
+    await dynalite.close();
+    throw err;
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  let closed: Promise<void> | null = null;
+
+  return {
+    endpoint,
+    port,
+    slackWebhookUrl: `${endpoint}${SLACK_WEBHOOK_PATH}`,
+    slackApiUrl: `${endpoint}${SLACK_API_PATH}`,
+    clock: {
+      now: () => clock.now(),
+      set: (iso) => {
+        clock.set(iso);
+        state.tick();
+      },
+      advance: (seconds) => {
+        clock.advance(seconds);
+        state.tick();
+      },
+    },
+    state: () => state.snapshot(),
+    slackPosts: () => structuredClone(slack.posts),
+    calls: () => structuredClone(calls),
+    resetCalls: () => {
+      calls = [];
+    },
+    setFaults: (rules) => faults.set(faultRulesSchema.parse(rules) as FaultRule[]),
+    close: () => {
+      closed ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+        await dynalite.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  FleetCluster,
+  FleetFile,
+  FleetImage,
+  FleetLaunchTemplate,
+  FleetLaunchTemplateVersion,
+  FleetNodegroup,
+  UpdateOutcome,
+} from './fleet.ts';
+import type { SandboxClock } from './types/index.ts';
+
+/** One EKS node group update, as DescribeUpdate reports it. */
+export interface UpdateRecord {
+  id: string;
+  cluster: string;
+  nodegroup: string;
+  type: 'VersionUpdate';
+  createdAt: Date;
+  finishAt: Date;
+  status: 'InProgress' | 'Successful' | 'Failed';
+  params: Array<{ type: string; value: string }>;
+  errors: Array<{ errorCode: string; errorMessage: string; resourceIds: string[] }>;
+  clientRequestToken: string | null;
+  outcome: UpdateOutcome;
+  /** What a successful update sets on the node group. */
+  apply: { version?: string; releaseVersion?: string; launchTemplateVersion?: string };
+}
+
+export interface ParameterRecord {
+  name: string;
+  value: string;
+  type: 'String' | 'StringList' | 'SecureString';
+  version: number;
+  lastModified: Date;
+  dataType: string;
+}
+
+export interface CommandInvocation {
+  instanceId: string;
+  startAt: Date;
+  endAt: Date;
+  outcome: 'Success' | 'Failed' | 'TimedOut';
+  platform: 'Linux' | 'Bottlerocket' | 'Windows';
+}
+
+export interface CommandRecord {
+  commandId: string;
+  documentName: string;
+  documentVersion: string;
+  comment: string;
+  parameters: Record<string, string[]>;
+  instanceIds: string[];
+  targets: Array<{ Key: string; Values: string[] }>;
+  requestedAt: Date;
+  expiresAfter: Date;
+  maxConcurrency: string;
+  maxErrors: string;
+  timeoutSeconds: number;
+  invocations: CommandInvocation[];
+}
+
+/** Time the public parameters were last published (a fixed, realistic date). */
+const PARAMETER_EPOCH = new Date('2026-11-12T23:41:07.118Z');
+
+/**
+ * The sandbox's mutable world: the fleet in fleet-file form plus what AWS keeps beside it
+ * (updates, parameter versions, commands, idempotency tokens). Time comes only from `clock`.
+ */
+export class SandboxState {
+  readonly fleet: FleetFile;
+  readonly clock: SandboxClock;
+  readonly startedAt: Date;
+  readonly updates: UpdateRecord[] = [];
+  readonly parameters = new Map<string, ParameterRecord>();
+  readonly commands: CommandRecord[] = [];
+  /** `ClientToken` of CreateLaunchTemplateVersion → the version it created. */
+  readonly launchTemplateTokens = new Map<string, { launchTemplateId: string; versionNumber: number }>();
+
+  constructor(fleet: FleetFile, clock: SandboxClock) {
+    this.fleet = structuredClone(fleet);
+    this.clock = clock;
+    this.startedAt = clock.now();
+    for (const [name, value] of Object.entries(this.fleet.parameters)) {
+      this.parameters.set(name, {
+        name,
+        value,
+        type: 'String',
+        version: 1,
+        lastModified: PARAMETER_EPOCH,
+        dataType: 'text',
+      });
+    }
+    for (const c of this.fleet.clusters) {
+      for (const n of c.nodegroups) {
+        if (n.status !== 'UPDATING') continue;
+        // A group that is UPDATING in the fleet file has an update running since the sandbox started.
+        this.updates.push({
+          id: randomUUID(),
+          cluster: c.name,
+          nodegroup: n.name,
+          type: 'VersionUpdate',
+          createdAt: this.startedAt,
+          finishAt: new Date(this.startedAt.getTime() + n.update.durationSeconds * 1000),
+          status: 'InProgress',
+          params: [
+            { type: 'Version', value: n.version },
+            { type: 'ReleaseVersion', value: n.releaseVersion },
+          ],
+          errors: [],
+          clientRequestToken: null,
+          outcome: n.update.outcome,
+          apply: {},
+        });
+      }
+    }
+  }
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  /** Finishes every update whose time is up. Idempotent; call before reading or changing state. */
+  tick(): void {
+    const now = this.now().getTime();
+    for (const u of this.updates) {
+      if (u.status !== 'InProgress' || u.finishAt.getTime() > now) continue;
+      const ng = this.nodegroup(u.cluster, u.nodegroup);
+      if (!ng) {
+        u.status = 'Failed';
+        continue;
+      }
+      if (u.outcome === 'Successful') {
+        u.status = 'Successful';
+        if (u.apply.version !== undefined) ng.version = u.apply.version;
+        if (u.apply.releaseVersion !== undefined) ng.releaseVersion = u.apply.releaseVersion;
+        if (u.apply.launchTemplateVersion !== undefined && ng.launchTemplate) {
+          ng.launchTemplate.version = u.apply.launchTemplateVersion;
+        }
+      } else {
+        u.status = 'Failed';
+        u.errors = [failureFor(u.outcome, u.cluster, ng, this.fleet)];
+      }
+      ng.status = 'ACTIVE';
+    }
+  }
+
+  /** The fleet as it is now, in fleet-file form (a copy). */
+  snapshot(): FleetFile {
+    this.tick();
+    const copy = structuredClone(this.fleet);
+    copy.parameters = Object.fromEntries([...this.parameters.values()].map((p) => [p.name, p.value]));
+    return copy;
+  }
+
+  cluster(name: string): FleetCluster | undefined {
+    return this.fleet.clusters.find((c) => c.name === name);
+  }
+
+  nodegroup(cluster: string, name: string): FleetNodegroup | undefined {
+    return this.cluster(cluster)?.nodegroups.find((n) => n.name === name);
+  }
+
+  template(idOrName: { id?: string; name?: string }): FleetLaunchTemplate | undefined {
+    return this.fleet.launchTemplates.find((t) =>
+      idOrName.id !== undefined ? t.launchTemplateId === idOrName.id : t.launchTemplateName === idOrName.name,
+    );
+  }
+
+  templateVersion(t: FleetLaunchTemplate, version: string): FleetLaunchTemplateVersion | undefined {
+    const n =
+      version === '$Latest' ? latestVersion(t) : version === '$Default' ? t.defaultVersion : Number(version);
+    return t.versions.find((v) => v.versionNumber === n);
+  }
+
+  image(imageId: string): FleetImage | undefined {
+    return this.fleet.images.find((i) => i.imageId === imageId);
+  }
+
+  /** An update that is still running on the node group, if any. */
+  runningUpdate(cluster: string, nodegroup: string): UpdateRecord | undefined {
+    return this.updates.find(
+      (u) => u.cluster === cluster && u.nodegroup === nodegroup && u.status === 'InProgress',
+    );
+  }
+}
+
+export function latestVersion(t: FleetLaunchTemplate): number {
+  return Math.max(...t.versions.map((v) => v.versionNumber));
+}
+
+function failureFor(
+  outcome: Exclude<UpdateOutcome, 'Successful'>,
+  cluster: string,
+  ng: FleetNodegroup,
+  fleet: FleetFile,
+): UpdateRecord['errors'][number] {
+  const instances = fleet.instances.filter((i) => i.cluster === cluster && i.nodegroup === ng.name);
+  if (outcome === 'PodEvictionFailure') {
+    const nodes = instances
+      .slice(0, 1)
+      .map((i, idx) => privateDnsName(i.privateIpAddress ?? ipFor(i.instanceId, idx)));
+    return {
+      errorCode: 'PodEvictionFailure',
+      errorMessage: `Reached max retries while trying to evict pods from nodes in node group ${ng.name}`,
+      resourceIds: nodes.length > 0 ? nodes : [privateDnsName('10.0.12.34')],
+    };
+  }
+  return {
+    errorCode: 'NodeCreationFailure',
+    errorMessage: 'Instances failed to join the kubernetes cluster',
+    resourceIds: [`i-0${stableHex(`${cluster}/${ng.name}/replacement`, 16)}`],
+  };
+}
+
+export function privateDnsName(ip: string): string {
+  return `ip-${ip.replaceAll('.', '-')}.ec2.internal`;
+}
+
+/** A stable private IP for an instance that has none in the fleet file. */
+export function ipFor(instanceId: string, salt = 0): string {
+  const h = Number.parseInt(stableHex(`${instanceId}:${salt}`, 6), 16);
+  return `10.0.${(h >> 8) % 200}.${(h % 250) + 2}`;
+}
+
+export function stableHex(seed: string, length: number): string {
+  let out = '';
+  let h = 2166136261;
+  let round = 0;
+  while (out.length < length) {
+    for (const ch of `${round}${seed}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+    round++;
+  }
+  return out.slice(0, length);
+}

@@ -1,0 +1,67 @@
+import type { FleetFile } from '../fleet.ts';
+
+/** AWS services the sandbox answers, plus the Slack sink. */
+export const SandboxServices = ['eks', 'ec2', 'ssm', 'sts', 'dynamodb'] as const;
+export type AwsService = (typeof SandboxServices)[number];
+
+/** One injected fault or delay; see SANDBOX-API.md. Rules apply in order; every matching rule applies. */
+export interface FaultRule {
+  service: AwsService | 'slack' | '*';
+  /** e.g. `DescribeNodegroup`, `webhook`, `chat.postMessage`; omitted = every operation. */
+  operation?: string;
+  latencyMs?: number;
+  throttle?: { burst: number; ratePerSecond: number };
+  error?: { status: number; code?: string; message?: string; retryAfterSeconds?: number };
+  reset?: true;
+  slowMs?: number;
+  times?: number;
+}
+
+/** One AWS request the sandbox answered (status 0 = connection reset). */
+export interface CallRecord {
+  service: AwsService | 'unknown';
+  operation: string;
+  region: string;
+  status: number;
+  at: string;
+}
+
+/** One Slack post the sink received. */
+export interface SlackPost {
+  kind: 'webhook' | 'chat.postMessage' | 'chat.update';
+  at: string;
+  body: Record<string, unknown>;
+  token: string | null;
+  ts: string | null;
+}
+
+/** The sandbox clock: real time by default; `set` pins it, `advance` moves it. */
+export interface SandboxClock {
+  now(): Date;
+  set(iso: string): void;
+  advance(seconds: number): void;
+}
+
+export interface SandboxOptions {
+  /** The fleet to serve; default: the demo fleet. */
+  fleet?: FleetFile;
+  /** 0 (default) = an ephemeral port. */
+  port?: number;
+  /** Pin the clock at start (ISO 8601); default: real time. */
+  now?: string;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly slackWebhookUrl: string;
+  readonly slackApiUrl: string;
+  readonly clock: SandboxClock;
+  state(): FleetFile;
+  slackPosts(): SlackPost[];
+  calls(): CallRecord[];
+  resetCalls(): void;
+  setFaults(rules: FaultRule[]): void;
+  close(): Promise<void>;
+}

@@ -1,4 +1,45 @@
+// --- Plan (issue 3): AMI catalog, config, globs, targets, policy, planner ---
+export type { CatalogEntry, IdentifiedAmi } from './src/catalog.ts';
+export {
+  AmiFamily,
+  AmiType,
+  amiFamily,
+  CATALOG_AMI_TYPES,
+  catalogEntry,
+  catalogForVersion,
+  compareReleases,
+  identifyAmiByName,
+  isK8sVersion,
+  ReleaseVersionSource,
+} from './src/catalog.ts';
+export type { Config, ConfigInput, WaveConfig } from './src/config.ts';
+export {
+  configJsonSchema,
+  configSchema,
+  cronShapeProblems,
+  formatIssues,
+  isIanaTimeZone,
+  parseConfig,
+} from './src/config.ts';
 export { NodekeeperError, ValidationError } from './src/errors.ts';
+export { matchesAny, matchesGlob } from './src/glob.ts';
+export type { PlanSummary } from './src/planner.ts';
+export { plan, summarizePlan, WHOLE_CLUSTER } from './src/planner.ts';
+export type { PolicyFacts, WaveAssignment } from './src/policy.ts';
+export { assignWave, policyFromConfig } from './src/policy.ts';
+export type { TargetLookup, TargetSource } from './src/targets.ts';
+export {
+  currentCustomImageId,
+  currentImageIds,
+  isCustom,
+  lookupTarget,
+  parametersForNodegroup,
+  parametersForSource,
+  parametersNeeded,
+  Tag,
+  targetImageIds,
+  targetSourceFor,
+} from './src/targets.ts';
 export type {
   CatalogSnapshot,
   Fleet,
@@ -11,3 +52,48 @@ export type {
 export { NodegroupStatus } from './src/types/fleet.ts';
 export type { AmiRef, Plan, PlanItem } from './src/types/plan.ts';
 export { Decision, SkipReason, Strategy } from './src/types/plan.ts';
+export type { PauseState, Policy, WavePolicy, WindowPolicy } from './src/types/policy.ts';
+
+// --- end plan ---
+
+export { fitToSlackLimits, SlackLimits } from './src/messages/limits.ts';
+
+// --- Slack messages (Block Kit as data) and the slash-command parser ---
+export { clusterConsoleUrl, nodegroupConsoleUrl, ssmCommandConsoleUrl } from './src/messages/links.ts';
+export { code, codeBlock, escapeControl, escapeMrkdwn, truncateMrkdwn } from './src/messages/mrkdwn.ts';
+export {
+  buildPatchCompletedMessage,
+  buildPatchRefusedMessage,
+  buildPatchRequestedMessage,
+  LAUNCH_TEMPLATE_NOTE,
+} from './src/messages/patch.ts';
+export { buildPlanSummaryMessage, countPlan, PLAN_MAX_LISTED } from './src/messages/plan-summary.ts';
+export {
+  buildRolloutFailedMessage,
+  buildRolloutNotStartedMessage,
+  buildRolloutStartedMessage,
+  buildRolloutSucceededMessage,
+} from './src/messages/rollout.ts';
+export type { SlashCommand } from './src/messages/slash-command.ts';
+export { isMutating, parseSlashCommand, slashUsageText } from './src/messages/slash-command.ts';
+export { buildRunStatusMessage, summarizeRunStatus } from './src/messages/status.ts';
+export type {
+  Block,
+  PatchCompletedEvent,
+  PatchFailedInstance,
+  PatchRefusedEvent,
+  PatchRequestedEvent,
+  PatchTarget,
+  RolloutFailedEvent,
+  RolloutNotStartedEvent,
+  RolloutRef,
+  RolloutStartedEvent,
+  RolloutSucceededEvent,
+  RunStatus,
+  SlackMessage,
+} from './src/messages/types.ts';
+// NodegroupRef and UpdateError: identical shapes are exported from ./src/rollout (above).
+export { PatchOperation, PatchRefusalReason, RunItemState } from './src/messages/types.ts';
+// Rollout orchestration (issue 4): ports, idempotency keys, guard, start/poll, ledger records.
+export * from './src/rollout/index.ts';
+// --- end Slack messages ---

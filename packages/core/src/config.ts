@@ -1,0 +1,174 @@
+/**
+ * `nodekeeper.config.json`: one zod schema gives the validation, the TypeScript types and the
+ * JSON Schema that ships with the project (docs/nodekeeper.config.schema.json).
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+// SSM SendCommand patterns for MaxConcurrency and MaxErrors.
+const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
+const MAX_ERRORS = /^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
+const CRON = /^cron\((.*)\)$/;
+const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
+
+/**
+ * Problems with an EventBridge `cron(...)` expression's shape, or [] when it looks right: six
+ * fields (minutes hours day-of-month month day-of-week year), and exactly one of day-of-month and
+ * day-of-week is `?`. Field values are checked fully when windows are computed. Pure.
+ */
+export function cronShapeProblems(expression: string): string[] {
+  const body = CRON.exec(expression.trim())?.[1];
+  if (body === undefined) return ['expected cron(minutes hours day-of-month month day-of-week year)'];
+  const fields = body.trim().split(/\s+/);
+  if (fields.length !== 6) return [`expected 6 fields inside cron(...), got ${fields.length}`];
+  const bad = fields.filter((f) => !CRON_FIELD.test(f));
+  if (bad.length > 0) return [`unexpected characters in field ${bad.map((f) => `"${f}"`).join(', ')}`];
+  const [, , dayOfMonth, , dayOfWeek] = fields;
+  if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+    return ['exactly one of day-of-month and day-of-week must be ?'];
+  }
+  return [];
+}
+
+/** True when `zone` is an IANA time zone name the runtime knows (`Europe/Berlin`, `UTC`). Pure. */
+export function isIanaTimeZone(zone: string): boolean {
+  // Offsets such as "+01:00" are accepted by Intl but are not IANA names (and have no DST rules).
+  if (zone.length === 0 || /^[+-]/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
+const nameList = z.array(z.string().min(1, 'expected a non-empty name or glob'));
+
+const waveSchema = z.strictObject({
+  name: z.string().min(1, 'expected a non-empty wave name').max(63, 'at most 63 characters'),
+  clusters: nameList.min(1, 'expected at least one cluster name or glob'),
+  minAmiAgeDays: z.int().min(0).optional().describe('Overrides the global minAmiAgeDays for this wave.'),
+  soakDays: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('Days a release must run in this wave before later waves take it.'),
+  requiresApproval: z.boolean().default(false).describe('Never take a release without an operator approval.'),
+  forceOnPodEvictionFailure: z
+    .boolean()
+    .default(false)
+    .describe('Retry a PodEvictionFailure rollout once with force: true.'),
+});
+
+const scheduleSchema = z.strictObject({
+  cron: z
+    .string()
+    .superRefine((value, ctx) => {
+      for (const message of cronShapeProblems(value)) ctx.addIssue({ code: 'custom', message });
+    })
+    .describe('EventBridge Scheduler cron expression, e.g. cron(0 3 ? * TUE-THU *).'),
+  timezone: z
+    .string()
+    .refine(isIanaTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin or UTC' })
+    .default('UTC'),
+  windowMinutes: z.int().min(1).max(1440).default(240),
+});
+
+const patchSchema = z.strictObject({
+  maxConcurrency: z
+    .string()
+    .regex(MAX_CONCURRENCY, 'expected a count such as "5" or a percentage such as "10%"')
+    .default('10%'),
+  maxErrors: z
+    .string()
+    .regex(MAX_ERRORS, 'expected a count such as "1" or a percentage such as "10%"')
+    .default('1'),
+  reboot: z
+    .boolean()
+    .default(false)
+    .describe('RebootIfNeeded (reboots without draining pods) instead of NoReboot.'),
+  timeoutSeconds: z.int().min(30).max(2_592_000).optional(),
+});
+
+const slackSchema = z.strictObject({
+  allowedUserIds: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Slack user IDs allowed to use the slash command.'),
+});
+
+/** The config schema (zod). Strict: unknown keys are errors. */
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
+    regions: z
+      .array(z.string().regex(REGION, 'expected an AWS region name such as us-east-1'))
+      .min(1, 'expected at least one region'),
+    clusters: nameList.min(1, 'expected at least one cluster name or glob').default(['*']),
+    minAmiAgeDays: z.int().min(0).default(0),
+    denyAmis: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('AMI IDs or release versions never to roll to.'),
+    waves: z.array(waveSchema).default([]),
+    schedule: scheduleSchema.optional(),
+    maxConcurrentPerCluster: z.int().min(1).default(1),
+    maxConcurrentTotal: z.int().min(1).optional(),
+    maxFailuresPerRelease: z.int().min(1).default(1),
+    patch: patchSchema.prefault({}),
+    slack: slackSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.waves.forEach((wave, index) => {
+      if (seen.has(wave.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['waves', index, 'name'],
+          message: `duplicate wave name "${wave.name}"`,
+        });
+      }
+      seen.add(wave.name);
+    });
+  });
+
+/** Validated config with every default applied. */
+export type Config = z.output<typeof configSchema>;
+/** What may be written in the file (defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+export type WaveConfig = Config['waves'][number];
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** One `path: message` line per problem; unknown keys get one line each. Pure. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+    }
+    return [`${formatPath(issue.path)}: ${issue.message}`];
+  });
+}
+
+/** Validates `raw` (parsed JSON) and applies defaults. Throws ValidationError listing every bad field. Pure. */
+export function parseConfig(raw: unknown): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ValidationError('invalid config', formatIssues(result.error.issues), { cause: result.error });
+  }
+  return result.data;
+}
+
+/** The JSON Schema of the config file (input side: defaulted keys are optional). Pure; deterministic. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

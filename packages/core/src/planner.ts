@@ -1,0 +1,272 @@
+/**
+ * The rollout planner: `plan(fleet, catalog, policy, now)` decides `roll`, `current` or `skip` (with
+ * a reason code) for every node group of the selected clusters. Pure: no clock, IO or environment.
+ */
+import { compareReleases } from './catalog.ts';
+import { matchesAny } from './glob.ts';
+import { assignWave, type WaveAssignment } from './policy.ts';
+import { currentCustomImageId, isCustom, lookupTarget, Tag } from './targets.ts';
+import type { CatalogSnapshot, Fleet, ImageFacts, InspectionError, NodegroupFacts } from './types/fleet.ts';
+import { NodegroupStatus } from './types/fleet.ts';
+import { type AmiRef, Decision, type Plan, type PlanItem, SkipReason, Strategy } from './types/plan.ts';
+import type { Policy } from './types/policy.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** `nodegroup` of the single item that stands for a cluster (or region) that could not be inspected. */
+export const WHOLE_CLUSTER = '*';
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/** "3 days" / "5 hours": rounded up, so a wait is never understated. */
+function formatWait(ms: number): string {
+  return ms >= DAY_MS
+    ? plural(Math.ceil(ms / DAY_MS), 'day')
+    : plural(Math.max(1, Math.ceil(ms / HOUR_MS)), 'hour');
+}
+
+function formatAge(ms: number): string {
+  return ms >= DAY_MS
+    ? plural(Math.floor(ms / DAY_MS), 'day')
+    : plural(Math.max(0, Math.floor(ms / HOUR_MS)), 'hour');
+}
+
+function describeImage(imageId: string, image: ImageFacts | null | undefined): string {
+  return image?.name ? `${imageId} (${image.name})` : imageId;
+}
+
+function pausedMessage(paused: NonNullable<Policy['paused']>): string {
+  const by = paused.by ? ` by ${paused.by}` : '';
+  const at = paused.at ? ` at ${paused.at}` : '';
+  const reason = paused.reason ? `: ${paused.reason}` : '';
+  return `rollouts are paused${by}${at}${reason}`;
+}
+
+function waveName(assignment: WaveAssignment): string | null {
+  if (assignment.kind === 'wave') return assignment.wave.name;
+  if (assignment.kind === 'unknown') return assignment.name;
+  return null;
+}
+
+function errorItem(error: InspectionError, policy: Policy): PlanItem {
+  return {
+    accountId: error.accountId,
+    cluster: error.cluster,
+    nodegroup: error.nodegroup ?? WHOLE_CLUSTER,
+    region: error.region,
+    decision: Decision.skip,
+    reason: SkipReason.error,
+    message: error.message,
+    strategy: null,
+    current: { releaseVersion: null, imageId: null },
+    target: null,
+    wave: waveName(assignWave(error.cluster, {}, policy.waves)),
+  };
+}
+
+function currentRef(ng: NodegroupFacts): AmiRef {
+  return {
+    releaseVersion: ng.releaseVersion,
+    imageId: isCustom(ng) ? currentCustomImageId(ng) : (ng.launchTemplate?.imageId ?? null),
+  };
+}
+
+/** The decision for one selected node group. Rules apply in a fixed order; the first that holds wins. */
+function planNodegroup(ng: NodegroupFacts, catalog: CatalogSnapshot, policy: Policy, now: Date): PlanItem {
+  const assignment = assignWave(ng.cluster, ng.tags, policy.waves);
+  const base = {
+    accountId: ng.accountId,
+    cluster: ng.cluster,
+    nodegroup: ng.nodegroup,
+    region: ng.region,
+    strategy: isCustom(ng) ? Strategy.launchTemplate : Strategy.releaseVersion,
+    current: currentRef(ng),
+    wave: waveName(assignment),
+  };
+  const skip = (reason: SkipReason, message: string, target: AmiRef | null = null): PlanItem => ({
+    ...base,
+    decision: Decision.skip,
+    reason,
+    message,
+    target,
+  });
+
+  if (ng.tags[Tag.skip]?.trim().toLowerCase() === 'true') {
+    return skip(SkipReason.optedOut, `tag ${Tag.skip}=true`);
+  }
+  if (assignment.kind === 'unknown') {
+    const known = policy.waves.map((w) => w.name).join(', ') || 'none';
+    return skip(
+      SkipReason.error,
+      `tag ${Tag.wave}=${assignment.name} names no configured wave (known: ${known})`,
+    );
+  }
+  if (ng.status === NodegroupStatus.updating || ng.updateInProgress) {
+    return skip(
+      SkipReason.updateInProgress,
+      ng.status === NodegroupStatus.updating ? 'node group is UPDATING' : 'an update is InProgress',
+    );
+  }
+  if (ng.status !== NodegroupStatus.active) {
+    return skip(SkipReason.notActive, `node group is ${ng.status}, not ACTIVE`);
+  }
+  if (isCustom(ng) && ng.launchTemplate === null) {
+    return skip(SkipReason.error, 'amiType is CUSTOM but EKS reports no launch template');
+  }
+
+  const found = lookupTarget(ng, catalog);
+  if (found.kind === 'unknown-ami-family') return skip(SkipReason.unknownAmiFamily, found.message);
+  if (found.kind === 'no-parameter') return skip(SkipReason.noParameter, found.message);
+
+  const target: AmiRef = { releaseVersion: found.releaseVersion, imageId: found.imageId };
+  const images = catalog.images[ng.region] ?? {};
+  const targetImage = images[found.imageId];
+  const decide = (decision: 'roll' | 'current', message: string): PlanItem => ({
+    ...base,
+    decision,
+    reason: null,
+    message,
+    target,
+  });
+
+  // Already there (or newer): nothing to do, whatever the gates below would say.
+  if (base.strategy === Strategy.releaseVersion) {
+    const to = found.releaseVersion ?? '';
+    if (ng.releaseVersion !== to) {
+      const order = found.family === null ? null : compareReleases(found.family, ng.releaseVersion, to);
+      if (order === null) {
+        return skip(
+          SkipReason.unknownAmiFamily,
+          `cannot order release ${ng.releaseVersion} against ${to} (${found.family ?? 'unknown'} release scheme)`,
+          target,
+        );
+      }
+      if (order > 0)
+        return decide(Decision.current, `${ng.releaseVersion} is newer than ${to}; never downgrades`);
+    } else {
+      return decide(Decision.current, `at ${to}`);
+    }
+  } else {
+    const currentId = base.current.imageId;
+    if (currentId === found.imageId)
+      return decide(Decision.current, `at ${describeImage(found.imageId, targetImage)}`);
+    const currentImage = currentId === null ? undefined : images[currentId];
+    if (
+      currentImage &&
+      targetImage &&
+      Date.parse(currentImage.creationDate) > Date.parse(targetImage.creationDate)
+    ) {
+      return decide(
+        Decision.current,
+        `${describeImage(currentImage.imageId, currentImage)} is newer than ${describeImage(found.imageId, targetImage)}; never downgrades`,
+      );
+    }
+  }
+
+  if (targetImage === undefined) {
+    return skip(
+      SkipReason.amiUnavailable,
+      `DescribeImages returned nothing for ${found.imageId} (deregistered, or deprecated and hidden)`,
+      target,
+    );
+  }
+  if (targetImage.state !== 'available') {
+    return skip(
+      SkipReason.amiUnavailable,
+      `${describeImage(found.imageId, targetImage)} is ${targetImage.state}`,
+      target,
+    );
+  }
+  if (targetImage.deprecationTime !== null && Date.parse(targetImage.deprecationTime) <= now.getTime()) {
+    return skip(
+      SkipReason.amiUnavailable,
+      `${describeImage(found.imageId, targetImage)} was deprecated at ${targetImage.deprecationTime}`,
+      target,
+    );
+  }
+  const denied = policy.denyAmis.find((entry) => entry === found.imageId || entry === found.releaseVersion);
+  if (denied !== undefined) {
+    return skip(SkipReason.amiDenied, `${denied} is on the deny list (denyAmis)`, target);
+  }
+  const wave = assignment.kind === 'wave' ? assignment.wave : null;
+  const minDays = wave?.minAmiAgeDays ?? policy.minAmiAgeDays;
+  const ageMs = now.getTime() - Date.parse(targetImage.creationDate);
+  if (minDays > 0 && !(ageMs >= minDays * DAY_MS)) {
+    const scope = wave?.minAmiAgeDays != null ? `wave ${wave.name} needs` : 'policy needs';
+    return skip(
+      SkipReason.amiTooNew,
+      `${describeImage(found.imageId, targetImage)} is ${formatAge(ageMs)} old; ${scope} ${plural(minDays, 'day')} (${formatWait(minDays * DAY_MS - ageMs)} left)`,
+      target,
+    );
+  }
+  if (policy.paused) return skip(SkipReason.paused, pausedMessage(policy.paused), target);
+
+  const message =
+    base.strategy === Strategy.releaseVersion
+      ? `${ng.releaseVersion} → ${found.releaseVersion}`
+      : `${base.current.imageId ?? ng.releaseVersion} → ${describeImage(found.imageId, targetImage)}`;
+  return decide(Decision.roll, message);
+}
+
+function itemKey(item: PlanItem): string {
+  return [item.accountId ?? '', item.region, item.cluster, item.nodegroup].join('\u0000');
+}
+
+function compareItems(a: PlanItem, b: PlanItem): number {
+  // Code-unit comparison (not localeCompare) keeps the order independent of the runtime's locale.
+  const fields = [
+    [a.region, b.region],
+    [a.cluster, b.cluster],
+    [a.nodegroup, b.nodegroup],
+    [a.accountId ?? '', b.accountId ?? ''],
+  ] as const;
+  for (const [x, y] of fields) if (x !== y) return x < y ? -1 : 1;
+  return 0;
+}
+
+/**
+ * Plans every node group of the selected clusters (`policy.clusters` globs). Inspection errors
+ * become `skip`/`error` items; one whose node group is unknown stands for the whole cluster with
+ * nodegroup `*`, and an error for a node group replaces that node group's item. Items are sorted by
+ * region, cluster, node group. Pure and deterministic: the result depends only on the arguments.
+ */
+export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now: Date): Plan {
+  const selected = (cluster: string) => cluster === WHOLE_CLUSTER || matchesAny(cluster, policy.clusters);
+  const items = new Map<string, PlanItem>();
+  for (const error of fleet.errors) {
+    if (!selected(error.cluster)) continue;
+    const item = errorItem(error, policy);
+    const key = itemKey(item);
+    const existing = items.get(key);
+    items.set(key, existing ? { ...existing, message: `${existing.message}; ${item.message}` } : item);
+  }
+  for (const ng of fleet.nodegroups) {
+    if (!selected(ng.cluster)) continue;
+    const item = planNodegroup(ng, catalog, policy, now);
+    const key = itemKey(item);
+    if (!items.has(key)) items.set(key, item);
+  }
+  return { generatedAt: now.toISOString(), items: [...items.values()].sort(compareItems) };
+}
+
+/** Counts of a plan's items. */
+export interface PlanSummary {
+  total: number;
+  byDecision: Record<Decision, number>;
+  /** Skip reasons that occur, with their counts (absent reasons are omitted). */
+  byReason: Partial<Record<SkipReason, number>>;
+}
+
+/** Counts items by decision and by skip reason. Pure. */
+export function summarizePlan(p: Plan): PlanSummary {
+  const byDecision: Record<Decision, number> = { roll: 0, current: 0, skip: 0 };
+  const byReason: Partial<Record<SkipReason, number>> = {};
+  for (const item of p.items) {
+    byDecision[item.decision]++;
+    if (item.reason !== null) byReason[item.reason] = (byReason[item.reason] ?? 0) + 1;
+  }
+  return { total: p.items.length, byDecision, byReason };
+}

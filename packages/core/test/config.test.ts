@@ -1,0 +1,266 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema, cronShapeProblems, isIanaTimeZone, parseConfig } from '../src/config.ts';
+import { ValidationError } from '../src/errors.ts';
+
+/** The example from DESIGN.md "Config", verbatim. */
+const DESIGN_EXAMPLE = {
+  regions: ['us-east-1'],
+  clusters: ['prod-*', 'dev-*'],
+  minAmiAgeDays: 0,
+  denyAmis: [],
+  waves: [
+    { name: 'dev', clusters: ['dev-*'], minAmiAgeDays: 0 },
+    { name: 'prod', clusters: ['prod-*'], minAmiAgeDays: 7, soakDays: 2 },
+  ],
+  schedule: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'Europe/Berlin', windowMinutes: 240 },
+  maxConcurrentPerCluster: 1,
+  patch: { maxConcurrency: '10%', maxErrors: '1', reboot: false },
+};
+
+function issuesOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    if (error instanceof ValidationError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected parseConfig to throw');
+}
+
+describe('parseConfig', () => {
+  describe('when given the DESIGN.md example', () => {
+    it('parses it and fills the defaults', () => {
+      expect(parseConfig(DESIGN_EXAMPLE)).toEqual({
+        ...DESIGN_EXAMPLE,
+        waves: [
+          {
+            name: 'dev',
+            clusters: ['dev-*'],
+            minAmiAgeDays: 0,
+            soakDays: 0,
+            requiresApproval: false,
+            forceOnPodEvictionFailure: false,
+          },
+          {
+            name: 'prod',
+            clusters: ['prod-*'],
+            minAmiAgeDays: 7,
+            soakDays: 2,
+            requiresApproval: false,
+            forceOnPodEvictionFailure: false,
+          },
+        ],
+        maxFailuresPerRelease: 1,
+        slack: { allowedUserIds: [] },
+      });
+    });
+  });
+
+  describe('when only regions are given', () => {
+    it('applies every default', () => {
+      expect(parseConfig({ regions: ['eu-central-1', 'us-gov-west-1'] })).toEqual({
+        regions: ['eu-central-1', 'us-gov-west-1'],
+        clusters: ['*'],
+        minAmiAgeDays: 0,
+        denyAmis: [],
+        waves: [],
+        maxConcurrentPerCluster: 1,
+        maxFailuresPerRelease: 1,
+        patch: { maxConcurrency: '10%', maxErrors: '1', reboot: false },
+        slack: { allowedUserIds: [] },
+      });
+    });
+  });
+
+  describe('when optional settings are given', () => {
+    it('keeps them', () => {
+      const config = parseConfig({
+        $schema: './docs/nodekeeper.config.schema.json',
+        regions: ['us-east-1'],
+        maxConcurrentTotal: 5,
+        maxFailuresPerRelease: 2,
+        waves: [
+          { name: 'prod', clusters: ['prod-*'], requiresApproval: true, forceOnPodEvictionFailure: true },
+        ],
+        schedule: { cron: 'cron(0 3 ? * TUE-THU *)' },
+        patch: { reboot: true, timeoutSeconds: 600 },
+        slack: { allowedUserIds: ['U0123'] },
+      });
+      expect(config.maxConcurrentTotal).toBe(5);
+      expect(config.maxFailuresPerRelease).toBe(2);
+      expect(config.waves[0]).toMatchObject({
+        requiresApproval: true,
+        forceOnPodEvictionFailure: true,
+        soakDays: 0,
+      });
+      expect(config.schedule).toEqual({
+        cron: 'cron(0 3 ? * TUE-THU *)',
+        timezone: 'UTC',
+        windowMinutes: 240,
+      });
+      expect(config.patch).toEqual({
+        maxConcurrency: '10%',
+        maxErrors: '1',
+        reboot: true,
+        timeoutSeconds: 600,
+      });
+      expect(config.slack.allowedUserIds).toEqual(['U0123']);
+    });
+  });
+
+  describe('when a field is bad', () => {
+    it.each([
+      [{ regions: [] }, 'regions: expected at least one region'],
+      [{ regions: ['US-East-1'] }, 'regions[0]: expected an AWS region name such as us-east-1'],
+      [{ regions: 'us-east-1' }, 'regions: Invalid input: expected array, received string'],
+      [{}, 'regions: Invalid input: expected array, received undefined'],
+      [{ regions: ['us-east-1'], clusters: [] }, 'clusters: expected at least one cluster name or glob'],
+      [{ regions: ['us-east-1'], clusters: [''] }, 'clusters[0]: expected a non-empty name or glob'],
+      [{ regions: ['us-east-1'], minAmiAgeDays: -1 }, 'minAmiAgeDays: Too small: expected number to be >=0'],
+      [
+        { regions: ['us-east-1'], minAmiAgeDays: 1.5 },
+        'minAmiAgeDays: Invalid input: expected int, received number',
+      ],
+      [
+        { regions: ['us-east-1'], denyAmis: [3] },
+        'denyAmis[0]: Invalid input: expected string, received number',
+      ],
+      [
+        { regions: ['us-east-1'], waves: [{ name: 'x', clusters: ['a'], soakDays: 'two' }] },
+        'waves[0].soakDays: Invalid input: expected number, received string',
+      ],
+      [
+        { regions: ['us-east-1'], waves: [{ name: '', clusters: ['a'] }] },
+        'waves[0].name: expected a non-empty wave name',
+      ],
+      [
+        {
+          regions: ['us-east-1'],
+          waves: [
+            { name: 'a', clusters: ['a'] },
+            { name: 'a', clusters: ['b'] },
+          ],
+        },
+        'waves[1].name: duplicate wave name "a"',
+      ],
+      [
+        { regions: ['us-east-1'], waves: [{ name: 'a', clusters: ['a'], soak: 2 }] },
+        'waves[0].soak: unknown key',
+      ],
+      [
+        { regions: ['us-east-1'], schedule: { cron: '0 3 * * *' } },
+        'schedule.cron: expected cron(minutes hours day-of-month month day-of-week year)',
+      ],
+      [
+        { regions: ['us-east-1'], schedule: { cron: 'cron(0 3 ? * TUE)' } },
+        'schedule.cron: expected 6 fields inside cron(...), got 5',
+      ],
+      [
+        { regions: ['us-east-1'], schedule: { cron: 'cron(0 3 * * TUE *)' } },
+        'schedule.cron: exactly one of day-of-month and day-of-week must be ?',
+      ],
+      [
+        { regions: ['us-east-1'], schedule: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'Mars/Olympus' } },
+        'schedule.timezone: expected an IANA time zone such as Europe/Berlin or UTC',
+      ],
+      [
+        { regions: ['us-east-1'], schedule: { cron: 'cron(0 3 ? * TUE-THU *)', windowMinutes: 0 } },
+        'schedule.windowMinutes: Too small: expected number to be >=1',
+      ],
+      [
+        { regions: ['us-east-1'], maxConcurrentPerCluster: 0 },
+        'maxConcurrentPerCluster: Too small: expected number to be >=1',
+      ],
+      [
+        { regions: ['us-east-1'], maxConcurrentTotal: 0 },
+        'maxConcurrentTotal: Too small: expected number to be >=1',
+      ],
+      [
+        { regions: ['us-east-1'], maxFailuresPerRelease: 0 },
+        'maxFailuresPerRelease: Too small: expected number to be >=1',
+      ],
+      [
+        { regions: ['us-east-1'], patch: { maxConcurrency: '0' } },
+        'patch.maxConcurrency: expected a count such as "5" or a percentage such as "10%"',
+      ],
+      [
+        { regions: ['us-east-1'], patch: { maxErrors: '101%' } },
+        'patch.maxErrors: expected a count such as "1" or a percentage such as "10%"',
+      ],
+      [
+        { regions: ['us-east-1'], patch: { reboot: 'yes' } },
+        'patch.reboot: Invalid input: expected boolean, received string',
+      ],
+      [
+        { regions: ['us-east-1'], patch: { timeoutSeconds: 5 } },
+        'patch.timeoutSeconds: Too small: expected number to be >=30',
+      ],
+      [
+        { regions: ['us-east-1'], slack: { allowedUserIds: 'U1' } },
+        'slack.allowedUserIds: Invalid input: expected array, received string',
+      ],
+      [
+        { regions: ['us-east-1'], slackWebhookUrl: 'https://hooks.slack.com/x' },
+        'slackWebhookUrl: unknown key',
+      ],
+      [null, '(root): Invalid input: expected object, received null'],
+    ])('reports %j as %j', (raw, issue) => {
+      expect(issuesOf(raw)).toEqual([issue]);
+    });
+  });
+
+  describe('when several fields are bad', () => {
+    it('reports one issue per field, and the error message lists them', () => {
+      const raw = { regions: ['nowhere'], minAmiAgeDays: 'x', extra: true, patch: { reboot: 1 } };
+      const issues = issuesOf(raw);
+      expect(issues).toHaveLength(4);
+      expect(issues).toEqual(
+        expect.arrayContaining([
+          'regions[0]: expected an AWS region name such as us-east-1',
+          'minAmiAgeDays: Invalid input: expected number, received string',
+          'extra: unknown key',
+          'patch.reboot: Invalid input: expected boolean, received number',
+        ]),
+      );
+      expect(() => parseConfig(raw)).toThrow(/invalid config\n {2}- /);
+    });
+  });
+});
+
+describe('cronShapeProblems', () => {
+  it('accepts EventBridge expressions', () => {
+    expect(cronShapeProblems('cron(0 3 ? * TUE-THU *)')).toEqual([]);
+    expect(cronShapeProblems('cron(15 10 ? * 6L 2026-2027)')).toEqual([]);
+    expect(cronShapeProblems('cron(0/15 * 1 * ? *)')).toEqual([]);
+  });
+
+  it('rejects rate expressions and bad characters', () => {
+    expect(cronShapeProblems('rate(5 minutes)')).toHaveLength(1);
+    expect(cronShapeProblems('cron(0 3 ? * TUE; *)')).toEqual(['unexpected characters in field "TUE;"']);
+  });
+});
+
+describe('isIanaTimeZone', () => {
+  it('accepts IANA names and rejects offsets and nonsense', () => {
+    expect(isIanaTimeZone('Europe/Berlin')).toBe(true);
+    expect(isIanaTimeZone('UTC')).toBe(true);
+    expect(isIanaTimeZone('America/Argentina/Buenos_Aires')).toBe(true);
+    expect(isIanaTimeZone('+01:00')).toBe(false);
+    expect(isIanaTimeZone('Berlin')).toBe(false);
+    expect(isIanaTimeZone('')).toBe(false);
+  });
+});
+
+describe('configJsonSchema', () => {
+  it('equals the committed docs/nodekeeper.config.schema.json', () => {
+    const file = new URL('../../../docs/nodekeeper.config.schema.json', import.meta.url);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(configJsonSchema());
+  });
+
+  it('rejects unknown keys and requires regions', () => {
+    const schema = configJsonSchema();
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(['regions']);
+  });
+});

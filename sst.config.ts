@@ -10,6 +10,10 @@ export default $config({
     };
   },
   async run() {
-    return {};
+    // sst.config.ts may not have top-level imports: the stacks load here.
+    const { loadDeployConfig } = await import('./stacks/config.ts');
+    const { createNodekeeper } = await import('./stacks/app.ts');
+    const app = createNodekeeper(await loadDeployConfig(), $app.stage);
+    return app.outputs;
   },
 });

@@ -28,6 +28,8 @@ if (major < 22) {
   const result = spawnSync(localNode, [self, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 } else {
+  // Library logs (Powertools, JSON) stay quiet on the terminal unless asked for; they go to stderr.
+  process.env.POWERTOOLS_LOG_LEVEL ??= process.env.NODEKEEPER_LOG_LEVEL ?? 'WARN';
   const { main } = await import('../src/main.ts');
   process.exitCode = await main(process.argv.slice(2));
 }

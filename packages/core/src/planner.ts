@@ -249,7 +249,24 @@ export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now
     const key = itemKey(item);
     if (!items.has(key)) items.set(key, item);
   }
-  return { generatedAt: now.toISOString(), items: [...items.values()].sort(compareItems) };
+  return { generatedAt: now.toISOString(), items: [...items.values()].sort(compareItems).map(inContractOrder) };
+}
+
+/** The same item with its keys in the documented contract order, so `--json` output reads as documented. */
+function inContractOrder(item: PlanItem): PlanItem {
+  return {
+    accountId: item.accountId,
+    cluster: item.cluster,
+    nodegroup: item.nodegroup,
+    region: item.region,
+    decision: item.decision,
+    reason: item.reason,
+    message: item.message,
+    strategy: item.strategy,
+    current: { releaseVersion: item.current.releaseVersion, imageId: item.current.imageId },
+    target: item.target ? { releaseVersion: item.target.releaseVersion, imageId: item.target.imageId } : null,
+    wave: item.wave,
+  };
 }
 
 /** Counts of a plan's items. */

@@ -1,0 +1,45 @@
+import { parseFlags, parseIsoFlag } from '../args.ts';
+import { loadConfigFile } from '../config.ts';
+import { inspectAndPlan } from '../engine.ts';
+import { toJson } from '../output.ts';
+import { renderPlanTable } from '../render.ts';
+import { type Command, ExitCode } from '../types/index.ts';
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'Show what nodekeeper would roll, and why it skips the rest (read-only)',
+  usage: `Usage: nodekeeper plan [--config FILE] [--region R] [--now ISO] [--json]
+
+Inspects the configured clusters (EKS, EC2 launch templates, SSM public AMI parameters, EC2
+images) with your AWS credentials and prints, per node group, roll / current / skip with the
+reason. It never makes a mutating AWS call.
+
+Options:
+  --config FILE   config file (default: ./nodekeeper.config.json)
+  --region R      plan only this region (repeatable; default: the config's regions)
+  --now ISO       plan as of another time, e.g. 2026-11-24T03:00:00Z ("what happens on Tuesday")
+  --json          print the plan contract as JSON (see docs/plan.md)
+  -h, --help      show this help
+
+Exit codes: 0 ok; 1 AWS errors (the plan still prints, with 'error' items); 2 bad input or config.
+AWS access uses the SDK's default credentials and AWS_ENDPOINT_URL if set.
+`,
+  async run(args, ctx) {
+    const { values } = parseFlags(args, {
+      config: { type: 'string' },
+      region: { type: 'string', multiple: true },
+      now: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const now = parseIsoFlag('now', values.now) ?? new Date();
+    const config = await loadConfigFile(values.config, ctx.cwd);
+    const run = await inspectAndPlan({
+      config,
+      now,
+      ...(values.region ? { regions: values.region } : {}),
+      ...(values.json ? {} : { progress: (line: string) => ctx.stderr(`${line}\n`) }),
+    });
+    ctx.stdout(values.json ? toJson(run.plan) : renderPlanTable(run.plan));
+    return run.fleet.errors.length > 0 ? ExitCode.awsError : ExitCode.ok;
+  },
+};

@@ -1,0 +1,91 @@
+// `npm run iam`: prints nodekeeper's IAM for review, from the same source the stacks deploy
+// (stacks/permissions.ts).
+//
+//   node scripts/iam.ts [--config FILE] [--stage prod] [--account-id ID] [--region R] [--partition aws]
+//     → { "<function>": [ { actions, resources, conditions? } ] }
+//   node scripts/iam.ts --spoke --hub-role-arn ARN [--hub-role-arn ARN…] [--external-id X]
+//                       [--cluster GLOB…] [--cloudformation [--role-name NAME]]
+//     → { permissionPolicy, trustPolicy } of the cross-account spoke role, or a CloudFormation
+//       template that creates it (for StackSets)
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_FILE, loadDeployConfig } from '../stacks/config.ts';
+import {
+  functionPermissions,
+  spokeCloudFormationTemplate,
+  spokeRolePolicies,
+} from '../stacks/permissions.ts';
+
+const EXAMPLE_CONFIG_FILE = 'nodekeeper.config.example.json';
+
+async function main(argv: string[]): Promise<string> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      stage: { type: 'string', default: 'prod' },
+      'account-id': { type: 'string' },
+      region: { type: 'string' },
+      partition: { type: 'string', default: 'aws' },
+      spoke: { type: 'boolean', default: false },
+      'hub-role-arn': { type: 'string', multiple: true },
+      'external-id': { type: 'string' },
+      cluster: { type: 'string', multiple: true },
+      cloudformation: { type: 'boolean', default: false },
+      'role-name': { type: 'string', default: 'nodekeeper-spoke' },
+    },
+    strict: true,
+  });
+
+  if (values.spoke) {
+    const hubs = (values['hub-role-arn'] ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
+    if (hubs.length === 0)
+      throw new UsageError('--spoke needs --hub-role-arn ARN (repeat it, or comma-separate)');
+    const options = {
+      partition: values.partition,
+      ...(values.cluster ? { clusters: values.cluster } : {}),
+      roleName: values['role-name'],
+    };
+    const out = values.cloudformation
+      ? spokeCloudFormationTemplate(hubs, values['external-id'], options)
+      : spokeRolePolicies(hubs, values['external-id'], options);
+    return JSON.stringify(out, null, 2);
+  }
+
+  const file = values.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : EXAMPLE_CONFIG_FILE);
+  if (!values.config && file === EXAMPLE_CONFIG_FILE) {
+    process.stderr.write(`${DEFAULT_CONFIG_FILE} not found; using ${EXAMPLE_CONFIG_FILE}\n`);
+  }
+  const { config } = await loadDeployConfig(file);
+  const permissions = functionPermissions(config, {
+    partition: values.partition,
+    stage: values.stage,
+    ...(values['account-id'] ? { accountId: values['account-id'] } : {}),
+    ...(values.region ? { region: values.region } : {}),
+  });
+  const review = Object.fromEntries(
+    Object.entries(permissions).map(([fn, statements]) => [
+      fn,
+      statements.map(({ actions, resources, conditions }) => ({
+        actions,
+        resources,
+        ...(conditions ? { conditions } : {}),
+      })),
+    ]),
+  );
+  return JSON.stringify(review, null, 2);
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+try {
+  process.stdout.write(`${await main(process.argv.slice(2))}\n`);
+} catch (error) {
+  process.stderr.write(`iam: ${(error as Error).message}\n`);
+  process.exitCode =
+    error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      ? 2
+      : 1;
+}

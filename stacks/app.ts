@@ -1,0 +1,41 @@
+// Composes the stack modules into the nodekeeper app and returns its outputs. sst.config.ts
+// calls this from run(); the infra tests call it under Pulumi mocks.
+import type { DeployConfig } from './config.ts';
+import { createStackContext } from './context.ts';
+import { createGoldenTrigger } from './golden.ts';
+import { createLedger } from './ledger.ts';
+import { createPatch } from './patch.ts';
+import { createPauseFlag } from './pause.ts';
+import { createRollout } from './rollout.ts';
+import { createSchedule } from './schedule.ts';
+import { createSlackCommand, createSlackSecrets } from './slack.ts';
+
+/** Creates every nodekeeper resource for a stage. Returns the components and the app's outputs. */
+export function createNodekeeper(deploy: DeployConfig, stage: string) {
+  const ctx = createStackContext(deploy, stage);
+  const ledger = createLedger(ctx);
+  const pauseFlag = createPauseFlag(ctx);
+  const secrets = createSlackSecrets();
+  const rollout = createRollout(ctx, secrets);
+  const schedule = createSchedule(ctx, rollout.scan);
+  const golden = createGoldenTrigger(ctx, rollout.scan, rollout.scanQualifiedArn);
+  const patch = createPatch(ctx, secrets);
+  const slackCommand = createSlackCommand(ctx, secrets, ctx.names.functions.patch);
+
+  const outputs = {
+    slackCommandUrl: slackCommand.url,
+    patchFunction: patch.patch.name,
+    workflowArn: rollout.workflowArn,
+    ledgerTable: ledger.name,
+    pauseParameter: pauseFlag.name,
+    scheduleDlqUrl: schedule.dlq.url,
+    // The hub roles a spoke role must trust (`npm run iam -- --spoke --hub-role-arn …`).
+    hubRoleArns: $resolve([
+      rollout.scan.nodes.role.arn,
+      rollout.workflow.nodes.function.nodes.role.arn,
+      patch.patch.nodes.role.arn,
+      patch.patchStatus.nodes.role.arn,
+    ]).apply((arns) => arns.join(',')),
+  };
+  return { ctx, ledger, pauseFlag, secrets, rollout, schedule, golden, patch, slackCommand, outputs };
+}

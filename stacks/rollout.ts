@@ -1,0 +1,52 @@
+// Rollouts: the scan function (plans, posts the plan, starts executions) and the rollout
+// workflow, a Lambda durable function that follows each node group update to its end.
+import { functionDefaults, type StackContext } from './context.ts';
+import type { SlackSecrets } from './slack.ts';
+
+/** Durable execution limits of one rollout: an update takes tens of minutes; 14 days is ample. */
+export const ROLLOUT_EXECUTION_TIMEOUT = '14 days';
+export const ROLLOUT_RETENTION = '30 days';
+
+/** Creates the workflow and the scan; the scan starts executions on the workflow's qualified ARN. */
+export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
+  const workflow = new sst.aws.Workflow('RolloutWorkflow', {
+    name: ctx.names.functions['rollout-workflow'],
+    description: 'nodekeeper: durable rollout of one node group',
+    handler: 'functions/rollout-workflow.handler',
+    runtime: functionDefaults.runtime,
+    architecture: functionDefaults.architecture,
+    logging: { retention: functionDefaults.logging.retention, format: 'json' },
+    memory: '512 MB',
+    timeout: { execution: ROLLOUT_EXECUTION_TIMEOUT, invocation: '5 minutes' },
+    retention: ROLLOUT_RETENTION,
+    environment: ctx.environment(),
+    link: [secrets.webhookUrl, secrets.botToken],
+    permissions: ctx.permissions('rollout-workflow'),
+  });
+
+  // Durable functions are published on every deploy; running executions stay on their version.
+  const workflowArn = workflow.nodes.function.nodes.function.apply(
+    (fn: aws.lambda.Function) => fn.qualifiedArn,
+  );
+
+  const scan = new sst.aws.Function('RolloutScan', {
+    ...functionDefaults,
+    name: ctx.names.functions['rollout-scan'],
+    description: 'nodekeeper: scan the fleet, plan, start rollouts',
+    handler: 'functions/rollout-scan.handler',
+    memory: '1024 MB',
+    timeout: '15 minutes',
+    // Published, so the schedule and the golden-AMI rule invoke a qualified ARN (a version).
+    versioning: true,
+    environment: workflowArn.apply((arn: string) => ctx.environment({ NODEKEEPER_WORKFLOW_ARN: arn })),
+    link: [secrets.webhookUrl, secrets.botToken],
+    permissions: ctx.permissions('rollout-scan'),
+  });
+
+  return {
+    workflow,
+    workflowArn,
+    scan,
+    scanQualifiedArn: scan.nodes.function.apply((fn: aws.lambda.Function) => fn.qualifiedArn),
+  };
+}

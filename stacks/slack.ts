@@ -1,0 +1,37 @@
+// Slack: the three secrets, and the slash-command function behind a Function URL. Each secret is
+// linked only to the functions that use it (see rollout.ts and patch.ts for the others).
+import { functionDefaults, type StackContext } from './context.ts';
+
+export type SlackSecrets = ReturnType<typeof createSlackSecrets>;
+
+/**
+ * The secrets. The bot token is optional (empty placeholder: webhook only, no threads); the
+ * webhook URL and the signing secret must be set with `sst secret set` before a deploy.
+ */
+export function createSlackSecrets() {
+  return {
+    webhookUrl: new sst.Secret('SlackWebhookUrl'),
+    botToken: new sst.Secret('SlackBotToken', ''),
+    signingSecret: new sst.Secret('SlackSigningSecret'),
+  };
+}
+
+/**
+ * The slash-command endpoint. It verifies Slack's signature with the signing secret, answers on
+ * Slack's response_url, and invokes the patch function asynchronously (name in env).
+ */
+export function createSlackCommand(ctx: StackContext, secrets: SlackSecrets, patchFunctionName: string) {
+  return new sst.aws.Function('SlackCommand', {
+    ...functionDefaults,
+    name: ctx.names.functions['slack-command'],
+    description: 'nodekeeper: Slack slash command',
+    handler: 'functions/slack-command.handler',
+    memory: '256 MB',
+    timeout: '10 seconds',
+    // Slack calls server to server: no CORS; authorization is the request signature.
+    url: { cors: false },
+    environment: ctx.environment({ NODEKEEPER_PATCH_FUNCTION: patchFunctionName }),
+    link: [secrets.signingSecret],
+    permissions: ctx.permissions('slack-command'),
+  });
+}

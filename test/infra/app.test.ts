@@ -1,0 +1,263 @@
+// The nodekeeper SST app under Pulumi mocks: what `sst deploy` would create, checked offline.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';
+import { ACCOUNT_ID, type Harness, importStacks, installSstHarness, REGION } from './harness.ts';
+import { scopeProblems } from './iam-rules.ts';
+
+const STAGE = 'test';
+const names = resourceNames(STAGE);
+const rawConfig = {
+  regions: ['us-east-1', 'eu-west-1'],
+  clusters: ['prod-*', 'dev-*'],
+  schedule: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'Europe/Berlin', windowMinutes: 240 },
+  goldenAmiParameters: ['/golden/eks-al2023/ami'],
+};
+// Stands in for core's parseConfig: the stacks only need a validated object back.
+const parse = (raw: unknown) => ({ ...(raw as object), minAmiAgeDays: 0 });
+const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`;
+
+let h: Harness;
+let outputs: Record<string, unknown>;
+
+// biome-ignore lint/suspicious/noExplicitAny: mocked resource inputs are untyped JSON, read by path.
+type Inputs = Record<string, any>;
+function one(type: string, name: string): Inputs {
+  const found = h.resources.filter((r) => r.type === type && r.name === name);
+  expect(found.map((r) => r.name)).toEqual([name]);
+  return found[0]?.inputs as Inputs;
+}
+function lambda(logicalName: string): Inputs {
+  return one('aws:lambda/function:Function', `${logicalName}Function`);
+}
+type PolicyStatement = {
+  actions: string[];
+  resources: string[];
+  conditions?: { test: string; variable: string; values: string[] }[];
+};
+function inlineStatements(roleName: string): PolicyStatement[] {
+  const role = one('aws:iam/role:Role', roleName);
+  const policies = role.inlinePolicies as { name: string; policy: string }[];
+  return policies.flatMap((p) => (JSON.parse(p.policy) as { Statement: PolicyStatement[] }).Statement);
+}
+
+beforeAll(async () => {
+  h = await installSstHarness(STAGE);
+  const { parseDeployConfig } = await import('../../stacks/config.ts');
+  const { createNodekeeper } = await importStacks();
+  const app = createNodekeeper(parseDeployConfig(rawConfig, parse), STAGE);
+  await h.settle();
+  outputs = await new Promise((resolve) =>
+    h.pulumi.output(app.outputs).apply((v) => resolve(v as Record<string, unknown>)),
+  );
+});
+
+describe('the nodekeeper app', () => {
+  describe('when it schedules rollouts', () => {
+    it('runs the config cron in the config time zone', () => {
+      const schedule = one('aws:scheduler/schedule:Schedule', 'RolloutScheduleSchedule');
+      expect(schedule.scheduleExpression).toBe('cron(0 3 ? * TUE-THU *)');
+      expect(schedule.scheduleExpressionTimezone).toBe('Europe/Berlin');
+      expect(schedule.state).toBe('ENABLED');
+      expect(schedule.flexibleTimeWindow).toEqual({ mode: 'OFF' });
+    });
+
+    it('targets the scan function by qualified ARN', () => {
+      const schedule = one('aws:scheduler/schedule:Schedule', 'RolloutScheduleSchedule');
+      expect(schedule.target.arn).toBe(`${functionArn(names.functions['rollout-scan'])}:1`);
+      expect(JSON.parse(schedule.target.input)).toEqual({ source: 'nodekeeper.schedule' });
+    });
+
+    it('retries and dead-letters undeliverable invocations', () => {
+      const schedule = one('aws:scheduler/schedule:Schedule', 'RolloutScheduleSchedule');
+      const queue = one('aws:sqs/queue:Queue', 'RolloutScheduleDlqQueue');
+      expect(schedule.target.retryPolicy).toEqual({ maximumRetryAttempts: 3 });
+      expect(schedule.target.deadLetterConfig).toEqual({
+        arn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${queue.name}`,
+      });
+      const role = inlineStatements('RolloutScheduleRole');
+      expect(role.map((s) => [s.actions, s.resources])).toEqual([
+        [['lambda:InvokeFunction'], [`${functionArn(names.functions['rollout-scan'])}:1`]],
+        [['sqs:SendMessage'], [`arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${queue.name}`]],
+      ]);
+    });
+  });
+
+  describe('when it deploys the rollout workflow', () => {
+    it('makes it a durable function of at least 7 days with retention set', () => {
+      const fn = lambda('RolloutWorkflowHandler');
+      expect(fn.name).toBe(names.functions['rollout-workflow']);
+      expect(fn.durableConfig.executionTimeout).toBeGreaterThanOrEqual(7 * 24 * 60 * 60);
+      expect(fn.durableConfig.retentionPeriod).toBe(30);
+      expect(fn.publish).toBe(true);
+      expect(fn.runtime).toBe('nodejs22.x');
+      expect(fn.loggingConfig.logFormat).toBe('JSON');
+    });
+
+    it('grants the durable checkpoint policy', () => {
+      const role = one('aws:iam/role:Role', 'RolloutWorkflowHandlerRole');
+      expect(role.managedPolicyArns).toContain(
+        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy',
+      );
+    });
+
+    it('hands the scan the qualified workflow ARN', () => {
+      const scan = lambda('RolloutScan');
+      expect(scan.environment.variables.NODEKEEPER_WORKFLOW_ARN).toBe(
+        `${functionArn(names.functions['rollout-workflow'])}:1`,
+      );
+      expect(outputs.workflowArn).toBe(`${functionArn(names.functions['rollout-workflow'])}:1`);
+    });
+  });
+
+  describe('when it configures functions', () => {
+    const logical = ['RolloutScan', 'RolloutWorkflowHandler', 'Patch', 'PatchStatus', 'SlackCommand'];
+
+    it('runs every function on nodejs22.x with the validated config in NODEKEEPER_CONFIG', () => {
+      for (const name of logical) {
+        const fn = lambda(name);
+        expect(fn.runtime, name).toBe('nodejs22.x');
+        const env = fn.environment.variables;
+        expect(JSON.parse(env.NODEKEEPER_CONFIG), name).toEqual({ ...rawConfig, minAmiAgeDays: 0 });
+        expect(env.NODEKEEPER_LEDGER_TABLE, name).toBe(names.ledgerTable);
+        expect(env.NODEKEEPER_PAUSE_PARAMETER, name).toBe('/nodekeeper/test/paused');
+      }
+    });
+
+    it('never retries the patch function asynchronously', () => {
+      expect(
+        one('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig', 'PatchEventInvokeConfig')
+          .maximumRetryAttempts,
+      ).toBe(0);
+    });
+
+    it('builds each handler from functions/', () => {
+      expect(Object.fromEntries(h.builds.map((b) => [b.functionID, b.handler]))).toEqual({
+        RolloutScan: 'functions/rollout-scan.handler',
+        RolloutWorkflowHandler: 'functions/rollout-workflow.handler',
+        Patch: 'functions/patch.handler',
+        PatchStatus: 'functions/patch-status.handler',
+        SlackCommand: 'functions/slack-command.handler',
+      });
+    });
+  });
+
+  describe('when it links secrets', () => {
+    it('links each secret only to the functions that use it', () => {
+      expect(Object.fromEntries(h.builds.map((b) => [b.functionID, b.links]))).toEqual({
+        RolloutScan: ['SlackBotToken', 'SlackWebhookUrl'],
+        RolloutWorkflowHandler: ['SlackBotToken', 'SlackWebhookUrl'],
+        Patch: [],
+        PatchStatus: ['SlackBotToken', 'SlackWebhookUrl'],
+        SlackCommand: ['SlackSigningSecret'],
+      });
+    });
+  });
+
+  describe('when it grants IAM', () => {
+    const roles = {
+      'rollout-scan': 'RolloutScanRole',
+      'rollout-workflow': 'RolloutWorkflowHandlerRole',
+      patch: 'PatchRole',
+      'patch-status': 'PatchStatusRole',
+      'slack-command': 'SlackCommandRole',
+    } as const;
+    const expected = functionPermissions(
+      { ...rawConfig },
+      { partition: 'aws', accountId: ACCOUNT_ID, region: REGION, stage: STAGE },
+    );
+
+    it('attaches exactly the statements of stacks/permissions.ts', () => {
+      for (const [fn, role] of Object.entries(roles)) {
+        const sst = toSstPermissions(expected[fn as keyof typeof roles]);
+        const deployed = inlineStatements(role).map(({ actions, resources, conditions }) => ({
+          actions,
+          resources,
+          ...(conditions ? { conditions } : {}),
+        }));
+        expect(deployed, fn).toEqual(sst);
+      }
+    });
+
+    it('uses no action wildcards and scopes every mutation', () => {
+      for (const role of Object.values(roles)) {
+        for (const s of inlineStatements(role)) {
+          const conditions = s.conditions
+            ? Object.fromEntries(s.conditions.map((c) => [c.test, { [c.variable]: c.values }]))
+            : undefined;
+          expect(scopeProblems({ actions: s.actions, resources: s.resources, conditions }), role).toEqual([]);
+        }
+      }
+    });
+  });
+
+  describe('when it stores the ledger', () => {
+    it('uses pk/sk, a gsi1 index, TTL on expiresAt and point-in-time recovery', () => {
+      const table = one('aws:dynamodb/table:Table', 'LedgerTable');
+      expect(table.name).toBe(names.ledgerTable);
+      expect([table.hashKey, table.rangeKey]).toEqual(['pk', 'sk']);
+      expect(table.globalSecondaryIndexes).toEqual([
+        { name: 'gsi1', hashKey: 'gsi1pk', rangeKey: 'gsi1sk', projectionType: 'ALL' },
+      ]);
+      expect(table.ttl).toEqual({ attributeName: 'expiresAt', enabled: true });
+      expect(table.pointInTimeRecovery).toEqual({ enabled: true });
+      expect(table.billingMode).toBe('PAY_PER_REQUEST');
+    });
+  });
+
+  describe('when SSM reports patch commands', () => {
+    it('routes AWS-RunPatchBaseline status changes on the default bus to patch-status', () => {
+      const rule = one('aws:cloudwatch/eventRule:EventRule', 'PatchStatusRule');
+      expect(rule.eventBusName).toBeUndefined();
+      expect(JSON.parse(rule.eventPattern)).toEqual({
+        source: ['aws.ssm'],
+        'detail-type': ['EC2 Command Status-change Notification'],
+        detail: { 'document-name': ['AWS-RunPatchBaseline'] },
+      });
+      const target = one('aws:cloudwatch/eventTarget:EventTarget', 'PatchStatusTarget');
+      expect(target.arn).toBe(functionArn(names.functions['patch-status']));
+      const permission = one('aws:lambda/permission:Permission', 'PatchStatusInvoke');
+      expect([permission.principal, permission.function]).toEqual([
+        'events.amazonaws.com',
+        names.functions['patch-status'],
+      ]);
+    });
+  });
+
+  describe('when golden AMI parameters are configured', () => {
+    it('starts a scan on their Parameter Store changes through the qualified ARN', () => {
+      const rule = one('aws:cloudwatch/eventRule:EventRule', 'GoldenAmiRule');
+      expect(JSON.parse(rule.eventPattern)).toEqual({
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
+        detail: { name: ['/golden/eks-al2023/ami'], operation: ['Create', 'Update'] },
+      });
+      const target = one('aws:cloudwatch/eventTarget:EventTarget', 'GoldenAmiTarget');
+      expect(target.arn).toBe(`${functionArn(names.functions['rollout-scan'])}:1`);
+      const permission = one('aws:lambda/permission:Permission', 'GoldenAmiInvoke');
+      expect([permission.principal, permission.qualifier]).toEqual(['events.amazonaws.com', '1']);
+    });
+  });
+
+  describe('when Slack calls the slash command', () => {
+    it('serves it on a public Function URL without CORS, and names the patch function', () => {
+      const url = one('aws:lambda/functionUrl:FunctionUrl', 'SlackCommandUrl');
+      expect(url.authorizationType).toBe('NONE');
+      expect(url.cors).toBeUndefined();
+      expect(lambda('SlackCommand').environment.variables.NODEKEEPER_PATCH_FUNCTION).toBe(
+        names.functions.patch,
+      );
+      expect(outputs.slackCommandUrl).toMatch(/^https:\/\/.+\.lambda-url\./);
+    });
+  });
+
+  describe('when it creates the pause flag', () => {
+    it('creates /nodekeeper/{stage}/paused as "false"', () => {
+      const parameter = one('aws:ssm/parameter:Parameter', 'PauseFlag');
+      expect([parameter.name, parameter.type, parameter.value]).toEqual([
+        '/nodekeeper/test/paused',
+        'String',
+        'false',
+      ]);
+    });
+  });
+});

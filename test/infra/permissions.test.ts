@@ -1,0 +1,302 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clusterGlobToIamPattern,
+  FunctionName,
+  functionPermissions,
+  type PermissionsConfig,
+  resourceNames,
+  type Statement,
+  spokeCloudFormationTemplate,
+  spokeRolePolicies,
+  toSstPermissions,
+} from '../../stacks/permissions.ts';
+import { isReadOnlyAction, scopeProblems } from './iam-rules.ts';
+
+const ACCOUNT = '111122223333';
+const options = { partition: 'aws', accountId: ACCOUNT, region: 'us-east-2', stage: 'prod' };
+
+function aConfig(overrides: Partial<PermissionsConfig> = {}): PermissionsConfig {
+  return {
+    regions: ['us-east-1', 'eu-west-1'],
+    clusters: ['prod-*', 'dev-a'],
+    goldenAmiParameters: ['/golden/eks-al2023/ami'],
+    ...overrides,
+  };
+}
+
+function statementsWith(statements: Statement[], action: string): Statement[] {
+  return statements.filter((s) => s.actions.includes(action));
+}
+
+function allStatements(perms: Record<string, Statement[]>): [string, Statement][] {
+  return Object.entries(perms).flatMap(([fn, statements]) =>
+    statements.map((s) => [fn, s] as [string, Statement]),
+  );
+}
+
+describe('functionPermissions', () => {
+  const perms = functionPermissions(aConfig(), options);
+
+  describe('when given any config', () => {
+    it('covers every function', () => {
+      expect(Object.keys(perms).sort()).toEqual(Object.values(FunctionName).sort());
+    });
+
+    it('names every action (no wildcards)', () => {
+      for (const [fn, s] of allStatements(perms)) {
+        for (const action of s.actions) expect(action, `${fn}: ${action}`).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+      }
+    });
+
+    it('scopes every mutation by resource or condition', () => {
+      const problems = allStatements(perms).flatMap(([fn, s]) => scopeProblems(s).map((p) => `${fn}: ${p}`));
+      expect(problems).toEqual([]);
+    });
+
+    it('gives unscoped resources ("*") to read actions only', () => {
+      for (const [, s] of allStatements(perms)) {
+        if (s.resources.includes('*')) expect(s.actions.every(isReadOnlyAction), s.sid).toBe(true);
+      }
+    });
+  });
+
+  describe('when the workflow rolls node groups', () => {
+    const workflow = perms['rollout-workflow'];
+
+    it('may update only node groups of configured clusters in configured regions', () => {
+      const [update, ...more] = statementsWith(workflow, 'eks:UpdateNodegroupVersion');
+      expect(more).toEqual([]);
+      expect(update?.actions).toEqual(['eks:UpdateNodegroupVersion']);
+      expect(update?.resources).toEqual([
+        `arn:aws:eks:us-east-1:${ACCOUNT}:nodegroup/prod-*/*/*`,
+        `arn:aws:eks:us-east-1:${ACCOUNT}:nodegroup/dev-a/*/*`,
+        `arn:aws:eks:eu-west-1:${ACCOUNT}:nodegroup/prod-*/*/*`,
+        `arn:aws:eks:eu-west-1:${ACCOUNT}:nodegroup/dev-a/*/*`,
+      ]);
+    });
+
+    it('may create launch template versions only in its account and configured regions', () => {
+      const [create] = statementsWith(workflow, 'ec2:CreateLaunchTemplateVersion');
+      expect(create?.resources).toEqual([
+        `arn:aws:ec2:us-east-1:${ACCOUNT}:launch-template/*`,
+        `arn:aws:ec2:eu-west-1:${ACCOUNT}:launch-template/*`,
+      ]);
+    });
+
+    it('never changes a launch template default version', () => {
+      expect(allStatements(perms).some(([, s]) => s.actions.includes('ec2:ModifyLaunchTemplate'))).toBe(
+        false,
+      );
+    });
+
+    it('reads public AMI parameters and the configured golden parameters', () => {
+      const [read] = statementsWith(workflow, 'ssm:GetParameters');
+      expect(read?.resources).toEqual([
+        'arn:aws:ssm:*::parameter/aws/service/*',
+        `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
+        `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
+      ]);
+    });
+  });
+
+  describe('when the patch function sends commands', () => {
+    const send = statementsWith(perms.patch, 'ssm:SendCommand');
+
+    it('may run only AWS-RunPatchBaseline', () => {
+      expect(send.map((s) => s.resources)).toContainEqual(['arn:aws:ssm:*::document/AWS-RunPatchBaseline']);
+    });
+
+    it('may target only instances tagged with a configured cluster', () => {
+      const onInstances = send.find((s) => s.resources.some((r) => r.includes(':instance/')));
+      expect(onInstances?.conditions).toEqual({
+        StringLike: { 'ssm:resourceTag/eks:cluster-name': ['prod-*', 'dev-a'] },
+      });
+    });
+
+    it('is the only function that may send commands', () => {
+      const senders = allStatements(perms)
+        .filter(([, s]) => s.actions.includes('ssm:SendCommand'))
+        .map(([fn]) => fn);
+      expect(new Set(senders)).toEqual(new Set(['patch']));
+    });
+  });
+
+  describe('when functions call one another', () => {
+    const names = resourceNames('prod');
+
+    it('lets the scan start durable executions on qualified workflow ARNs only', () => {
+      const [start] = statementsWith(perms['rollout-scan'], 'lambda:InvokeFunction');
+      expect(start?.resources).toEqual([
+        `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-workflow']}:*`,
+      ]);
+    });
+
+    it('lets slack-command invoke the patch function and nothing else', () => {
+      const invokes = allStatements(perms).filter(([fn]) => fn === 'slack-command');
+      const [invoke] = statementsWith(perms['slack-command'], 'lambda:InvokeFunction');
+      expect(invoke?.resources).toEqual([
+        `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions.patch}`,
+      ]);
+      expect(invokes.flatMap(([, s]) => s.actions)).not.toContain('ssm:SendCommand');
+    });
+  });
+
+  describe('when a function touches the pause flag', () => {
+    it('lets only slack-command change it', () => {
+      const writers = allStatements(perms)
+        .filter(([, s]) => s.actions.includes('ssm:PutParameter'))
+        .map(([fn, s]) => [fn, s.resources]);
+      expect(writers).toEqual([
+        ['slack-command', [`arn:aws:ssm:us-east-2:${ACCOUNT}:parameter/nodekeeper/prod/paused`]],
+      ]);
+    });
+  });
+
+  describe('when a function uses the ledger', () => {
+    it('touches only the stage ledger table and its indexes', () => {
+      const table = `arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/nodekeeper-prod-ledger`;
+      for (const [fn, s] of allStatements(perms)) {
+        if (!s.actions.some((a) => a.startsWith('dynamodb:'))) continue;
+        expect(s.resources, fn).toEqual([table, `${table}/index/*`]);
+      }
+    });
+
+    it('gives slack-command read access only', () => {
+      const actions = perms['slack-command']
+        .flatMap((s) => s.actions)
+        .filter((a) => a.startsWith('dynamodb:'));
+      expect(actions.every(isReadOnlyAction)).toBe(true);
+    });
+  });
+
+  describe('when the config has cross-account targets', () => {
+    const roleArn = 'arn:aws:iam::444455556666:role/nodekeeper-spoke';
+    const withTargets = functionPermissions(
+      aConfig({ targets: [{ accountId: '444455556666', roleArn, regions: ['us-east-1'], clusters: ['*'] }] }),
+      options,
+    );
+
+    it('lets the fleet functions assume the spoke roles', () => {
+      for (const fn of ['rollout-scan', 'rollout-workflow', 'patch', 'patch-status'] as const) {
+        expect(statementsWith(withTargets[fn], 'sts:AssumeRole').map((s) => s.resources)).toEqual([
+          [roleArn],
+        ]);
+      }
+    });
+
+    it('never lets slack-command assume them', () => {
+      expect(statementsWith(withTargets['slack-command'], 'sts:AssumeRole')).toEqual([]);
+    });
+  });
+
+  describe('when the config has no targets', () => {
+    it('grants no sts:AssumeRole', () => {
+      expect(allStatements(perms).filter(([, s]) => s.actions.includes('sts:AssumeRole'))).toEqual([]);
+    });
+  });
+
+  describe('when the deployment is not known yet', () => {
+    it('uses "*" for account and region', () => {
+      const review = functionPermissions(aConfig(), {});
+      expect(statementsWith(review['slack-command'], 'lambda:InvokeFunction')[0]?.resources).toEqual([
+        'arn:aws:lambda:*:*:function:nodekeeper-prod-patch',
+      ]);
+    });
+  });
+});
+
+describe('clusterGlobToIamPattern', () => {
+  describe('when given names and globs', () => {
+    it('keeps names, * and ?, and collapses runs of *', () => {
+      expect(['prod-a', 'prod-*', 'dev-?', 'a**b'].map(clusterGlobToIamPattern)).toEqual([
+        'prod-a',
+        'prod-*',
+        'dev-?',
+        'a*b',
+      ]);
+    });
+  });
+});
+
+describe('toSstPermissions', () => {
+  describe('when a statement has conditions', () => {
+    it('converts them to test/variable/values entries', () => {
+      const [converted] = toSstPermissions([
+        {
+          actions: ['ssm:SendCommand'],
+          resources: ['r'],
+          conditions: { StringLike: { 'k/a': ['x', 'y'], 'k/b': 'z' } },
+        },
+      ]);
+      expect(converted?.conditions).toEqual([
+        { test: 'StringLike', variable: 'k/a', values: ['x', 'y'] },
+        { test: 'StringLike', variable: 'k/b', values: ['z'] },
+      ]);
+    });
+  });
+});
+
+describe('spokeRolePolicies', () => {
+  const hub = `arn:aws:iam::${ACCOUNT}:role/nodekeeper-prod-RolloutScanRole`;
+
+  describe('when given an external ID', () => {
+    const { trustPolicy, permissionPolicy } = spokeRolePolicies(hub, 'ext-123');
+
+    it('trusts only the hub roles, with the external ID', () => {
+      expect(trustPolicy.Statement).toEqual([
+        {
+          Sid: 'NodekeeperHub',
+          Effect: 'Allow',
+          Principal: { AWS: [hub] },
+          Action: ['sts:AssumeRole'],
+          Condition: { StringEquals: { 'sts:ExternalId': 'ext-123' } },
+        },
+      ]);
+    });
+
+    it('names every action and scopes every mutation', () => {
+      for (const s of permissionPolicy.Statement) {
+        for (const action of s.Action ?? []) expect(action).not.toContain('*');
+        const statement = { actions: s.Action ?? [], resources: s.Resource ?? [], conditions: s.Condition };
+        expect(scopeProblems(statement)).toEqual([]);
+      }
+    });
+
+    it('holds every fleet action the hub functions call', () => {
+      const actions = new Set(permissionPolicy.Statement.flatMap((s) => s.Action ?? []));
+      for (const a of [
+        'eks:UpdateNodegroupVersion',
+        'ec2:CreateLaunchTemplateVersion',
+        'ssm:SendCommand',
+        'ssm:ListCommandInvocations',
+        'ssm:GetParameters',
+        'eks:DescribeUpdate',
+      ]) {
+        expect(actions).toContain(a);
+      }
+    });
+  });
+
+  describe('when given no external ID', () => {
+    it('adds no condition', () => {
+      expect(spokeRolePolicies([hub]).trustPolicy.Statement[0]?.Condition).toBeUndefined();
+    });
+  });
+
+  describe('when given no hub role', () => {
+    it('throws', () => {
+      expect(() => spokeRolePolicies([])).toThrow(/hub role/);
+    });
+  });
+
+  describe('when rendered as a CloudFormation template', () => {
+    it('creates one named IAM role with both policies', () => {
+      const template = spokeCloudFormationTemplate(hub, 'ext-123', { roleName: 'nk-spoke' }) as {
+        Resources: Record<string, { Type: string; Properties: { RoleName: string } }>;
+      };
+      expect(Object.values(template.Resources).map((r) => [r.Type, r.Properties.RoleName])).toEqual([
+        ['AWS::IAM::Role', 'nk-spoke'],
+      ]);
+    });
+  });
+});

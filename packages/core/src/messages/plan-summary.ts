@@ -1,0 +1,156 @@
+/** The plan summary message. Pure. */
+import type { Plan, PlanItem } from '../types/plan.ts';
+import { amiLabel, context, field, free, header, name, plural, section } from './format.ts';
+import { fitToSlackLimits } from './limits.ts';
+import { clusterConsoleUrl, nodegroupConsoleUrl } from './links.ts';
+import { code, escapeMrkdwn, link } from './mrkdwn.ts';
+import type { Block, SlackMessage } from './types.ts';
+
+/** At most this many node groups are listed one per line; the rest are counted. */
+export const PLAN_MAX_LISTED = 60;
+const SECTION_BUDGET = 2800;
+const CLUSTER_BLOCK_BUDGET = 40;
+
+function groupKey(item: PlanItem): string {
+  return JSON.stringify([item.accountId, item.region, item.cluster]);
+}
+
+function itemLine(item: PlanItem): string {
+  const console = link(nodegroupConsoleUrl(item), 'console');
+  if (item.decision === 'roll') {
+    const parts = [
+      `• ${name(item.nodegroup)} ${escapeMrkdwn(amiLabel(item.current))} → ${escapeMrkdwn(amiLabel(item.target))}`,
+    ];
+    if (item.strategy) parts.push(escapeMrkdwn(item.strategy));
+    if (item.wave) parts.push(`wave ${name(item.wave)}`);
+    parts.push(console);
+    return parts.join(' · ');
+  }
+  return `• ${name(item.nodegroup)} ${code(item.reason ?? 'skip')}: ${free(item.message, 300)} · ${console}`;
+}
+
+/** Counts of items by decision and of skipped items by reason. Pure. */
+export function countPlan(plan: Plan): {
+  roll: number;
+  current: number;
+  skip: number;
+  byReason: Record<string, number>;
+  clusters: number;
+} {
+  const byReason: Record<string, number> = {};
+  let roll = 0;
+  let current = 0;
+  let skip = 0;
+  const clusters = new Set<string>();
+  for (const item of plan.items) {
+    clusters.add(groupKey(item));
+    if (item.decision === 'roll') roll++;
+    else if (item.decision === 'current') current++;
+    else {
+      skip++;
+      const r = item.reason ?? 'unknown';
+      byReason[r] = (byReason[r] ?? 0) + 1;
+    }
+  }
+  return { roll, current, skip, byReason, clusters: clusters.size };
+}
+
+/**
+ * The plan summary: counts by decision and skip reason, then the roll and skip lists grouped by
+ * cluster. Large plans list the first node groups and add "and N more" with counts. Pure.
+ */
+export function buildPlanSummaryMessage(plan: Plan): SlackMessage {
+  const counts = countPlan(plan);
+  const headline = `${counts.roll} to roll, ${counts.current} current, ${counts.skip} skipped`;
+  const blocks: Block[] = [header(`nodekeeper plan: ${headline}`)];
+  blocks.push({
+    type: 'section',
+    fields: [
+      field('Roll', String(counts.roll)),
+      field('Current', String(counts.current)),
+      field('Skip', String(counts.skip)),
+      field('Clusters', String(counts.clusters)),
+    ],
+  });
+  const reasons = Object.entries(counts.byReason).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (reasons.length > 0) {
+    blocks.push(section(`*Skipped by reason*\n${reasons.map(([r, n]) => `• ${code(r)} ${n}`).join('\n')}`));
+  }
+  blocks.push(context(`Generated for ${escapeMrkdwn(plan.generatedAt)}`));
+
+  const groups = new Map<string, PlanItem[]>();
+  for (const item of plan.items) {
+    if (item.decision === 'current') continue;
+    const key = groupKey(item);
+    const list = groups.get(key) ?? [];
+    list.push(item);
+    groups.set(key, list);
+  }
+  const sortedGroups = [...groups.values()].sort((a, b) => {
+    const x = a[0];
+    const y = b[0];
+    if (!x || !y) return 0;
+    return (
+      x.cluster.localeCompare(y.cluster) ||
+      x.region.localeCompare(y.region) ||
+      (x.accountId ?? '').localeCompare(y.accountId ?? '')
+    );
+  });
+
+  let listed = 0;
+  let omittedRoll = 0;
+  let omittedSkip = 0;
+  const clusterBlocks: Block[] = [];
+  for (const items of sortedGroups) {
+    const first = items[0];
+    if (!first) continue;
+    const ordered = [
+      ...items.filter((i) => i.decision === 'roll').sort((a, b) => a.nodegroup.localeCompare(b.nodegroup)),
+      ...items.filter((i) => i.decision === 'skip').sort((a, b) => a.nodegroup.localeCompare(b.nodegroup)),
+    ];
+    const where = [name(first.cluster), name(first.region)];
+    if (first.accountId) where.push(`account ${name(first.accountId)}`);
+    const title = `*Cluster* ${where.join(' · ')} · ${link(clusterConsoleUrl(first), 'console')}`;
+    let text = title;
+    let lines = 0;
+    for (const item of ordered) {
+      const omit = (): void => {
+        if (item.decision === 'roll') omittedRoll++;
+        else omittedSkip++;
+      };
+      if (listed >= PLAN_MAX_LISTED || clusterBlocks.length >= CLUSTER_BLOCK_BUDGET) {
+        omit();
+        continue;
+      }
+      const line = itemLine(item);
+      if (lines > 0 && text.length + 1 + line.length > SECTION_BUDGET) {
+        clusterBlocks.push(section(text));
+        text = `${title} (continued)`;
+        lines = 0;
+        if (clusterBlocks.length >= CLUSTER_BLOCK_BUDGET) {
+          omit();
+          continue;
+        }
+      }
+      text += `\n${line}`;
+      lines++;
+      listed++;
+    }
+    if (lines > 0) clusterBlocks.push(section(text));
+  }
+  if (clusterBlocks.length > 0) blocks.push({ type: 'divider' }, ...clusterBlocks);
+  const omitted = omittedRoll + omittedSkip;
+  if (omitted > 0) {
+    blocks.push(
+      section(
+        `…and ${plural(omitted, 'more node group')} not listed (${omittedRoll} to roll, ${omittedSkip} skipped). ` +
+          'Run `nodekeeper plan` for the full list.',
+      ),
+    );
+  }
+  if (counts.roll === 0 && counts.skip === 0) {
+    blocks.push(section(`All ${plural(counts.current, 'node group')} are current. Nothing to do.`));
+  }
+  const text = `nodekeeper plan: ${headline} across ${plural(counts.clusters, 'cluster')}`;
+  return fitToSlackLimits({ text, blocks });
+}

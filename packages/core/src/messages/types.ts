@@ -1,0 +1,181 @@
+/**
+ * Slack Block Kit types (the subset nodekeeper uses) and the input types of the message builders.
+ * Roll and patch flows produce these inputs; the builders turn them into `SlackMessage` data.
+ */
+import type { AmiRef, SkipReason, Strategy } from '../types/plan.ts';
+
+export interface PlainTextObject {
+  type: 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
+
+export interface MrkdwnObject {
+  type: 'mrkdwn';
+  text: string;
+}
+
+export interface ButtonElement {
+  type: 'button';
+  text: PlainTextObject;
+  url: string;
+  action_id?: string;
+}
+
+export interface HeaderBlock {
+  type: 'header';
+  text: PlainTextObject;
+}
+
+export interface SectionBlock {
+  type: 'section';
+  text?: MrkdwnObject;
+  fields?: MrkdwnObject[];
+  accessory?: ButtonElement;
+}
+
+export interface ContextBlock {
+  type: 'context';
+  elements: (MrkdwnObject | PlainTextObject)[];
+}
+
+export interface DividerBlock {
+  type: 'divider';
+}
+
+export interface ActionsBlock {
+  type: 'actions';
+  elements: ButtonElement[];
+}
+
+export type Block = HeaderBlock | SectionBlock | ContextBlock | DividerBlock | ActionsBlock;
+
+/** A message ready to post: `text` is the plain fallback (notifications, screen readers). */
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+/** One node group, wherever it lives. `accountId` null means the caller's own account. */
+export interface NodegroupRef {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+}
+
+/** An AMI rollout of one node group from one AMI to another. */
+export interface RolloutRef extends NodegroupRef {
+  from: AmiRef;
+  to: AmiRef;
+  strategy: Strategy;
+  wave: string | null;
+}
+
+export interface RolloutStartedEvent extends RolloutRef {
+  updateId: string;
+  /** ISO 8601. */
+  startedAt: string;
+}
+
+export interface RolloutSucceededEvent extends RolloutRef {
+  updateId: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** One entry of EKS DescribeUpdate `update.errors`. */
+export interface UpdateError {
+  errorCode: string;
+  errorMessage: string;
+  resourceIds: string[];
+}
+
+export interface RolloutFailedEvent extends RolloutRef {
+  /** null when the update could not even be started (e.g. UpdateNodegroupVersion was rejected). */
+  updateId: string | null;
+  /** EKS update status, e.g. `Failed` or `Cancelled`; or `StartFailed`. */
+  status: string;
+  errors: UpdateError[];
+  startedAt: string | null;
+  finishedAt: string;
+}
+
+/** The guard refused to start a planned rollout (state changed since planning). */
+export interface RolloutNotStartedEvent extends RolloutRef {
+  reason: SkipReason | (string & {});
+  message: string;
+}
+
+export const PatchOperation = { scan: 'Scan', install: 'Install' } as const;
+export type PatchOperation = (typeof PatchOperation)[keyof typeof PatchOperation];
+
+/** What a patch request targets: a whole cluster (nodegroup null) or one node group. */
+export interface PatchTarget {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string | null;
+}
+
+export interface PatchRequestedEvent extends PatchTarget {
+  commandId: string;
+  operation: PatchOperation;
+  reboot: boolean;
+  instanceCount: number;
+  maxConcurrency: string;
+  maxErrors: string;
+  /** Who asked: a Slack user ID, an IAM principal, `schedule`; null if unknown. */
+  requestedBy: string | null;
+}
+
+export interface PatchFailedInstance {
+  instanceId: string;
+  /** SSM invocation status, e.g. `Failed`, `TimedOut`, `Cancelled`. */
+  status: string;
+  /** SSM `StatusDetails`, e.g. `Failed`, `DeliveryTimedOut`, `ExecutionTimedOut`. */
+  statusDetails: string;
+}
+
+export interface PatchCompletedEvent extends PatchTarget {
+  commandId: string;
+  operation: PatchOperation;
+  reboot: boolean;
+  /** SSM command status: `Success`, `Failed`, `TimedOut`, `Cancelled`. */
+  status: string;
+  counts: { targeted: number; succeeded: number; failed: number };
+  failedInstances: PatchFailedInstance[];
+  /** Instances with patches installed but waiting for a reboot (`InstalledPendingReboot`). */
+  pendingRebootInstances: string[];
+}
+
+export const PatchRefusalReason = {
+  unsupportedPlatform: 'unsupported-platform',
+  optedOut: 'opted-out',
+  noManagedInstances: 'no-managed-instances',
+} as const;
+export type PatchRefusalReason = (typeof PatchRefusalReason)[keyof typeof PatchRefusalReason];
+
+export interface PatchRefusedEvent extends PatchTarget {
+  reason: PatchRefusalReason;
+  /** For `unsupported-platform`: the platform found, e.g. `Bottlerocket`. */
+  platform: string | null;
+  message: string | null;
+}
+
+export const RunItemState = {
+  pending: 'pending',
+  inProgress: 'in-progress',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  notStarted: 'not-started',
+} as const;
+export type RunItemState = (typeof RunItemState)[keyof typeof RunItemState];
+
+/** The state of a whole run (one scan's rollouts, or one patch request) for the bot-mode parent message. */
+export interface RunStatus {
+  kind: 'rollout' | 'patch';
+  /** ISO 8601. */
+  startedAt: string;
+  items: (NodegroupRef & { state: RunItemState })[];
+}

@@ -1,0 +1,25 @@
+export { SlackConfigError } from './src/errors.ts';
+export {
+  createNotifier,
+  DeliveryDefaults,
+  notifierFromEnv,
+  SlackEnv,
+  validateWebhookUrl,
+} from './src/notifier.ts';
+export { REDACTED, redactSecrets } from './src/redact.ts';
+export type { FunctionUrlBody, SignatureCheck, SignatureInput } from './src/signature.ts';
+export {
+  decodeFunctionUrlBody,
+  MAX_SIGNATURE_SKEW_SECONDS,
+  readSignatureHeaders,
+  SignatureFailure,
+  verifySlackSignature,
+} from './src/signature.ts';
+export type {
+  DeliveryResult,
+  FetchLike,
+  Notifier,
+  NotifierConfig,
+  NotifierLogger,
+  PostOptions,
+} from './src/types/index.ts';

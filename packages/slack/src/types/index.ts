@@ -1,0 +1,60 @@
+import type { SlackMessage } from '@nodekeeper/core';
+
+/**
+ * The outcome of one delivery. `error` is Slack's error code (`no_service`, `channel_not_found`,
+ * `ratelimited`, ...) or `http_<status>`, `network_error`, `timeout`; it never contains a secret.
+ */
+export type DeliveryResult =
+  | { ok: true; ts: string | null; channel?: string }
+  | { ok: false; error: string; permanent: boolean; attempts: number };
+
+export interface PostOptions {
+  /** Bot mode: post as a reply in this thread. Ignored by webhooks, which cannot thread. */
+  threadTs?: string;
+}
+
+/** Posts messages to Slack. Never throws: every failure is a `DeliveryResult` value. */
+export interface Notifier {
+  readonly mode: 'webhook' | 'bot';
+  post(message: SlackMessage, opts?: PostOptions): Promise<DeliveryResult>;
+  /** Bot mode only: edits a message posted earlier (the thread parent). */
+  update?(ts: string, message: SlackMessage): Promise<DeliveryResult>;
+}
+
+/** The subset of the Powertools Logger the notifier uses; a Powertools `Logger` satisfies it. */
+export interface NotifierLogger {
+  debug(message: string, ...attributes: Record<string, unknown>[]): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface NotifierConfig {
+  /** Incoming webhook URL: `https://hooks.slack.com/...`. */
+  webhookUrl?: string;
+  /** Bot token (`xoxb-...`); takes precedence over `webhookUrl` and needs `channel`. */
+  botToken?: string;
+  /** Channel ID (preferred, needed for chat.update) or name for chat.postMessage. */
+  channel?: string;
+  /** Web API base, default `https://slack.com/api/`. */
+  apiBaseUrl?: string;
+  /** Local development only: also accept http(s) URLs on loopback (127.0.0.1, localhost, [::1]). */
+  allowInsecureLocalUrls?: boolean;
+  logger?: NotifierLogger;
+  fetch?: FetchLike;
+  sleep?: (ms: number) => Promise<void>;
+  /** Returns [0, 1); used for backoff jitter. */
+  random?: () => number;
+  /** Attempts per message including the first; default 3. */
+  maxAttempts?: number;
+  /** A 429 asking to wait longer than this is not retried; default 30. */
+  maxRetryAfterSeconds?: number;
+  /** First backoff delay for 5xx and network errors; default 500 ms, doubling, capped at `maxBackoffMs`. */
+  baseBackoffMs?: number;
+  /** Default 8000 ms. */
+  maxBackoffMs?: number;
+  /** Per-attempt timeout; default 10,000 ms. */
+  timeoutMs?: number;
+}

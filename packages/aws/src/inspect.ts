@@ -1,0 +1,260 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { CatalogSnapshot, Fleet, ImageFacts, InspectionError, NodegroupFacts } from '@nodekeeper/core';
+import { lookupTarget, matchesAny, parametersForNodegroup } from '@nodekeeper/core';
+import { createBatcher } from './batch.ts';
+import type { AwsClients } from './clients.ts';
+import {
+  describeImagesBatch,
+  describeLaunchTemplateVersions,
+  imageBatchSize,
+  type LaunchTemplateVersionFacts,
+} from './ec2.ts';
+import { describeCluster, describeNodegroup, type EksCluster, listClusters, listNodegroups } from './eks.ts';
+import { createSemaphore } from './limit.ts';
+import { getParametersBatch, parameterBatchSize } from './ssm.ts';
+
+export interface InspectFleetOptions {
+  clients: Pick<AwsClients, 'eks' | 'ec2' | 'ssm'>;
+  /** Stamped on every node group and error; null = the caller's own account. */
+  accountId: string | null;
+  region: string;
+  /** Cluster names or globs (`prod-*`). */
+  clusterPatterns: readonly string[];
+  /** Most AWS requests in flight at once. Default 16. */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+export interface InspectFleetResult {
+  fleet: Fleet;
+  catalog: CatalogSnapshot;
+}
+
+export const inspectDefaults = { concurrency: 16 } as const;
+
+const defaultLogger = new Logger({ serviceName: 'nodekeeper' });
+
+interface Entry {
+  facts: NodegroupFacts;
+  /** Parameter lookups of this node group. */
+  params: Array<Promise<string | undefined>>;
+  failed: string | null;
+}
+
+/**
+ * Reads the selected clusters of one (account, region) and everything the planner needs about
+ * their AMIs, with the fewest calls: one DescribeLaunchTemplateVersions per distinct template of a
+ * CUSTOM node group, GetParameters 10 distinct names a call, DescribeImages 100 images a call.
+ * Read-only. Every request goes through one semaphore of `concurrency`; independent phases overlap.
+ * A cluster or node group that cannot be read becomes an InspectionError; the rest continues.
+ */
+export async function inspectFleet(options: InspectFleetOptions): Promise<InspectFleetResult> {
+  const { clients, accountId, region } = options;
+  const logger = options.logger ?? defaultLogger;
+  const sem = createSemaphore(options.concurrency ?? inspectDefaults.concurrency);
+  const errors: InspectionError[] = [];
+  const entries: Entry[] = [];
+  const parameters: Record<string, string> = {};
+  const images: Record<string, ImageFacts> = {};
+  const byLocation = (
+    a: { cluster: string; nodegroup: string | null },
+    b: { cluster: string; nodegroup: string | null },
+  ) => a.cluster.localeCompare(b.cluster) || (a.nodegroup ?? '').localeCompare(b.nodegroup ?? '');
+  const result = (): InspectFleetResult => ({
+    fleet: {
+      nodegroups: entries
+        .filter((e) => e.failed === null)
+        .map((e) => e.facts)
+        .sort(byLocation),
+      errors: [...errors].sort(byLocation),
+    },
+    catalog: { parameters: { [region]: parameters }, images: { [region]: images } },
+  });
+  const fail = (cluster: string, nodegroup: string | null, err: unknown): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    errors.push({ accountId, region, cluster, nodegroup, message });
+    logger.warn('inspection failed', { accountId, region, cluster, nodegroup, message });
+  };
+  const failEntry = (entry: Entry, err: unknown): void => {
+    if (entry.failed !== null) return;
+    entry.failed = err instanceof Error ? err.message : String(err);
+    fail(entry.facts.cluster, entry.facts.nodegroup, err);
+  };
+
+  const paramBatcher = createBatcher<string, string>({
+    size: parameterBatchSize,
+    run: async (names) => {
+      const out = await sem.run(() => getParametersBatch(clients.ssm, names));
+      Object.assign(parameters, out.values);
+      return new Map(Object.entries(out.values));
+    },
+  });
+  const imageRunner = async (ids: string[]): Promise<Map<string, ImageFacts>> => {
+    const found = await sem.run(() => describeImagesBatch(clients.ec2, ids));
+    for (const image of found) images[image.imageId] = image;
+    return new Map(found.map((i) => [i.imageId, i]));
+  };
+  const currentImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
+  const requestParameters = (entry: Entry, image: ImageFacts | null): void => {
+    entry.params = parametersForNodegroup(entry.facts, image).map((name) => paramBatcher.get(name));
+  };
+
+  // 1. Clusters.
+  let clusterNames: string[];
+  try {
+    clusterNames = await sem.run(() => listClusters(clients.eks));
+  } catch (err) {
+    fail('*', null, err);
+    return result();
+  }
+  const selected = clusterNames.filter((name) => matchesAny(name, options.clusterPatterns)).sort();
+
+  // 2. Clusters and node groups. Groups that need no launch template start their parameter lookups now.
+  const templates = new Map<string, { versions: Set<string>; entries: Entry[] }>();
+  await Promise.all(
+    selected.map(async (cluster) => {
+      let info: EksCluster;
+      let names: string[];
+      try {
+        [info, names] = await Promise.all([
+          sem.run(() => describeCluster(clients.eks, cluster)),
+          sem.run(() => listNodegroups(clients.eks, cluster)),
+        ]);
+      } catch (err) {
+        fail(cluster, null, err);
+        return;
+      }
+      await Promise.all(
+        names.map(async (nodegroup) => {
+          let described: Awaited<ReturnType<typeof describeNodegroup>>;
+          try {
+            described = await sem.run(() => describeNodegroup(clients.eks, cluster, nodegroup));
+          } catch (err) {
+            fail(cluster, nodegroup, err);
+            return;
+          }
+          if (described.kind === 'not-found') {
+            logger.info('node group vanished during inspection', { accountId, region, cluster, nodegroup });
+            return;
+          }
+          const ng = described.nodegroup;
+          const entry: Entry = {
+            facts: {
+              accountId,
+              region,
+              cluster,
+              nodegroup: ng.nodegroup || nodegroup,
+              clusterVersion: info.version,
+              version: ng.version || info.version,
+              amiType: ng.amiType,
+              releaseVersion: ng.releaseVersion,
+              status: ng.status,
+              tags: ng.tags,
+              clusterTags: info.tags,
+              launchTemplate: ng.launchTemplate ? { ...ng.launchTemplate, imageId: null } : null,
+              desiredSize: ng.desiredSize,
+              updateInProgress: false,
+            },
+            params: [],
+            failed: null,
+          };
+          entries.push(entry);
+          // Only a CUSTOM group's template holds an ImageId (EKS rule); the others need no EC2 call.
+          if (ng.amiType === 'CUSTOM' && ng.launchTemplate) {
+            const t = templates.get(ng.launchTemplate.id) ?? { versions: new Set<string>(), entries: [] };
+            t.versions.add(ng.launchTemplate.version);
+            t.entries.push(entry);
+            templates.set(ng.launchTemplate.id, t);
+          } else {
+            requestParameters(entry, null);
+          }
+        }),
+      );
+    }),
+  );
+
+  // 3. Launch templates (one call per distinct template) → current images of CUSTOM groups.
+  const customs: Array<{ entry: Entry; image: Promise<ImageFacts | undefined> | null }> = [];
+  await Promise.all(
+    [...templates].map(async ([id, t]) => {
+      let versions: Map<string, LaunchTemplateVersionFacts>;
+      try {
+        versions = await sem.run(() =>
+          describeLaunchTemplateVersions(clients.ec2, id, [...t.versions].sort()),
+        );
+      } catch (err) {
+        for (const entry of t.entries) failEntry(entry, err);
+        return;
+      }
+      for (const entry of t.entries) {
+        const lt = entry.facts.launchTemplate;
+        const v = lt ? versions.get(lt.version) : undefined;
+        if (lt && v) {
+          lt.imageId = v.imageId;
+          if (lt.name === null) lt.name = v.launchTemplateName;
+        }
+        customs.push({ entry, image: lt?.imageId ? currentImages.get(lt.imageId) : null });
+      }
+    }),
+  );
+  currentImages.flush();
+
+  // 4. Parameters of CUSTOM groups (they need the current image's name), then the last partial batch.
+  await Promise.all(
+    customs.map(async ({ entry, image }) => {
+      try {
+        requestParameters(entry, (await image) ?? null);
+      } catch (err) {
+        failEntry(entry, err);
+      }
+    }),
+  );
+  paramBatcher.flush();
+
+  // 5. Target images: those not described as current images, streamed as parameter batches answer.
+  const targetImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
+  const targets: Array<{ entry: Entry; lookups: Array<Promise<unknown>> }> = [];
+  const snapshot: CatalogSnapshot = { parameters: { [region]: parameters }, images: { [region]: images } };
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (entry.failed !== null) return;
+      try {
+        await Promise.all(entry.params);
+      } catch (err) {
+        failEntry(entry, err);
+        return;
+      }
+      // The planner's own reading of the parameters decides which image is the target.
+      const target = lookupTarget(entry.facts, snapshot);
+      const ids = target.kind === 'found' ? [target.imageId] : [];
+      targets.push({
+        entry,
+        lookups: ids.map((imageId) =>
+          currentImages.has(imageId) ? currentImages.get(imageId) : targetImages.get(imageId),
+        ),
+      });
+    }),
+  );
+  targetImages.flush();
+  await Promise.all(
+    targets.map(async ({ entry, lookups }) => {
+      try {
+        await Promise.all(lookups);
+      } catch (err) {
+        failEntry(entry, err);
+      }
+    }),
+  );
+
+  const out = result();
+  logger.info('fleet inspected', {
+    accountId,
+    region,
+    clusters: selected.length,
+    nodegroups: out.fleet.nodegroups.length,
+    errors: errors.length,
+    parameters: Object.keys(parameters).length,
+    images: Object.keys(images).length,
+  });
+  return out;
+}

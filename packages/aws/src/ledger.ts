@@ -1,0 +1,330 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ClaimResult, LedgerPort, RecordResult, RolloutEvent, RolloutRecord } from '@nodekeeper/core';
+import { AwsAdapterError, describeAwsError } from './errors.ts';
+
+/**
+ * The ledger table's key schema. The infrastructure stack declares exactly this:
+ * `pk`/`sk` strings, GSI `gsi1` on `gsi1pk`/`gsi1sk`, TTL attribute `expiresAt` (epoch seconds).
+ */
+export const LedgerSchema = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi: 'gsi1',
+  gsiPartitionKey: 'gsi1pk',
+  gsiSortKey: 'gsi1sk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Default table name for the CLI and local runs (`NODEKEEPER_LEDGER_TABLE` overrides it). */
+export const DEFAULT_LEDGER_TABLE = 'nodekeeper-ledger';
+
+const RECORD_SK = 'ROLLOUT';
+const notifySk = (event: RolloutEvent) => `NOTIFY#${event}`;
+const rolloutPk = (key: string) => `ROLLOUT#${key}`;
+const clusterPk = (cluster: string) => `CLUSTER#${cluster}`;
+
+export interface LedgerOptions {
+  tableName: string;
+  /** Records expire (DynamoDB TTL) this many days after they were created. Default 400. */
+  retentionDays?: number;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return describeAwsError(error).code === 'ConditionalCheckFailedException';
+}
+
+function fail(operation: string, error: unknown, context: string): never {
+  throw new AwsAdapterError('dynamodb', operation, error, context);
+}
+
+function toRecord(item: Record<string, unknown>): RolloutRecord {
+  return {
+    key: String(item.key),
+    accountId: (item.accountId as string | null) ?? null,
+    region: String(item.region),
+    cluster: String(item.cluster),
+    nodegroup: String(item.nodegroup),
+    strategy: item.strategy as RolloutRecord['strategy'],
+    wave: (item.wave as string | null) ?? null,
+    from: (item.from as RolloutRecord['from']) ?? { releaseVersion: null, imageId: null },
+    to: (item.to as RolloutRecord['to']) ?? { releaseVersion: null, imageId: null },
+    attempt: Number(item.attempt ?? 1),
+    updateId: (item.updateId as string | null) ?? null,
+    launchTemplateVersion: (item.launchTemplateVersion as string | null) ?? null,
+    outcome: item.outcome as RolloutRecord['outcome'],
+    reason: (item.reason as string | null) ?? null,
+    message: (item.message as string | null) ?? null,
+    errors: (item.errors as RolloutRecord['errors']) ?? [],
+    createdAt: String(item.createdAt),
+    startedAt: (item.startedAt as string | null) ?? null,
+    finishedAt: (item.finishedAt as string | null) ?? null,
+    slackThreadTs: (item.slackThreadTs as string | null) ?? null,
+  };
+}
+
+/**
+ * The rollout ledger on DynamoDB. Every state change is a conditional write: a record is created
+ * once, moves from `started` to a final outcome once, and each notification is claimed once.
+ */
+export function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPort {
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  const TableName = options.tableName;
+  const retentionSeconds = Math.round((options.retentionDays ?? 400) * 86_400);
+  const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + retentionSeconds;
+
+  async function get(key: string): Promise<RolloutRecord | null> {
+    try {
+      const out = await doc.send(
+        new GetCommand({ TableName, Key: { pk: rolloutPk(key), sk: RECORD_SK }, ConsistentRead: true }),
+      );
+      return out.Item ? toRecord(out.Item) : null;
+    } catch (error) {
+      return fail('GetItem', error, key);
+    }
+  }
+
+  async function existing(key: string, operation: string, error: unknown): Promise<RecordResult> {
+    const record = await get(key);
+    if (record === null) return fail(operation, error, `${key}: condition failed but no record exists`);
+    return { kind: 'exists', record };
+  }
+
+  return {
+    get,
+
+    async create(record) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              pk: rolloutPk(record.key),
+              sk: RECORD_SK,
+              gsi1pk: clusterPk(record.cluster),
+              gsi1sk: `${record.createdAt}#${record.nodegroup}#${record.key.slice(0, 12)}`,
+              type: 'rollout',
+              expiresAt: expiresAt(record.createdAt),
+              ...record,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return { kind: 'recorded' };
+      } catch (error) {
+        if (isConditionFailure(error)) return existing(record.key, 'PutItem', error);
+        return fail('PutItem', error, record.key);
+      }
+    },
+
+    async recordOutcome(key, outcome) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: rolloutPk(key), sk: RECORD_SK },
+            UpdateExpression:
+              'SET #outcome = :outcome, #errors = :errors, finishedAt = :finishedAt, #message = :message',
+            ConditionExpression: '#outcome = :started',
+            ExpressionAttributeNames: { '#outcome': 'outcome', '#errors': 'errors', '#message': 'message' },
+            ExpressionAttributeValues: {
+              ':outcome': outcome.outcome,
+              ':errors': outcome.errors,
+              ':finishedAt': outcome.finishedAt,
+              ':message': outcome.message,
+              ':started': 'started',
+            },
+          }),
+        );
+        return { kind: 'recorded' };
+      } catch (error) {
+        if (isConditionFailure(error)) return existing(key, 'UpdateItem', error);
+        return fail('UpdateItem', error, key);
+      }
+    },
+
+    async claimNotification(key, event, owner, now): Promise<ClaimResult> {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              pk: rolloutPk(key),
+              sk: notifySk(event),
+              type: 'notification',
+              event,
+              owner,
+              state: 'claimed',
+              claimedAt: now,
+              expiresAt: expiresAt(now),
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR (#owner = :owner AND #state = :claimed)',
+            ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
+            ExpressionAttributeValues: { ':owner': owner, ':claimed': 'claimed' },
+          }),
+        );
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (!isConditionFailure(error)) return fail('PutItem', error, `${key} ${event}`);
+        const out = await doc.send(
+          new GetCommand({
+            TableName,
+            Key: { pk: rolloutPk(key), sk: notifySk(event) },
+            ConsistentRead: true,
+          }),
+        );
+        return out.Item?.state === 'claimed' ? { kind: 'claimed-by-other' } : { kind: 'already-sent' };
+      }
+    },
+
+    async markNotificationSent(key, event, result) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: rolloutPk(key), sk: notifySk(event) },
+            UpdateExpression: 'SET #state = :state, ts = :ts',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':state': result.delivered ? 'sent' : 'undeliverable',
+              ':ts': result.ts,
+            },
+          }),
+        );
+        if (event === 'started' && result.ts !== null) {
+          await doc.send(
+            new UpdateCommand({
+              TableName,
+              Key: { pk: rolloutPk(key), sk: RECORD_SK },
+              UpdateExpression: 'SET slackThreadTs = :ts',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':ts': result.ts },
+            }),
+          );
+        }
+      } catch (error) {
+        if (isConditionFailure(error)) return;
+        fail('UpdateItem', error, `${key} ${event}`);
+      }
+    },
+
+    async listHistory(query) {
+      const limit = Math.max(1, Math.min(1000, query.limit));
+      const records: RolloutRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      // Bounded pagination: enough pages for `limit` records, never unbounded.
+      for (let page = 0; page < 50; page += 1) {
+        try {
+          const out = query.cluster
+            ? await doc.send(
+                new QueryCommand({
+                  TableName,
+                  IndexName: LedgerSchema.gsi,
+                  KeyConditionExpression: 'gsi1pk = :pk',
+                  ExpressionAttributeValues: { ':pk': clusterPk(query.cluster) },
+                  ScanIndexForward: false,
+                  ExclusiveStartKey: startKey,
+                }),
+              )
+            : await doc.send(
+                new ScanCommand({
+                  TableName,
+                  FilterExpression: '#type = :rollout',
+                  ExpressionAttributeNames: { '#type': 'type' },
+                  ExpressionAttributeValues: { ':rollout': 'rollout' },
+                  ExclusiveStartKey: startKey,
+                }),
+              );
+          for (const item of out.Items ?? []) {
+            const record = toRecord(item);
+            if (query.accountId === undefined || record.accountId === query.accountId) records.push(record);
+          }
+          startKey = out.LastEvaluatedKey;
+        } catch (error) {
+          return fail(query.cluster ? 'Query' : 'Scan', error, query.cluster ?? 'all clusters');
+        }
+        if (!startKey || (query.cluster && records.length >= limit)) break;
+      }
+      records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+      return records.slice(0, limit);
+    },
+  };
+}
+
+/**
+ * Creates the ledger table with the stack's key schema (for tests, the sandbox and the demo) and
+ * waits until it is ACTIVE. Idempotent: an existing table is left alone. TTL is enabled where the
+ * endpoint supports it (dynalite does not; then `ttl` says so).
+ */
+export async function createLedgerTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<{ created: boolean; ttl: 'enabled' | 'unsupported' }> {
+  let created = false;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    created = true;
+  } catch (error) {
+    if (describeAwsError(error).code !== 'ResourceInUseException') fail('CreateTable', error, tableName);
+  }
+  // Bounded wait for ACTIVE (dynalite: ~0.5 s by default; DynamoDB: seconds).
+  for (let i = 0; i < 120; i += 1) {
+    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (out.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
+    if (out.Table?.TableStatus === 'ACTIVE' && indexesActive) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    );
+    return { created, ttl: 'enabled' };
+  } catch (error) {
+    const code = describeAwsError(error).code;
+    if (code === 'UnknownOperationException' || code === 'ValidationException')
+      return { created, ttl: 'unsupported' };
+    return fail('UpdateTimeToLive', error, tableName);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Bounded concurrency and client-side rate control. Nothing here knows about AWS; the middleware
+ * in clients.ts applies a `RateLimiter` to every SDK attempt.
+ */
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; resolves in input order. Rejects on the first failure (catch inside `fn` to keep going). */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  const workers = Math.max(1, Math.min(Math.floor(limit) || 1, items.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
+}
+
+/** A counting semaphore with a FIFO queue. `run` holds one permit for the duration of `fn`. */
+export interface Semaphore {
+  run<R>(fn: () => Promise<R>): Promise<R>;
+  /** Permits in use now. */
+  readonly active: number;
+  /** Callers waiting for a permit now. */
+  readonly waiting: number;
+}
+
+/** Creates a semaphore with `permits` permits (at least 1). */
+export function createSemaphore(permits: number): Semaphore {
+  const max = Math.max(1, Math.floor(permits) || 1);
+  let active = 0;
+  const queue: Array<() => void> = [];
+  const release = (): void => {
+    const wake = queue.shift();
+    if (wake) wake();
+    else active--;
+  };
+  return {
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return queue.length;
+    },
+    async run<R>(fn: () => Promise<R>): Promise<R> {
+      if (active < max) active++;
+      else await new Promise<void>((resolve) => queue.push(resolve));
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+/** A token bucket: `burst` tokens, refilled at `ratePerSecond`. */
+export interface RateLimit {
+  burst: number;
+  ratePerSecond: number;
+}
+
+/** Time source for the limiter; injectable so tests need no real waiting. */
+export interface LimiterClock {
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: LimiterClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * A token bucket that never rejects: `acquire` reserves a token (the balance may go negative) and
+ * waits until the reservation is covered, so waiters are served in arrival order at `ratePerSecond`.
+ */
+export interface TokenBucket {
+  acquire(): Promise<void>;
+  /** Called after a throttling answer: drops any remaining burst so the next calls pace at the refill rate. */
+  penalize(): void;
+  readonly limit: RateLimit;
+}
+
+export function createTokenBucket(limit: RateLimit, clock: LimiterClock = realClock): TokenBucket {
+  if (!(limit.burst >= 1) || !(limit.ratePerSecond > 0)) {
+    throw new RangeError(`invalid rate limit: burst ${limit.burst}, ${limit.ratePerSecond}/s`);
+  }
+  let tokens = limit.burst;
+  let last = clock.now();
+  const refill = (): void => {
+    const now = clock.now();
+    tokens = Math.min(limit.burst, tokens + ((now - last) / 1000) * limit.ratePerSecond);
+    last = now;
+  };
+  return {
+    limit,
+    async acquire() {
+      refill();
+      tokens -= 1;
+      if (tokens >= 0) return;
+      await clock.sleep((-tokens / limit.ratePerSecond) * 1000);
+    },
+    penalize() {
+      refill();
+      tokens = Math.min(tokens, 0);
+    },
+  };
+}
+
+/** AWS services nodekeeper calls. */
+export const AwsService = { eks: 'eks', ec2: 'ec2', ssm: 'ssm', sts: 'sts', dynamodb: 'dynamodb' } as const;
+export type AwsService = (typeof AwsService)[keyof typeof AwsService];
+
+/**
+ * Rate buckets. AWS meters these per account and region, so each client set (one per account and
+ * region) owns one bucket of each.
+ */
+export const RateBucket = {
+  ec2Describe: 'ec2:describe',
+  ec2Mutate: 'ec2:mutate',
+  eksRead: 'eks:read',
+  eksMutate: 'eks:mutate',
+  ssmParameters: 'ssm:parameters',
+  ssmRead: 'ssm:read',
+  ssmMutate: 'ssm:mutate',
+  sts: 'sts',
+} as const;
+export type RateBucket = (typeof RateBucket)[keyof typeof RateBucket];
+
+/**
+ * Default client-side rates. EC2 documents describe calls at 100 burst / 20 per s and
+ * CreateLaunchTemplateVersion at 100 / 5 per s. EKS and SSM publish no bucket sizes; we use the
+ * EC2 describe numbers for their reads and the EC2 mutating numbers for their writes. Parameter
+ * Store's GetParameter* share one 40 TPS quota. DynamoDB (on-demand) is not limited here.
+ */
+export const defaultRateLimits: Readonly<Record<RateBucket, RateLimit>> = {
+  'ec2:describe': { burst: 100, ratePerSecond: 20 },
+  'ec2:mutate': { burst: 100, ratePerSecond: 5 },
+  'eks:read': { burst: 100, ratePerSecond: 20 },
+  'eks:mutate': { burst: 100, ratePerSecond: 5 },
+  'ssm:parameters': { burst: 40, ratePerSecond: 40 },
+  'ssm:read': { burst: 100, ratePerSecond: 20 },
+  'ssm:mutate': { burst: 100, ratePerSecond: 5 },
+  sts: { burst: 100, ratePerSecond: 20 },
+};
+
+const readPrefixes = /^(Describe|List|Get|Search)/;
+
+/** The bucket an operation draws from, or null when it is not rate-limited client-side. Pure. */
+export function rateBucketOf(service: string, operation: string): RateBucket | null {
+  const read = readPrefixes.test(operation);
+  switch (service) {
+    case 'ec2':
+      return read ? RateBucket.ec2Describe : RateBucket.ec2Mutate;
+    case 'eks':
+      return read ? RateBucket.eksRead : RateBucket.eksMutate;
+    case 'ssm':
+      if (/^GetParameters?$|^GetParametersByPath$|^GetParameterHistory$/.test(operation))
+        return RateBucket.ssmParameters;
+      return read ? RateBucket.ssmRead : RateBucket.ssmMutate;
+    case 'sts':
+      return RateBucket.sts;
+    default:
+      return null;
+  }
+}
+
+/** Rate limits to override, by bucket; `null` turns a bucket off. `false` turns client-side rate control off. */
+export type RateLimitOverrides = Partial<Record<RateBucket, RateLimit | null>> | false;
+
+/** One token bucket per rate bucket, created lazily. Shared by every client of one client set. */
+export interface RateLimiter {
+  /** Waits for a token of the operation's bucket (returns at once for unlimited operations). */
+  acquire(service: string, operation: string): Promise<void>;
+  /** Records a throttling answer for the operation's bucket. */
+  penalize(service: string, operation: string): void;
+}
+
+export function createRateLimiter(
+  overrides: RateLimitOverrides = {},
+  clock: LimiterClock = realClock,
+): RateLimiter {
+  const buckets = new Map<RateBucket, TokenBucket | null>();
+  const bucketFor = (service: string, operation: string): TokenBucket | null => {
+    if (overrides === false) return null;
+    const key = rateBucketOf(service, operation);
+    if (key === null) return null;
+    let b = buckets.get(key);
+    if (b === undefined) {
+      const limit = key in overrides ? overrides[key] : defaultRateLimits[key];
+      b = limit ? createTokenBucket(limit, clock) : null;
+      buckets.set(key, b);
+    }
+    return b;
+  };
+  return {
+    async acquire(service, operation) {
+      await bucketFor(service, operation)?.acquire();
+    },
+    penalize(service, operation) {
+      bucketFor(service, operation)?.penalize();
+    },
+  };
+}

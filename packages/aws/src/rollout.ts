@@ -1,0 +1,268 @@
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeNodegroupCommand,
+  DescribeUpdateCommand,
+  type EKSClient,
+  ListUpdatesCommand,
+  UpdateNodegroupVersionCommand,
+} from '@aws-sdk/client-eks';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type {
+  NodegroupRef,
+  PausePort,
+  RolloutPort,
+  UpdateError,
+  UpdateNodegroupVersionResult,
+  UpdateStatus,
+} from '@nodekeeper/core';
+import { AwsAdapterError, callAws, describeAwsError } from './errors.ts';
+
+/** The clients a rollout needs for one node group's (account, region). */
+export interface RolloutClients {
+  eks: EKSClient;
+  ec2: EC2Client;
+}
+
+/** EKS answers that mean "this request is wrong", returned as values rather than thrown. */
+const eksRejections = new Set([
+  'InvalidParameterException',
+  'InvalidRequestException',
+  'ClientException',
+  'ResourceNotFoundException',
+]);
+
+/** EC2 answers to CreateLaunchTemplateVersion that mean "this request is wrong". */
+function isEc2Rejection(code: string): boolean {
+  return (
+    code.startsWith('InvalidLaunchTemplate') ||
+    code.startsWith('InvalidParameter') ||
+    code === 'LaunchTemplateMaxVersionsExceeded' ||
+    code === 'IdempotentParameterMismatch' ||
+    code === 'MissingParameter' ||
+    code === 'UnauthorizedOperation'
+  );
+}
+
+const updateStatuses = new Set(['InProgress', 'Successful', 'Failed', 'Cancelled']);
+
+/** At most this many pages of launch template versions are searched for nodekeeper's version. */
+const MAX_VERSION_PAGES = 10;
+
+function where(ref: NodegroupRef): string {
+  return `${ref.accountId ?? 'self'}/${ref.region}/${ref.cluster}/${ref.nodegroup}`;
+}
+
+async function attempt<T>(
+  service: string,
+  operation: string,
+  ref: NodegroupRef,
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; code: string; message: string; error: unknown }> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (error) {
+    const { code, message } = describeAwsError(error);
+    return { ok: false, code, message, error: new AwsAdapterError(service, operation, error, where(ref)) };
+  }
+}
+
+/**
+ * RolloutPort over EKS and EC2. `clientsFor` picks the clients for a node group's (account,
+ * region). Expected answers (not found, update in progress, invalid parameters) come back as
+ * values; anything else (throttling after retries, 5xx, network) throws AwsAdapterError.
+ */
+export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClients): RolloutPort {
+  return {
+    async describeNodegroup(ref) {
+      const r = await attempt('eks', 'DescribeNodegroup', ref, () =>
+        clientsFor(ref).eks.send(
+          new DescribeNodegroupCommand({ clusterName: ref.cluster, nodegroupName: ref.nodegroup }),
+        ),
+      );
+      if (!r.ok) {
+        if (r.code === 'ResourceNotFoundException') return { kind: 'not-found' };
+        throw r.error;
+      }
+      const ng = r.value.nodegroup;
+      if (!ng) return { kind: 'not-found' };
+      const lt = ng.launchTemplate;
+      return {
+        kind: 'found',
+        nodegroup: {
+          status: ng.status ?? 'UNKNOWN',
+          releaseVersion: ng.releaseVersion ?? '',
+          launchTemplate: lt?.id ? { id: lt.id, name: lt.name ?? null, version: lt.version ?? '' } : null,
+        },
+      };
+    },
+
+    async findLaunchTemplateVersion(ref, input) {
+      const ec2 = clientsFor(ref).ec2;
+      let nextToken: string | undefined;
+      for (let page = 0; page < MAX_VERSION_PAGES; page += 1) {
+        const out = await callAws(
+          'ec2',
+          'DescribeLaunchTemplateVersions',
+          () =>
+            ec2.send(
+              new DescribeLaunchTemplateVersionsCommand({
+                LaunchTemplateId: input.launchTemplateId,
+                MinVersion: String(Number(input.sourceVersion) + 1),
+                Filters: [{ Name: 'image-id', Values: [input.imageId] }],
+                NextToken: nextToken,
+              }),
+            ),
+          where(ref),
+        );
+        const mine = (out.LaunchTemplateVersions ?? []).find(
+          (v) =>
+            v.VersionDescription?.startsWith(input.descriptionPrefix) &&
+            v.LaunchTemplateData?.ImageId === input.imageId,
+        );
+        if (mine?.VersionNumber !== undefined) return String(mine.VersionNumber);
+        nextToken = out.NextToken;
+        if (!nextToken) return null;
+      }
+      return null;
+    },
+
+    async createLaunchTemplateVersion(ref, input) {
+      const r = await attempt('ec2', 'CreateLaunchTemplateVersion', ref, () =>
+        clientsFor(ref).ec2.send(
+          new CreateLaunchTemplateVersionCommand({
+            LaunchTemplateId: input.launchTemplateId,
+            SourceVersion: input.sourceVersion,
+            LaunchTemplateData: { ImageId: input.imageId },
+            VersionDescription: input.description,
+            ClientToken: input.clientToken,
+          }),
+        ),
+      );
+      if (!r.ok) {
+        if (isEc2Rejection(r.code)) return { kind: 'rejected', errorCode: r.code, message: r.message };
+        throw r.error;
+      }
+      const version = r.value.LaunchTemplateVersion?.VersionNumber;
+      if (version === undefined) {
+        throw new AwsAdapterError(
+          'ec2',
+          'CreateLaunchTemplateVersion',
+          new Error('no VersionNumber in the answer'),
+          where(ref),
+        );
+      }
+      return { kind: 'created', version: String(version) };
+    },
+
+    async updateNodegroupVersion(ref, input): Promise<UpdateNodegroupVersionResult> {
+      const command =
+        input.kind === 'release-version'
+          ? new UpdateNodegroupVersionCommand({
+              clusterName: ref.cluster,
+              nodegroupName: ref.nodegroup,
+              releaseVersion: input.releaseVersion,
+              clientRequestToken: input.clientRequestToken,
+            })
+          : new UpdateNodegroupVersionCommand({
+              clusterName: ref.cluster,
+              nodegroupName: ref.nodegroup,
+              launchTemplate: { id: input.launchTemplateId, version: input.version },
+              clientRequestToken: input.clientRequestToken,
+            });
+      const r = await attempt('eks', 'UpdateNodegroupVersion', ref, () => clientsFor(ref).eks.send(command));
+      if (!r.ok) {
+        if (r.code === 'ResourceInUseException') return { kind: 'in-use', message: r.message };
+        if (eksRejections.has(r.code)) return { kind: 'rejected', errorCode: r.code, message: r.message };
+        throw r.error;
+      }
+      const id = r.value.update?.id;
+      if (!id)
+        throw new AwsAdapterError(
+          'eks',
+          'UpdateNodegroupVersion',
+          new Error('no update ID in the answer'),
+          where(ref),
+        );
+      return { kind: 'started', updateId: id };
+    },
+
+    async describeUpdate(ref, updateId) {
+      const r = await attempt('eks', 'DescribeUpdate', ref, () =>
+        clientsFor(ref).eks.send(
+          new DescribeUpdateCommand({ name: ref.cluster, nodegroupName: ref.nodegroup, updateId }),
+        ),
+      );
+      if (!r.ok) {
+        if (r.code === 'ResourceNotFoundException') return { kind: 'not-found' };
+        throw r.error;
+      }
+      const u = r.value.update;
+      if (!u?.id) return { kind: 'not-found' };
+      const status = updateStatuses.has(u.status ?? '') ? (u.status as UpdateStatus) : 'InProgress';
+      const errors: UpdateError[] = (u.errors ?? []).map((e) => ({
+        errorCode: e.errorCode ?? 'Unknown',
+        errorMessage: e.errorMessage ?? '',
+        resourceIds: e.resourceIds ?? [],
+      }));
+      return { kind: 'found', update: { id: u.id, status, type: u.type ?? 'VersionUpdate', errors } };
+    },
+
+    async listUpdates(ref, limit) {
+      const out = await callAws(
+        'eks',
+        'ListUpdates',
+        () =>
+          clientsFor(ref).eks.send(
+            new ListUpdatesCommand({
+              name: ref.cluster,
+              nodegroupName: ref.nodegroup,
+              maxResults: Math.min(100, Math.max(1, limit)),
+            }),
+          ),
+        where(ref),
+      );
+      return (out.updateIds ?? []).slice(0, limit);
+    },
+  };
+}
+
+/**
+ * The pause flag as an SSM parameter nodekeeper owns. Missing parameter: not paused. A value of
+ * `true`/`paused`, or JSON `{"paused": true, "reason": "…"}`, pauses; anything else does not.
+ */
+export function createSsmPauseReader(ssm: SSMClient, parameterName: string): PausePort {
+  return {
+    async read() {
+      try {
+        const out = await ssm.send(new GetParameterCommand({ Name: parameterName }));
+        return parsePauseValue(out.Parameter?.Value ?? '');
+      } catch (error) {
+        if (describeAwsError(error).code === 'ParameterNotFound') return { paused: false, reason: null };
+        throw new AwsAdapterError('ssm', 'GetParameter', error, parameterName);
+      }
+    },
+  };
+}
+
+/** Interprets the pause parameter's value. Pure. */
+export function parsePauseValue(value: string): { paused: boolean; reason: string | null } {
+  const trimmed = value.trim();
+  if (trimmed === 'true' || trimmed === 'paused') return { paused: true, reason: null };
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as { paused?: unknown; reason?: unknown };
+      return {
+        paused: parsed.paused === true,
+        reason: parsed.paused === true && typeof parsed.reason === 'string' ? parsed.reason : null,
+      };
+    } catch (error) {
+      // A corrupt flag must not silently un-pause: treat it as paused and say why.
+      return { paused: true, reason: `pause parameter is not valid JSON (${(error as Error).message})` };
+    }
+  }
+  return { paused: false, reason: null };
+}

@@ -1,0 +1,195 @@
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeNodegroupCommand,
+  DescribeUpdateCommand,
+  EKSClient,
+  ListUpdatesCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  ServerException,
+  UpdateNodegroupVersionCommand,
+} from '@aws-sdk/client-eks';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsAdapterError, createRolloutPort, parsePauseValue } from '../index.ts';
+
+const eks = mockClient(EKSClient);
+const ec2 = mockClient(EC2Client);
+const port = createRolloutPort(() => ({ eks: new EKSClient({ region: 'us-east-1' }), ec2: new EC2Client({ region: 'us-east-1' }) }));
+const ref = { accountId: '111122223333', region: 'us-east-1', cluster: 'prod-a', nodegroup: 'general' };
+const meta = { $metadata: {} };
+
+afterEach(() => {
+  eks.reset();
+  ec2.reset();
+});
+
+describe('createRolloutPort', () => {
+  describe('updateNodegroupVersion', () => {
+    describe('when EKS starts the update', () => {
+      it('sends the release version and token and returns the update ID', async () => {
+        eks.on(UpdateNodegroupVersionCommand).resolves({ update: { id: 'u-1', status: 'InProgress' } });
+        const r = await port.updateNodegroupVersion(ref, {
+          kind: 'release-version',
+          releaseVersion: '1.33.5-20261110',
+          clientRequestToken: 'tok',
+        });
+        expect(r).toEqual({ kind: 'started', updateId: 'u-1' });
+        expect(eks).toReceiveCommandWith(UpdateNodegroupVersionCommand, {
+          clusterName: 'prod-a',
+          nodegroupName: 'general',
+          releaseVersion: '1.33.5-20261110',
+          clientRequestToken: 'tok',
+        });
+      });
+
+      it('sends only the launch template reference for launch-template', async () => {
+        eks.on(UpdateNodegroupVersionCommand).resolves({ update: { id: 'u-2' } });
+        await port.updateNodegroupVersion(ref, {
+          kind: 'launch-template',
+          launchTemplateId: 'lt-01',
+          version: '5',
+          clientRequestToken: 'tok',
+        });
+        const input = eks.commandCalls(UpdateNodegroupVersionCommand)[0]?.args[0].input;
+        expect(input).toEqual({
+          clusterName: 'prod-a',
+          nodegroupName: 'general',
+          launchTemplate: { id: 'lt-01', version: '5' },
+          clientRequestToken: 'tok',
+        });
+      });
+    });
+
+    describe('when an update is already in progress', () => {
+      it('returns in-use', async () => {
+        eks.on(UpdateNodegroupVersionCommand).rejects(new ResourceInUseException({ message: 'UPDATING', ...meta }));
+        const r = await port.updateNodegroupVersion(ref, { kind: 'release-version', releaseVersion: 'x', clientRequestToken: 't' });
+        expect(r).toEqual({ kind: 'in-use', message: 'UPDATING' });
+      });
+    });
+
+    describe('when EKS fails on its side', () => {
+      it('throws AwsAdapterError with the code', async () => {
+        eks.on(UpdateNodegroupVersionCommand).rejects(new ServerException({ message: 'boom', ...meta }));
+        await expect(
+          port.updateNodegroupVersion(ref, { kind: 'release-version', releaseVersion: 'x', clientRequestToken: 't' }),
+        ).rejects.toBeInstanceOf(AwsAdapterError);
+      });
+    });
+  });
+
+  describe('describeNodegroup', () => {
+    it('maps status, release and launch template', async () => {
+      eks.on(DescribeNodegroupCommand).resolves({
+        nodegroup: { status: 'ACTIVE', releaseVersion: 'ami-0old', launchTemplate: { id: 'lt-01', name: 'c', version: '4' } },
+      });
+      expect(await port.describeNodegroup(ref)).toEqual({
+        kind: 'found',
+        nodegroup: { status: 'ACTIVE', releaseVersion: 'ami-0old', launchTemplate: { id: 'lt-01', name: 'c', version: '4' } },
+      });
+    });
+
+    it('returns not-found for ResourceNotFoundException', async () => {
+      eks.on(DescribeNodegroupCommand).rejects(new ResourceNotFoundException({ message: 'gone', ...meta }));
+      expect(await port.describeNodegroup(ref)).toEqual({ kind: 'not-found' });
+    });
+  });
+
+  describe('describeUpdate and listUpdates', () => {
+    it('maps errors with code, message and resources', async () => {
+      eks.on(DescribeUpdateCommand).resolves({
+        update: {
+          id: 'u-1',
+          status: 'Failed',
+          type: 'VersionUpdate',
+          errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1'] }],
+        },
+      });
+      eks.on(ListUpdatesCommand).resolves({ updateIds: ['u-2', 'u-1'] });
+      expect(await port.describeUpdate(ref, 'u-1')).toEqual({
+        kind: 'found',
+        update: {
+          id: 'u-1',
+          status: 'Failed',
+          type: 'VersionUpdate',
+          errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1'] }],
+        },
+      });
+      expect(eks).toReceiveCommandWith(DescribeUpdateCommand, { name: 'prod-a', nodegroupName: 'general', updateId: 'u-1' });
+      expect(await port.listUpdates(ref, 1)).toEqual(['u-2']);
+    });
+  });
+
+  describe('launch template versions', () => {
+    it('finds nodekeeper’s version by description marker and image', async () => {
+      ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({
+        LaunchTemplateVersions: [
+          { VersionNumber: 6, VersionDescription: 'someone else', LaunchTemplateData: { ImageId: 'ami-0new' } },
+          { VersionNumber: 5, VersionDescription: 'nodekeeper:abc ami-0new', LaunchTemplateData: { ImageId: 'ami-0new' } },
+        ],
+      });
+      const found = await port.findLaunchTemplateVersion(ref, {
+        launchTemplateId: 'lt-01',
+        sourceVersion: '4',
+        imageId: 'ami-0new',
+        descriptionPrefix: 'nodekeeper:abc',
+      });
+      expect(found).toBe('5');
+      expect(ec2).toReceiveCommandWith(DescribeLaunchTemplateVersionsCommand, {
+        LaunchTemplateId: 'lt-01',
+        MinVersion: '5',
+        Filters: [{ Name: 'image-id', Values: ['ami-0new'] }],
+      });
+    });
+
+    it('creates from the source version with only ImageId and the client token', async () => {
+      ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 5 } });
+      const r = await port.createLaunchTemplateVersion(ref, {
+        launchTemplateId: 'lt-01',
+        sourceVersion: '4',
+        imageId: 'ami-0new',
+        clientToken: 'ct',
+        description: 'nodekeeper:abc',
+      });
+      expect(r).toEqual({ kind: 'created', version: '5' });
+      expect(ec2).toReceiveCommandWith(CreateLaunchTemplateVersionCommand, {
+        LaunchTemplateId: 'lt-01',
+        SourceVersion: '4',
+        LaunchTemplateData: { ImageId: 'ami-0new' },
+        ClientToken: 'ct',
+        VersionDescription: 'nodekeeper:abc',
+      });
+    });
+
+    it('returns rejected for an unknown source version', async () => {
+      const err = Object.assign(new Error('Could not find launch template version 4'), {
+        name: 'InvalidLaunchTemplateId.VersionNotFound',
+        $metadata: { httpStatusCode: 400 },
+      });
+      ec2.on(CreateLaunchTemplateVersionCommand).rejects(err);
+      const r = await port.createLaunchTemplateVersion(ref, {
+        launchTemplateId: 'lt-01',
+        sourceVersion: '4',
+        imageId: 'ami-0new',
+        clientToken: 'ct',
+        description: 'd',
+      });
+      expect(r).toMatchObject({ kind: 'rejected', errorCode: 'InvalidLaunchTemplateId.VersionNotFound' });
+    });
+  });
+});
+
+describe('parsePauseValue', () => {
+  it('reads true, JSON and anything else', () => {
+    expect(parsePauseValue('true')).toEqual({ paused: true, reason: null });
+    expect(parsePauseValue('{"paused":true,"reason":"incident"}')).toEqual({ paused: true, reason: 'incident' });
+    expect(parsePauseValue('{"paused":false}')).toEqual({ paused: false, reason: null });
+    expect(parsePauseValue('false')).toEqual({ paused: false, reason: null });
+    expect(parsePauseValue('{broken').paused).toBe(true);
+  });
+});

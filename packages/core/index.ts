@@ -56,9 +56,9 @@ export type { PauseState, Policy, WavePolicy, WindowPolicy } from './src/types/p
 
 // --- end plan ---
 
+// --- Slack messages (Block Kit as data) and the slash-command parser (issue 6) ---
+// (biome sorts the rollout re-export below into this group.)
 export { fitToSlackLimits, SlackLimits } from './src/messages/limits.ts';
-
-// --- Slack messages (Block Kit as data) and the slash-command parser ---
 export { clusterConsoleUrl, nodegroupConsoleUrl, ssmCommandConsoleUrl } from './src/messages/links.ts';
 export { code, codeBlock, escapeControl, escapeMrkdwn, truncateMrkdwn } from './src/messages/mrkdwn.ts';
 export {
@@ -92,8 +92,7 @@ export type {
   RunStatus,
   SlackMessage,
 } from './src/messages/types.ts';
-// NodegroupRef and UpdateError: identical shapes are exported from ./src/rollout (above).
+// NodegroupRef and UpdateError: identical shapes are re-exported from ./src/rollout at the end.
 export { PatchOperation, PatchRefusalReason, RunItemState } from './src/messages/types.ts';
 // Rollout orchestration (issue 4): ports, idempotency keys, guard, start/poll, ledger records.
 export * from './src/rollout/index.ts';
-// --- end Slack messages ---

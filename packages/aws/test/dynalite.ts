@@ -1,8 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 
-type DynaliteFactory = (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
+type DynaliteFactory = (options: {
+  createTableMs: number;
+  deleteTableMs: number;
+  updateTableMs: number;
+}) => Server;
 
 /** Starts dynalite (DynamoDB from npm, in memory) on 127.0.0.1 and returns its endpoint. */
 export async function startDynalite(): Promise<{ endpoint: string; close: () => Promise<void> }> {

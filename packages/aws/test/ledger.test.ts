@@ -80,7 +80,12 @@ describe('createLedger', () => {
       const ledger = await freshLedger();
       const record = started('2026-11-24T03:00:00.000Z');
       await ledger.create(record);
-      const done = { outcome: 'succeeded' as const, errors: [], finishedAt: '2026-11-24T03:30:00.000Z', message: 'ok' };
+      const done = {
+        outcome: 'succeeded' as const,
+        errors: [],
+        finishedAt: '2026-11-24T03:30:00.000Z',
+        message: 'ok',
+      };
       expect(await ledger.recordOutcome(record.key, done)).toEqual({ kind: 'recorded' });
       const late = await ledger.recordOutcome(record.key, {
         outcome: 'failed',
@@ -88,15 +93,25 @@ describe('createLedger', () => {
         finishedAt: '2026-11-24T04:00:00.000Z',
         message: 'late',
       });
-      expect(late).toMatchObject({ kind: 'exists', record: { outcome: 'succeeded', finishedAt: done.finishedAt } });
+      expect(late).toMatchObject({
+        kind: 'exists',
+        record: { outcome: 'succeeded', finishedAt: done.finishedAt },
+      });
     });
 
     it('keeps failure errors with codes and resources', async () => {
       const ledger = await freshLedger();
       const record = started('2026-11-24T03:00:00.000Z');
       await ledger.create(record);
-      const errors = [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1', 'ip-2'] }];
-      await ledger.recordOutcome(record.key, { outcome: 'failed', errors, finishedAt: '2026-11-24T03:30:00.000Z', message: 'm' });
+      const errors = [
+        { errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1', 'ip-2'] },
+      ];
+      await ledger.recordOutcome(record.key, {
+        outcome: 'failed',
+        errors,
+        finishedAt: '2026-11-24T03:30:00.000Z',
+        message: 'm',
+      });
       expect(await ledger.get(record.key)).toMatchObject({ outcome: 'failed', errors });
     });
   });
@@ -106,7 +121,9 @@ describe('createLedger', () => {
       const ledger = await freshLedger();
       const key = started('2026-11-24T03:00:00.000Z').key;
       const claims = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => ledger.claimNotification(key, 'failed', `owner-${i}`, '2026-11-24T03:00:00.000Z')),
+        Array.from({ length: 8 }, (_, i) =>
+          ledger.claimNotification(key, 'failed', `owner-${i}`, '2026-11-24T03:00:00.000Z'),
+        ),
       );
       expect(claims.filter((c) => c.kind === 'claimed')).toHaveLength(1);
       expect(claims.filter((c) => c.kind === 'claimed-by-other')).toHaveLength(7);
@@ -120,7 +137,9 @@ describe('createLedger', () => {
       expect(await ledger.claimNotification(record.key, 'started', 'me', at)).toEqual({ kind: 'claimed' });
       expect(await ledger.claimNotification(record.key, 'started', 'me', at)).toEqual({ kind: 'claimed' });
       await ledger.markNotificationSent(record.key, 'started', { ts: '1732262400.000100', delivered: true });
-      expect(await ledger.claimNotification(record.key, 'started', 'me', at)).toEqual({ kind: 'already-sent' });
+      expect(await ledger.claimNotification(record.key, 'started', 'me', at)).toEqual({
+        kind: 'already-sent',
+      });
       expect((await ledger.get(record.key))?.slackThreadTs).toBe('1732262400.000100');
     });
   });
@@ -131,7 +150,12 @@ describe('createLedger', () => {
       await ledger.create(started('2026-11-20T03:00:00.000Z', 'prod-a', 'general', 'r1'));
       await ledger.create(started('2026-11-22T03:00:00.000Z', 'prod-a', 'gpu', 'r1'));
       await ledger.create(started('2026-11-21T03:00:00.000Z', 'dev-a', 'general', 'r1'));
-      await ledger.claimNotification(started('2026-11-20T03:00:00.000Z').key, 'started', 'o', '2026-11-20T03:00:00.000Z');
+      await ledger.claimNotification(
+        started('2026-11-20T03:00:00.000Z').key,
+        'started',
+        'o',
+        '2026-11-20T03:00:00.000Z',
+      );
       const prod = await ledger.listHistory({ cluster: 'prod-a', limit: 10 });
       expect(prod.map((r) => r.nodegroup)).toEqual(['gpu', 'general']);
       const all = await ledger.listHistory({ limit: 2 });

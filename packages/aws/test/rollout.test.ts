@@ -19,7 +19,10 @@ import { AwsAdapterError, createRolloutPort, parsePauseValue } from '../index.ts
 
 const eks = mockClient(EKSClient);
 const ec2 = mockClient(EC2Client);
-const port = createRolloutPort(() => ({ eks: new EKSClient({ region: 'us-east-1' }), ec2: new EC2Client({ region: 'us-east-1' }) }));
+const port = createRolloutPort(() => ({
+  eks: new EKSClient({ region: 'us-east-1' }),
+  ec2: new EC2Client({ region: 'us-east-1' }),
+}));
 const ref = { accountId: '111122223333', region: 'us-east-1', cluster: 'prod-a', nodegroup: 'general' };
 const meta = { $metadata: {} };
 
@@ -67,8 +70,14 @@ describe('createRolloutPort', () => {
 
     describe('when an update is already in progress', () => {
       it('returns in-use', async () => {
-        eks.on(UpdateNodegroupVersionCommand).rejects(new ResourceInUseException({ message: 'UPDATING', ...meta }));
-        const r = await port.updateNodegroupVersion(ref, { kind: 'release-version', releaseVersion: 'x', clientRequestToken: 't' });
+        eks
+          .on(UpdateNodegroupVersionCommand)
+          .rejects(new ResourceInUseException({ message: 'UPDATING', ...meta }));
+        const r = await port.updateNodegroupVersion(ref, {
+          kind: 'release-version',
+          releaseVersion: 'x',
+          clientRequestToken: 't',
+        });
         expect(r).toEqual({ kind: 'in-use', message: 'UPDATING' });
       });
     });
@@ -77,7 +86,11 @@ describe('createRolloutPort', () => {
       it('throws AwsAdapterError with the code', async () => {
         eks.on(UpdateNodegroupVersionCommand).rejects(new ServerException({ message: 'boom', ...meta }));
         await expect(
-          port.updateNodegroupVersion(ref, { kind: 'release-version', releaseVersion: 'x', clientRequestToken: 't' }),
+          port.updateNodegroupVersion(ref, {
+            kind: 'release-version',
+            releaseVersion: 'x',
+            clientRequestToken: 't',
+          }),
         ).rejects.toBeInstanceOf(AwsAdapterError);
       });
     });
@@ -86,11 +99,19 @@ describe('createRolloutPort', () => {
   describe('describeNodegroup', () => {
     it('maps status, release and launch template', async () => {
       eks.on(DescribeNodegroupCommand).resolves({
-        nodegroup: { status: 'ACTIVE', releaseVersion: 'ami-0old', launchTemplate: { id: 'lt-01', name: 'c', version: '4' } },
+        nodegroup: {
+          status: 'ACTIVE',
+          releaseVersion: 'ami-0old',
+          launchTemplate: { id: 'lt-01', name: 'c', version: '4' },
+        },
       });
       expect(await port.describeNodegroup(ref)).toEqual({
         kind: 'found',
-        nodegroup: { status: 'ACTIVE', releaseVersion: 'ami-0old', launchTemplate: { id: 'lt-01', name: 'c', version: '4' } },
+        nodegroup: {
+          status: 'ACTIVE',
+          releaseVersion: 'ami-0old',
+          launchTemplate: { id: 'lt-01', name: 'c', version: '4' },
+        },
       });
     });
 
@@ -120,7 +141,11 @@ describe('createRolloutPort', () => {
           errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1'] }],
         },
       });
-      expect(eks).toReceiveCommandWith(DescribeUpdateCommand, { name: 'prod-a', nodegroupName: 'general', updateId: 'u-1' });
+      expect(eks).toReceiveCommandWith(DescribeUpdateCommand, {
+        name: 'prod-a',
+        nodegroupName: 'general',
+        updateId: 'u-1',
+      });
       expect(await port.listUpdates(ref, 1)).toEqual(['u-2']);
     });
   });
@@ -129,8 +154,16 @@ describe('createRolloutPort', () => {
     it('finds nodekeeper’s version by description marker and image', async () => {
       ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({
         LaunchTemplateVersions: [
-          { VersionNumber: 6, VersionDescription: 'someone else', LaunchTemplateData: { ImageId: 'ami-0new' } },
-          { VersionNumber: 5, VersionDescription: 'nodekeeper:abc ami-0new', LaunchTemplateData: { ImageId: 'ami-0new' } },
+          {
+            VersionNumber: 6,
+            VersionDescription: 'someone else',
+            LaunchTemplateData: { ImageId: 'ami-0new' },
+          },
+          {
+            VersionNumber: 5,
+            VersionDescription: 'nodekeeper:abc ami-0new',
+            LaunchTemplateData: { ImageId: 'ami-0new' },
+          },
         ],
       });
       const found = await port.findLaunchTemplateVersion(ref, {
@@ -187,7 +220,10 @@ describe('createRolloutPort', () => {
 describe('parsePauseValue', () => {
   it('reads true, JSON and anything else', () => {
     expect(parsePauseValue('true')).toEqual({ paused: true, reason: null });
-    expect(parsePauseValue('{"paused":true,"reason":"incident"}')).toEqual({ paused: true, reason: 'incident' });
+    expect(parsePauseValue('{"paused":true,"reason":"incident"}')).toEqual({
+      paused: true,
+      reason: 'incident',
+    });
     expect(parsePauseValue('{"paused":false}')).toEqual({ paused: false, reason: null });
     expect(parsePauseValue('false')).toEqual({ paused: false, reason: null });
     expect(parsePauseValue('{broken').paused).toBe(true);

@@ -26,7 +26,10 @@ describe('createLambdaWorkflowStarter', () => {
   describe('when the execution name already exists', () => {
     it('reports already-started', async () => {
       lambda.on(InvokeCommand).rejects(
-        Object.assign(new Error('exists'), { name: 'DurableExecutionAlreadyStartedException', $metadata: {} }),
+        Object.assign(new Error('exists'), {
+          name: 'DurableExecutionAlreadyStartedException',
+          $metadata: {},
+        }),
       );
       const starter = createLambdaWorkflowStarter(new LambdaClient({ region: 'us-east-1' }), arn);
       expect(await starter.start({ executionName: 'nk', request })).toEqual({ kind: 'already-started' });

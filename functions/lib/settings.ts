@@ -1,0 +1,51 @@
+import { Resource } from 'sst';
+
+/**
+ * Runtime settings of the rollout functions. Secrets come from SST `Resource` when the function is
+ * linked to them (SlackWebhookUrl, SlackBotToken, SlackSigningSecret), else from environment
+ * variables (local runs, tests). Never log these values.
+ */
+export interface Settings {
+  /** JSON of nodekeeper.config.json (`NODEKEEPER_CONFIG`); null when unset. */
+  configJson: string | null;
+  /** DynamoDB table of the ledger (`NODEKEEPER_LEDGER_TABLE`). */
+  ledgerTable: string;
+  /** SSM parameter holding the pause flag (`NODEKEEPER_PAUSE_PARAMETER`); null: never paused. */
+  pauseParameter: string | null;
+  /** Qualified ARN of the rollout workflow (`NODEKEEPER_WORKFLOW_ARN`), for the scan. */
+  workflowArn: string | null;
+  slack: {
+    webhookUrl: string | null;
+    botToken: string | null;
+    channel: string | null;
+    signingSecret: string | null;
+  };
+}
+
+function linked(name: string): string | null {
+  // `in` asks SST without throwing when links are not active (tests, local runs).
+  if (!(name in Resource)) return null;
+  const value = (Resource as unknown as Record<string, { value?: unknown } | undefined>)[name]?.value;
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function env(vars: Record<string, string | undefined>, name: string): string | null {
+  const v = vars[name];
+  return v === undefined || v.trim() === '' ? null : v;
+}
+
+/** Reads the settings from SST links and `vars` (default: process.env). */
+export function readSettings(vars: Record<string, string | undefined> = process.env): Settings {
+  return {
+    configJson: env(vars, 'NODEKEEPER_CONFIG'),
+    ledgerTable: env(vars, 'NODEKEEPER_LEDGER_TABLE') ?? 'nodekeeper-ledger',
+    pauseParameter: env(vars, 'NODEKEEPER_PAUSE_PARAMETER'),
+    workflowArn: env(vars, 'NODEKEEPER_WORKFLOW_ARN'),
+    slack: {
+      webhookUrl: linked('SlackWebhookUrl') ?? env(vars, 'NODEKEEPER_SLACK_WEBHOOK_URL'),
+      botToken: linked('SlackBotToken') ?? env(vars, 'NODEKEEPER_SLACK_BOT_TOKEN'),
+      channel: env(vars, 'NODEKEEPER_SLACK_CHANNEL'),
+      signingSecret: linked('SlackSigningSecret') ?? env(vars, 'NODEKEEPER_SLACK_SIGNING_SECRET'),
+    },
+  };
+}

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { createRetryStrategy, type DurableContext } from '@aws/durable-execution-sdk-js';
+import {
+  finalOutcome,
+  guardStep,
+  notifyStep,
+  outcomeMessage,
+  PollSchedule,
+  type PollScheduleConfig,
+  parseRolloutRequest,
+  pollStep,
+  type RolloutDeps,
+  type RolloutNotice,
+  type RolloutRequest,
+  type RolloutSummary,
+  recordNotStartedStep,
+  recordOutcomeStep,
+  recordRejectedStep,
+  recordStartedStep,
+  rolloutKey,
+  rolloutNotice,
+  rolloutWaitStrategy,
+  startedMessage,
+  startStep,
+  summaryOf,
+  type UpdateError,
+  ValidationError,
+} from '@nodekeeper/core';
+import { z } from 'zod';
+import { logger } from './logger.ts';
+
+/** Input of the rollout workflow: the request, plus an optional (bounded) poll cadence for local runs. */
+export interface WorkflowInput {
+  request: RolloutRequest;
+  poll?: PollScheduleConfig;
+}
+
+const pollSchema = z.strictObject({
+  initialSeconds: z.number().int().min(1).max(3600),
+  maxSeconds: z.number().int().min(1).max(3600),
+  backoffRate: z.number().min(1).max(10),
+  maxTotalSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600),
+});
+
+const inputSchema = z.strictObject({ request: z.unknown(), poll: pollSchema.optional() });
+
+/** Validates the workflow's event; throws ValidationError naming each bad field. */
+export function parseWorkflowInput(event: unknown): WorkflowInput {
+  const parsed = inputSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'invalid rollout workflow input',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const request = parseRolloutRequest(parsed.data.request);
+  return parsed.data.poll ? { request, poll: parsed.data.poll } : { request };
+}
+
+/** AWS calls inside steps: a few retries with backoff on top of the SDK's own. */
+const awsRetry = createRetryStrategy({
+  maxAttempts: 4,
+  initialDelay: { seconds: 5 },
+  maxDelay: { seconds: 60 },
+  backoffRate: 2,
+});
+
+interface PollState {
+  status: string;
+  errors: UpdateError[];
+  /** Consecutive polls that failed (network, throttling after retries). */
+  pollErrors: number;
+}
+
+/** After this many consecutive failed polls the workflow stops following and records a failure. */
+const MAX_POLL_ERRORS = 10;
+
+function who(request: RolloutRequest) {
+  return {
+    cluster: request.cluster,
+    nodegroup: request.nodegroup,
+    region: request.region,
+    key: rolloutKey(request),
+  };
+}
+
+/**
+ * The rollout workflow body, written against ports: guard → start (+ record, notify) → wait for
+ * the EKS update → record outcome → notify outcome. Every side effect is inside a step; the code
+ * between steps is deterministic, so replays after a crash repeat nothing that completed.
+ */
+export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
+  return async (event: unknown, ctx: DurableContext): Promise<RolloutSummary> => {
+    const { request, poll } = parseWorkflowInput(event);
+    const schedule = poll ?? PollSchedule;
+    const deps = getDeps();
+    const id = who(request);
+
+    const notify = (name: string, notice: RolloutNotice, owner: string) =>
+      ctx.step(name, async () => {
+        const sent = await notifyStep(notice, owner, deps);
+        if (sent.kind === 'undeliverable') {
+          logger.warn('slack notification undeliverable', { ...id, event: notice.event, error: sent.error });
+        } else {
+          logger.info('slack notification', { ...id, event: notice.event, result: sent.kind });
+        }
+        return sent;
+      });
+
+    const guard = await ctx.step(
+      'guard',
+      async () => {
+        const decision = await guardStep(request, deps);
+        logger.info('guard decision', {
+          ...id,
+          decision: decision.kind,
+          ...('reason' in decision ? { reason: decision.reason } : {}),
+        });
+        // The claim owner is drawn inside the step so replays see the same value.
+        return { decision, owner: `workflow:${randomUUID()}` };
+      },
+      { retryStrategy: awsRetry },
+    );
+    const { decision, owner } = guard;
+
+    if (decision.kind === 'finished') return summaryOf(decision.record);
+
+    if (decision.kind === 'not-started') {
+      const record = await ctx.step(
+        'record-not-started',
+        () => recordNotStartedStep(request, decision, deps),
+        {
+          retryStrategy: awsRetry,
+        },
+      );
+      await notify(
+        'notify-not-started',
+        rolloutNotice(request, 'not-started', {
+          updateId: null,
+          reason: decision.reason,
+          message: decision.message,
+        }),
+        owner,
+      );
+      return summaryOf(record);
+    }
+
+    let updateId: string;
+    let startedAt: string | null = null;
+    let threadTs: string | null = null;
+    if (decision.kind === 'resume') {
+      updateId = decision.updateId;
+    } else {
+      let start: Awaited<ReturnType<typeof startStep>>;
+      try {
+        start = await ctx.step(
+          'start',
+          async () => {
+            const result = await startStep(request, deps);
+            logger.info('rollout start', {
+              ...id,
+              result: result.kind,
+              ...('updateId' in result ? { updateId: result.updateId } : {}),
+            });
+            return result;
+          },
+          { retryStrategy: awsRetry },
+        );
+      } catch (error) {
+        // Retries exhausted (AWS unreachable, throttled throughout): record the failure, never vanish.
+        const message = error instanceof Error ? error.message : String(error);
+        start = { kind: 'rejected', errorCode: 'StartFailed', message, launchTemplateVersion: null };
+      }
+      if (start.kind === 'rejected') {
+        const rejected = start;
+        const record = await ctx.step('record-rejected', () => recordRejectedStep(request, rejected, deps), {
+          retryStrategy: awsRetry,
+        });
+        await notify(
+          'notify-failed',
+          rolloutNotice(request, 'failed', {
+            updateId: null,
+            message: record.message ?? rejected.message,
+            errors: record.errors,
+            status: 'StartFailed',
+            finishedAt: record.finishedAt,
+          }),
+          owner,
+        );
+        return summaryOf(record);
+      }
+      const begun = start;
+      updateId = begun.updateId;
+      const record = await ctx.step('record-started', () => recordStartedStep(request, begun, deps), {
+        retryStrategy: awsRetry,
+      });
+      startedAt = record.startedAt;
+      const sent = await notify(
+        'notify-started',
+        rolloutNotice(request, 'started', { updateId, message: startedMessage(request), startedAt }),
+        owner,
+      );
+      if (sent.kind === 'sent') threadTs = sent.ts;
+    }
+
+    const followed = updateId;
+    const strategy = rolloutWaitStrategy(schedule);
+    const last = await ctx.waitForCondition<PollState>(
+      'await-update',
+      async (state) => {
+        try {
+          const polled = await pollStep(request, followed, deps);
+          logger.info('update polled', { ...id, updateId: followed, status: polled.status });
+          return { status: polled.status, errors: polled.errors, pollErrors: 0 };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          logger.warn('update poll failed', { ...id, updateId: followed, error: message });
+          const pollErrors = state.pollErrors + 1;
+          if (pollErrors < MAX_POLL_ERRORS) return { ...state, pollErrors };
+          return {
+            status: 'missing',
+            errors: [{ errorCode: 'PollFailed', errorMessage: message, resourceIds: [] }],
+            pollErrors,
+          };
+        }
+      },
+      {
+        initialState: { status: 'InProgress', errors: [], pollErrors: 0 },
+        waitStrategy: (state, attempt) => strategy(state, attempt),
+      },
+    );
+
+    const outcome = finalOutcome(
+      request,
+      followed,
+      { status: last.status as 'InProgress', errors: last.errors },
+      schedule,
+    );
+    const record = await ctx.step(
+      'record-outcome',
+      async () => {
+        const r = await recordOutcomeStep(request, followed, outcome, deps);
+        logger.info('rollout outcome', {
+          ...id,
+          updateId: followed,
+          outcome: outcome.outcome,
+          errorCodes: outcome.errors.map((e) => e.errorCode),
+        });
+        return r;
+      },
+      { retryStrategy: awsRetry },
+    );
+    await notify(
+      outcome.outcome === 'succeeded' ? 'notify-succeeded' : 'notify-failed',
+      rolloutNotice(request, outcome.outcome, {
+        updateId: followed,
+        message: outcomeMessage(request, outcome, followed),
+        errors: outcome.errors,
+        threadTs: threadTs ?? record?.slackThreadTs ?? null,
+        startedAt: startedAt ?? record?.startedAt ?? null,
+        finishedAt: record?.finishedAt ?? null,
+        status: last.status,
+      }),
+      owner,
+    );
+    return record
+      ? summaryOf(record)
+      : {
+          key: rolloutKey(request),
+          cluster: request.cluster,
+          nodegroup: request.nodegroup,
+          region: request.region,
+          outcome: outcome.outcome,
+          reason: null,
+          message: outcomeMessage(request, outcome, followed),
+          updateId: followed,
+          launchTemplateVersion: null,
+          errors: outcome.errors,
+        };
+  };
+}

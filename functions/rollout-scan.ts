@@ -1,0 +1,55 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  createLambdaWorkflowStarter,
+  createLedger,
+  createSsmPauseReader,
+  inspectFleet,
+} from '@nodekeeper/aws';
+import { parseConfig, ValidationError } from '@nodekeeper/core';
+import { clientCache } from './lib/deps.ts';
+import { logger } from './lib/logger.ts';
+import { notifierFromSettings } from './lib/notify.ts';
+import { parseScanEvent, runScan, type ScanResult } from './lib/scan.ts';
+import { readSettings } from './lib/settings.ts';
+
+/**
+ * Scheduled scan: EventBridge Scheduler (or a Parameter Store Change) → inspect → plan → Slack plan
+ * summary → one durable rollout execution per `roll` item. Reads NODEKEEPER_CONFIG (JSON),
+ * NODEKEEPER_WORKFLOW_ARN (qualified), NODEKEEPER_LEDGER_TABLE, NODEKEEPER_PAUSE_PARAMETER,
+ * AWS_REGION and the Slack secrets (SST links or NODEKEEPER_SLACK_* env).
+ */
+export async function handler(event: unknown): Promise<ScanResult> {
+  const scan = parseScanEvent(event);
+  const settings = readSettings();
+  if (settings.configJson === null) throw new ValidationError('NODEKEEPER_CONFIG is not set');
+  if (settings.workflowArn === null) throw new ValidationError('NODEKEEPER_WORKFLOW_ARN is not set');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(settings.configJson);
+  } catch (error) {
+    throw new ValidationError('NODEKEEPER_CONFIG is not valid JSON', [], { cause: error });
+  }
+  const config = parseConfig(raw);
+  const homeRegion = process.env.AWS_REGION ?? 'us-east-1';
+  const clients = clientCache({ homeRegion });
+  const home = clients(homeRegion);
+  const lambda = home.context.instrument(new LambdaClient(home.context.config), 'lambda');
+  logger.info('scan started', { eventId: scan.id, source: scan.source, regions: config.regions });
+  return runScan(scan, {
+    config,
+    inspect: (region) =>
+      inspectFleet({
+        clients: clients(region),
+        accountId: null,
+        region,
+        clusterPatterns: config.clusters,
+        logger,
+      }),
+    pause: settings.pauseParameter
+      ? createSsmPauseReader(home.ssm, settings.pauseParameter)
+      : { read: async () => ({ paused: false, reason: null }) },
+    starter: createLambdaWorkflowStarter(lambda, settings.workflowArn),
+    notifier: notifierFromSettings(settings),
+    ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
+  });
+}

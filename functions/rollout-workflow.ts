@@ -1,0 +1,19 @@
+import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+import type { RolloutDeps } from '@nodekeeper/core';
+import { buildRolloutDeps } from './lib/deps.ts';
+import { readSettings } from './lib/settings.ts';
+import { createRolloutWorkflow } from './lib/workflow.ts';
+
+/**
+ * Durable rollout workflow (one execution per node group and target, named by the scan).
+ * Reads NODEKEEPER_LEDGER_TABLE, NODEKEEPER_PAUSE_PARAMETER, AWS_REGION and the Slack secrets
+ * (SST links SlackWebhookUrl / SlackBotToken, or NODEKEEPER_SLACK_* env).
+ */
+let deps: RolloutDeps | undefined;
+
+function depsFromEnv(): RolloutDeps {
+  deps ??= buildRolloutDeps(readSettings(), { homeRegion: process.env.AWS_REGION ?? 'us-east-1' });
+  return deps;
+}
+
+export const handler = withDurableExecution(createRolloutWorkflow(depsFromEnv));

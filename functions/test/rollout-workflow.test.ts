@@ -1,0 +1,245 @@
+import { createLedger, createLedgerTable } from '@nodekeeper/aws';
+import {
+  type LedgerPort,
+  type PausePort,
+  type RolloutDeps,
+  type RolloutRequest,
+  rolloutKey,
+} from '@nodekeeper/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LocalDurableTestRunner,
+  withDurableExecutionForTesting as withDurableExecution,
+} from '../lib/durable-testing.ts';
+import { createRolloutWorkflow } from '../lib/workflow.ts';
+import { fakeAws, recordingNotify, releaseRequest, templateRequest } from './fakes.ts';
+import { startDynaliteProcess } from './support.ts';
+
+let dynamo: Awaited<ReturnType<typeof startDynaliteProcess>>;
+let tables = 0;
+const NOW = new Date('2026-11-24T03:00:00.000Z');
+const notPaused: PausePort = { read: async () => ({ paused: false, reason: null }) };
+
+beforeAll(async () => {
+  dynamo = await startDynaliteProcess();
+  await LocalDurableTestRunner.setupTestEnvironment({ skipTime: true });
+});
+
+afterAll(async () => {
+  await LocalDurableTestRunner.teardownTestEnvironment();
+  dynamo.stop();
+});
+
+async function freshLedger(): Promise<LedgerPort> {
+  tables += 1;
+  const name = `wf-ledger-${tables}`;
+  await createLedgerTable(dynamo.client, name);
+  return createLedger(dynamo.client, { tableName: name });
+}
+
+async function run(request: RolloutRequest, deps: RolloutDeps) {
+  const runner = new LocalDurableTestRunner({
+    handlerFunction: withDurableExecution(createRolloutWorkflow(() => deps)),
+  });
+  const execution = await runner.run({ payload: { request } });
+  return { execution, runner };
+}
+
+async function setup(
+  aws: ReturnType<typeof fakeAws>,
+  notifyOptions: Parameters<typeof recordingNotify>[0] = {},
+) {
+  const slack = recordingNotify(notifyOptions);
+  const ledger = await freshLedger();
+  const deps: RolloutDeps = { aws: aws.port, ledger, pause: notPaused, notify: slack.notify, now: () => NOW };
+  return { slack, ledger, deps };
+}
+
+describe('rollout workflow', () => {
+  describe('when the update succeeds after a few polls', () => {
+    it('records succeeded and notifies started and succeeded once each', async () => {
+      const aws = fakeAws({ statuses: ['InProgress', 'InProgress', 'Successful'] });
+      const { slack, ledger, deps } = await setup(aws);
+      const { execution } = await run(releaseRequest(), deps);
+      expect(execution.getStatus()).toBe('SUCCEEDED');
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded', updateId: 'upd-1', errors: [] });
+      expect(aws.count('UpdateNodegroupVersion')).toBe(1);
+      expect(aws.count('DescribeUpdate')).toBe(3);
+      // Each wait ends the invocation; later invocations replay the earlier steps without running them.
+      expect(execution.getInvocations().length).toBeGreaterThan(1);
+      expect(aws.count('DescribeNodegroup')).toBe(1);
+      expect(slack.events()).toEqual(['started', 'succeeded']);
+      expect(slack.notices[1]?.threadTs).toBe(slack.notices[0] && '1732262400.000101');
+      expect(await ledger.get(rolloutKey(releaseRequest()))).toMatchObject({
+        outcome: 'succeeded',
+        updateId: 'upd-1',
+      });
+    });
+  });
+
+  describe('when the update fails with PodEvictionFailure', () => {
+    it('records failed and the failure notice names the code and resources', async () => {
+      const errors = [
+        {
+          errorCode: 'PodEvictionFailure',
+          errorMessage: 'Reached max retries',
+          resourceIds: ['ip-192-168-2-44'],
+        },
+      ];
+      const aws = fakeAws({ statuses: ['InProgress', 'Failed'], errors });
+      const { slack, ledger, deps } = await setup(aws);
+      const { execution } = await run(releaseRequest(), deps);
+      expect(execution.getResult()).toMatchObject({ outcome: 'failed', errors });
+      expect(await ledger.get(rolloutKey(releaseRequest()))).toMatchObject({ outcome: 'failed', errors });
+      const failed = slack.notices.find((n) => n.event === 'failed');
+      expect(failed?.message).toContain('PodEvictionFailure');
+      expect(failed?.message).toContain('ip-192-168-2-44');
+      expect(failed?.errors).toEqual(errors);
+    });
+  });
+
+  describe('when the guard finds the node group UPDATING', () => {
+    it('starts nothing and records not-started with the reason', async () => {
+      const aws = fakeAws({
+        nodegroup: {
+          kind: 'found',
+          nodegroup: { status: 'UPDATING', releaseVersion: '1.33.4-20261001', launchTemplate: null },
+        },
+      });
+      const { slack, ledger, deps } = await setup(aws);
+      const { execution } = await run(releaseRequest(), deps);
+      expect(execution.getResult()).toMatchObject({ outcome: 'not-started', reason: 'update-in-progress' });
+      expect(aws.count('UpdateNodegroupVersion')).toBe(0);
+      expect(slack.events()).toEqual(['not-started']);
+      expect(await ledger.get(rolloutKey(releaseRequest()))).toMatchObject({
+        outcome: 'not-started',
+        reason: 'update-in-progress',
+      });
+    });
+  });
+
+  describe('when rollouts are paused', () => {
+    it('records not-started with paused', async () => {
+      const aws = fakeAws({});
+      const { deps } = await setup(aws);
+      const paused: RolloutDeps = {
+        ...deps,
+        pause: { read: async () => ({ paused: true, reason: 'incident' }) },
+      };
+      const { execution } = await run(releaseRequest(), paused);
+      expect(execution.getResult()).toMatchObject({ outcome: 'not-started', reason: 'paused' });
+      expect(aws.count('UpdateNodegroupVersion')).toBe(0);
+    });
+  });
+
+  describe('when EKS already runs an update for the node group', () => {
+    it('adopts that update and follows it to the end', async () => {
+      const aws = fakeAws({ runningUpdateId: 'upd-theirs', statuses: ['InProgress', 'Successful'] });
+      const { ledger, deps } = await setup(aws);
+      const { execution } = await run(releaseRequest(), deps);
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded', updateId: 'upd-theirs' });
+      expect(aws.startedUpdates()).toBe(0);
+      expect(await ledger.get(rolloutKey(releaseRequest()))).toMatchObject({
+        updateId: 'upd-theirs',
+        outcome: 'succeeded',
+      });
+    });
+  });
+
+  describe('when the process crashes inside the start step after AWS acted', () => {
+    it('replays without a second launch template version or update', async () => {
+      const request = templateRequest();
+      const aws = fakeAws({
+        nodegroup: {
+          kind: 'found',
+          nodegroup: {
+            status: 'ACTIVE',
+            releaseVersion: 'ami-0123456789abcdef0',
+            launchTemplate: { id: 'lt-01', name: 'custom', version: '4' },
+          },
+        },
+      });
+      let crashed = false;
+      const crashing = {
+        ...aws.port,
+        async updateNodegroupVersion(...args: Parameters<typeof aws.port.updateNodegroupVersion>) {
+          const result = await aws.port.updateNodegroupVersion(...args);
+          if (!crashed) {
+            crashed = true;
+            throw new Error('simulated crash after UpdateNodegroupVersion');
+          }
+          return result;
+        },
+      };
+      const { slack, ledger, deps } = await setup(aws);
+      const { execution } = await run(request, { ...deps, aws: crashing });
+      expect(crashed).toBe(true);
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded', launchTemplateVersion: '5' });
+      expect(aws.count('UpdateNodegroupVersion')).toBe(2);
+      expect(aws.createdVersions()).toBe(1);
+      expect(aws.startedUpdates()).toBe(1);
+      expect(slack.events()).toEqual(['started', 'succeeded']);
+      expect(await ledger.get(rolloutKey(request))).toMatchObject({
+        outcome: 'succeeded',
+        launchTemplateVersion: '5',
+      });
+    });
+  });
+
+  describe('when the process crashes between start and record-started', () => {
+    it('does not run the start step again', async () => {
+      const aws = fakeAws({});
+      const { ledger, deps } = await setup(aws);
+      let crashes = 0;
+      const flaky: LedgerPort = {
+        ...ledger,
+        async create(record) {
+          if (crashes === 0) {
+            crashes += 1;
+            throw new Error('simulated crash before the ledger write');
+          }
+          return ledger.create(record);
+        },
+      };
+      const { execution } = await run(releaseRequest(), { ...deps, ledger: flaky });
+      expect(crashes).toBe(1);
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded' });
+      expect(aws.count('UpdateNodegroupVersion')).toBe(1);
+    });
+  });
+
+  describe('when Slack fails', () => {
+    for (const fail of ['error', 'throw'] as const) {
+      it(`still succeeds and records the rollout (${fail})`, async () => {
+        const aws = fakeAws({});
+        const { ledger, deps } = await setup(aws, { fail });
+        const { execution } = await run(releaseRequest(), deps);
+        expect(execution.getStatus()).toBe('SUCCEEDED');
+        expect(await ledger.get(rolloutKey(releaseRequest()))).toMatchObject({ outcome: 'succeeded' });
+      });
+    }
+  });
+
+  describe('when the same rollout runs again after it finished', () => {
+    it('changes nothing and notifies nothing', async () => {
+      const aws = fakeAws({});
+      const { slack, deps } = await setup(aws);
+      await run(releaseRequest(), deps);
+      const before = aws.calls.length;
+      const { execution } = await run(releaseRequest(), deps);
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded' });
+      expect(aws.calls.length).toBe(before);
+      expect(slack.events()).toEqual(['started', 'succeeded']);
+    });
+  });
+
+  describe('when the input is invalid', () => {
+    it('fails the execution without touching AWS', async () => {
+      const aws = fakeAws({});
+      const { deps } = await setup(aws);
+      const { execution } = await run({ ...releaseRequest(), region: 'nowhere' }, deps);
+      expect(execution.getStatus()).toBe('FAILED');
+      expect(aws.calls).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { createClients, createLedger, DEFAULT_LEDGER_TABLE } from '@nodekeeper/aws';
+import { parseFlags } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { renderTable, toJson } from '../output.ts';
+import { type Command, ExitCode } from '../types/index.ts';
+
+export const historyCommand: Command = {
+  name: 'history',
+  summary: 'List recorded rollouts from the ledger, newest first',
+  usage: `Usage: nodekeeper history [--cluster C] [--limit N] [--json]
+
+Reads the rollout ledger (DynamoDB table NODEKEEPER_LEDGER_TABLE, default ${DEFAULT_LEDGER_TABLE},
+in AWS_REGION) and prints each rollout: when, node group, from → to, outcome, update ID and errors.
+
+Options:
+  --cluster C   only this cluster
+  --limit N     at most N rollouts (default 50, at most 1000)
+  --json        print {items:[RolloutRecord]}
+  -h, --help    show this help
+
+Exit codes: 0 ok; 1 AWS error (e.g. the table does not exist); 2 bad input.
+`,
+  async run(args, ctx) {
+    const { values } = parseFlags(args, {
+      cluster: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new UsageError('--limit must be a whole number from 1 to 1000');
+    const region = ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const clients = createClients({ region });
+    try {
+      const ledger = createLedger(clients.dynamodb, {
+        tableName: ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE,
+      });
+      const records = await ledger.listHistory({
+        ...(values.cluster ? { cluster: values.cluster } : {}),
+        limit,
+      });
+      if (values.json) {
+        ctx.stdout(toJson({ items: records }));
+        return ExitCode.ok;
+      }
+      const rows = records.map((r) => [
+        r.createdAt,
+        `${r.cluster}/${r.nodegroup}`,
+        `${r.from.releaseVersion ?? r.from.imageId ?? '?'} → ${r.strategy === 'launch-template' ? (r.to.imageId ?? '?') : (r.to.releaseVersion ?? '?')}`,
+        r.outcome,
+        r.updateId ?? '-',
+        r.errors.length > 0 ? r.errors.map((e) => e.errorCode).join(', ') : (r.reason ?? ''),
+      ]);
+      ctx.stdout(
+        records.length === 0
+          ? 'no rollouts recorded\n'
+          : `${renderTable(['WHEN', 'NODE GROUP', 'FROM → TO', 'OUTCOME', 'UPDATE', 'ERRORS'], rows)}\n`,
+      );
+      return ExitCode.ok;
+    } finally {
+      clients.destroy();
+    }
+  },
+};

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AwsClients,
+  createClients,
+  createLedger,
+  createLedgerTable,
+  createRolloutPort,
+  createSsmPauseReader,
+  DEFAULT_LEDGER_TABLE,
+} from '@nodekeeper/aws';
+import {
+  type NotifyPort,
+  type PlanItem,
+  PollSchedule,
+  type PollScheduleConfig,
+  type RolloutDeps,
+  type RolloutProgress,
+  type RolloutSummary,
+  rolloutRequestFromPlanItem,
+  rolloutSlackMessage,
+  runRollout,
+} from '@nodekeeper/core';
+import { notifierFromEnv } from '@nodekeeper/slack';
+import { parseFlags, parseIsoFlag } from '../args.ts';
+import { loadConfigFile } from '../config.ts';
+import { inspectAndPlan } from '../engine.ts';
+import { UsageError } from '../errors.ts';
+import { renderTable, toJson } from '../output.ts';
+import { type Command, type CommandContext, ExitCode } from '../types/index.ts';
+
+/** One line of `roll --json`. `outcome` is null for roll items without --apply. */
+export interface RollItem {
+  cluster: string;
+  nodegroup: string;
+  region: string;
+  decision: PlanItem['decision'];
+  outcome: 'succeeded' | 'failed' | 'started' | 'skipped' | 'current' | 'not-started' | null;
+  updateId: string | null;
+  reason: string | null;
+  message: string;
+  errors: Array<{ errorCode: string; errorMessage: string; resourceIds: string[] }>;
+}
+
+function isLoopbackEndpoint(env: CommandContext['env']): boolean {
+  const url = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname;
+    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+function cliNotify(env: CommandContext['env'], warn: (line: string) => void): NotifyPort {
+  const notifier = notifierFromEnv(env);
+  return async (notice) => {
+    if (notifier === null) return { ok: false, error: 'slack-not-configured' };
+    const result = await notifier.post(
+      rolloutSlackMessage(notice),
+      notice.threadTs ? { threadTs: notice.threadTs } : {},
+    );
+    if (!result.ok)
+      warn(
+        `slack: ${notice.event} notice for ${notice.request.cluster}/${notice.request.nodegroup} undeliverable (${result.error})`,
+      );
+    return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
+  };
+}
+
+function progressLine(p: RolloutProgress): string {
+  const name = `${p.request.cluster}/${p.request.nodegroup}`;
+  switch (p.kind) {
+    case 'started':
+      return `${name}: ${p.adopted ? 'following update already in progress' : 'update started'} ${p.updateId}`;
+    case 'polled':
+      return p.nextPollSeconds === null
+        ? `${name}: update ${p.updateId} ended ${p.status}`
+        : `${name}: ${p.status}, next check in ${p.nextPollSeconds}s`;
+    case 'notify-failed':
+      return `${name}: slack ${p.event} notice undeliverable (${p.error})`;
+  }
+}
+
+function itemOf(item: PlanItem, summary: RolloutSummary | null): RollItem {
+  const base = {
+    cluster: item.cluster,
+    nodegroup: item.nodegroup,
+    region: item.region,
+    decision: item.decision,
+    reason: item.reason,
+    message: item.message,
+  };
+  if (item.decision === 'current') return { ...base, outcome: 'current', updateId: null, errors: [] };
+  if (item.decision === 'skip') return { ...base, outcome: 'skipped', updateId: null, errors: [] };
+  if (summary === null) return { ...base, outcome: null, updateId: null, errors: [] };
+  return {
+    ...base,
+    outcome: summary.outcome,
+    updateId: summary.updateId,
+    reason: summary.reason ?? base.reason,
+    message: summary.message || base.message,
+    errors: summary.errors,
+  };
+}
+
+export const rollCommand: Command = {
+  name: 'roll',
+  summary: 'Plan, and with --apply start (and with --wait follow) the rollouts',
+  usage: `Usage: nodekeeper roll [--config FILE] [--region R] [--now ISO] [--apply] [--wait] [--json]
+
+Without --apply this is the plan (read-only). With --apply it runs the same guarded start as the
+scheduled workflow, locally with your AWS credentials: re-check each node group, create a launch
+template version (only ImageId changed) or pick the release version, call UpdateNodegroupVersion
+with an idempotency token, record the rollout in the ledger and post to Slack. With --wait it
+follows every update to its end, printing progress per node group.
+
+Running it again is safe: a rollout already recorded in the ledger is followed or reported, never
+started twice, and a finished one changes nothing.
+
+Options:
+  --config FILE      config file (default: ./nodekeeper.config.json)
+  --region R         only this region (repeatable; default: the config's regions)
+  --now ISO          plan as of another time (planning only; the rollout itself happens now)
+  --apply            start the rollouts
+  --wait             with --apply: follow each update until it ends (60 s, backing off to 5 min, 6 h max)
+  --poll-seconds N   with --wait: check every N seconds instead (e.g. against the sandbox)
+  --json             print {items:[{cluster, nodegroup, decision, outcome, updateId, errors}]}
+  -h, --help         show this help
+
+Outcome: succeeded, failed, started (--apply without --wait), not-started (the guard refused:
+state changed since planning, or paused), skipped, current; null for roll items without --apply.
+
+Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in AWS_REGION. The
+deployed stack creates it; the CLI creates it only when DynamoDB is a loopback endpoint
+(AWS_ENDPOINT_URL[_DYNAMODB] on 127.0.0.1/localhost, i.e. the sandbox).
+Pause flag: the SSM parameter NODEKEEPER_PAUSE_PARAMETER, if set.
+Slack: posted when NODEKEEPER_SLACK_WEBHOOK_URL (or NODEKEEPER_SLACK_BOT_TOKEN + _CHANNEL) is set.
+
+Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout failed;
+1 AWS errors; 2 bad input or config.
+`,
+  async run(args, ctx) {
+    const { values } = parseFlags(args, {
+      config: { type: 'string' },
+      region: { type: 'string', multiple: true },
+      now: { type: 'string' },
+      apply: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      'poll-seconds': { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.wait && !values.apply) throw new UsageError('--wait needs --apply');
+    let schedule: PollScheduleConfig = PollSchedule;
+    if (values['poll-seconds'] !== undefined) {
+      const n = Number(values['poll-seconds']);
+      if (!Number.isInteger(n) || n < 1 || n > 3600)
+        throw new UsageError('--poll-seconds must be a whole number from 1 to 3600');
+      schedule = {
+        initialSeconds: n,
+        maxSeconds: n,
+        backoffRate: 1,
+        maxTotalSeconds: PollSchedule.maxTotalSeconds,
+      };
+    }
+    const now = parseIsoFlag('now', values.now) ?? new Date();
+    const config = await loadConfigFile(values.config, ctx.cwd);
+    const log = (line: string) => ctx.stderr(`${line}\n`);
+    const run = await inspectAndPlan({
+      config,
+      now,
+      ...(values.region ? { regions: values.region } : {}),
+      ...(values.json ? {} : { progress: log }),
+    });
+
+    const summaries = new Map<PlanItem, RolloutSummary>();
+    if (values.apply) {
+      const homeRegion = ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? config.regions[0] ?? 'us-east-1';
+      const cache = new Map<string, AwsClients>();
+      const clients = (region: string) => {
+        let c = cache.get(region);
+        if (!c) {
+          c = createClients({ region });
+          cache.set(region, c);
+        }
+        return c;
+      };
+      const home = clients(homeRegion);
+      const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
+      try {
+        if (isLoopbackEndpoint(ctx.env)) await createLedgerTable(home.dynamodb, table);
+        const pauseParameter = ctx.env.NODEKEEPER_PAUSE_PARAMETER;
+        const deps: RolloutDeps = {
+          aws: createRolloutPort((ref) => clients(ref.region)),
+          ledger: createLedger(home.dynamodb, { tableName: table }),
+          pause: pauseParameter
+            ? createSsmPauseReader(home.ssm, pauseParameter)
+            : { read: async () => ({ paused: false, reason: null }) },
+          notify: cliNotify(ctx.env, log),
+          now: () => new Date(),
+        };
+        const owner = `cli:${randomUUID()}`;
+        await Promise.all(
+          run.plan.items.map(async (item) => {
+            const ng = run.fleet.nodegroups.find(
+              (n) => n.region === item.region && n.cluster === item.cluster && n.nodegroup === item.nodegroup,
+            );
+            const request = rolloutRequestFromPlanItem(
+              item,
+              ng?.launchTemplate ? { id: ng.launchTemplate.id, version: ng.launchTemplate.version } : null,
+            );
+            if (request === null) return;
+            const summary = await runRollout(request, deps, {
+              owner,
+              wait: Boolean(values.wait),
+              schedule,
+              sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+              onProgress: values.json ? () => undefined : (p) => log(progressLine(p)),
+            });
+            summaries.set(item, summary);
+          }),
+        );
+      } finally {
+        for (const c of cache.values()) c.destroy();
+      }
+    }
+
+    const items = run.plan.items.map((item) => itemOf(item, summaries.get(item) ?? null));
+    if (values.json) {
+      ctx.stdout(toJson({ items }));
+    } else {
+      const rows = items.map((i) => [
+        `${i.cluster}/${i.nodegroup}`,
+        i.decision,
+        i.outcome ?? (i.decision === 'roll' ? 'planned' : '-'),
+        i.updateId ?? '-',
+        i.errors.length > 0 ? i.errors.map((e) => `${e.errorCode}: ${e.errorMessage}`).join('; ') : i.message,
+      ]);
+      ctx.stdout(`${renderTable(['NODE GROUP', 'DECISION', 'OUTCOME', 'UPDATE', 'DETAIL'], rows)}\n`);
+      if (!values.apply && items.some((i) => i.decision === 'roll'))
+        log('dry run: pass --apply to start these rollouts');
+    }
+    if (items.some((i) => i.outcome === 'failed')) return ExitCode.failed;
+    return run.fleet.errors.length > 0 ? ExitCode.awsError : ExitCode.ok;
+  },
+};

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { RolloutRequest } from './types.ts';
+
+/** Durable execution names: 1–64 characters of `[a-zA-Z0-9_-]` (Lambda API). */
+export const EXECUTION_NAME_MAX = 64;
+/** EC2 `ClientToken`: at most 128 ASCII characters. */
+export const CLIENT_TOKEN_MAX = 128;
+/** EC2 `VersionDescription`: at most 255 characters. */
+export const VERSION_DESCRIPTION_MAX = 255;
+/** Every launch template version nodekeeper creates has a description starting with this. */
+export const VERSION_DESCRIPTION_MARKER = 'nodekeeper:';
+
+type KeyFields = Pick<
+  RolloutRequest,
+  'accountId' | 'region' | 'cluster' | 'nodegroup' | 'strategy' | 'target'
+> & {
+  attempt?: number;
+};
+
+/** The target that identifies a rollout: the AMI for launch templates, else the release version. */
+export function targetIdentity(request: Pick<RolloutRequest, 'strategy' | 'target'>): string {
+  return request.strategy === 'launch-template'
+    ? (request.target.imageId ?? '')
+    : (request.target.releaseVersion ?? '');
+}
+
+/**
+ * The idempotency key of a rollout: a hex SHA-256 of (account, region, cluster, node group,
+ * target). Pure and stable: the same plan item always yields the same key. Attempts after the
+ * first are part of the key so a deliberate retry gets fresh tokens.
+ */
+export function rolloutKey(request: KeyFields): string {
+  const parts = [
+    'nodekeeper/rollout/v1',
+    request.accountId ?? '-',
+    request.region,
+    request.cluster,
+    request.nodegroup,
+    targetIdentity(request),
+  ];
+  if (request.attempt !== undefined && request.attempt > 1) parts.push(`attempt=${request.attempt}`);
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex');
+}
+
+function slug(value: string, max: number): string {
+  return value
+    .replace(/[^a-zA-Z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max);
+}
+
+/**
+ * Durable execution name for a rollout: readable prefix plus 24 hex digits of the key, always
+ * within Lambda's 64-character `[a-zA-Z0-9_-]` limit. Pure.
+ */
+export function executionName(request: KeyFields): string {
+  const hash = rolloutKey(request).slice(0, 24);
+  const readable = `${slug(request.cluster, 18)}_${slug(request.nodegroup, 16)}`;
+  return `nk_${readable}_${hash}`.slice(0, EXECUTION_NAME_MAX);
+}
+
+/** EKS `clientRequestToken` for UpdateNodegroupVersion. Pure. */
+export function updateRequestToken(key: string): string {
+  return `nodekeeper-${key.slice(0, 48)}`;
+}
+
+/** EC2 `ClientToken` for CreateLaunchTemplateVersion (≤128 characters). Pure. */
+export function launchTemplateClientToken(key: string): string {
+  return `nodekeeper-lt-${key.slice(0, 48)}`;
+}
+
+/** The `VersionDescription` prefix that marks nodekeeper's version for this rollout key. */
+export function versionDescriptionPrefix(key: string): string {
+  return `${VERSION_DESCRIPTION_MARKER}${key.slice(0, 16)}`;
+}
+
+/** `VersionDescription` of nodekeeper's launch template version, truncated to 255 characters. Pure. */
+export function versionDescription(key: string, request: RolloutRequest): string {
+  const release = request.target.releaseVersion ? ` (release ${request.target.releaseVersion})` : '';
+  const text = `${versionDescriptionPrefix(key)} ${request.target.imageId ?? '?'}${release} for ${request.cluster}/${request.nodegroup}`;
+  return text.slice(0, VERSION_DESCRIPTION_MAX);
+}

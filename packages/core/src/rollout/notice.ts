@@ -1,0 +1,54 @@
+import {
+  buildRolloutFailedMessage,
+  buildRolloutNotStartedMessage,
+  buildRolloutStartedMessage,
+  buildRolloutSucceededMessage,
+} from '../messages/rollout.ts';
+import type { SlackMessage } from '../messages/types.ts';
+import type { RolloutNotice } from './types.ts';
+
+/** The Slack message for a rollout notice (Block Kit as data). Pure. */
+export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
+  const r = notice.request;
+  const ref = {
+    accountId: r.accountId,
+    region: r.region,
+    cluster: r.cluster,
+    nodegroup: r.nodegroup,
+    from: r.current,
+    to: r.target,
+    strategy: r.strategy,
+    wave: r.wave,
+  };
+  const at = notice.finishedAt ?? notice.startedAt ?? '';
+  switch (notice.event) {
+    case 'started':
+      return buildRolloutStartedMessage({
+        ...ref,
+        updateId: notice.updateId ?? '',
+        startedAt: notice.startedAt ?? at,
+      });
+    case 'succeeded':
+      return buildRolloutSucceededMessage({
+        ...ref,
+        updateId: notice.updateId ?? '',
+        startedAt: notice.startedAt ?? at,
+        finishedAt: at,
+      });
+    case 'failed':
+      return buildRolloutFailedMessage({
+        ...ref,
+        updateId: notice.updateId,
+        status: notice.status ?? 'Failed',
+        errors: notice.errors,
+        startedAt: notice.startedAt,
+        finishedAt: at,
+      });
+    case 'not-started':
+      return buildRolloutNotStartedMessage({
+        ...ref,
+        reason: notice.reason ?? 'unknown',
+        message: notice.message,
+      });
+  }
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import type { PlanItem } from '../types/plan.ts';
+import type { RolloutRequest } from './types.ts';
+
+const amiRef = z.strictObject({
+  releaseVersion: z.string().min(1).max(256).nullable(),
+  imageId: z.string().min(1).max(256).nullable(),
+});
+
+const name = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'must be an EKS name');
+
+/** Schema of a rollout request (the durable workflow's input). */
+export const rolloutRequestSchema = z
+  .strictObject({
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit account ID')
+      .nullable(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1'),
+    cluster: name,
+    nodegroup: name,
+    strategy: z.enum(['release-version', 'launch-template']),
+    current: amiRef,
+    target: amiRef,
+    launchTemplate: z
+      .strictObject({
+        id: z.string().regex(/^lt-[0-9a-zA-Z]+$/, 'must be a launch template ID'),
+        version: z.string().regex(/^\d+$/, 'must be a version number'),
+      })
+      .nullable(),
+    wave: z.string().max(100).nullable(),
+    attempt: z.number().int().min(1).max(100),
+  })
+  .superRefine((r, ctx) => {
+    if (r.strategy === 'launch-template') {
+      if (r.launchTemplate === null)
+        ctx.addIssue({ code: 'custom', path: ['launchTemplate'], message: 'required for launch-template' });
+      if (r.target.imageId === null || !/^ami-[0-9a-zA-Z]+$/.test(r.target.imageId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target', 'imageId'],
+          message: 'must be an AMI ID for launch-template',
+        });
+      }
+    } else if (r.target.releaseVersion === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'releaseVersion'],
+        message: 'required for release-version',
+      });
+    }
+  });
+
+/** Validates untrusted input as a rollout request; throws ValidationError naming each field. */
+export function parseRolloutRequest(input: unknown): RolloutRequest {
+  const parsed = rolloutRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'invalid rollout request',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * The rollout request for a `roll` plan item, or null for any other item. `launchTemplate` is the
+ * node group's template reference from inspection (needed for launch-template). Pure.
+ */
+export function rolloutRequestFromPlanItem(
+  item: PlanItem,
+  launchTemplate: { id: string; version: string } | null,
+  attempt = 1,
+): RolloutRequest | null {
+  if (item.decision !== 'roll' || item.strategy === null || item.target === null) return null;
+  return {
+    accountId: item.accountId,
+    region: item.region,
+    cluster: item.cluster,
+    nodegroup: item.nodegroup,
+    strategy: item.strategy,
+    current: item.current,
+    target: item.target,
+    launchTemplate: launchTemplate ? { id: launchTemplate.id, version: launchTemplate.version } : null,
+    wave: item.wave,
+    attempt,
+  };
+}

@@ -1,0 +1,47 @@
+import type { Plan, PlanItem } from '../types/plan.ts';
+import { executionName, rolloutKey } from './key.ts';
+import { rolloutRequestFromPlanItem } from './request.ts';
+import type { RolloutRequest } from './types.ts';
+
+/**
+ * Starts one rollout workflow per execution name. Implementations must treat an execution that
+ * already exists under the name as success (`already-started`) and start nothing new.
+ */
+export interface WorkflowStarter {
+  start(input: {
+    executionName: string;
+    request: RolloutRequest;
+  }): Promise<{ kind: 'started' | 'already-started' }>;
+}
+
+export type ScanStartResult =
+  | { kind: 'started' | 'already-started'; executionName: string; key: string; request: RolloutRequest }
+  | { kind: 'error'; executionName: string; key: string; request: RolloutRequest; message: string };
+
+/**
+ * Starts a workflow for every `roll` item of the plan, named by {@link executionName}, so the same
+ * plan started twice (a duplicate event, two concurrent scans) starts each rollout once. Failures
+ * to start one item are reported per item and do not stop the others.
+ */
+export async function startPlannedRollouts(
+  plan: Plan,
+  launchTemplateOf: (item: PlanItem) => { id: string; version: string } | null,
+  starter: WorkflowStarter,
+): Promise<ScanStartResult[]> {
+  const requests = plan.items
+    .map((item) => rolloutRequestFromPlanItem(item, launchTemplateOf(item)))
+    .filter((r): r is RolloutRequest => r !== null);
+  return Promise.all(
+    requests.map(async (request): Promise<ScanStartResult> => {
+      const name = executionName(request);
+      const key = rolloutKey(request);
+      try {
+        const started = await starter.start({ executionName: name, request });
+        return { kind: started.kind, executionName: name, key, request };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { kind: 'error', executionName: name, key, request, message };
+      }
+    }),
+  );
+}

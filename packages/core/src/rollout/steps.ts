@@ -1,0 +1,306 @@
+import { guardRollout } from './guard.ts';
+import { rolloutKey, targetIdentity } from './key.ts';
+import { type PollResult, type PollScheduleConfig, pollRollout, waitTimeoutError } from './poll.ts';
+import { refOf, type StartResult, startRollout } from './start.ts';
+import {
+  type NotStartedReason,
+  type RolloutDeps,
+  type RolloutEvent,
+  type RolloutNotice,
+  RolloutOutcome,
+  type RolloutRecord,
+  type RolloutRequest,
+  type UpdateError,
+  UpdateStatus,
+} from './types.ts';
+
+/**
+ * The rollout as a sequence of steps. The durable workflow runs each inside `ctx.step`; the CLI
+ * runs them in a plain loop. Each step is idempotent, so running one again after a crash is safe.
+ */
+
+export type GuardStepResult =
+  | { kind: 'proceed' }
+  | { kind: 'not-started'; reason: NotStartedReason; message: string }
+  /** The ledger shows this rollout started (by an earlier run): follow its update. */
+  | { kind: 'resume'; updateId: string; launchTemplateVersion: string | null }
+  /** The ledger shows this rollout finished: nothing to do. */
+  | { kind: 'finished'; record: RolloutRecord };
+
+/** Final state of a rollout as the steps report it. */
+export interface RolloutSummary {
+  key: string;
+  cluster: string;
+  nodegroup: string;
+  region: string;
+  outcome: RolloutOutcome;
+  reason: string | null;
+  message: string;
+  updateId: string | null;
+  launchTemplateVersion: string | null;
+  errors: UpdateError[];
+}
+
+/** Builds a ledger record for `request`. Pure. */
+export function rolloutRecord(
+  request: RolloutRequest,
+  fields: Partial<RolloutRecord> & Pick<RolloutRecord, 'outcome' | 'createdAt'>,
+): RolloutRecord {
+  return {
+    key: rolloutKey(request),
+    accountId: request.accountId,
+    region: request.region,
+    cluster: request.cluster,
+    nodegroup: request.nodegroup,
+    strategy: request.strategy,
+    wave: request.wave,
+    from: request.current,
+    to: request.target,
+    attempt: request.attempt,
+    updateId: null,
+    launchTemplateVersion: null,
+    reason: null,
+    message: null,
+    errors: [],
+    startedAt: null,
+    finishedAt: null,
+    slackThreadTs: null,
+    ...fields,
+  };
+}
+
+/** Ledger first (a finished or running rollout is not started again), then pause, then AWS. */
+export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Promise<GuardStepResult> {
+  const existing = await deps.ledger.get(rolloutKey(request));
+  if (existing !== null) {
+    if (existing.outcome === RolloutOutcome.started && existing.updateId !== null) {
+      return {
+        kind: 'resume',
+        updateId: existing.updateId,
+        launchTemplateVersion: existing.launchTemplateVersion,
+      };
+    }
+    if (existing.outcome !== RolloutOutcome.started) return { kind: 'finished', record: existing };
+  }
+  const pause = await deps.pause.read();
+  const current = pause.paused
+    ? ({ kind: 'not-found' } as const)
+    : await deps.aws.describeNodegroup(refOf(request));
+  return guardRollout(request, current, pause);
+}
+
+export async function recordNotStartedStep(
+  request: RolloutRequest,
+  decision: { reason: NotStartedReason; message: string },
+  deps: RolloutDeps,
+): Promise<RolloutRecord> {
+  const at = deps.now().toISOString();
+  const record = rolloutRecord(request, {
+    outcome: RolloutOutcome.notStarted,
+    createdAt: at,
+    finishedAt: at,
+    reason: decision.reason,
+    message: decision.message,
+  });
+  const result = await deps.ledger.create(record);
+  return result.kind === 'recorded' ? record : result.record;
+}
+
+/** Starts (or adopts) the update. See {@link startRollout}. */
+export function startStep(request: RolloutRequest, deps: RolloutDeps): Promise<StartResult> {
+  return startRollout(request, deps.aws);
+}
+
+export async function recordStartedStep(
+  request: RolloutRequest,
+  start: { updateId: string; launchTemplateVersion: string | null },
+  deps: RolloutDeps,
+): Promise<RolloutRecord> {
+  const at = deps.now().toISOString();
+  const record = rolloutRecord(request, {
+    outcome: RolloutOutcome.started,
+    createdAt: at,
+    startedAt: at,
+    updateId: start.updateId,
+    launchTemplateVersion: start.launchTemplateVersion,
+    message: startedMessage(request),
+  });
+  const result = await deps.ledger.create(record);
+  return result.kind === 'recorded' ? record : result.record;
+}
+
+/** Records a start that AWS refused as `failed`, naming AWS's error code. */
+export async function recordRejectedStep(
+  request: RolloutRequest,
+  rejected: { errorCode: string; message: string; launchTemplateVersion: string | null },
+  deps: RolloutDeps,
+): Promise<RolloutRecord> {
+  const at = deps.now().toISOString();
+  const errors = [{ errorCode: rejected.errorCode, errorMessage: rejected.message, resourceIds: [] }];
+  const record = rolloutRecord(request, {
+    outcome: RolloutOutcome.failed,
+    createdAt: at,
+    finishedAt: at,
+    launchTemplateVersion: rejected.launchTemplateVersion,
+    errors,
+    message: outcomeMessage(request, { outcome: 'failed', errors }, null),
+  });
+  const result = await deps.ledger.create(record);
+  return result.kind === 'recorded' ? record : result.record;
+}
+
+/** Turns the last poll into the final outcome. `timedOut`: the wait budget ran out. Pure. */
+export function finalOutcome(
+  request: RolloutRequest,
+  updateId: string,
+  last: PollResult,
+  schedule: PollScheduleConfig,
+): { outcome: 'succeeded' | 'failed'; errors: UpdateError[] } {
+  if (last.status === UpdateStatus.successful) return { outcome: 'succeeded', errors: [] };
+  if (last.status === UpdateStatus.inProgress) {
+    return { outcome: 'failed', errors: [waitTimeoutError(request, updateId, schedule)] };
+  }
+  if (last.status === UpdateStatus.cancelled && last.errors.length === 0) {
+    return {
+      outcome: 'failed',
+      errors: [{ errorCode: 'Cancelled', errorMessage: `update ${updateId} was cancelled`, resourceIds: [] }],
+    };
+  }
+  if (last.errors.length === 0) {
+    return {
+      outcome: 'failed',
+      errors: [
+        {
+          errorCode: 'UpdateFailed',
+          errorMessage: `update ${updateId} ended ${last.status}`,
+          resourceIds: [],
+        },
+      ],
+    };
+  }
+  return { outcome: 'failed', errors: last.errors };
+}
+
+export async function recordOutcomeStep(
+  request: RolloutRequest,
+  updateId: string,
+  outcome: { outcome: 'succeeded' | 'failed'; errors: UpdateError[] },
+  deps: RolloutDeps,
+): Promise<RolloutRecord | null> {
+  const key = rolloutKey(request);
+  const result = await deps.ledger.recordOutcome(key, {
+    ...outcome,
+    finishedAt: deps.now().toISOString(),
+    message: outcomeMessage(request, outcome, updateId),
+  });
+  if (result.kind === 'exists') return result.record;
+  return deps.ledger.get(key);
+}
+
+/** Poll once. See {@link pollRollout}. */
+export function pollStep(request: RolloutRequest, updateId: string, deps: RolloutDeps): Promise<PollResult> {
+  return pollRollout(request, updateId, deps.aws);
+}
+
+export type NotifyStepResult =
+  | { kind: 'sent'; ts: string | null }
+  | { kind: 'skipped'; why: 'already-sent' | 'claimed-by-other' }
+  | { kind: 'undeliverable'; error: string };
+
+/**
+ * Sends one notice at most once per (rollout, event) across every process, via the ledger's
+ * claim. Never throws: a Slack or ledger failure comes back as `undeliverable` for the caller to log.
+ */
+export async function notifyStep(
+  notice: RolloutNotice,
+  owner: string,
+  deps: RolloutDeps,
+): Promise<NotifyStepResult> {
+  const key = rolloutKey(notice.request);
+  try {
+    const claim = await deps.ledger.claimNotification(key, notice.event, owner, deps.now().toISOString());
+    if (claim.kind !== 'claimed') return { kind: 'skipped', why: claim.kind };
+    const posted = await deps.notify(notice);
+    await deps.ledger.markNotificationSent(key, notice.event, {
+      ts: posted.ok ? posted.ts : null,
+      delivered: posted.ok,
+    });
+    return posted.ok ? { kind: 'sent', ts: posted.ts } : { kind: 'undeliverable', error: posted.error };
+  } catch (error) {
+    return { kind: 'undeliverable', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function describeTarget(request: RolloutRequest): string {
+  const from = request.current.releaseVersion ?? request.current.imageId ?? '?';
+  return `${from} → ${targetIdentity(request)}`;
+}
+
+/** One line for the started notice and ledger. Pure. */
+export function startedMessage(request: RolloutRequest): string {
+  const how = request.strategy === 'launch-template' ? 'new launch template version' : 'release version';
+  return `${request.cluster}/${request.nodegroup}: rolling ${describeTarget(request)} (${how})`;
+}
+
+/** One line for the outcome notice. Failures name every EKS error code and resource. Pure. */
+export function outcomeMessage(
+  request: RolloutRequest,
+  outcome: { outcome: 'succeeded' | 'failed'; errors: UpdateError[] },
+  updateId: string | null,
+): string {
+  const name = `${request.cluster}/${request.nodegroup}`;
+  if (outcome.outcome === 'succeeded')
+    return `${name}: now on ${targetIdentity(request)} (update ${updateId})`;
+  const detail = outcome.errors
+    .map(
+      (e) =>
+        `${e.errorCode}: ${e.errorMessage}${e.resourceIds.length > 0 ? ` [${e.resourceIds.join(', ')}]` : ''}`,
+    )
+    .join('; ');
+  return `${name}: rollout to ${targetIdentity(request)} failed (update ${updateId ?? 'none'}): ${detail}`;
+}
+
+/** The notice for an event. Pure. */
+export function rolloutNotice(
+  request: RolloutRequest,
+  event: RolloutEvent,
+  fields: {
+    updateId: string | null;
+    reason?: string | null;
+    message: string;
+    errors?: UpdateError[];
+    threadTs?: string | null;
+    startedAt?: string | null;
+    finishedAt?: string | null;
+    status?: string | null;
+  },
+): RolloutNotice {
+  return {
+    event,
+    request,
+    updateId: fields.updateId,
+    reason: fields.reason ?? null,
+    message: fields.message,
+    errors: fields.errors ?? [],
+    threadTs: fields.threadTs ?? null,
+    startedAt: fields.startedAt ?? null,
+    finishedAt: fields.finishedAt ?? null,
+    status: fields.status ?? null,
+  };
+}
+
+/** Summary of a record. Pure. */
+export function summaryOf(record: RolloutRecord): RolloutSummary {
+  return {
+    key: record.key,
+    cluster: record.cluster,
+    nodegroup: record.nodegroup,
+    region: record.region,
+    outcome: record.outcome,
+    reason: record.reason,
+    message: record.message ?? '',
+    updateId: record.updateId,
+    launchTemplateVersion: record.launchTemplateVersion,
+    errors: record.errors,
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * Rollout orchestration types and ports. The orchestration functions in this folder are written
+ * against these ports; @nodekeeper/aws implements them over the SDK, tests over the sandbox.
+ */
+import type { AmiRef, Strategy } from '../types/plan.ts';
+
+/** What one rollout is asked to do: one `roll` plan item, frozen at planning time. */
+export interface RolloutRequest {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+  strategy: Strategy;
+  /** What the node group ran when it was planned. */
+  current: AmiRef;
+  /** What it should run afterwards (`imageId` for launch-template, `releaseVersion` for release-version). */
+  target: AmiRef;
+  /** The node group's launch template as planned; required for the launch-template strategy. */
+  launchTemplate: { id: string; version: string } | null;
+  wave: string | null;
+  /** 1 for the first attempt at (node group, target); a deliberate retry uses 2, 3, … */
+  attempt: number;
+}
+
+/** EKS update statuses (DescribeUpdate `status`). */
+export const UpdateStatus = {
+  inProgress: 'InProgress',
+  successful: 'Successful',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+} as const;
+export type UpdateStatus = (typeof UpdateStatus)[keyof typeof UpdateStatus];
+
+/** One entry of DescribeUpdate `errors[]`, or an error nodekeeper itself met while rolling. */
+export interface UpdateError {
+  errorCode: string;
+  errorMessage: string;
+  resourceIds: string[];
+}
+
+/** Ledger outcomes of a rollout. `started` is the only non-final one. */
+export const RolloutOutcome = {
+  started: 'started',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  notStarted: 'not-started',
+} as const;
+export type RolloutOutcome = (typeof RolloutOutcome)[keyof typeof RolloutOutcome];
+
+/** Why a guarded rollout did not start. */
+export const NotStartedReason = {
+  paused: 'paused',
+  updateInProgress: 'update-in-progress',
+  notActive: 'not-active',
+  versionChanged: 'version-changed',
+  templateChanged: 'template-changed',
+  alreadyOnTarget: 'already-on-target',
+  notFound: 'not-found',
+} as const;
+export type NotStartedReason = (typeof NotStartedReason)[keyof typeof NotStartedReason];
+
+/** A node group as the guard sees it right before starting. */
+export interface NodegroupState {
+  status: string;
+  releaseVersion: string;
+  launchTemplate: { id: string; name: string | null; version: string } | null;
+}
+
+export interface NodegroupRef {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+}
+
+export type DescribeNodegroupResult = { kind: 'found'; nodegroup: NodegroupState } | { kind: 'not-found' };
+
+export type UpdateNodegroupVersionInput =
+  | { kind: 'release-version'; releaseVersion: string; clientRequestToken: string }
+  | { kind: 'launch-template'; launchTemplateId: string; version: string; clientRequestToken: string };
+
+/** `in-use`: EKS answered ResourceInUseException (an update is running). `rejected`: any other 4xx. */
+export type UpdateNodegroupVersionResult =
+  | { kind: 'started'; updateId: string }
+  | { kind: 'in-use'; message: string }
+  | { kind: 'rejected'; errorCode: string; message: string };
+
+export interface UpdateFacts {
+  id: string;
+  status: UpdateStatus;
+  type: string;
+  errors: UpdateError[];
+}
+
+export type DescribeUpdateResult = { kind: 'found'; update: UpdateFacts } | { kind: 'not-found' };
+
+export interface FindLaunchTemplateVersionInput {
+  launchTemplateId: string;
+  /** Only versions newer than this are considered (nodekeeper's versions derive from it). */
+  sourceVersion: string;
+  imageId: string;
+  /** The marker that `VersionDescription` must start with. */
+  descriptionPrefix: string;
+}
+
+export interface CreateLaunchTemplateVersionInput {
+  launchTemplateId: string;
+  sourceVersion: string;
+  imageId: string;
+  clientToken: string;
+  description: string;
+}
+
+export type CreateLaunchTemplateVersionResult =
+  | { kind: 'created'; version: string }
+  | { kind: 'rejected'; errorCode: string; message: string };
+
+/**
+ * EKS and EC2 as the rollout needs them. Implementations map expected AWS answers into these
+ * values and throw only for faults they cannot handle (network, retries exhausted).
+ */
+export interface RolloutPort {
+  describeNodegroup(ref: NodegroupRef): Promise<DescribeNodegroupResult>;
+  findLaunchTemplateVersion(ref: NodegroupRef, input: FindLaunchTemplateVersionInput): Promise<string | null>;
+  createLaunchTemplateVersion(
+    ref: NodegroupRef,
+    input: CreateLaunchTemplateVersionInput,
+  ): Promise<CreateLaunchTemplateVersionResult>;
+  updateNodegroupVersion(
+    ref: NodegroupRef,
+    input: UpdateNodegroupVersionInput,
+  ): Promise<UpdateNodegroupVersionResult>;
+  describeUpdate(ref: NodegroupRef, updateId: string): Promise<DescribeUpdateResult>;
+  /** Update IDs of the node group, newest first (at most `limit`). */
+  listUpdates(ref: NodegroupRef, limit: number): Promise<string[]>;
+}
+
+/** One rollout as the ledger keeps it. */
+export interface RolloutRecord {
+  key: string;
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+  strategy: Strategy;
+  wave: string | null;
+  /** Release version or AMI the node group ran before. */
+  from: AmiRef;
+  to: AmiRef;
+  attempt: number;
+  updateId: string | null;
+  launchTemplateVersion: string | null;
+  outcome: RolloutOutcome;
+  /** Set for `not-started`. */
+  reason: string | null;
+  message: string | null;
+  errors: UpdateError[];
+  /** ISO 8601. */
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Slack `ts` of the "started" message when a bot token posted it (for threading). */
+  slackThreadTs: string | null;
+}
+
+export type RecordResult = { kind: 'recorded' } | { kind: 'exists'; record: RolloutRecord };
+
+/** Notification events, one Slack message each, at most once per rollout. */
+export const RolloutEvent = {
+  started: 'started',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  notStarted: 'not-started',
+} as const;
+export type RolloutEvent = (typeof RolloutEvent)[keyof typeof RolloutEvent];
+
+export type ClaimResult = { kind: 'claimed' } | { kind: 'already-sent' } | { kind: 'claimed-by-other' };
+
+export interface HistoryQuery {
+  cluster?: string;
+  accountId?: string;
+  limit: number;
+}
+
+/**
+ * The rollout ledger. Every write is conditional, so concurrent or replayed callers make each
+ * state transition and each notification claim exactly once.
+ */
+export interface LedgerPort {
+  get(key: string): Promise<RolloutRecord | null>;
+  /**
+   * Creates the record (in any state: `started`, `not-started`, or `failed` when AWS refused the
+   * start) unless one exists for its key; then answers `exists` with the stored one.
+   */
+  create(record: RolloutRecord): Promise<RecordResult>;
+  /** Moves `started` → `succeeded|failed` once; a record already final answers `exists`. */
+  recordOutcome(
+    key: string,
+    outcome: { outcome: 'succeeded' | 'failed'; errors: UpdateError[]; finishedAt: string; message: string },
+  ): Promise<RecordResult>;
+  /**
+   * Claims the right to send one notification. `owner` identifies the claimer; the same owner may
+   * claim again until it marks the notification sent (so a replay after a crash can resend).
+   */
+  claimNotification(key: string, event: RolloutEvent, owner: string, now: string): Promise<ClaimResult>;
+  markNotificationSent(
+    key: string,
+    event: RolloutEvent,
+    result: { ts: string | null; delivered: boolean },
+  ): Promise<void>;
+  listHistory(query: HistoryQuery): Promise<RolloutRecord[]>;
+}
+
+/** The pause flag (issue 8): read by every guard before an update starts. */
+export interface PausePort {
+  read(): Promise<{ paused: boolean; reason: string | null }>;
+}
+
+/** What the rollout tells humans. The shell turns it into a Slack message. */
+export interface RolloutNotice {
+  event: RolloutEvent;
+  request: RolloutRequest;
+  updateId: string | null;
+  reason: string | null;
+  message: string;
+  errors: UpdateError[];
+  /** Slack ts of the started message, for threading outcome messages. */
+  threadTs: string | null;
+  /** ISO 8601 times of the rollout, when known. */
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** EKS update status for outcome notices (`Successful`, `Failed`, …), `StartFailed` when refused. */
+  status: string | null;
+}
+
+export type NotifyResult = { ok: true; ts: string | null } | { ok: false; error: string };
+
+/** Posts a notice; never throws (Slack failures never fail a rollout). */
+export type NotifyPort = (notice: RolloutNotice) => Promise<NotifyResult>;
+
+/** Everything a rollout needs from the outside world. */
+export interface RolloutDeps {
+  aws: RolloutPort;
+  ledger: LedgerPort;
+  pause: PausePort;
+  notify: NotifyPort;
+  /** The only clock the orchestration reads. */
+  now: () => Date;
+}

@@ -1,0 +1,76 @@
+/** Routing and authorization of a verified `/nodekeeper` request. Pure. */
+import { matchesAny } from '../glob.ts';
+import { isMutating, parseSlashCommand, slashUsageText } from '../messages/slash-command.ts';
+import { type RefusalReason, RefusalReason as Reason, type SlashAction } from './types.ts';
+
+export interface RouteInput {
+  /** The command text after `/nodekeeper` (Slack's `text` field). */
+  text: string;
+  /** Slack user ID of the caller (already validated). */
+  userId: string;
+  /** `slack.allowedUserIds` from config: who may run `patch`, `pause` and `resume`. */
+  allowedUserIds: readonly string[];
+  /** `clusters` from config: `patch` never targets a cluster outside them. */
+  clusterPatterns: readonly string[];
+}
+
+/** True when `userId` may run mutating subcommands. An empty allowlist allows nobody. Pure. */
+export function isAllowedUser(userId: string, allowedUserIds: readonly string[]): boolean {
+  return userId !== '' && allowedUserIds.includes(userId);
+}
+
+function refusal(command: SlashAction & { kind: 'refuse' }['command'], reason: RefusalReason, text: string) {
+  return { kind: 'refuse' as const, command, reason, text };
+}
+
+/**
+ * Decides what one slash command does: usage text for anything not understood, a polite refusal
+ * for mutating subcommands from users off the allowlist (checked before anything else about
+ * them), deferral for read-only subcommands, and the mutation otherwise. Pure; never throws.
+ */
+export function routeSlashCommand(input: RouteInput): SlashAction {
+  const command = parseSlashCommand(input.text);
+  if (command.kind === 'usage') {
+    const usage = slashUsageText();
+    return { kind: 'reply', text: command.error ? `${command.error}\n\n${usage}` : usage };
+  }
+  if (isMutating(command) && !isAllowedUser(input.userId, input.allowedUserIds)) {
+    return refusal(
+      command.kind,
+      Reason.notAllowed,
+      `Sorry, \`${command.kind}\` changes your fleet, and your Slack user is not on nodekeeper's allowlist ` +
+        '(`slack.allowedUserIds` in nodekeeper.config.json). Nothing was changed. ' +
+        'Ask an operator to add you, or use `plan`, `status` or `history`.',
+    );
+  }
+  const by = `slack:${input.userId}`;
+  switch (command.kind) {
+    case 'plan':
+    case 'status':
+    case 'history':
+      return { kind: 'defer', command };
+    case 'pause':
+      return { kind: 'pause', reason: command.reason ?? null, by };
+    case 'resume':
+      return { kind: 'resume', by };
+    case 'patch': {
+      if (!matchesAny(command.cluster, input.clusterPatterns)) {
+        return refusal(
+          'patch',
+          Reason.clusterNotManaged,
+          `\`${command.cluster}\` is not one of the clusters nodekeeper manages (\`clusters\` in its config). Nothing was changed.`,
+        );
+      }
+      return {
+        kind: 'patch',
+        request: {
+          cluster: command.cluster,
+          nodegroups: command.nodegroup === undefined ? [] : [command.nodegroup],
+          operation: command.install ? 'Install' : 'Scan',
+          reboot: command.reboot,
+          requestedBy: by,
+        },
+      };
+    }
+  }
+}

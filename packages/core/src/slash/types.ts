@@ -1,0 +1,62 @@
+/** Types of the `/nodekeeper` slash command's routing: what one request should do. */
+import type { SlashCommand } from '../messages/slash-command.ts';
+
+/** Subcommands that are answered later on `response_url` (they read AWS, which may take seconds). */
+export type DeferredCommand = Extract<SlashCommand, { kind: 'plan' | 'status' | 'history' }>;
+
+/** A patch request as the slash command asks for it; the shell maps it to the patch function's payload. */
+export interface SlashPatchRequest {
+  /** Unique per request; shown to the user and passed to the patch function. */
+  requestId: string;
+  cluster: string;
+  /** Empty: every node group of the cluster. */
+  nodegroups: string[];
+  operation: 'Scan' | 'Install';
+  /** `RebootIfNeeded` instead of `NoReboot`; only with `Install`. */
+  reboot: boolean;
+  /** `slack:<user id>`. */
+  requestedBy: string;
+}
+
+export const RefusalReason = {
+  notAllowed: 'not-allowed',
+  clusterNotManaged: 'cluster-not-managed',
+} as const;
+export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
+
+/**
+ * What to do with one verified slash command. `reply` and `refuse` answer at once and change
+ * nothing; `defer` is answered on response_url by a worker; `pause`, `resume` and `patch` mutate.
+ */
+export type SlashAction =
+  | { kind: 'reply'; text: string }
+  | { kind: 'refuse'; command: SlashCommand['kind']; reason: RefusalReason; text: string }
+  | { kind: 'defer'; command: DeferredCommand }
+  | { kind: 'pause'; reason: string | null; by: string }
+  | { kind: 'resume'; by: string }
+  | { kind: 'patch'; request: Omit<SlashPatchRequest, 'requestId'> };
+
+/** The fields of a slash-command request nodekeeper uses (Slack sends more). */
+export interface SlashRequest {
+  command: string;
+  text: string;
+  userId: string;
+  userName: string | null;
+  teamId: string | null;
+  channelId: string | null;
+  responseUrl: string;
+}
+
+/**
+ * The internal payload the slash-command function sends to itself (Lambda async invoke) to do
+ * slow work. It never arrives through the Function URL: that path always requires a signature.
+ */
+export interface SlashWorkPayload {
+  kind: 'slack-command-work';
+  version: 1;
+  command: DeferredCommand;
+  userId: string;
+  responseUrl: string;
+  /** ISO 8601: when Slack's request was accepted. */
+  requestedAt: string;
+}

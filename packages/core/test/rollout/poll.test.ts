@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PollSchedule,
+  parseRolloutRequest,
+  pollDelaySeconds,
+  rolloutWaitStrategy,
+  waitedSeconds,
+} from '../../index.ts';
+import { releaseRequest } from './builders.ts';
+
+describe('rolloutWaitStrategy', () => {
+  const strategy = rolloutWaitStrategy();
+
+  describe('when the update is still InProgress', () => {
+    it('waits 60 s first, doubling up to 5 min', () => {
+      const delays = [1, 2, 3, 4, 5].map((a) => strategy({ status: 'InProgress' }, a));
+      expect(delays).toEqual(
+        [60, 120, 240, 300, 300].map((seconds) => ({ shouldContinue: true, delay: { seconds } })),
+      );
+    });
+
+    it('stops once the next wait would pass 6 hours in total', () => {
+      let attempt = 1;
+      while (strategy({ status: 'InProgress' }, attempt).shouldContinue) attempt += 1;
+      expect(attempt).toBeLessThan(100);
+      expect(waitedSeconds(attempt)).toBeLessThanOrEqual(PollSchedule.maxTotalSeconds);
+      expect(waitedSeconds(attempt) + pollDelaySeconds(attempt)).toBeGreaterThan(
+        PollSchedule.maxTotalSeconds,
+      );
+    });
+  });
+
+  describe('when the update ended', () => {
+    it('stops', () => {
+      for (const status of ['Successful', 'Failed', 'Cancelled', 'missing']) {
+        expect(strategy({ status }, 1)).toEqual({ shouldContinue: false });
+      }
+    });
+  });
+});
+
+describe('parseRolloutRequest', () => {
+  describe('when the request is well formed', () => {
+    it('returns it', () => {
+      expect(parseRolloutRequest(releaseRequest())).toEqual(releaseRequest());
+    });
+  });
+
+  describe('when fields are wrong', () => {
+    it('names each bad field', () => {
+      const bad = { ...releaseRequest(), region: 'mars', strategy: 'launch-template', launchTemplate: null };
+      expect(() => parseRolloutRequest(bad)).toThrow(/region[\s\S]*launchTemplate/);
+    });
+
+    it('rejects unknown fields', () => {
+      expect(() => parseRolloutRequest({ ...releaseRequest(), extra: 1 })).toThrow(/invalid rollout request/);
+    });
+  });
+});

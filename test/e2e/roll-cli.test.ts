@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyCommand } from '../../packages/cli/src/commands/history.ts';
+import { rollCommand } from '../../packages/cli/src/commands/roll.ts';
+import type { CommandContext } from '../../packages/cli/src/types/index.ts';
+
+const MUTATING = new Set(['UpdateNodegroupVersion', 'CreateLaunchTemplateVersion']);
+
+function fleet(): FleetFile {
+  const f = structuredClone(demoFleet());
+  const prodA = f.clusters.find((c) => c.name === 'prod-a');
+  if (!prodA) throw new Error('demo fleet has no prod-a');
+  prodA.nodegroups = prodA.nodegroups.filter((n) => ['general', 'custom', 'gpu'].includes(n.name));
+  for (const n of prodA.nodegroups) n.update = { ...n.update, durationSeconds: 1 };
+  f.clusters = [prodA];
+  return f;
+}
+
+let sb: Sandbox;
+let dir: string;
+const saved = { ...process.env };
+
+function context(out: string[], err: string[]): CommandContext {
+  return {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: process.env,
+    cwd: dir,
+    interactive: false,
+  };
+}
+
+async function cli(command: typeof rollCommand, args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await command.run(args, context(out, err));
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+beforeAll(async () => {
+  sb = await startSandbox({ fleet: fleet(), port: 0 });
+  dir = mkdtempSync(join(tmpdir(), 'nk-roll-'));
+  writeFileSync(
+    join(dir, 'nodekeeper.config.json'),
+    JSON.stringify({ regions: ['us-east-1'], clusters: ['prod-a'] }),
+  );
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: sb.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+    NODEKEEPER_LEDGER_TABLE: 'cli-ledger',
+    NODEKEEPER_SLACK_WEBHOOK_URL: sb.slackWebhookUrl,
+    NODEKEEPER_SLACK_ALLOW_LOCAL: '1',
+  });
+});
+
+afterAll(async () => {
+  process.env = { ...saved };
+  await sb.close();
+});
+
+describe('nodekeeper roll', () => {
+  describe('without --apply', () => {
+    it('prints the plan and changes nothing', async () => {
+      sb.resetCalls();
+      const r = await cli(rollCommand, ['--json', '--now', '2026-11-24T03:00:00Z']);
+      expect(r.code).toBe(0);
+      const items = JSON.parse(r.out).items as Array<{
+        nodegroup: string;
+        decision: string;
+        outcome: unknown;
+      }>;
+      expect(items.filter((i) => i.decision === 'roll').map((i) => i.outcome)).toEqual([null, null, null]);
+      expect(sb.calls().filter((c) => MUTATING.has(c.operation))).toEqual([]);
+    });
+  });
+
+  describe('with --apply --wait', () => {
+    it('rolls, follows each update, exits 3 for the failed group, and a rerun changes nothing', async () => {
+      const r = await cli(rollCommand, ['--apply', '--wait', '--poll-seconds', '1', '--json']);
+      expect(r.code).toBe(3);
+      const items = JSON.parse(r.out).items as Array<{
+        nodegroup: string;
+        outcome: string;
+        errors: Array<{ errorCode: string }>;
+      }>;
+      const byNg = Object.fromEntries(items.map((i) => [i.nodegroup, i]));
+      expect(byNg.general?.outcome).toBe('succeeded');
+      expect(byNg.custom?.outcome).toBe('succeeded');
+      expect(byNg.gpu?.outcome).toBe('failed');
+      expect(byNg.gpu?.errors[0]?.errorCode).toBe('PodEvictionFailure');
+
+      sb.resetCalls();
+      const posts = sb.slackPosts().length;
+      const again = await cli(rollCommand, ['--apply', '--wait', '--poll-seconds', '1', '--json']);
+      expect(again.code).toBe(3);
+      expect(sb.calls().filter((c) => MUTATING.has(c.operation))).toEqual([]);
+      expect(sb.slackPosts().length).toBe(posts);
+
+      const history = await cli(historyCommand, ['--cluster', 'prod-a', '--json']);
+      expect(history.code).toBe(0);
+      const records = JSON.parse(history.out).items as Array<{ nodegroup: string; outcome: string }>;
+      expect(records.map((x) => `${x.nodegroup}:${x.outcome}`).sort()).toEqual([
+        'custom:succeeded',
+        'general:succeeded',
+        'gpu:failed',
+      ]);
+    });
+  });
+
+  describe('with bad flags', () => {
+    it('rejects --wait without --apply', async () => {
+      await expect(cli(rollCommand, ['--wait'])).rejects.toThrow(/--wait needs --apply/);
+    });
+  });
+});

@@ -1,0 +1,212 @@
+import { createClients, createLedgerTable, createRolloutPort, inspectFleet } from '@nodekeeper/aws';
+import { type Config, type LedgerPort, parseConfig, type RolloutDeps } from '@nodekeeper/core';
+import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildRolloutDeps } from '../../functions/lib/deps.ts';
+import {
+  createLocalWorkflowStarter,
+  setupLocalDurableEnvironment,
+  teardownLocalDurableEnvironment,
+} from '../../functions/lib/local-starter.ts';
+import { notifierFromSettings } from '../../functions/lib/notify.ts';
+import { parseScanEvent, runScan } from '../../functions/lib/scan.ts';
+import { readSettings } from '../../functions/lib/settings.ts';
+
+/**
+ * The scheduled path end to end over real HTTP against the sandbox: scan handler core → durable
+ * workflows (local runner, real timers) → EKS/EC2/DynamoDB/Slack on 127.0.0.1.
+ */
+
+const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox' };
+const region = 'us-east-1';
+const poll = { initialSeconds: 1, maxSeconds: 1, backoffRate: 1, maxTotalSeconds: 120 };
+const config: Config = parseConfig({ regions: [region], clusters: ['prod-a'] });
+const MUTATING = new Set([
+  'UpdateNodegroupVersion',
+  'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
+  'SendCommand',
+]);
+
+/** Shape of a real EventBridge scheduled event (shared/realcases/eventbridge_scheduled-event_*.json). */
+function scheduledEvent(id: string, time = '2026-11-24T03:00:00Z') {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '111122223333',
+    time,
+    region,
+    resources: ['arn:aws:events:us-east-1:111122223333:rule/nodekeeper-scan'],
+    detail: {},
+  };
+}
+
+/** prod-a from the demo fleet: general (release), custom (launch template), gpu (fails), 1 s updates. */
+function fleet(): FleetFile {
+  const f = structuredClone(demoFleet());
+  const prodA = f.clusters.find((c) => c.name === 'prod-a');
+  if (!prodA) throw new Error('demo fleet has no prod-a');
+  prodA.nodegroups = prodA.nodegroups.filter((n) => ['general', 'custom', 'gpu'].includes(n.name));
+  for (const n of prodA.nodegroups) n.update = { ...n.update, durationSeconds: 1 };
+  f.clusters = [prodA];
+  return f;
+}
+
+let tableCount = 0;
+const savedEnv = { ...process.env };
+
+async function world(sb: Sandbox) {
+  tableCount += 1;
+  process.env.NODEKEEPER_SLACK_ALLOW_LOCAL = '1';
+  const settings = {
+    ...readSettings({ NODEKEEPER_LEDGER_TABLE: `roll-e2e-${tableCount}` }),
+    slack: { webhookUrl: sb.slackWebhookUrl, botToken: null, channel: null, signingSecret: null },
+  };
+  const options = { homeRegion: region, endpoint: sb.endpoint, credentials };
+  const home = createClients({ region, endpoint: sb.endpoint, credentials });
+  await createLedgerTable(home.dynamodb, settings.ledgerTable);
+  const deps: RolloutDeps = buildRolloutDeps(settings, options);
+  return { settings, options, home, deps };
+}
+
+function scanDeps(sb: Sandbox, w: Awaited<ReturnType<typeof world>>, deps: RolloutDeps) {
+  const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
+  return {
+    starter,
+    deps: {
+      config,
+      inspect: (r: string) =>
+        inspectFleet({
+          clients: createClients({ region: r, endpoint: sb.endpoint, credentials }),
+          accountId: null,
+          region: r,
+          clusterPatterns: config.clusters,
+        }),
+      pause: { read: async () => ({ paused: false, reason: null }) },
+      starter,
+      notifier: notifierFromSettings(w.settings),
+      ledger: deps.ledger as LedgerPort,
+    },
+  };
+}
+
+function versionWithout(v: Record<string, unknown> | undefined, ...keys: string[]) {
+  const copy = { ...v };
+  for (const k of keys) delete copy[k];
+  return copy;
+}
+
+beforeAll(() => setupLocalDurableEnvironment({ skipTime: false }));
+afterAll(() => teardownLocalDurableEnvironment());
+afterEach(() => {
+  process.env = { ...savedEnv };
+});
+
+describe('nodekeeper roll (scheduled path)', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ fleet: fleet(), port: 0 });
+  });
+  afterAll(() => sb.close());
+
+  describe('when the scan runs for a new release', () => {
+    let first: Awaited<ReturnType<typeof world>>;
+    it('rolls every node group to its target and reports each outcome once', async () => {
+      const w = await world(sb);
+      first = w;
+      const { starter, deps } = scanDeps(sb, w, w.deps);
+      const result = await runScan(parseScanEvent(scheduledEvent('evt-1')), deps);
+      expect(result.counts.roll).toBe(3);
+      const done = await starter.settled();
+      const byNg = Object.fromEntries(done.map((d) => [d.summary?.nodegroup, d.summary]));
+      expect(byNg.general).toMatchObject({ outcome: 'succeeded' });
+      expect(byNg.custom).toMatchObject({ outcome: 'succeeded' });
+      expect(byNg.gpu).toMatchObject({
+        outcome: 'failed',
+        errors: [expect.objectContaining({ errorCode: 'PodEvictionFailure' })],
+      });
+
+      const state = sb.state();
+      const ngs = state.clusters[0]?.nodegroups ?? [];
+      const general = ngs.find((n) => n.name === 'general');
+      expect(general?.releaseVersion).toBe('1.33.5-20261110');
+      const custom = ngs.find((n) => n.name === 'custom');
+      const lt = state.launchTemplates.find((t) => t.launchTemplateId === 'lt-0c05a0000000000a1');
+      const source = lt?.versions.find((v) => v.versionNumber === 3) as Record<string, unknown> | undefined;
+      const created = lt?.versions.find((v) => v.versionNumber === 4) as Record<string, unknown> | undefined;
+      expect(custom?.launchTemplate?.version).toBe('4');
+      expect(custom?.releaseVersion).toBe(created?.imageId);
+      expect(created?.imageId).not.toBe(source?.imageId);
+      expect(String(created?.versionDescription)).toMatch(/^nodekeeper:/);
+      // Every field of the source version survives; only ImageId (and version bookkeeping) differ.
+      const bookkeeping = ['imageId', 'versionNumber', 'createTime', 'versionDescription'];
+      expect(versionWithout(created, ...bookkeeping)).toEqual(versionWithout(source, ...bookkeeping));
+      expect(lt?.versions).toHaveLength(3);
+
+      const history = await w.deps.ledger.listHistory({ cluster: 'prod-a', limit: 10 });
+      expect(history.map((r) => `${r.nodegroup}:${r.outcome}`).sort()).toEqual([
+        'custom:succeeded',
+        'general:succeeded',
+        'gpu:failed',
+      ]);
+
+      const posts = sb.slackPosts().map((p) => JSON.stringify(p.body));
+      expect(posts.filter((p) => p.includes('Rollout started'))).toHaveLength(3);
+      expect(posts.filter((p) => p.includes('Rollout succeeded'))).toHaveLength(2);
+      const failed = posts.filter((p) => p.includes('Rollout failed'));
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toContain('PodEvictionFailure');
+    });
+
+    it('changes nothing when it runs again right after', async () => {
+      // A fresh process (new adapters) on the same AWS and the same ledger.
+      process.env.NODEKEEPER_SLACK_ALLOW_LOCAL = '1';
+      const again = { ...first, deps: buildRolloutDeps(first.settings, first.options) };
+      sb.resetCalls();
+      const postsBefore = sb.slackPosts().length;
+      const { starter, deps } = scanDeps(sb, again, again.deps);
+      await runScan(parseScanEvent(scheduledEvent('evt-2', '2026-11-24T04:00:00Z')), deps);
+      await starter.settled();
+      const mutating = sb.calls().filter((c) => MUTATING.has(c.operation));
+      expect(mutating).toEqual([]);
+      // Only the plan summary (gpu still plans as roll after its failure); no rollout notices.
+      const newPosts = sb
+        .slackPosts()
+        .slice(postsBefore)
+        .map((p) => JSON.stringify(p.body));
+      expect(newPosts.filter((p) => p.includes('Rollout '))).toEqual([]);
+    });
+  });
+});
+
+describe('two concurrent scans of the same event', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ fleet: fleet(), port: 0 });
+  });
+  afterAll(() => sb.close());
+
+  it('start one update and one launch template version per node group, and notify once', async () => {
+    const w = await world(sb);
+    // Two scan invocations that share nothing in memory (like two Lambda instances).
+    const a = scanDeps(sb, w, buildRolloutDeps(w.settings, w.options));
+    const b = scanDeps(sb, w, buildRolloutDeps(w.settings, w.options));
+    const event = parseScanEvent(scheduledEvent('evt-dup'));
+    await Promise.all([runScan(event, a.deps), runScan(event, b.deps)]);
+    await Promise.all([a.starter.settled(), b.starter.settled()]);
+
+    const port = createRolloutPort(() => w.home);
+    for (const nodegroup of ['general', 'custom', 'gpu']) {
+      const updates = await port.listUpdates({ accountId: null, region, cluster: 'prod-a', nodegroup }, 100);
+      expect(updates, nodegroup).toHaveLength(1);
+    }
+    const lt = sb.state().launchTemplates.find((t) => t.launchTemplateId === 'lt-0c05a0000000000a1');
+    expect(lt?.versions).toHaveLength(3);
+    const posts = sb.slackPosts().map((p) => JSON.stringify(p.body));
+    expect(posts.filter((p) => p.includes('Rollout started'))).toHaveLength(3);
+    expect(posts.filter((p) => p.includes('Rollout failed'))).toHaveLength(1);
+    expect(posts.filter((p) => p.includes('Rollout succeeded'))).toHaveLength(2);
+  });
+});

@@ -2,12 +2,14 @@
 // Starts `nodekeeper sandbox` (a child process: the durable workflows' local runner fakes timers in
 // this one), points the AWS SDK at it through AWS_ENDPOINT_URL, and runs nodekeeper's own code.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 // Library logs stay quiet unless asked for (NODEKEEPER_LOG_LEVEL=INFO npm run demo).
 process.env.POWERTOOLS_LOG_LEVEL = process.env.NODEKEEPER_LOG_LEVEL ?? 'WARN';
 const { main } = await import('@nodekeeper/cli');
+const { runScheduledRollouts } = await import('./demo-roll.ts');
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = fileURLToPath(new URL('../packages/cli/bin/nodekeeper.js', import.meta.url));
@@ -39,6 +41,39 @@ async function startSandboxProcess(): Promise<{ child: ChildProcess; env: Record
   return { child, env };
 }
 
+interface SlackPostLike {
+  kind: string;
+  body: {
+    text?: string;
+    blocks?: Array<{ type: string; text?: { text?: string }; fields?: Array<{ text?: string }> }>;
+  };
+}
+
+/** A Slack post as a person would read it in the channel, without the markup. */
+function renderSlackPost(post: SlackPostLike): string {
+  const plain = (t: string) =>
+    t
+      .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
+      .replace(/[*`]/g, '')
+      .replace(/\u200b/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  const lines = [`┌ ${plain(post.body.text ?? '(no text)')}`];
+  for (const block of post.body.blocks ?? []) {
+    const text =
+      block.text?.text ??
+      block.fields
+        ?.map((f) => plain(f.text ?? '').replace(/\n/, ': '))
+        .filter((f) => !f.startsWith('Account: _this account_'))
+        .join('  ·  ');
+    if (block.type === 'header' || !text) continue;
+    for (const line of plain(text).split('\n').slice(0, 12)) lines.push(`│ ${line}`);
+  }
+  lines.push('└');
+  return lines.join('\n');
+}
+
 async function run(): Promise<number> {
   heading('Starting the sandbox: local AWS on 127.0.0.1 with the demo fleet');
   const { child, env } = await startSandboxProcess();
@@ -49,11 +84,47 @@ async function run(): Promise<number> {
     AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     AWS_REGION: 'us-east-1',
     AWS_EC2_METADATA_DISABLED: 'true',
+    // The sandbox's Slack sink is on loopback; only this explicit flag lets the notifier post there.
+    NODEKEEPER_SLACK_ALLOW_LOCAL: '1',
   });
   try {
+    const endpoint = env.AWS_ENDPOINT_URL ?? '';
     heading('What nodekeeper would do: nodekeeper plan');
     const planCode = await main(['plan', '--config', config]);
     if (planCode !== 0) return planCode;
+
+    heading('The scheduled scan: plan, then one durable workflow per node group to roll');
+    process.stdout.write('(sandbox time runs 10x faster than the clock on the wall)\n');
+    const records = await runScheduledRollouts(
+      {
+        endpoint,
+        slackWebhookUrl: env.SLACK_WEBHOOK_URL ?? '',
+        region: 'us-east-1',
+        configFile: config,
+        ledgerTable: 'nodekeeper-ledger',
+        advanceClock: async (seconds) => {
+          await fetch(`${endpoint}/_sandbox/clock`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ advanceSeconds: seconds }),
+          });
+        },
+        log: (line) => process.stdout.write(`${line}\n`),
+      },
+      JSON.parse(await readFile(config, 'utf8')),
+    );
+    const failed = records.filter((r) => r.outcome === 'failed').length;
+    process.stdout.write(
+      `\n${records.length} rollouts recorded in the ledger: ${records.filter((r) => r.outcome === 'succeeded').length} succeeded, ${failed} failed.\n`,
+    );
+
+    heading('The ledger: nodekeeper history');
+    await main(['history']);
+
+    heading('What Slack received');
+    const posts = (await (await fetch(`${endpoint}/_sandbox/slack`)).json()) as SlackPostLike[];
+    for (const post of posts) process.stdout.write(`${renderSlackPost(post)}\n`);
+    process.stdout.write(`${posts.length} Slack posts.\n`);
     return 0;
   } finally {
     child.kill('SIGTERM');

@@ -1,0 +1,121 @@
+// The scheduled path of the demo: the scan handler's core plans and starts one durable workflow per
+// node group to roll (the durable SDK's local runner stands in for Lambda), then follows them.
+import { createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
+import { type Config, parseConfig, type RolloutRecord } from '@nodekeeper/core';
+import { buildRolloutDeps } from '../functions/lib/deps.ts';
+import {
+  createLocalWorkflowStarter,
+  setupLocalDurableEnvironment,
+  teardownLocalDurableEnvironment,
+} from '../functions/lib/local-starter.ts';
+import { notifierFromSettings } from '../functions/lib/notify.ts';
+import { parseScanEvent, runScan } from '../functions/lib/scan.ts';
+import { readSettings } from '../functions/lib/settings.ts';
+
+export interface DemoWorld {
+  endpoint: string;
+  slackWebhookUrl: string;
+  region: string;
+  configFile: string;
+  ledgerTable: string;
+  /** Advances the sandbox clock (demo time runs faster than real time). */
+  advanceClock: (seconds: number) => Promise<void>;
+  log: (line: string) => void;
+}
+
+/** A real-shaped EventBridge Scheduler event (see shared/realcases/eventbridge_scheduled-event_*.json). */
+function scheduledEvent(region: string, time: string) {
+  return {
+    version: '0',
+    id: `demo-${time}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.scheduler',
+    account: '111122223333',
+    time,
+    region,
+    resources: [`arn:aws:scheduler:${region}:111122223333:schedule/default/nodekeeper-scan`],
+    detail: {},
+  };
+}
+
+function describe(r: RolloutRecord): string {
+  const to = r.to.releaseVersion ?? r.to.imageId ?? '?';
+  switch (r.outcome) {
+    case 'started':
+      return `rolling → ${to} (update ${r.updateId ?? '?'})`;
+    case 'succeeded':
+      return `succeeded: now on ${to}`;
+    case 'failed':
+      return `FAILED: ${r.errors.map((e) => `${e.errorCode ?? 'error'}: ${e.errorMessage ?? ''}`).join('; ') || r.message || ''}`;
+    default:
+      return `${r.outcome}: ${r.message ?? r.reason ?? ''}`;
+  }
+}
+
+/** Runs one scheduled scan and follows every workflow it started to its end. Returns the records. */
+export async function runScheduledRollouts(world: DemoWorld, rawConfig: unknown): Promise<RolloutRecord[]> {
+  const config: Config = parseConfig(rawConfig);
+  const settings = {
+    ...readSettings({ NODEKEEPER_LEDGER_TABLE: world.ledgerTable }),
+    slack: { webhookUrl: world.slackWebhookUrl, botToken: null, channel: null, signingSecret: null },
+  };
+  const home = createClients({ region: world.region });
+  await createLedgerTable(home.dynamodb, settings.ledgerTable);
+  const deps = buildRolloutDeps(settings, { homeRegion: world.region });
+  await setupLocalDurableEnvironment({ skipTime: false });
+  const starter = createLocalWorkflowStarter({
+    deps: () => deps,
+    poll: { initialSeconds: 1, maxSeconds: 1, backoffRate: 1, maxTotalSeconds: 900 },
+  });
+  const seen = new Map<string, string>();
+  const report = async () => {
+    const records = await deps.ledger.listHistory({ limit: 100 });
+    for (const r of records.sort((a, b) =>
+      `${a.cluster}/${a.nodegroup}`.localeCompare(`${b.cluster}/${b.nodegroup}`),
+    )) {
+      const line = describe(r);
+      const name = `${r.cluster}/${r.nodegroup}`;
+      if (seen.get(name) !== line) {
+        seen.set(name, line);
+        world.log(`  ${name.padEnd(22)} ${line}`);
+      }
+    }
+    return records;
+  };
+  try {
+    const event = scheduledEvent(world.region, new Date().toISOString());
+    const result = await runScan(parseScanEvent(event), {
+      config,
+      inspect: (region) =>
+        inspectFleet({
+          clients: createClients({ region }),
+          accountId: null,
+          region,
+          clusterPatterns: config.clusters,
+        }),
+      pause: deps.pause,
+      starter,
+      notifier: notifierFromSettings(settings),
+      ledger: deps.ledger,
+    });
+    world.log(
+      `scan ${result.eventId}: ${result.counts.roll} to roll, ${result.counts.current} current, ${result.counts.skip} skipped; ${result.starts.length} workflows started`,
+    );
+    let done = false;
+    const settled = starter.settled().then((r) => {
+      done = true;
+      return r;
+    });
+    while (!done) {
+      await world.advanceClock(5);
+      await report();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const results = await settled;
+    for (const r of results) if (r.error) world.log(`  workflow ${r.executionName} errored: ${r.error}`);
+    return await report();
+  } finally {
+    home.destroy();
+    await teardownLocalDurableEnvironment();
+  }
+}

@@ -1,7 +1,12 @@
 /** Routing and authorization of a verified `/nodekeeper` request. Pure. */
 import { matchesAny } from '../glob.ts';
-import { isMutating, parseSlashCommand, slashUsageText } from '../messages/slash-command.ts';
-import { type RefusalReason, RefusalReason as Reason, type SlashAction } from './types.ts';
+import {
+  isMutating,
+  parseSlashCommand,
+  type SlashCommand,
+  slashUsageText,
+} from '../messages/slash-command.ts';
+import { RefusalReason as Reason, type RefusalReason, type SlashAction } from './types.ts';
 
 export interface RouteInput {
   /** The command text after `/nodekeeper` (Slack's `text` field). */
@@ -19,8 +24,8 @@ export function isAllowedUser(userId: string, allowedUserIds: readonly string[])
   return userId !== '' && allowedUserIds.includes(userId);
 }
 
-function refusal(command: SlashAction & { kind: 'refuse' }['command'], reason: RefusalReason, text: string) {
-  return { kind: 'refuse' as const, command, reason, text };
+function refusal(command: SlashCommand['kind'], reason: RefusalReason, text: string): SlashAction {
+  return { kind: 'refuse', command, reason, text };
 }
 
 /**

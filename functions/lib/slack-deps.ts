@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createClients, createLedger, createSsmPauseReader, inspectFleet } from '@nodekeeper/aws';
+import {
+  type CatalogSnapshot,
+  type Config,
+  type Fleet,
+  parseConfig,
+  plan,
+  policyFromConfig,
+} from '@nodekeeper/core';
+import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
+import { clientCache } from './deps.ts';
+import { logger as defaultLogger } from './logger.ts';
+import { readSettings } from './settings.ts';
+import { createAsyncInvoker, createSsmPauseWriter } from './slack-aws.ts';
+import type { SlackCommandDeps, SlackCommandServices } from './slack-command.ts';
+
+export interface SlackCommandEnvOptions {
+  /** Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** Default: the real clock. Tests pass a time near their signed request. */
+  now?: () => Date;
+  /** Default: the functions' Powertools logger. */
+  logger?: NotifierLogger;
+  newRequestId?: () => string;
+  /** AWS endpoint override and credentials (tests against the sandbox). */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Slack delivery overrides for response_url posts (tests). */
+  fetch?: FetchLike;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The slash command's deps from the environment: NODEKEEPER_CONFIG, NODEKEEPER_LEDGER_TABLE,
+ * NODEKEEPER_PAUSE_PARAMETER, NODEKEEPER_PATCH_FUNCTION, AWS_LAMBDA_FUNCTION_NAME, AWS_REGION,
+ * NODEKEEPER_SLACK_ALLOW_LOCAL, and the signing secret (SST link SlackSigningSecret or
+ * NODEKEEPER_SLACK_SIGNING_SECRET). Builds no AWS client until `services()` is called.
+ */
+export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): SlackCommandDeps {
+  const env = options.env ?? process.env;
+  const settings = readSettings(env);
+  const logger = options.logger ?? defaultLogger;
+  const value = (key: string) => {
+    const v = env[key]?.trim();
+    return v ? v : null;
+  };
+  const allowLocal = value(SlackEnv.allowLocal) === '1';
+  const homeRegion = value('AWS_REGION') ?? value('AWS_DEFAULT_REGION') ?? 'us-east-1';
+  const aws = {
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
+
+  function readConfig(): Config | null {
+    if (settings.configJson === null) {
+      logger.error('NODEKEEPER_CONFIG is not set');
+      return null;
+    }
+    try {
+      return parseConfig(JSON.parse(settings.configJson));
+    } catch (error) {
+      logger.error('NODEKEEPER_CONFIG is invalid', {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
+      });
+      return null;
+    }
+  }
+
+  function services(): SlackCommandServices {
+    const config = readConfig();
+    // The request path must answer Slack within 3 s: short timeouts, one retry.
+    const fast = createClients({
+      region: homeRegion,
+      ...aws,
+      connectTimeoutMs: 500,
+      requestTimeoutMs: 1200,
+      maxAttempts: 2,
+    });
+    const lambda = fast.context.instrument(new LambdaClient(fast.context.config), 'lambda');
+    const clients = clientCache({ homeRegion, ...aws });
+    const home = clients(homeRegion);
+    const ledger = createLedger(home.dynamodb, { tableName: settings.ledgerTable });
+    const pauseParameter = settings.pauseParameter;
+    return {
+      config,
+      invoker: createAsyncInvoker(lambda),
+      pause: pauseParameter
+        ? {
+            ...createSsmPauseWriter(fast.ssm, pauseParameter),
+            read: createSsmPauseReader(home.ssm, pauseParameter).read,
+          }
+        : null,
+      async plan(now) {
+        if (config === null) throw new Error('no configuration');
+        const fleet: Fleet = { nodegroups: [], errors: [] };
+        const catalog: CatalogSnapshot = { parameters: {}, images: {} };
+        for (const region of config.regions) {
+          const result = await inspectFleet({
+            clients: clients(region),
+            accountId: null,
+            region,
+            clusterPatterns: config.clusters,
+          });
+          fleet.nodegroups.push(...result.fleet.nodegroups);
+          fleet.errors.push(...result.fleet.errors);
+          Object.assign(catalog.parameters, result.catalog.parameters);
+          Object.assign(catalog.images, result.catalog.images);
+        }
+        const pause = pauseParameter
+          ? await createSsmPauseReader(home.ssm, pauseParameter).read()
+          : { paused: false, reason: null };
+        const policy = policyFromConfig(config, {
+          paused: pause.paused ? { reason: pause.reason, by: null, at: null } : null,
+        });
+        return plan(fleet, catalog, policy, now);
+      },
+      history: (query) => ledger.listHistory(query),
+      respond(responseUrl, message) {
+        // A response_url is a webhook for this one command: the notifier's retries and redaction apply.
+        const notifier = createNotifier({
+          webhookUrl: responseUrl,
+          allowInsecureLocalUrls: allowLocal,
+          logger,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.sleep ? { sleep: options.sleep } : {}),
+        });
+        return notifier.post(message);
+      },
+    };
+  }
+
+  return {
+    now: options.now ?? (() => new Date()),
+    signingSecret: settings.slack.signingSecret,
+    allowLocal,
+    logger,
+    selfFunctionName: value('AWS_LAMBDA_FUNCTION_NAME'),
+    patchFunctionName: value('NODEKEEPER_PATCH_FUNCTION'),
+    newRequestId: options.newRequestId ?? randomUUID,
+    services,
+  };
+}

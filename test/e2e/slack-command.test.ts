@@ -1,0 +1,309 @@
+import { createClients, createLedger, createLedgerTable, createSsmPauseReader } from '@nodekeeper/aws';
+import type { RolloutRecord } from '@nodekeeper/core';
+import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
+import type { LambdaFunctionURLResult } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createSlackCommandHandler,
+  type SlackCommandResult,
+  type SlackWorkResult,
+} from '../../functions/lib/slack-command.ts';
+import { slackCommandDepsFromEnv } from '../../functions/lib/slack-deps.ts';
+import {
+  ALLOWED_USER,
+  capturedLogger,
+  configJson,
+  formBody,
+  NOW,
+  OTHER_USER,
+  SECRET_CANARY,
+  signedEvent,
+} from '../functions/slack-command-support.ts';
+
+/**
+ * The slash command end to end over real HTTP on 127.0.0.1: signed Function URL events → handler
+ * → SSM (pause flag), DynamoDB (ledger), EKS/EC2/SSM (plan) in the sandbox → answer posted to the
+ * sandbox's Slack sink as response_url. Lambda's asynchronous invoke is the one piece simulated:
+ * the self-invoke runs the handler in-process with the JSON payload, as Lambda would deliver it.
+ */
+
+const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox' };
+const region = 'us-east-1';
+const SELF = 'nodekeeper-e2e-slack-command';
+const PATCH = 'nodekeeper-e2e-patch';
+const PAUSE_PARAMETER = '/nodekeeper/e2e/paused';
+const TABLE = 'slack-command-e2e-ledger';
+const MUTATING = new Set([
+  'UpdateNodegroupVersion',
+  'CreateLaunchTemplateVersion',
+  'PutParameter',
+  'SendCommand',
+  'PutItem',
+  'UpdateItem',
+]);
+
+const logs = capturedLogger();
+let sb: Sandbox;
+let responseUrl: string;
+const invoked: Array<{ functionName: string; payload: unknown }> = [];
+let work: Array<Promise<SlackCommandResult>> = [];
+
+function record(overrides: Partial<RolloutRecord>): RolloutRecord {
+  return {
+    key: 'rk-1',
+    accountId: null,
+    region,
+    cluster: 'prod-a',
+    nodegroup: 'general',
+    strategy: 'release-version',
+    wave: null,
+    from: { releaseVersion: '1.33.4-20261001', imageId: null },
+    to: { releaseVersion: '1.33.5-20261110', imageId: null },
+    attempt: 1,
+    updateId: 'upd-1',
+    launchTemplateVersion: null,
+    outcome: 'succeeded',
+    reason: null,
+    message: null,
+    errors: [],
+    createdAt: '2026-11-20T03:00:00.000Z',
+    startedAt: '2026-11-20T03:00:01.000Z',
+    finishedAt: '2026-11-20T03:20:00.000Z',
+    slackThreadTs: null,
+    ...overrides,
+  };
+}
+
+function makeHandler() {
+  const deps = slackCommandDepsFromEnv({
+    env: {
+      AWS_REGION: region,
+      AWS_LAMBDA_FUNCTION_NAME: SELF,
+      NODEKEEPER_CONFIG: configJson({ clusters: ['prod-*', 'dev-*'] }),
+      NODEKEEPER_LEDGER_TABLE: TABLE,
+      NODEKEEPER_PAUSE_PARAMETER: PAUSE_PARAMETER,
+      NODEKEEPER_PATCH_FUNCTION: PATCH,
+      NODEKEEPER_SLACK_SIGNING_SECRET: SECRET_CANARY,
+      NODEKEEPER_SLACK_ALLOW_LOCAL: '1',
+    },
+    // The clock the signature is checked against: the time the test requests are signed at.
+    now: () => NOW,
+    logger: logs.logger,
+    endpoint: sb.endpoint,
+    credentials,
+    newRequestId: () => 'req-e2e-1',
+    sleep: async () => {},
+  });
+  const build = deps.services;
+  const handler = createSlackCommandHandler({
+    ...deps,
+    services: () => {
+      const services = build();
+      return {
+        ...services,
+        // Lambda's asynchronous invoke, simulated: JSON in, handler runs later, caller does not wait.
+        invoker: {
+          async invoke(functionName, payload) {
+            const json = JSON.parse(JSON.stringify(payload)) as unknown;
+            invoked.push({ functionName, payload: json });
+            if (functionName === SELF) work.push(Promise.resolve().then(() => handler(json)));
+            return { kind: 'accepted', lambdaRequestId: `local-${invoked.length}` };
+          },
+        },
+      };
+    },
+  });
+  return handler;
+}
+
+async function slash(text: string, userId = ALLOWED_USER) {
+  const result = (await makeHandler()(signedEvent(formBody({ text, userId, responseUrl })))) as Exclude<
+    LambdaFunctionURLResult,
+    string
+  >;
+  const worked = (await Promise.all(work)) as SlackWorkResult[];
+  work = [];
+  return {
+    statusCode: result.statusCode,
+    reply: JSON.parse(String(result.body)) as { response_type: string; text: string },
+    worked,
+  };
+}
+
+function mutatingCalls(): string[] {
+  return sb
+    .calls()
+    .map((c) => c.operation)
+    .filter((op) => MUTATING.has(op));
+}
+
+function lastPost(): { text: string; blocks: unknown[] } {
+  const post = sb.slackPosts().at(-1);
+  if (!post) throw new Error('no Slack post');
+  return post.body as { text: string; blocks: unknown[] };
+}
+
+beforeAll(async () => {
+  sb = await startSandbox({ fleet: demoFleet(), port: 0 });
+  // A response_url on the sink's webhook path; its last segment is a canary.
+  responseUrl = `${sb.endpoint}/slack/webhook/T0001/B0001/CANARYresponseURL0123`;
+  const home = createClients({ region, endpoint: sb.endpoint, credentials });
+  await createLedgerTable(home.dynamodb, TABLE);
+  const ledger = createLedger(home.dynamodb, { tableName: TABLE });
+  await ledger.create(record({ key: 'rk-1' }));
+  await ledger.create(
+    record({
+      key: 'rk-2',
+      nodegroup: 'gpu',
+      outcome: 'failed',
+      createdAt: '2026-11-21T03:00:00.000Z',
+      errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'pdb', resourceIds: [] }],
+    }),
+  );
+  await ledger.create(
+    record({ key: 'rk-3', cluster: 'dev-a', outcome: 'started', createdAt: '2026-11-22T03:00:00.000Z' }),
+  );
+  home.destroy();
+});
+
+afterAll(async () => {
+  await sb.close();
+  const lines = logs.lines();
+  logs.restore();
+  expect(lines.some((l) => l.includes('slash command answered'))).toBe(true);
+  for (const line of lines) {
+    expect(line).not.toContain('CANARY');
+  }
+});
+
+beforeEach(() => {
+  sb.resetCalls();
+  sb.setFaults([]);
+  invoked.length = 0;
+});
+
+describe('/nodekeeper against the sandbox', () => {
+  describe('when an allowed user pauses, checks status, and resumes', () => {
+    it('sets the SSM flag, reports it, and clears it', async () => {
+      const reader = createSsmPauseReader(
+        createClients({ region, endpoint: sb.endpoint, credentials }).ssm,
+        PAUSE_PARAMETER,
+      );
+
+      const paused = await slash('pause CVE-2026-0001 rollout freeze');
+      expect(paused.reply.response_type).toBe('in_channel');
+      expect(paused.reply.text).toContain('paused nodekeeper rollouts');
+      expect(mutatingCalls()).toEqual(['PutParameter']);
+      expect(await reader.read()).toEqual({ paused: true, reason: 'CVE-2026-0001 rollout freeze' });
+
+      const postsBefore = sb.slackPosts().length;
+      const status = await slash('status');
+      expect(status.reply.text).toContain('Working on');
+      expect(status.worked).toEqual([{ kind: 'work-done', command: 'status', delivered: true }]);
+      expect(sb.slackPosts()).toHaveLength(postsBefore + 1);
+      expect(lastPost().text).toBe('Paused; 1 rollout in progress');
+      expect(JSON.stringify(lastPost().blocks)).toContain('CVE-2026-0001 rollout freeze');
+
+      const resumed = await slash('resume');
+      expect(resumed.reply.text).toContain('resumed nodekeeper rollouts');
+      expect(await reader.read()).toEqual({ paused: false, reason: null });
+      await slash('status');
+      expect(lastPost().text).toBe('Not paused; 1 rollout in progress');
+    });
+  });
+
+  describe('when a user off the allowlist tries to pause', () => {
+    it('refuses and the flag is never written', async () => {
+      const result = await slash('pause', OTHER_USER);
+      expect(result.reply.text).toContain('not on nodekeeper');
+      expect(sb.calls()).toEqual([]);
+      expect(invoked).toEqual([]);
+    });
+  });
+
+  describe('when anyone asks for the plan of one cluster', () => {
+    it('reads the fleet, posts the plan summary on response_url, and mutates nothing', async () => {
+      const result = await slash('plan prod-a', OTHER_USER);
+      expect(result.reply.response_type).toBe('ephemeral');
+      expect(result.worked).toEqual([{ kind: 'work-done', command: 'plan', delivered: true }]);
+      expect(lastPost().text).toMatch(/^nodekeeper plan: \d+ to roll/);
+      expect(JSON.stringify(lastPost().blocks)).toContain('prod-a');
+      expect(JSON.stringify(lastPost().blocks)).not.toContain('dev-a');
+      expect(sb.calls().some((c) => c.operation === 'DescribeNodegroup')).toBe(true);
+      expect(mutatingCalls()).toEqual([]);
+    });
+  });
+
+  describe('when anyone asks for history', () => {
+    it('lists one cluster from the ledger, newest first', async () => {
+      await slash('history prod-a', OTHER_USER);
+      const blocks = JSON.stringify(lastPost().blocks);
+      expect(lastPost().text).toContain('Rollout history of prod-a: 2 shown');
+      expect(blocks.indexOf('gpu')).toBeLessThan(blocks.indexOf('general'));
+      expect(blocks).toContain('PodEvictionFailure');
+      expect(sb.calls().map((c) => c.operation)).toContain('Query');
+    });
+
+    it('filters every record by a glob', async () => {
+      await slash('history dev-*', OTHER_USER);
+      expect(lastPost().text).toContain('1 shown');
+      expect(JSON.stringify(lastPost().blocks)).toContain('dev-a');
+    });
+  });
+
+  describe('when an allowed user requests a patch', () => {
+    it('hands the request to the patch function and answers with its ID', async () => {
+      const result = await slash('patch prod-a general --install');
+      expect(result.reply.text).toContain('req-e2e-1');
+      expect(invoked).toEqual([
+        {
+          functionName: PATCH,
+          payload: {
+            requestId: 'req-e2e-1',
+            cluster: 'prod-a',
+            nodegroups: ['general'],
+            operation: 'Install',
+            reboot: false,
+            requestedBy: `slack:${ALLOWED_USER}`,
+          },
+        },
+      ]);
+      expect(sb.calls()).toEqual([]);
+    });
+  });
+
+  describe('when response_url answers 404 no_service', () => {
+    it('gives up after one attempt and logs it without the URL', async () => {
+      sb.setFaults([{ service: 'slack', operation: 'webhook', error: { status: 404 } }]);
+      const before = sb.slackPosts().length;
+      const result = await slash('status', OTHER_USER);
+      expect(result.worked).toEqual([{ kind: 'work-done', command: 'status', delivered: false }]);
+      expect(sb.slackPosts()).toHaveLength(before);
+      const rejected = logs.lines().filter((l) => l.includes('Slack rejected the message; not retrying'));
+      expect(rejected.at(-1)).toContain('"slackError":"no_service"');
+      expect(rejected.at(-1)).toContain('"attempt":1');
+    });
+  });
+
+  describe('when response_url answers 500 once', () => {
+    it('retries once and delivers', async () => {
+      const retriesBefore = logs.lines().filter((l) => l.includes('Slack delivery failed; retrying')).length;
+      sb.setFaults([{ service: 'slack', operation: 'webhook', error: { status: 500 }, times: 1 }]);
+      const before = sb.slackPosts().length;
+      const result = await slash('history', OTHER_USER);
+      expect(result.worked).toEqual([{ kind: 'work-done', command: 'history', delivered: true }]);
+      expect(sb.slackPosts()).toHaveLength(before + 1);
+      const retries = logs.lines().filter((l) => l.includes('Slack delivery failed; retrying')).length;
+      expect(retries - retriesBefore).toBe(1);
+    });
+  });
+
+  describe('when the ledger is unreachable', () => {
+    it('answers on response_url with the error code instead of failing silently', async () => {
+      sb.setFaults([{ service: 'dynamodb', error: { status: 400, code: 'AccessDeniedException' } }]);
+      const result = await slash('history', OTHER_USER);
+      expect(result.worked).toEqual([{ kind: 'work-done', command: 'history', delivered: true }]);
+      expect(lastPost().text).toContain('`history` failed: `AccessDeniedException`');
+    });
+  });
+});

@@ -1,0 +1,514 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LambdaFunctionURLResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSlackCommandHandler, type SlackCommandResult } from '../../functions/lib/slack-command.ts';
+import { slackCommandDepsFromEnv } from '../../functions/lib/slack-deps.ts';
+import {
+  ALLOWED_USER,
+  capturedLogger,
+  configJson,
+  formBody,
+  NOW,
+  NOW_TS,
+  OTHER_USER,
+  SECRET_CANARY,
+  sign,
+  signedEvent,
+  urlEvent,
+  vector,
+} from './slack-command-support.ts';
+
+const mocks = {
+  ssm: mockClient(SSMClient),
+  lambda: mockClient(LambdaClient),
+  dynamodb: mockClient(DynamoDBClient),
+  doc: mockClient(DynamoDBDocumentClient),
+  eks: mockClient(EKSClient),
+  ec2: mockClient(EC2Client),
+};
+const SELF = 'nodekeeper-prod-slack-command';
+const PATCH = 'nodekeeper-prod-patch';
+const PAUSE_PARAMETER = '/nodekeeper/prod/paused';
+
+const logs = capturedLogger();
+let servicesBuilt = 0;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_LAMBDA_FUNCTION_NAME: SELF,
+    NODEKEEPER_CONFIG: configJson(),
+    NODEKEEPER_STAGE: 'prod',
+    NODEKEEPER_LEDGER_TABLE: 'nodekeeper-prod-ledger',
+    NODEKEEPER_PAUSE_PARAMETER: PAUSE_PARAMETER,
+    NODEKEEPER_PATCH_FUNCTION: PATCH,
+    NODEKEEPER_SLACK_SIGNING_SECRET: SECRET_CANARY,
+    ...extra,
+  };
+}
+
+function handlerWith(options: { env?: Record<string, string>; now?: Date } = {}) {
+  const deps = slackCommandDepsFromEnv({
+    env: options.env ?? env(),
+    now: () => options.now ?? NOW,
+    logger: logs.logger,
+    newRequestId: () => 'req-0001',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  });
+  const build = deps.services;
+  return createSlackCommandHandler({
+    ...deps,
+    services: () => {
+      servicesBuilt += 1;
+      return build();
+    },
+  });
+}
+
+function http(result: SlackCommandResult): { statusCode: number; body: string } {
+  const r = result as Exclude<LambdaFunctionURLResult, string>;
+  if (typeof r !== 'object' || r === null || !('statusCode' in r)) throw new Error('not an HTTP result');
+  return { statusCode: r.statusCode ?? 0, body: String(r.body ?? '') };
+}
+
+function reply(result: SlackCommandResult): { response_type: string; text: string } {
+  const { statusCode, body } = http(result);
+  expect(statusCode).toBe(200);
+  return JSON.parse(body) as { response_type: string; text: string };
+}
+
+function expectNoAwsCall(): void {
+  for (const mock of Object.values(mocks)) expect(mock).not.toHaveReceivedAnyCommand();
+}
+
+beforeEach(() => {
+  servicesBuilt = 0;
+  mocks.lambda.on(InvokeCommand).resolves({ StatusCode: 202, $metadata: { requestId: 'lambda-req-1' } });
+  mocks.ssm.on(PutParameterCommand).resolves({ Version: 2, $metadata: {} });
+});
+
+afterEach(() => {
+  for (const mock of Object.values(mocks)) mock.reset();
+});
+
+afterAll(() => {
+  const lines = logs.lines();
+  logs.restore();
+  // Secret canaries: the signing secret and the response_url token never reach a log line.
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) {
+    expect(line).not.toContain('CANARY');
+    expect(line).not.toContain(vector.signing_secret);
+  }
+});
+
+describe('slack-command handler', () => {
+  describe("when Slack's published test vector arrives", () => {
+    const signed = () =>
+      urlEvent(vector.body, {
+        'X-Slack-Request-Timestamp': vector.timestamp,
+        'X-Slack-Signature': vector.signature,
+      });
+    const nearVector = new Date((Number(vector.timestamp) + 12) * 1000);
+
+    it('accepts it and answers the empty command with the usage text', async () => {
+      const handler = handlerWith({
+        env: env({ NODEKEEPER_SLACK_SIGNING_SECRET: vector.signing_secret }),
+        now: nearVector,
+      });
+      const answer = reply(await handler(signed()));
+      expect(answer.response_type).toBe('ephemeral');
+      expect(answer.text).toContain('Usage: `/nodekeeper <subcommand>`');
+      expectNoAwsCall();
+    });
+
+    it('accepts it base64-encoded, as a Function URL may deliver it', async () => {
+      const handler = handlerWith({
+        env: env({ NODEKEEPER_SLACK_SIGNING_SECRET: vector.signing_secret }),
+        now: nearVector,
+      });
+      const event = urlEvent(
+        vector.body,
+        { 'x-slack-request-timestamp': vector.timestamp, 'x-slack-signature': vector.signature },
+        { base64: true },
+      );
+      expect(http(await handler(event)).statusCode).toBe(200);
+    });
+
+    it('refuses it six minutes later (replay)', async () => {
+      const handler = handlerWith({
+        env: env({ NODEKEEPER_SLACK_SIGNING_SECRET: vector.signing_secret }),
+        now: new Date((Number(vector.timestamp) + 301) * 1000),
+      });
+      expect(http(await handler(signed())).statusCode).toBe(401);
+    });
+  });
+
+  describe('when the request is not correctly signed', () => {
+    const body = formBody({ text: 'pause maintenance' });
+    const cases: Array<[string, () => ReturnType<typeof urlEvent>]> = [
+      [
+        'the body was tampered with',
+        () => {
+          const e = signedEvent(body);
+          return { ...e, body: body.replace('pause', 'resume') };
+        },
+      ],
+      ['it was signed with another secret', () => signedEvent(body, { secret: 'not-the-secret' })],
+      ['the timestamp is stale', () => signedEvent(body, { timestamp: String(Number(NOW_TS) - 301) })],
+      [
+        'the timestamp is in the future',
+        () => signedEvent(body, { timestamp: String(Number(NOW_TS) + 301) }),
+      ],
+      [
+        'the timestamp header is missing',
+        () => urlEvent(body, { 'x-slack-signature': sign(SECRET_CANARY, NOW_TS, body) }),
+      ],
+      ['the signature header is missing', () => urlEvent(body, { 'x-slack-request-timestamp': NOW_TS })],
+      ['there are no headers at all', () => ({ ...urlEvent(body, {}), headers: {} })],
+      [
+        'a base64 body is not marked as base64',
+        () => {
+          const e = signedEvent(body, { base64: true });
+          return { ...e, isBase64Encoded: false };
+        },
+      ],
+      [
+        'the body is base64 but the signature covers the encoded text',
+        () => {
+          const encoded = Buffer.from(body).toString('base64');
+          return urlEvent(
+            body,
+            {
+              'x-slack-request-timestamp': NOW_TS,
+              'x-slack-signature': sign(SECRET_CANARY, NOW_TS, encoded),
+            },
+            { base64: true },
+          );
+        },
+      ],
+      [
+        'the body carries an internal work payload',
+        () => {
+          const work = JSON.stringify({
+            kind: 'slack-command-work',
+            version: 1,
+            command: { kind: 'status' },
+            userId: ALLOWED_USER,
+            responseUrl: 'https://hooks.slack.com/commands/T0001/1/x',
+            requestedAt: NOW.toISOString(),
+          });
+          return urlEvent(work, { 'x-slack-request-timestamp': NOW_TS, 'x-slack-signature': 'v0=00' });
+        },
+      ],
+    ];
+
+    for (const [when, event] of cases) {
+      it(`answers 401 and calls nothing when ${when}`, async () => {
+        const handler = handlerWith();
+        const { statusCode, body: text } = http(await handler(event()));
+        expect(statusCode).toBe(401);
+        expect(text).toBe('invalid request signature');
+        expect(servicesBuilt).toBe(0);
+        expectNoAwsCall();
+      });
+    }
+
+    it('answers 401 when no signing secret is configured', async () => {
+      const vars = env();
+      delete (vars as Record<string, string | undefined>).NODEKEEPER_SLACK_SIGNING_SECRET;
+      const handler = handlerWith({ env: vars });
+      expect(http(await handler(signedEvent(body))).statusCode).toBe(401);
+      expectNoAwsCall();
+    });
+
+    it('treats an HTTP-shaped event as HTTP even when it also looks like a work payload', async () => {
+      const handler = handlerWith();
+      const event = {
+        headers: {},
+        kind: 'slack-command-work',
+        version: 1,
+        command: { kind: 'status' },
+        userId: ALLOWED_USER,
+        responseUrl: 'https://hooks.slack.com/commands/T0001/1/x',
+        requestedAt: NOW.toISOString(),
+      };
+      expect(http(await handler(event)).statusCode).toBe(401);
+      expect(servicesBuilt).toBe(0);
+    });
+  });
+
+  describe('when the signed form is invalid', () => {
+    it.each([
+      ['an http response_url', 'http://hooks.slack.com/commands/T0001/1/x'],
+      ['a response_url on another host', 'https://hooks.slack.com.evil.example/commands/x'],
+      ['a loopback response_url without the local flag', 'http://127.0.0.1:9/slack/webhook/T/B/X'],
+      ['a metadata-service response_url', 'http://169.254.169.254/latest/meta-data'],
+    ])('answers 400 for %s and calls nothing', async (_, responseUrl) => {
+      const handler = handlerWith();
+      const result = http(await handler(signedEvent(formBody({ text: 'pause', responseUrl }))));
+      expect(result.statusCode).toBe(400);
+      expectNoAwsCall();
+    });
+
+    it('answers 400 for a missing user_id', async () => {
+      const handler = handlerWith();
+      const body = formBody({ text: 'status' }).replace(/user_id=[^&]*&/, '');
+      expect(http(await handler(signedEvent(body))).statusCode).toBe(400);
+      expectNoAwsCall();
+    });
+  });
+
+  describe('when the subcommand is unknown', () => {
+    it('answers with the usage text and changes nothing', async () => {
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text: 'reboot-everything now' }))));
+      expect(answer.response_type).toBe('ephemeral');
+      expect(answer.text).toContain('unknown subcommand: reboot-everything');
+      expect(answer.text).toContain('Usage:');
+      expectNoAwsCall();
+    });
+  });
+
+  describe('when a user off the allowlist runs a mutating subcommand', () => {
+    it.each(['pause not today', 'resume', 'patch prod-a general --install --reboot'])(
+      'refuses `%s` politely and mutates nothing',
+      async (text) => {
+        const handler = handlerWith();
+        const answer = reply(await handler(signedEvent(formBody({ text, userId: OTHER_USER }))));
+        expect(answer.response_type).toBe('ephemeral');
+        expect(answer.text).toContain('not on nodekeeper');
+        expect(answer.text).toContain('Nothing was changed');
+        expectNoAwsCall();
+      },
+    );
+
+    it('refuses everyone when the allowlist is empty', async () => {
+      const handler = handlerWith({ env: env({ NODEKEEPER_CONFIG: configJson({ slack: {} }) }) });
+      const answer = reply(await handler(signedEvent(formBody({ text: 'pause' }))));
+      expect(answer.text).toContain('not on nodekeeper');
+      expectNoAwsCall();
+    });
+  });
+
+  describe('when an allowed user pauses and resumes', () => {
+    it('writes the pause flag and answers in the channel', async () => {
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text: 'pause <!channel> CVE-2026-1' }))));
+      expect(answer.response_type).toBe('in_channel');
+      expect(answer.text).toContain(`<@${ALLOWED_USER}> paused nodekeeper rollouts`);
+      expect(answer.text).not.toContain('<!channel>');
+      expect(mocks.ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+      const input = mocks.ssm.commandCalls(PutParameterCommand)[0]?.args[0].input;
+      expect(input).toMatchObject({ Name: PAUSE_PARAMETER, Type: 'String', Overwrite: true });
+      expect(JSON.parse(String(input?.Value))).toEqual({
+        paused: true,
+        reason: '<!channel> CVE-2026-1',
+        by: `slack:${ALLOWED_USER}`,
+        at: NOW.toISOString(),
+      });
+      expect(mocks.lambda).not.toHaveReceivedAnyCommand();
+    });
+
+    it('clears the flag on resume', async () => {
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text: 'resume' }))));
+      expect(answer.text).toContain('resumed');
+      const value = mocks.ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.Value;
+      expect(JSON.parse(String(value))).toMatchObject({ paused: false, reason: null });
+    });
+
+    it('says so when SSM refuses, without claiming success', async () => {
+      mocks.ssm.on(PutParameterCommand).rejects(
+        Object.assign(new Error('User is not authorized'), {
+          name: 'AccessDeniedException',
+          $metadata: {},
+        }),
+      );
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text: 'pause' }))));
+      expect(answer.response_type).toBe('ephemeral');
+      expect(answer.text).toContain('AccessDeniedException');
+      expect(answer.text).not.toContain('paused nodekeeper rollouts');
+    });
+  });
+
+  describe('when an allowed user requests a patch', () => {
+    it('invokes the patch function asynchronously and answers with the request ID', async () => {
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text: 'patch prod-a general --install' }))));
+      expect(answer.response_type).toBe('in_channel');
+      expect(answer.text).toContain('req-0001');
+      expect(answer.text).toContain('NoReboot');
+      expect(mocks.lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+      const input = mocks.lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+      expect(input?.FunctionName).toBe(PATCH);
+      expect(input?.InvocationType).toBe('Event');
+      expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({
+        requestId: 'req-0001',
+        cluster: 'prod-a',
+        nodegroups: ['general'],
+        operation: 'Install',
+        reboot: false,
+        requestedBy: `slack:${ALLOWED_USER}`,
+      });
+      expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+    });
+
+    it('refuses a cluster outside the configured clusters', async () => {
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text: 'patch staging-x' }))));
+      expect(answer.text).toContain('not one of the clusters nodekeeper manages');
+      expectNoAwsCall();
+    });
+
+    it('reports a failed invoke and claims nothing started', async () => {
+      mocks.lambda
+        .on(InvokeCommand)
+        .rejects(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException', $metadata: {} }));
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text: 'patch prod-a' }))));
+      expect(answer.response_type).toBe('ephemeral');
+      expect(answer.text).toContain('TooManyRequestsException');
+      expect(answer.text).toContain('Nothing was started');
+    });
+  });
+
+  describe('when a read-only subcommand arrives', () => {
+    it.each([
+      ['plan prod-*', { kind: 'plan', cluster: 'prod-*' }],
+      ['status', { kind: 'status' }],
+      ['history', { kind: 'history' }],
+    ])('acknowledges `%s` at once and hands the work to itself asynchronously', async (text, command) => {
+      const handler = handlerWith();
+      const answer = reply(await handler(signedEvent(formBody({ text, userId: OTHER_USER }))));
+      expect(answer.response_type).toBe('ephemeral');
+      expect(answer.text).toContain('Working on');
+      const input = mocks.lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+      expect(input?.FunctionName).toBe(SELF);
+      expect(input?.InvocationType).toBe('Event');
+      expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({
+        kind: 'slack-command-work',
+        version: 1,
+        command,
+        userId: OTHER_USER,
+        responseUrl: 'https://hooks.slack.com/commands/T0001/1234567890/CANARYresponseURLtoken',
+        requestedAt: NOW.toISOString(),
+      });
+      expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+      expect(mocks.doc).not.toHaveReceivedAnyCommand();
+    });
+  });
+
+  describe('when a work payload arrives by Lambda invoke', () => {
+    const valid = {
+      kind: 'slack-command-work',
+      version: 1,
+      command: { kind: 'status' },
+      userId: ALLOWED_USER,
+      responseUrl: 'https://hooks.slack.com/commands/T0001/1/x',
+      requestedAt: NOW.toISOString(),
+    };
+
+    it.each([
+      ['an extra key', { ...valid, signature: 'trust-me' }],
+      ['a mutating command', { ...valid, command: { kind: 'pause' } }],
+      ['a foreign response URL', { ...valid, responseUrl: 'https://example.com/hook' }],
+      ['a wrong version', { ...valid, version: 2 }],
+      ['no kind', { ...valid, kind: undefined }],
+    ])('rejects one with %s and calls nothing', async (_, payload) => {
+      const handler = handlerWith();
+      const result = await handler(payload);
+      expect(result).toMatchObject({ kind: 'rejected' });
+      expect(servicesBuilt).toBe(0);
+      expectNoAwsCall();
+    });
+
+    it('rejects events that are not objects', async () => {
+      const handler = handlerWith();
+      expect(await handler('status')).toMatchObject({ kind: 'rejected' });
+      expect(await handler(null)).toMatchObject({ kind: 'rejected' });
+      expectNoAwsCall();
+    });
+  });
+
+  describe('when fed arbitrary bodies and headers', () => {
+    it('never throws, answers 401 to anything unsigned, and calls nothing', async () => {
+      const handler = handlerWith();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.string({ maxLength: 400 }),
+          fc.dictionary(
+            fc.constantFrom(
+              'x-slack-request-timestamp',
+              'x-slack-signature',
+              'X-Slack-Signature',
+              'content-type',
+            ),
+            fc.string({ maxLength: 80 }),
+          ),
+          fc.boolean(),
+          async (body, headers, base64) => {
+            const result = http(await handler(urlEvent(body, headers, { base64 })));
+            expect(result.statusCode).toBe(401);
+          },
+        ),
+        { numRuns: 200 },
+      );
+      expect(servicesBuilt).toBe(0);
+      expectNoAwsCall();
+    });
+
+    it('never throws on arbitrary signed text, and only allowlisted users reach a mutation', async () => {
+      const handler = handlerWith();
+      await fc.assert(
+        fc.asyncProperty(fc.string({ maxLength: 200 }), async (text) => {
+          const result = http(await handler(signedEvent(formBody({ text, userId: OTHER_USER }))));
+          expect(result.statusCode).toBe(200);
+        }),
+        { numRuns: 200 },
+      );
+      expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+      for (const call of mocks.lambda.commandCalls(InvokeCommand)) {
+        expect(call.args[0].input.FunctionName).toBe(SELF);
+      }
+    });
+  });
+
+  describe('when the deployed entry point is called', () => {
+    it('builds itself from the environment and verifies before anything else', async () => {
+      for (const [key, value] of Object.entries(env())) vi.stubEnv(key, value);
+      try {
+        const { handler } = await import('../../functions/slack-command.ts');
+        const result = http(await handler(signedEvent(formBody({ text: 'pause' }), { secret: 'wrong' })));
+        expect(result.statusCode).toBe(401);
+        expectNoAwsCall();
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    });
+  });
+
+  describe('when GET is used with a valid signature', () => {
+    it('answers 405', async () => {
+      const handler = handlerWith();
+      const body = formBody({ text: 'status' });
+      const event = urlEvent(
+        body,
+        { 'x-slack-request-timestamp': NOW_TS, 'x-slack-signature': sign(SECRET_CANARY, NOW_TS, body) },
+        { method: 'GET' },
+      );
+      expect(http(await handler(event)).statusCode).toBe(405);
+      expectNoAwsCall();
+    });
+  });
+});
+
+vi.setConfig({ testTimeout: 10_000 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 // Library logs stay quiet unless asked for (NODEKEEPER_LOG_LEVEL=INFO npm run demo).
 process.env.POWERTOOLS_LOG_LEVEL = process.env.NODEKEEPER_LOG_LEVEL ?? 'WARN';
-const { main } = await import('@nodekeeper/cli');
+const { main, writeHtmlReport } = await import('@nodekeeper/cli');
 const { runScheduledRollouts } = await import('./demo-roll.ts');
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -125,6 +125,14 @@ async function run(): Promise<number> {
     const posts = (await (await fetch(`${endpoint}/_sandbox/slack`)).json()) as SlackPostLike[];
     for (const post of posts) process.stdout.write(`${renderSlackPost(post)}\n`);
     process.stdout.write(`${posts.length} Slack posts.\n`);
+
+    heading('Fleet freshness report');
+    const reportFile = await writeHtmlReport({
+      configFile: config,
+      outFile: '.nodekeeper/demo-report.html',
+      cwd: root,
+    });
+    process.stdout.write(`Fleet report (open it in a browser): ${reportFile}\n`);
     return 0;
   } finally {
     child.kill('SIGTERM');

@@ -4,6 +4,7 @@ import type { DeployConfig } from './config.ts';
 import { createStackContext } from './context.ts';
 import { createGoldenTrigger } from './golden.ts';
 import { createLedger } from './ledger.ts';
+import { createObservability } from './observability.ts';
 import { createPatch } from './patch.ts';
 import { createPauseFlag } from './pause.ts';
 import { createRollout } from './rollout.ts';
@@ -21,6 +22,13 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
   const golden = createGoldenTrigger(ctx, rollout.scan, rollout.scanQualifiedArn);
   const patch = createPatch(ctx, secrets);
   const slackCommand = createSlackCommand(ctx, secrets, ctx.names.functions.patch);
+  const observability = createObservability(ctx, {
+    functions: ctx.names.functions,
+    scanFunction: ctx.names.functions['rollout-scan'],
+    workflowFunction: ctx.names.functions['rollout-workflow'],
+    scheduleDlqName: schedule.dlq.nodes.queue.name,
+    cron: ctx.config.schedule?.cron ?? '',
+  });
 
   const outputs = {
     slackCommandUrl: slackCommand.url,
@@ -29,6 +37,9 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
     ledgerTable: ledger.name,
     pauseParameter: pauseFlag.name,
     scheduleDlqUrl: schedule.dlq.url,
+    // Subscribe to this topic for alarms (independent of Slack); see docs for the dashboard.
+    alarmTopicArn: observability.alarmTopicArn,
+    dashboardName: observability.dashboardName,
     // The hub roles a spoke role must trust (`npm run iam -- --spoke --hub-role-arn …`).
     hubRoleArns: $resolve([
       rollout.scan.nodes.role.arn,
@@ -37,5 +48,17 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
       patch.patchStatus.nodes.role.arn,
     ]).apply((arns) => arns.join(',')),
   };
-  return { ctx, ledger, pauseFlag, secrets, rollout, schedule, golden, patch, slackCommand, outputs };
+  return {
+    ctx,
+    ledger,
+    pauseFlag,
+    secrets,
+    rollout,
+    schedule,
+    golden,
+    patch,
+    slackCommand,
+    observability,
+    outputs,
+  };
 }

@@ -94,5 +94,40 @@ export type {
 } from './src/messages/types.ts';
 // NodegroupRef and UpdateError: identical shapes are re-exported from ./src/rollout at the end.
 export { PatchOperation, PatchRefusalReason, RunItemState } from './src/messages/types.ts';
+// Observability (issue 12): metric definitions and the numbers behind them; the fleet report.
+export {
+  ALARM_MAX_EVALUATION_SECONDS,
+  AmiDateSource,
+  cronMaxGapSeconds,
+  type DatedAmi,
+  DimensionSet,
+  fleetFreshness,
+  METRIC_DEFINITIONS,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  type MetricBatch,
+  type MetricDefinition,
+  MetricDimension,
+  MetricName,
+  MetricUnitName,
+  type MetricValue,
+  metricDefinition,
+  NO_WAVE,
+  type NodegroupFreshness,
+  type PatchResultCounts,
+  patchMetricBatch,
+  releaseStampDate,
+  rolloutMetricBatch,
+  type ScanAlarmWindow,
+  SELF_ACCOUNT,
+  scanAlarmWindow,
+  scanMetricBatches,
+  slackFailureMetricBatch,
+  summarizeFreshness,
+  wholeDaysBetween,
+} from './src/metrics.ts';
+export * from './src/report/index.ts';
 // Rollout orchestration (issue 4): ports, idempotency keys, guard, start/poll, ledger records.
 export * from './src/rollout/index.ts';
+// Slash command (issue 6): routing/authorization, request and work-payload validation, replies.
+export * from './src/slash/index.ts';

@@ -2,13 +2,21 @@ import { ValidationError } from '@nodekeeper/core';
 import { catalogCommand } from './commands/catalog.ts';
 import { historyCommand } from './commands/history.ts';
 import { planCommand } from './commands/plan.ts';
+import { reportCommand } from './commands/report.ts';
 import { rollCommand } from './commands/roll.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { UsageError } from './errors.ts';
 import { type Command, type CommandContext, ExitCode } from './types/index.ts';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Command[] = [planCommand, rollCommand, historyCommand, catalogCommand, sandboxCommand];
+export const commands: Command[] = [
+  planCommand,
+  rollCommand,
+  historyCommand,
+  reportCommand,
+  catalogCommand,
+  sandboxCommand,
+];
 
 const VERSION = '0.1.0';
 

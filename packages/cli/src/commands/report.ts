@@ -1,0 +1,211 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createClients, createLedger, DEFAULT_LEDGER_TABLE, describeAwsError } from '@nodekeeper/aws';
+import * as core from '@nodekeeper/core';
+import {
+  buildReport,
+  type Config,
+  type LedgerStatus,
+  policyFromConfig,
+  type Report,
+  type ReportPatch,
+  type ReportWindow,
+  type RolloutRecord,
+  renderReportHtml,
+  renderReportTable,
+  type WindowAfter,
+} from '@nodekeeper/core';
+import { parseFlags, parseIsoFlag } from '../args.ts';
+import { loadConfigFile } from '../config.ts';
+import { inspectAndPlan } from '../engine.ts';
+import { UsageError } from '../errors.ts';
+import { toJson } from '../output.ts';
+import { type Command, ExitCode } from '../types/index.ts';
+
+/** Output formats of `nodekeeper report`. */
+export const ReportFormat = { table: 'table', json: 'json', html: 'html' } as const;
+export type ReportFormat = (typeof ReportFormat)[keyof typeof ReportFormat];
+
+/** Ledger records the report reads at most (newest first). */
+export const REPORT_HISTORY_LIMIT = 1000;
+
+/** Reads the rollout history; a missing table is a status (`no ledger`), never a failure. Read-only. */
+export async function readLedgerHistory(
+  env: Record<string, string | undefined>,
+  fallbackRegion: string,
+): Promise<{ status: LedgerStatus; records: RolloutRecord[] }> {
+  const table = env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? fallbackRegion;
+  const clients = createClients({ region });
+  try {
+    const ledger = createLedger(clients.dynamodb, { tableName: table });
+    const records = await ledger.listHistory({ limit: REPORT_HISTORY_LIMIT });
+    return { status: { kind: 'ok', table, records: records.length }, records };
+  } catch (error) {
+    const { code, message } = describeAwsError(error);
+    if (code === 'ResourceNotFoundException') {
+      return {
+        status: { kind: 'missing', table, message: `table ${table} does not exist in ${region}` },
+        records: [],
+      };
+    }
+    return { status: { kind: 'error', table, message: `${code}: ${message}` }, records: [] };
+  } finally {
+    clients.destroy();
+  }
+}
+
+type FireTimes = (cron: string, timezone: string, from: Date, count: number) => unknown;
+
+/**
+ * The maintenance-window evaluator of the safety work (core's `nextFireTimes`), when core has
+ * it; else null and the report says the next window is unknown.
+ */
+export function windowEvaluator(config: Config): WindowAfter | null {
+  const schedule = config.schedule;
+  const nextFireTimes = (core as unknown as Record<string, unknown>).nextFireTimes;
+  if (!schedule || typeof nextFireTimes !== 'function') return null;
+  const fire = nextFireTimes as FireTimes;
+  return (from: Date): ReportWindow | null => {
+    // A window that opened less than windowMinutes ago is still open: look back that far.
+    const lookback = new Date(from.getTime() - schedule.windowMinutes * 60_000);
+    const times = fire(schedule.cron, schedule.timezone, lookback, 2);
+    if (!Array.isArray(times)) return null;
+    for (const t of times) {
+      const start = t instanceof Date ? t : new Date(String(t));
+      if (Number.isNaN(start.getTime())) continue;
+      const end = new Date(start.getTime() + schedule.windowMinutes * 60_000);
+      if (end.getTime() > from.getTime()) return { start: start.toISOString(), end: end.toISOString() };
+    }
+    return null;
+  };
+}
+
+export interface GenerateReportOptions {
+  config: Config;
+  now: Date;
+  env: Record<string, string | undefined>;
+  progress?: (line: string) => void;
+  /** Days of activity in the timeline (default 30). */
+  timelineDays?: number;
+  /** Patch runs for the timeline (until patch runs are read from the ledger). */
+  patches?: readonly ReportPatch[];
+}
+
+/**
+ * Inspects the fleet, plans, reads the ledger and builds the report. Read-only: no mutating AWS
+ * call. Inspection errors become `error` items; a missing ledger table becomes "no ledger".
+ */
+export async function generateReport(
+  options: GenerateReportOptions,
+): Promise<{ report: Report; errors: number }> {
+  const run = await inspectAndPlan({
+    config: options.config,
+    now: options.now,
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
+  const history = await readLedgerHistory(options.env, options.config.regions[0] ?? 'us-east-1');
+  options.progress?.(
+    history.status.kind === 'ok'
+      ? `read ${history.records.length} ledger records from ${history.status.table}`
+      : `no ledger: ${history.status.message}`,
+  );
+  const report = buildReport({
+    fleet: run.fleet,
+    catalog: run.catalog,
+    plan: run.plan,
+    policy: policyFromConfig(options.config),
+    history: history.records,
+    ledger: history.status,
+    windowAfter: windowEvaluator(options.config),
+    ...(options.timelineDays ? { timelineDays: options.timelineDays } : {}),
+    ...(options.patches ? { patches: options.patches } : {}),
+  });
+  return { report, errors: run.fleet.errors.length };
+}
+
+/** Renders `report` in `format`. Pure. */
+export function renderReport(report: Report, format: ReportFormat): string {
+  if (format === ReportFormat.json) return toJson(report);
+  if (format === ReportFormat.html) return renderReportHtml(report);
+  return renderReportTable(report);
+}
+
+/**
+ * Writes the HTML report for the fleet the AWS SDK reaches (AWS_ENDPOINT_URL for the sandbox) and
+ * returns the file's absolute path. For `npm run demo`. Read-only towards AWS.
+ */
+export async function writeHtmlReport(options: {
+  configFile: string;
+  outFile: string;
+  cwd?: string;
+  now?: Date;
+  env?: Record<string, string | undefined>;
+}): Promise<string> {
+  const cwd = options.cwd ?? process.cwd();
+  const config = await loadConfigFile(options.configFile, cwd);
+  const { report } = await generateReport({
+    config,
+    now: options.now ?? new Date(),
+    env: options.env ?? process.env,
+  });
+  const file = resolve(cwd, options.outFile);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, renderReportHtml(report), 'utf8');
+  return file;
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'Fleet freshness report: AMI ages, days behind, last rollouts, why groups wait (read-only)',
+  usage: `Usage: nodekeeper report [--config FILE] [--now ISO] [--format table|json|html] [--out FILE]
+
+For every node group: the current release/AMI and its age, the latest available and days behind,
+the wave, the last rollout from the ledger with its outcome, and the next window in which it would
+roll, with the reason it waits. The html format is one self-contained file (no network fetches):
+a heat map of AMI age per cluster, a timeline of recent rollouts and patches, and the holds
+explained. It never makes a mutating AWS call.
+
+Options:
+  --config FILE   config file (default: ./nodekeeper.config.json)
+  --now ISO       report as of another time, e.g. 2026-11-24T03:00:00Z
+  --format F      table (default), json (the report data) or html
+  --out FILE      write to FILE instead of standard output (prints the path)
+  -h, --help      show this help
+
+The ledger is the DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in
+AWS_REGION; when it does not exist the report says "no ledger" and goes on.
+Exit codes: 0 ok; 1 AWS errors (the report still prints, with 'error' items); 2 bad input or config.
+`,
+  async run(args, ctx) {
+    const { values } = parseFlags(args, {
+      config: { type: 'string' },
+      now: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+    });
+    const format = (values.format ?? ReportFormat.table) as ReportFormat;
+    if (!Object.values(ReportFormat).includes(format)) {
+      throw new UsageError(`--format must be table, json or html (got '${values.format}')`);
+    }
+    const now = parseIsoFlag('now', values.now) ?? new Date();
+    const config = await loadConfigFile(values.config, ctx.cwd);
+    const quiet = format !== ReportFormat.table && values.out === undefined;
+    const { report, errors } = await generateReport({
+      config,
+      now,
+      env: ctx.env,
+      ...(quiet ? {} : { progress: (line: string) => ctx.stderr(`${line}\n`) }),
+    });
+    const text = renderReport(report, format);
+    if (values.out === undefined) {
+      ctx.stdout(text);
+    } else {
+      const file = resolve(ctx.cwd, values.out);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, text, 'utf8');
+      ctx.stdout(`${file}\n`);
+    }
+    return errors > 0 ? ExitCode.awsError : ExitCode.ok;
+  },
+};

@@ -1,0 +1,72 @@
+/** The fleet freshness report as plain text: one aligned table per cluster. Pure. */
+import type { Report, ReportNodegroup } from './types.ts';
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function ami(ref: { releaseVersion: string | null; imageId: string | null }, strategy: string | null) {
+  return (
+    (strategy === 'launch-template'
+      ? (ref.imageId ?? ref.releaseVersion)
+      : (ref.releaseVersion ?? ref.imageId)) ?? '-'
+  );
+}
+
+function row(ng: ReportNodegroup): string[] {
+  const last = ng.lastRollout
+    ? `${ng.lastRollout.outcome} ${ng.lastRollout.createdAt.slice(0, 10)}${ng.lastRollout.errorCodes.length > 0 ? ` (${ng.lastRollout.errorCodes.join(',')})` : ''}`
+    : '-';
+  const next = ng.nextRoll.at ? `${ng.nextRoll.at.slice(0, 16).replace('T', ' ')}Z` : ng.nextRoll.kind;
+  return [
+    ng.nodegroup,
+    ng.wave ?? '-',
+    ami(ng.current, ng.strategy),
+    ng.current.ageDays === null ? '?' : String(ng.current.ageDays),
+    ng.latest ? ami(ng.latest, ng.strategy) : '-',
+    ng.daysBehind === null ? '?' : String(ng.daysBehind),
+    ng.decision === 'skip' && ng.reason ? `skip (${ng.reason})` : ng.decision,
+    last,
+    next,
+    ng.decision === 'current' ? '' : ng.nextRoll.why,
+  ];
+}
+
+/** Renders the report as text for a terminal: a summary line, then one table per cluster. Pure. */
+export function renderReportTable(report: Report): string {
+  const s = report.summary;
+  const ledger =
+    report.ledger.kind === 'ok'
+      ? `ledger ${report.ledger.table}: ${report.ledger.records} records`
+      : report.ledger.kind === 'missing'
+        ? `no ledger (table ${report.ledger.table} does not exist)`
+        : `ledger unreadable: ${report.ledger.message}`;
+  const out = [
+    `nodekeeper report ${report.generatedAt}`,
+    `${s.nodegroups} node groups in ${s.clusters} clusters: ${s.behind} behind, ${s.current} current, ${s.unknown} unknown; oldest AMI ${s.maxAgeDays ?? '?'} days`,
+    `next window: ${report.nextWindow ? `${report.nextWindow.start} → ${report.nextWindow.end}` : report.schedule ? 'unknown' : 'no schedule'}; ${ledger}`,
+    '',
+  ];
+  const headers = [
+    'NODE GROUP',
+    'WAVE',
+    'CURRENT',
+    'AGE',
+    'LATEST',
+    'BEHIND',
+    'PLAN',
+    'LAST ROLLOUT',
+    'NEXT',
+    'WHY',
+  ];
+  for (const c of report.clusters) {
+    out.push(`${c.region} / ${c.cluster}`, table(headers, c.nodegroups.map(row)), '');
+  }
+  return `${out.join('\n')}\n`;
+}

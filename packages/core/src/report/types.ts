@@ -1,0 +1,163 @@
+/**
+ * The fleet freshness report as data (`nodekeeper report --format json`). The table and HTML
+ * renderings are pure functions of it.
+ */
+import type { DatedAmi } from '../metrics.ts';
+import type { RolloutOutcome } from '../rollout/types.ts';
+import type { Decision, SkipReason, Strategy } from '../types/plan.ts';
+
+/** A maintenance window: when the schedule fires and how long it stays open (ISO 8601). */
+export interface ReportWindow {
+  start: string;
+  end: string;
+}
+
+/** What the ledger told the report. `missing`: the table does not exist; `error`: it could not be read. */
+export type LedgerStatus =
+  | { kind: 'ok'; table: string; records: number }
+  | { kind: 'missing'; table: string; message: string }
+  | { kind: 'error'; table: string; message: string };
+
+/** The last rollout of a node group, from the ledger. */
+export interface ReportRollout {
+  key: string;
+  outcome: RolloutOutcome;
+  from: string | null;
+  to: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  updateId: string | null;
+  /** EKS error codes (or nodekeeper's own), e.g. `PodEvictionFailure`. */
+  errorCodes: string[];
+  message: string | null;
+}
+
+/** When a node group would roll next, and why it waits if it waits. */
+export const NextRollKind = {
+  /** It rolls in the next window (`at`). */
+  nextWindow: 'next-window',
+  /** It waits for a condition that has a known end, then the first window after it (`at`). */
+  waiting: 'waiting',
+  /** It waits for something nodekeeper cannot date (an earlier wave, an operator). */
+  blocked: 'blocked',
+  /** Nothing to roll: on the latest AMI. */
+  current: 'current',
+  /** nodekeeper will not roll it as things stand (opted out, unknown AMI, error…). */
+  never: 'never',
+} as const;
+export type NextRollKind = (typeof NextRollKind)[keyof typeof NextRollKind];
+
+export interface NextRoll {
+  kind: NextRollKind;
+  /** Start of the window it would roll in; null when unknown or not applicable. */
+  at: string | null;
+  /** One line: why it waits (the plan's message), or what happens next. */
+  why: string;
+}
+
+export interface ReportNodegroup {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+  wave: string | null;
+  amiType: string | null;
+  strategy: Strategy | null;
+  current: DatedAmi;
+  latest: DatedAmi | null;
+  daysBehind: number | null;
+  behind: boolean | null;
+  decision: Decision;
+  reason: SkipReason | null;
+  message: string;
+  lastRollout: ReportRollout | null;
+  nextRoll: NextRoll;
+}
+
+export interface ReportCluster {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroups: ReportNodegroup[];
+  behind: number;
+  maxAgeDays: number | null;
+  /** Node groups whose last rollout failed. */
+  failed: number;
+}
+
+/** One entry of the recent-activity timeline. */
+export interface TimelineEvent {
+  kind: 'rollout' | 'patch';
+  /** ISO 8601: when it started (rollouts: created; patches: requested). */
+  at: string;
+  finishedAt: string | null;
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  /** null for a patch of a whole cluster. */
+  nodegroup: string | null;
+  outcome: 'succeeded' | 'failed' | 'started' | 'not-started';
+  title: string;
+  detail: string;
+}
+
+/** A patch run as the report shows it (from the ledger when patches are recorded there). */
+export interface ReportPatch {
+  commandId: string;
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string | null;
+  requestedAt: string;
+  finishedAt: string | null;
+  /** SSM command status: `Success`, `Failed`, `TimedOut`, `Cancelled`, `InProgress`. */
+  status: string;
+  succeeded: number;
+  failed: number;
+}
+
+/** The plan's holds: every skip reason that occurs, explained, with the node groups it holds. */
+export interface HoldGroup {
+  reason: SkipReason;
+  title: string;
+  explanation: string;
+  items: Array<{
+    accountId: string | null;
+    region: string;
+    cluster: string;
+    nodegroup: string;
+    message: string;
+    at: string | null;
+  }>;
+}
+
+export interface ReportSummary {
+  clusters: number;
+  nodegroups: number;
+  behind: number;
+  current: number;
+  unknown: number;
+  maxAgeDays: number | null;
+  medianAgeDays: number | null;
+  /** Plan decisions. */
+  roll: number;
+  skip: number;
+  /** Rollouts in the timeline window, by outcome. */
+  rollouts: { succeeded: number; failed: number; started: number; notStarted: number };
+  patches: { succeeded: number; failed: number };
+}
+
+export interface Report {
+  /** ISO 8601: the `now` the report (and its plan) is made for. */
+  generatedAt: string;
+  schedule: { cron: string; timezone: string; windowMinutes: number } | null;
+  /** The next maintenance window after `generatedAt`; null without a schedule or evaluator. */
+  nextWindow: ReportWindow | null;
+  ledger: LedgerStatus;
+  /** Days of history the timeline covers. */
+  timelineDays: number;
+  summary: ReportSummary;
+  clusters: ReportCluster[];
+  timeline: TimelineEvent[];
+  holds: HoldGroup[];
+}

@@ -1,0 +1,254 @@
+// The dashboard, the alarms and the alarm topic under Pulumi mocks (its own process: mocks are global).
+import { METRIC_DEFINITIONS, MetricName } from '@nodekeeper/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resourceNames } from '../../stacks/permissions.ts';
+import { ACCOUNT_ID, type Harness, importStacks, installSstHarness, REGION } from './harness.ts';
+
+const STAGE = 'obs';
+const names = resourceNames(STAGE);
+const rawConfig = {
+  regions: ['us-east-1'],
+  clusters: ['prod-*', 'dev-*'],
+  // Daily at 03:00: two schedule periods are two days.
+  schedule: { cron: 'cron(0 3 * * ? *)', timezone: 'Europe/Berlin', windowMinutes: 240 },
+};
+const topicArn = `arn:aws:mock:${REGION}:${ACCOUNT_ID}:AlarmTopic`;
+
+let h: Harness;
+let outputs: Record<string, unknown>;
+
+// biome-ignore lint/suspicious/noExplicitAny: mocked resource inputs are untyped JSON, read by path.
+type Inputs = Record<string, any>;
+function alarm(logicalName: string): Inputs {
+  const found = h.resources.filter(
+    (r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && r.name === logicalName,
+  );
+  expect(found.map((r) => r.name)).toEqual([logicalName]);
+  return found[0]?.inputs as Inputs;
+}
+function dashboard(): { widgets: Inputs[] } {
+  const found = h.resources.filter((r) => r.type === 'aws:cloudwatch/dashboard:Dashboard');
+  expect(found).toHaveLength(1);
+  return JSON.parse(String(found[0]?.inputs.dashboardBody)) as { widgets: Inputs[] };
+}
+function widget(title: string): Inputs {
+  const found = dashboard().widgets.filter((w) => w.properties?.title === title);
+  expect(found, title).toHaveLength(1);
+  return found[0] as Inputs;
+}
+const metricNamesOf = (w: Inputs) =>
+  (w.properties.metrics as unknown[][]).map((m) =>
+    typeof m[0] === 'object' && m[0] !== null ? (m[0] as { expression: string }).expression : m[1],
+  );
+
+beforeAll(async () => {
+  h = await installSstHarness(STAGE);
+  const { parseDeployConfig } = await import('../../stacks/config.ts');
+  const { createNodekeeper } = await importStacks();
+  const app = createNodekeeper(
+    parseDeployConfig(rawConfig, (raw) => raw),
+    STAGE,
+  );
+  await h.settle();
+  outputs = await new Promise((resolve) =>
+    h.pulumi.output(app.outputs).apply((v) => resolve(v as Record<string, unknown>)),
+  );
+});
+
+describe('observability', () => {
+  describe('when it creates the alarm topic', () => {
+    it('creates one SNS topic and outputs its ARN for the operator to subscribe to', () => {
+      const topics = h.resources.filter((r) => r.type === 'aws:sns/topic:Topic');
+      expect(topics.map((t) => [t.name, t.inputs.name])).toEqual([['AlarmTopic', 'nodekeeper-obs-alarms']]);
+      expect(outputs.alarmTopicArn).toBe(topicArn);
+      expect(outputs.dashboardName).toBe('nodekeeper-obs');
+    });
+
+    it('sends every alarm and its recovery to the topic', () => {
+      const alarms = h.resources.filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm');
+      expect(alarms.map((a) => a.name).sort()).toEqual([
+        'RolloutFailedAlarm',
+        'ScanErrorsAlarm',
+        'ScanNotRunningAlarm',
+        'ScheduleDlqAlarm',
+        'SlackFailuresAlarm',
+        'WorkflowErrorsAlarm',
+        'WorkflowExecutionsFailedAlarm',
+      ]);
+      for (const a of alarms) {
+        expect(a.inputs.alarmActions, a.name).toEqual([topicArn]);
+        expect(a.inputs.okActions, a.name).toEqual([topicArn]);
+        expect(a.inputs.name, a.name).toMatch(/^nodekeeper-obs-[a-z-]+$/);
+      }
+    });
+  });
+
+  describe('when a rollout fails', () => {
+    it('alarms on any RolloutsFailed in the nodekeeper namespace, fleet-wide', () => {
+      expect(alarm('RolloutFailedAlarm')).toMatchObject({
+        namespace: 'nodekeeper',
+        metricName: 'RolloutsFailed',
+        dimensions: { service: 'nodekeeper' },
+        statistic: 'Sum',
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    });
+  });
+
+  describe('when the scan function is unhealthy', () => {
+    it('alarms on any scan function error', () => {
+      expect(alarm('ScanErrorsAlarm')).toMatchObject({
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: names.functions['rollout-scan'] },
+        statistic: 'Sum',
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
+    it('alarms when the daily scan was not invoked for 2 days, missing data breaching', () => {
+      expect(alarm('ScanNotRunningAlarm')).toMatchObject({
+        namespace: 'AWS/Lambda',
+        metricName: 'Invocations',
+        dimensions: { FunctionName: names.functions['rollout-scan'] },
+        statistic: 'Sum',
+        period: 86_400,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        threshold: 1,
+        comparisonOperator: 'LessThanThreshold',
+        treatMissingData: 'breaching',
+      });
+    });
+  });
+
+  describe('when the schedule cannot deliver', () => {
+    it('alarms when the schedule DLQ holds any message', () => {
+      const queue = h.resources.find(
+        (r) => r.type === 'aws:sqs/queue:Queue' && r.name === 'RolloutScheduleDlqQueue',
+      );
+      expect(alarm('ScheduleDlqAlarm')).toMatchObject({
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: queue?.inputs.name ?? 'RolloutScheduleDlqQueue' },
+        statistic: 'Maximum',
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+  });
+
+  describe('when a durable workflow fails', () => {
+    it('alarms on the workflow function errors', () => {
+      expect(alarm('WorkflowErrorsAlarm')).toMatchObject({
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: names.functions['rollout-workflow'] },
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
+    it('alarms on failed or timed-out durable executions', () => {
+      const a = alarm('WorkflowExecutionsFailedAlarm');
+      expect(a).toMatchObject({
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        evaluationPeriods: 1,
+      });
+      const queries = a.metricQueries as Inputs[];
+      expect(queries.map((q) => q.metric?.metricName ?? q.expression)).toEqual([
+        'DurableExecutionFailed',
+        'DurableExecutionTimedOut',
+        'FILL(m1, 0) + FILL(m2, 0)',
+      ]);
+      for (const q of queries.slice(0, 2)) {
+        expect(q.metric).toMatchObject({
+          namespace: 'AWS/Lambda',
+          dimensions: { FunctionName: names.functions['rollout-workflow'] },
+          stat: 'Sum',
+        });
+      }
+      expect(queries.map((q) => q.returnData)).toEqual([false, false, true]);
+    });
+  });
+
+  describe('when Slack keeps failing', () => {
+    it('alarms on 3 or more delivery failures within an hour', () => {
+      expect(alarm('SlackFailuresAlarm')).toMatchObject({
+        namespace: 'nodekeeper',
+        metricName: 'SlackDeliveryFailures',
+        dimensions: { service: 'nodekeeper' },
+        statistic: 'Sum',
+        period: 3600,
+        threshold: 3,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    });
+  });
+
+  describe('when it builds the dashboard', () => {
+    it('names it after the stage and lays widgets out without overlap', () => {
+      const cells = new Set<string>();
+      for (const w of dashboard().widgets) {
+        for (let x = w.x; x < w.x + w.width; x++) {
+          for (let y = w.y; y < w.y + w.height; y++) {
+            expect(cells.has(`${x},${y}`)).toBe(false);
+            cells.add(`${x},${y}`);
+          }
+        }
+        expect(w.x + w.width).toBeLessThanOrEqual(24);
+        if (w.type === 'metric') expect(w.properties.region).toBe(REGION);
+      }
+    });
+
+    it('shows fleet freshness per fleet and per wave', () => {
+      expect(metricNamesOf(widget('Fleet freshness: node groups behind the latest AMI'))).toEqual([
+        'NodegroupsBehind',
+        `SEARCH('{nodekeeper,service,wave} MetricName="NodegroupsBehind"', 'Maximum', 3600)`,
+      ]);
+      expect(metricNamesOf(widget('Fleet freshness: oldest AMI (days)'))[0]).toBe('MaxAmiAgeDays');
+    });
+
+    it('shows rollouts and failures, durations and patch results', () => {
+      expect(metricNamesOf(widget('Rollouts and failures (per day)'))).toEqual([
+        'RolloutsStarted',
+        'RolloutsSucceeded',
+        'RolloutsFailed',
+      ]);
+      expect(metricNamesOf(widget('Rollout duration (seconds)'))).toEqual([
+        'RolloutDurationSeconds',
+        'RolloutDurationSeconds',
+      ]);
+      expect(metricNamesOf(widget('Patch results (instances per day)'))).toEqual([
+        'PatchInstancesSucceeded',
+        'PatchInstancesFailed',
+      ]);
+    });
+
+    it("shows nodekeeper's own errors and durations for every function", () => {
+      const fns = Object.values(names.functions);
+      const errors = widget("nodekeeper's Lambda errors").properties.metrics as unknown[][];
+      expect(errors.map((m) => [m[0], m[1], m[3]])).toEqual(fns.map((fn) => ['AWS/Lambda', 'Errors', fn]));
+      const durations = widget("nodekeeper's Lambda duration (p95, ms)").properties.metrics as unknown[][];
+      expect(durations.map((m) => [m[1], m[3]])).toEqual(fns.map((fn) => ['Duration', fn]));
+      expect(metricNamesOf(widget('Durable rollout executions'))).toContain('DurableExecutionFailed');
+    });
+
+    it('charts every nodekeeper metric somewhere', () => {
+      const body = JSON.stringify(dashboard());
+      for (const d of METRIC_DEFINITIONS) expect(body, d.name).toContain(`"${d.name}"`);
+      expect(body).toContain(MetricName.scanDurationSeconds);
+    });
+
+    it('lists every alarm in an alarm widget', () => {
+      const alarms = widget('Alarms').properties.alarms as string[];
+      expect(alarms).toHaveLength(7);
+      for (const arn of alarms) expect(arn).toMatch(/^arn:aws:mock:us-east-1:111122223333:[A-Za-z]+Alarm$/);
+    });
+  });
+});

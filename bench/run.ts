@@ -1,0 +1,141 @@
+/**
+ * `npm run bench [-- --quick] [-- --only scan,completion,coldstart,cost] [-- --out DIR]`.
+ * Full runs write bench/results.json and bench/README.md; `--quick` (CI smoke: small fleet, few
+ * samples, no speed assertions) writes to a temporary directory unless `--out` is given.
+ * `--only` keeps the other sections of an existing results.json.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type ColdStartResults, runColdStartBench } from './coldstart.ts';
+import { type CompletionResults, runCompletionBench } from './completion.ts';
+import { type CostResults, costModel } from './cost.ts';
+import { renderReadme } from './report.ts';
+import { awsLikeBuckets, runScanBench, type ScanResults } from './scan.ts';
+
+export const SECTIONS = ['scan', 'completion', 'coldstart', 'cost'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchResults {
+  mode: 'full' | 'quick';
+  generatedAt: string;
+  machine: { node: string; platform: string; arch: string; cpus: number; cpuModel: string; memoryGb: number };
+  scan: ScanResults | null;
+  completion: CompletionResults | null;
+  coldStart: ColdStartResults | null;
+  cost: CostResults | null;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  only?: readonly Section[];
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+function machine(): BenchResults['machine'] {
+  const list = cpus();
+  return {
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    arch: arch(),
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+/** Runs the selected benchmarks and writes results.json and README.md into the output directory. */
+export async function runBench(options: BenchOptions): Promise<{ results: BenchResults; outDir: string }> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const quick = options.quick;
+  const only = new Set<Section>(options.only ?? SECTIONS);
+  const outDir =
+    options.outDir ??
+    (quick ? join(tmpdir(), 'nodekeeper-bench-quick') : new URL('.', import.meta.url).pathname);
+  await mkdir(outDir, { recursive: true });
+  const resultsFile = join(outDir, 'results.json');
+  const previous: Partial<BenchResults> =
+    options.only && existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : {};
+
+  let scan = previous.scan ?? null;
+  if (only.has('scan')) {
+    scan = await runScanBench(
+      quick
+        ? {
+            clusters: 4,
+            nodegroupsPerCluster: 10,
+            serial: { clusters: 2, nodegroupsPerCluster: 5 },
+            latencyMs: 50,
+            // Small buckets so that the quick run is throttled at all.
+            serverBuckets: awsLikeBuckets.map((b) => ({ ...b, burst: 10, ratePerSecond: 50 })),
+            clientRateLimits: {
+              'eks:read': { burst: 10, ratePerSecond: 50 },
+              'ec2:describe': { burst: 10, ratePerSecond: 50 },
+              'ssm:parameters': { burst: 10, ratePerSecond: 50 },
+            },
+          }
+        : {
+            clusters: 100,
+            nodegroupsPerCluster: 10,
+            serial: { clusters: 100, nodegroupsPerCluster: 10 },
+            latencyMs: 50,
+            serverBuckets: awsLikeBuckets,
+          },
+      log,
+    );
+  }
+  let completion = previous.completion ?? null;
+  if (only.has('completion')) {
+    completion = await runCompletionBench(
+      { durations: quick ? [45, 400] : [45, 400, 1000, 2400, 7200] },
+      log,
+    );
+  }
+  let coldStart = previous.coldStart ?? null;
+  if (only.has('coldstart')) {
+    coldStart = await runColdStartBench(
+      { samples: quick ? 2 : 10, outDir: join(tmpdir(), 'nodekeeper-bench-bundles') },
+      log,
+    );
+  }
+  let cost = previous.cost ?? null;
+  if (only.has('cost') || only.has('scan') || only.has('completion')) cost = costModel(scan, completion);
+
+  const results: BenchResults = {
+    mode: quick ? 'quick' : 'full',
+    generatedAt: new Date().toISOString(),
+    machine: machine(),
+    scan,
+    completion,
+    coldStart,
+    cost,
+  };
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(outDir, 'README.md'), renderReadme(results));
+  log(`bench: wrote ${resultsFile} and README.md`);
+  return { results, outDir };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } },
+    strict: true,
+  });
+  const only = values.only?.split(',').map((s) => s.trim()) as Section[] | undefined;
+  const unknown = only?.filter((s) => !(SECTIONS as readonly string[]).includes(s)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `bench: unknown section(s) ${unknown.join(', ')}; expected ${SECTIONS.join(', ')}\n`,
+    );
+    process.exit(2);
+  }
+  await runBench({
+    quick: values.quick ?? false,
+    ...(only ? { only } : {}),
+    ...(values.out ? { outDir: values.out } : {}),
+  });
+}

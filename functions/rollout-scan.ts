@@ -1,12 +1,6 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  createLambdaWorkflowStarter,
-  createLedger,
-  createSsmPauseReader,
-  inspectFleet,
-} from '@nodekeeper/aws';
+import { createLambdaClient, createLambdaWorkflowStarter, createLedger, inspectFleet } from '@nodekeeper/aws';
 import { parseConfig, ValidationError } from '@nodekeeper/core';
-import { clientCache } from './lib/deps.ts';
+import { clientCache, pauseReaderFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { notifierFromSettings } from './lib/notify.ts';
 import { parseScanEvent, runScan, type ScanResult } from './lib/scan.ts';
@@ -33,7 +27,7 @@ export async function handler(event: unknown): Promise<ScanResult> {
   const homeRegion = process.env.AWS_REGION ?? 'us-east-1';
   const clients = clientCache({ homeRegion });
   const home = clients(homeRegion);
-  const lambda = home.context.instrument(new LambdaClient(home.context.config), 'lambda');
+  const lambda = createLambdaClient(home.context);
   logger.info('scan started', { eventId: scan.id, source: scan.source, regions: config.regions });
   return runScan(scan, {
     config,
@@ -45,9 +39,7 @@ export async function handler(event: unknown): Promise<ScanResult> {
         clusterPatterns: config.clusters,
         logger,
       }),
-    pause: settings.pauseParameter
-      ? createSsmPauseReader(home.ssm, settings.pauseParameter)
-      : { read: async () => ({ paused: false, reason: null }) },
+    pause: pauseReaderFor(home, settings.pauseParameter),
     starter: createLambdaWorkflowStarter(lambda, settings.workflowArn),
     notifier: notifierFromSettings(settings),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),

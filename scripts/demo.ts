@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 // Library logs stay quiet unless asked for (NODEKEEPER_LOG_LEVEL=INFO npm run demo).
 process.env.POWERTOOLS_LOG_LEVEL = process.env.NODEKEEPER_LOG_LEVEL ?? 'WARN';
+// CloudWatch EMF metrics are for Lambda's log stream, not this terminal.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const { main, writeHtmlReport } = await import('@nodekeeper/cli');
 const { runScheduledRollouts } = await import('./demo-roll.ts');
 
@@ -120,6 +122,37 @@ async function run(): Promise<number> {
 
     heading('The ledger: nodekeeper history');
     await main(['history']);
+
+    heading('Urgent patch: nodekeeper patch --operation Install --wait');
+    process.stdout.write(
+      '(RebootOption NoReboot: SSM would reboot without draining pods, so that needs --reboot)\n\n',
+    );
+    const ticker = setInterval(() => {
+      void fetch(`${endpoint}/_sandbox/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advanceSeconds: 10 }),
+      });
+    }, 300);
+    try {
+      const patchCode = await main([
+        'patch',
+        '--config',
+        config,
+        '--cluster',
+        'prod-a',
+        '--nodegroup',
+        'general',
+        '--operation',
+        'Install',
+        '--wait',
+      ]);
+      process.stdout.write(`(exit code ${patchCode}: 0 all patched, 3 some instances failed)\n`);
+      heading('Bottlerocket is patched by image replacement, not SSM: the refusal');
+      await main(['patch', '--config', config, '--cluster', 'prod-b', '--nodegroup', 'bottlerocket']);
+    } finally {
+      clearInterval(ticker);
+    }
 
     heading('What Slack received');
     const posts = (await (await fetch(`${endpoint}/_sandbox/slack`)).json()) as SlackPostLike[];

@@ -23,6 +23,8 @@ export function createPatch(ctx: StackContext, secrets: SlackSecrets) {
     // SendCommand is not idempotent: an asynchronous retry would patch (and reboot) twice.
     retries: 0,
     environment: ctx.environment(),
+    // Posts the "patch requested" and refusal messages.
+    link: [secrets.webhookUrl, secrets.botToken],
     permissions: ctx.permissions('patch'),
   });
 

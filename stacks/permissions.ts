@@ -73,15 +73,45 @@ export function clusterGlobToIamPattern(glob: string): string {
   return glob.replace(/\*+/g, '*');
 }
 
-const EKS_READ_ACTIONS = [
+// Each list below is what the handlers' SDK calls need (see the per-function comments in
+// `functionPermissions`); a grant nobody calls does not belong here.
+
+/** inspectFleet (packages/aws/src/inspect.ts): ListClusters is granted separately (no resource). */
+const EKS_INSPECT_ACTIONS = ['eks:DescribeCluster', 'eks:ListNodegroups', 'eks:DescribeNodegroup'];
+/** The rollout port (packages/aws/src/rollout.ts): guard, adopt an update in flight, poll. */
+const EKS_ROLLOUT_READ_ACTIONS = ['eks:DescribeNodegroup', 'eks:ListUpdates', 'eks:DescribeUpdate'];
+/** The patch function's reads, as its author declared them (issue 7). */
+const EKS_PATCH_READ_ACTIONS = [
   'eks:DescribeCluster',
   'eks:ListNodegroups',
   'eks:DescribeNodegroup',
   'eks:ListUpdates',
   'eks:DescribeUpdate',
 ];
-const LEDGER_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const LEDGER_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+
+/** The patch functions' ledger access, as their author declared it (issue 7). */
+const PATCH_LEDGER_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/** The ledger operations (packages/aws/src/ledger.ts) and the DynamoDB action each one needs. */
+const Ledger = {
+  /** get; claimNotification when the claim exists already. */
+  get: 'dynamodb:GetItem',
+  /** create, claimNotification. */
+  put: 'dynamodb:PutItem',
+  /** recordOutcome, markNotificationSent. */
+  update: 'dynamodb:UpdateItem',
+  /** listHistory of one cluster (GSI). */
+  query: 'dynamodb:Query',
+  /** listHistory of every cluster. */
+  scan: 'dynamodb:Scan',
+} as const;
 
 type Scope = { partition: string; accountId: string; region: string; regions: string[]; clusters: string[] };
 
@@ -94,11 +124,12 @@ function eksResources(s: Scope): string[] {
   );
 }
 
+/** What inspectFleet calls: the scan and the slash command's `plan`. */
 function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Statement[] {
   return [
     // ListClusters and the EC2 Describe* calls have no resource-level permissions in IAM.
     { sid: 'EksListClusters', actions: ['eks:ListClusters'], resources: ['*'] },
-    { sid: 'EksRead', actions: [...EKS_READ_ACTIONS], resources: eksResources(s) },
+    { sid: 'EksRead', actions: [...EKS_INSPECT_ACTIONS], resources: eksResources(s) },
     {
       sid: 'Ec2ReadImages',
       actions: ['ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions'],
@@ -106,7 +137,7 @@ function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Sta
     },
     {
       sid: 'SsmReadAmiParameters',
-      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      actions: ['ssm:GetParameters'],
       resources: [
         // Public parameters have no account in their ARN.
         `arn:${s.partition}:ssm:*::parameter/aws/service/*`,
@@ -114,6 +145,19 @@ function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Sta
           goldenParameters.map((name) => parameterArn(s.partition, region, s.accountId, name)),
         ),
       ],
+    },
+  ];
+}
+
+/** What the rollout port reads: the node group, its updates, and launch template versions. */
+function rolloutReadStatements(s: Scope): Statement[] {
+  return [
+    { sid: 'EksReadNodegroupUpdates', actions: [...EKS_ROLLOUT_READ_ACTIONS], resources: eksResources(s) },
+    // DescribeLaunchTemplateVersions has no resource-level permissions in IAM.
+    {
+      sid: 'Ec2ReadLaunchTemplateVersions',
+      actions: ['ec2:DescribeLaunchTemplateVersions'],
+      resources: ['*'],
     },
   ];
 }
@@ -169,13 +213,9 @@ function patchStatements(s: Scope): Statement[] {
   ];
 }
 
-function ledgerStatement(s: Scope, table: string, write: boolean): Statement {
+function ledgerStatement(s: Scope, table: string, sid: string, actions: readonly string[]): Statement {
   const arn = `arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${table}`;
-  return {
-    sid: write ? 'LedgerReadWrite' : 'LedgerRead',
-    actions: write ? [...LEDGER_READ_ACTIONS, ...LEDGER_WRITE_ACTIONS] : [...LEDGER_READ_ACTIONS],
-    resources: [arn, `${arn}/index/*`],
-  };
+  return { sid, actions: [...actions], resources: [arn, `${arn}/index/*`] };
 }
 
 function pauseStatement(s: Scope, name: string, write: boolean): Statement {
@@ -217,52 +257,55 @@ export function functionPermissions(
   const targets = assumeTargetRoles(config);
 
   return {
+    // functions/rollout-scan.ts: inspectFleet per region, the pause flag, the plan summary's
+    // notification claim in the ledger, and one asynchronous durable start per rollout.
     'rollout-scan': [
       ...fleetReadStatements(s, golden),
       pauseStatement(s, names.pauseParameter, false),
-      ledgerStatement(s, names.ledgerTable, true),
+      ledgerStatement(s, names.ledgerTable, 'LedgerNotifications', [Ledger.get, Ledger.put, Ledger.update]),
       {
         sid: 'StartRolloutExecutions',
         // Starting a durable execution is lambda:InvokeFunction on a qualified ARN (version);
         // Lambda authorizes durable executions against `function:name:*`, never the bare ARN.
-        actions: [
-          'lambda:InvokeFunction',
-          'lambda:GetDurableExecution',
-          'lambda:ListDurableExecutionsByFunction',
-        ],
+        actions: ['lambda:InvokeFunction'],
         resources: [`${functionArn('rollout-workflow')}:*`],
       },
       ...targets,
     ],
+    // functions/rollout-workflow.ts: guard (DescribeNodegroup, pause flag), start (launch template
+    // version for CUSTOM AMIs, UpdateNodegroupVersion, adopting an update in flight with
+    // ListUpdates/DescribeUpdate), poll (DescribeUpdate), and the rollout record and its claims.
     'rollout-workflow': [
-      ...fleetReadStatements(s, golden).filter((st) => st.sid !== 'EksListClusters'),
+      ...rolloutReadStatements(s),
       ...rolloutMutationStatements(s),
       pauseStatement(s, names.pauseParameter, false),
-      ledgerStatement(s, names.ledgerTable, true),
+      ledgerStatement(s, names.ledgerTable, 'LedgerRollouts', [Ledger.get, Ledger.put, Ledger.update]),
       ...targets,
     ],
     patch: [
-      { sid: 'EksRead', actions: [...EKS_READ_ACTIONS], resources: eksResources(s) },
+      { sid: 'EksRead', actions: [...EKS_PATCH_READ_ACTIONS], resources: eksResources(s) },
       ...patchStatements(s),
-      ledgerStatement(s, names.ledgerTable, true),
+      ledgerStatement(s, names.ledgerTable, 'LedgerReadWrite', PATCH_LEDGER_ACTIONS),
       ...targets,
     ],
     'patch-status': [
       // ListCommandInvocations has no resource-level permissions in IAM.
       { sid: 'SsmReadCommandResults', actions: ['ssm:ListCommandInvocations'], resources: ['*'] },
-      ledgerStatement(s, names.ledgerTable, true),
+      ledgerStatement(s, names.ledgerTable, 'LedgerReadWrite', PATCH_LEDGER_ACTIONS),
       ...targets,
     ],
+    // functions/slack-command.ts: `plan` (inspectFleet, pause flag), `pause`/`resume` (the flag),
+    // `history`/`status` (listHistory: Query by cluster, else Scan), and asynchronous invokes of
+    // itself (the worker that answers on response_url) and of the patch function.
     'slack-command': [
-      // `/nodekeeper plan` computes a dry-run plan, which reads the fleet like the scan does.
       ...fleetReadStatements(s, golden),
       {
-        sid: 'InvokePatch',
+        sid: 'InvokeWorkerAndPatch',
         actions: ['lambda:InvokeFunction'],
-        resources: [functionArn('patch')],
+        resources: [functionArn('slack-command'), functionArn('patch')],
       },
       pauseStatement(s, names.pauseParameter, true),
-      ledgerStatement(s, names.ledgerTable, false),
+      ledgerStatement(s, names.ledgerTable, 'LedgerHistory', [Ledger.query, Ledger.scan]),
     ],
   };
 }
@@ -351,6 +394,7 @@ export function spokeRolePolicies(
   };
   const statements = [
     ...fleetReadStatements(s, options.goldenAmiParameters ?? []),
+    ...rolloutReadStatements(s),
     ...rolloutMutationStatements(s),
     ...patchStatements(s),
     { sid: 'SsmReadCommandResults', actions: ['ssm:ListCommandInvocations'], resources: ['*'] },

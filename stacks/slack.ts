@@ -17,8 +17,9 @@ export function createSlackSecrets() {
 }
 
 /**
- * The slash-command endpoint. It verifies Slack's signature with the signing secret, answers on
- * Slack's response_url, and invokes the patch function asynchronously (name in env).
+ * The slash-command endpoint. It verifies Slack's signature with the signing secret, hands slow
+ * subcommands to an asynchronous invoke of itself (the worker answers on Slack's response_url),
+ * and invokes the patch function asynchronously (name in env).
  */
 export function createSlackCommand(ctx: StackContext, secrets: SlackSecrets, patchFunctionName: string) {
   return new sst.aws.Function('SlackCommand', {
@@ -27,7 +28,10 @@ export function createSlackCommand(ctx: StackContext, secrets: SlackSecrets, pat
     description: 'nodekeeper: Slack slash command',
     handler: 'functions/slack-command.handler',
     memory: '256 MB',
-    timeout: '10 seconds',
+    // The worker inspects every configured region for `plan`; Slack's answer is already sent then.
+    timeout: '60 seconds',
+    // A retried worker would post (and pause, resume or start patching) twice: no async retries.
+    retries: 0,
     // Slack calls server to server: no CORS; authorization is the request signature.
     url: { cors: false },
     environment: ctx.environment({ NODEKEEPER_PATCH_FUNCTION: patchFunctionName }),

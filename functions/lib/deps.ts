@@ -1,6 +1,7 @@
 import {
   type AwsClients,
-  createClients,
+  type ClientCache,
+  createClientCache,
   createLedger,
   createRolloutPort,
   createSsmPauseReader,
@@ -18,23 +19,19 @@ export interface AwsDepsOptions {
 }
 
 /** Clients per region, built once and reused (one HTTP handler and rate limiter each). */
-export function clientCache(options: AwsDepsOptions): (region: string) => AwsClients {
-  const cache = new Map<string, AwsClients>();
-  return (region) => {
-    let c = cache.get(region);
-    if (!c) {
-      c = createClients({
-        region,
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        ...(options.credentials ? { credentials: options.credentials } : {}),
-      });
-      cache.set(region, c);
-    }
-    return c;
-  };
+export function clientCache(options: AwsDepsOptions): ClientCache {
+  return createClientCache({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
 }
 
 const notPaused: PausePort = { read: async () => ({ paused: false, reason: null }) };
+
+/** The pause flag in `parameterName` (SSM, home region), or never paused when none is configured. */
+export function pauseReaderFor(home: AwsClients, parameterName: string | null): PausePort {
+  return parameterName ? createSsmPauseReader(home.ssm, parameterName) : notPaused;
+}
 
 /**
  * The real adapters for a rollout: EKS/EC2 per node group region, the DynamoDB ledger and the SSM
@@ -46,7 +43,7 @@ export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): R
   return {
     aws: createRolloutPort((ref: NodegroupRef) => clients(ref.region)),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
-    pause: settings.pauseParameter ? createSsmPauseReader(home.ssm, settings.pauseParameter) : notPaused,
+    pause: pauseReaderFor(home, settings.pauseParameter),
     notify: notifyPortFrom(notifierFromSettings(settings)),
     now: () => new Date(),
   };

@@ -6,9 +6,10 @@ import {
   type Config,
   type Fleet,
   type LedgerPort,
+  launchTemplateLookup,
+  mergeInspections,
   type PausePort,
   type Plan,
-  type PlanItem,
   plan,
   policyFromConfig,
   type ScanStartResult,
@@ -19,6 +20,7 @@ import {
 import type { Notifier } from '@nodekeeper/slack';
 import { z } from 'zod';
 import { logger } from './logger.ts';
+import { emitScanMetrics, emitSlackFailure, metrics } from './metrics.ts';
 
 const baseEvent = {
   version: z.string().optional(),
@@ -83,13 +85,22 @@ export interface ScanResult {
   }>;
 }
 
-function launchTemplateLookup(fleet: Fleet) {
-  return (item: PlanItem) => {
-    const ng = fleet.nodegroups.find(
-      (n) => n.region === item.region && n.cluster === item.cluster && n.nodegroup === item.nodegroup,
-    );
-    return ng?.launchTemplate ? { id: ng.launchTemplate.id, version: ng.launchTemplate.version } : null;
-  };
+/**
+ * Inspects every configured region (one after another), reads the pause flag and plans as of
+ * `now`. Read-only. Shared by the scan and the slash command's `plan`.
+ */
+export async function planFleet(
+  deps: Pick<ScanDeps, 'config' | 'inspect' | 'pause'>,
+  now: Date,
+): Promise<{ fleet: Fleet; catalog: CatalogSnapshot; plan: Plan }> {
+  const results: InspectFleetResult[] = [];
+  for (const region of deps.config.regions) results.push(await deps.inspect(region));
+  const { fleet, catalog } = mergeInspections(results);
+  const pause = await deps.pause.read();
+  const policy = policyFromConfig(deps.config, {
+    paused: pause.paused ? { reason: pause.reason, by: null, at: null } : null,
+  });
+  return { fleet, catalog, plan: plan(fleet, catalog, policy, now) };
 }
 
 /**
@@ -98,21 +109,9 @@ function launchTemplateLookup(fleet: Fleet) {
  * Starting is idempotent by execution name: a duplicate scan starts nothing new.
  */
 export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanResult> {
-  const now = new Date(event.time);
-  const fleet: Fleet = { nodegroups: [], errors: [] };
-  const catalog: CatalogSnapshot = { parameters: {}, images: {} };
-  for (const region of deps.config.regions) {
-    const result = await deps.inspect(region);
-    fleet.nodegroups.push(...result.fleet.nodegroups);
-    fleet.errors.push(...result.fleet.errors);
-    Object.assign(catalog.parameters, result.catalog.parameters);
-    Object.assign(catalog.images, result.catalog.images);
-  }
-  const pause = await deps.pause.read();
-  const policy = policyFromConfig(deps.config, {
-    paused: pause.paused ? { reason: pause.reason, by: null, at: null } : null,
-  });
-  const planned: Plan = plan(fleet, catalog, policy, now);
+  const startedMs = Date.now();
+  const { fleet, catalog, plan: planned } = await planFleet(deps, new Date(event.time));
+  emitScanMetrics(metrics, planned, fleet, Date.now() - startedMs, catalog);
   const counts = { roll: 0, current: 0, skip: 0 };
   for (const item of planned.items) counts[item.decision] += 1;
   logger.info('scan planned', {
@@ -170,8 +169,12 @@ async function postSummaryOnce(event: ScanEvent, planned: Plan, deps: ScanDeps):
       delivered: posted.ok,
     });
     if (posted.ok) logger.info('plan summary posted', { eventId: event.id });
-    else logger.warn('plan summary undeliverable', { eventId: event.id, error: posted.error });
+    else {
+      emitSlackFailure(metrics);
+      logger.warn('plan summary undeliverable', { eventId: event.id, error: posted.error });
+    }
   } catch (error) {
+    emitSlackFailure(metrics);
     logger.warn('plan summary undeliverable', {
       eventId: event.id,
       error: error instanceof Error ? error.message : String(error),

@@ -7,6 +7,7 @@
  *   with an asynchronous Lambda invoke; the worker posts its answer to Slack's response_url.
  */
 
+import type { AsyncInvoker, PauseWriter } from '@nodekeeper/aws';
 import {
   buildHistoryMessage,
   buildPlanSummaryMessage,
@@ -44,7 +45,6 @@ import {
   verifySlackSignature,
 } from '@nodekeeper/slack';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import type { AsyncInvoker, PauseWriter } from './slack-aws.ts';
 
 /** The adapters a verified request may use. Built only after verification (or for a work payload). */
 export interface SlackCommandServices {

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { createClients, createLedger, createSsmPauseReader, inspectFleet } from '@nodekeeper/aws';
 import {
-  type CatalogSnapshot,
-  type Config,
-  type Fleet,
-  parseConfig,
-  plan,
-  policyFromConfig,
-} from '@nodekeeper/core';
+  createAsyncInvoker,
+  createClients,
+  createLambdaClient,
+  createLedger,
+  createSsmPauseWriter,
+  inspectFleet,
+} from '@nodekeeper/aws';
+import { type Config, parseConfig } from '@nodekeeper/core';
 import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
-import { clientCache } from './deps.ts';
+import { clientCache, pauseReaderFor } from './deps.ts';
 import { logger as defaultLogger } from './logger.ts';
+import { planFleet } from './scan.ts';
 import { readSettings } from './settings.ts';
-import { createAsyncInvoker, createSsmPauseWriter } from './slack-aws.ts';
 import type { SlackCommandDeps, SlackCommandServices } from './slack-command.ts';
 
 export interface SlackCommandEnvOptions {
@@ -78,7 +77,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
       requestTimeoutMs: 1200,
       maxAttempts: 2,
     });
-    const lambda = fast.context.instrument(new LambdaClient(fast.context.config), 'lambda');
+    const lambda = createLambdaClient(fast.context);
     const clients = clientCache({ homeRegion, ...aws });
     const home = clients(homeRegion);
     const ledger = createLedger(home.dynamodb, { tableName: settings.ledgerTable });
@@ -89,32 +88,19 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
       pause: pauseParameter
         ? {
             ...createSsmPauseWriter(fast.ssm, pauseParameter),
-            read: createSsmPauseReader(home.ssm, pauseParameter).read,
+            read: pauseReaderFor(home, pauseParameter).read,
           }
         : null,
       async plan(now) {
         if (config === null) throw new Error('no configuration');
-        const fleet: Fleet = { nodegroups: [], errors: [] };
-        const catalog: CatalogSnapshot = { parameters: {}, images: {} };
-        for (const region of config.regions) {
-          const result = await inspectFleet({
+        const inspect = (region: string) =>
+          inspectFleet({
             clients: clients(region),
             accountId: null,
             region,
             clusterPatterns: config.clusters,
           });
-          fleet.nodegroups.push(...result.fleet.nodegroups);
-          fleet.errors.push(...result.fleet.errors);
-          Object.assign(catalog.parameters, result.catalog.parameters);
-          Object.assign(catalog.images, result.catalog.images);
-        }
-        const pause = pauseParameter
-          ? await createSsmPauseReader(home.ssm, pauseParameter).read()
-          : { paused: false, reason: null };
-        const policy = policyFromConfig(config, {
-          paused: pause.paused ? { reason: pause.reason, by: null, at: null } : null,
-        });
-        return plan(fleet, catalog, policy, now);
+        return (await planFleet({ config, inspect, pause: pauseReaderFor(home, pauseParameter) }, now)).plan;
       },
       history: (query) => ledger.listHistory(query),
       respond(responseUrl, message) {

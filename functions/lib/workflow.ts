@@ -28,6 +28,7 @@ import {
 } from '@nodekeeper/core';
 import { z } from 'zod';
 import { logger } from './logger.ts';
+import { emitRolloutOutcome, emitSlackFailure, metrics } from './metrics.ts';
 
 /** Input of the rollout workflow: the request, plus an optional (bounded) poll cadence for local runs. */
 export interface WorkflowInput {
@@ -104,6 +105,7 @@ export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
       ctx.step(name, async () => {
         const sent = await notifyStep(notice, owner, deps);
         if (sent.kind === 'undeliverable') {
+          emitSlackFailure(metrics);
           logger.warn('slack notification undeliverable', { ...id, event: notice.event, error: sent.error });
         } else {
           logger.info('slack notification', { ...id, event: notice.event, result: sent.kind });
@@ -111,20 +113,82 @@ export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
         return sent;
       });
 
-    const guard = await ctx.step(
-      'guard',
-      async () => {
-        const decision = await guardStep(request, deps);
-        logger.info('guard decision', {
-          ...id,
-          decision: decision.kind,
-          ...('reason' in decision ? { reason: decision.reason } : {}),
-        });
-        // The claim owner is drawn inside the step so replays see the same value.
-        return { decision, owner: `workflow:${randomUUID()}` };
+    /** Records a rollout that failed before any update ran, and reports it (even when the record fails). */
+    const failBeforeStart = async (
+      rejected: {
+        kind: 'rejected';
+        errorCode: string;
+        message: string;
+        launchTemplateVersion: string | null;
       },
-      { retryStrategy: awsRetry },
-    );
+      owner: string,
+    ): Promise<RolloutSummary> => {
+      let record: Awaited<ReturnType<typeof recordRejectedStep>> | null = null;
+      let recordError: unknown = null;
+      try {
+        record = await ctx.step(
+          'record-rejected',
+          async () => {
+            const r = await recordRejectedStep(request, rejected, deps);
+            emitRolloutOutcome(metrics, r);
+            return r;
+          },
+          { retryStrategy: awsRetry },
+        );
+      } catch (error) {
+        recordError = error;
+        logger.error('rollout failure not recorded', {
+          ...id,
+          errorCode: rejected.errorCode,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      const errors = record?.errors ?? [
+        { errorCode: rejected.errorCode, errorMessage: rejected.message, resourceIds: [] },
+      ];
+      await notify(
+        'notify-failed',
+        rolloutNotice(request, 'failed', {
+          updateId: null,
+          message: record?.message ?? rejected.message,
+          errors,
+          status: rejected.errorCode === 'GuardFailed' ? 'GuardFailed' : 'StartFailed',
+          finishedAt: record?.finishedAt ?? null,
+        }),
+        owner,
+      );
+      // The execution fails visibly when even the ledger could not take the record.
+      if (record === null) throw recordError;
+      return summaryOf(record);
+    };
+
+    let guard: { decision: Awaited<ReturnType<typeof guardStep>>; owner: string };
+    try {
+      guard = await ctx.step(
+        'guard',
+        async () => {
+          const decision = await guardStep(request, deps);
+          logger.info('guard decision', {
+            ...id,
+            decision: decision.kind,
+            ...('reason' in decision ? { reason: decision.reason } : {}),
+          });
+          // The claim owner is drawn inside the step so replays see the same value.
+          return { decision, owner: `workflow:${randomUUID()}` };
+        },
+        { retryStrategy: awsRetry },
+      );
+    } catch (error) {
+      // Retries exhausted before anything started (EKS, SSM or the ledger unreachable): record and
+      // report the failure rather than let the rollout vanish with the execution.
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error('guard failed after retries', { ...id, error: message });
+      const owner = await ctx.step('guard-failed-owner', async () => `workflow:${randomUUID()}`);
+      return failBeforeStart(
+        { kind: 'rejected', errorCode: 'GuardFailed', message, launchTemplateVersion: null },
+        owner,
+      );
+    }
     const { decision, owner } = guard;
 
     if (decision.kind === 'finished') return summaryOf(decision.record);
@@ -175,29 +239,18 @@ export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
         const message = error instanceof Error ? error.message : String(error);
         start = { kind: 'rejected', errorCode: 'StartFailed', message, launchTemplateVersion: null };
       }
-      if (start.kind === 'rejected') {
-        const rejected = start;
-        const record = await ctx.step('record-rejected', () => recordRejectedStep(request, rejected, deps), {
-          retryStrategy: awsRetry,
-        });
-        await notify(
-          'notify-failed',
-          rolloutNotice(request, 'failed', {
-            updateId: null,
-            message: record.message ?? rejected.message,
-            errors: record.errors,
-            status: 'StartFailed',
-            finishedAt: record.finishedAt,
-          }),
-          owner,
-        );
-        return summaryOf(record);
-      }
+      if (start.kind === 'rejected') return failBeforeStart(start, owner);
       const begun = start;
       updateId = begun.updateId;
-      const record = await ctx.step('record-started', () => recordStartedStep(request, begun, deps), {
-        retryStrategy: awsRetry,
-      });
+      const record = await ctx.step(
+        'record-started',
+        async () => {
+          const r = await recordStartedStep(request, begun, deps);
+          emitRolloutOutcome(metrics, r);
+          return r;
+        },
+        { retryStrategy: awsRetry },
+      );
       startedAt = record.startedAt;
       const sent = await notify(
         'notify-started',
@@ -240,20 +293,35 @@ export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
       { status: last.status as 'InProgress', errors: last.errors },
       schedule,
     );
-    const record = await ctx.step(
-      'record-outcome',
-      async () => {
-        const r = await recordOutcomeStep(request, followed, outcome, deps);
-        logger.info('rollout outcome', {
-          ...id,
-          updateId: followed,
-          outcome: outcome.outcome,
-          errorCodes: outcome.errors.map((e) => e.errorCode),
-        });
-        return r;
-      },
-      { retryStrategy: awsRetry },
-    );
+    let record: Awaited<ReturnType<typeof recordOutcomeStep>> = null;
+    let recordError: unknown = null;
+    try {
+      record = await ctx.step(
+        'record-outcome',
+        async () => {
+          const r = await recordOutcomeStep(request, followed, outcome, deps);
+          if (r) emitRolloutOutcome(metrics, r);
+          logger.info('rollout outcome', {
+            ...id,
+            updateId: followed,
+            outcome: outcome.outcome,
+            errorCodes: outcome.errors.map((e) => e.errorCode),
+          });
+          return r;
+        },
+        { retryStrategy: awsRetry },
+      );
+    } catch (error) {
+      // The ledger keeps `started` with the update ID, so a re-run resumes and records it; the
+      // outcome is still reported now.
+      recordError = error;
+      logger.error('rollout outcome not recorded', {
+        ...id,
+        updateId: followed,
+        outcome: outcome.outcome,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
     await notify(
       outcome.outcome === 'succeeded' ? 'notify-succeeded' : 'notify-failed',
       rolloutNotice(request, outcome.outcome, {
@@ -267,6 +335,7 @@ export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
       }),
       owner,
     );
+    if (recordError !== null) throw recordError;
     return record
       ? summaryOf(record)
       : {

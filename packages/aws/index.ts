@@ -1,9 +1,19 @@
+// --- Safety (issue 8): the pause flag (SSM) and operator approvals (ledger table) ---
+export {
+  type ApprovalResult,
+  type ApprovalStore,
+  type ApprovalStoreOptions,
+  callerIdentity,
+  createApprovalStore,
+} from './src/approvals.ts';
 export {
   type AwsClients,
+  type ClientCache,
   type ClientContext,
   type ClientOptions,
   type Credentials,
   clientDefaults,
+  createClientCache,
   createClientContext,
   createClients,
   isThrottlingError,
@@ -35,6 +45,12 @@ export {
   inspectDefaults,
   inspectFleet,
 } from './src/inspect.ts';
+export {
+  type AsyncInvoker,
+  createAsyncInvoker,
+  createLambdaClient,
+  type InvokeOutcome,
+} from './src/invoke.ts';
 // --- Rollout (issue 4): RolloutPort over EKS/EC2, the DynamoDB ledger, the workflow starter ---
 export {
   createLedger,
@@ -59,6 +75,37 @@ export {
   type Semaphore,
   type TokenBucket,
 } from './src/limit.ts';
+// --- Patch (issue 5): SSM Run Command adapters, the patch port, the patch ledger, the patch function invoker ---
+export {
+  createPatchPort,
+  describeManagedInstances,
+  describeNodegroupForPatch,
+  findClusterRegion,
+  findNodegroupInstances,
+  getPatchCommandStatus,
+  invokePatchFunction,
+  listNodekeeperPatchCommands,
+  listPatchInvocations,
+  type PatchCommandStatus,
+  type PatchInvokeResult,
+  type PatchNodegroupDescription,
+  sendPatchCommand,
+} from './src/patch.ts';
+export { createPatchLedger, PatchLedgerKeys, type PatchLedgerOptions } from './src/patch-ledger.ts';
+export {
+  DEFAULT_PAUSE_PARAMETER,
+  type PauseChange,
+  parsePauseState,
+  pauseParameterName,
+  readPauseState,
+  setPauseState,
+} from './src/pause.ts';
+export {
+  createSsmPauseWriter,
+  type PauseFlag,
+  type PauseWriteOutcome,
+  type PauseWriter,
+} from './src/pause-writer.ts';
 export {
   createRolloutPort,
   createSsmPauseReader,
@@ -68,4 +115,4 @@ export {
 export { getParameters, getParametersBatch, type ParameterValues, parameterBatchSize } from './src/ssm.ts';
 export { type CallStats, callStats, type OperationStats, resetCallStats } from './src/stats.ts';
 export { createLambdaWorkflowStarter, isQualifiedFunctionArn } from './src/workflow-starter.ts';
-// --- end rollout ---
+// --- end safety ---

@@ -27,6 +27,8 @@ export type { PlanSummary } from './src/planner.ts';
 export { plan, summarizePlan, WHOLE_CLUSTER } from './src/planner.ts';
 export type { PolicyFacts, WaveAssignment } from './src/policy.ts';
 export { assignWave, policyFromConfig } from './src/policy.ts';
+// Safety (issue 8): waves, windows (EventBridge cron), budgets, breaker, approvals, force.
+export * from './src/safety/index.ts';
 export type { TargetLookup, TargetSource } from './src/targets.ts';
 export {
   currentCustomImageId,
@@ -52,10 +54,25 @@ export type {
 export { NodegroupStatus } from './src/types/fleet.ts';
 export type { AmiRef, Plan, PlanItem } from './src/types/plan.ts';
 export { Decision, SkipReason, Strategy } from './src/types/plan.ts';
-export type { PauseState, Policy, WavePolicy, WindowPolicy } from './src/types/policy.ts';
+export type {
+  Approval,
+  PauseState,
+  Policy,
+  RolloutFact,
+  WavePolicy,
+  WindowPolicy,
+} from './src/types/policy.ts';
+export { RolloutFactOutcome } from './src/types/policy.ts';
 
 // --- end plan ---
 
+// One Fleet and CatalogSnapshot from per-region inspections (scan, CLI, slash command).
+export {
+  type Inspection,
+  type LaunchTemplateRef,
+  launchTemplateLookup,
+  mergeInspections,
+} from './src/inspection.ts';
 // --- Slack messages (Block Kit as data) and the slash-command parser (issue 6) ---
 // (biome sorts the rollout re-export below into this group.)
 export { fitToSlackLimits, SlackLimits } from './src/messages/limits.ts';
@@ -126,6 +143,8 @@ export {
   summarizeFreshness,
   wholeDaysBetween,
 } from './src/metrics.ts';
+// Patch (issue 5): request schema, targeting, SendCommand parameters, summaries, orchestration ports.
+export * from './src/patch/index.ts';
 export * from './src/report/index.ts';
 // Rollout orchestration (issue 4): ports, idempotency keys, guard, start/poll, ledger records.
 export * from './src/rollout/index.ts';

@@ -130,6 +130,14 @@ describe('the nodekeeper app', () => {
       ).toBe(0);
     });
 
+    it('never retries slack-command asynchronously, and gives its worker a minute', () => {
+      expect(
+        one('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig', 'SlackCommandEventInvokeConfig')
+          .maximumRetryAttempts,
+      ).toBe(0);
+      expect(lambda('SlackCommand').timeout).toBe(60);
+    });
+
     it('builds each handler from functions/', () => {
       expect(Object.fromEntries(h.builds.map((b) => [b.functionID, b.handler]))).toEqual({
         RolloutScan: 'functions/rollout-scan.handler',
@@ -146,7 +154,7 @@ describe('the nodekeeper app', () => {
       expect(Object.fromEntries(h.builds.map((b) => [b.functionID, b.links]))).toEqual({
         RolloutScan: ['SlackBotToken', 'SlackWebhookUrl'],
         RolloutWorkflowHandler: ['SlackBotToken', 'SlackWebhookUrl'],
-        Patch: [],
+        Patch: ['SlackBotToken', 'SlackWebhookUrl'],
         PatchStatus: ['SlackBotToken', 'SlackWebhookUrl'],
         SlackCommand: ['SlackSigningSecret'],
       });

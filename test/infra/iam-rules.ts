@@ -1,9 +1,9 @@
 // The review rules for IAM statements, shared by the permission and the stack tests.
 import type { Statement } from '../../stacks/permissions.ts';
 
-const READ_ONLY = /^[a-z0-9]+:(Get|List|Describe|BatchGet|Query)[A-Za-z]*$/;
+const READ_ONLY = /^[a-z0-9]+:(Get|List|Describe|BatchGet|Query|Scan)[A-Za-z]*$/;
 
-/** True for actions that only read (Get*, List*, Describe*, BatchGet*, Query). */
+/** True for actions that only read (Get*, List*, Describe*, BatchGet*, Query, Scan). */
 export function isReadOnlyAction(action: string): boolean {
   return READ_ONLY.test(action);
 }

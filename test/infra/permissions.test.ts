@@ -89,14 +89,75 @@ describe('functionPermissions', () => {
       );
     });
 
-    it('reads public AMI parameters and the configured golden parameters', () => {
-      const [read] = statementsWith(workflow, 'ssm:GetParameters');
-      expect(read?.resources).toEqual([
-        'arn:aws:ssm:*::parameter/aws/service/*',
-        `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
-        `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
-      ]);
+    it('reads no AMI parameters or images (the scan planned the target)', () => {
+      const actions = workflow.flatMap((st) => st.actions);
+      expect(actions).not.toContain('ssm:GetParameters');
+      expect(actions).not.toContain('ec2:DescribeImages');
     });
+  });
+
+  describe('when the scan and the slash command inspect the fleet', () => {
+    it('read public AMI parameters and the configured golden parameters', () => {
+      for (const fn of ['rollout-scan', 'slack-command'] as const) {
+        const [read, ...more] = statementsWith(perms[fn], 'ssm:GetParameters');
+        expect(more).toEqual([]);
+        expect(read?.resources, fn).toEqual([
+          'arn:aws:ssm:*::parameter/aws/service/*',
+          `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
+          `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
+        ]);
+      }
+    });
+  });
+
+  describe('when compared with the SDK calls each handler can reach', () => {
+    // inspectFleet (packages/aws/src/inspect.ts).
+    const inspect = [
+      'eks:ListClusters',
+      'eks:DescribeCluster',
+      'eks:ListNodegroups',
+      'eks:DescribeNodegroup',
+      'ec2:DescribeImages',
+      'ec2:DescribeLaunchTemplateVersions',
+      'ssm:GetParameters',
+    ];
+    const expected: Partial<Record<FunctionName, string[]>> = {
+      'rollout-scan': [
+        ...inspect,
+        'ssm:GetParameter', // pause flag
+        'dynamodb:GetItem', // claimNotification (existing claim)
+        'dynamodb:PutItem', // claimNotification
+        'dynamodb:UpdateItem', // markNotificationSent
+        'lambda:InvokeFunction', // createLambdaWorkflowStarter
+      ],
+      'rollout-workflow': [
+        'eks:DescribeNodegroup', // guard
+        'eks:ListUpdates', // adopt an update in flight
+        'eks:DescribeUpdate', // adopt, poll
+        'eks:UpdateNodegroupVersion',
+        'ec2:DescribeLaunchTemplateVersions', // find nodekeeper's version
+        'ec2:CreateLaunchTemplateVersion',
+        'ssm:GetParameter', // pause flag
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+      'slack-command': [
+        ...inspect,
+        'ssm:GetParameter', // pause flag (plan, status)
+        'ssm:PutParameter', // pause, resume
+        'dynamodb:Query', // listHistory of one cluster
+        'dynamodb:Scan', // listHistory of every cluster
+        'lambda:InvokeFunction', // its worker, the patch function
+      ],
+    };
+
+    for (const [fn, actions] of Object.entries(expected)) {
+      it(`grants ${fn} exactly those actions`, () => {
+        const granted = new Set(perms[fn as FunctionName].flatMap((st) => st.actions));
+        expect([...granted].sort()).toEqual([...new Set(actions)].sort());
+      });
+    }
   });
 
   describe('when the patch function sends commands', () => {
@@ -131,13 +192,15 @@ describe('functionPermissions', () => {
       ]);
     });
 
-    it('lets slack-command invoke the patch function and nothing else', () => {
-      const invokes = allStatements(perms).filter(([fn]) => fn === 'slack-command');
-      const [invoke] = statementsWith(perms['slack-command'], 'lambda:InvokeFunction');
-      expect(invoke?.resources).toEqual([
-        `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions.patch}`,
+    it('lets slack-command invoke only itself (its worker) and the patch function, unqualified', () => {
+      const invokes = statementsWith(perms['slack-command'], 'lambda:InvokeFunction');
+      expect(invokes.map((st) => st.resources)).toEqual([
+        [
+          `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['slack-command']}`,
+          `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions.patch}`,
+        ],
       ]);
-      expect(invokes.flatMap(([, s]) => s.actions)).not.toContain('ssm:SendCommand');
+      expect(perms['slack-command'].flatMap((st) => st.actions)).not.toContain('ssm:SendCommand');
     });
   });
 
@@ -199,6 +262,7 @@ describe('functionPermissions', () => {
     it('uses "*" for account and region', () => {
       const review = functionPermissions(aConfig(), {});
       expect(statementsWith(review['slack-command'], 'lambda:InvokeFunction')[0]?.resources).toEqual([
+        'arn:aws:lambda:*:*:function:nodekeeper-prod-slack-command',
         'arn:aws:lambda:*:*:function:nodekeeper-prod-patch',
       ]);
     });
@@ -271,6 +335,10 @@ describe('spokeRolePolicies', () => {
         'ssm:ListCommandInvocations',
         'ssm:GetParameters',
         'eks:DescribeUpdate',
+        'eks:ListUpdates',
+        'eks:ListClusters',
+        'ec2:DescribeImages',
+        'ec2:DescribeLaunchTemplateVersions',
       ]) {
         expect(actions).toContain(a);
       }

@@ -214,3 +214,32 @@ export function createClients(options: ClientOptions): AwsClients {
     destroy: () => context.destroy(),
   };
 }
+
+/** Client sets by region, built on first use and then reused; `destroy` closes every one. */
+export interface ClientCache {
+  (region: string): AwsClients;
+  /** Closes the pooled sockets of every client set built so far. */
+  destroy(): void;
+}
+
+/**
+ * One `createClients` set per region, sharing `options` (credentials, endpoint, timeouts). Builds
+ * lazily; never makes a call. The same region always gets the same set (one rate limiter each).
+ */
+export function createClientCache(options: Omit<ClientOptions, 'region'> = {}): ClientCache {
+  const cache = new Map<string, AwsClients>();
+  const get = (region: string): AwsClients => {
+    let clients = cache.get(region);
+    if (!clients) {
+      clients = createClients({ ...options, region });
+      cache.set(region, clients);
+    }
+    return clients;
+  };
+  return Object.assign(get, {
+    destroy() {
+      for (const clients of cache.values()) clients.destroy();
+      cache.clear();
+    },
+  });
+}

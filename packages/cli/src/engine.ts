@@ -3,6 +3,7 @@ import {
   type CatalogSnapshot,
   type Config,
   type Fleet,
+  mergeInspections,
   type Plan,
   type PolicyFacts,
   plan,
@@ -31,9 +32,8 @@ export interface PlanRun {
  */
 export async function inspectAndPlan(options: PlanRunOptions): Promise<PlanRun> {
   const regions = options.regions ?? options.config.regions;
-  const fleet: Fleet = { nodegroups: [], errors: [] };
-  const catalog: CatalogSnapshot = { parameters: {}, images: {} };
-  await Promise.all(
+  // Regions are inspected in parallel and merged in the configured order (deterministic output).
+  const results = await Promise.all(
     regions.map(async (region) => {
       const clients = createClients({ region });
       try {
@@ -44,18 +44,16 @@ export async function inspectAndPlan(options: PlanRunOptions): Promise<PlanRun> 
           region,
           clusterPatterns: options.config.clusters,
         });
-        fleet.nodegroups.push(...result.fleet.nodegroups);
-        fleet.errors.push(...result.fleet.errors);
-        Object.assign(catalog.parameters, result.catalog.parameters);
-        Object.assign(catalog.images, result.catalog.images);
         options.progress?.(
           `inspected ${region}: ${result.fleet.nodegroups.length} node groups, ${result.fleet.errors.length} errors`,
         );
+        return result;
       } finally {
         clients.destroy();
       }
     }),
   );
+  const { fleet, catalog } = mergeInspections(results);
   const policy = policyFromConfig(options.config, options.facts);
   return { fleet, catalog, plan: plan(fleet, catalog, policy, options.now) };
 }

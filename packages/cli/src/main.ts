@@ -1,10 +1,15 @@
 import { ValidationError } from '@nodekeeper/core';
+import { approveCommand } from './commands/approve.ts';
 import { catalogCommand } from './commands/catalog.ts';
 import { historyCommand } from './commands/history.ts';
+import { patchCommand } from './commands/patch.ts';
+import { pauseCommand } from './commands/pause.ts';
 import { planCommand } from './commands/plan.ts';
 import { reportCommand } from './commands/report.ts';
+import { resumeCommand } from './commands/resume.ts';
 import { rollCommand } from './commands/roll.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
+import { scheduleCommand } from './commands/schedule.ts';
 import { UsageError } from './errors.ts';
 import { type Command, type CommandContext, ExitCode } from './types/index.ts';
 
@@ -13,6 +18,11 @@ export const commands: Command[] = [
   planCommand,
   rollCommand,
   historyCommand,
+  patchCommand,
+  pauseCommand,
+  resumeCommand,
+  approveCommand,
+  scheduleCommand,
   reportCommand,
   catalogCommand,
   sandboxCommand,

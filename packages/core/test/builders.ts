@@ -6,7 +6,7 @@ import type {
   InspectionError,
   NodegroupFacts,
 } from '../src/types/fleet.ts';
-import type { Policy, WavePolicy } from '../src/types/policy.ts';
+import type { Approval, Policy, RolloutFact, WavePolicy } from '../src/types/policy.ts';
 
 export const NOW = new Date('2026-11-20T00:00:00.000Z');
 export const REGION = 'us-east-1';
@@ -118,6 +118,34 @@ export function aPolicy(overrides: Partial<Policy> = {}): Policy {
     maxConcurrentTotal: null,
     maxFailuresPerRelease: 1,
     paused: null,
+    ...overrides,
+  };
+}
+
+/** A ledger fact: prod-a/general rolled to AL2023 release 20261110 and succeeded on 2026-11-15. */
+export function aFact(overrides: Partial<RolloutFact> = {}): RolloutFact {
+  return {
+    accountId: null,
+    region: REGION,
+    cluster: 'prod-a',
+    nodegroup: 'general',
+    family: 'al2023',
+    release: '20261110',
+    outcome: 'succeeded',
+    startedAt: '2026-11-15T02:00:00.000Z',
+    finishedAt: '2026-11-15T02:40:00.000Z',
+    ...overrides,
+  };
+}
+
+/** An approval of AL2023 release 20261110 for every wave, by alice on 2026-11-19. */
+export function anApproval(overrides: Partial<Approval> = {}): Approval {
+  return {
+    release: '20261110',
+    family: null,
+    wave: null,
+    by: 'arn:aws:iam::111122223333:user/alice',
+    at: '2026-11-19T12:00:00.000Z',
     ...overrides,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The Slack notifier: incoming webhook or bot token (chat.postMessage / chat.update). Delivery
  * retries 429 (honouring Retry-After up to a cap), 5xx and network errors with jittered
- * exponential backoff, never retries permanent errors, and never throws.
+ * exponential backoff, never retries permanent errors or a timed-out request (Slack may have
+ * posted it; a retry could post twice), and never throws.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SlackMessage } from '@nodekeeper/core';
@@ -264,6 +265,12 @@ export function createNotifier(config: NotifierConfig): Notifier {
         httpStatus: outcome.status,
         detail: outcome.detail,
       };
+      if (outcome.error === 'timeout') {
+        // The request was sent and Slack may have posted it: a retry could post it twice, and
+        // notices go out at most once. Reported undeliverable (and logged) instead.
+        log.error('Slack message undeliverable: timed out after sending; not retried', failure);
+        return { ok: false, error: outcome.error, permanent: false, attempts: attempt };
+      }
       if (attempt >= maxAttempts) {
         log.error('Slack message undeliverable: attempts exhausted', failure);
         return { ok: false, error: outcome.error, permanent: false, attempts: attempt };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  type AwsClients,
-  createClients,
+  createClientCache,
   createLedger,
   createLedgerTable,
   createRolloutPort,
@@ -9,6 +8,7 @@ import {
   DEFAULT_LEDGER_TABLE,
 } from '@nodekeeper/aws';
 import {
+  launchTemplateLookup,
   type NotifyPort,
   type PlanItem,
   PollSchedule,
@@ -176,15 +176,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
     const summaries = new Map<PlanItem, RolloutSummary>();
     if (values.apply) {
       const homeRegion = ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? config.regions[0] ?? 'us-east-1';
-      const cache = new Map<string, AwsClients>();
-      const clients = (region: string) => {
-        let c = cache.get(region);
-        if (!c) {
-          c = createClients({ region });
-          cache.set(region, c);
-        }
-        return c;
-      };
+      const clients = createClientCache();
       const home = clients(homeRegion);
       const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
       try {
@@ -200,15 +192,10 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
           now: () => new Date(),
         };
         const owner = `cli:${randomUUID()}`;
+        const launchTemplateOf = launchTemplateLookup(run.fleet);
         await Promise.all(
           run.plan.items.map(async (item) => {
-            const ng = run.fleet.nodegroups.find(
-              (n) => n.region === item.region && n.cluster === item.cluster && n.nodegroup === item.nodegroup,
-            );
-            const request = rolloutRequestFromPlanItem(
-              item,
-              ng?.launchTemplate ? { id: ng.launchTemplate.id, version: ng.launchTemplate.version } : null,
-            );
+            const request = rolloutRequestFromPlanItem(item, launchTemplateOf(item));
             if (request === null) return;
             const summary = await runRollout(request, deps, {
               owner,
@@ -221,7 +208,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
           }),
         );
       } finally {
-        for (const c of cache.values()) c.destroy();
+        clients.destroy();
       }
     }
 

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { createPatchLedger, createPatchPort, findClusterRegion } from '@nodekeeper/aws';
+import {
+  type Config,
+  type ExcludedInstance,
+  type PatchAwsPort,
+  type PatchLedgerPort,
+  type PatchNotify,
+  type PatchResultItem,
+  parseConfig,
+  parsePatchRequest,
+  patchScope,
+  startPatch,
+  type UnmanagedInstance,
+  ValidationError,
+} from '@nodekeeper/core';
+import type { Notifier } from '@nodekeeper/slack';
+import { clientCache } from './lib/deps.ts';
+import { logger } from './lib/logger.ts';
+import { notifierFromSettings } from './lib/notify.ts';
+import { readSettings } from './lib/settings.ts';
+
+/**
+ * The on-demand patch function (Lambda invoke; payload: docs/patch-payload.schema.json). Validates
+ * the payload and the config scope BEFORE any AWS call; bad input gets `{ok:false}` and changes
+ * nothing. Otherwise sends AWS-RunPatchBaseline per node group to verified managed instances and
+ * answers with the request ID, command IDs, refusals and unmanaged instances.
+ * AWS calls: eks:DescribeCluster (only when the config has several regions and the payload names
+ * none), eks:ListNodegroups, eks:DescribeNodegroup, ec2:DescribeInstances,
+ * ssm:DescribeInstanceInformation, ssm:SendCommand, dynamodb:PutItem/UpdateItem (ledger).
+ */
+
+export type PatchFunctionResult =
+  | {
+      ok: false;
+      error: 'invalid-request' | 'not-configured';
+      requestId: string | null;
+      issues: string[];
+    }
+  | { ok: true; kind: 'duplicate'; requestId: string }
+  | {
+      ok: true;
+      kind: 'started';
+      requestId: string;
+      snapshotId: string;
+      cluster: string;
+      region: string;
+      operation: 'Scan' | 'Install';
+      reboot: boolean;
+      commandIds: string[];
+      items: PatchResultItem[];
+      refusals: Array<{ nodegroup: string; reason: string; message: string }>;
+      unmanaged: UnmanagedInstance[];
+      excluded: ExcludedInstance[];
+    };
+
+export interface PatchFunctionDeps {
+  config: Config;
+  aws: PatchAwsPort;
+  ledger: PatchLedgerPort;
+  notify: PatchNotify | null;
+  findRegion(cluster: string, regions: string[]): Promise<string | null>;
+  now: () => Date;
+  newId: () => string;
+}
+
+function invalid(requestId: string | null, issues: string[]): PatchFunctionResult {
+  return { ok: false, error: 'invalid-request', requestId, issues };
+}
+
+/** The handler's logic with injected adapters (tests). Never throws for bad input. */
+export async function handlePatch(event: unknown, deps: PatchFunctionDeps): Promise<PatchFunctionResult> {
+  let request: ReturnType<typeof parsePatchRequest>;
+  try {
+    request = parsePatchRequest(event);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    logger.warn('patch request rejected', { issues: error.issues });
+    return invalid(null, error.issues);
+  }
+  const requestId = request.requestId ?? `req-${deps.newId()}`;
+  const scope = patchScope(request, deps.config);
+  if (scope.kind === 'invalid') {
+    logger.warn('patch request outside the config', { requestId, issues: scope.issues });
+    return invalid(requestId, scope.issues);
+  }
+  const region =
+    scope.kind === 'region' ? scope.region : await deps.findRegion(request.cluster, scope.regions);
+  if (region === null) {
+    return invalid(requestId, [
+      `cluster: ${request.cluster} exists in none of ${deps.config.regions.join(', ')}`,
+    ]);
+  }
+  const result = await startPatch(
+    { ...request, requestId },
+    { region, snapshotId: deps.newId(), settings: deps.config.patch },
+    { aws: deps.aws, ledger: deps.ledger, notify: deps.notify, now: deps.now },
+  );
+  if (result.kind === 'invalid') {
+    logger.warn('patch request rejected', { requestId, issues: result.issues });
+    return invalid(requestId, result.issues);
+  }
+  if (result.kind === 'duplicate') {
+    logger.info('patch request already recorded; nothing sent', { requestId });
+    return { ok: true, kind: 'duplicate', requestId };
+  }
+  for (const item of result.items) {
+    logger.info('patch decision', {
+      requestId,
+      cluster: item.cluster,
+      nodegroup: item.nodegroup,
+      decision: item.decision,
+      reason: item.reason,
+      commandIds: item.commandIds,
+      error: item.error,
+    });
+  }
+  return {
+    ok: true,
+    kind: 'started',
+    requestId,
+    snapshotId: result.snapshotId,
+    cluster: result.cluster,
+    region: result.region,
+    operation: result.operation,
+    reboot: result.reboot,
+    commandIds: result.items.flatMap((i) => i.commandIds),
+    items: result.items,
+    refusals: result.items
+      .filter((i) => i.decision === 'refuse')
+      .map((i) => ({ nodegroup: i.nodegroup, reason: i.reason ?? '', message: i.message })),
+    unmanaged: result.unmanaged,
+    excluded: result.excluded,
+  };
+}
+
+/** A PatchNotify over a notifier (null: Slack not configured). Never throws. */
+export function patchNotifyFrom(notifier: Notifier | null): PatchNotify | null {
+  if (notifier === null) return null;
+  return async (message) => {
+    const result = await notifier.post(message);
+    return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
+  };
+}
+
+/** Reads NODEKEEPER_CONFIG, NODEKEEPER_LEDGER_TABLE, AWS_REGION and the Slack secrets. */
+export async function handler(event: unknown): Promise<PatchFunctionResult> {
+  const settings = readSettings();
+  let config: Config;
+  try {
+    if (settings.configJson === null) throw new ValidationError('NODEKEEPER_CONFIG is not set');
+    config = parseConfig(JSON.parse(settings.configJson));
+  } catch (error) {
+    logger.error('patch function not configured', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return {
+      ok: false,
+      error: 'not-configured',
+      requestId: null,
+      issues: ['NODEKEEPER_CONFIG is missing or invalid'],
+    };
+  }
+  const homeRegion = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
+  const clients = clientCache({ homeRegion });
+  return handlePatch(event, {
+    config,
+    aws: createPatchPort(clients),
+    ledger: createPatchLedger(clients(homeRegion).dynamodb, { tableName: settings.ledgerTable }),
+    notify: patchNotifyFrom(notifierFromSettings(settings)),
+    findRegion: (cluster, regions) => findClusterRegion(clients, cluster, regions),
+    now: () => new Date(),
+    newId: randomUUID,
+  });
+}

@@ -1,0 +1,48 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { type ClientContext, type ClientOptions, createClientContext } from './clients.ts';
+import { describeAwsError } from './errors.ts';
+
+/**
+ * A Lambda client with the shared timeouts, retry policy and rate control of `context` (or of a
+ * fresh context built from `options`). Makes no call.
+ */
+export function createLambdaClient(from: ClientContext | ClientOptions): LambdaClient {
+  const context = 'instrument' in from ? from : createClientContext(from);
+  return context.instrument(new LambdaClient(context.config), 'lambda');
+}
+
+export type InvokeOutcome =
+  | { kind: 'accepted'; lambdaRequestId: string | null }
+  | { kind: 'failed'; errorCode: string };
+
+/** Invokes a function asynchronously (`InvocationType: Event`). Never throws: failures are values. */
+export interface AsyncInvoker {
+  invoke(functionName: string, payload: unknown): Promise<InvokeOutcome>;
+}
+
+/**
+ * An AsyncInvoker over a Lambda client (lambda:InvokeFunction, asynchronous). Not idempotent:
+ * every call queues one more invocation; the target decides what a repeat means.
+ */
+export function createAsyncInvoker(lambda: LambdaClient): AsyncInvoker {
+  return {
+    async invoke(functionName, payload) {
+      try {
+        const out = await lambda.send(
+          new InvokeCommand({
+            FunctionName: functionName,
+            InvocationType: 'Event',
+            Payload: new TextEncoder().encode(JSON.stringify(payload)),
+          }),
+        );
+        // An accepted asynchronous invocation answers 202.
+        if (out.StatusCode !== undefined && out.StatusCode !== 202) {
+          return { kind: 'failed', errorCode: `status_${out.StatusCode}` };
+        }
+        return { kind: 'accepted', lambdaRequestId: out.$metadata.requestId ?? null };
+      } catch (error) {
+        return { kind: 'failed', errorCode: describeAwsError(error).code };
+      }
+    },
+  };
+}

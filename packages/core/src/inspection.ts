@@ -1,0 +1,54 @@
+import type { CatalogSnapshot, Fleet, Location } from './types/fleet.ts';
+
+/** What inspecting one (account, region) found: its node groups and errors, and the AMI facts read. */
+export interface Inspection {
+  fleet: Fleet;
+  catalog: CatalogSnapshot;
+}
+
+/**
+ * Merges per-region (or per-account) inspections into one Fleet and CatalogSnapshot, in the order
+ * given. Catalog entries are merged per region and name; a later value for the same name wins.
+ * Pure: copies, never mutates its inputs.
+ */
+export function mergeInspections(results: readonly Inspection[]): Inspection {
+  const fleet: Fleet = { nodegroups: [], errors: [] };
+  const catalog: CatalogSnapshot = { parameters: {}, images: {} };
+  for (const result of results) {
+    fleet.nodegroups.push(...result.fleet.nodegroups);
+    fleet.errors.push(...result.fleet.errors);
+    for (const [region, values] of Object.entries(result.catalog.parameters)) {
+      catalog.parameters[region] = { ...catalog.parameters[region], ...values };
+    }
+    for (const [region, images] of Object.entries(result.catalog.images)) {
+      catalog.images[region] = { ...catalog.images[region], ...images };
+    }
+  }
+  return { fleet, catalog };
+}
+
+/** A node group's launch template reference, as a rollout request carries it. */
+export interface LaunchTemplateRef {
+  id: string;
+  version: string;
+}
+
+function nodegroupKey(n: Location & { nodegroup: string }): string {
+  return JSON.stringify([n.accountId, n.region, n.cluster, n.nodegroup]);
+}
+
+/**
+ * Looks up the launch template (id, version) the inspection found for a plan item's node group,
+ * by account, region, cluster and name; null when it has none or is not in the fleet. Pure.
+ */
+export function launchTemplateLookup(
+  fleet: Fleet,
+): (item: Location & { nodegroup: string }) => LaunchTemplateRef | null {
+  const byKey = new Map<string, LaunchTemplateRef>();
+  for (const ng of fleet.nodegroups) {
+    if (ng.launchTemplate) {
+      byKey.set(nodegroupKey(ng), { id: ng.launchTemplate.id, version: ng.launchTemplate.version });
+    }
+  }
+  return (item) => byKey.get(nodegroupKey(item)) ?? null;
+}

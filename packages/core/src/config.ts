@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.ts';
+import { parseCron } from './safety/cron.ts';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 // SSM SendCommand patterns for MaxConcurrency and MaxErrors.
@@ -66,14 +67,27 @@ const scheduleSchema = z.strictObject({
   cron: z
     .string()
     .superRefine((value, ctx) => {
-      for (const message of cronShapeProblems(value)) ctx.addIssue({ code: 'custom', message });
+      const shape = cronShapeProblems(value);
+      const parsed = shape.length === 0 ? parseCron(value) : null;
+      const problems = parsed?.kind === 'invalid' ? parsed.problems : shape;
+      for (const message of problems) ctx.addIssue({ code: 'custom', message });
     })
-    .describe('EventBridge Scheduler cron expression, e.g. cron(0 3 ? * TUE-THU *).'),
+    .describe(
+      'EventBridge Scheduler cron expression (day-of-week 1-7 = SUN-SAT), in `timezone`. Each fire scans; a scan ' +
+        'is inside the maintenance window when a fire happened less than windowMinutes ago. Scan repeatedly ' +
+        'inside the window so budgets can start the node groups they held back, e.g. cron(0/30 3-6 ? * TUE-THU *) ' +
+        'with windowMinutes 30 scans every 30 minutes from 03:00 to 06:30 (window 03:00-07:00).',
+    ),
   timezone: z
     .string()
     .refine(isIanaTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin or UTC' })
     .default('UTC'),
-  windowMinutes: z.int().min(1).max(1440).default(240),
+  windowMinutes: z
+    .int()
+    .min(1)
+    .max(1440)
+    .default(240)
+    .describe('Minutes each fire keeps the window open; overlapping fires merge into one window.'),
 });
 
 const patchSchema = z.strictObject({

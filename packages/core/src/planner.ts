@@ -1,10 +1,18 @@
 /**
  * The rollout planner: `plan(fleet, catalog, policy, now)` decides `roll`, `current` or `skip` (with
  * a reason code) for every node group of the selected clusters. Pure: no clock, IO or environment.
+ *
+ * Rule order (the first that holds decides): opted-out, unknown wave tag (error), update-in-progress,
+ * not-active, launch template missing (error), unknown-ami-family, no-parameter, current (at or
+ * newer than the target), ami-unavailable, ami-denied, ami-too-new; then the safety pass
+ * (safety/evaluate.ts) for items that would roll: update-in-progress (ledger), paused, halted,
+ * wave-gate (including requiresApproval), outside-window, budget; else roll.
  */
 import { compareReleases } from './catalog.ts';
 import { matchesAny } from './glob.ts';
 import { assignWave, type WaveAssignment } from './policy.ts';
+import { applySafety, type SafetyCandidate } from './safety/evaluate.ts';
+import { GOLDEN_LINE_PREFIX, releaseIdentity } from './safety/release.ts';
 import { currentCustomImageId, isCustom, lookupTarget, Tag } from './targets.ts';
 import type { CatalogSnapshot, Fleet, ImageFacts, InspectionError, NodegroupFacts } from './types/fleet.ts';
 import { NodegroupStatus } from './types/fleet.ts';
@@ -38,13 +46,6 @@ function describeImage(imageId: string, image: ImageFacts | null | undefined): s
   return image?.name ? `${imageId} (${image.name})` : imageId;
 }
 
-function pausedMessage(paused: NonNullable<Policy['paused']>): string {
-  const by = paused.by ? ` by ${paused.by}` : '';
-  const at = paused.at ? ` at ${paused.at}` : '';
-  const reason = paused.reason ? `: ${paused.reason}` : '';
-  return `rollouts are paused${by}${at}${reason}`;
-}
-
 function waveName(assignment: WaveAssignment): string | null {
   if (assignment.kind === 'wave') return assignment.wave.name;
   if (assignment.kind === 'unknown') return assignment.name;
@@ -74,8 +75,21 @@ function currentRef(ng: NodegroupFacts): AmiRef {
   };
 }
 
+/** A final item, or a would-be roll that still has to pass the safety rules. */
+type Planned = { kind: 'final'; item: PlanItem } | { kind: 'candidate'; candidate: SafetyCandidate };
+
 /** The decision for one selected node group. Rules apply in a fixed order; the first that holds wins. */
-function planNodegroup(ng: NodegroupFacts, catalog: CatalogSnapshot, policy: Policy, now: Date): PlanItem {
+function planNodegroup(ng: NodegroupFacts, catalog: CatalogSnapshot, policy: Policy, now: Date): Planned {
+  const item = decideNodegroup(ng, catalog, policy, now);
+  return typeof item === 'object' && 'candidate' in item ? item : { kind: 'final', item };
+}
+
+function decideNodegroup(
+  ng: NodegroupFacts,
+  catalog: CatalogSnapshot,
+  policy: Policy,
+  now: Date,
+): PlanItem | Extract<Planned, { kind: 'candidate' }> {
   const assignment = assignWave(ng.cluster, ng.tags, policy.waves);
   const base = {
     accountId: ng.accountId,
@@ -202,13 +216,25 @@ function planNodegroup(ng: NodegroupFacts, catalog: CatalogSnapshot, policy: Pol
       target,
     );
   }
-  if (policy.paused) return skip(SkipReason.paused, pausedMessage(policy.paused), target);
 
   const message =
     base.strategy === Strategy.releaseVersion
       ? `${ng.releaseVersion} → ${found.releaseVersion}`
       : `${base.current.imageId ?? ng.releaseVersion} → ${describeImage(found.imageId, targetImage)}`;
-  return decide(Decision.roll, message);
+  const family =
+    found.source.kind === 'catalog'
+      ? found.source.entry.family
+      : `${GOLDEN_LINE_PREFIX}${found.source.parameter}`;
+  return {
+    kind: 'candidate',
+    candidate: {
+      item: decide(Decision.roll, message),
+      ng,
+      family,
+      release: releaseIdentity(family, target) ?? found.imageId,
+      targetCreatedAt: targetImage.creationDate,
+    },
+  };
 }
 
 function itemKey(item: PlanItem): string {
@@ -243,13 +269,25 @@ export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now
     const existing = items.get(key);
     items.set(key, existing ? { ...existing, message: `${existing.message}; ${item.message}` } : item);
   }
+  const candidates: SafetyCandidate[] = [];
   for (const ng of fleet.nodegroups) {
     if (!selected(ng.cluster)) continue;
-    const item = planNodegroup(ng, catalog, policy, now);
+    const planned = planNodegroup(ng, catalog, policy, now);
+    const item = planned.kind === 'final' ? planned.item : planned.candidate.item;
     const key = itemKey(item);
-    if (!items.has(key)) items.set(key, item);
+    if (items.has(key)) continue;
+    items.set(key, item);
+    if (planned.kind === 'candidate') candidates.push(planned.candidate);
   }
-  return { generatedAt: now.toISOString(), items: [...items.values()].sort(compareItems).map(inContractOrder) };
+  const decided = applySafety(candidates, fleet, catalog, policy, now);
+  candidates.forEach((c, i) => {
+    const item = decided[i];
+    if (item) items.set(itemKey(c.item), item);
+  });
+  return {
+    generatedAt: now.toISOString(),
+    items: [...items.values()].sort(compareItems).map(inContractOrder),
+  };
 }
 
 /** The same item with its keys in the documented contract order, so `--json` output reads as documented. */

@@ -2,11 +2,21 @@
 import type { Config } from './config.ts';
 import { matchesAny } from './glob.ts';
 import { Tag } from './targets.ts';
-import type { PauseState, Policy, WavePolicy } from './types/policy.ts';
+import type { Approval, PauseState, Policy, RolloutFact, WavePolicy } from './types/policy.ts';
 
-/** Run-time facts handlers and the CLI read before planning. */
+/**
+ * Run-time facts handlers and the CLI read before planning. Updates in progress come from the
+ * fleet (UPDATING node groups) and from `history` (`started` without an outcome).
+ */
 export interface PolicyFacts {
+  /** The pause flag (`readPauseState` in @nodekeeper/aws); null or absent: not paused. */
   paused?: PauseState | null;
+  /** Rollouts from the ledger (`rolloutFactsFromRecords`). */
+  history?: readonly RolloutFact[];
+  /** Approvals from the ledger (`createApprovalStore(...).list()` in @nodekeeper/aws). */
+  approvals?: readonly Approval[];
+  /** CLI `--ignore-window` (plan/roll only): plan as if inside the maintenance window. */
+  ignoreWindow?: boolean;
 }
 
 /** The planner's Policy for `config` and run-time `facts`. Pure. */
@@ -28,6 +38,9 @@ export function policyFromConfig(config: Config, facts: PolicyFacts = {}): Polic
     maxConcurrentTotal: config.maxConcurrentTotal ?? null,
     maxFailuresPerRelease: config.maxFailuresPerRelease,
     paused: facts.paused ?? null,
+    history: [...(facts.history ?? [])],
+    approvals: [...(facts.approvals ?? [])],
+    ignoreWindow: facts.ignoreWindow ?? false,
   };
 }
 

@@ -548,7 +548,9 @@ describe('summarizePlan', () => {
       aNodegroup({ nodegroup: 'd', status: 'UPDATING' }),
       aNodegroup({ nodegroup: 'e', tags: { 'nodekeeper.io/skip': 'true' } }),
     ]);
-    expect(summarizePlan(plan(fleet, aCatalog(), aPolicy(), NOW))).toEqual({
+    // A budget large enough that the two running updates leave room for `a`.
+    const policy = aPolicy({ maxConcurrentPerCluster: 3 });
+    expect(summarizePlan(plan(fleet, aCatalog(), policy, NOW))).toEqual({
       total: 5,
       byDecision: { roll: 1, current: 1, skip: 3 },
       byReason: { 'update-in-progress': 2, 'opted-out': 1 },

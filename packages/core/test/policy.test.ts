@@ -46,6 +46,9 @@ describe('policyFromConfig', () => {
         maxConcurrentTotal: 4,
         maxFailuresPerRelease: 1,
         paused,
+        history: [],
+        approvals: [],
+        ignoreWindow: false,
       });
     });
   });

@@ -1,6 +1,6 @@
 /**
  * What the planner needs to decide: settings derived from the config, plus facts that handlers
- * and the CLI read at run time (pause state now; ledger history and approvals with the safety work).
+ * and the CLI read at run time (pause state, ledger history, approvals, the window override).
  */
 
 /** One wave, as the planner sees it. Waves are ordered: earlier waves go first. */
@@ -24,11 +24,53 @@ export interface PauseState {
   at: string | null;
 }
 
-/** A maintenance window (EventBridge cron in an IANA time zone); evaluated by the safety work. */
+/** A maintenance window: EventBridge cron in an IANA time zone; each fire opens `windowMinutes`. */
 export interface WindowPolicy {
   cron: string;
   timezone: string;
   windowMinutes: number;
+}
+
+/** Outcomes of a rollout the safety rules care about (`started` = not finished yet). */
+export const RolloutFactOutcome = { started: 'started', succeeded: 'succeeded', failed: 'failed' } as const;
+export type RolloutFactOutcome = (typeof RolloutFactOutcome)[keyof typeof RolloutFactOutcome];
+
+/**
+ * One rollout of one node group, as the ledger recorded it, reduced to what waves, budgets and
+ * the circuit breaker need. `family` is the release line (see `releaseLineOf`), `release` the
+ * target's release identity (see `releaseIdentity`).
+ */
+export interface RolloutFact {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+  /** Release line: an AmiFamily (`al2023`, `bottlerocket`, …) or `golden:<parameter>`. */
+  family: string;
+  /** Release identity: AL date stamp `20261110`, Bottlerocket `1.50.0`, Windows `2026.11.12`, or an AMI ID. */
+  release: string;
+  outcome: RolloutFactOutcome;
+  /** ISO 8601; null when unknown. */
+  startedAt: string | null;
+  /** ISO 8601; null while `started`. */
+  finishedAt: string | null;
+}
+
+/**
+ * An operator's approval of a release (`nodekeeper approve <release> [--wave W] [--family F]`).
+ * It lets a wave take the release although an earlier wave failed on it (failures up to `at`),
+ * satisfies `requiresApproval`, and lifts the circuit breaker for failures up to `at`.
+ */
+export interface Approval {
+  /** Release identity (normalised; see `normalizeReleaseInput`). */
+  release: string;
+  /** Release line; null/absent = any line with that identity. */
+  family?: string | null;
+  /** Wave name; null = every wave. */
+  wave: string | null;
+  by: string;
+  /** ISO 8601. */
+  at: string;
 }
 
 export interface Policy {
@@ -44,4 +86,10 @@ export interface Policy {
   maxFailuresPerRelease: number;
   /** Run-time fact: the pause flag. Absent or null means not paused. */
   paused?: PauseState | null;
+  /** Run-time fact: rollouts from the ledger (any order). Absent means none. */
+  history?: readonly RolloutFact[];
+  /** Run-time fact: operator approvals from the ledger. Absent means none. */
+  approvals?: readonly Approval[];
+  /** CLI only (`--ignore-window`): plan as if inside the maintenance window. */
+  ignoreWindow?: boolean;
 }

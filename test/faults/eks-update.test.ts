@@ -1,0 +1,3 @@
+import { defineFaultMatrix, OperationClasses } from './support/matrix.ts';
+
+defineFaultMatrix(OperationClasses.eksUpdate);

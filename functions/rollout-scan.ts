@@ -1,4 +1,10 @@
-import { createLambdaClient, createLambdaWorkflowStarter, createLedger, inspectFleet } from '@nodekeeper/aws';
+import {
+  createApprovalStore,
+  createLambdaClient,
+  createLambdaWorkflowStarter,
+  createLedger,
+  inspectFleet,
+} from '@nodekeeper/aws';
 import { parseConfig, ValidationError } from '@nodekeeper/core';
 import { clientCache, pauseReaderFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
@@ -43,5 +49,6 @@ export async function handler(event: unknown): Promise<ScanResult> {
     starter: createLambdaWorkflowStarter(lambda, settings.workflowArn),
     notifier: notifierFromSettings(settings),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
+    approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
   });
 }

@@ -1,6 +1,6 @@
 // The scheduled path of the demo: the scan handler's core plans and starts one durable workflow per
 // node group to roll (the durable SDK's local runner stands in for Lambda), then follows them.
-import { createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
+import { createApprovalStore, createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
 import { type Config, parseConfig, type RolloutRecord } from '@nodekeeper/core';
 import { buildRolloutDeps } from '../functions/lib/deps.ts';
 import {
@@ -53,7 +53,11 @@ function describe(r: RolloutRecord): string {
 }
 
 /** Runs one scheduled scan and follows every workflow it started to its end. Returns the records. */
-export async function runScheduledRollouts(world: DemoWorld, rawConfig: unknown): Promise<RolloutRecord[]> {
+export async function runScheduledRollouts(
+  world: DemoWorld,
+  rawConfig: unknown,
+  eventTime: Date = new Date(),
+): Promise<RolloutRecord[]> {
   const config: Config = parseConfig(rawConfig);
   const settings = {
     ...readSettings({ NODEKEEPER_LEDGER_TABLE: world.ledgerTable }),
@@ -83,7 +87,7 @@ export async function runScheduledRollouts(world: DemoWorld, rawConfig: unknown)
     return records;
   };
   try {
-    const event = scheduledEvent(world.region, new Date().toISOString());
+    const event = scheduledEvent(world.region, eventTime.toISOString());
     const result = await runScan(parseScanEvent(event), {
       config,
       inspect: (region) =>
@@ -97,6 +101,7 @@ export async function runScheduledRollouts(world: DemoWorld, rawConfig: unknown)
       starter,
       notifier: notifierFromSettings(settings),
       ledger: deps.ledger,
+      approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
     });
     world.log(
       `scan ${result.eventId}: ${result.counts.roll} to roll, ${result.counts.current} current, ${result.counts.skip} skipped; ${result.starts.length} workflows started`,

@@ -95,30 +95,41 @@ async function run(): Promise<number> {
     const planCode = await main(['plan', '--config', config]);
     if (planCode !== 0) return planCode;
 
-    heading('The scheduled scan: plan, then one durable workflow per node group to roll');
-    process.stdout.write('(sandbox time runs 10x faster than the clock on the wall)\n');
-    const records = await runScheduledRollouts(
-      {
-        endpoint,
-        slackWebhookUrl: env.SLACK_WEBHOOK_URL ?? '',
-        region: 'us-east-1',
-        configFile: config,
-        ledgerTable: 'nodekeeper-ledger',
-        advanceClock: async (seconds) => {
-          await fetch(`${endpoint}/_sandbox/clock`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ advanceSeconds: seconds }),
-          });
-        },
-        log: (line) => process.stdout.write(`${line}\n`),
+    const world = {
+      endpoint,
+      slackWebhookUrl: env.SLACK_WEBHOOK_URL ?? '',
+      region: 'us-east-1',
+      configFile: config,
+      ledgerTable: 'nodekeeper-ledger',
+      advanceClock: async (seconds: number) => {
+        await fetch(`${endpoint}/_sandbox/clock`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ advanceSeconds: seconds }),
+        });
       },
-      JSON.parse(await readFile(config, 'utf8')),
+      log: (line: string) => process.stdout.write(`${line}\n`),
+    };
+    const rawConfig = JSON.parse(await readFile(config, 'utf8'));
+    const summarize = (records: Array<{ outcome: string }>) =>
+      `${records.length} rollouts in the ledger: ${records.filter((r) => r.outcome === 'succeeded').length} succeeded, ${records.filter((r) => r.outcome === 'failed').length} failed.`;
+
+    heading('Tuesday 03:00, the scheduled scan: the dev wave rolls, prod waits for it');
+    process.stdout.write('(sandbox time runs 10x faster than the clock on the wall)\n');
+    const first = await runScheduledRollouts(world, rawConfig);
+    process.stdout.write(`\n${summarize(first)}\n`);
+
+    heading(
+      'dev-a/lagging failed on release 20261110: the circuit breaker halts it everywhere (nodekeeper plan)',
     );
-    const failed = records.filter((r) => r.outcome === 'failed').length;
-    process.stdout.write(
-      `\n${records.length} rollouts recorded in the ledger: ${records.filter((r) => r.outcome === 'succeeded').length} succeeded, ${failed} failed.\n`,
-    );
+    await main(['plan', '--config', config, '--now', new Date(Date.now() + 2 * 86_400_000).toISOString()]);
+
+    heading('An operator checks the failure and approves the release for prod: nodekeeper approve');
+    await main(['approve', '20261110', '--wave', 'prod', '--config', config]);
+
+    heading('Two days later, the next scan: prod rolls, and prod-a/gpu fails on PodEvictionFailure');
+    const second = await runScheduledRollouts(world, rawConfig, new Date(Date.now() + 2 * 86_400_000));
+    process.stdout.write(`\n${summarize(second)}\n`);
 
     heading('The ledger: nodekeeper history');
     await main(['history']);

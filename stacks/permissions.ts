@@ -262,7 +262,14 @@ export function functionPermissions(
     'rollout-scan': [
       ...fleetReadStatements(s, golden),
       pauseStatement(s, names.pauseParameter, false),
-      ledgerStatement(s, names.ledgerTable, 'LedgerNotifications', [Ledger.get, Ledger.put, Ledger.update]),
+      // Notifications claims (get/put/update) and the safety facts: history (scan) and approvals (query).
+      ledgerStatement(s, names.ledgerTable, 'LedgerScan', [
+        Ledger.get,
+        Ledger.put,
+        Ledger.update,
+        Ledger.query,
+        Ledger.scan,
+      ]),
       {
         sid: 'StartRolloutExecutions',
         // Starting a durable execution is lambda:InvokeFunction on a qualified ARN (version);

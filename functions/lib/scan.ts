@@ -1,17 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { InspectFleetResult } from '@nodekeeper/aws';
 import {
+  type Approval,
   buildPlanSummaryMessage,
   type CatalogSnapshot,
   type Config,
+  escapeMrkdwn,
   type Fleet,
+  type HaltedRelease,
+  haltedReleases,
   type LedgerPort,
   launchTemplateLookup,
   mergeInspections,
   type PausePort,
   type Plan,
+  type Policy,
   plan,
   policyFromConfig,
+  rolloutFactsFromRecords,
   type ScanStartResult,
   startPlannedRollouts,
   ValidationError,
@@ -71,6 +77,8 @@ export interface ScanDeps {
   notifier: Notifier | null;
   /** Used to post each event's plan summary once, even when the event is delivered twice. */
   ledger: LedgerPort;
+  /** Operator approvals (issue 8: wave holds, breaker, requiresApproval); none when absent. */
+  approvals?: { list(): Promise<Approval[]> };
 }
 
 export interface ScanResult {
@@ -90,18 +98,28 @@ export interface ScanResult {
  * `now`. Read-only. Shared by the scan and the slash command's `plan`.
  */
 export async function planFleet(
-  deps: Pick<ScanDeps, 'config' | 'inspect' | 'pause'>,
+  deps: Pick<ScanDeps, 'config' | 'inspect' | 'pause' | 'approvals'> & {
+    ledger?: Pick<LedgerPort, 'listHistory'>;
+  },
   now: Date,
-): Promise<{ fleet: Fleet; catalog: CatalogSnapshot; plan: Plan }> {
+): Promise<{ fleet: Fleet; catalog: CatalogSnapshot; plan: Plan; policy: Policy }> {
   const results: InspectFleetResult[] = [];
   for (const region of deps.config.regions) results.push(await deps.inspect(region));
   const { fleet, catalog } = mergeInspections(results);
   const pause = await deps.pause.read();
+  // Facts for the safety rules: the ledger's rollouts (waves, soak, budgets, breaker) and approvals.
+  const records = deps.ledger ? await deps.ledger.listHistory({ limit: HISTORY_LIMIT }) : [];
+  const approvals = deps.approvals ? await deps.approvals.list() : [];
   const policy = policyFromConfig(deps.config, {
     paused: pause.paused ? { reason: pause.reason, by: null, at: null } : null,
+    history: rolloutFactsFromRecords(records, fleet, catalog),
+    approvals,
   });
-  return { fleet, catalog, plan: plan(fleet, catalog, policy, now) };
+  return { fleet, catalog, policy, plan: plan(fleet, catalog, policy, now) };
 }
+
+/** Ledger records the planner sees; enough for many weeks of a 1,000-node-group fleet. */
+const HISTORY_LIMIT = 5000;
 
 /**
  * One scan: inspect every configured region, plan as of the event's time (so a duplicate delivery
@@ -110,7 +128,7 @@ export async function planFleet(
  */
 export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanResult> {
   const startedMs = Date.now();
-  const { fleet, catalog, plan: planned } = await planFleet(deps, new Date(event.time));
+  const { fleet, catalog, policy, plan: planned } = await planFleet(deps, new Date(event.time));
   emitScanMetrics(metrics, planned, fleet, Date.now() - startedMs, catalog);
   const counts = { roll: 0, current: 0, skip: 0 };
   for (const item of planned.items) counts[item.decision] += 1;
@@ -122,6 +140,12 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
   });
 
   if (counts.roll > 0 || fleet.errors.length > 0) await postSummaryOnce(event, planned, deps);
+  for (const halted of haltedReleases(
+    { history: policy.history ?? [], approvals: policy.approvals ?? [] },
+    policy,
+  )) {
+    await postHaltOnce(halted, deps);
+  }
 
   const starts = await startPlannedRollouts(planned, launchTemplateLookup(fleet), deps.starter);
   for (const s of starts) {
@@ -144,6 +168,37 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       result: s.kind,
     })),
   };
+}
+
+/** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */
+async function postHaltOnce(halted: HaltedRelease, deps: ScanDeps): Promise<void> {
+  if (deps.notifier === null) return;
+  try {
+    const claim = await deps.ledger.claimNotification(
+      halted.noticeKey,
+      'started',
+      `scan:${randomUUID()}`,
+      new Date().toISOString(),
+    );
+    if (claim.kind !== 'claimed') return;
+    const text = `nodekeeper halted release ${halted.release} (${halted.family}): ${halted.failures} failed rollout(s) reached maxFailuresPerRelease. Nothing starts it until an operator runs \`nodekeeper approve ${halted.release}\`.`;
+    const posted = await deps.notifier.post({
+      text,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }],
+    });
+    await deps.ledger.markNotificationSent(halted.noticeKey, 'started', {
+      ts: posted.ok ? posted.ts : null,
+      delivered: posted.ok,
+    });
+    if (!posted.ok) emitSlackFailure(metrics);
+    logger.info('release halted', { release: halted.release, family: halted.family, delivered: posted.ok });
+  } catch (error) {
+    emitSlackFailure(metrics);
+    logger.warn('halt notice undeliverable', {
+      release: halted.release,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 async function postSummaryOnce(event: ScanEvent, planned: Plan, deps: ScanDeps): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  createApprovalStore,
   createAsyncInvoker,
   createClients,
   createLambdaClient,
@@ -100,7 +101,9 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
             region,
             clusterPatterns: config.clusters,
           });
-        return (await planFleet({ config, inspect, pause: pauseReaderFor(home, pauseParameter) }, now)).plan;
+        const approvals = createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable });
+        const deps = { config, inspect, pause: pauseReaderFor(home, pauseParameter), ledger, approvals };
+        return (await planFleet(deps, now)).plan;
       },
       history: (query) => ledger.listHistory(query),
       respond(responseUrl, message) {

@@ -53,13 +53,25 @@ describe('nodekeeper plan against the sandbox', () => {
       const byName = new Map(plan.items.map((i) => [`${i.cluster}/${i.nodegroup}`, i]));
       expect(byName.get('prod-b/legacy')?.reason).toBe(SkipReason.optedOut);
       expect(byName.get('prod-b/batch')?.reason).toBe(SkipReason.updateInProgress);
-      expect(byName.get('prod-a/custom')).toMatchObject({ decision: 'roll', strategy: 'launch-template' });
-      expect(byName.get('prod-a/general')).toMatchObject({
+      expect(byName.get('dev-a/general')).toMatchObject({
         decision: 'roll',
         strategy: 'release-version',
-        current: { releaseVersion: '1.33.4-20261001' },
+        current: { releaseVersion: '1.32.9-20261001' },
+        target: { releaseVersion: '1.32.9-20261110' },
+        wave: 'dev',
+      });
+      // prod waits until the dev wave has run the release (waves gate per AMI family and release).
+      expect(byName.get('prod-a/custom')).toMatchObject({
+        decision: 'skip',
+        reason: SkipReason.waveGate,
+        strategy: 'launch-template',
+      });
+      expect(byName.get('prod-a/general')).toMatchObject({
+        decision: 'skip',
+        reason: SkipReason.waveGate,
         target: { releaseVersion: '1.33.5-20261110' },
       });
+      expect(byName.get('prod-a/general')?.message).toContain('dev-a/general');
       expect(sb.calls().filter((c) => mutating.has(c.operation))).toEqual([]);
     });
   });
@@ -74,7 +86,10 @@ describe('nodekeeper plan against the sandbox', () => {
       expect(result.stdout).toContain('us-east-1 / prod-b');
       expect(result.stdout).toMatch(/legacy\s+skip \(opted-out\)/);
       expect(result.stdout).toMatch(
-        /general\s+roll\s+release-version\s+prod\s+1\.33\.4-20261001 → 1\.33\.5-20261110/,
+        /general\s+roll\s+release-version\s+dev\s+1\.32\.9-20261001 → 1\.32\.9-20261110/,
+      );
+      expect(result.stdout).toMatch(
+        /general\s+skip \(wave-gate\)\s+release-version\s+prod\s+waits for dev-a\/general/,
       );
     });
   });

@@ -179,7 +179,13 @@ describe('nodekeeper report against the sandbox', () => {
           '/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/release_version'
         ];
       expect(general?.latest?.releaseVersion).toBe(param);
-      expect(general).toMatchObject({ behind: true, daysBehind: 40, decision: 'roll', wave: 'prod' });
+      expect(general).toMatchObject({
+        behind: true,
+        daysBehind: 40,
+        decision: 'skip',
+        reason: 'wave-gate',
+        wave: 'prod',
+      });
     });
 
     it("shows each node group's newest ledger record up to --now, and none where the ledger has none", () => {
@@ -228,7 +234,9 @@ describe('nodekeeper report against the sandbox', () => {
       expect(out.code).toBe(0);
       expect(out.stdout).toContain('no ledger (table no-such-table does not exist)');
       expect(out.stdout).toContain('prod-a');
-      expect(out.stdout).toMatch(/general\s+prod\s+1\.33\.4-20261001\s+52\s+1\.33\.5-20261110\s+40\s+roll/);
+      expect(out.stdout).toMatch(
+        /general\s+prod\s+1\.33\.4-20261001\s+52\s+1\.33\.5-20261110\s+40\s+skip \(wave-gate\)/,
+      );
       const json = await report(['--config', config, '--now', NOW, '--format', 'json'], {
         NODEKEEPER_LEDGER_TABLE: 'no-such-table',
       });

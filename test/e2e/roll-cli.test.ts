@@ -45,7 +45,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nk-roll-'));
   writeFileSync(
     join(dir, 'nodekeeper.config.json'),
-    JSON.stringify({ regions: ['us-east-1'], clusters: ['prod-a'] }),
+    JSON.stringify({ regions: ['us-east-1'], clusters: ['prod-a'], maxConcurrentPerCluster: 3 }),
   );
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: sb.endpoint,

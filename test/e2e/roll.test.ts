@@ -20,7 +20,12 @@ import { readSettings } from '../../functions/lib/settings.ts';
 const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox' };
 const region = 'us-east-1';
 const poll = { initialSeconds: 1, maxSeconds: 1, backoffRate: 1, maxTotalSeconds: 120 };
-const config: Config = parseConfig({ regions: [region], clusters: ['prod-a'] });
+const config: Config = parseConfig({
+  regions: [region],
+  clusters: ['prod-a'],
+  // All three node groups of prod-a roll in one scan (the default budget is 1 per cluster).
+  maxConcurrentPerCluster: 3,
+});
 const MUTATING = new Set([
   'UpdateNodegroupVersion',
   'CreateLaunchTemplateVersion',

@@ -128,6 +128,8 @@ describe('functionPermissions', () => {
         'dynamodb:GetItem', // claimNotification (existing claim)
         'dynamodb:PutItem', // claimNotification
         'dynamodb:UpdateItem', // markNotificationSent
+        'dynamodb:Query', // approvals (gsi1)
+        'dynamodb:Scan', // listHistory: rollout facts for waves, budgets and the breaker
         'lambda:InvokeFunction', // createLambdaWorkflowStarter
       ],
       'rollout-workflow': [

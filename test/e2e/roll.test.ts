@@ -1,7 +1,7 @@
 import { createClients, createLedgerTable, createRolloutPort, inspectFleet } from '@nodekeeper/aws';
 import { type Config, type LedgerPort, parseConfig, type RolloutDeps } from '@nodekeeper/core';
 import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';
 import {
   createLocalWorkflowStarter,
@@ -122,9 +122,37 @@ describe('nodekeeper roll (scheduled path)', () => {
       const w = await world(sb);
       first = w;
       const { starter, deps } = scanDeps(sb, w, w.deps);
-      const result = await runScan(parseScanEvent(scheduledEvent('evt-1')), deps);
-      expect(result.counts.roll).toBe(3);
-      const done = await starter.settled();
+      // The handlers' CloudWatch EMF documents (Powertools Metrics writes them to stdout).
+      const emf: Array<Record<string, unknown>> = [];
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        for (const line of String(chunk).split('\n')) {
+          if (line.includes('"_aws"')) emf.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        return true;
+      });
+      let done: Awaited<ReturnType<typeof starter.settled>>;
+      try {
+        const result = await runScan(parseScanEvent(scheduledEvent('evt-1')), deps);
+        expect(result.counts.roll).toBe(3);
+        done = await starter.settled();
+      } finally {
+        stdout.mockRestore();
+      }
+      const count = (name: string) => emf.filter((d) => name in d).reduce((n, d) => n + Number(d[name]), 0);
+      expect(count('RolloutsStarted')).toBe(3);
+      expect(count('RolloutsSucceeded')).toBe(2);
+      expect(count('RolloutsFailed')).toBe(1);
+      expect(emf.some((d) => 'ScanDurationSeconds' in d)).toBe(true);
+      expect(emf.find((d) => 'NodegroupsBehind' in d && !('cluster' in d) && !('wave' in d))).toMatchObject({
+        NodegroupsBehind: 3,
+      });
+      expect(
+        emf.every(
+          (d) =>
+            (d._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0]
+              ?.Namespace === 'nodekeeper',
+        ),
+      ).toBe(true);
       const byNg = Object.fromEntries(done.map((d) => [d.summary?.nodegroup, d.summary]));
       expect(byNg.general).toMatchObject({ outcome: 'succeeded' });
       expect(byNg.custom).toMatchObject({ outcome: 'succeeded' });

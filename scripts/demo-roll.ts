@@ -72,7 +72,7 @@ export async function runScheduledRollouts(
     poll: { initialSeconds: 1, maxSeconds: 1, backoffRate: 1, maxTotalSeconds: 900 },
   });
   const seen = new Map<string, string>();
-  const report = async () => {
+  const report = async (quiet = false) => {
     const records = await deps.ledger.listHistory({ limit: 100 });
     for (const r of records.sort((a, b) =>
       `${a.cluster}/${a.nodegroup}`.localeCompare(`${b.cluster}/${b.nodegroup}`),
@@ -81,12 +81,14 @@ export async function runScheduledRollouts(
       const name = `${r.cluster}/${r.nodegroup}`;
       if (seen.get(name) !== line) {
         seen.set(name, line);
-        world.log(`  ${name.padEnd(22)} ${line}`);
+        if (!quiet) world.log(`  ${name.padEnd(22)} ${line}`);
       }
     }
     return records;
   };
   try {
+    // Records of earlier scans are known already: print only what this scan changes.
+    await report(true);
     const event = scheduledEvent(world.region, eventTime.toISOString());
     const result = await runScan(parseScanEvent(event), {
       config,

@@ -3,8 +3,8 @@ import {
   type ClientCache,
   createClientCache,
   createLedger,
+  createPausePort,
   createRolloutPort,
-  createSsmPauseReader,
 } from '@nodekeeper/aws';
 import type { NodegroupRef, PausePort, RolloutDeps } from '@nodekeeper/core';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
@@ -26,11 +26,12 @@ export function clientCache(options: AwsDepsOptions): ClientCache {
   });
 }
 
-const notPaused: PausePort = { read: async () => ({ paused: false, reason: null }) };
-
-/** The pause flag in `parameterName` (SSM, home region), or never paused when none is configured. */
-export function pauseReaderFor(home: AwsClients, parameterName: string | null): PausePort {
-  return parameterName ? createSsmPauseReader(home.ssm, parameterName) : notPaused;
+/**
+ * The pause flag in `parameterName` (SSM, home region), read with `readPauseState` on every call:
+ * a missing parameter is not paused, a corrupt one is paused, an SSM failure throws.
+ */
+export function pauseReaderFor(home: AwsClients, parameterName: string): PausePort {
+  return createPausePort(home.ssm, parameterName);
 }
 
 /**

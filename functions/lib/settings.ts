@@ -1,3 +1,4 @@
+import { pauseParameterName } from '@nodekeeper/aws';
 import { Resource } from 'sst';
 
 /**
@@ -10,8 +11,11 @@ export interface Settings {
   configJson: string | null;
   /** DynamoDB table of the ledger (`NODEKEEPER_LEDGER_TABLE`). */
   ledgerTable: string;
-  /** SSM parameter holding the pause flag (`NODEKEEPER_PAUSE_PARAMETER`); null: never paused. */
-  pauseParameter: string | null;
+  /**
+   * SSM parameter holding the pause flag: `NODEKEEPER_PAUSE_PARAMETER`, else the CLI's default
+   * (`pauseParameterName`), so the functions and `nodekeeper pause` always agree on one flag.
+   */
+  pauseParameter: string;
   /** Qualified ARN of the rollout workflow (`NODEKEEPER_WORKFLOW_ARN`), for the scan. */
   workflowArn: string | null;
   slack: {
@@ -39,7 +43,7 @@ export function readSettings(vars: Record<string, string | undefined> = process.
   return {
     configJson: env(vars, 'NODEKEEPER_CONFIG'),
     ledgerTable: env(vars, 'NODEKEEPER_LEDGER_TABLE') ?? 'nodekeeper-ledger',
-    pauseParameter: env(vars, 'NODEKEEPER_PAUSE_PARAMETER'),
+    pauseParameter: pauseParameterName(vars),
     workflowArn: env(vars, 'NODEKEEPER_WORKFLOW_ARN'),
     slack: {
       webhookUrl: linked('SlackWebhookUrl') ?? env(vars, 'NODEKEEPER_SLACK_WEBHOOK_URL'),

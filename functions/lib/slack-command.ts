@@ -7,7 +7,7 @@
  *   with an asynchronous Lambda invoke; the worker posts its answer to Slack's response_url.
  */
 
-import type { AsyncInvoker, PauseWriter } from '@nodekeeper/aws';
+import type { AsyncInvoker, PauseChange } from '@nodekeeper/aws';
 import {
   buildHistoryMessage,
   buildPlanSummaryMessage,
@@ -46,13 +46,22 @@ import {
 } from '@nodekeeper/slack';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 
+/** Outcome of writing the pause flag: a refusal is a value carrying the AWS error code. */
+export type PauseWriteOutcome = { kind: 'set' } | { kind: 'failed'; errorCode: string };
+
+/** The pause flag as the slash command uses it. `set` never throws; `read` may (status reports it). */
+export interface SlashPausePort {
+  set(change: PauseChange): Promise<PauseWriteOutcome>;
+  read(): Promise<{ paused: boolean; reason: string | null }>;
+}
+
 /** The adapters a verified request may use. Built only after verification (or for a work payload). */
 export interface SlackCommandServices {
   /** Null when NODEKEEPER_CONFIG is missing or invalid: nothing is done then. */
   config: Config | null;
   invoker: AsyncInvoker;
-  /** Null when no pause parameter is configured. */
-  pause: (PauseWriter & { read(): Promise<{ paused: boolean; reason: string | null }> }) | null;
+  /** The pause flag (NODEKEEPER_PAUSE_PARAMETER, else the default parameter). */
+  pause: SlashPausePort;
   /** Inspects every configured region and plans, as a scan would (read-only). */
   plan(now: Date): Promise<Plan>;
   history(query: HistoryQuery): Promise<RolloutRecord[]>;
@@ -253,10 +262,6 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     who: Record<string, unknown>,
   ): Promise<LambdaFunctionURLResult> {
     const kind = paused ? 'pause' : 'resume';
-    if (svc.pause === null) {
-      log.error('pause flag not changed: no pause parameter configured', { ...who, command: kind });
-      return slackReply('ephemeral', pauseFailedText(kind, 'pause-parameter-not-configured'));
-    }
     const result = await svc.pause.set({
       paused,
       reason,
@@ -346,7 +351,7 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
         return buildHistoryMessage(records, command.cluster);
       }
       case 'status': {
-        const pause = svc.pause ? await svc.pause.read() : { paused: false, reason: null };
+        const pause = await svc.pause.read();
         const all = await svc.history({ limit: 1000 });
         return buildStatusMessage(
           pause,

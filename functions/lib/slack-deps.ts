@@ -5,8 +5,9 @@ import {
   createClients,
   createLambdaClient,
   createLedger,
-  createSsmPauseWriter,
+  describeAwsError,
   inspectFleet,
+  setPauseState,
 } from '@nodekeeper/aws';
 import { type Config, parseConfig } from '@nodekeeper/core';
 import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
@@ -86,12 +87,18 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
     return {
       config,
       invoker: createAsyncInvoker(lambda),
-      pause: pauseParameter
-        ? {
-            ...createSsmPauseWriter(fast.ssm, pauseParameter),
-            read: pauseReaderFor(home, pauseParameter).read,
+      pause: {
+        // The request path writes with the fast client (3 s budget); `nodekeeper pause` writes the same JSON.
+        async set(change) {
+          try {
+            await setPauseState(fast.ssm, pauseParameter, change);
+            return { kind: 'set' };
+          } catch (error) {
+            return { kind: 'failed', errorCode: describeAwsError(error).code };
           }
-        : null,
+        },
+        read: pauseReaderFor(home, pauseParameter).read,
+      },
       async plan(now) {
         if (config === null) throw new Error('no configuration');
         const inspect = (region: string) =>

@@ -93,6 +93,7 @@ export {
 } from './src/patch.ts';
 export { createPatchLedger, PatchLedgerKeys, type PatchLedgerOptions } from './src/patch-ledger.ts';
 export {
+  createPausePort,
   DEFAULT_PAUSE_PARAMETER,
   type PauseChange,
   parsePauseState,
@@ -100,12 +101,6 @@ export {
   readPauseState,
   setPauseState,
 } from './src/pause.ts';
-export {
-  createSsmPauseWriter,
-  type PauseFlag,
-  type PauseWriteOutcome,
-  type PauseWriter,
-} from './src/pause-writer.ts';
 export {
   createRolloutPort,
   createSsmPauseReader,

@@ -79,8 +79,35 @@ describe('nodekeeper roll', () => {
     });
   });
 
+  describe('when the config has a maintenance window and --now is outside it', () => {
+    it('plans outside-window, and with --ignore-window plans the rolls (still without starting any)', async () => {
+      writeFileSync(
+        join(dir, 'windowed.config.json'),
+        JSON.stringify({
+          regions: ['us-east-1'],
+          clusters: ['prod-a'],
+          maxConcurrentPerCluster: 3,
+          schedule: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'Europe/Berlin', windowMinutes: 240 },
+        }),
+      );
+      sb.resetCalls();
+      const sunday = ['--config', 'windowed.config.json', '--json', '--now', '2026-11-22T03:00:00Z'];
+      const outside = JSON.parse((await cli(rollCommand, sunday)).out).items as Array<{ reason: string }>;
+      expect(outside.map((i) => i.reason)).toEqual(['outside-window', 'outside-window', 'outside-window']);
+      const ignored = await cli(rollCommand, [...sunday, '--ignore-window']);
+      expect(ignored.code).toBe(0);
+      const items = JSON.parse(ignored.out).items as Array<{ decision: string; outcome: unknown }>;
+      expect(items.map((i) => `${i.decision}:${String(i.outcome)}`)).toEqual([
+        'roll:null',
+        'roll:null',
+        'roll:null',
+      ]);
+      expect(sb.calls().filter((c) => MUTATING.has(c.operation))).toEqual([]);
+    });
+  });
+
   describe('with --apply --wait', () => {
-    it('rolls, follows each update, exits 3 for the failed group, and a rerun changes nothing', async () => {
+    it('rolls, follows each update, exits 3 for the failed group, and a rerun is held by the breaker', async () => {
       const r = await cli(rollCommand, ['--apply', '--wait', '--poll-seconds', '1', '--json']);
       expect(r.code).toBe(3);
       const items = JSON.parse(r.out).items as Array<{
@@ -97,7 +124,19 @@ describe('nodekeeper roll', () => {
       sb.resetCalls();
       const posts = sb.slackPosts().length;
       const again = await cli(rollCommand, ['--apply', '--wait', '--poll-seconds', '1', '--json']);
-      expect(again.code).toBe(3);
+      // The rerun plans with the ledger's history (as `plan` does): the failed release is halted.
+      expect(again.code).toBe(0);
+      const rerun = JSON.parse(again.out).items as Array<{
+        nodegroup: string;
+        decision: string;
+        reason: string | null;
+        outcome: string;
+      }>;
+      expect(rerun.map((i) => `${i.nodegroup}:${i.decision}:${i.reason ?? '-'}`).sort()).toEqual([
+        'custom:current:-',
+        'general:current:-',
+        'gpu:skip:halted',
+      ]);
       expect(sb.calls().filter((c) => MUTATING.has(c.operation))).toEqual([]);
       expect(sb.slackPosts().length).toBe(posts);
 

@@ -5,7 +5,7 @@
  * workflow guard reads it before starting an update.
  */
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { PauseState } from '@nodekeeper/core';
+import type { PausePort, PauseState } from '@nodekeeper/core';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /** The parameter used when NODEKEEPER_PAUSE_PARAMETER is not set. */
@@ -51,6 +51,19 @@ export async function readPauseState(ssm: SSMClient, name: string): Promise<Paus
     if (describeAwsError(error).code === 'ParameterNotFound') return null;
     throw new AwsAdapterError('ssm', 'GetParameter', error, name);
   }
+}
+
+/**
+ * The pause flag as the rollout guard's PausePort: `readPauseState` on every `read()` (no cache),
+ * so a pause set after planning still stops the next start. Throws AwsAdapterError like it.
+ */
+export function createPausePort(ssm: SSMClient, name: string): PausePort {
+  return {
+    async read() {
+      const state = await readPauseState(ssm, name);
+      return { paused: state !== null, reason: state?.reason ?? null };
+    },
+  };
 }
 
 /** Who changes the flag and when. */

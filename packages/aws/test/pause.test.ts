@@ -2,6 +2,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  createPausePort,
   DEFAULT_PAUSE_PARAMETER,
   parsePauseState,
   pauseParameterName,
@@ -67,6 +68,46 @@ describe('readPauseState', () => {
       await expect(readPauseState(client(), name)).rejects.toThrow(
         /GetParameter \(\/nodekeeper\/prod\/paused\) failed: AccessDeniedException/,
       );
+    });
+  });
+});
+
+describe('createPausePort', () => {
+  describe('when the flag is set', () => {
+    it('reads paused with the reason on every call', async () => {
+      ssm
+        .on(GetParameterCommand)
+        .resolvesOnce({ Parameter: { Name: name, Value: '{"paused":false}' } })
+        .resolves({ Parameter: { Name: name, Value: '{"paused":true,"reason":"freeze","by":"alice"}' } });
+      const port = createPausePort(client(), name);
+      expect(await port.read()).toEqual({ paused: false, reason: null });
+      expect(await port.read()).toEqual({ paused: true, reason: 'freeze' });
+      expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);
+    });
+  });
+
+  describe('when the parameter does not exist', () => {
+    it('is not paused', async () => {
+      ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+      expect(await createPausePort(client(), name).read()).toEqual({ paused: false, reason: null });
+    });
+  });
+
+  describe('when the value is corrupt', () => {
+    it('is paused and says why', async () => {
+      ssm.on(GetParameterCommand).resolves({ Parameter: { Name: name, Value: '{"paused":tru' } });
+      const state = await createPausePort(client(), name).read();
+      expect(state.paused).toBe(true);
+      expect(state.reason).toMatch(/^pause parameter is not valid JSON/);
+    });
+  });
+
+  describe('when SSM fails', () => {
+    it('throws, so the guard does not start an update', async () => {
+      ssm
+        .on(GetParameterCommand)
+        .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+      await expect(createPausePort(client(), name).read()).rejects.toThrow(/AccessDeniedException/);
     });
   });
 });

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createClients, createLedger, DEFAULT_LEDGER_TABLE, describeAwsError } from '@nodekeeper/aws';
-import * as core from '@nodekeeper/core';
 import {
   buildReport,
   type Config,
   type LedgerStatus,
+  nextWindows,
   policyFromConfig,
   type Report,
   type ReportPatch,
@@ -55,29 +55,17 @@ export async function readLedgerHistory(
   }
 }
 
-type FireTimes = (cron: string, timezone: string, from: Date, count: number) => unknown;
-
 /**
- * The maintenance-window evaluator of the safety work (core's `nextFireTimes`), when core has
- * it; else null and the report says the next window is unknown.
+ * The next maintenance window (Safety's `nextWindows`: EventBridge cron in the schedule's time
+ * zone, overlapping fires merged) still open at or after a given time; null without a schedule.
+ * A window open at that time comes back with its real opening time. Pure.
  */
 export function windowEvaluator(config: Config): WindowAfter | null {
   const schedule = config.schedule;
-  const nextFireTimes = (core as unknown as Record<string, unknown>).nextFireTimes;
-  if (!schedule || typeof nextFireTimes !== 'function') return null;
-  const fire = nextFireTimes as FireTimes;
+  if (!schedule) return null;
   return (from: Date): ReportWindow | null => {
-    // A window that opened less than windowMinutes ago is still open: look back that far.
-    const lookback = new Date(from.getTime() - schedule.windowMinutes * 60_000);
-    const times = fire(schedule.cron, schedule.timezone, lookback, 2);
-    if (!Array.isArray(times)) return null;
-    for (const t of times) {
-      const start = t instanceof Date ? t : new Date(String(t));
-      if (Number.isNaN(start.getTime())) continue;
-      const end = new Date(start.getTime() + schedule.windowMinutes * 60_000);
-      if (end.getTime() > from.getTime()) return { start: start.toISOString(), end: end.toISOString() };
-    }
-    return null;
+    const [next] = nextWindows(schedule, from, 1);
+    return next ? { start: next.opensAt.toISOString(), end: next.closesAt.toISOString() } : null;
   };
 }
 

@@ -3,9 +3,11 @@ import {
   createClientCache,
   createLedger,
   createLedgerTable,
+  createPausePort,
   createRolloutPort,
-  createSsmPauseReader,
   DEFAULT_LEDGER_TABLE,
+  DEFAULT_PAUSE_PARAMETER,
+  pauseParameterName,
 } from '@nodekeeper/aws';
 import {
   launchTemplateLookup,
@@ -23,7 +25,7 @@ import {
 import { notifierFromEnv } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfigFile } from '../config.ts';
-import { inspectAndPlan } from '../engine.ts';
+import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable, toJson } from '../output.ts';
 import { type Command, type CommandContext, ExitCode } from '../types/index.ts';
@@ -107,8 +109,11 @@ function itemOf(item: PlanItem, summary: RolloutSummary | null): RollItem {
 export const rollCommand: Command = {
   name: 'roll',
   summary: 'Plan, and with --apply start (and with --wait follow) the rollouts',
-  usage: `Usage: nodekeeper roll [--config FILE] [--region R] [--now ISO] [--apply] [--wait] [--json]
+  usage: `Usage: nodekeeper roll [--config FILE] [--region R] [--now ISO] [--ignore-window]
+                       [--apply [--wait [--poll-seconds N]]] [--json]
 
+It plans exactly as \`nodekeeper plan\` does: with the pause flag, the rollout history and the
+approvals, so waves, soak, the maintenance window, budgets and the circuit breaker apply.
 Without --apply this is the plan (read-only). With --apply it runs the same guarded start as the
 scheduled workflow, locally with your AWS credentials: re-check each node group, create a launch
 template version (only ImageId changed) or pick the release version, call UpdateNodegroupVersion
@@ -122,6 +127,8 @@ Options:
   --config FILE      config file (default: ./nodekeeper.config.json)
   --region R         only this region (repeatable; default: the config's regions)
   --now ISO          plan as of another time (planning only; the rollout itself happens now)
+  --ignore-window    plan as if inside the maintenance window (waves, budgets, breaker and pause
+                     still apply)
   --apply            start the rollouts
   --wait             with --apply: follow each update until it ends (60 s, backing off to 5 min, 6 h max)
   --poll-seconds N   with --wait: check every N seconds instead (e.g. against the sandbox)
@@ -134,7 +141,8 @@ state changed since planning, or paused), skipped, current; null for roll items 
 Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in AWS_REGION. The
 deployed stack creates it; the CLI creates it only when DynamoDB is a loopback endpoint
 (AWS_ENDPOINT_URL[_DYNAMODB] on 127.0.0.1/localhost, i.e. the sandbox).
-Pause flag: the SSM parameter NODEKEEPER_PAUSE_PARAMETER, if set.
+Pause flag: the SSM parameter NODEKEEPER_PAUSE_PARAMETER (default ${DEFAULT_PAUSE_PARAMETER}),
+read when planning and again by each rollout's guard right before it starts.
 Slack: posted when NODEKEEPER_SLACK_WEBHOOK_URL (or NODEKEEPER_SLACK_BOT_TOKEN + _CHANNEL) is set.
 
 Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout failed;
@@ -145,6 +153,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       config: { type: 'string' },
       region: { type: 'string', multiple: true },
       now: { type: 'string' },
+      'ignore-window': { type: 'boolean' },
       apply: { type: 'boolean' },
       wait: { type: 'boolean' },
       'poll-seconds': { type: 'string' },
@@ -166,28 +175,32 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
     const now = parseIsoFlag('now', values.now) ?? new Date();
     const config = await loadConfigFile(values.config, ctx.cwd);
     const log = (line: string) => ctx.stderr(`${line}\n`);
+    const homeRegion = homeRegionOf(ctx.env, config);
     const run = await inspectAndPlan({
       config,
       now,
       ...(values.region ? { regions: values.region } : {}),
       ...(values.json ? {} : { progress: log }),
+      facts: { ignoreWindow: Boolean(values['ignore-window']) },
+      readFacts: (fleet, catalog) =>
+        readPlanFacts(ctx.env, fleet, catalog, {
+          homeRegion,
+          warn: (line) => log(`warning: ${line}`),
+          note: values.json ? () => undefined : log,
+        }),
     });
 
     const summaries = new Map<PlanItem, RolloutSummary>();
     if (values.apply) {
-      const homeRegion = ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? config.regions[0] ?? 'us-east-1';
       const clients = createClientCache();
       const home = clients(homeRegion);
       const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
       try {
         if (isLoopbackEndpoint(ctx.env)) await createLedgerTable(home.dynamodb, table);
-        const pauseParameter = ctx.env.NODEKEEPER_PAUSE_PARAMETER;
         const deps: RolloutDeps = {
           aws: createRolloutPort((ref) => clients(ref.region)),
           ledger: createLedger(home.dynamodb, { tableName: table }),
-          pause: pauseParameter
-            ? createSsmPauseReader(home.ssm, pauseParameter)
-            : { read: async () => ({ paused: false, reason: null }) },
+          pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
           notify: cliNotify(ctx.env, log),
           now: () => new Date(),
         };

@@ -103,8 +103,6 @@ export {
 } from './src/pause.ts';
 export {
   createRolloutPort,
-  createSsmPauseReader,
-  parsePauseValue,
   type RolloutClients,
 } from './src/rollout.ts';
 export { getParameters, getParametersBatch, type ParameterValues, parameterBatchSize } from './src/ssm.ts';

@@ -150,3 +150,4 @@ export * from './src/report/index.ts';
 export * from './src/rollout/index.ts';
 // Slash command (issue 6): routing/authorization, request and work-payload validation, replies.
 export * from './src/slash/index.ts';
+export { renderTable } from './src/text.ts';

@@ -1,4 +1,4 @@
-import { createClients, createLedger, createLedgerTable, createSsmPauseReader } from '@nodekeeper/aws';
+import { createClients, createLedger, createLedgerTable, createPausePort } from '@nodekeeper/aws';
 import type { RolloutRecord } from '@nodekeeper/core';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
@@ -185,7 +185,7 @@ beforeEach(() => {
 describe('/nodekeeper against the sandbox', () => {
   describe('when an allowed user pauses, checks status, and resumes', () => {
     it('sets the SSM flag, reports it, and clears it', async () => {
-      const reader = createSsmPauseReader(
+      const reader = createPausePort(
         createClients({ region, endpoint: sb.endpoint, credentials }).ssm,
         PAUSE_PARAMETER,
       );

@@ -10,10 +10,8 @@ import {
   ListUpdatesCommand,
   UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type {
   NodegroupRef,
-  PausePort,
   RolloutPort,
   UpdateError,
   UpdateNodegroupVersionResult,
@@ -228,41 +226,4 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
       return (out.updateIds ?? []).slice(0, limit);
     },
   };
-}
-
-/**
- * The pause flag as an SSM parameter nodekeeper owns. Missing parameter: not paused. A value of
- * `true`/`paused`, or JSON `{"paused": true, "reason": "…"}`, pauses; anything else does not.
- */
-export function createSsmPauseReader(ssm: SSMClient, parameterName: string): PausePort {
-  return {
-    async read() {
-      try {
-        const out = await ssm.send(new GetParameterCommand({ Name: parameterName }));
-        return parsePauseValue(out.Parameter?.Value ?? '');
-      } catch (error) {
-        if (describeAwsError(error).code === 'ParameterNotFound') return { paused: false, reason: null };
-        throw new AwsAdapterError('ssm', 'GetParameter', error, parameterName);
-      }
-    },
-  };
-}
-
-/** Interprets the pause parameter's value. Pure. */
-export function parsePauseValue(value: string): { paused: boolean; reason: string | null } {
-  const trimmed = value.trim();
-  if (trimmed === 'true' || trimmed === 'paused') return { paused: true, reason: null };
-  if (trimmed.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(trimmed) as { paused?: unknown; reason?: unknown };
-      return {
-        paused: parsed.paused === true,
-        reason: parsed.paused === true && typeof parsed.reason === 'string' ? parsed.reason : null,
-      };
-    } catch (error) {
-      // A corrupt flag must not silently un-pause: treat it as paused and say why.
-      return { paused: true, reason: `pause parameter is not valid JSON (${(error as Error).message})` };
-    }
-  }
-  return { paused: false, reason: null };
 }

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsAdapterError, createRolloutPort, parsePauseValue } from '../index.ts';
+import { AwsAdapterError, createRolloutPort } from '../index.ts';
 
 const eks = mockClient(EKSClient);
 const ec2 = mockClient(EC2Client);
@@ -214,18 +214,5 @@ describe('createRolloutPort', () => {
       });
       expect(r).toMatchObject({ kind: 'rejected', errorCode: 'InvalidLaunchTemplateId.VersionNotFound' });
     });
-  });
-});
-
-describe('parsePauseValue', () => {
-  it('reads true, JSON and anything else', () => {
-    expect(parsePauseValue('true')).toEqual({ paused: true, reason: null });
-    expect(parsePauseValue('{"paused":true,"reason":"incident"}')).toEqual({
-      paused: true,
-      reason: 'incident',
-    });
-    expect(parsePauseValue('{"paused":false}')).toEqual({ paused: false, reason: null });
-    expect(parsePauseValue('false')).toEqual({ paused: false, reason: null });
-    expect(parsePauseValue('{broken').paused).toBe(true);
   });
 });

@@ -9,8 +9,8 @@ import {
   createClients,
   createLedger,
   createLedgerTable,
+  createPausePort,
   createRolloutPort,
-  createSsmPauseReader,
   inspectFleet,
 } from '@nodekeeper/aws';
 import {
@@ -145,7 +145,7 @@ export async function createWorld(
     return {
       aws: createRolloutPort(() => clients),
       ledger: createLedger(clients.dynamodb, { tableName: table }),
-      pause: createSsmPauseReader(clients.ssm, pauseParameter),
+      pause: createPausePort(clients.ssm, pauseParameter),
       notify,
       now: () => new Date(),
     };

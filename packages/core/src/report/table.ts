@@ -1,15 +1,6 @@
 /** The fleet freshness report as plain text: one aligned table per cluster. Pure. */
+import { renderTable } from '../text.ts';
 import type { Report, ReportNodegroup } from './types.ts';
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 function ami(ref: { releaseVersion: string | null; imageId: string | null }, strategy: string | null) {
   return (
@@ -66,7 +57,7 @@ export function renderReportTable(report: Report): string {
     'WHY',
   ];
   for (const c of report.clusters) {
-    out.push(`${c.region} / ${c.cluster}`, table(headers, c.nodegroups.map(row)), '');
+    out.push(`${c.region} / ${c.cluster}`, renderTable(headers, c.nodegroups.map(row)), '');
   }
   return `${out.join('\n')}\n`;
 }

@@ -27,13 +27,15 @@ import { readSettings } from './lib/settings.ts';
  * answers with the request ID, command IDs, refusals and unmanaged instances.
  * AWS calls: eks:DescribeCluster (only when the config has several regions and the payload names
  * none), eks:ListNodegroups, eks:DescribeNodegroup, ec2:DescribeInstances,
- * ssm:DescribeInstanceInformation, ssm:SendCommand, dynamodb:PutItem/UpdateItem (ledger).
+ * ssm:DescribeInstanceInformation, ssm:SendCommand, ssm:ListCommands (is an unanswered command
+ * already sent?), dynamodb:PutItem/UpdateItem (ledger).
  */
 
 export type PatchFunctionResult =
   | {
       ok: false;
-      error: 'invalid-request' | 'not-configured';
+      /** `aws-error`: reading the cluster failed; nothing was sent; the request may be retried. */
+      error: 'invalid-request' | 'not-configured' | 'aws-error';
       requestId: string | null;
       issues: string[];
     }
@@ -103,6 +105,10 @@ export async function handlePatch(event: unknown, deps: PatchFunctionDeps): Prom
   if (result.kind === 'duplicate') {
     logger.info('patch request already recorded; nothing sent', { requestId });
     return { ok: true, kind: 'duplicate', requestId };
+  }
+  if (result.kind === 'failed') {
+    logger.error('patch request failed before sending', { requestId, error: result.error });
+    return { ok: false, error: 'aws-error', requestId, issues: [result.error] };
   }
   for (const item of result.items) {
     logger.info('patch decision', {

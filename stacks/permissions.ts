@@ -207,7 +207,8 @@ function patchStatements(s: Scope): Statement[] {
     },
     {
       sid: 'PatchTargetsRead',
-      actions: ['ssm:DescribeInstanceInformation', 'ec2:DescribeInstances'],
+      // ListCommands: before retrying an unanswered SendCommand, check whether SSM took it.
+      actions: ['ssm:DescribeInstanceInformation', 'ec2:DescribeInstances', 'ssm:ListCommands'],
       resources: ['*'],
     },
   ];

@@ -17,6 +17,8 @@ import {
   type Policy,
   plan,
   policyFromConfig,
+  type RolloutRecord,
+  recordsByKey,
   rolloutFactsFromRecords,
   type ScanStartResult,
   startPlannedRollouts,
@@ -102,7 +104,14 @@ export async function planFleet(
     ledger?: Pick<LedgerPort, 'listHistory'>;
   },
   now: Date,
-): Promise<{ fleet: Fleet; catalog: CatalogSnapshot; plan: Plan; policy: Policy }> {
+): Promise<{
+  fleet: Fleet;
+  catalog: CatalogSnapshot;
+  plan: Plan;
+  policy: Policy;
+  /** The ledger records the plan saw (attempt numbering reads them). */
+  records: RolloutRecord[];
+}> {
   const results: InspectFleetResult[] = [];
   for (const region of deps.config.regions) results.push(await deps.inspect(region));
   const { fleet, catalog } = mergeInspections(results);
@@ -115,7 +124,7 @@ export async function planFleet(
     history: rolloutFactsFromRecords(records, fleet, catalog),
     approvals,
   });
-  return { fleet, catalog, policy, plan: plan(fleet, catalog, policy, now) };
+  return { fleet, catalog, policy, records, plan: plan(fleet, catalog, policy, now) };
 }
 
 /** Ledger records the planner sees; enough for many weeks of a 1,000-node-group fleet. */
@@ -128,7 +137,7 @@ const HISTORY_LIMIT = 5000;
  */
 export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanResult> {
   const startedMs = Date.now();
-  const { fleet, catalog, policy, plan: planned } = await planFleet(deps, new Date(event.time));
+  const { fleet, catalog, policy, records, plan: planned } = await planFleet(deps, new Date(event.time));
   emitScanMetrics(metrics, planned, fleet, Date.now() - startedMs, catalog);
   const counts = { roll: 0, current: 0, skip: 0 };
   for (const item of planned.items) counts[item.decision] += 1;
@@ -147,7 +156,12 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
     await postHaltOnce(halted, deps);
   }
 
-  const starts = await startPlannedRollouts(planned, launchTemplateLookup(fleet), deps.starter);
+  const starts = await startPlannedRollouts(
+    planned,
+    launchTemplateLookup(fleet),
+    deps.starter,
+    recordsByKey(records),
+  );
   for (const s of starts) {
     const fields = {
       cluster: s.request.cluster,

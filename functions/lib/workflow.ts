@@ -220,24 +220,33 @@ export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
       updateId = decision.updateId;
     } else {
       let start: Awaited<ReturnType<typeof startStep>>;
-      try {
-        start = await ctx.step(
-          'start',
-          async () => {
-            const result = await startStep(request, deps);
-            logger.info('rollout start', {
-              ...id,
-              result: result.kind,
-              ...('updateId' in result ? { updateId: result.updateId } : {}),
-            });
-            return result;
-          },
-          { retryStrategy: awsRetry },
-        );
-      } catch (error) {
-        // Retries exhausted (AWS unreachable, throttled throughout): record the failure, never vanish.
-        const message = error instanceof Error ? error.message : String(error);
-        start = { kind: 'rejected', errorCode: 'StartFailed', message, launchTemplateVersion: null };
+      if (decision.kind === 'reclaim') {
+        // An earlier run started this update and died before recording it: follow it.
+        start = {
+          kind: 'adopted',
+          updateId: decision.updateId,
+          launchTemplateVersion: decision.launchTemplateVersion,
+        };
+      } else {
+        try {
+          start = await ctx.step(
+            'start',
+            async () => {
+              const result = await startStep(request, deps);
+              logger.info('rollout start', {
+                ...id,
+                result: result.kind,
+                ...('updateId' in result ? { updateId: result.updateId } : {}),
+              });
+              return result;
+            },
+            { retryStrategy: awsRetry },
+          );
+        } catch (error) {
+          // Retries exhausted (AWS unreachable, throttled throughout): record the failure, never vanish.
+          const message = error instanceof Error ? error.message : String(error);
+          start = { kind: 'rejected', errorCode: 'StartFailed', message, launchTemplateVersion: null };
+        }
       }
       if (start.kind === 'rejected') return failBeforeStart(start, owner);
       const begun = start;

@@ -32,6 +32,7 @@ export function fakeAws(script: {
       id: u.id,
       status,
       type: 'VersionUpdate',
+      params: [],
       errors: status === 'Failed' ? (script.errors ?? []) : [],
     };
   };

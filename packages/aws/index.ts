@@ -91,7 +91,12 @@ export {
   type PatchNodegroupDescription,
   sendPatchCommand,
 } from './src/patch.ts';
-export { createPatchLedger, PatchLedgerKeys, type PatchLedgerOptions } from './src/patch-ledger.ts';
+export {
+  createPatchLedger,
+  type PatchLedger,
+  PatchLedgerKeys,
+  type PatchLedgerOptions,
+} from './src/patch-ledger.ts';
 export {
   createPausePort,
   DEFAULT_PAUSE_PARAMETER,

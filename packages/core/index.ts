@@ -80,6 +80,7 @@ export { clusterConsoleUrl, nodegroupConsoleUrl, ssmCommandConsoleUrl } from './
 export { code, codeBlock, escapeControl, escapeMrkdwn, truncateMrkdwn } from './src/messages/mrkdwn.ts';
 export {
   buildPatchCompletedMessage,
+  buildPatchFailedMessage,
   buildPatchRefusedMessage,
   buildPatchRequestedMessage,
   LAUNCH_TEMPLATE_NOTE,
@@ -97,6 +98,7 @@ export { buildRunStatusMessage, summarizeRunStatus } from './src/messages/status
 export type {
   Block,
   PatchCompletedEvent,
+  PatchFailedEvent,
   PatchFailedInstance,
   PatchRefusedEvent,
   PatchRequestedEvent,

@@ -34,6 +34,12 @@ function memoryLedger() {
   const claims = new Map<string, { owner: string; state: string }>();
   const ledger: PatchLedgerPort = {
     async createRequest(r) {
+      if (requests.has(r.requestId) && requests.get(r.requestId)?.status !== 'failed')
+        return { kind: 'exists' };
+      requests.set(r.requestId, r);
+      return { kind: 'recorded' };
+    },
+    async recordRequestFailure(r) {
       if (requests.has(r.requestId)) return { kind: 'exists' };
       requests.set(r.requestId, r);
       return { kind: 'recorded' };
@@ -245,6 +251,37 @@ describe('functions/patch handlePatch', () => {
       await handlePatch({ cluster: 'prod-a', requestId: 'req-1' }, w.deps);
       const again = await handlePatch({ cluster: 'prod-a', requestId: 'req-1' }, w.deps);
       expect(again).toEqual({ ok: true, kind: 'duplicate', requestId: 'req-1' });
+      expect(w.sent).toHaveLength(1);
+    });
+  });
+
+  describe('when AWS cannot be read', () => {
+    it('sends nothing, records the request as failed, reports it once, and lets a retry through', async () => {
+      const w = world();
+      const gather = w.aws.gatherFacts;
+      w.aws.gatherFacts = async () => {
+        throw new Error('DescribeNodegroup failed: ServerException: internal error');
+      };
+      const payload = { cluster: 'prod-a', requestId: 'req-down' };
+      const first = await handlePatch(payload, w.deps);
+      const second = await handlePatch(payload, w.deps);
+      for (const answer of [first, second]) {
+        expect(answer).toEqual({
+          ok: false,
+          error: 'aws-error',
+          requestId: 'req-down',
+          issues: ['Error: DescribeNodegroup failed: ServerException: internal error'],
+        });
+      }
+      expect(w.sent).toEqual([]);
+      expect(w.mem.requests.get('req-down')).toMatchObject({ status: 'failed', cluster: 'prod-a' });
+      const failures = w.posts.filter((p) => p.text.startsWith('Patch request req-down failed'));
+      expect(failures).toHaveLength(1);
+
+      w.aws.gatherFacts = gather;
+      const retry = await handlePatch(payload, w.deps);
+      expect(retry).toMatchObject({ ok: true, kind: 'started', requestId: 'req-down' });
+      expect(w.mem.requests.get('req-down')).toMatchObject({ status: 'accepted' });
       expect(w.sent).toHaveLength(1);
     });
   });

@@ -131,6 +131,7 @@ export function toUpdateFacts(u: Update): UpdateFacts {
     id: u.id ?? '',
     status,
     type: u.type ?? '',
+    params: (u.params ?? []).map((p) => ({ type: p.type ?? '', value: p.value ?? '' })),
     errors: (u.errors ?? []).map((e) => ({
       errorCode: e.errorCode ?? 'Unknown',
       errorMessage: e.errorMessage ?? '',

@@ -48,7 +48,12 @@ function strip<T>(item: Record<string, unknown>): T {
 }
 
 /** The patch ledger on DynamoDB. Creates are conditional; the summary claim is exactly-once with a lease. */
-export function createPatchLedger(client: DynamoDBClient, options: PatchLedgerOptions): PatchLedgerPort {
+/** The patch ledger port plus reads the CLI and tests use. */
+export interface PatchLedger extends PatchLedgerPort {
+  getRequest(requestId: string): Promise<PatchRequestRecord | null>;
+}
+
+export function createPatchLedger(client: DynamoDBClient, options: PatchLedgerOptions): PatchLedger {
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -57,11 +62,19 @@ export function createPatchLedger(client: DynamoDBClient, options: PatchLedgerOp
   const leaseMs = (options.claimLeaseSeconds ?? 300) * 1000;
   const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + retentionSeconds;
 
-  async function put(item: Record<string, unknown>, context: string): Promise<'recorded' | 'exists'> {
+  async function put(
+    item: Record<string, unknown>,
+    context: string,
+    condition: {
+      ConditionExpression: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    } = {
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  ): Promise<'recorded' | 'exists'> {
     try {
-      await doc.send(
-        new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
+      await doc.send(new PutCommand({ TableName, Item: item, ...condition }));
       return 'recorded';
     } catch (error) {
       if (isConditionFailure(error)) return 'exists';
@@ -95,20 +108,30 @@ export function createPatchLedger(client: DynamoDBClient, options: PatchLedgerOp
     }
   }
 
+  const requestItem = (record: PatchRequestRecord) => ({
+    ...PatchLedgerKeys.request(record.requestId),
+    gsi1pk: PatchLedgerKeys.clusterIndex(record.cluster),
+    gsi1sk: `${record.createdAt}#${record.requestId}`,
+    type: 'patch-request',
+    expiresAt: expiresAt(record.createdAt),
+    ...record,
+  });
+
   return {
     async createRequest(record: PatchRequestRecord) {
-      const result = await put(
-        {
-          ...PatchLedgerKeys.request(record.requestId),
-          gsi1pk: PatchLedgerKeys.clusterIndex(record.cluster),
-          gsi1sk: `${record.createdAt}#${record.requestId}`,
-          type: 'patch-request',
-          expiresAt: expiresAt(record.createdAt),
-          ...record,
-        },
-        record.requestId,
-      );
+      // A request that failed before sending (AWS unreadable) may be submitted again.
+      const result = await put(requestItem(record), record.requestId, {
+        ConditionExpression: 'attribute_not_exists(pk) OR #status = :failed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failed': 'failed' },
+      });
       return { kind: result };
+    },
+
+    getRequest: (requestId) => get<PatchRequestRecord>(PatchLedgerKeys.request(requestId)),
+
+    async recordRequestFailure(record: PatchRequestRecord) {
+      return { kind: await put(requestItem(record), record.requestId) };
     },
 
     async openGroup(record: PatchGroupRecord) {

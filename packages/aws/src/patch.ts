@@ -7,7 +7,7 @@ import {
   ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
-  type SSMClient,
+  SSMClient,
 } from '@aws-sdk/client-ssm';
 import {
   InstanceTag,
@@ -21,7 +21,7 @@ import {
   parsePatchComment,
   type SendCommandParams,
 } from '@nodekeeper/core';
-import type { AwsClients } from './clients.ts';
+import { type AwsClients, isThrottlingError } from './clients.ts';
 import { describeCluster, listNodegroups } from './eks.ts';
 import { AwsAdapterError, callAws, describeAwsError } from './errors.ts';
 
@@ -182,40 +182,116 @@ export async function describeManagedInstances(
   return managed;
 }
 
-/** SendCommand AWS-RunPatchBaseline with parameters built by core. Mutating; not idempotent. */
-export async function sendPatchCommand(
+/** SendCommand attempts; the SDK's own retries are off for it (see {@link sendPatchCommand}). */
+const SEND_ATTEMPTS = 3;
+const SEND_BACKOFF_MS = 200;
+
+/** Whether a failed SendCommand may be tried again: throttling, 5xx and answers that never came. */
+function retryableSendError(error: unknown): boolean {
+  if (isThrottlingError(error)) return true;
+  const e = error as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number') return status >= 500;
+  // No HTTP answer at all (timeout, reset, refused): the command may or may not have been taken.
+  return e.$fault !== 'client';
+}
+
+/**
+ * The command nodekeeper already sent with these parameters (same Comment, which names the request
+ * ID and node group, and the same instances), if SSM has it. Read-only: ListCommands for the
+ * first instance and the patch document, newest first, two pages at most.
+ */
+export async function findSentPatchCommand(
   ssm: SSMClient,
   params: SendCommandParams,
+): Promise<{ commandId: string } | null> {
+  const want = [...params.InstanceIds].sort().join(',');
+  let NextToken: string | undefined;
+  for (let page = 0; page < 2; page += 1) {
+    const out = await callAws('ssm', 'ListCommands', () =>
+      ssm.send(
+        new ListCommandsCommand({
+          InstanceId: params.InstanceIds[0],
+          Filters: [{ key: 'DocumentName', value: params.DocumentName }],
+          MaxResults: 50,
+          NextToken,
+        }),
+      ),
+    );
+    for (const c of out.Commands ?? []) {
+      if (
+        c.CommandId &&
+        c.Comment === params.Comment &&
+        [...(c.InstanceIds ?? [])].sort().join(',') === want
+      ) {
+        return { commandId: c.CommandId };
+      }
+    }
+    NextToken = out.NextToken;
+    if (!NextToken) break;
+  }
+  return null;
+}
+
+/**
+ * Sends AWS-RunPatchBaseline to explicit instance IDs. SendCommand has no idempotency token, so
+ * `once` must be an SSM client without SDK retries: this function retries itself, and before each
+ * retry asks SSM ({@link findSentPatchCommand}, through `ssm`) whether the attempt whose answer
+ * never arrived was taken. A command that took effect is therefore never sent twice.
+ */
+export async function sendPatchCommand(
+  clients: { ssm: SSMClient; once: SSMClient },
+  params: SendCommandParams,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): Promise<{ commandId: string }> {
   if (params.DocumentName !== PATCH_DOCUMENT || params.InstanceIds.length === 0) {
     throw new RangeError('sendPatchCommand sends AWS-RunPatchBaseline to explicit instance IDs only');
   }
-  const out = await callAws(
-    'ssm',
-    'SendCommand',
-    () =>
-      ssm.send(
-        new SendCommandCommand({
-          DocumentName: params.DocumentName,
-          InstanceIds: params.InstanceIds,
-          Parameters: {
-            Operation: [...params.Parameters.Operation],
-            RebootOption: [...params.Parameters.RebootOption],
-            SnapshotId: [...params.Parameters.SnapshotId],
-          },
-          MaxConcurrency: params.MaxConcurrency,
-          MaxErrors: params.MaxErrors,
-          TimeoutSeconds: params.TimeoutSeconds,
-          Comment: params.Comment,
-        }),
-      ),
-    params.Comment,
-  );
-  const commandId = out.Command?.CommandId;
-  if (!commandId) {
-    throw new AwsAdapterError('ssm', 'SendCommand', new Error('SendCommand answered without a CommandId'));
+  let lastError: unknown = null;
+  for (let attempt = 1; attempt <= SEND_ATTEMPTS; attempt += 1) {
+    if (attempt > 1) {
+      const sent = await findSentPatchCommand(clients.ssm, params);
+      if (sent !== null) return sent;
+    }
+    try {
+      const out = await callAws(
+        'ssm',
+        'SendCommand',
+        () =>
+          clients.once.send(
+            new SendCommandCommand({
+              DocumentName: params.DocumentName,
+              InstanceIds: params.InstanceIds,
+              Parameters: {
+                Operation: [...params.Parameters.Operation],
+                RebootOption: [...params.Parameters.RebootOption],
+                SnapshotId: [...params.Parameters.SnapshotId],
+              },
+              MaxConcurrency: params.MaxConcurrency,
+              MaxErrors: params.MaxErrors,
+              TimeoutSeconds: params.TimeoutSeconds,
+              Comment: params.Comment,
+            }),
+          ),
+        params.Comment,
+      );
+      const commandId = out.Command?.CommandId;
+      if (!commandId) {
+        throw new AwsAdapterError(
+          'ssm',
+          'SendCommand',
+          new Error('SendCommand answered without a CommandId'),
+        );
+      }
+      return { commandId };
+    } catch (error) {
+      const cause = error instanceof AwsAdapterError ? error.cause : error;
+      if (!retryableSendError(cause) || attempt === SEND_ATTEMPTS) throw error;
+      lastError = error;
+      await sleep(SEND_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+    }
   }
-  return { commandId };
+  throw lastError;
 }
 
 function pluginOutput(inv: CommandInvocation): string {
@@ -345,9 +421,24 @@ export async function listNodekeeperPatchCommands(
  * EC2 (DescribeInstances) and SSM (DescribeInstanceInformation); SendCommand; ListCommandInvocations.
  */
 export function createPatchPort(
-  clientsFor: (region: string) => Pick<AwsClients, 'eks' | 'ec2' | 'ssm'>,
+  clientsFor: (
+    region: string,
+  ) => Pick<AwsClients, 'eks' | 'ec2' | 'ssm'> & Partial<Pick<AwsClients, 'context'>>,
   options: { accountId?: string | null } = {},
 ): PatchAwsPort {
+  // SendCommand goes through a twin SSM client without SDK retries (same handler, limiter and
+  // counters): sendPatchCommand retries itself, checking first whether the last attempt was taken.
+  const once = new Map<string, SSMClient>();
+  const sendClients = (region: string) => {
+    const clients = clientsFor(region);
+    let client = once.get(region);
+    if (client === undefined) {
+      const ctx = clients.context;
+      client = ctx ? ctx.instrument(new SSMClient({ ...ctx.config, maxAttempts: 1 }), 'ssm') : clients.ssm;
+      once.set(region, client);
+    }
+    return { ssm: clients.ssm, once: client };
+  };
   return {
     async gatherFacts(target) {
       const { eks, ec2, ssm } = clientsFor(target.region);
@@ -387,7 +478,7 @@ export function createPatchPort(
       };
       return { kind: 'found', facts };
     },
-    sendCommand: (region, params) => sendPatchCommand(clientsFor(region).ssm, params),
+    sendCommand: (region, params) => sendPatchCommand(sendClients(region), params),
     listInvocations: (region, commandId) => listPatchInvocations(clientsFor(region).ssm, commandId),
   };
 }

@@ -10,13 +10,8 @@ import {
   ListUpdatesCommand,
   UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
-import type {
-  NodegroupRef,
-  RolloutPort,
-  UpdateError,
-  UpdateNodegroupVersionResult,
-  UpdateStatus,
-} from '@nodekeeper/core';
+import type { NodegroupRef, RolloutPort, UpdateNodegroupVersionResult } from '@nodekeeper/core';
+import { toUpdateFacts } from './eks.ts';
 import { AwsAdapterError, callAws, describeAwsError } from './errors.ts';
 
 /** The clients a rollout needs for one node group's (account, region). */
@@ -44,8 +39,6 @@ function isEc2Rejection(code: string): boolean {
     code === 'UnauthorizedOperation'
   );
 }
-
-const updateStatuses = new Set(['InProgress', 'Successful', 'Failed', 'Cancelled']);
 
 /** At most this many pages of launch template versions are searched for nodekeeper's version. */
 const MAX_VERSION_PAGES = 10;
@@ -200,13 +193,7 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
       }
       const u = r.value.update;
       if (!u?.id) return { kind: 'not-found' };
-      const status = updateStatuses.has(u.status ?? '') ? (u.status as UpdateStatus) : 'InProgress';
-      const errors: UpdateError[] = (u.errors ?? []).map((e) => ({
-        errorCode: e.errorCode ?? 'Unknown',
-        errorMessage: e.errorMessage ?? '',
-        resourceIds: e.resourceIds ?? [],
-      }));
-      return { kind: 'found', update: { id: u.id, status, type: u.type ?? 'VersionUpdate', errors } };
+      return { kind: 'found', update: toUpdateFacts(u) };
     },
 
     async listUpdates(ref, limit) {

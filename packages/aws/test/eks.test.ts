@@ -167,6 +167,11 @@ describe('describeUpdate', () => {
           id: update.id,
           status: 'Failed',
           type: 'VersionUpdate',
+          // The published sample's params: what reclaiming an unrecorded update matches on.
+          params: [
+            { type: 'Version', value: '1.26' },
+            { type: 'ReleaseVersion', value: '1.26.4-20230526' },
+          ],
           errors: [
             {
               errorCode: 'PodEvictionFailure',

@@ -42,6 +42,8 @@ const clients = {
   ssm: new SSMClient({ region: 'us-east-1' }),
 };
 const port = createPatchPort(() => clients);
+const send = { ssm: clients.ssm, once: clients.ssm };
+const noSleep = async () => undefined;
 const meta = { $metadata: {} };
 const ASG = 'eks-general-0ec5b8e2';
 
@@ -186,7 +188,7 @@ describe('sendPatchCommand', () => {
     ssm
       .on(SendCommandCommand)
       .resolves({ ...realcase('ssm_send-command_runpatchbaseline-install.json'), ...meta });
-    const out = await sendPatchCommand(clients.ssm, params);
+    const out = await sendPatchCommand(send, params);
     expect(out).toEqual({ commandId: '5f403234-38c4-439f-a570-93623EXAMPLE' });
     expect(ssm).toReceiveCommandWith(SendCommandCommand, {
       DocumentName: 'AWS-RunPatchBaseline',
@@ -204,8 +206,61 @@ describe('sendPatchCommand', () => {
   });
 
   it('refuses to send without explicit instance IDs', async () => {
-    await expect(sendPatchCommand(clients.ssm, { ...params, InstanceIds: [] })).rejects.toThrow(RangeError);
+    await expect(sendPatchCommand(send, { ...params, InstanceIds: [] })).rejects.toThrow(RangeError);
     expect(ssm).not.toHaveReceivedCommand(SendCommandCommand);
+  });
+
+  const noAnswer = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+  const sent = {
+    CommandId: 'cmd-took',
+    Comment: params.Comment,
+    InstanceIds: [...params.InstanceIds].reverse(),
+    DocumentName: 'AWS-RunPatchBaseline',
+  };
+
+  it('does not send again when the unanswered attempt was taken: it finds the command by Comment and instances', async () => {
+    ssm.on(SendCommandCommand).rejects(noAnswer());
+    ssm.on(ListCommandsCommand).resolves({ Commands: [sent], ...meta });
+    const out = await sendPatchCommand(send, params, noSleep);
+    expect(out).toEqual({ commandId: 'cmd-took' });
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect(ssm).toReceiveCommandWith(ListCommandsCommand, {
+      InstanceId: params.InstanceIds[0],
+      Filters: [{ key: 'DocumentName', value: 'AWS-RunPatchBaseline' }],
+    });
+  });
+
+  it('sends again when SSM has no such command, and ignores commands of other requests', async () => {
+    ssm
+      .on(SendCommandCommand)
+      .rejectsOnce(noAnswer())
+      .resolves({ Command: { CommandId: 'cmd-2' }, ...meta });
+    ssm.on(ListCommandsCommand).resolves({
+      Commands: [{ ...sent, CommandId: 'cmd-other', Comment: 'nodekeeper patch req-0 prod-a/general' }],
+      ...meta,
+    });
+    expect(await sendPatchCommand(send, params, noSleep)).toEqual({ commandId: 'cmd-2' });
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+  });
+
+  it('never retries a refusal (4xx) and gives up after three unanswered attempts', async () => {
+    ssm.on(SendCommandCommand).rejects(
+      Object.assign(new Error('bad instance'), {
+        name: 'InvalidInstanceId',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(sendPatchCommand(send, params, noSleep)).rejects.toThrow(/InvalidInstanceId/);
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect(ssm).not.toHaveReceivedCommand(ListCommandsCommand);
+
+    ssm.reset();
+    ssm.on(SendCommandCommand).rejects(noAnswer());
+    ssm.on(ListCommandsCommand).resolves({ Commands: [], ...meta });
+    await expect(sendPatchCommand(send, params, noSleep)).rejects.toThrow(/socket hang up/);
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 3);
+    expect(ssm).toHaveReceivedCommandTimes(ListCommandsCommand, 2);
   });
 });
 
@@ -316,6 +371,8 @@ describe('createPatchLedger (dynalite)', () => {
     const ledger = createPatchLedger(client, { tableName: 'patch-ledger' });
     const record = {
       requestId: 'req-a',
+      status: 'accepted' as const,
+      error: null,
       accountId: null,
       region: 'us-east-1',
       cluster: 'prod-a',
@@ -328,6 +385,33 @@ describe('createPatchLedger (dynalite)', () => {
     };
     expect(await ledger.createRequest(record)).toEqual({ kind: 'recorded' });
     expect(await ledger.createRequest(record)).toEqual({ kind: 'exists' });
+    // A failure is never written over an accepted request.
+    expect(await ledger.recordRequestFailure({ ...record, status: 'failed', error: 'x' })).toEqual({
+      kind: 'exists',
+    });
+  });
+
+  it('records a request that failed before sending once, and lets a retry of it replace the record', async () => {
+    const ledger = createPatchLedger(client, { tableName: 'patch-ledger' });
+    const failed = {
+      requestId: 'req-f',
+      status: 'failed' as const,
+      error: 'DescribeNodegroup failed: ServerException',
+      accountId: null,
+      region: 'us-east-1',
+      cluster: 'prod-a',
+      operation: 'Install' as const,
+      reboot: false,
+      requestedBy: null,
+      createdAt: '2026-11-24T10:00:00.000Z',
+      items: [],
+      unmanaged: [],
+    };
+    expect(await ledger.recordRequestFailure(failed)).toEqual({ kind: 'recorded' });
+    expect(await ledger.recordRequestFailure(failed)).toEqual({ kind: 'exists' });
+    const retry = { ...failed, status: 'accepted' as const, error: null };
+    expect(await ledger.createRequest(retry)).toEqual({ kind: 'recorded' });
+    expect(await ledger.createRequest(retry)).toEqual({ kind: 'exists' });
   });
 
   it('records a command and its results, and claims the summary exactly once', async () => {

@@ -128,6 +128,7 @@ describe('createRolloutPort', () => {
           id: 'u-1',
           status: 'Failed',
           type: 'VersionUpdate',
+          params: [{ type: 'ReleaseVersion', value: '1.33.4-20261110' }],
           errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1'] }],
         },
       });
@@ -138,6 +139,7 @@ describe('createRolloutPort', () => {
           id: 'u-1',
           status: 'Failed',
           type: 'VersionUpdate',
+          params: [{ type: 'ReleaseVersion', value: '1.33.4-20261110' }],
           errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1'] }],
         },
       });

@@ -18,6 +18,7 @@ import {
   type PolicyFacts,
   plan,
   policyFromConfig,
+  type RolloutRecord,
   rolloutFactsFromRecords,
 } from '@nodekeeper/core';
 import type { CommandContext } from './types/index.ts';
@@ -50,6 +51,8 @@ export async function readPlanFacts(
     warn: (line: string) => void;
     note: (line: string) => void;
     clients?: AwsClients;
+    /** Receives the ledger records read (e.g. to number rollout attempts). */
+    onRecords?: (records: RolloutRecord[]) => void;
   },
 ): Promise<PolicyFacts> {
   const clients = options.clients ?? createClients({ region: options.homeRegion });
@@ -63,9 +66,10 @@ export async function readPlanFacts(
     ]);
     if (paused.status === 'fulfilled') facts.paused = paused.value;
     else options.warn(`pause flag unreadable, planning as not paused: ${(paused.reason as Error).message}`);
-    if (records.status === 'fulfilled')
+    if (records.status === 'fulfilled') {
       facts.history = rolloutFactsFromRecords(records.value, fleet, catalog);
-    else if (missingTable(records.reason))
+      options.onRecords?.(records.value);
+    } else if (missingTable(records.reason))
       options.note(`ledger table ${table} not found: planning without rollout history`);
     else
       options.warn(

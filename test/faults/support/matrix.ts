@@ -60,8 +60,6 @@ export const OperationClasses = {
     service: 'eks',
     operations: ['UpdateNodegroupVersion'],
     serverError: { status: 503, code: 'ServiceUnavailableException' },
-    // EKS started the update but never answered in time: the ledger records StartFailed without it.
-    knownGaps: { slow: ['ledger-agrees'] },
   },
   ec2LaunchTemplates: {
     name: 'ec2-launch-templates',

@@ -324,6 +324,9 @@ export const patchCommand: Command = {
         );
         if (result.kind === 'invalid') throw new ValidationError('invalid patch request', result.issues);
         if (result.kind === 'duplicate') throw new Error(`request ${requestId} is already recorded`);
+        if (result.kind === 'failed') {
+          throw new Error(`patch request ${requestId} sent nothing: ${result.error}`);
+        }
         items = result.items;
         unmanaged = result.unmanaged;
       }

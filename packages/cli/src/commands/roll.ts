@@ -17,8 +17,10 @@ import {
   type PollScheduleConfig,
   type RolloutDeps,
   type RolloutProgress,
+  type RolloutRecord,
   type RolloutSummary,
-  rolloutRequestFromPlanItem,
+  recordsByKey,
+  requestWithAttempt,
   rolloutSlackMessage,
   runRollout,
 } from '@nodekeeper/core';
@@ -176,6 +178,8 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
     const config = await loadConfigFile(values.config, ctx.cwd);
     const log = (line: string) => ctx.stderr(`${line}\n`);
     const homeRegion = homeRegionOf(ctx.env, config);
+    // Ledger records by rollout key: attempts that ended "not now" are followed by a fresh one.
+    let history: ReadonlyMap<string, RolloutRecord> = new Map();
     const run = await inspectAndPlan({
       config,
       now,
@@ -187,6 +191,9 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
           homeRegion,
           warn: (line) => log(`warning: ${line}`),
           note: values.json ? () => undefined : log,
+          onRecords: (records) => {
+            history = recordsByKey(records);
+          },
         }),
     });
 
@@ -208,7 +215,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
         const launchTemplateOf = launchTemplateLookup(run.fleet);
         await Promise.all(
           run.plan.items.map(async (item) => {
-            const request = rolloutRequestFromPlanItem(item, launchTemplateOf(item));
+            const request = requestWithAttempt(item, launchTemplateOf(item), history);
             if (request === null) return;
             const summary = await runRollout(request, deps, {
               owner,

@@ -19,6 +19,7 @@ import { link } from './mrkdwn.ts';
 import type {
   Block,
   PatchCompletedEvent,
+  PatchFailedEvent,
   PatchRefusedEvent,
   PatchRequestedEvent,
   PatchTarget,
@@ -173,5 +174,20 @@ export function buildPatchRefusedMessage(event: PatchRefusedEvent): SlackMessage
   const links = targetLinks(event);
   if (links.length > 0) blocks.push(context(...links));
   const text = `Patch refused: ${refLabel(event)} (${event.reason})`;
+  return fitToSlackLimits({ text, blocks });
+}
+
+/** "Patch request failed": nothing was sent because AWS could not be read; safe to retry. Pure. */
+export function buildPatchFailedMessage(event: PatchFailedEvent): SlackMessage {
+  const blocks: Block[] = [
+    header(targetTitle(':x: Patch request failed', event)),
+    section(
+      `Request ${name(event.requestId)} (${name(event.operation)}) sent nothing: reading the cluster from AWS failed. ` +
+        'Retry it with the same request ID once AWS answers again.',
+    ),
+    section(free(event.error)),
+    { type: 'section', fields: locationFields(event) },
+  ];
+  const text = `Patch request ${event.requestId} failed before anything was sent: ${refLabel(event)}`;
   return fitToSlackLimits({ text, blocks });
 }

@@ -163,6 +163,14 @@ export interface PatchRefusedEvent extends PatchTarget {
   message: string | null;
 }
 
+/** A patch request that failed before any command was sent (AWS unreachable while reading). */
+export interface PatchFailedEvent extends PatchTarget {
+  requestId: string;
+  operation: PatchOperation;
+  /** What went wrong, as the AWS adapter reported it. */
+  error: string;
+}
+
 export const RunItemState = {
   pending: 'pending',
   inProgress: 'in-progress',

@@ -6,6 +6,7 @@
 
 import {
   buildPatchCompletedMessage,
+  buildPatchFailedMessage,
   buildPatchRefusedMessage,
   buildPatchRequestedMessage,
 } from '../messages/patch.ts';
@@ -48,6 +49,13 @@ export interface PatchAwsPort {
 
 export interface PatchRequestRecord {
   requestId: string;
+  /**
+   * `accepted`: planned and (being) sent. `failed`: reading AWS failed before anything was sent;
+   * the same request ID may be submitted again and then replaces this record.
+   */
+  status: 'accepted' | 'failed';
+  /** Why a `failed` request failed; null otherwise. */
+  error: string | null;
   accountId: string | null;
   region: string;
   cluster: string;
@@ -96,7 +104,10 @@ export interface PatchCommandRecord {
 
 /** Patch records in the ledger. Every create is conditional; claims are exactly-once. */
 export interface PatchLedgerPort {
+  /** Creates the request unless one exists that is not `failed`. */
   createRequest(record: PatchRequestRecord): Promise<{ kind: 'recorded' } | { kind: 'exists' }>;
+  /** Records a request that failed before sending, unless any record of it exists. */
+  recordRequestFailure(record: PatchRequestRecord): Promise<{ kind: 'recorded' } | { kind: 'exists' }>;
   openGroup(record: PatchGroupRecord): Promise<void>;
   recordCommand(record: PatchCommandRecord): Promise<void>;
   sealGroup(groupId: string, commandIds: string[], sendErrors: string[]): Promise<void>;
@@ -152,6 +163,8 @@ export interface PatchResultItem {
 export type PatchStartResult =
   | { kind: 'invalid'; requestId: string; issues: string[] }
   | { kind: 'duplicate'; requestId: string }
+  /** Reading AWS failed before anything was sent; recorded and reported once. */
+  | { kind: 'failed'; requestId: string; error: string }
   | {
       kind: 'started';
       requestId: string;
@@ -181,12 +194,17 @@ export async function startPatch(
   deps: StartPatchDeps,
 ): Promise<PatchStartResult> {
   const { requestId } = request;
-  const gathered = await deps.aws.gatherFacts({
-    region: context.region,
-    cluster: request.cluster,
-    nodegroups: request.nodegroups ?? null,
-    instanceIds: request.instanceIds ?? null,
-  });
+  let gathered: Awaited<ReturnType<PatchAwsPort['gatherFacts']>>;
+  try {
+    gathered = await deps.aws.gatherFacts({
+      region: context.region,
+      cluster: request.cluster,
+      nodegroups: request.nodegroups ?? null,
+      instanceIds: request.instanceIds ?? null,
+    });
+  } catch (error) {
+    return failBeforeSending(request, context.region, errorText(error), deps);
+  }
   if (gathered.kind === 'cluster-not-found') {
     return {
       kind: 'invalid',
@@ -202,6 +220,8 @@ export async function startPatch(
   if (deps.ledger) {
     const created = await deps.ledger.createRequest({
       requestId,
+      status: 'accepted',
+      error: null,
       accountId,
       region: context.region,
       cluster: request.cluster,
@@ -269,6 +289,55 @@ export async function startPatch(
     unmanaged: plan.unmanaged,
     excluded: plan.excluded,
   };
+}
+
+/**
+ * A request whose AWS reads failed: nothing was sent. It is recorded as `failed` (so it never
+ * vanishes) and reported once per request ID, however often the caller retries; a later retry
+ * that gets through replaces the record. Never throws: a ledger or Slack failure is part of the
+ * returned error.
+ */
+async function failBeforeSending(
+  request: PatchRequest & { requestId: string },
+  region: string,
+  error: string,
+  deps: StartPatchDeps,
+): Promise<PatchStartResult> {
+  const target = { accountId: null, region, cluster: request.cluster, nodegroup: null };
+  let first = true;
+  let note = '';
+  if (deps.ledger) {
+    try {
+      const recorded = await deps.ledger.recordRequestFailure({
+        requestId: request.requestId,
+        status: 'failed',
+        error,
+        accountId: null,
+        region,
+        cluster: request.cluster,
+        operation: request.operation,
+        reboot: request.reboot,
+        requestedBy: request.requestedBy ?? null,
+        createdAt: deps.now().toISOString(),
+        items: [],
+        unmanaged: [],
+      });
+      first = recorded.kind === 'recorded';
+    } catch (ledgerError) {
+      note = `; the ledger could not record it either: ${errorText(ledgerError)}`;
+    }
+  }
+  if (first) {
+    await deps.notify?.(
+      buildPatchFailedMessage({
+        ...target,
+        requestId: request.requestId,
+        operation: request.operation,
+        error,
+      }),
+    );
+  }
+  return { kind: 'failed', requestId: request.requestId, error: `${error}${note}` };
 }
 
 function refTarget(item: PatchPlanItem) {

@@ -11,7 +11,8 @@ export type GuardDecision =
   | { kind: 'proceed' }
   | { kind: 'not-started'; reason: NotStartedReason; message: string };
 
-function onTarget(request: RolloutRequest, ng: NodegroupState): boolean {
+/** True when the node group already runs the rollout's target. Pure. */
+export function isOnTarget(request: RolloutRequest, ng: NodegroupState): boolean {
   if (request.strategy === 'launch-template') return ng.releaseVersion === request.target.imageId;
   return ng.releaseVersion === targetIdentity(request);
 }
@@ -51,7 +52,7 @@ export function guardRollout(
       message: `${name} is ${ng.status}, not ACTIVE`,
     };
   }
-  if (onTarget(request, ng)) {
+  if (isOnTarget(request, ng)) {
     return {
       kind: 'not-started',
       reason: NotStartedReason.alreadyOnTarget,

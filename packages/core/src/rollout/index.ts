@@ -1,3 +1,4 @@
+export { isRetryable, MAX_ATTEMPT, nextAttempt, recordsByKey } from './attempt.ts';
 export { RolloutError } from './errors.ts';
 export { type GuardDecision, guardRollout } from './guard.ts';
 export {
@@ -26,8 +27,13 @@ export {
 } from './poll.ts';
 export { parseRolloutRequest, rolloutRequestFromPlanItem, rolloutRequestSchema } from './request.ts';
 export { type RolloutProgress, type RunRolloutOptions, runRollout } from './run.ts';
-export { type ScanStartResult, startPlannedRollouts, type WorkflowStarter } from './scan.ts';
-export { refOf, type StartResult, startRollout } from './start.ts';
+export {
+  requestWithAttempt,
+  type ScanStartResult,
+  startPlannedRollouts,
+  type WorkflowStarter,
+} from './scan.ts';
+export { findOwnUpdate, type OwnUpdate, refOf, type StartResult, startRollout } from './start.ts';
 export {
   finalOutcome,
   type GuardStepResult,

@@ -88,7 +88,14 @@ export async function runRollout(
     launchTemplateVersion = guard.launchTemplateVersion;
     progress({ kind: 'started', request, updateId, adopted: true });
   } else {
-    const start = await startStep(request, deps);
+    const start =
+      guard.kind === 'reclaim'
+        ? ({
+            kind: 'adopted',
+            updateId: guard.updateId,
+            launchTemplateVersion: guard.launchTemplateVersion,
+          } as const)
+        : await startStep(request, deps);
     if (start.kind === 'rejected') {
       const record = await recordRejectedStep(request, start, deps);
       await notify(

@@ -1,7 +1,8 @@
 import type { Plan, PlanItem } from '../types/plan.ts';
+import { nextAttempt } from './attempt.ts';
 import { executionName, rolloutKey } from './key.ts';
 import { rolloutRequestFromPlanItem } from './request.ts';
-import type { RolloutRequest } from './types.ts';
+import type { RolloutRecord, RolloutRequest } from './types.ts';
 
 /**
  * Starts one rollout workflow per execution name. Implementations must treat an execution that
@@ -19,17 +20,35 @@ export type ScanStartResult =
   | { kind: 'error'; executionName: string; key: string; request: RolloutRequest; message: string };
 
 /**
+ * The rollout request for a `roll` plan item, numbered with the attempt the ledger calls for
+ * ({@link nextAttempt}): an attempt that ended "not now" (paused, node group busy or changed, AWS
+ * unreachable before the start) is followed by a fresh one. Pure.
+ */
+export function requestWithAttempt(
+  item: PlanItem,
+  launchTemplate: { id: string; version: string } | null,
+  history: ReadonlyMap<string, RolloutRecord>,
+): RolloutRequest | null {
+  const first = rolloutRequestFromPlanItem(item, launchTemplate);
+  if (first === null) return null;
+  const attempt = nextAttempt(history, first);
+  return attempt === 1 ? first : { ...first, attempt };
+}
+
+/**
  * Starts a workflow for every `roll` item of the plan, named by {@link executionName}, so the same
- * plan started twice (a duplicate event, two concurrent scans) starts each rollout once. Failures
+ * plan started twice (a duplicate event, two concurrent scans) starts each rollout once; `history`
+ * (ledger records by key) numbers each attempt (see {@link requestWithAttempt}). Failures
  * to start one item are reported per item and do not stop the others.
  */
 export async function startPlannedRollouts(
   plan: Plan,
   launchTemplateOf: (item: PlanItem) => { id: string; version: string } | null,
   starter: WorkflowStarter,
+  history: ReadonlyMap<string, RolloutRecord> = new Map(),
 ): Promise<ScanStartResult[]> {
   const requests = plan.items
-    .map((item) => rolloutRequestFromPlanItem(item, launchTemplateOf(item)))
+    .map((item) => requestWithAttempt(item, launchTemplateOf(item), history))
     .filter((r): r is RolloutRequest => r !== null);
   return Promise.all(
     requests.map(async (request): Promise<ScanStartResult> => {

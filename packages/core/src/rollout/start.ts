@@ -6,7 +6,14 @@ import {
   versionDescription,
   versionDescriptionPrefix,
 } from './key.ts';
-import { type NodegroupRef, type RolloutPort, type RolloutRequest, UpdateStatus } from './types.ts';
+import {
+  type NodegroupRef,
+  type RolloutPort,
+  type RolloutRequest,
+  type UpdateNodegroupVersionInput,
+  type UpdateNodegroupVersionResult,
+  UpdateStatus,
+} from './types.ts';
 
 /**
  * `started`: this call (or an earlier identical one, by idempotency token) started the update.
@@ -71,6 +78,83 @@ async function findInProgressUpdate(request: RolloutRequest, port: RolloutPort):
   return null;
 }
 
+/** Updates the guard reclaims: still running, or finished with the node group on target. */
+const LIVE_OR_DONE: ReadonlySet<UpdateStatus> = new Set([UpdateStatus.inProgress, UpdateStatus.successful]);
+/** Right after an unanswered start, the update may already have ended either way. */
+const ANY_STATUS: ReadonlySet<UpdateStatus> = new Set(Object.values(UpdateStatus));
+
+/** An update of the node group that carries this rollout's own parameters. */
+export interface OwnUpdate {
+  updateId: string;
+  status: UpdateStatus;
+  launchTemplateVersion: string | null;
+}
+
+/**
+ * Finds the update this rollout started, when its start was never recorded (the process died after
+ * the start, or EKS took the request but its answer never arrived). Read-only: it looks for the
+ * launch template version carrying this rollout's description marker, then for the newest recent
+ * update with one of `statuses` (default: in progress or successful) whose parameters name this
+ * rollout's target (`LaunchTemplateVersion` = that version, or `ReleaseVersion` = the target release).
+ */
+export async function findOwnUpdate(
+  request: RolloutRequest,
+  port: RolloutPort,
+  statuses: ReadonlySet<UpdateStatus> = LIVE_OR_DONE,
+): Promise<OwnUpdate | null> {
+  const ref = refOf(request);
+  let want: { type: string; value: string };
+  let launchTemplateVersion: string | null = null;
+  if (request.strategy === 'launch-template') {
+    const lt = request.launchTemplate;
+    const imageId = request.target.imageId;
+    if (lt === null || imageId === null) return null;
+    launchTemplateVersion = await port.findLaunchTemplateVersion(ref, {
+      launchTemplateId: lt.id,
+      sourceVersion: lt.version,
+      imageId,
+      descriptionPrefix: versionDescriptionPrefix(rolloutKey(request)),
+    });
+    // No version of ours means no update of ours: the start never got that far.
+    if (launchTemplateVersion === null) return null;
+    want = { type: 'LaunchTemplateVersion', value: launchTemplateVersion };
+  } else {
+    if (request.target.releaseVersion === null) return null;
+    want = { type: 'ReleaseVersion', value: request.target.releaseVersion };
+  }
+  const ids = await port.listUpdates(ref, ADOPT_SCAN_LIMIT);
+  for (const id of ids.slice(0, ADOPT_SCAN_LIMIT)) {
+    const u = await port.describeUpdate(ref, id);
+    if (u.kind !== 'found') continue;
+    const { status, params } = u.update;
+    if (!statuses.has(status)) continue;
+    if (params.some((p) => p.type === want.type && p.value === want.value)) {
+      return { updateId: id, status, launchTemplateVersion };
+    }
+  }
+  return null;
+}
+
+/**
+ * Sends UpdateNodegroupVersion. When the call fails without an answer (timeouts, resets, retries
+ * exhausted), EKS may still have taken it: before the error propagates, the node group's recent
+ * updates are searched for this rollout's own ({@link findOwnUpdate}), so a start that took effect
+ * is followed instead of being recorded as failed.
+ */
+async function sendOrReclaim(
+  request: RolloutRequest,
+  port: RolloutPort,
+  input: UpdateNodegroupVersionInput,
+): Promise<UpdateNodegroupVersionResult> {
+  try {
+    return await port.updateNodegroupVersion(refOf(request), input);
+  } catch (error) {
+    const own = await findOwnUpdate(request, port, ANY_STATUS).catch(() => null);
+    if (own !== null) return { kind: 'started', updateId: own.updateId };
+    throw error;
+  }
+}
+
 /**
  * Starts the rollout. Idempotent: the launch template version is found (by description marker)
  * before it is created with a deterministic ClientToken, and UpdateNodegroupVersion carries a
@@ -81,12 +165,12 @@ export async function startRollout(request: RolloutRequest, port: RolloutPort): 
   const key = rolloutKey(request);
   const clientRequestToken = updateRequestToken(key);
   let launchTemplateVersion: string | null = null;
-  let update: Awaited<ReturnType<RolloutPort['updateNodegroupVersion']>>;
+  let update: UpdateNodegroupVersionResult;
   if (request.strategy === 'launch-template') {
     const lt = await ensureLaunchTemplateVersion(request, key, port);
     if (lt.kind === 'rejected') return { ...lt, launchTemplateVersion: null };
     launchTemplateVersion = lt.version;
-    update = await port.updateNodegroupVersion(refOf(request), {
+    update = await sendOrReclaim(request, port, {
       kind: 'launch-template',
       launchTemplateId: request.launchTemplate?.id ?? '',
       version: lt.version,
@@ -99,7 +183,7 @@ export async function startRollout(request: RolloutRequest, port: RolloutPort): 
         `release-version rollout of ${request.cluster}/${request.nodegroup} needs target.releaseVersion`,
       );
     }
-    update = await port.updateNodegroupVersion(refOf(request), {
+    update = await sendOrReclaim(request, port, {
       kind: 'release-version',
       releaseVersion,
       clientRequestToken,

@@ -1,7 +1,8 @@
-import { guardRollout } from './guard.ts';
+import { NodegroupStatus } from '../types/fleet.ts';
+import { guardRollout, isOnTarget } from './guard.ts';
 import { rolloutKey, targetIdentity } from './key.ts';
 import { type PollResult, type PollScheduleConfig, pollRollout, waitTimeoutError } from './poll.ts';
-import { refOf, type StartResult, startRollout } from './start.ts';
+import { findOwnUpdate, refOf, type StartResult, startRollout } from './start.ts';
 import {
   type NotStartedReason,
   type RolloutDeps,
@@ -24,6 +25,11 @@ export type GuardStepResult =
   | { kind: 'not-started'; reason: NotStartedReason; message: string }
   /** The ledger shows this rollout started (by an earlier run): follow its update. */
   | { kind: 'resume'; updateId: string; launchTemplateVersion: string | null }
+  /**
+   * The ledger knows nothing, but EKS runs (or ran) this rollout's own update: an earlier run died
+   * between starting it and recording it. Record it as started and follow it.
+   */
+  | { kind: 'reclaim'; updateId: string; launchTemplateVersion: string | null }
   /** The ledger shows this rollout finished: nothing to do. */
   | { kind: 'finished'; record: RolloutRecord };
 
@@ -69,7 +75,12 @@ export function rolloutRecord(
   };
 }
 
-/** Ledger first (a finished or running rollout is not started again), then pause, then AWS. */
+/**
+ * Ledger first (a finished or running rollout is not started again), then AWS: when the node group
+ * is UPDATING or already on target and the ledger knows nothing, the update may be this rollout's
+ * own, started by a run that died before recording it; it is reclaimed and followed. Then pause,
+ * then the planned-state checks of {@link guardRollout}.
+ */
 export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Promise<GuardStepResult> {
   const existing = await deps.ledger.get(rolloutKey(request));
   if (existing !== null) {
@@ -83,9 +94,16 @@ export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Pro
     if (existing.outcome !== RolloutOutcome.started) return { kind: 'finished', record: existing };
   }
   const pause = await deps.pause.read();
-  const current = pause.paused
-    ? ({ kind: 'not-found' } as const)
-    : await deps.aws.describeNodegroup(refOf(request));
+  const current = await deps.aws.describeNodegroup(refOf(request));
+  if (
+    current.kind === 'found' &&
+    (current.nodegroup.status === NodegroupStatus.updating || isOnTarget(request, current.nodegroup))
+  ) {
+    const own = await findOwnUpdate(request, deps.aws);
+    if (own !== null) {
+      return { kind: 'reclaim', updateId: own.updateId, launchTemplateVersion: own.launchTemplateVersion };
+    }
+  }
   return guardRollout(request, current, pause);
 }
 

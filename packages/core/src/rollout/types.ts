@@ -89,6 +89,8 @@ export interface UpdateFacts {
   id: string;
   status: UpdateStatus;
   type: string;
+  /** The update's parameters as EKS reports them (`ReleaseVersion`, `LaunchTemplateVersion`, …). */
+  params: Array<{ type: string; value: string }>;
   errors: UpdateError[];
 }
 

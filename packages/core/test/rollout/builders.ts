@@ -50,6 +50,8 @@ export function scriptedPort(script: {
   existingVersion?: string | null;
   update?: Awaited<ReturnType<RolloutPort['updateNodegroupVersion']>>;
   updates?: UpdateFacts[];
+  /** UpdateNodegroupVersion fails without an answer (timeouts, resets) with this error. */
+  updateThrows?: Error;
 }) {
   const calls: Call[] = [];
   const updates = script.updates ?? [];
@@ -68,6 +70,7 @@ export function scriptedPort(script: {
     },
     updateNodegroupVersion: async (_ref, input) => {
       calls.push({ op: 'updateNodegroupVersion', input });
+      if (script.updateThrows) throw script.updateThrows;
       return script.update ?? { kind: 'started', updateId: 'upd-1' };
     },
     describeUpdate: async (_ref, id) => {

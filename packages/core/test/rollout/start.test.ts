@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { launchTemplateClientToken, rolloutKey, startRollout, updateRequestToken } from '../../index.ts';
+import {
+  findOwnUpdate,
+  launchTemplateClientToken,
+  rolloutKey,
+  startRollout,
+  type UpdateFacts,
+  updateRequestToken,
+} from '../../index.ts';
 import { releaseRequest, scriptedPort, templateRequest } from './builders.ts';
 
 describe('startRollout', () => {
@@ -62,8 +69,8 @@ describe('startRollout', () => {
       const { port, ops } = scriptedPort({
         update: { kind: 'in-use', message: 'Nodegroup general is currently UPDATING' },
         updates: [
-          { id: 'upd-new', status: 'InProgress', type: 'VersionUpdate', errors: [] },
-          { id: 'upd-old', status: 'Successful', type: 'VersionUpdate', errors: [] },
+          { id: 'upd-new', status: 'InProgress', type: 'VersionUpdate', params: [], errors: [] },
+          { id: 'upd-old', status: 'Successful', type: 'VersionUpdate', params: [], errors: [] },
         ],
       });
       const result = await startRollout(releaseRequest(), port);
@@ -74,7 +81,7 @@ describe('startRollout', () => {
     it('is rejected with ResourceInUseException when no update is InProgress', async () => {
       const { port } = scriptedPort({
         update: { kind: 'in-use', message: 'busy' },
-        updates: [{ id: 'upd-old', status: 'Successful', type: 'VersionUpdate', errors: [] }],
+        updates: [{ id: 'upd-old', status: 'Successful', type: 'VersionUpdate', params: [], errors: [] }],
       });
       const result = await startRollout(releaseRequest(), port);
       expect(result).toMatchObject({ kind: 'rejected', errorCode: 'ResourceInUseException' });
@@ -94,5 +101,83 @@ describe('startRollout', () => {
         launchTemplateVersion: null,
       });
     });
+  });
+});
+
+function update(id: string, status: UpdateFacts['status'], params: UpdateFacts['params']): UpdateFacts {
+  return { id, status, type: 'VersionUpdate', params, errors: [] };
+}
+
+describe('findOwnUpdate', () => {
+  it('finds the newest in-progress or successful update naming the target release', async () => {
+    const { port, ops } = scriptedPort({
+      updates: [
+        update('upd-other', 'InProgress', [{ type: 'ReleaseVersion', value: '1.33.4-20261020' }]),
+        update('upd-failed', 'Failed', [{ type: 'ReleaseVersion', value: '1.33.5-20261110' }]),
+        update('upd-ours', 'InProgress', [{ type: 'ReleaseVersion', value: '1.33.5-20261110' }]),
+      ],
+    });
+    expect(await findOwnUpdate(releaseRequest(), port)).toEqual({
+      updateId: 'upd-ours',
+      status: 'InProgress',
+      launchTemplateVersion: null,
+    });
+    expect(ops()).toEqual(['listUpdates', 'describeUpdate', 'describeUpdate', 'describeUpdate']);
+  });
+
+  it('matches a launch-template rollout by the version carrying its marker, and only that version', async () => {
+    const request = templateRequest();
+    const { port, calls } = scriptedPort({
+      existingVersion: '7',
+      updates: [
+        update('upd-6', 'Successful', [{ type: 'LaunchTemplateVersion', value: '6' }]),
+        update('upd-7', 'Successful', [{ type: 'LaunchTemplateVersion', value: '7' }]),
+      ],
+    });
+    expect(await findOwnUpdate(request, port)).toEqual({
+      updateId: 'upd-7',
+      status: 'Successful',
+      launchTemplateVersion: '7',
+    });
+    expect(calls[0]).toEqual({
+      op: 'findLaunchTemplateVersion',
+      input: expect.objectContaining({ descriptionPrefix: `nodekeeper:${rolloutKey(request).slice(0, 16)}` }),
+    });
+  });
+
+  it('finds nothing for a launch-template rollout that never created its version', async () => {
+    const { port, ops } = scriptedPort({
+      existingVersion: null,
+      updates: [update('upd-1', 'InProgress', [{ type: 'LaunchTemplateVersion', value: '5' }])],
+    });
+    expect(await findOwnUpdate(templateRequest(), port)).toBeNull();
+    expect(ops()).toEqual(['findLaunchTemplateVersion']);
+  });
+
+  it('finds nothing when no recent update names the target', async () => {
+    const { port } = scriptedPort({
+      updates: [update('upd-1', 'InProgress', [{ type: 'ReleaseVersion', value: '1.33.4-20261020' }])],
+    });
+    expect(await findOwnUpdate(releaseRequest(), port)).toBeNull();
+  });
+});
+
+describe('startRollout when UpdateNodegroupVersion never answers', () => {
+  it('follows the update EKS started anyway', async () => {
+    const { port, ops } = scriptedPort({
+      updateThrows: new Error('socket timeout'),
+      updates: [update('upd-took', 'InProgress', [{ type: 'ReleaseVersion', value: '1.33.5-20261110' }])],
+    });
+    expect(await startRollout(releaseRequest(), port)).toEqual({
+      kind: 'started',
+      updateId: 'upd-took',
+      launchTemplateVersion: null,
+    });
+    expect(ops()).toEqual(['updateNodegroupVersion', 'listUpdates', 'describeUpdate']);
+  });
+
+  it('rethrows the error when EKS started nothing', async () => {
+    const { port } = scriptedPort({ updateThrows: new Error('socket timeout'), updates: [] });
+    await expect(startRollout(releaseRequest(), port)).rejects.toThrow('socket timeout');
   });
 });

@@ -156,12 +156,10 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
     await postHaltOnce(halted, deps);
   }
 
-  const starts = await startPlannedRollouts(
-    planned,
-    launchTemplateLookup(fleet),
-    deps.starter,
-    recordsByKey(records),
-  );
+  const starts = await startPlannedRollouts(planned, launchTemplateLookup(fleet), deps.starter, {
+    history: recordsByKey(records),
+    waves: policy.waves,
+  });
   for (const s of starts) {
     const fields = {
       cluster: s.request.cluster,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRetryStrategy, type DurableContext } from '@aws/durable-execution-sdk-js';
 import {
   finalOutcome,
+  forcedRetryOf,
   guardStep,
   notifyStep,
   outcomeMessage,
@@ -99,265 +100,285 @@ export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
     const { request, poll } = parseWorkflowInput(event);
     const schedule = poll ?? PollSchedule;
     const deps = getDeps();
-    const id = who(request);
+    const first = await runAttempt(ctx, request, schedule, deps, '');
+    // The wave opted in and EKS could not drain the nodes: one retry with force, same execution.
+    const retry = forcedRetryOf(request, first);
+    if (retry === null) return first;
+    logger.warn('retrying with force after PodEvictionFailure', { ...who(retry), attempt: retry.attempt });
+    return runAttempt(ctx, retry, schedule, deps, 'force:');
+  };
+}
 
-    const notify = (name: string, notice: RolloutNotice, owner: string) =>
-      ctx.step(name, async () => {
-        const sent = await notifyStep(notice, owner, deps);
-        if (sent.kind === 'undeliverable') {
-          emitSlackFailure(metrics);
-          logger.warn('slack notification undeliverable', { ...id, event: notice.event, error: sent.error });
-        } else {
-          logger.info('slack notification', { ...id, event: notice.event, result: sent.kind });
-        }
-        return sent;
-      });
+/**
+ * One attempt: guard → start (+ record, notify) → wait → record outcome → notify. Step names carry
+ * `prefix` so the forced retry's steps never collide with the first attempt's on replay.
+ */
+async function runAttempt(
+  ctx: DurableContext,
+  request: RolloutRequest,
+  schedule: PollScheduleConfig,
+  deps: RolloutDeps,
+  prefix: string,
+): Promise<RolloutSummary> {
+  const id = who(request);
+  const step = (name: string) => `${prefix}${name}`;
 
-    /** Records a rollout that failed before any update ran, and reports it (even when the record fails). */
-    const failBeforeStart = async (
-      rejected: {
-        kind: 'rejected';
-        errorCode: string;
-        message: string;
-        launchTemplateVersion: string | null;
-      },
-      owner: string,
-    ): Promise<RolloutSummary> => {
-      let record: Awaited<ReturnType<typeof recordRejectedStep>> | null = null;
-      let recordError: unknown = null;
-      try {
-        record = await ctx.step(
-          'record-rejected',
-          async () => {
-            const r = await recordRejectedStep(request, rejected, deps);
-            emitRolloutOutcome(metrics, r);
-            return r;
-          },
-          { retryStrategy: awsRetry },
-        );
-      } catch (error) {
-        recordError = error;
-        logger.error('rollout failure not recorded', {
-          ...id,
-          errorCode: rejected.errorCode,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-      const errors = record?.errors ?? [
-        { errorCode: rejected.errorCode, errorMessage: rejected.message, resourceIds: [] },
-      ];
-      await notify(
-        'notify-failed',
-        rolloutNotice(request, 'failed', {
-          updateId: null,
-          message: record?.message ?? rejected.message,
-          errors,
-          status: rejected.errorCode === 'GuardFailed' ? 'GuardFailed' : 'StartFailed',
-          finishedAt: record?.finishedAt ?? null,
-        }),
-        owner,
-      );
-      // The execution fails visibly when even the ledger could not take the record.
-      if (record === null) throw recordError;
-      return summaryOf(record);
-    };
-
-    let guard: { decision: Awaited<ReturnType<typeof guardStep>>; owner: string };
-    try {
-      guard = await ctx.step(
-        'guard',
-        async () => {
-          const decision = await guardStep(request, deps);
-          logger.info('guard decision', {
-            ...id,
-            decision: decision.kind,
-            ...('reason' in decision ? { reason: decision.reason } : {}),
-          });
-          // The claim owner is drawn inside the step so replays see the same value.
-          return { decision, owner: `workflow:${randomUUID()}` };
-        },
-        { retryStrategy: awsRetry },
-      );
-    } catch (error) {
-      // Retries exhausted before anything started (EKS, SSM or the ledger unreachable): record and
-      // report the failure rather than let the rollout vanish with the execution.
-      const message = error instanceof Error ? error.message : String(error);
-      logger.error('guard failed after retries', { ...id, error: message });
-      const owner = await ctx.step('guard-failed-owner', async () => `workflow:${randomUUID()}`);
-      return failBeforeStart(
-        { kind: 'rejected', errorCode: 'GuardFailed', message, launchTemplateVersion: null },
-        owner,
-      );
-    }
-    const { decision, owner } = guard;
-
-    if (decision.kind === 'finished') return summaryOf(decision.record);
-
-    if (decision.kind === 'not-started') {
-      const record = await ctx.step(
-        'record-not-started',
-        () => recordNotStartedStep(request, decision, deps),
-        {
-          retryStrategy: awsRetry,
-        },
-      );
-      await notify(
-        'notify-not-started',
-        rolloutNotice(request, 'not-started', {
-          updateId: null,
-          reason: decision.reason,
-          message: decision.message,
-        }),
-        owner,
-      );
-      return summaryOf(record);
-    }
-
-    let updateId: string;
-    let startedAt: string | null = null;
-    let threadTs: string | null = null;
-    if (decision.kind === 'resume') {
-      updateId = decision.updateId;
-    } else {
-      let start: Awaited<ReturnType<typeof startStep>>;
-      if (decision.kind === 'reclaim') {
-        // An earlier run started this update and died before recording it: follow it.
-        start = {
-          kind: 'adopted',
-          updateId: decision.updateId,
-          launchTemplateVersion: decision.launchTemplateVersion,
-        };
+  const notify = (name: string, notice: RolloutNotice, owner: string) =>
+    ctx.step(step(name), async () => {
+      const sent = await notifyStep(notice, owner, deps);
+      if (sent.kind === 'undeliverable') {
+        emitSlackFailure(metrics);
+        logger.warn('slack notification undeliverable', { ...id, event: notice.event, error: sent.error });
       } else {
-        try {
-          start = await ctx.step(
-            'start',
-            async () => {
-              const result = await startStep(request, deps);
-              logger.info('rollout start', {
-                ...id,
-                result: result.kind,
-                ...('updateId' in result ? { updateId: result.updateId } : {}),
-              });
-              return result;
-            },
-            { retryStrategy: awsRetry },
-          );
-        } catch (error) {
-          // Retries exhausted (AWS unreachable, throttled throughout): record the failure, never vanish.
-          const message = error instanceof Error ? error.message : String(error);
-          start = { kind: 'rejected', errorCode: 'StartFailed', message, launchTemplateVersion: null };
-        }
+        logger.info('slack notification', { ...id, event: notice.event, result: sent.kind });
       }
-      if (start.kind === 'rejected') return failBeforeStart(start, owner);
-      const begun = start;
-      updateId = begun.updateId;
-      const record = await ctx.step(
-        'record-started',
+      return sent;
+    });
+
+  /** Records a rollout that failed before any update ran, and reports it (even when the record fails). */
+  const failBeforeStart = async (
+    rejected: {
+      kind: 'rejected';
+      errorCode: string;
+      message: string;
+      launchTemplateVersion: string | null;
+    },
+    owner: string,
+  ): Promise<RolloutSummary> => {
+    let record: Awaited<ReturnType<typeof recordRejectedStep>> | null = null;
+    let recordError: unknown = null;
+    try {
+      record = await ctx.step(
+        step('record-rejected'),
         async () => {
-          const r = await recordStartedStep(request, begun, deps);
+          const r = await recordRejectedStep(request, rejected, deps);
           emitRolloutOutcome(metrics, r);
           return r;
         },
         { retryStrategy: awsRetry },
       );
-      startedAt = record.startedAt;
-      const sent = await notify(
-        'notify-started',
-        rolloutNotice(request, 'started', { updateId, message: startedMessage(request), startedAt }),
-        owner,
-      );
-      if (sent.kind === 'sent') threadTs = sent.ts;
-    }
-
-    const followed = updateId;
-    const strategy = rolloutWaitStrategy(schedule);
-    const last = await ctx.waitForCondition<PollState>(
-      'await-update',
-      async (state) => {
-        try {
-          const polled = await pollStep(request, followed, deps);
-          logger.info('update polled', { ...id, updateId: followed, status: polled.status });
-          return { status: polled.status, errors: polled.errors, pollErrors: 0 };
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          logger.warn('update poll failed', { ...id, updateId: followed, error: message });
-          const pollErrors = state.pollErrors + 1;
-          if (pollErrors < MAX_POLL_ERRORS) return { ...state, pollErrors };
-          return {
-            status: 'missing',
-            errors: [{ errorCode: 'PollFailed', errorMessage: message, resourceIds: [] }],
-            pollErrors,
-          };
-        }
-      },
-      {
-        initialState: { status: 'InProgress', errors: [], pollErrors: 0 },
-        waitStrategy: (state, attempt) => strategy(state, attempt),
-      },
-    );
-
-    const outcome = finalOutcome(
-      request,
-      followed,
-      { status: last.status as 'InProgress', errors: last.errors },
-      schedule,
-    );
-    let record: Awaited<ReturnType<typeof recordOutcomeStep>> = null;
-    let recordError: unknown = null;
-    try {
-      record = await ctx.step(
-        'record-outcome',
-        async () => {
-          const r = await recordOutcomeStep(request, followed, outcome, deps);
-          if (r) emitRolloutOutcome(metrics, r);
-          logger.info('rollout outcome', {
-            ...id,
-            updateId: followed,
-            outcome: outcome.outcome,
-            errorCodes: outcome.errors.map((e) => e.errorCode),
-          });
-          return r;
-        },
-        { retryStrategy: awsRetry },
-      );
     } catch (error) {
-      // The ledger keeps `started` with the update ID, so a re-run resumes and records it; the
-      // outcome is still reported now.
       recordError = error;
-      logger.error('rollout outcome not recorded', {
+      logger.error('rollout failure not recorded', {
         ...id,
-        updateId: followed,
-        outcome: outcome.outcome,
+        errorCode: rejected.errorCode,
         error: error instanceof Error ? error.message : String(error),
       });
     }
+    const errors = record?.errors ?? [
+      { errorCode: rejected.errorCode, errorMessage: rejected.message, resourceIds: [] },
+    ];
     await notify(
-      outcome.outcome === 'succeeded' ? 'notify-succeeded' : 'notify-failed',
-      rolloutNotice(request, outcome.outcome, {
-        updateId: followed,
-        message: outcomeMessage(request, outcome, followed),
-        errors: outcome.errors,
-        threadTs: threadTs ?? record?.slackThreadTs ?? null,
-        startedAt: startedAt ?? record?.startedAt ?? null,
+      'notify-failed',
+      rolloutNotice(request, 'failed', {
+        updateId: null,
+        message: record?.message ?? rejected.message,
+        errors,
+        status: rejected.errorCode === 'GuardFailed' ? 'GuardFailed' : 'StartFailed',
         finishedAt: record?.finishedAt ?? null,
-        status: last.status,
       }),
       owner,
     );
-    if (recordError !== null) throw recordError;
-    return record
-      ? summaryOf(record)
-      : {
-          key: rolloutKey(request),
-          cluster: request.cluster,
-          nodegroup: request.nodegroup,
-          region: request.region,
-          outcome: outcome.outcome,
-          reason: null,
-          message: outcomeMessage(request, outcome, followed),
-          updateId: followed,
-          launchTemplateVersion: null,
-          errors: outcome.errors,
-        };
+    // The execution fails visibly when even the ledger could not take the record.
+    if (record === null) throw recordError;
+    return summaryOf(record);
   };
+
+  let guard: { decision: Awaited<ReturnType<typeof guardStep>>; owner: string };
+  try {
+    guard = await ctx.step(
+      step('guard'),
+      async () => {
+        const decision = await guardStep(request, deps);
+        logger.info('guard decision', {
+          ...id,
+          decision: decision.kind,
+          ...('reason' in decision ? { reason: decision.reason } : {}),
+        });
+        // The claim owner is drawn inside the step so replays see the same value.
+        return { decision, owner: `workflow:${randomUUID()}` };
+      },
+      { retryStrategy: awsRetry },
+    );
+  } catch (error) {
+    // Retries exhausted before anything started (EKS, SSM or the ledger unreachable): record and
+    // report the failure rather than let the rollout vanish with the execution.
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error('guard failed after retries', { ...id, error: message });
+    const owner = await ctx.step(step('guard-failed-owner'), async () => `workflow:${randomUUID()}`);
+    return failBeforeStart(
+      { kind: 'rejected', errorCode: 'GuardFailed', message, launchTemplateVersion: null },
+      owner,
+    );
+  }
+  const { decision, owner } = guard;
+
+  if (decision.kind === 'finished') return summaryOf(decision.record);
+
+  if (decision.kind === 'not-started') {
+    const record = await ctx.step(
+      step('record-not-started'),
+      () => recordNotStartedStep(request, decision, deps),
+      {
+        retryStrategy: awsRetry,
+      },
+    );
+    await notify(
+      'notify-not-started',
+      rolloutNotice(request, 'not-started', {
+        updateId: null,
+        reason: decision.reason,
+        message: decision.message,
+      }),
+      owner,
+    );
+    return summaryOf(record);
+  }
+
+  let updateId: string;
+  let startedAt: string | null = null;
+  let threadTs: string | null = null;
+  if (decision.kind === 'resume') {
+    updateId = decision.updateId;
+  } else {
+    let start: Awaited<ReturnType<typeof startStep>>;
+    if (decision.kind === 'reclaim') {
+      // An earlier run started this update and died before recording it: follow it.
+      start = {
+        kind: 'adopted',
+        updateId: decision.updateId,
+        launchTemplateVersion: decision.launchTemplateVersion,
+      };
+    } else {
+      try {
+        start = await ctx.step(
+          step('start'),
+          async () => {
+            const result = await startStep(request, deps);
+            logger.info('rollout start', {
+              ...id,
+              result: result.kind,
+              ...('updateId' in result ? { updateId: result.updateId } : {}),
+            });
+            return result;
+          },
+          { retryStrategy: awsRetry },
+        );
+      } catch (error) {
+        // Retries exhausted (AWS unreachable, throttled throughout): record the failure, never vanish.
+        const message = error instanceof Error ? error.message : String(error);
+        start = { kind: 'rejected', errorCode: 'StartFailed', message, launchTemplateVersion: null };
+      }
+    }
+    if (start.kind === 'rejected') return failBeforeStart(start, owner);
+    const begun = start;
+    updateId = begun.updateId;
+    const record = await ctx.step(
+      step('record-started'),
+      async () => {
+        const r = await recordStartedStep(request, begun, deps);
+        emitRolloutOutcome(metrics, r);
+        return r;
+      },
+      { retryStrategy: awsRetry },
+    );
+    startedAt = record.startedAt;
+    const sent = await notify(
+      'notify-started',
+      rolloutNotice(request, 'started', { updateId, message: startedMessage(request), startedAt }),
+      owner,
+    );
+    if (sent.kind === 'sent') threadTs = sent.ts;
+  }
+
+  const followed = updateId;
+  const strategy = rolloutWaitStrategy(schedule);
+  const last = await ctx.waitForCondition<PollState>(
+    step('await-update'),
+    async (state) => {
+      try {
+        const polled = await pollStep(request, followed, deps);
+        logger.info('update polled', { ...id, updateId: followed, status: polled.status });
+        return { status: polled.status, errors: polled.errors, pollErrors: 0 };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        logger.warn('update poll failed', { ...id, updateId: followed, error: message });
+        const pollErrors = state.pollErrors + 1;
+        if (pollErrors < MAX_POLL_ERRORS) return { ...state, pollErrors };
+        return {
+          status: 'missing',
+          errors: [{ errorCode: 'PollFailed', errorMessage: message, resourceIds: [] }],
+          pollErrors,
+        };
+      }
+    },
+    {
+      initialState: { status: 'InProgress', errors: [], pollErrors: 0 },
+      waitStrategy: (state, attempt) => strategy(state, attempt),
+    },
+  );
+
+  const outcome = finalOutcome(
+    request,
+    followed,
+    { status: last.status as 'InProgress', errors: last.errors },
+    schedule,
+  );
+  let record: Awaited<ReturnType<typeof recordOutcomeStep>> = null;
+  let recordError: unknown = null;
+  try {
+    record = await ctx.step(
+      step('record-outcome'),
+      async () => {
+        const r = await recordOutcomeStep(request, followed, outcome, deps);
+        if (r) emitRolloutOutcome(metrics, r);
+        logger.info('rollout outcome', {
+          ...id,
+          updateId: followed,
+          outcome: outcome.outcome,
+          errorCodes: outcome.errors.map((e) => e.errorCode),
+        });
+        return r;
+      },
+      { retryStrategy: awsRetry },
+    );
+  } catch (error) {
+    // The ledger keeps `started` with the update ID, so a re-run resumes and records it; the
+    // outcome is still reported now.
+    recordError = error;
+    logger.error('rollout outcome not recorded', {
+      ...id,
+      updateId: followed,
+      outcome: outcome.outcome,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  await notify(
+    outcome.outcome === 'succeeded' ? 'notify-succeeded' : 'notify-failed',
+    rolloutNotice(request, outcome.outcome, {
+      updateId: followed,
+      message: outcomeMessage(request, outcome, followed),
+      errors: outcome.errors,
+      threadTs: threadTs ?? record?.slackThreadTs ?? null,
+      startedAt: startedAt ?? record?.startedAt ?? null,
+      finishedAt: record?.finishedAt ?? null,
+      status: last.status,
+    }),
+    owner,
+  );
+  if (recordError !== null) throw recordError;
+  return record
+    ? summaryOf(record)
+    : {
+        key: rolloutKey(request),
+        cluster: request.cluster,
+        nodegroup: request.nodegroup,
+        region: request.region,
+        outcome: outcome.outcome,
+        reason: null,
+        message: outcomeMessage(request, outcome, followed),
+        updateId: followed,
+        launchTemplateVersion: null,
+        errors: outcome.errors,
+      };
 }

@@ -20,14 +20,19 @@ export function fakeAws(script: {
   errors?: UpdateError[];
   /** An update already running that UpdateNodegroupVersion collides with. */
   runningUpdateId?: string;
+  /** Statuses of updates sent with `force: true` (default: `statuses`). */
+  forcedStatuses?: Array<'InProgress' | 'Successful' | 'Failed' | 'Cancelled'>;
 }) {
   const created: Array<{ version: string; token: string; description: string }> = [];
-  const updates = new Map<string, { id: string; polls: number }>();
+  const updates = new Map<string, { id: string; polls: number; forced?: boolean }>();
   const calls: string[] = [];
+  /** Every UpdateNodegroupVersion that started an update, in order. */
+  const sent: Array<Parameters<RolloutPort['updateNodegroupVersion']>[1]> = [];
   const statuses = script.statuses ?? ['InProgress', 'Successful'];
   const running = script.runningUpdateId ? { id: script.runningUpdateId, polls: 0 } : null;
-  const updateFacts = (u: { id: string; polls: number }): UpdateFacts => {
-    const status = statuses[Math.min(u.polls, statuses.length - 1)] ?? 'InProgress';
+  const updateFacts = (u: { id: string; polls: number; forced?: boolean }): UpdateFacts => {
+    const script_ = u.forced ? (script.forcedStatuses ?? statuses) : statuses;
+    const status = script_[Math.min(u.polls, script_.length - 1)] ?? 'InProgress';
     return {
       id: u.id,
       status,
@@ -63,8 +68,9 @@ export function fakeAws(script: {
       const seen = updates.get(input.clientRequestToken);
       if (seen) return { kind: 'started', updateId: seen.id };
       if (running) return { kind: 'in-use', message: 'Nodegroup is currently UPDATING' };
-      const u = { id: `upd-${updates.size + 1}`, polls: 0 };
+      const u = { id: `upd-${updates.size + 1}`, polls: 0, forced: input.force };
       updates.set(input.clientRequestToken, u);
+      sent.push(input);
       return { kind: 'started', updateId: u.id };
     },
     async describeUpdate(_ref, id) {
@@ -86,6 +92,7 @@ export function fakeAws(script: {
     count: (op: string) => calls.filter((c) => c === op).length,
     createdVersions: () => created.length,
     startedUpdates: () => updates.size,
+    sent,
   };
 }
 

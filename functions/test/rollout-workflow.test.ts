@@ -98,6 +98,59 @@ describe('rollout workflow', () => {
     });
   });
 
+  describe('when the wave opts in to force and the update fails with PodEvictionFailure', () => {
+    const errors = [
+      {
+        errorCode: 'PodEvictionFailure',
+        errorMessage: 'Reached max retries',
+        resourceIds: ['ip-192-168-2-44'],
+      },
+    ];
+
+    it('retries once with force as the next attempt, reusing the launch template version', async () => {
+      const aws = fakeAws({
+        statuses: ['InProgress', 'Failed'],
+        errors,
+        forcedStatuses: ['InProgress', 'Successful'],
+        // After the failed update the node group still runs the old AMI from the old version.
+        nodegroup: {
+          kind: 'found',
+          nodegroup: {
+            status: 'ACTIVE',
+            releaseVersion: 'ami-0123456789abcdef0',
+            launchTemplate: { id: 'lt-01', name: 'custom', version: '4' },
+          },
+        },
+      });
+      const { slack, ledger, deps } = await setup(aws);
+      const request = templateRequest({ forceOnPodEvictionFailure: true });
+      const { execution } = await run(request, deps);
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded' });
+      expect(aws.sent.map((s) => s.force)).toEqual([false, true]);
+      expect(aws.createdVersions()).toBe(1);
+      expect(await ledger.get(rolloutKey(request))).toMatchObject({ outcome: 'failed', errors });
+      const retry = { ...request, attempt: 2, force: true };
+      expect(await ledger.get(rolloutKey(retry))).toMatchObject({ outcome: 'succeeded', attempt: 2 });
+      expect(slack.events()).toEqual(['started', 'failed', 'started', 'succeeded']);
+      expect(slack.notices[2]?.message).toContain('retried with force after PodEvictionFailure');
+    });
+
+    it('does not force twice when the forced retry fails too', async () => {
+      const aws = fakeAws({ statuses: ['InProgress', 'Failed'], errors });
+      const { deps } = await setup(aws);
+      const { execution } = await run(releaseRequest({ forceOnPodEvictionFailure: true }), deps);
+      expect(execution.getResult()).toMatchObject({ outcome: 'failed' });
+      expect(aws.sent.map((s) => s.force)).toEqual([false, true]);
+    });
+
+    it('never forces without the opt-in', async () => {
+      const aws = fakeAws({ statuses: ['InProgress', 'Failed'], errors });
+      const { deps } = await setup(aws);
+      await run(releaseRequest(), deps);
+      expect(aws.sent.map((s) => s.force)).toEqual([false]);
+    });
+  });
+
   describe('when the guard finds the node group UPDATING', () => {
     it('starts nothing and records not-started with the reason', async () => {
       const aws = fakeAws({

@@ -76,12 +76,17 @@ async function world(sb: Sandbox) {
   return { settings, options, home, deps };
 }
 
-function scanDeps(sb: Sandbox, w: Awaited<ReturnType<typeof world>>, deps: RolloutDeps) {
+function scanDeps(
+  sb: Sandbox,
+  w: Awaited<ReturnType<typeof world>>,
+  deps: RolloutDeps,
+  scanConfig: Config = config,
+) {
   const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
   return {
     starter,
     deps: {
-      config,
+      config: scanConfig,
       inspect: (r: string) =>
         inspectFleet({
           clients: createClients({ region: r, endpoint: sb.endpoint, credentials }),
@@ -241,5 +246,52 @@ describe('two concurrent scans of the same event', () => {
     expect(posts.filter((p) => p.includes('Rollout started'))).toHaveLength(3);
     expect(posts.filter((p) => p.includes('Rollout failed'))).toHaveLength(1);
     expect(posts.filter((p) => p.includes('Rollout succeeded'))).toHaveLength(2);
+  });
+});
+
+describe('a wave that opts in to forceOnPodEvictionFailure', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ fleet: fleet(), port: 0 });
+  });
+  afterAll(() => sb.close());
+
+  it('retries the node group EKS could not drain once with force, and it rolls', async () => {
+    const w = await world(sb);
+    const forced = parseConfig({
+      regions: [region],
+      clusters: ['prod-a'],
+      maxConcurrentPerCluster: 3,
+      waves: [{ name: 'prod', clusters: ['prod-a'], forceOnPodEvictionFailure: true }],
+    });
+    const { starter, deps } = scanDeps(sb, w, w.deps, forced);
+    await runScan(parseScanEvent(scheduledEvent('evt-force')), deps);
+    const done = await starter.settled();
+    const byNg = Object.fromEntries(done.map((d) => [d.summary?.nodegroup, d.summary]));
+    expect(byNg.gpu).toMatchObject({ outcome: 'succeeded' });
+
+    // Over the wire: the first update failed draining; the second one succeeded, which the
+    // sandbox (like EKS) allows for a PodEvictionFailure node group only with force: true.
+    const port = createRolloutPort(() => w.home);
+    const ref = { accountId: null, region, cluster: 'prod-a', nodegroup: 'gpu' };
+    const ids = await port.listUpdates(ref, 10);
+    const statuses = [];
+    for (const id of ids) {
+      const u = await port.describeUpdate(ref, id);
+      if (u.kind === 'found') statuses.push(u.update.status);
+    }
+    expect(statuses.sort()).toEqual(['Failed', 'Successful']);
+    const gpu = sb.state().clusters[0]?.nodegroups.find((n) => n.name === 'gpu');
+    expect(gpu?.releaseVersion).toMatch(/20261110/);
+
+    const history = await w.deps.ledger.listHistory({ cluster: 'prod-a', limit: 10 });
+    expect(
+      history
+        .filter((r) => r.nodegroup === 'gpu')
+        .map((r) => `${r.attempt}:${r.outcome}`)
+        .sort(),
+    ).toEqual(['1:failed', '2:succeeded']);
+    const posts = sb.slackPosts().map((p) => JSON.stringify(p.body));
+    expect(posts.filter((p) => p.includes('Retried with force after PodEvictionFailure'))).toHaveLength(1);
   });
 });

@@ -154,6 +154,7 @@ class World {
         kind: 'release-version',
         releaseVersion: item.target.releaseVersion,
         clientRequestToken: `sim-${item.cluster}-${item.nodegroup}-${now.getTime()}`,
+        force: false,
       });
       expect(started.kind).toBe('started');
       if (started.kind !== 'started') continue;

@@ -157,12 +157,14 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
               nodegroupName: ref.nodegroup,
               releaseVersion: input.releaseVersion,
               clientRequestToken: input.clientRequestToken,
+              ...(input.force ? { force: true } : {}),
             })
           : new UpdateNodegroupVersionCommand({
               clusterName: ref.cluster,
               nodegroupName: ref.nodegroup,
               launchTemplate: { id: input.launchTemplateId, version: input.version },
               clientRequestToken: input.clientRequestToken,
+              ...(input.force ? { force: true } : {}),
             });
       const r = await attempt('eks', 'UpdateNodegroupVersion', ref, () => clientsFor(ref).eks.send(command));
       if (!r.ok) {

@@ -40,6 +40,7 @@ describe('createRolloutPort', () => {
           kind: 'release-version',
           releaseVersion: '1.33.5-20261110',
           clientRequestToken: 'tok',
+          force: false,
         });
         expect(r).toEqual({ kind: 'started', updateId: 'u-1' });
         expect(eks).toReceiveCommandWith(UpdateNodegroupVersionCommand, {
@@ -47,6 +48,21 @@ describe('createRolloutPort', () => {
           nodegroupName: 'general',
           releaseVersion: '1.33.5-20261110',
           clientRequestToken: 'tok',
+        });
+        expect(eks.commandCalls(UpdateNodegroupVersionCommand)[0]?.args[0].input).not.toHaveProperty('force');
+      });
+
+      it('sends force: true only for the forced retry', async () => {
+        eks.on(UpdateNodegroupVersionCommand).resolves({ update: { id: 'u-9', status: 'InProgress' } });
+        await port.updateNodegroupVersion(ref, {
+          kind: 'release-version',
+          releaseVersion: '1.33.5-20261110',
+          clientRequestToken: 'tok-2',
+          force: true,
+        });
+        expect(eks).toReceiveCommandWith(UpdateNodegroupVersionCommand, {
+          force: true,
+          clientRequestToken: 'tok-2',
         });
       });
 
@@ -57,6 +73,7 @@ describe('createRolloutPort', () => {
           launchTemplateId: 'lt-01',
           version: '5',
           clientRequestToken: 'tok',
+          force: false,
         });
         const input = eks.commandCalls(UpdateNodegroupVersionCommand)[0]?.args[0].input;
         expect(input).toEqual({
@@ -77,6 +94,7 @@ describe('createRolloutPort', () => {
           kind: 'release-version',
           releaseVersion: 'x',
           clientRequestToken: 't',
+          force: false,
         });
         expect(r).toEqual({ kind: 'in-use', message: 'UPDATING' });
       });
@@ -90,6 +108,7 @@ describe('createRolloutPort', () => {
             kind: 'release-version',
             releaseVersion: 'x',
             clientRequestToken: 't',
+            force: false,
           }),
         ).rejects.toBeInstanceOf(AwsAdapterError);
       });

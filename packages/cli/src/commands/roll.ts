@@ -15,6 +15,7 @@ import {
   type PlanItem,
   PollSchedule,
   type PollScheduleConfig,
+  policyFromConfig,
   type RolloutDeps,
   type RolloutProgress,
   type RolloutRecord,
@@ -212,10 +213,11 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
           now: () => new Date(),
         };
         const owner = `cli:${randomUUID()}`;
+        const { waves } = policyFromConfig(config);
         const launchTemplateOf = launchTemplateLookup(run.fleet);
         await Promise.all(
           run.plan.items.map(async (item) => {
-            const request = requestWithAttempt(item, launchTemplateOf(item), history);
+            const request = requestWithAttempt(item, launchTemplateOf(item), { history, waves });
             if (request === null) return;
             const summary = await runRollout(request, deps, {
               owner,

@@ -57,14 +57,21 @@ function durationLabel(startedAt: string, finishedAt: string): string | null {
   return minutes < 1 ? 'under a minute' : plural(minutes, 'minute');
 }
 
-/** "Rollout started" with from/to, strategy, update ID and a console link. Pure. */
+/** Shown on the forced retry's started message. */
+export const FORCED_NOTE =
+  ':warning: *Retried with force after PodEvictionFailure* (`forceOnPodEvictionFailure`): nodes are ' +
+  'replaced even where PodDisruptionBudgets block eviction.';
+
+/** "Rollout started" with from/to, strategy, update ID and a console link; the forced retry says so. Pure. */
 export function buildRolloutStartedMessage(event: RolloutStartedEvent): SlackMessage {
   const blocks: Block[] = [
     header(title(':arrows_counterclockwise: Rollout started', event)),
     { type: 'section', fields: rolloutFields(event, event.updateId) },
-    context(nodegroupLink(event), `Started ${free(event.startedAt, 40)}`),
   ];
-  const text = `Rollout started: ${refLabel(event)} ${free(amiLabel(event.from), 80)} → ${free(amiLabel(event.to), 80)}`;
+  if (event.forced === true) blocks.push(section(FORCED_NOTE));
+  blocks.push(context(nodegroupLink(event), `Started ${free(event.startedAt, 40)}`));
+  const forced = event.forced === true ? ' (retried with force after PodEvictionFailure)' : '';
+  const text = `Rollout started: ${refLabel(event)} ${free(amiLabel(event.from), 80)} → ${free(amiLabel(event.to), 80)}${forced}`;
   return fitToSlackLimits({ text, blocks });
 }
 

@@ -76,6 +76,8 @@ export interface RolloutStartedEvent extends RolloutRef {
   updateId: string;
   /** ISO 8601. */
   startedAt: string;
+  /** The forced retry after PodEvictionFailure (`forceOnPodEvictionFailure`). */
+  forced?: boolean;
 }
 
 export interface RolloutSucceededEvent extends RolloutRef {

@@ -6,6 +6,7 @@ export {
   EXECUTION_NAME_MAX,
   executionName,
   launchTemplateClientToken,
+  launchTemplateKey,
   rolloutKey,
   targetIdentity,
   updateRequestToken,
@@ -28,6 +29,7 @@ export {
 export { parseRolloutRequest, rolloutRequestFromPlanItem, rolloutRequestSchema } from './request.ts';
 export { type RolloutProgress, type RunRolloutOptions, runRollout } from './run.ts';
 export {
+  type RequestContext,
   requestWithAttempt,
   type ScanStartResult,
   startPlannedRollouts,
@@ -36,6 +38,7 @@ export {
 export { findOwnUpdate, type OwnUpdate, refOf, type StartResult, startRollout } from './start.ts';
 export {
   finalOutcome,
+  forcedRetryOf,
   type GuardStepResult,
   guardStep,
   type NotifyStepResult,

@@ -59,6 +59,14 @@ export function executionName(request: KeyFields): string {
   return `nk_${readable}_${hash}`.slice(0, EXECUTION_NAME_MAX);
 }
 
+/**
+ * The key nodekeeper's launch template version is named after: the first attempt's, so every
+ * attempt at (node group, target) — retries and the forced retry included — reuses one version. Pure.
+ */
+export function launchTemplateKey(request: KeyFields): string {
+  return rolloutKey({ ...request, attempt: 1 });
+}
+
 /** EKS `clientRequestToken` for UpdateNodegroupVersion. Pure. */
 export function updateRequestToken(key: string): string {
   return `nodekeeper-${key.slice(0, 48)}`;

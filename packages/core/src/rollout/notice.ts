@@ -27,6 +27,7 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
         ...ref,
         updateId: notice.updateId ?? '',
         startedAt: notice.startedAt ?? at,
+        ...(r.force === true ? { forced: true } : {}),
       });
     case 'succeeded':
       return buildRolloutSucceededMessage({

@@ -35,6 +35,8 @@ export const rolloutRequestSchema = z
       .nullable(),
     wave: z.string().max(100).nullable(),
     attempt: z.number().int().min(1).max(100),
+    forceOnPodEvictionFailure: z.boolean().optional(),
+    force: z.boolean().optional(),
   })
   .superRefine((r, ctx) => {
     if (r.strategy === 'launch-template') {
@@ -76,6 +78,7 @@ export function rolloutRequestFromPlanItem(
   item: PlanItem,
   launchTemplate: { id: string; version: string } | null,
   attempt = 1,
+  forceOnPodEvictionFailure = false,
 ): RolloutRequest | null {
   if (item.decision !== 'roll' || item.strategy === null || item.target === null) return null;
   return {
@@ -89,5 +92,6 @@ export function rolloutRequestFromPlanItem(
     launchTemplate: launchTemplate ? { id: launchTemplate.id, version: launchTemplate.version } : null,
     wave: item.wave,
     attempt,
+    ...(forceOnPodEvictionFailure ? { forceOnPodEvictionFailure: true } : {}),
   };
 }

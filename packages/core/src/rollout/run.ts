@@ -2,6 +2,7 @@ import { rolloutKey } from './key.ts';
 import { type PollResult, PollSchedule, type PollScheduleConfig, rolloutWaitStrategy } from './poll.ts';
 import {
   finalOutcome,
+  forcedRetryOf,
   guardStep,
   notifyStep,
   outcomeMessage,
@@ -48,10 +49,22 @@ export interface RunRolloutOptions {
 
 /**
  * Runs one rollout in-process, the same steps as the durable workflow in a plain loop: guard,
- * start + record + notify, poll until done, record outcome, notify outcome. Every step is
- * idempotent, so running it again for the same request changes nothing once it has finished.
+ * start + record + notify, poll until done, record outcome, notify outcome; then, when the wave
+ * opted in and EKS failed the update with PodEvictionFailure, the one forced retry
+ * ({@link forcedRetryOf}) the same way. Every step is idempotent, so running it again for the same
+ * request changes nothing once it has finished.
  */
 export async function runRollout(
+  request: RolloutRequest,
+  deps: RolloutDeps,
+  options: RunRolloutOptions,
+): Promise<RolloutSummary> {
+  const first = await runAttempt(request, deps, options);
+  const retry = options.wait ? forcedRetryOf(request, first) : null;
+  return retry === null ? first : runAttempt(retry, deps, options);
+}
+
+async function runAttempt(
   request: RolloutRequest,
   deps: RolloutDeps,
   options: RunRolloutOptions,

@@ -1,4 +1,5 @@
 import type { Plan, PlanItem } from '../types/plan.ts';
+import type { WavePolicy } from '../types/policy.ts';
 import { nextAttempt } from './attempt.ts';
 import { executionName, rolloutKey } from './key.ts';
 import { rolloutRequestFromPlanItem } from './request.ts';
@@ -27,28 +28,37 @@ export type ScanStartResult =
 export function requestWithAttempt(
   item: PlanItem,
   launchTemplate: { id: string; version: string } | null,
-  history: ReadonlyMap<string, RolloutRecord>,
+  context: RequestContext = {},
 ): RolloutRequest | null {
-  const first = rolloutRequestFromPlanItem(item, launchTemplate);
+  const wave = context.waves?.find((w) => w.name === item.wave);
+  const first = rolloutRequestFromPlanItem(item, launchTemplate, 1, wave?.forceOnPodEvictionFailure === true);
   if (first === null) return null;
-  const attempt = nextAttempt(history, first);
+  const attempt = nextAttempt(context.history ?? new Map(), first);
   return attempt === 1 ? first : { ...first, attempt };
+}
+
+/** What turns plan items into rollout requests besides the plan: the ledger and the waves. */
+export interface RequestContext {
+  /** Ledger records by rollout key (attempt numbering); none: every request is attempt 1. */
+  history?: ReadonlyMap<string, RolloutRecord>;
+  /** The policy's waves (`forceOnPodEvictionFailure` travels with each request). */
+  waves?: ReadonlyArray<Pick<WavePolicy, 'name' | 'forceOnPodEvictionFailure'>>;
 }
 
 /**
  * Starts a workflow for every `roll` item of the plan, named by {@link executionName}, so the same
- * plan started twice (a duplicate event, two concurrent scans) starts each rollout once; `history`
- * (ledger records by key) numbers each attempt (see {@link requestWithAttempt}). Failures
+ * plan started twice (a duplicate event, two concurrent scans) starts each rollout once; `context`
+ * numbers each attempt and carries the wave's force opt-in (see {@link requestWithAttempt}). Failures
  * to start one item are reported per item and do not stop the others.
  */
 export async function startPlannedRollouts(
   plan: Plan,
   launchTemplateOf: (item: PlanItem) => { id: string; version: string } | null,
   starter: WorkflowStarter,
-  history: ReadonlyMap<string, RolloutRecord> = new Map(),
+  context: RequestContext = {},
 ): Promise<ScanStartResult[]> {
   const requests = plan.items
-    .map((item) => requestWithAttempt(item, launchTemplateOf(item), history))
+    .map((item) => requestWithAttempt(item, launchTemplateOf(item), context))
     .filter((r): r is RolloutRequest => r !== null);
   return Promise.all(
     requests.map(async (request): Promise<ScanStartResult> => {

@@ -1,6 +1,7 @@
 import { RolloutError } from './errors.ts';
 import {
   launchTemplateClientToken,
+  launchTemplateKey,
   rolloutKey,
   updateRequestToken,
   versionDescription,
@@ -39,7 +40,6 @@ export function refOf(request: RolloutRequest): NodegroupRef {
 
 async function ensureLaunchTemplateVersion(
   request: RolloutRequest,
-  key: string,
   port: RolloutPort,
 ): Promise<{ kind: 'ok'; version: string } | { kind: 'rejected'; errorCode: string; message: string }> {
   const lt = request.launchTemplate;
@@ -50,6 +50,7 @@ async function ensureLaunchTemplateVersion(
     );
   }
   const ref = refOf(request);
+  const key = launchTemplateKey(request);
   const found = await port.findLaunchTemplateVersion(ref, {
     launchTemplateId: lt.id,
     sourceVersion: lt.version,
@@ -113,7 +114,7 @@ export async function findOwnUpdate(
       launchTemplateId: lt.id,
       sourceVersion: lt.version,
       imageId,
-      descriptionPrefix: versionDescriptionPrefix(rolloutKey(request)),
+      descriptionPrefix: versionDescriptionPrefix(launchTemplateKey(request)),
     });
     // No version of ours means no update of ours: the start never got that far.
     if (launchTemplateVersion === null) return null;
@@ -167,7 +168,7 @@ export async function startRollout(request: RolloutRequest, port: RolloutPort): 
   let launchTemplateVersion: string | null = null;
   let update: UpdateNodegroupVersionResult;
   if (request.strategy === 'launch-template') {
-    const lt = await ensureLaunchTemplateVersion(request, key, port);
+    const lt = await ensureLaunchTemplateVersion(request, port);
     if (lt.kind === 'rejected') return { ...lt, launchTemplateVersion: null };
     launchTemplateVersion = lt.version;
     update = await sendOrReclaim(request, port, {
@@ -175,6 +176,7 @@ export async function startRollout(request: RolloutRequest, port: RolloutPort): 
       launchTemplateId: request.launchTemplate?.id ?? '',
       version: lt.version,
       clientRequestToken,
+      force: request.force === true,
     });
   } else {
     const releaseVersion = request.target.releaseVersion;
@@ -187,6 +189,7 @@ export async function startRollout(request: RolloutRequest, port: RolloutPort): 
       kind: 'release-version',
       releaseVersion,
       clientRequestToken,
+      force: request.force === true,
     });
   }
   if (update.kind === 'started') return { kind: 'started', updateId: update.updateId, launchTemplateVersion };

@@ -1,4 +1,6 @@
+import { shouldRetryWithForce } from '../safety/force.ts';
 import { NodegroupStatus } from '../types/fleet.ts';
+import { MAX_ATTEMPT } from './attempt.ts';
 import { guardRollout, isOnTarget } from './guard.ts';
 import { rolloutKey, targetIdentity } from './key.ts';
 import { type PollResult, type PollScheduleConfig, pollRollout, waitTimeoutError } from './poll.ts';
@@ -257,7 +259,34 @@ function describeTarget(request: RolloutRequest): string {
 /** One line for the started notice and ledger. Pure. */
 export function startedMessage(request: RolloutRequest): string {
   const how = request.strategy === 'launch-template' ? 'new launch template version' : 'release version';
-  return `${request.cluster}/${request.nodegroup}: rolling ${describeTarget(request)} (${how})`;
+  const forced =
+    request.force === true
+      ? '; retried with force after PodEvictionFailure: PodDisruptionBudgets are not respected'
+      : '';
+  return `${request.cluster}/${request.nodegroup}: rolling ${describeTarget(request)} (${how}${forced})`;
+}
+
+/**
+ * The forced retry a failed attempt calls for, or null: the wave opted in
+ * (`forceOnPodEvictionFailure`), the attempt was not forced, and EKS failed it with
+ * PodEvictionFailure. The retry is the next attempt (its own key and tokens; the launch template
+ * version is reused) with `force: true`. Pure.
+ */
+export function forcedRetryOf(
+  request: RolloutRequest,
+  result: { outcome: string; errors: ReadonlyArray<{ errorCode: string }> },
+): RolloutRequest | null {
+  const retry = shouldRetryWithForce(
+    { forceOnPodEvictionFailure: request.forceOnPodEvictionFailure === true },
+    {
+      outcome: result.outcome,
+      errors: result.errors,
+      attempt: request.attempt,
+      forced: request.force === true,
+    },
+  );
+  if (!retry || request.attempt >= MAX_ATTEMPT) return null;
+  return { ...request, attempt: request.attempt + 1, force: true };
 }
 
 /** One line for the outcome notice. Failures name every EKS error code and resource. Pure. */

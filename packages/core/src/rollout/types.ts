@@ -20,6 +20,13 @@ export interface RolloutRequest {
   wave: string | null;
   /** 1 for the first attempt at (node group, target); a deliberate retry uses 2, 3, … */
   attempt: number;
+  /**
+   * The wave opts in to one forced retry when nodes cannot be drained (`forceOnPodEvictionFailure`).
+   * Absent means false.
+   */
+  forceOnPodEvictionFailure?: boolean;
+  /** This attempt is that forced retry: UpdateNodegroupVersion is sent with `force: true`. */
+  force?: boolean;
 }
 
 /** EKS update statuses (DescribeUpdate `status`). */
@@ -75,9 +82,16 @@ export interface NodegroupRef {
 
 export type DescribeNodegroupResult = { kind: 'found'; nodegroup: NodegroupState } | { kind: 'not-found' };
 
+/** `force`: terminate nodes even when PodDisruptionBudgets block eviction. */
 export type UpdateNodegroupVersionInput =
-  | { kind: 'release-version'; releaseVersion: string; clientRequestToken: string }
-  | { kind: 'launch-template'; launchTemplateId: string; version: string; clientRequestToken: string };
+  | { kind: 'release-version'; releaseVersion: string; clientRequestToken: string; force: boolean }
+  | {
+      kind: 'launch-template';
+      launchTemplateId: string;
+      version: string;
+      clientRequestToken: string;
+      force: boolean;
+    };
 
 /** `in-use`: EKS answered ResourceInUseException (an update is running). `rejected`: any other 4xx. */
 export type UpdateNodegroupVersionResult =

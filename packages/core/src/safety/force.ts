@@ -13,7 +13,7 @@ export interface AttemptOutcome {
   outcome: 'succeeded' | 'failed' | string;
   /** DescribeUpdate `errors[].errorCode` values (or objects carrying them). */
   errors: ReadonlyArray<{ errorCode: string }>;
-  /** 1 for the first attempt. */
+  /** 1 for the first attempt (informational: an earlier attempt may have ended "not now"). */
   attempt: number;
   /** True when this attempt already used force. */
   forced?: boolean;
@@ -21,7 +21,8 @@ export interface AttemptOutcome {
 
 /**
  * True exactly when the rollout should be retried once with `force: true`: the wave opts in, this
- * was the first, unforced attempt, and it failed with PodEvictionFailure. Pure.
+ * attempt was not forced, and it failed with PodEvictionFailure. (The forced retry is itself
+ * forced, so there is never a second one.) Pure.
  */
 export function shouldRetryWithForce(
   wave: Pick<WavePolicy, 'forceOnPodEvictionFailure'> | null,
@@ -30,7 +31,6 @@ export function shouldRetryWithForce(
   return (
     wave?.forceOnPodEvictionFailure === true &&
     outcome.outcome === 'failed' &&
-    outcome.attempt === 1 &&
     outcome.forced !== true &&
     outcome.errors.some((e) => e.errorCode === POD_EVICTION_FAILURE)
   );

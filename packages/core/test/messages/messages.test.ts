@@ -317,6 +317,16 @@ describe('Slack message builders', () => {
         expect(all).toContain(part);
       }
       expect(all).toContain(`<${NG_URL}|Node group in the AWS console>`);
+      expect(all).not.toContain('force');
+      expectValidSlackMessage(message);
+    });
+
+    it('says so when it is the forced retry after PodEvictionFailure', () => {
+      const message = buildRolloutStartedMessage({ ...started(), forced: true });
+      expect(message.text).toBe(
+        'Rollout started: prod-a/general 1.33.4-20261001 → 1.33.5-20261110 (retried with force after PodEvictionFailure)',
+      );
+      expect(allText(message)).toContain('*Retried with force after PodEvictionFailure*');
       expectValidSlackMessage(message);
     });
   });

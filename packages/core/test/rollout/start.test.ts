@@ -22,6 +22,7 @@ describe('startRollout', () => {
             kind: 'release-version',
             releaseVersion: '1.33.5-20261110',
             clientRequestToken: updateRequestToken(rolloutKey(releaseRequest())),
+            force: false,
           },
         },
       ]);
@@ -51,6 +52,7 @@ describe('startRollout', () => {
         launchTemplateId: 'lt-01',
         version: '5',
         clientRequestToken: updateRequestToken(key),
+        force: false,
       });
     });
   });
@@ -179,5 +181,22 @@ describe('startRollout when UpdateNodegroupVersion never answers', () => {
   it('rethrows the error when EKS started nothing', async () => {
     const { port } = scriptedPort({ updateThrows: new Error('socket timeout'), updates: [] });
     await expect(startRollout(releaseRequest(), port)).rejects.toThrow('socket timeout');
+  });
+});
+
+describe('startRollout for a later attempt', () => {
+  it("reuses the first attempt's launch template version and sends a fresh update token", async () => {
+    const retry = templateRequest({ attempt: 2, force: true });
+    const { port, calls } = scriptedPort({ existingVersion: '5' });
+    expect(await startRollout(retry, port)).toMatchObject({ kind: 'started', launchTemplateVersion: '5' });
+    expect(calls[0]?.input).toMatchObject({
+      descriptionPrefix: `nodekeeper:${rolloutKey(templateRequest()).slice(0, 16)}`,
+    });
+    expect(calls.map((c) => c.op)).toEqual(['findLaunchTemplateVersion', 'updateNodegroupVersion']);
+    expect(calls[1]?.input).toMatchObject({
+      clientRequestToken: updateRequestToken(rolloutKey(retry)),
+      force: true,
+    });
+    expect(rolloutKey(retry)).not.toBe(rolloutKey(templateRequest()));
   });
 });

@@ -119,7 +119,7 @@ describe('shouldRetryWithForce', () => {
     [true, 'failed', eviction, 1, false, true],
     [false, 'failed', eviction, 1, false, false],
     [true, 'failed', [{ errorCode: 'NodeCreationFailure' }], 1, false, false],
-    [true, 'failed', eviction, 2, false, false],
+    [true, 'failed', eviction, 2, false, true],
     [true, 'failed', eviction, 1, true, false],
     [true, 'succeeded', [], 1, false, false],
   ])('opt-in %s, %s %j attempt %i forced %s → %s', (optIn, result, errors, attempt, forced, expected) => {

@@ -1,4 +1,10 @@
-import { createClients, createLedgerTable, createRolloutPort, inspectFleet } from '@nodekeeper/aws';
+import {
+  createClients,
+  createLedgerTable,
+  createRolloutPort,
+  inspectFleet,
+  setPauseState,
+} from '@nodekeeper/aws';
 import { type Config, type LedgerPort, parseConfig, type RolloutDeps } from '@nodekeeper/core';
 import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -293,5 +299,65 @@ describe('a wave that opts in to forceOnPodEvictionFailure', () => {
     ).toEqual(['1:failed', '2:succeeded']);
     const posts = sb.slackPosts().map((p) => JSON.stringify(p.body));
     expect(posts.filter((p) => p.includes('Retried with force after PodEvictionFailure'))).toHaveLength(1);
+  });
+});
+
+describe('a rollout that did not start because of a passing condition', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ fleet: fleet(), port: 0 });
+  });
+  afterAll(() => sb.close());
+
+  it('is tried again by the next scan as a fresh attempt, not blocked by its not-started record', async () => {
+    const w = await world(sb);
+    // Paused after the scan planned (the scan's own reader says not paused): every guard refuses.
+    const at = '2026-11-24T02:59:00Z';
+    await setPauseState(w.home.ssm, w.settings.pauseParameter, {
+      paused: true,
+      reason: 'freeze',
+      by: 'test',
+      at,
+    });
+    const one = scanDeps(sb, w, w.deps);
+    const first = await runScan(parseScanEvent(scheduledEvent('evt-paused')), one.deps);
+    const firstDone = await one.starter.settled();
+    expect(firstDone.map((d) => d.summary?.outcome)).toEqual(['not-started', 'not-started', 'not-started']);
+    expect(sb.calls().filter((c) => MUTATING.has(c.operation))).toEqual([]);
+
+    await setPauseState(w.home.ssm, w.settings.pauseParameter, {
+      paused: false,
+      reason: null,
+      by: 'test',
+      at,
+    });
+    const two = scanDeps(sb, w, w.deps);
+    const second = await runScan(
+      parseScanEvent(scheduledEvent('evt-resumed', '2026-11-24T04:00:00Z')),
+      two.deps,
+    );
+    const secondDone = await two.starter.settled();
+    expect(second.starts.map((s) => s.result)).toEqual(['started', 'started', 'started']);
+    // New attempts have new durable execution names (the first ones finished and stay finished).
+    const firstNames = new Set(first.starts.map((s) => s.executionName));
+    for (const s of second.starts) expect(firstNames.has(s.executionName)).toBe(false);
+    const byNg = Object.fromEntries(secondDone.map((d) => [d.summary?.nodegroup, d.summary?.outcome]));
+    expect(byNg).toEqual({ general: 'succeeded', custom: 'succeeded', gpu: 'failed' });
+
+    const history = await w.deps.ledger.listHistory({ cluster: 'prod-a', limit: 20 });
+    expect(history.map((r) => `${r.nodegroup}:${r.attempt}:${r.outcome}`).sort()).toEqual([
+      'custom:1:not-started',
+      'custom:2:succeeded',
+      'general:1:not-started',
+      'general:2:succeeded',
+      'gpu:1:not-started',
+      'gpu:2:failed',
+    ]);
+    // A third scan changes nothing: attempt 2 is final.
+    sb.resetCalls();
+    const three = scanDeps(sb, w, w.deps);
+    await runScan(parseScanEvent(scheduledEvent('evt-after', '2026-11-24T05:00:00Z')), three.deps);
+    await three.starter.settled();
+    expect(sb.calls().filter((c) => MUTATING.has(c.operation))).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLedger, createLedgerTable } from '@nodekeeper/aws';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createLedger, createLedgerTable, DEFAULT_PAUSE_PARAMETER, setPauseState } from '@nodekeeper/aws';
 import type { Report, RolloutRecord } from '@nodekeeper/core';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,7 +184,9 @@ describe('nodekeeper report against the sandbox', () => {
         behind: true,
         daysBehind: 40,
         decision: 'skip',
-        reason: 'wave-gate',
+        // The ledger holds a failed prod-a/general rollout of this release: the breaker halts it,
+        // exactly as `nodekeeper plan` says (the report plans with the same facts).
+        reason: 'halted',
         wave: 'prod',
       });
     });
@@ -241,6 +244,24 @@ describe('nodekeeper report against the sandbox', () => {
         NODEKEEPER_LEDGER_TABLE: 'no-such-table',
       });
       expect((JSON.parse(json.stdout) as Report).ledger.kind).toBe('missing');
+    });
+  });
+
+  describe('when rollouts are paused', () => {
+    it('plans with the pause flag, as `plan` does', async () => {
+      const ssm = new SSMClient({ region: 'us-east-1', endpoint: sb.endpoint });
+      const change = { reason: 'change freeze', by: 'test', at: NOW };
+      try {
+        await setPauseState(ssm, DEFAULT_PAUSE_PARAMETER, { ...change, paused: true });
+        const out = await report(['--config', config, '--now', NOW, '--format', 'json'], {
+          NODEKEEPER_LEDGER_TABLE: TABLE,
+        });
+        const paused = (JSON.parse(out.stdout) as Report).holds.find((h) => h.reason === 'paused');
+        expect(paused?.items.length).toBeGreaterThan(0);
+      } finally {
+        await setPauseState(ssm, DEFAULT_PAUSE_PARAMETER, { ...change, paused: false });
+        ssm.destroy();
+      }
     });
   });
 

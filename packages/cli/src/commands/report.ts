@@ -17,7 +17,7 @@ import {
 } from '@nodekeeper/core';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfigFile } from '../config.ts';
-import { inspectAndPlan } from '../engine.ts';
+import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
 import { UsageError } from '../errors.ts';
 import { toJson } from '../output.ts';
 import { type Command, ExitCode } from '../types/index.ts';
@@ -87,10 +87,18 @@ export interface GenerateReportOptions {
 export async function generateReport(
   options: GenerateReportOptions,
 ): Promise<{ report: Report; errors: number }> {
+  const progress = options.progress ?? (() => undefined);
+  // The same facts as `plan` (pause flag, ledger history, approvals), so the report's plan matches it.
   const run = await inspectAndPlan({
     config: options.config,
     now: options.now,
     ...(options.progress ? { progress: options.progress } : {}),
+    readFacts: (fleet, catalog) =>
+      readPlanFacts(options.env, fleet, catalog, {
+        homeRegion: homeRegionOf(options.env, options.config),
+        warn: (line) => progress(`warning: ${line}`),
+        note: progress,
+      }),
   });
   const history = await readLedgerHistory(options.env, options.config.regions[0] ?? 'us-east-1');
   options.progress?.(

@@ -3,6 +3,7 @@ import {
   createLambdaClient,
   createLambdaWorkflowStarter,
   createLedger,
+  createRunLedger,
   inspectFleet,
 } from '@nodekeeper/aws';
 import { parseConfig, ValidationError } from '@nodekeeper/core';
@@ -50,5 +51,6 @@ export async function handler(event: unknown): Promise<ScanResult> {
     notifier: notifierFromSettings(settings),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
+    runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }),
   });
 }

@@ -101,11 +101,11 @@ const PATCH_LEDGER_ACTIONS = [
 
 /** The ledger operations (packages/aws/src/ledger.ts) and the DynamoDB action each one needs. */
 const Ledger = {
-  /** get; claimNotification when the claim exists already. */
+  /** get; claimNotification when the claim exists already; getRun (packages/aws/src/runs.ts). */
   get: 'dynamodb:GetItem',
-  /** create, claimNotification. */
+  /** create, claimNotification; openRun. */
   put: 'dynamodb:PutItem',
-  /** recordOutcome, markNotificationSent. */
+  /** recordOutcome, markNotificationSent; setRunThread, setRunItem, dropRunItems. */
   update: 'dynamodb:UpdateItem',
   /** listHistory of one cluster (GSI). */
   query: 'dynamodb:Query',

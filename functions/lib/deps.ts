@@ -5,8 +5,10 @@ import {
   createLedger,
   createPausePort,
   createRolloutPort,
+  createRunLedger,
 } from '@nodekeeper/aws';
 import type { NodegroupRef, PausePort, RolloutDeps } from '@nodekeeper/core';
+import { runSlackPort } from '@nodekeeper/slack';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
 import type { Settings } from './settings.ts';
 
@@ -41,11 +43,17 @@ export function pauseReaderFor(home: AwsClients, parameterName: string): PausePo
 export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): RolloutDeps {
   const clients = clientCache(options);
   const home = clients(options.homeRegion);
+  const notifier = notifierFromSettings(settings);
+  const slack = runSlackPort(notifier);
   return {
     aws: createRolloutPort((ref: NodegroupRef) => clients(ref.region)),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     pause: pauseReaderFor(home, settings.pauseParameter),
-    notify: notifyPortFrom(notifierFromSettings(settings)),
+    notify: notifyPortFrom(notifier),
     now: () => new Date(),
+    // Bot mode: notices go to the run's thread and edit its parent message.
+    ...(slack
+      ? { runs: { runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }), slack } }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@ import {
   buildPlanSummaryMessage,
   type CatalogSnapshot,
   type Config,
+  dropFromRun,
   escapeMrkdwn,
   type Fleet,
   type HaltedRelease,
@@ -12,20 +13,26 @@ import {
   type LedgerPort,
   launchTemplateLookup,
   mergeInspections,
+  newRun,
+  openRunThread,
   type PausePort,
   type Plan,
   type Policy,
   plan,
+  plannedRequests,
   policyFromConfig,
   type RolloutRecord,
+  type RunDeps,
+  type RunLedgerPort,
   recordsByKey,
+  refOf,
   rolloutFactsFromRecords,
   type ScanStartResult,
-  startPlannedRollouts,
+  startRollouts,
   ValidationError,
   type WorkflowStarter,
 } from '@nodekeeper/core';
-import type { Notifier } from '@nodekeeper/slack';
+import { type Notifier, runSlackPort } from '@nodekeeper/slack';
 import { z } from 'zod';
 import { logger } from './logger.ts';
 import { emitScanMetrics, emitSlackFailure, metrics } from './metrics.ts';
@@ -81,6 +88,8 @@ export interface ScanDeps {
   ledger: LedgerPort;
   /** Operator approvals (issue 8: wave holds, breaker, requiresApproval); none when absent. */
   approvals?: { list(): Promise<Approval[]> };
+  /** Bot mode: runs in the ledger, so the scan's rollouts share one Slack thread. */
+  runs?: RunLedgerPort;
 }
 
 export interface ScanResult {
@@ -93,6 +102,8 @@ export interface ScanResult {
     executionName: string;
     result: ScanStartResult['kind'];
   }>;
+  /** The run its new rollouts belong to (bot mode: one Slack thread), when any. */
+  runId: string | null;
 }
 
 /**
@@ -148,18 +159,45 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
     errors: fleet.errors.length,
   });
 
-  if (counts.roll > 0 || fleet.errors.length > 0) await postSummaryOnce(event, planned, deps);
+  const runId = scanRunId(event);
+  const requests = plannedRequests(planned, launchTemplateLookup(fleet), {
+    history: recordsByKey(records),
+    waves: policy.waves,
+    runId,
+  });
+  const fresh = requests.filter((r) => r.runId === runId);
+  const runDeps = runDepsOf(deps);
+  let ownRun = false;
+  let threadTs: string | null = null;
+  if (runDeps !== null && fresh.length > 0) {
+    // The parent first, so the plan summary and every rollout notice can reply in its thread.
+    const opened = await openRunThread(newRun(runId, 'rollout', event.time, fresh.map(refOf)), runDeps);
+    ownRun = opened.kind === 'posted';
+    if (opened.kind === 'undeliverable') {
+      emitSlackFailure(metrics);
+      logger.warn('run thread not opened; rollouts post without a thread', { runId, error: opened.error });
+    } else {
+      threadTs = opened.thread?.ts ?? null;
+      logger.info('run thread', { runId, result: opened.kind });
+    }
+  }
+  if (counts.roll > 0 || fleet.errors.length > 0) await postSummaryOnce(event, planned, deps, threadTs);
   for (const halted of haltedReleases(
     { history: policy.history ?? [], approvals: policy.approvals ?? [] },
     policy,
   )) {
     await postHaltOnce(halted, deps);
   }
-
-  const starts = await startPlannedRollouts(planned, launchTemplateLookup(fleet), deps.starter, {
-    history: recordsByKey(records),
-    waves: policy.waves,
-  });
+  const starts = await startRollouts(requests, deps.starter);
+  if (runDeps !== null && ownRun) {
+    // Rollouts another run already started stay in that run's thread.
+    const elsewhere = starts.filter((s) => s.kind === 'already-started' && s.request.runId === runId);
+    await dropFromRun(
+      runId,
+      elsewhere.map((s) => refOf(s.request)),
+      runDeps,
+    );
+  }
   for (const s of starts) {
     const fields = {
       cluster: s.request.cluster,
@@ -172,6 +210,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
   return {
     eventId: event.id,
     generatedAt: planned.generatedAt,
+    runId: fresh.length > 0 ? runId : null,
     counts,
     starts: starts.map((s) => ({
       cluster: s.request.cluster,
@@ -180,6 +219,17 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       result: s.kind,
     })),
   };
+}
+
+/** The run of a scan event: deterministic, so duplicate deliveries share one run and one thread. Pure. */
+export function scanRunId(event: Pick<ScanEvent, 'id'>): string {
+  return `scan-${createHash('sha256').update(event.id).digest('hex').slice(0, 32)}`;
+}
+
+function runDepsOf(deps: ScanDeps): RunDeps | null {
+  const slack = runSlackPort(deps.notifier);
+  if (slack === null || deps.runs === undefined) return null;
+  return { runs: deps.runs, slack, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 }
 
 /** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */
@@ -213,7 +263,12 @@ async function postHaltOnce(halted: HaltedRelease, deps: ScanDeps): Promise<void
   }
 }
 
-async function postSummaryOnce(event: ScanEvent, planned: Plan, deps: ScanDeps): Promise<void> {
+async function postSummaryOnce(
+  event: ScanEvent,
+  planned: Plan,
+  deps: ScanDeps,
+  threadTs: string | null,
+): Promise<void> {
   if (deps.notifier === null) {
     logger.info('plan summary not posted: slack not configured', { eventId: event.id });
     return;
@@ -230,7 +285,7 @@ async function postSummaryOnce(event: ScanEvent, planned: Plan, deps: ScanDeps):
       logger.info('plan summary already posted for this event', { eventId: event.id });
       return;
     }
-    const posted = await deps.notifier.post(buildPlanSummaryMessage(planned));
+    const posted = await deps.notifier.post(buildPlanSummaryMessage(planned), threadTs ? { threadTs } : {});
     await deps.ledger.markNotificationSent(key, 'started', {
       ts: posted.ok ? posted.ts : null,
       delivered: posted.ok,

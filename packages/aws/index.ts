@@ -110,7 +110,8 @@ export {
   createRolloutPort,
   type RolloutClients,
 } from './src/rollout.ts';
+// --- end safety ---
+export { createRunLedger, RunKeys, type RunLedgerOptions } from './src/runs.ts';
 export { getParameters, getParametersBatch, type ParameterValues, parameterBatchSize } from './src/ssm.ts';
 export { type CallStats, callStats, type OperationStats, resetCallStats } from './src/stats.ts';
 export { createLambdaWorkflowStarter, isQualifiedFunctionArn } from './src/workflow-starter.ts';
-// --- end safety ---

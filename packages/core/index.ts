@@ -150,6 +150,24 @@ export * from './src/patch/index.ts';
 export * from './src/report/index.ts';
 // Rollout orchestration (issue 4): ports, idempotency keys, guard, start/poll, ledger records.
 export * from './src/rollout/index.ts';
+// Runs and their Slack thread (bot mode: one parent message per run, edited as it progresses).
+export {
+  dropFromRun,
+  type MarkRunItemResult,
+  markRunItem,
+  newRun,
+  type OpenRunResult,
+  openRunThread,
+  type RunDeps,
+  type RunItem,
+  type RunLedgerPort,
+  type RunRecord,
+  type RunSlackPort,
+  type RunThread,
+  runItemKey,
+  runStatusOf,
+  runThreadOf,
+} from './src/runs.ts';
 // Slash command (issue 6): routing/authorization, request and work-payload validation, replies.
 export * from './src/slash/index.ts';
 export { renderTable } from './src/text.ts';

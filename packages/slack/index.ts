@@ -15,6 +15,7 @@ export {
   SignatureFailure,
   verifySlackSignature,
 } from './src/signature.ts';
+export { runSlackPort } from './src/threads.ts';
 export type {
   DeliveryResult,
   FetchLike,
@@ -22,4 +23,5 @@ export type {
   NotifierConfig,
   NotifierLogger,
   PostOptions,
+  UpdateOptions,
 } from './src/types/index.ts';

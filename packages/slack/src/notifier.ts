@@ -15,6 +15,7 @@ import type {
   NotifierConfig,
   NotifierLogger,
   PostOptions,
+  UpdateOptions,
 } from './types/index.ts';
 
 export const DeliveryDefaults = {
@@ -354,9 +355,9 @@ export function createNotifier(config: NotifierConfig): Notifier {
       if (result.ok && result.ts && result.channel) channelOfTs.set(result.ts, result.channel);
       return result;
     },
-    update(ts: string, message: SlackMessage) {
+    update(ts: string, message: SlackMessage, opts?: UpdateOptions) {
       return callApi('chat.update', {
-        channel: channelOfTs.get(ts) ?? channel,
+        channel: opts?.channel ?? channelOfTs.get(ts) ?? channel,
         ts,
         text: message.text,
         blocks: message.blocks,

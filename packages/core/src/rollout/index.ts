@@ -29,10 +29,12 @@ export {
 export { parseRolloutRequest, rolloutRequestFromPlanItem, rolloutRequestSchema } from './request.ts';
 export { type RolloutProgress, type RunRolloutOptions, runRollout } from './run.ts';
 export {
+  plannedRequests,
   type RequestContext,
   requestWithAttempt,
   type ScanStartResult,
   startPlannedRollouts,
+  startRollouts,
   type WorkflowStarter,
 } from './scan.ts';
 export { findOwnUpdate, type OwnUpdate, refOf, type StartResult, startRollout } from './start.ts';

@@ -37,6 +37,10 @@ export const rolloutRequestSchema = z
     attempt: z.number().int().min(1).max(100),
     forceOnPodEvictionFailure: z.boolean().optional(),
     force: z.boolean().optional(),
+    runId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be a run ID (letters, digits, . _ : -)')
+      .optional(),
   })
   .superRefine((r, ctx) => {
     if (r.strategy === 'launch-template') {

@@ -33,8 +33,13 @@ export function requestWithAttempt(
   const wave = context.waves?.find((w) => w.name === item.wave);
   const first = rolloutRequestFromPlanItem(item, launchTemplate, 1, wave?.forceOnPodEvictionFailure === true);
   if (first === null) return null;
-  const attempt = nextAttempt(context.history ?? new Map(), first);
-  return attempt === 1 ? first : { ...first, attempt };
+  const history = context.history ?? new Map();
+  const attempt = nextAttempt(history, first);
+  const request = attempt === 1 ? first : { ...first, attempt };
+  // Only a rollout the ledger has not seen yet belongs to this run; the others run (or ran) in
+  // an earlier one, and starting them again is a no-op.
+  if (context.runId !== undefined && !history.has(rolloutKey(request))) request.runId = context.runId;
+  return request;
 }
 
 /** What turns plan items into rollout requests besides the plan: the ledger and the waves. */
@@ -43,6 +48,19 @@ export interface RequestContext {
   history?: ReadonlyMap<string, RolloutRecord>;
   /** The policy's waves (`forceOnPodEvictionFailure` travels with each request). */
   waves?: ReadonlyArray<Pick<WavePolicy, 'name' | 'forceOnPodEvictionFailure'>>;
+  /** The run starting these rollouts; stamped on each request new to the ledger. */
+  runId?: string;
+}
+
+/** The requests for the plan's `roll` items (see {@link requestWithAttempt}). Pure. */
+export function plannedRequests(
+  plan: Plan,
+  launchTemplateOf: (item: PlanItem) => { id: string; version: string } | null,
+  context: RequestContext = {},
+): RolloutRequest[] {
+  return plan.items
+    .map((item) => requestWithAttempt(item, launchTemplateOf(item), context))
+    .filter((r): r is RolloutRequest => r !== null);
 }
 
 /**
@@ -57,9 +75,14 @@ export async function startPlannedRollouts(
   starter: WorkflowStarter,
   context: RequestContext = {},
 ): Promise<ScanStartResult[]> {
-  const requests = plan.items
-    .map((item) => requestWithAttempt(item, launchTemplateOf(item), context))
-    .filter((r): r is RolloutRequest => r !== null);
+  return startRollouts(plannedRequests(plan, launchTemplateOf, context), starter);
+}
+
+/** Starts one workflow per request (see {@link startPlannedRollouts}). */
+export async function startRollouts(
+  requests: readonly RolloutRequest[],
+  starter: WorkflowStarter,
+): Promise<ScanStartResult[]> {
   return Promise.all(
     requests.map(async (request): Promise<ScanStartResult> => {
       const name = executionName(request);

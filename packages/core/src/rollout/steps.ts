@@ -1,3 +1,5 @@
+import { RunItemState } from '../messages/types.ts';
+import { markRunItem, runThreadOf } from '../runs.ts';
 import { shouldRetryWithForce } from '../safety/force.ts';
 import { NodegroupStatus } from '../types/fleet.ts';
 import { MAX_ATTEMPT } from './attempt.ts';
@@ -227,9 +229,19 @@ export type NotifyStepResult =
   | { kind: 'skipped'; why: 'already-sent' | 'claimed-by-other' }
   | { kind: 'undeliverable'; error: string };
 
+/** The run-item state each notice moves its node group to. */
+const RUN_STATE: Record<RolloutNotice['event'], RunItemState> = {
+  started: RunItemState.inProgress,
+  succeeded: RunItemState.succeeded,
+  failed: RunItemState.failed,
+  'not-started': RunItemState.notStarted,
+};
+
 /**
  * Sends one notice at most once per (rollout, event) across every process, via the ledger's
- * claim. Never throws: a Slack or ledger failure comes back as `undeliverable` for the caller to log.
+ * claim. In bot mode, when the rollout belongs to a run with a parent message, the notice is a
+ * reply in the run's thread and the parent is edited to the run's new state. Never throws: a
+ * Slack or ledger failure comes back as `undeliverable` for the caller to log.
  */
 export async function notifyStep(
   notice: RolloutNotice,
@@ -240,11 +252,27 @@ export async function notifyStep(
   try {
     const claim = await deps.ledger.claimNotification(key, notice.event, owner, deps.now().toISOString());
     if (claim.kind !== 'claimed') return { kind: 'skipped', why: claim.kind };
-    const posted = await deps.notify(notice);
+    const runId = notice.request.runId;
+    const thread = deps.runs ? await runThreadOf(runId, deps.runs.runs) : null;
+    const posted = await deps.notify(thread ? { ...notice, threadTs: thread.ts } : notice);
     await deps.ledger.markNotificationSent(key, notice.event, {
-      ts: posted.ok ? posted.ts : null,
+      ts: thread?.ts ?? (posted.ok ? posted.ts : null),
       delivered: posted.ok,
     });
+    if (thread && deps.runs && runId !== undefined) {
+      const r = notice.request;
+      await markRunItem(
+        runId,
+        {
+          accountId: r.accountId,
+          region: r.region,
+          cluster: r.cluster,
+          nodegroup: r.nodegroup,
+          state: RUN_STATE[notice.event],
+        },
+        deps.runs,
+      );
+    }
     return posted.ok ? { kind: 'sent', ts: posted.ts } : { kind: 'undeliverable', error: posted.error };
   } catch (error) {
     return { kind: 'undeliverable', error: error instanceof Error ? error.message : String(error) };

@@ -2,6 +2,7 @@
  * Rollout orchestration types and ports. The orchestration functions in this folder are written
  * against these ports; @nodekeeper/aws implements them over the SDK, tests over the sandbox.
  */
+import type { RunDeps } from '../runs.ts';
 import type { AmiRef, Strategy } from '../types/plan.ts';
 
 /** What one rollout is asked to do: one `roll` plan item, frozen at planning time. */
@@ -27,6 +28,8 @@ export interface RolloutRequest {
   forceOnPodEvictionFailure?: boolean;
   /** This attempt is that forced retry: UpdateNodegroupVersion is sent with `force: true`. */
   force?: boolean;
+  /** The run that started this rollout (bot mode: its notices go to that run's Slack thread). */
+  runId?: string;
 }
 
 /** EKS update statuses (DescribeUpdate `status`). */
@@ -256,6 +259,8 @@ export type NotifyPort = (notice: RolloutNotice) => Promise<NotifyResult>;
 
 /** Everything a rollout needs from the outside world. */
 export interface RolloutDeps {
+  /** Bot mode: the run ledger and Slack for run threads; absent means flat notices. */
+  runs?: RunDeps;
   aws: RolloutPort;
   ledger: LedgerPort;
   pause: PausePort;

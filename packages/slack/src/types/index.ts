@@ -13,12 +13,20 @@ export interface PostOptions {
   threadTs?: string;
 }
 
+export interface UpdateOptions {
+  /**
+   * The channel ID chat.postMessage answered with. chat.update needs the ID, not a name; another
+   * process (a workflow editing the scan's parent) only knows it from the ledger.
+   */
+  channel?: string;
+}
+
 /** Posts messages to Slack. Never throws: every failure is a `DeliveryResult` value. */
 export interface Notifier {
   readonly mode: 'webhook' | 'bot';
   post(message: SlackMessage, opts?: PostOptions): Promise<DeliveryResult>;
   /** Bot mode only: edits a message posted earlier (the thread parent). */
-  update?(ts: string, message: SlackMessage): Promise<DeliveryResult>;
+  update?(ts: string, message: SlackMessage, opts?: UpdateOptions): Promise<DeliveryResult>;
 }
 
 /** The subset of the Powertools Logger the notifier uses; a Powertools `Logger` satisfies it. */

@@ -1,0 +1,156 @@
+import { createClients, createLedgerTable, createRunLedger, inspectFleet } from '@nodekeeper/aws';
+import { type Config, type LedgerPort, parseConfig, type RolloutDeps } from '@nodekeeper/core';
+import { demoFleet, type FleetFile, type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildRolloutDeps } from '../../functions/lib/deps.ts';
+import {
+  createLocalWorkflowStarter,
+  setupLocalDurableEnvironment,
+  teardownLocalDurableEnvironment,
+} from '../../functions/lib/local-starter.ts';
+import { notifierFromSettings } from '../../functions/lib/notify.ts';
+import { parseScanEvent, runScan, scanRunId } from '../../functions/lib/scan.ts';
+import { readSettings } from '../../functions/lib/settings.ts';
+
+/**
+ * Bot-mode threading end to end over HTTP against the sandbox's Slack Web API: one parent
+ * message per run, every notice a reply in its thread, the parent edited with chat.update as the
+ * node groups finish, and the thread's ts in the ledger.
+ */
+
+const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox' };
+const region = 'us-east-1';
+const poll = { initialSeconds: 1, maxSeconds: 1, backoffRate: 1, maxTotalSeconds: 120 };
+const BOT_TOKEN = 'xoxb-111-222-sandboxthreads';
+const config: Config = parseConfig({ regions: [region], clusters: ['prod-a'], maxConcurrentPerCluster: 3 });
+
+function scheduledEvent(id: string) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '111122223333',
+    time: '2026-11-24T03:00:00Z',
+    region,
+    resources: ['arn:aws:events:us-east-1:111122223333:rule/nodekeeper-scan'],
+    detail: {},
+  };
+}
+
+/** prod-a: general (release), custom (launch template), gpu (fails with PodEvictionFailure). */
+function fleet(): FleetFile {
+  const f = structuredClone(demoFleet());
+  const prodA = f.clusters.find((c) => c.name === 'prod-a');
+  if (!prodA) throw new Error('demo fleet has no prod-a');
+  prodA.nodegroups = prodA.nodegroups.filter((n) => ['general', 'custom', 'gpu'].includes(n.name));
+  for (const n of prodA.nodegroups) n.update = { ...n.update, durationSeconds: 1 };
+  f.clusters = [prodA];
+  return f;
+}
+
+const savedEnv = { ...process.env };
+let tables = 0;
+
+async function world(sb: Sandbox) {
+  tables += 1;
+  process.env.NODEKEEPER_SLACK_ALLOW_LOCAL = '1';
+  process.env.NODEKEEPER_SLACK_API_URL = sb.slackApiUrl;
+  const settings = {
+    ...readSettings({ NODEKEEPER_LEDGER_TABLE: `threads-e2e-${tables}` }),
+    slack: { webhookUrl: null, botToken: BOT_TOKEN, channel: '#platform-ops', signingSecret: null },
+  };
+  const options = { homeRegion: region, endpoint: sb.endpoint, credentials };
+  const home = createClients({ region, endpoint: sb.endpoint, credentials });
+  await createLedgerTable(home.dynamodb, settings.ledgerTable);
+  return { settings, options, home };
+}
+
+function scanWith(sb: Sandbox, w: Awaited<ReturnType<typeof world>>, deps: RolloutDeps) {
+  const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
+  return {
+    starter,
+    deps: {
+      config,
+      inspect: (r: string) =>
+        inspectFleet({
+          clients: createClients({ region: r, endpoint: sb.endpoint, credentials }),
+          accountId: null,
+          region: r,
+          clusterPatterns: config.clusters,
+        }),
+      pause: { read: async () => ({ paused: false, reason: null }) },
+      starter,
+      notifier: notifierFromSettings(w.settings),
+      ledger: deps.ledger as LedgerPort,
+      runs: createRunLedger(w.home.dynamodb, { tableName: w.settings.ledgerTable }),
+    },
+  };
+}
+
+const text = (p: SlackPost) => String(p.body.text ?? '');
+
+beforeAll(() => setupLocalDurableEnvironment({ skipTime: false }));
+afterAll(() => teardownLocalDurableEnvironment());
+afterEach(() => {
+  process.env = { ...savedEnv };
+});
+
+describe('bot mode: one thread per rollout run', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ fleet: fleet(), port: 0 });
+  });
+  afterAll(() => sb.close());
+
+  it('posts one parent, replies in its thread, edits it to the final state, and keeps the ts in the ledger', async () => {
+    const w = await world(sb);
+    const deps = buildRolloutDeps(w.settings, w.options);
+    // Two deliveries of the same event at once (two Lambda instances sharing nothing in memory).
+    const a = scanWith(sb, w, deps);
+    const b = scanWith(sb, w, buildRolloutDeps(w.settings, w.options));
+    const event = parseScanEvent(scheduledEvent('evt-threads'));
+    const [result] = await Promise.all([runScan(event, a.deps), runScan(event, b.deps)]);
+    await Promise.all([a.starter.settled(), b.starter.settled()]);
+    expect(result.runId).toBe(scanRunId(event));
+
+    const posts = sb.slackPosts();
+    const parents = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts === undefined);
+    expect(parents.map(text)).toEqual(['Rollout: 0/3 node groups done']);
+    const parentTs = parents[0]?.ts;
+    expect(parentTs).toBeTruthy();
+
+    // Everything else is a reply in the parent's thread: the plan summary and 3 started + 3 outcomes.
+    const replies = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts !== undefined);
+    for (const r of replies) expect(r.body.thread_ts).toBe(parentTs);
+    const replyTexts = replies.map(text);
+    expect(replyTexts.filter((t) => t.startsWith('Rollout started'))).toHaveLength(3);
+    expect(replyTexts.filter((t) => t.startsWith('Rollout succeeded'))).toHaveLength(2);
+    expect(replyTexts.filter((t) => t.startsWith('Rollout failed'))).toHaveLength(1);
+    expect(replyTexts.some((t) => /plan/i.test(t))).toBe(true);
+    expect(replies.every((p) => p.token === BOT_TOKEN)).toBe(true);
+
+    // The parent is edited (chat.update on its ts, with the channel ID the post answered with),
+    // and its last edit shows the final state.
+    const edits = posts.filter((p) => p.kind === 'chat.update');
+    expect(edits.length).toBeGreaterThan(0);
+    for (const e of edits) {
+      expect(e.body.ts).toBe(parentTs);
+      expect(e.body.channel).toMatch(/^C/);
+    }
+    expect(text(edits[edits.length - 1] as SlackPost)).toBe('Rollout: 3/3 node groups done, 1 failed');
+
+    const run = await createRunLedger(w.home.dynamodb, { tableName: w.settings.ledgerTable }).getRun(
+      scanRunId(event),
+    );
+    expect(run?.thread?.ts).toBe(parentTs);
+    expect(
+      Object.values(run?.items ?? {})
+        .map((i) => `${i.nodegroup}:${i.state}`)
+        .sort(),
+    ).toEqual(['custom:succeeded', 'general:succeeded', 'gpu:failed']);
+    const history = await deps.ledger.listHistory({ cluster: 'prod-a', limit: 10 });
+    expect(history).toHaveLength(3);
+    for (const r of history) expect(r.slackThreadTs).toBe(parentTs);
+  });
+});

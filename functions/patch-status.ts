@@ -6,9 +6,10 @@ import {
   type PatchNotify,
   type PatchReportResult,
   parseCommandStatusEvent,
+  type RunDeps,
   reportPatchCommand,
 } from '@nodekeeper/core';
-import { clientCache } from './lib/deps.ts';
+import { clientCache, runDepsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { emitPatchResults, emitSlackFailure, metrics } from './lib/metrics.ts';
 import { notifierFromSettings } from './lib/notify.ts';
@@ -35,6 +36,8 @@ export interface PatchStatusDeps {
   now: () => Date;
   /** Unique per invocation: two concurrent deliveries never share a claim. */
   owner: string;
+  /** Bot mode: the summary goes to the request's thread and edits its parent. */
+  runs?: RunDeps;
 }
 
 /** The handler's logic with injected adapters (tests). */
@@ -91,10 +94,13 @@ export async function handler(event: unknown): Promise<PatchStatusResult> {
   const settings = readSettings();
   const homeRegion = process.env.AWS_REGION ?? 'us-east-1';
   const clients = clientCache({ homeRegion });
+  const notifier = notifierFromSettings(settings);
+  const runs = runDepsFor(settings, clients(homeRegion), notifier);
   return handlePatchStatus(event, {
     aws: createPatchPort(clients),
     ledger: createPatchLedger(clients(homeRegion).dynamodb, { tableName: settings.ledgerTable }),
-    notify: patchNotifyFrom(notifierFromSettings(settings)),
+    notify: patchNotifyFrom(notifier),
+    ...(runs ? { runs } : {}),
     now: () => new Date(),
     owner: `patch-status:${randomUUID()}`,
   });

@@ -10,12 +10,13 @@ import {
   parseConfig,
   parsePatchRequest,
   patchScope,
+  type RunDeps,
   startPatch,
   type UnmanagedInstance,
   ValidationError,
 } from '@nodekeeper/core';
 import type { Notifier } from '@nodekeeper/slack';
-import { clientCache } from './lib/deps.ts';
+import { clientCache, runDepsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { notifierFromSettings } from './lib/notify.ts';
 import { readSettings } from './lib/settings.ts';
@@ -64,6 +65,8 @@ export interface PatchFunctionDeps {
   findRegion(cluster: string, regions: string[]): Promise<string | null>;
   now: () => Date;
   newId: () => string;
+  /** Bot mode: one Slack thread per request. */
+  runs?: RunDeps;
 }
 
 function invalid(requestId: string | null, issues: string[]): PatchFunctionResult {
@@ -96,7 +99,13 @@ export async function handlePatch(event: unknown, deps: PatchFunctionDeps): Prom
   const result = await startPatch(
     { ...request, requestId },
     { region, snapshotId: deps.newId(), settings: deps.config.patch },
-    { aws: deps.aws, ledger: deps.ledger, notify: deps.notify, now: deps.now },
+    {
+      aws: deps.aws,
+      ledger: deps.ledger,
+      notify: deps.notify,
+      now: deps.now,
+      ...(deps.runs ? { runs: deps.runs } : {}),
+    },
   );
   if (result.kind === 'invalid') {
     logger.warn('patch request rejected', { requestId, issues: result.issues });
@@ -143,8 +152,8 @@ export async function handlePatch(event: unknown, deps: PatchFunctionDeps): Prom
 /** A PatchNotify over a notifier (null: Slack not configured). Never throws. */
 export function patchNotifyFrom(notifier: Notifier | null): PatchNotify | null {
   if (notifier === null) return null;
-  return async (message) => {
-    const result = await notifier.post(message);
+  return async (message, threadTs) => {
+    const result = await notifier.post(message, threadTs ? { threadTs } : {});
     return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
   };
 }
@@ -169,11 +178,14 @@ export async function handler(event: unknown): Promise<PatchFunctionResult> {
   }
   const homeRegion = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
   const clients = clientCache({ homeRegion });
+  const notifier = notifierFromSettings(settings);
+  const runs = runDepsFor(settings, clients(homeRegion), notifier);
   return handlePatch(event, {
     config,
     aws: createPatchPort(clients),
     ledger: createPatchLedger(clients(homeRegion).dynamodb, { tableName: settings.ledgerTable }),
-    notify: patchNotifyFrom(notifierFromSettings(settings)),
+    notify: patchNotifyFrom(notifier),
+    ...(runs ? { runs } : {}),
     findRegion: (cluster, regions) => findClusterRegion(clients, cluster, regions),
     now: () => new Date(),
     newId: randomUUID,

@@ -1,6 +1,12 @@
 // The scheduled path of the demo: the scan handler's core plans and starts one durable workflow per
 // node group to roll (the durable SDK's local runner stands in for Lambda), then follows them.
-import { createApprovalStore, createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
+import {
+  createApprovalStore,
+  createClients,
+  createLedgerTable,
+  createRunLedger,
+  inspectFleet,
+} from '@nodekeeper/aws';
 import { type Config, parseConfig, type RolloutRecord } from '@nodekeeper/core';
 import { buildRolloutDeps } from '../functions/lib/deps.ts';
 import {
@@ -14,7 +20,8 @@ import { readSettings } from '../functions/lib/settings.ts';
 
 export interface DemoWorld {
   endpoint: string;
-  slackWebhookUrl: string;
+  slackBotToken: string;
+  slackChannel: string;
   region: string;
   configFile: string;
   ledgerTable: string;
@@ -61,7 +68,13 @@ export async function runScheduledRollouts(
   const config: Config = parseConfig(rawConfig);
   const settings = {
     ...readSettings({ NODEKEEPER_LEDGER_TABLE: world.ledgerTable }),
-    slack: { webhookUrl: world.slackWebhookUrl, botToken: null, channel: null, signingSecret: null },
+    // Bot mode (the sandbox's Slack Web API): one thread per run, its parent edited as it goes.
+    slack: {
+      webhookUrl: null,
+      botToken: world.slackBotToken,
+      channel: world.slackChannel,
+      signingSecret: null,
+    },
   };
   const home = createClients({ region: world.region });
   await createLedgerTable(home.dynamodb, settings.ledgerTable);
@@ -104,6 +117,7 @@ export async function runScheduledRollouts(
       notifier: notifierFromSettings(settings),
       ledger: deps.ledger,
       approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
+      runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     });
     world.log(
       `scan ${result.eventId}: ${result.counts.roll} to roll, ${result.counts.current} current, ${result.counts.skip} skipped; ${result.starts.length} workflows started`,

@@ -16,6 +16,9 @@ const { runScheduledRollouts } = await import('./demo-roll.ts');
 const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = fileURLToPath(new URL('../packages/cli/bin/nodekeeper.js', import.meta.url));
 const config = 'examples/demo/nodekeeper.config.json';
+/** The sandbox accepts any xoxb- token; this one only ever reaches 127.0.0.1. */
+const DEMO_BOT_TOKEN = 'xoxb-0000-sandbox-demo';
+const DEMO_CHANNEL = '#platform-ops';
 
 function heading(text: string): void {
   process.stdout.write(`\n━━ ${text} ${'━'.repeat(Math.max(0, 72 - text.length))}\n\n`);
@@ -34,7 +37,7 @@ async function startSandboxProcess(): Promise<{ child: ChildProcess; env: Record
     lines.on('line', (line) => {
       const match = /^([A-Z_]+)=(.*)$/.exec(line);
       if (match?.[1] && match[2]) env[match[1]] = match[2];
-      if (env.AWS_ENDPOINT_URL && env.SLACK_WEBHOOK_URL) {
+      if (env.AWS_ENDPOINT_URL && env.SLACK_API_URL) {
         clearTimeout(timer);
         resolve();
       }
@@ -45,10 +48,32 @@ async function startSandboxProcess(): Promise<{ child: ChildProcess; env: Record
 
 interface SlackPostLike {
   kind: string;
+  ts: string | null;
   body: {
     text?: string;
+    ts?: string;
+    thread_ts?: string;
     blocks?: Array<{ type: string; text?: { text?: string }; fields?: Array<{ text?: string }> }>;
   };
+}
+
+/**
+ * The channel as a person sees it: each parent message in its latest (edited) state, with the
+ * replies of its thread indented under it.
+ */
+function renderChannel(posts: SlackPostLike[]): string {
+  const out: string[] = [];
+  const parents = posts.filter((p) => p.kind !== 'chat.update' && p.body.thread_ts === undefined);
+  for (const parent of parents) {
+    const edits = posts.filter((p) => p.kind === 'chat.update' && p.body.ts === parent.ts);
+    const shown = edits.at(-1) ?? parent;
+    out.push(renderSlackPost(shown));
+    if (edits.length > 0) out.push(`  (edited ${edits.length} times with chat.update as the run went on)`);
+    const replies = posts.filter((p) => p.kind !== 'chat.update' && p.body.thread_ts === parent.ts);
+    if (replies.length > 0) out.push(`  ${replies.length} replies in the thread:`);
+    for (const reply of replies) out.push(renderSlackPost(reply).replace(/^/gm, '    '));
+  }
+  return out.join('\n');
 }
 
 /** A Slack post as a person would read it in the channel, without the markup. */
@@ -88,6 +113,10 @@ async function run(): Promise<number> {
     AWS_EC2_METADATA_DISABLED: 'true',
     // The sandbox's Slack sink is on loopback; only this explicit flag lets the notifier post there.
     NODEKEEPER_SLACK_ALLOW_LOCAL: '1',
+    // Bot mode against the sandbox's Web API (a sandbox token, not a real one): threads and edits.
+    NODEKEEPER_SLACK_BOT_TOKEN: DEMO_BOT_TOKEN,
+    NODEKEEPER_SLACK_CHANNEL: DEMO_CHANNEL,
+    NODEKEEPER_SLACK_API_URL: env.SLACK_API_URL,
   });
   try {
     const endpoint = env.AWS_ENDPOINT_URL ?? '';
@@ -97,7 +126,8 @@ async function run(): Promise<number> {
 
     const world = {
       endpoint,
-      slackWebhookUrl: env.SLACK_WEBHOOK_URL ?? '',
+      slackBotToken: DEMO_BOT_TOKEN,
+      slackChannel: DEMO_CHANNEL,
       region: 'us-east-1',
       configFile: config,
       ledgerTable: 'nodekeeper-ledger',
@@ -167,8 +197,11 @@ async function run(): Promise<number> {
 
     heading('What Slack received');
     const posts = (await (await fetch(`${endpoint}/_sandbox/slack`)).json()) as SlackPostLike[];
-    for (const post of posts) process.stdout.write(`${renderSlackPost(post)}\n`);
-    process.stdout.write(`${posts.length} Slack posts.\n`);
+    process.stdout.write(`${renderChannel(posts)}\n`);
+    const edits = posts.filter((p) => p.kind === 'chat.update').length;
+    process.stdout.write(
+      `${posts.length - edits} Slack messages and ${edits} edits (bot mode, #platform-ops).\n`,
+    );
 
     heading('Fleet freshness report');
     const reportFile = await writeHtmlReport({

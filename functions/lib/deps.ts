@@ -7,8 +7,8 @@ import {
   createRolloutPort,
   createRunLedger,
 } from '@nodekeeper/aws';
-import type { NodegroupRef, PausePort, RolloutDeps } from '@nodekeeper/core';
-import { runSlackPort } from '@nodekeeper/slack';
+import type { NodegroupRef, PausePort, RolloutDeps, RunDeps } from '@nodekeeper/core';
+import { type Notifier, runSlackPort } from '@nodekeeper/slack';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
 import type { Settings } from './settings.ts';
 
@@ -44,7 +44,7 @@ export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): R
   const clients = clientCache(options);
   const home = clients(options.homeRegion);
   const notifier = notifierFromSettings(settings);
-  const slack = runSlackPort(notifier);
+  const runs = runDepsFor(settings, home, notifier);
   return {
     aws: createRolloutPort((ref: NodegroupRef) => clients(ref.region)),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
@@ -52,8 +52,24 @@ export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): R
     notify: notifyPortFrom(notifier),
     now: () => new Date(),
     // Bot mode: notices go to the run's thread and edit its parent message.
-    ...(slack
-      ? { runs: { runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }), slack } }
-      : {}),
+    ...(runs ? { runs } : {}),
+  };
+}
+
+/**
+ * Run threads (bot mode): the run ledger and Slack's chat.postMessage/chat.update. Undefined for a
+ * webhook or no Slack: notices then post flat.
+ */
+export function runDepsFor(
+  settings: Settings,
+  home: AwsClients,
+  notifier: Notifier | null,
+): RunDeps | undefined {
+  const slack = runSlackPort(notifier);
+  if (slack === null) return undefined;
+  return {
+    runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }),
+    slack,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 }

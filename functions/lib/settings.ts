@@ -38,6 +38,20 @@ function env(vars: Record<string, string | undefined>, name: string): string | n
   return v === undefined || v.trim() === '' ? null : v;
 }
 
+/**
+ * `slack.channel` of the config (the bot token's channel; not a secret, so it lives in the config).
+ * The config is validated where it is used; here an unreadable one just has no channel.
+ */
+function channelInConfig(configJson: string | null): string | null {
+  if (configJson === null) return null;
+  try {
+    const channel = (JSON.parse(configJson) as { slack?: { channel?: unknown } }).slack?.channel;
+    return typeof channel === 'string' && channel.trim() !== '' ? channel : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Reads the settings from SST links and `vars` (default: process.env). */
 export function readSettings(vars: Record<string, string | undefined> = process.env): Settings {
   return {
@@ -48,7 +62,7 @@ export function readSettings(vars: Record<string, string | undefined> = process.
     slack: {
       webhookUrl: linked('SlackWebhookUrl') ?? env(vars, 'NODEKEEPER_SLACK_WEBHOOK_URL'),
       botToken: linked('SlackBotToken') ?? env(vars, 'NODEKEEPER_SLACK_BOT_TOKEN'),
-      channel: env(vars, 'NODEKEEPER_SLACK_CHANNEL'),
+      channel: env(vars, 'NODEKEEPER_SLACK_CHANNEL') ?? channelInConfig(env(vars, 'NODEKEEPER_CONFIG')),
       signingSecret: linked('SlackSigningSecret') ?? env(vars, 'NODEKEEPER_SLACK_SIGNING_SECRET'),
     },
   };

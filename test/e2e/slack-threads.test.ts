@@ -1,8 +1,15 @@
-import { createClients, createLedgerTable, createRunLedger, inspectFleet } from '@nodekeeper/aws';
+import {
+  createClients,
+  createLedgerTable,
+  createPatchLedger,
+  createPatchPort,
+  createRunLedger,
+  inspectFleet,
+} from '@nodekeeper/aws';
 import { type Config, type LedgerPort, parseConfig, type RolloutDeps } from '@nodekeeper/core';
 import { demoFleet, type FleetFile, type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildRolloutDeps } from '../../functions/lib/deps.ts';
+import { buildRolloutDeps, runDepsFor } from '../../functions/lib/deps.ts';
 import {
   createLocalWorkflowStarter,
   setupLocalDurableEnvironment,
@@ -11,6 +18,8 @@ import {
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan, scanRunId } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
+import { handlePatch, patchNotifyFrom } from '../../functions/patch.ts';
+import { handlePatchStatus } from '../../functions/patch-status.ts';
 
 /**
  * Bot-mode threading end to end over HTTP against the sandbox's Slack Web API: one parent
@@ -152,5 +161,86 @@ describe('bot mode: one thread per rollout run', () => {
     const history = await deps.ledger.listHistory({ cluster: 'prod-a', limit: 10 });
     expect(history).toHaveLength(3);
     for (const r of history) expect(r.slackThreadTs).toBe(parentTs);
+  });
+});
+
+/** An EventBridge event shaped like shared/realcases/eventbridge_ssm_command-status-change.json. */
+function statusEvent(commandId: string, status: string) {
+  return {
+    version: '0',
+    id: `evt-${commandId}`,
+    'detail-type': 'EC2 Command Status-change Notification',
+    source: 'aws.ssm',
+    account: '111122223333',
+    time: new Date().toISOString(),
+    region,
+    resources: [],
+    detail: {
+      'command-id': commandId,
+      'document-name': 'AWS-RunPatchBaseline',
+      'expire-after': new Date(Date.now() + 3_600_000).toISOString(),
+      parameters: {},
+      'requested-date-time': new Date().toISOString(),
+      status,
+    },
+  };
+}
+
+describe('bot mode: one thread per patch request', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    const f = structuredClone(demoFleet());
+    f.clusters = f.clusters.filter((c) => c.name === 'prod-a');
+    f.instances = f.instances.filter((i) => i.cluster === 'prod-a');
+    for (const i of f.instances) i.patchSeconds = 1;
+    sb = await startSandbox({ fleet: f, port: 0 });
+  });
+  afterAll(() => sb.close());
+
+  it('posts one parent, replies in its thread, and edits it as node groups report', async () => {
+    const w = await world(sb);
+    const notifier = notifierFromSettings(w.settings);
+    const runs = runDepsFor(w.settings, w.home, notifier);
+    if (runs === undefined) throw new Error('bot mode expected');
+    const patchDeps = {
+      config: parseConfig({ regions: [region], clusters: ['prod-*'] }),
+      aws: createPatchPort(() => w.home),
+      ledger: createPatchLedger(w.home.dynamodb, { tableName: w.settings.ledgerTable }),
+      notify: patchNotifyFrom(notifier),
+      findRegion: async () => region,
+      now: () => new Date(),
+      newId: () => '00000000-0000-4000-8000-000000000001',
+      runs,
+    };
+    const result = await handlePatch(
+      {
+        cluster: 'prod-a',
+        nodegroups: ['general', 'windows'],
+        operation: 'Install',
+        requestId: 'req-thread',
+      },
+      patchDeps,
+    );
+    if (!result.ok || result.kind !== 'started') throw new Error(JSON.stringify(result));
+    sb.clock.advance(600);
+    for (const commandId of result.commandIds) {
+      await handlePatchStatus(statusEvent(commandId, 'Failed'), { ...patchDeps, owner: `o-${commandId}` });
+    }
+
+    const posts = sb.slackPosts();
+    const parents = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts === undefined);
+    expect(parents.map(text)).toEqual(['Patch: 0/2 node groups done']);
+    const parentTs = parents[0]?.ts;
+    const replies = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts !== undefined);
+    expect(replies.length).toBeGreaterThanOrEqual(3);
+    for (const r of replies) expect(r.body.thread_ts).toBe(parentTs);
+    expect(
+      replies.map(text).filter((t) => /^Patch (requested|completed|finished)/.test(t)).length,
+    ).toBeGreaterThan(0);
+    const edits = posts.filter((p) => p.kind === 'chat.update');
+    for (const e of edits) expect(e.body.ts).toBe(parentTs);
+    expect(text(edits[edits.length - 1] as SlackPost)).toBe('Patch: 2/2 node groups done, 2 failed');
+    const run = await runs.runs.getRun('patch-req-thread');
+    expect(run?.thread?.ts).toBe(parentTs);
   });
 });

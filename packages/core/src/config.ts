@@ -107,6 +107,16 @@ const patchSchema = z.strictObject({
 });
 
 const slackSchema = z.strictObject({
+  channel: z
+    .string()
+    .regex(
+      /^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,20})$/,
+      'expected a channel name such as #platform-ops or a channel ID such as C0123456789',
+    )
+    .optional()
+    .describe(
+      'Channel the bot token posts to (NODEKEEPER_SLACK_CHANNEL overrides it). Bot mode threads each run and edits its parent message.',
+    ),
   allowedUserIds: z
     .array(z.string().min(1))
     .default([])

@@ -6,6 +6,7 @@ import {
   createLedgerTable,
   createPatchLedger,
   createPatchPort,
+  createRunLedger,
   DEFAULT_LEDGER_TABLE,
   findClusterRegion,
   getPatchCommandStatus,
@@ -23,13 +24,14 @@ import {
   parsePatchRequest,
   patchCompletedEvent,
   patchScope,
+  type RunDeps,
   reportPatchCommand,
   startPatch,
   summarizeInvocations,
   type UnmanagedInstance,
   ValidationError,
 } from '@nodekeeper/core';
-import { notifierFromEnv } from '@nodekeeper/slack';
+import { type Notifier, notifierFromEnv, runSlackPort } from '@nodekeeper/slack';
 import { parseFlags } from '../args.ts';
 import { loadConfigFile } from '../config.ts';
 import { UsageError } from '../errors.ts';
@@ -113,11 +115,10 @@ function isLoopbackEndpoint(env: CommandContext['env']): boolean {
   }
 }
 
-function cliNotify(env: CommandContext['env'], warn: (line: string) => void): PatchNotify | null {
-  const notifier = notifierFromEnv(env);
+function cliNotify(notifier: Notifier | null, warn: (line: string) => void): PatchNotify | null {
   if (notifier === null) return null;
-  return async (message) => {
-    const result = await notifier.post(message);
+  return async (message, threadTs) => {
+    const result = await notifier.post(message, threadTs ? { threadTs } : {});
     if (!result.ok) warn(`slack: message undeliverable (${result.error})`);
     return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
   };
@@ -263,7 +264,11 @@ export const patchCommand: Command = {
       let requestId: string;
       let region: string | null;
       let ledger: PatchLedgerPort | null = null;
-      const notify = cliNotify(ctx.env, log);
+      const notifier = notifierFromEnv(ctx.env);
+      const notify = cliNotify(notifier, log);
+      // Bot mode with a ledger: the request gets one Slack thread, edited as node groups report.
+      const threadPort = runSlackPort(notifier);
+      let runs: RunDeps | undefined;
 
       if (values.invoke !== undefined) {
         const lambda = createLambdaClient(clients(homeRegion).context);
@@ -315,12 +320,18 @@ export const patchCommand: Command = {
           if (isLoopbackEndpoint(ctx.env))
             await createLedgerTable(home.dynamodb, table ?? DEFAULT_LEDGER_TABLE);
           ledger = createPatchLedger(home.dynamodb, { tableName: table ?? DEFAULT_LEDGER_TABLE });
+          if (threadPort !== null) {
+            runs = {
+              runs: createRunLedger(home.dynamodb, { tableName: table ?? DEFAULT_LEDGER_TABLE }),
+              slack: threadPort,
+            };
+          }
         }
         requestId = `req-${randomUUID()}`;
         const result = await startPatch(
           { ...request, requestId },
           { region, snapshotId: randomUUID(), settings: config.patch },
-          { aws: createPatchPort(clients), ledger, notify, now: () => new Date() },
+          { aws: createPatchPort(clients), ledger, notify, now: () => new Date(), ...(runs ? { runs } : {}) },
         );
         if (result.kind === 'invalid') throw new ValidationError('invalid patch request', result.issues);
         if (result.kind === 'duplicate') throw new Error(`request ${requestId} is already recorded`);
@@ -354,7 +365,13 @@ export const patchCommand: Command = {
                   status: s,
                   time: new Date().toISOString(),
                 },
-                { aws: createPatchPort(clients), ledger, notify, now: () => new Date() },
+                {
+                  aws: createPatchPort(clients),
+                  ledger,
+                  notify,
+                  now: () => new Date(),
+                  ...(runs ? { runs } : {}),
+                },
                 `cli:${randomUUID()}`,
               );
             }

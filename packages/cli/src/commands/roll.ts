@@ -5,6 +5,7 @@ import {
   createLedgerTable,
   createPausePort,
   createRolloutPort,
+  createRunLedger,
   DEFAULT_LEDGER_TABLE,
   DEFAULT_PAUSE_PARAMETER,
   pauseParameterName,
@@ -12,6 +13,8 @@ import {
 import {
   launchTemplateLookup,
   type NotifyPort,
+  newRun,
+  openRunThread,
   type PlanItem,
   PollSchedule,
   type PollScheduleConfig,
@@ -19,13 +22,15 @@ import {
   type RolloutDeps,
   type RolloutProgress,
   type RolloutRecord,
+  type RolloutRequest,
   type RolloutSummary,
   recordsByKey,
+  refOf,
   requestWithAttempt,
   rolloutSlackMessage,
   runRollout,
 } from '@nodekeeper/core';
-import { notifierFromEnv } from '@nodekeeper/slack';
+import { type Notifier, notifierFromEnv, runSlackPort } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfigFile } from '../config.ts';
 import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
@@ -57,8 +62,7 @@ function isLoopbackEndpoint(env: CommandContext['env']): boolean {
   }
 }
 
-function cliNotify(env: CommandContext['env'], warn: (line: string) => void): NotifyPort {
-  const notifier = notifierFromEnv(env);
+function cliNotify(notifier: Notifier | null, warn: (line: string) => void): NotifyPort {
   return async (notice) => {
     if (notifier === null) return { ok: false, error: 'slack-not-configured' };
     const result = await notifier.post(
@@ -205,20 +209,45 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
       try {
         if (isLoopbackEndpoint(ctx.env)) await createLedgerTable(home.dynamodb, table);
+        const notifier = notifierFromEnv(ctx.env);
+        const slack = runSlackPort(notifier);
+        // Bot mode: this run gets one Slack thread (parent edited as node groups finish).
+        const runs = slack
+          ? {
+              runs: createRunLedger(home.dynamodb, { tableName: table }),
+              slack,
+              sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+            }
+          : undefined;
         const deps: RolloutDeps = {
           aws: createRolloutPort((ref) => clients(ref.region)),
           ledger: createLedger(home.dynamodb, { tableName: table }),
           pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
-          notify: cliNotify(ctx.env, log),
+          notify: cliNotify(notifier, log),
           now: () => new Date(),
+          ...(runs ? { runs } : {}),
         };
         const owner = `cli:${randomUUID()}`;
+        const runId = `cli-${randomUUID()}`;
         const { waves } = policyFromConfig(config);
+        const requests = new Map<PlanItem, RolloutRequest>();
         const launchTemplateOf = launchTemplateLookup(run.fleet);
+        for (const item of run.plan.items) {
+          const request = requestWithAttempt(item, launchTemplateOf(item), { history, waves, runId });
+          if (request !== null) requests.set(item, request);
+        }
+        const fresh = [...requests.values()].filter((r) => r.runId === runId);
+        if (runs && fresh.length > 0) {
+          const opened = await openRunThread(
+            newRun(runId, 'rollout', now.toISOString(), fresh.map(refOf)),
+            runs,
+          );
+          if (opened.kind === 'undeliverable') log(`warning: slack: run thread not opened (${opened.error})`);
+        }
         await Promise.all(
           run.plan.items.map(async (item) => {
-            const request = requestWithAttempt(item, launchTemplateOf(item), { history, waves });
-            if (request === null) return;
+            const request = requests.get(item);
+            if (request === undefined) return;
             const summary = await runRollout(request, deps, {
               owner,
               wait: Boolean(values.wait),

@@ -12,6 +12,7 @@ SSM (JSON 1.1) and DynamoDB protocols, plus a Slack sink, seeded from a fleet fi
 
   AWS_ENDPOINT_URL=http://127.0.0.1:PORT
   SLACK_WEBHOOK_URL=http://127.0.0.1:PORT/slack/webhook/...
+  SLACK_API_URL=http://127.0.0.1:PORT/slack/api/     (chat.postMessage, chat.update: bot mode)
 
 Export those and any AWS client (the SDK, the AWS CLI, nodekeeper) talks to the sandbox.
 It runs until interrupted (Ctrl-C). State: GET /_sandbox/state; Slack posts: GET /_sandbox/slack.

@@ -39,6 +39,7 @@ export {
   type PatchSettings,
   type PatchStartResult,
   patchGroupId,
+  patchRunId,
   type ReportPatchDeps,
   reportPatchCommand,
   type StartPatchDeps,

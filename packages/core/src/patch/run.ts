@@ -10,8 +10,9 @@ import {
   buildPatchRefusedMessage,
   buildPatchRequestedMessage,
 } from '../messages/patch.ts';
-import type { PatchOperation, SlackMessage } from '../messages/types.ts';
+import { type PatchOperation, RunItemState, type SlackMessage } from '../messages/types.ts';
 import type { ClaimResult } from '../rollout/types.ts';
+import { markRunItem, newRun, openRunThread, type RunDeps, runThreadOf } from '../runs.ts';
 import { buildPatchCommands, DEFAULT_PATCH_TIMEOUT_SECONDS, PATCH_DOCUMENT } from './command.ts';
 import type { CommandStatusChange } from './event.ts';
 import type { PatchRequest } from './request.ts';
@@ -122,10 +123,16 @@ export interface PatchLedgerPort {
   markSummarySent(groupId: string, result: { ts: string | null; delivered: boolean }): Promise<void>;
 }
 
-/** Posts a message; never throws. */
+/** Posts a message (bot mode: as a reply in `threadTs`'s thread); never throws. */
 export type PatchNotify = (
   message: SlackMessage,
+  threadTs?: string,
 ) => Promise<{ ok: true; ts: string | null } | { ok: false; error: string }>;
+
+/** The run of a patch request (bot mode: its Slack thread). Pure. */
+export function patchRunId(requestId: string): string {
+  return `patch-${requestId}`;
+}
 
 /** The ledger group ID of one node group in one request. Pure. */
 export function patchGroupId(requestId: string, cluster: string, nodegroup: string): string {
@@ -143,6 +150,8 @@ export interface StartPatchDeps {
   ledger: PatchLedgerPort | null;
   notify: PatchNotify | null;
   now: () => Date;
+  /** Bot mode: one parent message per request, its notices in the thread. */
+  runs?: RunDeps;
 }
 
 /** One node group in a patch result (`nodekeeper patch --json`, the patch function's answer). */
@@ -239,6 +248,15 @@ export async function startPatch(
     });
     if (created.kind === 'exists') return { kind: 'duplicate', requestId };
   }
+  const runId = patchRunId(requestId);
+  const opened = deps.runs
+    ? await openRunThread(newRun(runId, 'patch', createdAt, plan.items.map(refTarget)), deps.runs)
+    : null;
+  const threadTs = opened?.kind === 'posted' || opened?.kind === 'exists' ? opened.thread?.ts : undefined;
+  const mark = async (item: PatchPlanItem, state: RunItemState) => {
+    if (deps.runs && threadTs !== undefined)
+      await markRunItem(runId, { ...refTarget(item), state }, deps.runs);
+  };
 
   const options = {
     requestId,
@@ -272,10 +290,13 @@ export async function startPatch(
           platform: item.platform,
           message: item.message,
         }),
+        threadTs,
       );
+      await mark(item, RunItemState.notStarted);
       continue;
     }
-    await sendGroup(item, result, { ...options, createdAt, accountId }, deps);
+    await sendGroup(item, result, { ...options, createdAt, accountId }, deps, threadTs);
+    await mark(item, result.commandIds.length > 0 ? RunItemState.inProgress : RunItemState.failed);
   }
   return {
     kind: 'started',
@@ -349,6 +370,7 @@ async function sendGroup(
   result: PatchResultItem,
   options: Parameters<typeof buildPatchCommands>[1] & { createdAt: string; accountId: string | null },
   deps: StartPatchDeps,
+  threadTs: string | undefined,
 ): Promise<void> {
   const { commands } = buildPatchCommands(item, options);
   const groupId = patchGroupId(options.requestId, item.cluster, item.nodegroup);
@@ -400,6 +422,7 @@ async function sendGroup(
         maxErrors: options.maxErrors,
         requestedBy: null,
       }),
+      threadTs,
     );
   }
 }
@@ -436,6 +459,8 @@ export interface ReportPatchDeps {
   ledger: PatchLedgerPort;
   notify: PatchNotify | null;
   now: () => Date;
+  /** Bot mode: the summary goes to the request's thread and edits its parent. */
+  runs?: RunDeps;
 }
 
 /**
@@ -510,13 +535,29 @@ export async function reportPatchCommand(
       summary,
     ),
   );
+  const runId = patchRunId(command.requestId);
+  const thread = deps.runs ? await runThreadOf(runId, deps.runs.runs) : null;
   const posted = deps.notify
-    ? await deps.notify(message)
+    ? await deps.notify(message, thread?.ts)
     : { ok: false as const, error: 'slack-not-configured' };
   await deps.ledger.markSummarySent(command.groupId, {
     ts: posted.ok ? posted.ts : null,
     delivered: posted.ok,
   });
+  if (deps.runs && thread !== null) {
+    const ok = status === 'Success' && summary.counts.failed === 0;
+    await markRunItem(
+      runId,
+      {
+        accountId: command.accountId,
+        region: command.region,
+        cluster: command.cluster,
+        nodegroup: command.nodegroup,
+        state: ok ? RunItemState.succeeded : RunItemState.failed,
+      },
+      deps.runs,
+    );
+  }
   return {
     kind: 'summarized',
     commandId,

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { FleetValidationError } from './errors.ts';
 
 /**
- * The sandbox fleet file (DESIGN.md "Sandbox fleet file"). One account and region per file today;
- * the top-level `region`/`accountId` pair is what a later `accounts: [...]` list would repeat.
+ * The sandbox fleet file (DESIGN.md "Sandbox fleet file"). The top level is the hub: the account
+ * and region that plain credentials reach. `partitions` add more (account, region) pairs, each a
+ * fleet of its own; `roles` are the IAM roles STS AssumeRole may hand out in those accounts.
  */
 
 /** EKS `amiType` values (EKS API model). */
@@ -161,123 +162,161 @@ const instanceSchema = z.object({
   tags,
 });
 
+/** The fields of one (account, region): the hub at the top level, and each of `partitions`. */
+const partitionShape = {
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region like "us-east-1"')
+    .default('us-east-1'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'expected a 12-digit account ID')
+    .default('111122223333'),
+  parameters: z.record(z.string().min(1), z.string()).default({}),
+  images: z.array(imageSchema).default([]),
+  launchTemplates: z.array(launchTemplateSchema).default([]),
+  clusters: z.array(clusterSchema).default([]),
+  instances: z.array(instanceSchema).default([]),
+};
+
+const roleSchema = z.strictObject({
+  /** `arn:aws:iam::<account>:role/<name>`. */
+  arn: z
+    .string()
+    .regex(
+      /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+      'expected arn:aws:iam::<12-digit account>:role/<name>',
+    ),
+  /** The `sts:ExternalId` the role's trust policy requires; absent means none. */
+  externalId: z.string().min(2).max(1224).optional(),
+  /** Accounts whose principals the trust policy names; default: the hub account. */
+  trustedAccounts: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account ID')).optional(),
+});
+
+function refinePartition(fleet: z.output<z.ZodObject<typeof partitionShape>>, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
+  const templates = new Map(fleet.launchTemplates.map((t) => [t.launchTemplateId, t]));
+  const seenTemplates = new Set<string>();
+  fleet.launchTemplates.forEach((t, ti) => {
+    if (seenTemplates.has(t.launchTemplateId) || seenTemplates.has(t.launchTemplateName)) {
+      issue(['launchTemplates', ti, 'launchTemplateId'], `duplicate launch template ${t.launchTemplateId}`);
+    }
+    seenTemplates.add(t.launchTemplateId).add(t.launchTemplateName);
+    if (!t.versions.some((v) => v.versionNumber === t.defaultVersion)) {
+      issue(['launchTemplates', ti, 'defaultVersion'], `version ${t.defaultVersion} is not in versions`);
+    }
+    const numbers = new Set<number>();
+    t.versions.forEach((v, vi) => {
+      if (numbers.has(v.versionNumber)) {
+        issue(
+          ['launchTemplates', ti, 'versions', vi, 'versionNumber'],
+          `duplicate version ${v.versionNumber}`,
+        );
+      }
+      numbers.add(v.versionNumber);
+    });
+  });
+  const clusterNames = new Set<string>();
+  fleet.clusters.forEach((c, ci) => {
+    if (clusterNames.has(c.name)) issue(['clusters', ci, 'name'], `duplicate cluster ${c.name}`);
+    clusterNames.add(c.name);
+    const ngNames = new Set<string>();
+    c.nodegroups.forEach((n, ni) => {
+      const at = ['clusters', ci, 'nodegroups', ni];
+      if (ngNames.has(n.name)) issue([...at, 'name'], `duplicate node group ${n.name} in cluster ${c.name}`);
+      ngNames.add(n.name);
+      if (compareVersions(n.version, c.version) > 0) {
+        issue(
+          [...at, 'version'],
+          `node group version ${n.version} is newer than cluster version ${c.version}`,
+        );
+      }
+      if (!n.launchTemplate) {
+        if (n.amiType === 'CUSTOM') issue([...at, 'launchTemplate'], 'amiType CUSTOM needs a launchTemplate');
+        return;
+      }
+      const lt = templates.get(n.launchTemplate.id);
+      if (!lt) {
+        issue(
+          [...at, 'launchTemplate', 'id'],
+          `launch template ${n.launchTemplate.id} is not in launchTemplates`,
+        );
+        return;
+      }
+      const v = lt.versions.find((x) => String(x.versionNumber) === n.launchTemplate?.version);
+      if (!v) {
+        issue(
+          [...at, 'launchTemplate', 'version'],
+          `version ${n.launchTemplate.version} is not a version of ${lt.launchTemplateId}`,
+        );
+        return;
+      }
+      if (n.amiType === 'CUSTOM' && !v.imageId) {
+        issue(
+          [...at, 'amiType'],
+          `CUSTOM needs an imageId in launch template ${lt.launchTemplateId} version ${v.versionNumber}`,
+        );
+      }
+      if (n.amiType !== 'CUSTOM' && v.imageId) {
+        issue(
+          [...at, 'amiType'],
+          `the launch template version has an ImageId, so amiType must be CUSTOM (EKS rule)`,
+        );
+      }
+    });
+  });
+  const instanceIds = new Set<string>();
+  fleet.instances.forEach((inst, ii) => {
+    if (instanceIds.has(inst.instanceId))
+      issue(['instances', ii, 'instanceId'], `duplicate instance ${inst.instanceId}`);
+    instanceIds.add(inst.instanceId);
+    if (inst.nodegroup !== undefined && inst.cluster === undefined) {
+      issue(['instances', ii, 'cluster'], 'an instance with a nodegroup needs its cluster');
+    }
+    if (inst.cluster === undefined) return;
+    const cluster = fleet.clusters.find((c) => c.name === inst.cluster);
+    if (!cluster) {
+      issue(['instances', ii, 'cluster'], `cluster ${inst.cluster} is not in clusters`);
+      return;
+    }
+    if (inst.nodegroup !== undefined && !cluster.nodegroups.some((n) => n.name === inst.nodegroup)) {
+      issue(['instances', ii, 'nodegroup'], `node group ${inst.nodegroup} is not in cluster ${inst.cluster}`);
+    }
+  });
+}
+
+/** One (account, region) of a fleet file. */
+export const partitionSchema = z.object(partitionShape).superRefine(refinePartition);
+
 /** zod schema of the fleet file; `z.toJSONSchema(fleetSchema, { io: 'input' })` gives its JSON Schema. */
 export const fleetSchema = z
   .object({
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region like "us-east-1"')
-      .default('us-east-1'),
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, 'expected a 12-digit account ID')
-      .default('111122223333'),
-    parameters: z.record(z.string().min(1), z.string()).default({}),
-    images: z.array(imageSchema).default([]),
-    launchTemplates: z.array(launchTemplateSchema).default([]),
-    clusters: z.array(clusterSchema).default([]),
-    instances: z.array(instanceSchema).default([]),
+    ...partitionShape,
+    roles: z.array(roleSchema).default([]),
+    partitions: z.array(partitionSchema).default([]),
   })
   .superRefine((fleet, ctx) => {
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: 'custom', path, message });
-    const templates = new Map(fleet.launchTemplates.map((t) => [t.launchTemplateId, t]));
-    const seenTemplates = new Set<string>();
-    fleet.launchTemplates.forEach((t, ti) => {
-      if (seenTemplates.has(t.launchTemplateId) || seenTemplates.has(t.launchTemplateName)) {
-        issue(['launchTemplates', ti, 'launchTemplateId'], `duplicate launch template ${t.launchTemplateId}`);
+    refinePartition(fleet, ctx);
+    const seen = new Set([`${fleet.accountId}|${fleet.region}`]);
+    fleet.partitions.forEach((p, pi) => {
+      const key = `${p.accountId}|${p.region}`;
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partitions', pi, 'region'],
+          message: `account ${p.accountId} region ${p.region} appears twice`,
+        });
       }
-      seenTemplates.add(t.launchTemplateId).add(t.launchTemplateName);
-      if (!t.versions.some((v) => v.versionNumber === t.defaultVersion)) {
-        issue(['launchTemplates', ti, 'defaultVersion'], `version ${t.defaultVersion} is not in versions`);
-      }
-      const numbers = new Set<number>();
-      t.versions.forEach((v, vi) => {
-        if (numbers.has(v.versionNumber)) {
-          issue(
-            ['launchTemplates', ti, 'versions', vi, 'versionNumber'],
-            `duplicate version ${v.versionNumber}`,
-          );
-        }
-        numbers.add(v.versionNumber);
-      });
-    });
-    const clusterNames = new Set<string>();
-    fleet.clusters.forEach((c, ci) => {
-      if (clusterNames.has(c.name)) issue(['clusters', ci, 'name'], `duplicate cluster ${c.name}`);
-      clusterNames.add(c.name);
-      const ngNames = new Set<string>();
-      c.nodegroups.forEach((n, ni) => {
-        const at = ['clusters', ci, 'nodegroups', ni];
-        if (ngNames.has(n.name))
-          issue([...at, 'name'], `duplicate node group ${n.name} in cluster ${c.name}`);
-        ngNames.add(n.name);
-        if (compareVersions(n.version, c.version) > 0) {
-          issue(
-            [...at, 'version'],
-            `node group version ${n.version} is newer than cluster version ${c.version}`,
-          );
-        }
-        if (!n.launchTemplate) {
-          if (n.amiType === 'CUSTOM')
-            issue([...at, 'launchTemplate'], 'amiType CUSTOM needs a launchTemplate');
-          return;
-        }
-        const lt = templates.get(n.launchTemplate.id);
-        if (!lt) {
-          issue(
-            [...at, 'launchTemplate', 'id'],
-            `launch template ${n.launchTemplate.id} is not in launchTemplates`,
-          );
-          return;
-        }
-        const v = lt.versions.find((x) => String(x.versionNumber) === n.launchTemplate?.version);
-        if (!v) {
-          issue(
-            [...at, 'launchTemplate', 'version'],
-            `version ${n.launchTemplate.version} is not a version of ${lt.launchTemplateId}`,
-          );
-          return;
-        }
-        if (n.amiType === 'CUSTOM' && !v.imageId) {
-          issue(
-            [...at, 'amiType'],
-            `CUSTOM needs an imageId in launch template ${lt.launchTemplateId} version ${v.versionNumber}`,
-          );
-        }
-        if (n.amiType !== 'CUSTOM' && v.imageId) {
-          issue(
-            [...at, 'amiType'],
-            `the launch template version has an ImageId, so amiType must be CUSTOM (EKS rule)`,
-          );
-        }
-      });
-    });
-    const instanceIds = new Set<string>();
-    fleet.instances.forEach((inst, ii) => {
-      if (instanceIds.has(inst.instanceId))
-        issue(['instances', ii, 'instanceId'], `duplicate instance ${inst.instanceId}`);
-      instanceIds.add(inst.instanceId);
-      if (inst.nodegroup !== undefined && inst.cluster === undefined) {
-        issue(['instances', ii, 'cluster'], 'an instance with a nodegroup needs its cluster');
-      }
-      if (inst.cluster === undefined) return;
-      const cluster = fleet.clusters.find((c) => c.name === inst.cluster);
-      if (!cluster) {
-        issue(['instances', ii, 'cluster'], `cluster ${inst.cluster} is not in clusters`);
-        return;
-      }
-      if (inst.nodegroup !== undefined && !cluster.nodegroups.some((n) => n.name === inst.nodegroup)) {
-        issue(
-          ['instances', ii, 'nodegroup'],
-          `node group ${inst.nodegroup} is not in cluster ${inst.cluster}`,
-        );
-      }
+      seen.add(key);
     });
   });
 
 /** A parsed fleet file, with every default filled in. */
 export type FleetFile = z.output<typeof fleetSchema>;
+/** One (account, region) of a fleet file (the hub is one too). */
+export type FleetPartition = z.output<typeof partitionSchema>;
+export type FleetRole = z.output<typeof roleSchema>;
 export type FleetCluster = FleetFile['clusters'][number];
 export type FleetNodegroup = FleetCluster['nodegroups'][number];
 export type FleetLaunchTemplate = FleetFile['launchTemplates'][number];

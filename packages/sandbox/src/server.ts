@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClock } from './clock.ts';
 import { demoFleet } from './demo-fleet.ts';
 import { FaultInjector, faultRulesSchema } from './faults.ts';
-import { formatPath } from './fleet.ts';
+import { type FleetPartition, formatPath } from './fleet.ts';
 import {
   ApiError,
   jsonReply,
@@ -19,7 +19,7 @@ import { createEc2Handler } from './services/ec2.ts';
 import { createEksHandler } from './services/eks.ts';
 import { createSlackSink, SLACK_API_PATH, SLACK_WEBHOOK_PATH } from './services/slack.ts';
 import { createSsmHandler, jsonProtocolError } from './services/ssm.ts';
-import { createStsHandler } from './services/sts.ts';
+import { accessKeyOf, CredentialRegistry, createStsHandler } from './services/sts.ts';
 import { SandboxState } from './state.ts';
 import type { AwsService, CallRecord, FaultRule, Sandbox, SandboxOptions } from './types/index.ts';
 
@@ -45,7 +45,7 @@ export function detectService(
   const contentType = String(headers['content-type'] ?? '');
   if (contentType.includes('application/x-www-form-urlencoded')) {
     const action = new URLSearchParams(body.toString('utf8')).get('Action');
-    if (action === 'GetCallerIdentity') return { service: 'sts', region };
+    if (action === 'GetCallerIdentity' || action === 'AssumeRole') return { service: 'sts', region };
     if (action !== null) return { service: 'ec2', region };
   }
   if (url.pathname === '/clusters' || url.pathname.startsWith('/clusters/'))
@@ -79,17 +79,58 @@ function send(res: ServerResponse, reply: Reply, requestId: string = randomUUID(
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const clock = createClock(options.now);
-  const state = new SandboxState(options.fleet ?? demoFleet(), clock);
+  const fleet = options.fleet ?? demoFleet();
+  const state = new SandboxState(fleet, clock);
   const faults = new FaultInjector();
   const slack = createSlackSink(() => clock.now());
   let calls: CallRecord[] = [];
   const dynalite = await startDynalite();
-  const handlers: Record<AwsService, ServiceHandler> = {
-    eks: createEksHandler(state),
-    ec2: createEc2Handler(state),
-    ssm: createSsmHandler(state),
-    sts: createStsHandler(state),
+  const registry = new CredentialRegistry(fleet.accountId);
+  const shared = {
+    sts: createStsHandler(fleet.roles, registry),
     dynamodb: createDynamoDbHandler(() => dynalite.port),
+  };
+
+  // One world per (account, region): the hub at the top level of the fleet file, then `partitions`.
+  // Public parameters and images are the same in every account of a region: partitions inherit
+  // the hub's unless they name their own.
+  const partitionKey = (accountId: string, region: string) => `${accountId}|${region}`;
+  const worlds = new Map<string, { state: SandboxState; handlers: Record<AwsService, ServiceHandler> }>();
+  const addWorld = (s: SandboxState) =>
+    worlds.set(partitionKey(s.fleet.accountId, s.fleet.region), {
+      state: s,
+      handlers: { eks: createEksHandler(s), ec2: createEc2Handler(s), ssm: createSsmHandler(s), ...shared },
+    });
+  const inherit = (p: FleetPartition): FleetPartition => ({
+    ...p,
+    parameters: { ...fleet.parameters, ...p.parameters },
+    images: [...fleet.images.filter((i) => !p.images.some((o) => o.imageId === i.imageId)), ...p.images],
+  });
+  addWorld(state);
+  for (const p of fleet.partitions) addWorld(new SandboxState(inherit(p), clock));
+  const states = () => [...worlds.values()].map((w) => w.state);
+  /** The world a request reaches: its signer's account and its SigV4 region. */
+  const worldOf = (accountId: string, region: string) => {
+    const found = worlds.get(partitionKey(accountId, region));
+    if (found) return found;
+    // The hub's plain credentials reach the hub in any region (as before partitions existed);
+    // another account in a region the file does not name is an empty account there.
+    if (accountId === fleet.accountId) return worlds.get(partitionKey(fleet.accountId, fleet.region));
+    addWorld(
+      new SandboxState(
+        inherit({
+          ...fleet,
+          accountId,
+          region,
+          launchTemplates: [],
+          clusters: [],
+          instances: [],
+          images: [],
+        }),
+        clock,
+      ),
+    );
+    return worlds.get(partitionKey(accountId, region));
   };
 
   function admin(method: string, url: URL, body: Buffer): Reply {
@@ -101,7 +142,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new ApiError(400, 'BadRequest', `invalid JSON: ${(err as Error).message}`);
       }
     };
-    if (path === '/_sandbox/state' && method === 'GET') return jsonReply(200, state.snapshot());
+    if (path === '/_sandbox/state' && method === 'GET') {
+      const account = url.searchParams.get('account') ?? fleet.accountId;
+      const region = url.searchParams.get('region') ?? fleet.region;
+      const w = worlds.get(partitionKey(account, region));
+      if (!w) return jsonReply(404, { error: `no partition for account ${account} region ${region}` });
+      return jsonReply(200, w.state.snapshot());
+    }
     if (path === '/_sandbox/slack' && method === 'GET') return jsonReply(200, slack.posts);
     if (path === '/_sandbox/slack' && method === 'DELETE') {
       slack.posts.length = 0;
@@ -135,7 +182,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       } catch (err) {
         return jsonReply(400, { error: (err as Error).message });
       }
-      state.tick();
+      for (const st of states()) st.tick();
       return jsonReply(200, { now: clock.now().toISOString() });
     }
     return jsonReply(404, { error: `no such sandbox endpoint: ${method} ${path}` });
@@ -169,7 +216,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
 
-    const { service, region } = detectService(req.headers, url, body, state.fleet.region);
+    const { service, region } = detectService(req.headers, url, body, fleet.region);
+    const caller = registry.callerOf(accessKeyOf({ headers: req.headers, query: url.searchParams }));
     const requestId = newRequestId();
     const at = clock.now().toISOString();
     if (service === null) {
@@ -186,13 +234,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         service: 'unknown',
         operation: `${method} ${url.pathname}`,
         region,
+        accountId: caller.accountId,
         status: reply.status,
         at,
       });
       send(res, reply);
       return;
     }
-    const handler = handlers[service];
+    const world = worldOf(caller.accountId, region);
+    if (world === undefined) throw new Error(`no world for ${caller.accountId} ${region}`);
+    const handler = world.handlers[service];
     const base = {
       method,
       path: url.pathname,
@@ -208,7 +259,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const decision = faults.decide(service, operation);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.reset) {
-      calls.push({ service, operation, region, status: 0, at });
+      calls.push({ service, operation, region, accountId: caller.accountId, status: 0, at });
       req.socket.destroy();
       return;
     }
@@ -243,7 +294,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     }
     if (decision.slowMs > 0) await sleep(decision.slowMs);
-    calls.push({ service, operation, region, status: reply.status, at });
+    calls.push({ service, operation, region, accountId: caller.accountId, status: reply.status, at });
     send(res, reply, requestId);
   }
 
@@ -279,14 +330,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       now: () => clock.now(),
       set: (iso) => {
         clock.set(iso);
-        state.tick();
+        for (const st of states()) st.tick();
       },
       advance: (seconds) => {
         clock.advance(seconds);
-        state.tick();
+        for (const st of states()) st.tick();
       },
     },
-    state: () => state.snapshot(),
+    state: (accountId, region) => {
+      const w = worlds.get(partitionKey(accountId ?? fleet.accountId, region ?? fleet.region));
+      if (!w) throw new Error(`no partition for account ${accountId} region ${region}`);
+      return w.state.snapshot();
+    },
+    issuedCredentials: (roleArn) => registry.issuedCount(roleArn),
     slackPosts: () => structuredClone(slack.posts),
     calls: () => structuredClone(calls),
     resetCalls: () => {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type {
   FleetCluster,
-  FleetFile,
   FleetImage,
   FleetLaunchTemplate,
   FleetLaunchTemplateVersion,
   FleetNodegroup,
+  FleetPartition,
   UpdateOutcome,
 } from './fleet.ts';
 import type { SandboxClock } from './types/index.ts';
@@ -68,7 +68,7 @@ const PARAMETER_EPOCH = new Date('2026-11-12T23:41:07.118Z');
  * (updates, parameter versions, commands, idempotency tokens). Time comes only from `clock`.
  */
 export class SandboxState {
-  readonly fleet: FleetFile;
+  readonly fleet: FleetPartition;
   readonly clock: SandboxClock;
   readonly startedAt: Date;
   readonly updates: UpdateRecord[] = [];
@@ -77,7 +77,7 @@ export class SandboxState {
   /** `ClientToken` of CreateLaunchTemplateVersion → the version it created. */
   readonly launchTemplateTokens = new Map<string, { launchTemplateId: string; versionNumber: number }>();
 
-  constructor(fleet: FleetFile, clock: SandboxClock) {
+  constructor(fleet: FleetPartition, clock: SandboxClock) {
     this.fleet = structuredClone(fleet);
     this.clock = clock;
     this.startedAt = clock.now();
@@ -146,7 +146,7 @@ export class SandboxState {
   }
 
   /** The fleet as it is now, in fleet-file form (a copy). */
-  snapshot(): FleetFile {
+  snapshot(): FleetPartition {
     this.tick();
     const copy = structuredClone(this.fleet);
     copy.parameters = Object.fromEntries([...this.parameters.values()].map((p) => [p.name, p.value]));
@@ -193,7 +193,7 @@ function failureFor(
   outcome: Exclude<UpdateOutcome, 'Successful'>,
   cluster: string,
   ng: FleetNodegroup,
-  fleet: FleetFile,
+  fleet: FleetPartition,
 ): UpdateRecord['errors'][number] {
   const instances = fleet.instances.filter((i) => i.cluster === cluster && i.nodegroup === ng.name);
   if (outcome === 'PodEvictionFailure') {

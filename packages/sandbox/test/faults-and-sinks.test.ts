@@ -262,6 +262,7 @@ describe('sandbox sinks and admin', () => {
           service: 'eks',
           operation: 'ListClusters',
           region: 'us-east-1',
+          accountId: '111122223333',
           status: 200,
           at: '2026-11-22T09:00:00.000Z',
         },

@@ -1,4 +1,4 @@
-import type { FleetFile } from '../fleet.ts';
+import type { FleetFile, FleetPartition } from '../fleet.ts';
 
 /** AWS services the sandbox answers, plus the Slack sink. */
 export const SandboxServices = ['eks', 'ec2', 'ssm', 'sts', 'dynamodb'] as const;
@@ -22,6 +22,8 @@ export interface CallRecord {
   service: AwsService | 'unknown';
   operation: string;
   region: string;
+  /** The account of the caller's credentials (the hub's for plain keys). */
+  accountId: string;
   status: number;
   at: string;
 }
@@ -58,7 +60,10 @@ export interface Sandbox {
   readonly slackWebhookUrl: string;
   readonly slackApiUrl: string;
   readonly clock: SandboxClock;
-  state(): FleetFile;
+  /** One (account, region) as it is now; default: the hub (the fleet file's top level). */
+  state(accountId?: string, region?: string): FleetPartition;
+  /** How many credentials STS AssumeRole issued for a role. */
+  issuedCredentials(roleArn: string): number;
   slackPosts(): SlackPost[];
   calls(): CallRecord[];
   resetCalls(): void;

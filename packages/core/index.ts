@@ -12,11 +12,12 @@ export {
   isK8sVersion,
   ReleaseVersionSource,
 } from './src/catalog.ts';
-export type { Config, ConfigInput, WaveConfig } from './src/config.ts';
+export type { Config, ConfigInput, FleetTarget, TargetConfig, WaveConfig } from './src/config.ts';
 export {
   configJsonSchema,
   configSchema,
   cronShapeProblems,
+  fleetTargets,
   formatIssues,
   isIanaTimeZone,
   parseConfig,
@@ -25,8 +26,8 @@ export { NodekeeperError, ValidationError } from './src/errors.ts';
 export { matchesAny, matchesGlob } from './src/glob.ts';
 export type { PlanSummary } from './src/planner.ts';
 export { plan, summarizePlan, WHOLE_CLUSTER } from './src/planner.ts';
-export type { PolicyFacts, WaveAssignment } from './src/policy.ts';
-export { assignWave, policyFromConfig } from './src/policy.ts';
+export type { PolicyFacts, WaveAssignment, WaveLocation } from './src/policy.ts';
+export { assignWave, policyFromConfig, waveSelects } from './src/policy.ts';
 // Safety (issue 8): waves, windows (EventBridge cron), budgets, breaker, approvals, force.
 export * from './src/safety/index.ts';
 export type { TargetLookup, TargetSource } from './src/targets.ts';

@@ -50,6 +50,16 @@ const nameList = z.array(z.string().min(1, 'expected a non-empty name or glob'))
 const waveSchema = z.strictObject({
   name: z.string().min(1, 'expected a non-empty wave name').max(63, 'at most 63 characters'),
   clusters: nameList.min(1, 'expected at least one cluster name or glob'),
+  accounts: z
+    .array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account ID'))
+    .min(1)
+    .optional()
+    .describe('Only node groups in these accounts (default: any).'),
+  regions: z
+    .array(z.string().regex(REGION, 'expected an AWS region name such as us-east-1'))
+    .min(1)
+    .optional()
+    .describe('Only node groups in these regions (default: any).'),
   minAmiAgeDays: z.int().min(0).optional().describe('Overrides the global minAmiAgeDays for this wave.'),
   soakDays: z
     .number()
@@ -123,6 +133,38 @@ const slackSchema = z.strictObject({
     .describe('Slack user IDs allowed to use the slash command.'),
 });
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+
+const targetSchema = z
+  .strictObject({
+    accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account ID'),
+    roleArn: z
+      .string()
+      .regex(ROLE_ARN, 'expected a role ARN such as arn:aws:iam::444455556666:role/nodekeeper-spoke')
+      .describe(
+        'The spoke role the hub assumes in this account (npm run iam -- --spoke prints its policies).',
+      ),
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected 2-1224 characters of letters, digits and +=,.@:/-')
+      .optional()
+      .describe("The sts:ExternalId the spoke role's trust policy requires."),
+    regions: z
+      .array(z.string().regex(REGION, 'expected an AWS region name such as us-east-1'))
+      .min(1, 'expected at least one region'),
+    clusters: nameList.min(1, 'expected at least one cluster name or glob').default(['*']),
+  })
+  .superRefine((t, ctx) => {
+    const account = ROLE_ARN.exec(t.roleArn)?.[1];
+    if (account !== undefined && account !== t.accountId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roleArn'],
+        message: `the role is in account ${account}, not ${t.accountId}`,
+      });
+    }
+  });
+
 /** The config schema (zod). Strict: unknown keys are errors. */
 export const configSchema = z
   .strictObject({
@@ -141,10 +183,27 @@ export const configSchema = z
     maxConcurrentPerCluster: z.int().min(1).default(1),
     maxConcurrentTotal: z.int().min(1).optional(),
     maxFailuresPerRelease: z.int().min(1).default(1),
+    targets: z
+      .array(targetSchema)
+      .default([])
+      .describe(
+        "Accounts the hub maintains through a role in each (STS AssumeRole). Empty: the deployment's own account in `regions`.",
+      ),
     patch: patchSchema.prefault({}),
     slack: slackSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
+    const accounts = new Set<string>();
+    config.targets.forEach((t, index) => {
+      if (accounts.has(t.accountId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', index, 'accountId'],
+          message: `account ${t.accountId} is listed twice`,
+        });
+      }
+      accounts.add(t.accountId);
+    });
     const seen = new Set<string>();
     config.waves.forEach((wave, index) => {
       if (seen.has(wave.name)) {
@@ -163,6 +222,39 @@ export type Config = z.output<typeof configSchema>;
 /** What may be written in the file (defaults optional). */
 export type ConfigInput = z.input<typeof configSchema>;
 export type WaveConfig = Config['waves'][number];
+export type TargetConfig = Config['targets'][number];
+
+/** One (account, region) the fleet spans, with the clusters to select there and how to reach it. */
+export interface FleetTarget {
+  /** null: the deployment's own account (no role to assume). */
+  accountId: string | null;
+  region: string;
+  clusters: string[];
+  role: { roleArn: string; externalId: string | null } | null;
+}
+
+/**
+ * Every (account, region) the config spans: each target's regions through its role, or without
+ * targets the deployment's own account in `regions`. Pure.
+ */
+export function fleetTargets(config: Pick<Config, 'regions' | 'clusters' | 'targets'>): FleetTarget[] {
+  if (config.targets.length === 0) {
+    return config.regions.map((region) => ({
+      accountId: null,
+      region,
+      clusters: [...config.clusters],
+      role: null,
+    }));
+  }
+  return config.targets.flatMap((t) =>
+    t.regions.map((region) => ({
+      accountId: t.accountId,
+      region,
+      clusters: [...t.clusters],
+      role: { roleArn: t.roleArn, externalId: t.externalId ?? null },
+    })),
+  );
+}
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

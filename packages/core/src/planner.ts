@@ -64,7 +64,7 @@ function errorItem(error: InspectionError, policy: Policy): PlanItem {
     strategy: null,
     current: { releaseVersion: null, imageId: null },
     target: null,
-    wave: waveName(assignWave(error.cluster, {}, policy.waves)),
+    wave: waveName(assignWave(error, {}, policy.waves)),
   };
 }
 
@@ -90,7 +90,7 @@ function decideNodegroup(
   policy: Policy,
   now: Date,
 ): PlanItem | Extract<Planned, { kind: 'candidate' }> {
-  const assignment = assignWave(ng.cluster, ng.tags, policy.waves);
+  const assignment = assignWave(ng, ng.tags, policy.waves);
   const base = {
     accountId: ng.accountId,
     cluster: ng.cluster,

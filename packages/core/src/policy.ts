@@ -28,6 +28,8 @@ export function policyFromConfig(config: Config, facts: PolicyFacts = {}): Polic
     waves: config.waves.map((wave) => ({
       name: wave.name,
       clusters: [...wave.clusters],
+      accounts: wave.accounts ? [...wave.accounts] : null,
+      regions: wave.regions ? [...wave.regions] : null,
       minAmiAgeDays: wave.minAmiAgeDays ?? null,
       soakDays: wave.soakDays,
       requiresApproval: wave.requiresApproval,
@@ -51,9 +53,24 @@ export type WaveAssignment =
   /** The tag names a wave the config does not define. */
   | { kind: 'unknown'; name: string };
 
-/** Assigns a wave from the `nodekeeper.io/wave` tag or the cluster name. Pure. */
+/** Where a node group is, as waves select it. A bare string is a cluster name (account and region unknown). */
+export type WaveLocation = string | { accountId: string | null; region: string; cluster: string };
+
+/** Whether a wave selects a location: its cluster globs, and its accounts and regions when it names them. Pure. */
+export function waveSelects(wave: WavePolicy, where: WaveLocation): boolean {
+  const at = typeof where === 'string' ? { accountId: null, region: null, cluster: where } : where;
+  if (!matchesAny(at.cluster, wave.clusters)) return false;
+  if (wave.accounts && (at.accountId === null || !wave.accounts.includes(at.accountId))) return false;
+  if (wave.regions && (at.region === null || !wave.regions.includes(at.region))) return false;
+  return true;
+}
+
+/**
+ * Assigns a wave from the `nodekeeper.io/wave` tag, else the first wave that selects the node
+ * group's cluster (and account and region, when the wave names them). Pure.
+ */
 export function assignWave(
-  cluster: string,
+  where: WaveLocation,
   tags: Record<string, string>,
   waves: readonly WavePolicy[],
 ): WaveAssignment {
@@ -62,6 +79,6 @@ export function assignWave(
     const wave = waves.find((w) => w.name === tagged);
     return wave ? { kind: 'wave', wave } : { kind: 'unknown', name: tagged };
   }
-  const wave = waves.find((w) => matchesAny(cluster, w.clusters));
+  const wave = waves.find((w) => waveSelects(w, where));
   return wave ? { kind: 'wave', wave } : { kind: 'none' };
 }

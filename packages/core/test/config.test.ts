@@ -52,6 +52,7 @@ describe('parseConfig', () => {
           },
         ],
         maxFailuresPerRelease: 1,
+        targets: [],
         slack: { allowedUserIds: [] },
       });
     });
@@ -67,6 +68,7 @@ describe('parseConfig', () => {
         waves: [],
         maxConcurrentPerCluster: 1,
         maxFailuresPerRelease: 1,
+        targets: [],
         patch: { maxConcurrency: '10%', maxErrors: '1', reboot: false },
         slack: { allowedUserIds: [] },
       });

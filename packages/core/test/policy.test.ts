@@ -27,6 +27,8 @@ describe('policyFromConfig', () => {
           {
             name: 'prod',
             clusters: ['prod-*'],
+            accounts: null,
+            regions: null,
             minAmiAgeDays: 7,
             soakDays: 2,
             requiresApproval: false,
@@ -35,6 +37,8 @@ describe('policyFromConfig', () => {
           {
             name: 'rest',
             clusters: ['*'],
+            accounts: null,
+            regions: null,
             minAmiAgeDays: null,
             soakDays: 0,
             requiresApproval: false,

@@ -76,7 +76,7 @@ export function applySafety(
     .filter((e) => matchesAny(e.cluster, policy.clusters))
     .map((e) => ({
       label: e.nodegroup ? `${e.cluster}/${e.nodegroup}` : e.cluster,
-      waveIndex: waveIndexOf(policy, e.cluster, {}),
+      waveIndex: waveIndexOf(policy, e, {}),
       message: e.message,
     }));
   let windowHold: string | null | undefined;

@@ -1,6 +1,6 @@
 /** The fleet as the safety rules see it: each selected node group with its release line and wave. Pure. */
 import { matchesAny } from '../glob.ts';
-import { assignWave } from '../policy.ts';
+import { assignWave, type WaveLocation } from '../policy.ts';
 import { currentCustomImageId, isCustom, lookupTarget, Tag } from '../targets.ts';
 import type { CatalogSnapshot, Fleet, NodegroupFacts } from '../types/fleet.ts';
 import type { Policy, RolloutFact } from '../types/policy.ts';
@@ -40,8 +40,12 @@ export function clusterKey(x: { accountId: string | null; region: string; cluste
 }
 
 /** Index of the wave a cluster/tags pair belongs to, or null. */
-export function waveIndexOf(policy: Policy, cluster: string, tags: Record<string, string>): number | null {
-  const a = assignWave(cluster, tags, policy.waves);
+export function waveIndexOf(
+  policy: Policy,
+  where: WaveLocation,
+  tags: Record<string, string>,
+): number | null {
+  const a = assignWave(where, tags, policy.waves);
   if (a.kind !== 'wave') return null;
   const i = policy.waves.indexOf(a.wave);
   return i >= 0 ? i : null;
@@ -86,7 +90,7 @@ export function scopeFleet(fleet: Fleet, catalog: CatalogSnapshot, policy: Polic
       key,
       label: `${ng.cluster}/${ng.nodegroup}`,
       line,
-      waveIndex: waveIndexOf(policy, ng.cluster, ng.tags),
+      waveIndex: waveIndexOf(policy, ng, ng.tags),
       inScope: matchesAny(ng.cluster, policy.clusters) && ng.tags[Tag.skip]?.trim().toLowerCase() !== 'true',
       currentRelease,
       facts: facts.get(key) ?? [],

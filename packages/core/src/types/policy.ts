@@ -8,6 +8,10 @@ export interface WavePolicy {
   name: string;
   /** Cluster names or globs. */
   clusters: string[];
+  /** Only node groups in these accounts (null: any account). */
+  accounts?: string[] | null;
+  /** Only node groups in these regions (null: any region). */
+  regions?: string[] | null;
   /** Overrides `Policy.minAmiAgeDays` for node groups in this wave; null means the global value. */
   minAmiAgeDays: number | null;
   soakDays: number;

@@ -114,4 +114,17 @@ export {
 export { createRunLedger, RunKeys, type RunLedgerOptions } from './src/runs.ts';
 export { getParameters, getParametersBatch, type ParameterValues, parameterBatchSize } from './src/ssm.ts';
 export { type CallStats, callStats, type OperationStats, resetCallStats } from './src/stats.ts';
+export {
+  CREDENTIAL_REFRESH_SECONDS,
+  type CredentialProvider,
+  cachedCredentials,
+  checkTargetAccess,
+  createTargetClientCache,
+  HUB_SESSION_NAME,
+  rolesOf,
+  type TargetAccess,
+  type TargetClientCache,
+  type TargetClientOptions,
+  type TargetRole,
+} from './src/targets.ts';
 export { createLambdaWorkflowStarter, isQualifiedFunctionArn } from './src/workflow-starter.ts';

@@ -4,10 +4,10 @@ import {
   createLambdaWorkflowStarter,
   createLedger,
   createRunLedger,
-  inspectFleet,
+  inspectTarget,
 } from '@nodekeeper/aws';
 import { parseConfig, ValidationError } from '@nodekeeper/core';
-import { clientCache, pauseReaderFor } from './lib/deps.ts';
+import { pauseReaderFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { notifierFromSettings } from './lib/notify.ts';
 import { parseScanEvent, runScan, type ScanResult } from './lib/scan.ts';
@@ -32,20 +32,18 @@ export async function handler(event: unknown): Promise<ScanResult> {
   }
   const config = parseConfig(raw);
   const homeRegion = process.env.AWS_REGION ?? 'us-east-1';
-  const clients = clientCache({ homeRegion });
-  const home = clients(homeRegion);
+  const clients = targetClientsFor(config, { homeRegion });
+  const home = clients(null, homeRegion);
   const lambda = createLambdaClient(home.context);
-  logger.info('scan started', { eventId: scan.id, source: scan.source, regions: config.regions });
+  logger.info('scan started', {
+    eventId: scan.id,
+    source: scan.source,
+    targets: config.targets.length,
+    regions: config.regions,
+  });
   return runScan(scan, {
     config,
-    inspect: (region) =>
-      inspectFleet({
-        clients: clients(region),
-        accountId: null,
-        region,
-        clusterPatterns: config.clusters,
-        logger,
-      }),
+    inspect: (target) => inspectTarget(clients, target, { logger }),
     pause: pauseReaderFor(home, settings.pauseParameter),
     starter: createLambdaWorkflowStarter(lambda, settings.workflowArn),
     notifier: notifierFromSettings(settings),

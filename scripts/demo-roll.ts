@@ -105,12 +105,12 @@ export async function runScheduledRollouts(
     const event = scheduledEvent(world.region, eventTime.toISOString());
     const result = await runScan(parseScanEvent(event), {
       config,
-      inspect: (region) =>
+      inspect: (target) =>
         inspectFleet({
-          clients: createClients({ region }),
-          accountId: null,
-          region,
-          clusterPatterns: config.clusters,
+          clients: createClients({ region: target.region }),
+          accountId: target.accountId,
+          region: target.region,
+          clusterPatterns: target.clusters,
         }),
       pause: deps.pause,
       starter,

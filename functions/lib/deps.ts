@@ -6,8 +6,19 @@ import {
   createPausePort,
   createRolloutPort,
   createRunLedger,
+  createTargetClientCache,
+  rolesOf,
+  type TargetClientCache,
 } from '@nodekeeper/aws';
-import type { NodegroupRef, PausePort, RolloutDeps, RunDeps } from '@nodekeeper/core';
+import {
+  type Config,
+  fleetTargets,
+  type NodegroupRef,
+  type PausePort,
+  parseConfig,
+  type RolloutDeps,
+  type RunDeps,
+} from '@nodekeeper/core';
 import { type Notifier, runSlackPort } from '@nodekeeper/slack';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
 import type { Settings } from './settings.ts';
@@ -29,6 +40,27 @@ export function clientCache(options: AwsDepsOptions): ClientCache {
 }
 
 /**
+ * Client sets per (account, region): the deployment's own credentials for its own account, an
+ * assumed role (the config's `targets`) for every other account. Builds nothing until used.
+ */
+export function targetClientsFor(
+  config: Pick<Config, 'regions' | 'clusters' | 'targets'> | null,
+  options: AwsDepsOptions,
+): TargetClientCache {
+  return createTargetClientCache({
+    homeRegion: options.homeRegion,
+    roles: config ? rolesOf(fleetTargets(config)) : new Map(),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+}
+
+/** The config in NODEKEEPER_CONFIG, or null when unset (validated where it is used as a whole). */
+function configOf(settings: Settings): Config | null {
+  return settings.configJson === null ? null : parseConfig(JSON.parse(settings.configJson));
+}
+
+/**
  * The pause flag in `parameterName` (SSM, home region), read with `readPauseState` on every call:
  * a missing parameter is not paused, a corrupt one is paused, an SSM failure throws.
  */
@@ -37,16 +69,17 @@ export function pauseReaderFor(home: AwsClients, parameterName: string): PausePo
 }
 
 /**
- * The real adapters for a rollout: EKS/EC2 per node group region, the DynamoDB ledger and the SSM
- * pause flag in the home region, Slack from the settings. Builds clients; makes no call.
+ * The real adapters for a rollout: EKS/EC2 per node group account and region, the DynamoDB ledger
+ * and the SSM pause flag in the home region, Slack from the settings. Builds clients; makes no call.
  */
 export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): RolloutDeps {
-  const clients = clientCache(options);
-  const home = clients(options.homeRegion);
+  const clients = targetClientsFor(configOf(settings), options);
+  const home = clients(null, options.homeRegion);
   const notifier = notifierFromSettings(settings);
   const runs = runDepsFor(settings, home, notifier);
   return {
-    aws: createRolloutPort((ref: NodegroupRef) => clients(ref.region)),
+    // Each rollout reaches its node group's account (through the target's role) and region.
+    aws: createRolloutPort((ref: NodegroupRef) => clients(ref.accountId, ref.region)),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     pause: pauseReaderFor(home, settings.pauseParameter),
     notify: notifyPortFrom(notifier),

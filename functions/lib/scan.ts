@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { InspectFleetResult } from '@nodekeeper/aws';
+import { type InspectFleetResult, mapLimit, TARGET_CONCURRENCY } from '@nodekeeper/aws';
 import {
   type Approval,
   buildPlanSummaryMessage,
@@ -8,6 +8,8 @@ import {
   dropFromRun,
   escapeMrkdwn,
   type Fleet,
+  type FleetTarget,
+  fleetTargets,
   type HaltedRelease,
   haltedReleases,
   type LedgerPort,
@@ -79,8 +81,8 @@ export function parseScanEvent(event: unknown): ScanEvent {
 
 export interface ScanDeps {
   config: Config;
-  /** Inspects one region (read-only). */
-  inspect: (region: string) => Promise<InspectFleetResult>;
+  /** Inspects one (account, region) of the fleet (read-only; see inspectTarget). */
+  inspect: (target: FleetTarget) => Promise<InspectFleetResult>;
   pause: PausePort;
   starter: WorkflowStarter;
   notifier: Notifier | null;
@@ -107,7 +109,7 @@ export interface ScanResult {
 }
 
 /**
- * Inspects every configured region (one after another), reads the pause flag and plans as of
+ * Inspects every (account, region) of the config (a few at once), reads the pause flag and plans as of
  * `now`. Read-only. Shared by the scan and the slash command's `plan`.
  */
 export async function planFleet(
@@ -123,8 +125,8 @@ export async function planFleet(
   /** The ledger records the plan saw (attempt numbering reads them). */
   records: RolloutRecord[];
 }> {
-  const results: InspectFleetResult[] = [];
-  for (const region of deps.config.regions) results.push(await deps.inspect(region));
+  // Every (account, region), a few at once; each has its own clients and rate limits.
+  const results = await mapLimit(fleetTargets(deps.config), TARGET_CONCURRENCY, (t) => deps.inspect(t));
   const { fleet, catalog } = mergeInspections(results);
   const pause = await deps.pause.read();
   // Facts for the safety rules: the ledger's rollouts (waves, soak, budgets, breaker) and approvals.

@@ -6,12 +6,13 @@ import {
   createLambdaClient,
   createLedger,
   describeAwsError,
-  inspectFleet,
+  inspectTarget,
   setPauseState,
+  targetError,
 } from '@nodekeeper/aws';
-import { type Config, parseConfig } from '@nodekeeper/core';
+import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core';
 import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
-import { clientCache, pauseReaderFor } from './deps.ts';
+import { clientCache, pauseReaderFor, targetClientsFor } from './deps.ts';
 import { logger as defaultLogger } from './logger.ts';
 import { planFleet } from './scan.ts';
 import { readSettings } from './settings.ts';
@@ -101,13 +102,15 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
       },
       async plan(now) {
         if (config === null) throw new Error('no configuration');
-        const inspect = (region: string) =>
-          inspectFleet({
-            clients: clients(region),
-            accountId: null,
-            region,
-            clusterPatterns: config.clusters,
-          });
+        const targets = targetClientsFor(config, { homeRegion, ...aws });
+        // Least privilege: the internet-facing slash command never assumes spoke roles.
+        const inspect = async (target: FleetTarget) =>
+          target.role === null
+            ? inspectTarget(targets, target)
+            : targetError(
+                target,
+                `account ${target.accountId}: the slash command plans only the deployment's own account (it never assumes spoke roles); run \`nodekeeper plan\` for this one`,
+              );
         const approvals = createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable });
         const deps = { config, inspect, pause: pauseReaderFor(home, pauseParameter), ledger, approvals };
         return (await planFleet(deps, now)).plan;

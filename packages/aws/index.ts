@@ -44,6 +44,10 @@ export {
   type InspectFleetResult,
   inspectDefaults,
   inspectFleet,
+  inspectTarget,
+  inspectTargets,
+  TARGET_CONCURRENCY,
+  targetError,
 } from './src/inspect.ts';
 export {
   type AsyncInvoker,

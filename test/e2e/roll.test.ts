@@ -5,7 +5,13 @@ import {
   inspectFleet,
   setPauseState,
 } from '@nodekeeper/aws';
-import { type Config, type LedgerPort, parseConfig, type RolloutDeps } from '@nodekeeper/core';
+import {
+  type Config,
+  type FleetTarget,
+  type LedgerPort,
+  parseConfig,
+  type RolloutDeps,
+} from '@nodekeeper/core';
 import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';
@@ -93,12 +99,12 @@ function scanDeps(
     starter,
     deps: {
       config: scanConfig,
-      inspect: (r: string) =>
+      inspect: (t: FleetTarget) =>
         inspectFleet({
-          clients: createClients({ region: r, endpoint: sb.endpoint, credentials }),
-          accountId: null,
-          region: r,
-          clusterPatterns: config.clusters,
+          clients: createClients({ region: t.region, endpoint: sb.endpoint, credentials }),
+          accountId: t.accountId,
+          region: t.region,
+          clusterPatterns: t.clusters,
         }),
       pause: { read: async () => ({ paused: false, reason: null }) },
       starter,

@@ -6,7 +6,13 @@ import {
   createRunLedger,
   inspectFleet,
 } from '@nodekeeper/aws';
-import { type Config, type LedgerPort, parseConfig, type RolloutDeps } from '@nodekeeper/core';
+import {
+  type Config,
+  type FleetTarget,
+  type LedgerPort,
+  parseConfig,
+  type RolloutDeps,
+} from '@nodekeeper/core';
 import { demoFleet, type FleetFile, type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, runDepsFor } from '../../functions/lib/deps.ts';
@@ -81,12 +87,12 @@ function scanWith(sb: Sandbox, w: Awaited<ReturnType<typeof world>>, deps: Rollo
     starter,
     deps: {
       config,
-      inspect: (r: string) =>
+      inspect: (t: FleetTarget) =>
         inspectFleet({
-          clients: createClients({ region: r, endpoint: sb.endpoint, credentials }),
-          accountId: null,
-          region: r,
-          clusterPatterns: config.clusters,
+          clients: createClients({ region: t.region, endpoint: sb.endpoint, credentials }),
+          accountId: t.accountId,
+          region: t.region,
+          clusterPatterns: t.clusters,
         }),
       pause: { read: async () => ({ paused: false, reason: null }) },
       starter,

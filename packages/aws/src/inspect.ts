@@ -1,6 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { CatalogSnapshot, Fleet, ImageFacts, InspectionError, NodegroupFacts } from '@nodekeeper/core';
-import { lookupTarget, matchesAny, parametersForNodegroup } from '@nodekeeper/core';
+import type {
+  CatalogSnapshot,
+  Fleet,
+  FleetTarget,
+  ImageFacts,
+  InspectionError,
+  NodegroupFacts,
+} from '@nodekeeper/core';
+import { lookupTarget, matchesAny, parametersForNodegroup, WHOLE_CLUSTER } from '@nodekeeper/core';
 import { createBatcher } from './batch.ts';
 import type { AwsClients } from './clients.ts';
 import {
@@ -10,8 +17,9 @@ import {
   type LaunchTemplateVersionFacts,
 } from './ec2.ts';
 import { describeCluster, describeNodegroup, type EksCluster, listClusters, listNodegroups } from './eks.ts';
-import { createSemaphore } from './limit.ts';
+import { createSemaphore, mapLimit } from './limit.ts';
 import { getParametersBatch, parameterBatchSize } from './ssm.ts';
+import { checkTargetAccess, type TargetClientCache } from './targets.ts';
 
 export interface InspectFleetOptions {
   clients: Pick<AwsClients, 'eks' | 'ec2' | 'ssm'>;
@@ -257,4 +265,74 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     images: Object.keys(images).length,
   });
   return out;
+}
+
+/** How many (account, region) targets are inspected at once by {@link inspectTargets}. */
+export const TARGET_CONCURRENCY = 8;
+
+/** The inspection of a target that could not be read: one `error` item naming why. Pure. */
+export function targetError(
+  target: Pick<FleetTarget, 'accountId' | 'region'>,
+  message: string,
+): InspectFleetResult {
+  return {
+    fleet: {
+      nodegroups: [],
+      errors: [
+        {
+          accountId: target.accountId,
+          region: target.region,
+          cluster: WHOLE_CLUSTER,
+          nodegroup: null,
+          message,
+        },
+      ],
+    },
+    catalog: { parameters: { [target.region]: {} }, images: { [target.region]: {} } },
+  };
+}
+
+/**
+ * Inspects one (account, region). For another account, its role is tried first
+ * ({@link checkTargetAccess}): a role that cannot be assumed becomes one `error` item for the
+ * target, naming account, role and AWS's error, and nothing else is called there. Read-only.
+ */
+export async function inspectTarget(
+  clients: TargetClientCache,
+  target: FleetTarget,
+  options: Pick<InspectFleetOptions, 'concurrency' | 'logger'> = {},
+): Promise<InspectFleetResult> {
+  const c = clients(target.accountId, target.region);
+  if (target.role !== null) {
+    const access = await checkTargetAccess(c, target);
+    if (access.kind === 'denied') {
+      (options.logger ?? defaultLogger).warn('target unreachable', {
+        accountId: target.accountId,
+        region: target.region,
+        message: access.message,
+      });
+      return targetError(target, access.message);
+    }
+  }
+  return inspectFleet({
+    clients: c,
+    accountId: target.accountId,
+    region: target.region,
+    clusterPatterns: target.clusters,
+    ...options,
+  });
+}
+
+/**
+ * Inspects every target with at most `concurrency` targets at once (each with its own client
+ * set, so each account and region keeps its own rate limits). Results come in target order. A
+ * target that fails is an `error` item; the others still plan. Read-only.
+ */
+export function inspectTargets(
+  clients: TargetClientCache,
+  targets: readonly FleetTarget[],
+  options: Pick<InspectFleetOptions, 'concurrency' | 'logger'> & { targetConcurrency?: number } = {},
+): Promise<InspectFleetResult[]> {
+  const { targetConcurrency = TARGET_CONCURRENCY, ...rest } = options;
+  return mapLimit(targets, targetConcurrency, (t) => inspectTarget(clients, t, rest));
 }

@@ -3,16 +3,23 @@ import {
   createApprovalStore,
   createClients,
   createLedger,
+  createTargetClientCache,
   DEFAULT_LEDGER_TABLE,
   describeAwsError,
-  inspectFleet,
+  type InspectFleetResult,
+  inspectTarget,
+  mapLimit,
   pauseParameterName,
   readPauseState,
+  rolesOf,
+  TARGET_CONCURRENCY,
 } from '@nodekeeper/aws';
 import {
   type CatalogSnapshot,
   type Config,
   type Fleet,
+  type FleetTarget,
+  fleetTargets,
   mergeInspections,
   type Plan,
   type PolicyFacts,
@@ -106,32 +113,33 @@ export interface PlanRun {
 }
 
 /**
- * Inspects every configured region with the caller's credentials, reads the run-time facts
- * (`readFacts`) and plans. Read-only: makes no mutating AWS call. Inspection failures become `error` items; they never abort the plan.
+ * Inspects every (account, region) of the config: the caller's own account in `regions`, or each
+ * target through its role (the caller must be allowed to assume it), a few at once. Reads the
+ * run-time facts (`readFacts`) and plans. Read-only: makes no mutating AWS call. Inspection
+ * failures (a role that cannot be assumed included) become `error` items; they never abort the plan.
  */
 export async function inspectAndPlan(options: PlanRunOptions): Promise<PlanRun> {
-  const regions = options.regions ?? options.config.regions;
-  // Regions are inspected in parallel and merged in the configured order (deterministic output).
-  const results = await Promise.all(
-    regions.map(async (region) => {
-      const clients = createClients({ region });
-      try {
-        options.progress?.(`inspecting ${region}…`);
-        const result = await inspectFleet({
-          clients,
-          accountId: null,
-          region,
-          clusterPatterns: options.config.clusters,
-        });
-        options.progress?.(
-          `inspected ${region}: ${result.fleet.nodegroups.length} node groups, ${result.fleet.errors.length} errors`,
-        );
-        return result;
-      } finally {
-        clients.destroy();
-      }
-    }),
-  );
+  const only = options.regions ? new Set(options.regions) : null;
+  const targets = fleetTargets(options.config).filter((t) => only === null || only.has(t.region));
+  const clients = createTargetClientCache({
+    homeRegion: options.config.regions[0] ?? 'us-east-1',
+    roles: rolesOf(targets),
+  });
+  const where = (t: FleetTarget) => (t.accountId ? `${t.accountId}/${t.region}` : t.region);
+  let results: InspectFleetResult[];
+  try {
+    // Merged in target order, so the output is deterministic.
+    results = await mapLimit(targets, TARGET_CONCURRENCY, async (t) => {
+      options.progress?.(`inspecting ${where(t)}…`);
+      const result = await inspectTarget(clients, t);
+      options.progress?.(
+        `inspected ${where(t)}: ${result.fleet.nodegroups.length} node groups, ${result.fleet.errors.length} errors`,
+      );
+      return result;
+    });
+  } finally {
+    clients.destroy();
+  }
   const { fleet, catalog } = mergeInspections(results);
   const read = options.readFacts ? await options.readFacts(fleet, catalog) : {};
   const policy = policyFromConfig(options.config, { ...read, ...options.facts });

@@ -221,8 +221,14 @@ export async function scheduledRun(
         try {
           const result = await runScan(parseScanEvent(scheduledEvent(options.eventId)), {
             config,
-            inspect: (r) =>
-              inspectFleet({ clients, accountId: null, region: r, clusterPatterns: config.clusters, logger }),
+            inspect: (t) =>
+              inspectFleet({
+                clients,
+                accountId: t.accountId,
+                region: t.region,
+                clusterPatterns: t.clusters,
+                logger,
+              }),
             pause: deps.pause,
             starter,
             notifier: createNotifier({

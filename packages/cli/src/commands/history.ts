@@ -7,13 +7,15 @@ import { type Command, ExitCode } from '../types/index.ts';
 export const historyCommand: Command = {
   name: 'history',
   summary: 'List recorded rollouts from the ledger, newest first',
-  usage: `Usage: nodekeeper history [--cluster C] [--limit N] [--json]
+  usage: `Usage: nodekeeper history [--cluster C] [--account ID] [--region R] [--limit N] [--json]
 
 Reads the rollout ledger (DynamoDB table NODEKEEPER_LEDGER_TABLE, default ${DEFAULT_LEDGER_TABLE},
 in AWS_REGION) and prints each rollout: when, node group, from → to, outcome, update ID and errors.
 
 Options:
   --cluster C   only this cluster
+  --account ID  only this account (12 digits; a target of the config)
+  --region R    only this region
   --limit N     at most N rollouts (default 50, at most 1000)
   --json        print {items:[RolloutRecord]}
   -h, --help    show this help
@@ -23,28 +25,39 @@ Exit codes: 0 ok; 1 AWS error (e.g. the table does not exist); 2 bad input.
   async run(args, ctx) {
     const { values } = parseFlags(args, {
       cluster: { type: 'string' },
+      account: { type: 'string' },
+      region: { type: 'string' },
       limit: { type: 'string' },
       json: { type: 'boolean' },
     });
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw new UsageError('--limit must be a whole number from 1 to 1000');
+    if (values.account !== undefined && !/^\d{12}$/.test(values.account))
+      throw new UsageError(`--account must be a 12-digit AWS account ID, got "${values.account}"`);
+    if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(values.region))
+      throw new UsageError(`--region must be an AWS region such as us-east-1, got "${values.region}"`);
     const region = ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
     const clients = createClients({ region });
     try {
       const ledger = createLedger(clients.dynamodb, {
         tableName: ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE,
       });
-      const records = await ledger.listHistory({
+      const all = await ledger.listHistory({
         ...(values.cluster ? { cluster: values.cluster } : {}),
+        ...(values.account ? { accountId: values.account } : {}),
         limit,
       });
+      const records = values.region ? all.filter((r) => r.region === values.region) : all;
       if (values.json) {
         ctx.stdout(toJson({ items: records }));
         return ExitCode.ok;
       }
+      // Account and region columns once the ledger holds another account's rollouts.
+      const multi = records.some((r) => r.accountId !== null);
       const rows = records.map((r) => [
         r.createdAt,
+        ...(multi ? [r.accountId ?? 'this account', r.region] : []),
         `${r.cluster}/${r.nodegroup}`,
         `${r.from.releaseVersion ?? r.from.imageId ?? '?'} → ${r.strategy === 'launch-template' ? (r.to.imageId ?? '?') : (r.to.releaseVersion ?? '?')}`,
         r.outcome,
@@ -54,7 +67,18 @@ Exit codes: 0 ok; 1 AWS error (e.g. the table does not exist); 2 bad input.
       ctx.stdout(
         records.length === 0
           ? 'no rollouts recorded\n'
-          : `${renderTable(['WHEN', 'NODE GROUP', 'FROM → TO', 'OUTCOME', 'UPDATE', 'ERRORS'], rows)}\n`,
+          : `${renderTable(
+              [
+                'WHEN',
+                ...(multi ? ['ACCOUNT', 'REGION'] : []),
+                'NODE GROUP',
+                'FROM → TO',
+                'OUTCOME',
+                'UPDATE',
+                'ERRORS',
+              ],
+              rows,
+            )}\n`,
       );
       return ExitCode.ok;
     } finally {

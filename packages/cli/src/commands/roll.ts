@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
-  createClientCache,
   createLedger,
   createLedgerTable,
   createPausePort,
   createRolloutPort,
   createRunLedger,
+  createTargetClientCache,
   DEFAULT_LEDGER_TABLE,
   DEFAULT_PAUSE_PARAMETER,
   pauseParameterName,
+  rolesOf,
 } from '@nodekeeper/aws';
 import {
+  fleetTargets,
   launchTemplateLookup,
   type NotifyPort,
   newRun,
@@ -204,8 +206,9 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
 
     const summaries = new Map<PlanItem, RolloutSummary>();
     if (values.apply) {
-      const clients = createClientCache();
-      const home = clients(homeRegion);
+      // Each node group's own account (through its target's role) and region.
+      const clients = createTargetClientCache({ homeRegion, roles: rolesOf(fleetTargets(config)) });
+      const home = clients(null, homeRegion);
       const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
       try {
         if (isLoopbackEndpoint(ctx.env)) await createLedgerTable(home.dynamodb, table);
@@ -220,7 +223,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
             }
           : undefined;
         const deps: RolloutDeps = {
-          aws: createRolloutPort((ref) => clients(ref.region)),
+          aws: createRolloutPort((ref) => clients(ref.accountId, ref.region)),
           ledger: createLedger(home.dynamodb, { tableName: table }),
           pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
           notify: cliNotify(notifier, log),

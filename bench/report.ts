@@ -24,7 +24,7 @@ export function renderReadme(r: BenchResults): string {
     '`npm run bench` runs everything (about 3 minutes); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
   );
   p(
-    '`-- --only scan,completion,coldstart,cost` reruns some sections and keeps the others from results.json.',
+    '`-- --only scan,completion,coldstart,cost,fleetscale` reruns some sections and keeps the others from results.json.',
   );
   p();
 
@@ -164,6 +164,41 @@ export function renderReadme(r: BenchResults): string {
     p();
     p('Prices assumed:');
     for (const src of k.prices.sources) p(`- ${src}`);
+    p();
+  }
+
+  const f = r.fleetScale;
+  if (f) {
+    p('## 5. Fleet scale: many accounts and regions');
+    p();
+    p(
+      `One hub scans ${f.accounts} accounts × ${f.regions} regions × ${fmt(f.clusters / f.targets)} clusters × ${fmt(f.nodegroups / f.clusters)} node groups through a role in each account (STS AssumeRole against the sandbox, external ID checked), as the scan function does: each (account, region) with its own clients and rate limits, ${f.targetConcurrency} targets at once, then merged and planned.`,
+    );
+    p(
+      `The sandbox (own process) adds ${f.latencyMs} ms to every call and meters a token bucket of ${f.bucketPerAccountRegion.burst} burst, ${f.bucketPerAccountRegion.ratePerSecond}/s per service **per account and region**, as AWS does.`,
+    );
+    p();
+    p('| figure | value | goal |');
+    p('|---|---|---|');
+    p(`| (account, region) targets | ${fmt(f.targets)} | |`);
+    p(`| node groups planned | ${fmt(f.nodegroups)} | |`);
+    p(`| wall time (inspect + plan) | ${fmt(f.wallMs)} ms | |`);
+    p(
+      `| share of one 15-minute Lambda invocation | ${(f.shareOfLambdaLimit * 100).toFixed(1)}% | ≤ 50% (margin): ${goal(f.shareOfLambdaLimit <= 0.5)} |`,
+    );
+    p(
+      `| API calls / minimum | ${fmt(f.apiCalls)} / ${fmt(f.minApiCalls)} | equal: ${goal(f.apiCalls === f.minApiCalls)} |`,
+    );
+    p(
+      `| AssumeRole calls | ${f.assumeRoleCalls} | one per account: ${goal(f.assumeRoleCalls === f.accounts)} |`,
+    );
+    p(`| throttled answers (retried by the SDK) | ${fmt(f.errorAnswers)} | |`);
+    p(`| failed targets / node groups | ${f.failedCalls} | 0: ${goal(f.failedCalls === 0)} |`);
+    p(`| peak memory (scan process) | ${f.peakMemoryMb} MB | |`);
+    p();
+    p(
+      'Beyond one invocation (about 10× this fleet on this machine), the design moves the fan-out into AWS: see [docs/decisions/008-multi-account.md](../docs/decisions/008-multi-account.md).',
+    );
     p();
   }
 

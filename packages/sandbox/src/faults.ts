@@ -7,7 +7,14 @@ export const faultRulesSchema = z.array(
     service: z.enum(['eks', 'ec2', 'ssm', 'sts', 'dynamodb', 'slack', '*']),
     operation: z.string().min(1).optional(),
     latencyMs: z.number().min(0).optional(),
-    throttle: z.object({ burst: z.number().min(0), ratePerSecond: z.number().min(0) }).optional(),
+    throttle: z
+      .object({
+        burst: z.number().min(0),
+        ratePerSecond: z.number().min(0),
+        /** One bucket for everyone (default), or one per caller account and region, as AWS meters. */
+        per: z.enum(['sandbox', 'account-region']).optional(),
+      })
+      .optional(),
     error: z
       .object({
         status: z.number().int().min(100).max(599),
@@ -58,7 +65,8 @@ export class FaultInjector {
     return this.rules.map((r) => structuredClone(r.rule));
   }
 
-  decide(service: string, operation: string): FaultDecision {
+  /** `scope` names the caller's account and region (buckets `per: 'account-region'` are kept per scope). */
+  decide(service: string, operation: string, scope = ''): FaultDecision {
     const d: FaultDecision = { latencyMs: 0, slowMs: 0, reset: false, throttled: false, error: null };
     this.rules.forEach((entry, index) => {
       const { rule } = entry;
@@ -70,7 +78,8 @@ export class FaultInjector {
       d.slowMs += rule.slowMs ?? 0;
       if (rule.reset) d.reset = true;
       if (rule.error && !d.error) d.error = rule.error;
-      if (rule.throttle && !this.take(`${index}|${service}|${rule.operation ?? '*'}`, rule.throttle))
+      const where = rule.throttle?.per === 'account-region' ? `|${scope}` : '';
+      if (rule.throttle && !this.take(`${index}|${service}|${rule.operation ?? '*'}${where}`, rule.throttle))
         d.throttled = true;
     });
     return d;

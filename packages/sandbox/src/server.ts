@@ -256,7 +256,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     const operation = handler.operationOf(base);
     const sbReq: SandboxRequest = { ...base, operation };
-    const decision = faults.decide(service, operation);
+    const decision = faults.decide(service, operation, `${caller.accountId}|${region}`);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.reset) {
       calls.push({ service, operation, region, accountId: caller.accountId, status: 0, at });

@@ -10,7 +10,8 @@ export interface FaultRule {
   /** e.g. `DescribeNodegroup`, `webhook`, `chat.postMessage`; omitted = every operation. */
   operation?: string;
   latencyMs?: number;
-  throttle?: { burst: number; ratePerSecond: number };
+  /** A token bucket; `per: 'account-region'` keeps one per caller account and region, as AWS meters. */
+  throttle?: { burst: number; ratePerSecond: number; per?: 'sandbox' | 'account-region' };
   error?: { status: number; code?: string; message?: string; retryAfterSeconds?: number };
   reset?: true;
   slowMs?: number;

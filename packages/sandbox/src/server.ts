@@ -87,7 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dynalite = await startDynalite();
   const registry = new CredentialRegistry(fleet.accountId);
   const shared = {
-    sts: createStsHandler(fleet.roles, registry),
+    sts: createStsHandler(fleet.roles ?? [], registry),
     dynamodb: createDynamoDbHandler(() => dynalite.port),
   };
 
@@ -107,7 +107,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     images: [...fleet.images.filter((i) => !p.images.some((o) => o.imageId === i.imageId)), ...p.images],
   });
   addWorld(state);
-  for (const p of fleet.partitions) addWorld(new SandboxState(inherit(p), clock));
+  // A fleet built in code (not parsed) may lack the multi-account fields.
+  for (const p of fleet.partitions ?? []) addWorld(new SandboxState(inherit(p), clock));
   const states = () => [...worlds.values()].map((w) => w.state);
   /** The world a request reaches: its signer's account and its SigV4 region. */
   const worldOf = (accountId: string, region: string) => {

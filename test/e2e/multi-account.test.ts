@@ -12,6 +12,7 @@ import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
 import { historyCommand } from '../../packages/cli/src/commands/history.ts';
+import { scheduledEvent } from '../helpers/fixtures.ts';
 
 /**
  * One hub deployment maintaining two spoke accounts in two regions each, through STS AssumeRole
@@ -105,27 +106,14 @@ describe('one hub, two spoke accounts in two regions, and one role that cannot b
     const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
     // Waves gate on the earlier wave having rolled: the first scan rolls the canary account, the next the rest.
     const scan = (id: string, time: string) =>
-      runScan(
-        parseScanEvent({
-          version: '0',
-          id,
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          account: HUB,
-          time,
-          region: 'us-east-1',
-          resources: [],
-          detail: {},
-        }),
-        {
-          config,
-          inspect: (target) => inspectTarget(clients, target),
-          pause: { read: async () => ({ paused: false, reason: null }) },
-          starter,
-          notifier: notifierFromSettings(settings),
-          ledger: deps.ledger,
-        },
-      );
+      runScan(parseScanEvent(scheduledEvent(id, time, HUB)), {
+        config,
+        inspect: (target) => inspectTarget(clients, target),
+        pause: { read: async () => ({ paused: false, reason: null }) },
+        starter,
+        notifier: notifierFromSettings(settings),
+        ledger: deps.ledger,
+      });
 
     const first = await scan('evt-canary', '2026-11-24T03:00:00Z');
     await starter.settled();

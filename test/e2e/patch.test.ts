@@ -17,6 +17,7 @@ import { handlePatch, type PatchFunctionDeps, patchNotifyFrom } from '../../func
 import { handlePatchStatus } from '../../functions/patch-status.ts';
 import { patchCommand } from '../../packages/cli/src/commands/patch.ts';
 import { sandboxEnv } from '../helpers/cli.ts';
+import { ssmStatusEvent } from '../helpers/fixtures.ts';
 
 /**
  * Patching end to end over real HTTP against the sandbox: the patch function's logic with the real
@@ -77,28 +78,6 @@ async function deps(): Promise<PatchFunctionDeps & { table: string }> {
   };
 }
 
-/** An EventBridge event shaped like shared/realcases/eventbridge_ssm_command-status-change.json. */
-function statusEvent(commandId: string, status: string) {
-  return {
-    version: '0',
-    id: `evt-${commandId}`,
-    'detail-type': 'EC2 Command Status-change Notification',
-    source: 'aws.ssm',
-    account: '111122223333',
-    time: new Date().toISOString(),
-    region,
-    resources: [],
-    detail: {
-      'command-id': commandId,
-      'document-name': 'AWS-RunPatchBaseline',
-      'expire-after': new Date(Date.now() + 3_600_000).toISOString(),
-      parameters: {},
-      'requested-date-time': new Date().toISOString(),
-      status,
-    },
-  };
-}
-
 const sendCommands = () => sb.calls().filter((c) => c.operation === 'SendCommand');
 const mutating = () => sb.calls().filter((c) => MUTATING.has(c.operation));
 const summaries = () =>
@@ -140,11 +119,11 @@ describe('patch end to end', () => {
 
       // Running: ignored.
       expect(
-        await handlePatchStatus(statusEvent(commandId, 'InProgress'), { ...d, owner: 'o-0' }),
+        await handlePatchStatus(ssmStatusEvent(commandId, 'InProgress'), { ...d, owner: 'o-0' }),
       ).toMatchObject({ kind: 'ignored', reason: 'not-terminal' });
 
       sb.clock.advance(600);
-      const event = statusEvent(commandId, 'Failed');
+      const event = ssmStatusEvent(commandId, 'Failed');
       const [first, second] = await Promise.all([
         handlePatchStatus(event, { ...d, owner: 'o-1' }),
         handlePatchStatus(event, { ...d, owner: 'o-2' }),
@@ -177,7 +156,7 @@ describe('patch end to end', () => {
       if (!result.ok || result.kind !== 'started') throw new Error(JSON.stringify(result));
       expect(result.items[0]).toMatchObject({ decision: 'patch', platform: 'Windows' });
       sb.clock.advance(600);
-      const report = await handlePatchStatus(statusEvent(result.commandIds[0] ?? '', 'Success'), {
+      const report = await handlePatchStatus(ssmStatusEvent(result.commandIds[0] ?? '', 'Success'), {
         ...d,
         owner: 'o',
       });

@@ -1,23 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
+import { type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyCommand } from '../../packages/cli/src/commands/history.ts';
 import { rollCommand } from '../../packages/cli/src/commands/roll.ts';
 import type { CommandContext } from '../../packages/cli/src/types/index.ts';
+import { prodAFleet } from '../helpers/fixtures.ts';
 
 const MUTATING = new Set(['UpdateNodegroupVersion', 'CreateLaunchTemplateVersion']);
-
-function fleet(): FleetFile {
-  const f = structuredClone(demoFleet());
-  const prodA = f.clusters.find((c) => c.name === 'prod-a');
-  if (!prodA) throw new Error('demo fleet has no prod-a');
-  prodA.nodegroups = prodA.nodegroups.filter((n) => ['general', 'custom', 'gpu'].includes(n.name));
-  for (const n of prodA.nodegroups) n.update = { ...n.update, durationSeconds: 1 };
-  f.clusters = [prodA];
-  return f;
-}
 
 let sb: Sandbox;
 let dir: string;
@@ -41,7 +32,7 @@ async function cli(command: typeof rollCommand, args: string[]) {
 }
 
 beforeAll(async () => {
-  sb = await startSandbox({ fleet: fleet(), port: 0 });
+  sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
   dir = mkdtempSync(join(tmpdir(), 'nk-roll-'));
   writeFileSync(
     join(dir, 'nodekeeper.config.json'),

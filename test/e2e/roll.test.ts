@@ -12,7 +12,7 @@ import {
   parseConfig,
   type RolloutDeps,
 } from '@nodekeeper/core';
-import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
+import { type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';
 import {
@@ -23,6 +23,7 @@ import {
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
+import { prodAFleet, scheduledEvent } from '../helpers/fixtures.ts';
 
 /**
  * The scheduled path end to end over real HTTP against the sandbox: scan handler core → durable
@@ -44,32 +45,6 @@ const MUTATING = new Set([
   'ModifyLaunchTemplate',
   'SendCommand',
 ]);
-
-/** Shape of a real EventBridge scheduled event (shared/realcases/eventbridge_scheduled-event_*.json). */
-function scheduledEvent(id: string, time = '2026-11-24T03:00:00Z') {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '111122223333',
-    time,
-    region,
-    resources: ['arn:aws:events:us-east-1:111122223333:rule/nodekeeper-scan'],
-    detail: {},
-  };
-}
-
-/** prod-a from the demo fleet: general (release), custom (launch template), gpu (fails), 1 s updates. */
-function fleet(): FleetFile {
-  const f = structuredClone(demoFleet());
-  const prodA = f.clusters.find((c) => c.name === 'prod-a');
-  if (!prodA) throw new Error('demo fleet has no prod-a');
-  prodA.nodegroups = prodA.nodegroups.filter((n) => ['general', 'custom', 'gpu'].includes(n.name));
-  for (const n of prodA.nodegroups) n.update = { ...n.update, durationSeconds: 1 };
-  f.clusters = [prodA];
-  return f;
-}
 
 let tableCount = 0;
 const savedEnv = { ...process.env };
@@ -129,7 +104,7 @@ afterEach(() => {
 describe('nodekeeper roll (scheduled path)', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: fleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
   });
   afterAll(() => sb.close());
 
@@ -234,7 +209,7 @@ describe('nodekeeper roll (scheduled path)', () => {
 describe('two concurrent scans of the same event', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: fleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
   });
   afterAll(() => sb.close());
 
@@ -264,7 +239,7 @@ describe('two concurrent scans of the same event', () => {
 describe('a wave that opts in to forceOnPodEvictionFailure', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: fleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
   });
   afterAll(() => sb.close());
 
@@ -311,7 +286,7 @@ describe('a wave that opts in to forceOnPodEvictionFailure', () => {
 describe('a rollout that did not start because of a passing condition', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: fleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
   });
   afterAll(() => sb.close());
 

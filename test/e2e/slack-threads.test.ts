@@ -13,7 +13,7 @@ import {
   parseConfig,
   type RolloutDeps,
 } from '@nodekeeper/core';
-import { demoFleet, type FleetFile, type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
+import { demoFleet, type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, runDepsFor } from '../../functions/lib/deps.ts';
 import {
@@ -26,6 +26,7 @@ import { parseScanEvent, runScan, scanRunId } from '../../functions/lib/scan.ts'
 import { readSettings } from '../../functions/lib/settings.ts';
 import { handlePatch, patchNotifyFrom } from '../../functions/patch.ts';
 import { handlePatchStatus } from '../../functions/patch-status.ts';
+import { prodAFleet, scheduledEvent, ssmStatusEvent } from '../helpers/fixtures.ts';
 
 /**
  * Bot-mode threading end to end over HTTP against the sandbox's Slack Web API: one parent
@@ -38,31 +39,6 @@ const region = 'us-east-1';
 const poll = { initialSeconds: 1, maxSeconds: 1, backoffRate: 1, maxTotalSeconds: 120 };
 const BOT_TOKEN = 'xoxb-111-222-sandboxthreads';
 const config: Config = parseConfig({ regions: [region], clusters: ['prod-a'], maxConcurrentPerCluster: 3 });
-
-function scheduledEvent(id: string) {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '111122223333',
-    time: '2026-11-24T03:00:00Z',
-    region,
-    resources: ['arn:aws:events:us-east-1:111122223333:rule/nodekeeper-scan'],
-    detail: {},
-  };
-}
-
-/** prod-a: general (release), custom (launch template), gpu (fails with PodEvictionFailure). */
-function fleet(): FleetFile {
-  const f = structuredClone(demoFleet());
-  const prodA = f.clusters.find((c) => c.name === 'prod-a');
-  if (!prodA) throw new Error('demo fleet has no prod-a');
-  prodA.nodegroups = prodA.nodegroups.filter((n) => ['general', 'custom', 'gpu'].includes(n.name));
-  for (const n of prodA.nodegroups) n.update = { ...n.update, durationSeconds: 1 };
-  f.clusters = [prodA];
-  return f;
-}
 
 const savedEnv = { ...process.env };
 let tables = 0;
@@ -114,7 +90,7 @@ afterEach(() => {
 describe('bot mode: one thread per rollout run', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: fleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
   });
   afterAll(() => sb.close());
 
@@ -170,28 +146,6 @@ describe('bot mode: one thread per rollout run', () => {
   });
 });
 
-/** An EventBridge event shaped like shared/realcases/eventbridge_ssm_command-status-change.json. */
-function statusEvent(commandId: string, status: string) {
-  return {
-    version: '0',
-    id: `evt-${commandId}`,
-    'detail-type': 'EC2 Command Status-change Notification',
-    source: 'aws.ssm',
-    account: '111122223333',
-    time: new Date().toISOString(),
-    region,
-    resources: [],
-    detail: {
-      'command-id': commandId,
-      'document-name': 'AWS-RunPatchBaseline',
-      'expire-after': new Date(Date.now() + 3_600_000).toISOString(),
-      parameters: {},
-      'requested-date-time': new Date().toISOString(),
-      status,
-    },
-  };
-}
-
 describe('bot mode: one thread per patch request', () => {
   let sb: Sandbox;
   beforeAll(async () => {
@@ -230,7 +184,7 @@ describe('bot mode: one thread per patch request', () => {
     if (!result.ok || result.kind !== 'started') throw new Error(JSON.stringify(result));
     sb.clock.advance(600);
     for (const commandId of result.commandIds) {
-      await handlePatchStatus(statusEvent(commandId, 'Failed'), { ...patchDeps, owner: `o-${commandId}` });
+      await handlePatchStatus(ssmStatusEvent(commandId, 'Failed'), { ...patchDeps, owner: `o-${commandId}` });
     }
 
     const posts = sb.slackPosts();

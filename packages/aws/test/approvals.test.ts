@@ -1,26 +1,19 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callerIdentity, createApprovalStore, createLedger, createLedgerTable } from '../index.ts';
-import { startDynalite } from './dynalite.ts';
+import { startDynaliteClient } from './dynalite.ts';
 
 let stop: () => Promise<void>;
 let client: DynamoDBClient;
 let tables = 0;
 
 beforeAll(async () => {
-  const d = await startDynalite();
-  stop = d.close;
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: d.endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-  });
+  ({ client, close: stop } = await startDynaliteClient());
 });
 
 afterAll(async () => {
-  client.destroy();
   await stop();
 });
 

@@ -1,25 +1,18 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type RolloutRecord, rolloutRecord } from '@nodekeeper/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedger, createLedgerTable } from '../index.ts';
-import { startDynalite } from './dynalite.ts';
+import { startDynaliteClient } from './dynalite.ts';
 
 let stop: () => Promise<void>;
 let client: DynamoDBClient;
 let tableCount = 0;
 
 beforeAll(async () => {
-  const d = await startDynalite();
-  stop = d.close;
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: d.endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-  });
+  ({ client, close: stop } = await startDynaliteClient());
 });
 
 afterAll(async () => {
-  client.destroy();
   await stop();
 });
 

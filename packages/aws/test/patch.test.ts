@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   AMITypes,
@@ -29,7 +29,7 @@ import {
   listPatchInvocations,
   sendPatchCommand,
 } from '../index.ts';
-import { startDynalite } from './dynalite.ts';
+import { startDynaliteClient } from './dynalite.ts';
 import { realcase } from './helpers.ts';
 
 const eks = mockClient(EKSClient);
@@ -353,17 +353,10 @@ describe('createPatchLedger (dynalite)', () => {
   let stop: () => Promise<void>;
   let client: DynamoDBClient;
   beforeAll(async () => {
-    const d = await startDynalite();
-    stop = d.close;
-    client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: d.endpoint,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    });
+    ({ client, close: stop } = await startDynaliteClient());
     await createLedgerTable(client, 'patch-ledger');
   });
   afterAll(async () => {
-    client.destroy();
     await stop();
   });
 

@@ -1,8 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { newRun } from '@nodekeeper/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerTable, createRunLedger } from '../index.ts';
-import { startDynalite } from './dynalite.ts';
+import { startDynaliteClient } from './dynalite.ts';
 
 const ref = (nodegroup: string) => ({
   accountId: '111122223333',
@@ -15,17 +15,10 @@ describe('createRunLedger (dynalite)', () => {
   let stop: () => Promise<void>;
   let client: DynamoDBClient;
   beforeAll(async () => {
-    const d = await startDynalite();
-    stop = d.close;
-    client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: d.endpoint,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    });
+    ({ client, close: stop } = await startDynaliteClient());
     await createLedgerTable(client, 'runs');
   });
   afterAll(async () => {
-    client.destroy();
     await stop();
   });
 

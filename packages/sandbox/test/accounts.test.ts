@@ -1,17 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FleetFile, parseFleet, type Sandbox, startSandbox } from '../index.ts';
-import { rejection } from './helpers.ts';
+import { AWS_CLI, awsCliEnv, rejection } from './helpers.ts';
 
 const run = promisify(execFile);
-const AWS = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : null;
+const AWS = AWS_CLI;
 const HUB = '111122223333';
 const SPOKE = '444455556666';
 const ROLE = `arn:aws:iam::${SPOKE}:role/nodekeeper-spoke`;
@@ -113,30 +109,15 @@ describe('sandbox accounts and regions', () => {
   describe.skipIf(!AWS)('with the AWS CLI as an independent client', () => {
     let env: NodeJS.ProcessEnv;
     beforeAll(async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'nk-awscli-sts-'));
-      await writeFile(join(dir, 'config'), '');
-      await writeFile(join(dir, 'credentials'), '');
-      env = {
-        PATH: process.env.PATH,
-        HOME: dir,
-        AWS_ACCESS_KEY_ID: base.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: base.secretAccessKey,
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONFIG_FILE: join(dir, 'config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-        AWS_PAGER: '',
-        AWS_MAX_ATTEMPTS: '1',
-      };
+      env = await awsCliEnv(base);
     });
-    const aws = (...args: string[]) =>
+    const aws = (args: string[], withEnv: NodeJS.ProcessEnv = env) =>
       run(AWS ?? 'aws', [...args, '--endpoint-url', sb.endpoint, '--output', 'json'], {
-        env,
+        env: withEnv,
         timeout: 20_000,
       });
-
-    it('assume-role parses the answer, and the credentials reach the spoke', async () => {
-      const { stdout } = await aws(
+    const assumeRole = (externalId: string) =>
+      aws([
         'sts',
         'assume-role',
         '--role-arn',
@@ -144,41 +125,27 @@ describe('sandbox accounts and regions', () => {
         '--role-session-name',
         'cli',
         '--external-id',
-        'nk-external-id',
-      );
+        externalId,
+      ]);
+
+    it('assume-role parses the answer, and the credentials reach the spoke', async () => {
+      const { stdout } = await assumeRole('nk-external-id');
       const out = JSON.parse(stdout) as {
         Credentials: Record<string, string>;
         AssumedRoleUser: { Arn: string };
       };
       expect(out.AssumedRoleUser.Arn).toBe(`arn:aws:sts::${SPOKE}:assumed-role/nodekeeper-spoke/cli`);
-      const spokeEnv = {
+      const who = await aws(['sts', 'get-caller-identity'], {
         ...env,
         AWS_ACCESS_KEY_ID: out.Credentials.AccessKeyId,
         AWS_SECRET_ACCESS_KEY: out.Credentials.SecretAccessKey,
         AWS_SESSION_TOKEN: out.Credentials.SessionToken,
-      };
-      const who = await run(
-        AWS ?? 'aws',
-        ['sts', 'get-caller-identity', '--endpoint-url', sb.endpoint, '--output', 'json'],
-        {
-          env: spokeEnv,
-          timeout: 20_000,
-        },
-      );
+      });
       expect((JSON.parse(who.stdout) as { Account: string }).Account).toBe(SPOKE);
     });
 
     it('assume-role with a wrong external ID fails with AccessDenied', async () => {
-      const err = (await aws(
-        'sts',
-        'assume-role',
-        '--role-arn',
-        ROLE,
-        '--role-session-name',
-        'cli',
-        '--external-id',
-        'wrong',
-      ).catch((e: unknown) => e)) as { stderr?: string; code?: number };
+      const err = (await assumeRole('wrong').catch((e: unknown) => e)) as { stderr?: string; code?: number };
       expect(err.code).not.toBe(0);
       expect(err.stderr).toContain('(AccessDenied) when calling the AssumeRole operation');
     });

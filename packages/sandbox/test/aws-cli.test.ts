@@ -1,29 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../index.ts';
-import { clients } from './helpers.ts';
+import { AWS_CLI, awsCliEnv, clients } from './helpers.ts';
 
 const run = promisify(execFile);
 
-/** Debian's awscli at /usr/bin/aws when present, else the first `aws` on PATH, else null. */
-function findAws(): string | null {
-  if (existsSync('/usr/bin/aws')) return '/usr/bin/aws';
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'aws');
-    if (dir !== '' && existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-const AWS = findAws();
+const AWS = AWS_CLI;
 if (!AWS)
   console.warn(
     'aws-cli.test.ts: skipped, no `aws` binary (install Debian awscli to run the CLI fidelity test)',
@@ -54,21 +40,7 @@ describe.skipIf(!AWS)('the AWS CLI against the sandbox', () => {
 
   beforeAll(async () => {
     sb = await startSandbox();
-    const dir = await mkdtemp(join(tmpdir(), 'nk-awscli-'));
-    await writeFile(join(dir, 'config'), '');
-    await writeFile(join(dir, 'credentials'), '');
-    env = {
-      PATH: process.env.PATH,
-      HOME: dir,
-      AWS_ACCESS_KEY_ID: 'AKIASANDBOXEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: join(dir, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-      AWS_PAGER: '',
-      AWS_MAX_ATTEMPTS: '1',
-    };
+    env = await awsCliEnv();
   });
   afterAll(async () => {
     await sb?.close();

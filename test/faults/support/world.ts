@@ -25,13 +25,14 @@ import {
   rolloutKey,
   type WorkflowStarter,
 } from '@nodekeeper/core';
-import { demoFleet, type FaultRule, type FleetFile } from '@nodekeeper/sandbox';
+import type { FaultRule, FleetFile } from '@nodekeeper/sandbox';
 import { createNotifier, type FetchLike } from '@nodekeeper/slack';
 import { createLocalWorkflowStarter } from '../../../functions/lib/local-starter.ts';
 import { logger } from '../../../functions/lib/logger.ts';
 import { notifyPortFrom } from '../../../functions/lib/notify.ts';
 import { parseScanEvent, runScan, type ScanResult } from '../../../functions/lib/scan.ts';
 import { Canary, canaryHits } from '../../helpers/canary.ts';
+import { prodAFleet, scheduledEvent } from '../../helpers/fixtures.ts';
 import { type RemoteSandbox, startRemoteSandbox } from './remote-sandbox.ts';
 
 export const region = 'us-east-1';
@@ -50,16 +51,7 @@ export const MUTATING = new Set([
 ]);
 
 /** prod-a of the demo fleet: general (release version), custom (launch template), gpu (update fails). */
-export function rolloutFleet(updateSeconds = 0): FleetFile {
-  const f = structuredClone(demoFleet());
-  const prodA = f.clusters.find((c) => c.name === 'prod-a');
-  if (!prodA) throw new Error('demo fleet has no prod-a');
-  prodA.nodegroups = prodA.nodegroups.filter((n) => ['general', 'custom', 'gpu'].includes(n.name));
-  for (const n of prodA.nodegroups) n.update = { ...n.update, durationSeconds: updateSeconds };
-  f.clusters = [prodA];
-  f.instances = f.instances.filter((i) => i.cluster === 'prod-a' && i.nodegroup !== 'windows');
-  return f;
-}
+export const rolloutFleet = (updateSeconds = 0): FleetFile => prodAFleet(updateSeconds);
 
 export const config: Config = parseConfig({
   regions: [region],
@@ -67,19 +59,7 @@ export const config: Config = parseConfig({
   maxConcurrentPerCluster: 10,
 });
 
-export function scheduledEvent(id: string, time = '2026-11-24T03:00:00Z') {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '111122223333',
-    time,
-    region,
-    resources: ['arn:aws:events:us-east-1:111122223333:rule/nodekeeper-scan'],
-    detail: {},
-  };
-}
+export { scheduledEvent };
 
 /** Slack attempts seen by the notifier's fetch (the sink does not record failed ones). */
 export interface SlackWire {

@@ -3,11 +3,10 @@ import {
   createLambdaClient,
   createLambdaWorkflowStarter,
   createLedger,
-  createRunLedger,
   inspectTarget,
 } from '@nodekeeper/aws';
 import { parseConfig, ValidationError } from '@nodekeeper/core';
-import { pauseReaderFor, targetClientsFor } from './lib/deps.ts';
+import { pauseReaderFor, runDepsFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { notifierFromSettings } from './lib/notify.ts';
 import { parseScanEvent, runScan, type ScanResult } from './lib/scan.ts';
@@ -35,6 +34,8 @@ export async function handler(event: unknown): Promise<ScanResult> {
   const clients = targetClientsFor(config, { homeRegion });
   const home = clients(null, homeRegion);
   const lambda = createLambdaClient(home.context);
+  const notifier = notifierFromSettings(settings);
+  const runs = runDepsFor(settings, home, notifier);
   logger.info('scan started', {
     eventId: scan.id,
     source: scan.source,
@@ -46,9 +47,9 @@ export async function handler(event: unknown): Promise<ScanResult> {
     inspect: (target) => inspectTarget(clients, target, { logger }),
     pause: pauseReaderFor(home, settings.pauseParameter),
     starter: createLambdaWorkflowStarter(lambda, settings.workflowArn),
-    notifier: notifierFromSettings(settings),
+    notifier,
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
-    runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }),
+    ...(runs ? { runs } : {}),
   });
 }

@@ -1,14 +1,8 @@
 // The scheduled path of the demo: the scan handler's core plans and starts one durable workflow per
 // node group to roll (the durable SDK's local runner stands in for Lambda), then follows them.
-import {
-  createApprovalStore,
-  createClients,
-  createLedgerTable,
-  createRunLedger,
-  inspectFleet,
-} from '@nodekeeper/aws';
+import { createApprovalStore, createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
 import { type Config, parseConfig, type RolloutRecord } from '@nodekeeper/core';
-import { buildRolloutDeps } from '../functions/lib/deps.ts';
+import { buildRolloutDeps, runDepsFor } from '../functions/lib/deps.ts';
 import {
   createLocalWorkflowStarter,
   setupLocalDurableEnvironment,
@@ -103,6 +97,7 @@ export async function runScheduledRollouts(
     // Records of earlier scans are known already: print only what this scan changes.
     await report(true);
     const event = scheduledEvent(world.region, eventTime.toISOString());
+    const runs = runDepsFor(settings, home, notifierFromSettings(settings));
     const result = await runScan(parseScanEvent(event), {
       config,
       inspect: (target) =>
@@ -117,7 +112,7 @@ export async function runScheduledRollouts(
       notifier: notifierFromSettings(settings),
       ledger: deps.ledger,
       approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
-      runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }),
+      ...(runs ? { runs } : {}),
     });
     world.log(
       `scan ${result.eventId}: ${result.counts.roll} to roll, ${result.counts.current} current, ${result.counts.skip} skipped; ${result.starts.length} workflows started`,

@@ -19,7 +19,7 @@ import {
   type RolloutDeps,
   type RunDeps,
 } from '@nodekeeper/core';
-import { type Notifier, runSlackPort } from '@nodekeeper/slack';
+import { type Notifier, runThreadDeps } from '@nodekeeper/slack';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
 import type { Settings } from './settings.ts';
 
@@ -98,11 +98,5 @@ export function runDepsFor(
   home: AwsClients,
   notifier: Notifier | null,
 ): RunDeps | undefined {
-  const slack = runSlackPort(notifier);
-  if (slack === null) return undefined;
-  return {
-    runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }),
-    slack,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  };
+  return runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }));
 }

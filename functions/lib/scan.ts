@@ -25,7 +25,6 @@ import {
   policyFromConfig,
   type RolloutRecord,
   type RunDeps,
-  type RunLedgerPort,
   recordsByKey,
   refOf,
   rolloutFactsFromRecords,
@@ -34,7 +33,7 @@ import {
   ValidationError,
   type WorkflowStarter,
 } from '@nodekeeper/core';
-import { type Notifier, runSlackPort } from '@nodekeeper/slack';
+import type { Notifier } from '@nodekeeper/slack';
 import { z } from 'zod';
 import { logger } from './logger.ts';
 import { emitScanMetrics, emitSlackFailure, metrics } from './metrics.ts';
@@ -90,8 +89,8 @@ export interface ScanDeps {
   ledger: LedgerPort;
   /** Operator approvals (issue 8: wave holds, breaker, requiresApproval); none when absent. */
   approvals?: { list(): Promise<Approval[]> };
-  /** Bot mode: runs in the ledger, so the scan's rollouts share one Slack thread. */
-  runs?: RunLedgerPort;
+  /** Bot mode: runs in the ledger and Slack's chat.postMessage/chat.update (see runDepsFor). */
+  runs?: RunDeps;
 }
 
 export interface ScanResult {
@@ -168,7 +167,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
     runId,
   });
   const fresh = requests.filter((r) => r.runId === runId);
-  const runDeps = runDepsOf(deps);
+  const runDeps = deps.runs ?? null;
   let ownRun = false;
   let threadTs: string | null = null;
   if (runDeps !== null && fresh.length > 0) {
@@ -226,12 +225,6 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
 /** The run of a scan event: deterministic, so duplicate deliveries share one run and one thread. Pure. */
 export function scanRunId(event: Pick<ScanEvent, 'id'>): string {
   return `scan-${createHash('sha256').update(event.id).digest('hex').slice(0, 32)}`;
-}
-
-function runDepsOf(deps: ScanDeps): RunDeps | null {
-  const slack = runSlackPort(deps.notifier);
-  if (slack === null || deps.runs === undefined) return null;
-  return { runs: deps.runs, slack, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 }
 
 /** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */

@@ -24,6 +24,7 @@ import {
   startedMessage,
   startStep,
   summaryOf,
+  summaryWithoutRecord,
   type UpdateError,
   ValidationError,
 } from '@nodekeeper/core';
@@ -369,16 +370,11 @@ async function runAttempt(
   if (recordError !== null) throw recordError;
   return record
     ? summaryOf(record)
-    : {
-        key: rolloutKey(request),
-        cluster: request.cluster,
-        nodegroup: request.nodegroup,
-        region: request.region,
+    : summaryWithoutRecord(request, {
         outcome: outcome.outcome,
-        reason: null,
         message: outcomeMessage(request, outcome, followed),
         updateId: followed,
         launchTemplateVersion: null,
         errors: outcome.errors,
-      };
+      });
 }

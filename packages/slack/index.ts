@@ -15,7 +15,7 @@ export {
   SignatureFailure,
   verifySlackSignature,
 } from './src/signature.ts';
-export { runSlackPort } from './src/threads.ts';
+export { runSlackPort, runThreadDeps } from './src/threads.ts';
 export type {
   DeliveryResult,
   FetchLike,

@@ -59,6 +59,7 @@ async function world(sb: Sandbox) {
 
 function scanWith(sb: Sandbox, w: Awaited<ReturnType<typeof world>>, deps: RolloutDeps) {
   const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
+  const runs = runDepsFor(w.settings, w.home, notifierFromSettings(w.settings));
   return {
     starter,
     deps: {
@@ -74,7 +75,7 @@ function scanWith(sb: Sandbox, w: Awaited<ReturnType<typeof world>>, deps: Rollo
       starter,
       notifier: notifierFromSettings(w.settings),
       ledger: deps.ledger as LedgerPort,
-      runs: createRunLedger(w.home.dynamodb, { tableName: w.settings.ledgerTable }),
+      ...(runs ? { runs } : {}),
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { RunSlackPort } from '@nodekeeper/core';
+import type { RunDeps, RunLedgerPort, RunSlackPort } from '@nodekeeper/core';
 import type { Notifier } from './types/index.ts';
 
 /**
@@ -20,4 +20,14 @@ export function runSlackPort(notifier: Notifier | null): RunSlackPort | null {
       return result.ok ? { ok: true } : { ok: false, error: result.error };
     },
   };
+}
+
+/**
+ * What run threads need (the run ledger, Slack, a sleep while another process posts the parent),
+ * or undefined for a webhook or no Slack: notices then post flat.
+ */
+export function runThreadDeps(notifier: Notifier | null, runs: RunLedgerPort): RunDeps | undefined {
+  const slack = runSlackPort(notifier);
+  if (slack === null) return undefined;
+  return { runs, slack, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 }

@@ -31,7 +31,7 @@ import {
   type UnmanagedInstance,
   ValidationError,
 } from '@nodekeeper/core';
-import { type Notifier, notifierFromEnv, runSlackPort } from '@nodekeeper/slack';
+import { type Notifier, notifierFromEnv, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags } from '../args.ts';
 import { loadConfigFile } from '../config.ts';
 import { UsageError } from '../errors.ts';
@@ -267,7 +267,6 @@ export const patchCommand: Command = {
       const notifier = notifierFromEnv(ctx.env);
       const notify = cliNotify(notifier, log);
       // Bot mode with a ledger: the request gets one Slack thread, edited as node groups report.
-      const threadPort = runSlackPort(notifier);
       let runs: RunDeps | undefined;
 
       if (values.invoke !== undefined) {
@@ -320,12 +319,10 @@ export const patchCommand: Command = {
           if (isLoopbackEndpoint(ctx.env))
             await createLedgerTable(home.dynamodb, table ?? DEFAULT_LEDGER_TABLE);
           ledger = createPatchLedger(home.dynamodb, { tableName: table ?? DEFAULT_LEDGER_TABLE });
-          if (threadPort !== null) {
-            runs = {
-              runs: createRunLedger(home.dynamodb, { tableName: table ?? DEFAULT_LEDGER_TABLE }),
-              slack: threadPort,
-            };
-          }
+          runs = runThreadDeps(
+            notifier,
+            createRunLedger(home.dynamodb, { tableName: table ?? DEFAULT_LEDGER_TABLE }),
+          );
         }
         requestId = `req-${randomUUID()}`;
         const result = await startPatch(

@@ -32,7 +32,7 @@ import {
   rolloutSlackMessage,
   runRollout,
 } from '@nodekeeper/core';
-import { type Notifier, notifierFromEnv, runSlackPort } from '@nodekeeper/slack';
+import { type Notifier, notifierFromEnv, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfigFile } from '../config.ts';
 import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
@@ -213,15 +213,8 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       try {
         if (isLoopbackEndpoint(ctx.env)) await createLedgerTable(home.dynamodb, table);
         const notifier = notifierFromEnv(ctx.env);
-        const slack = runSlackPort(notifier);
         // Bot mode: this run gets one Slack thread (parent edited as node groups finish).
-        const runs = slack
-          ? {
-              runs: createRunLedger(home.dynamodb, { tableName: table }),
-              slack,
-              sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-            }
-          : undefined;
+        const runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
         const deps: RolloutDeps = {
           aws: createRolloutPort((ref) => clients(ref.accountId, ref.region)),
           ledger: createLedger(home.dynamodb, { tableName: table }),

@@ -57,6 +57,7 @@ export {
   startedMessage,
   startStep,
   summaryOf,
+  summaryWithoutRecord,
 } from './steps.ts';
 export type {
   ClaimResult,

@@ -1,4 +1,3 @@
-import { rolloutKey } from './key.ts';
 import { type PollResult, PollSchedule, type PollScheduleConfig, rolloutWaitStrategy } from './poll.ts';
 import {
   finalOutcome,
@@ -16,6 +15,7 @@ import {
   startedMessage,
   startStep,
   summaryOf,
+  summaryWithoutRecord,
 } from './steps.ts';
 import {
   type RolloutDeps,
@@ -134,18 +134,13 @@ async function runAttempt(
   }
 
   if (!options.wait) {
-    return {
-      key: rolloutKey(request),
-      cluster: request.cluster,
-      nodegroup: request.nodegroup,
-      region: request.region,
+    return summaryWithoutRecord(request, {
       outcome: RolloutOutcome.started,
-      reason: null,
       message: startedMessage(request),
       updateId,
       launchTemplateVersion,
       errors: [],
-    };
+    });
   }
 
   const strategy = rolloutWaitStrategy(schedule);
@@ -181,16 +176,11 @@ async function runAttempt(
   );
   return record
     ? summaryOf(record)
-    : {
-        key: rolloutKey(request),
-        cluster: request.cluster,
-        nodegroup: request.nodegroup,
-        region: request.region,
+    : summaryWithoutRecord(request, {
         outcome: outcome.outcome,
-        reason: null,
         message: outcomeMessage(request, outcome, updateId),
         updateId,
         launchTemplateVersion,
         errors: outcome.errors,
-      };
+      });
 }

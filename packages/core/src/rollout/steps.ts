@@ -364,6 +364,21 @@ export function rolloutNotice(
   };
 }
 
+/** The summary of a rollout whose ledger record is not at hand (not waited for, or not written). Pure. */
+export function summaryWithoutRecord(
+  request: RolloutRequest,
+  fields: Pick<RolloutSummary, 'outcome' | 'message' | 'updateId' | 'launchTemplateVersion' | 'errors'>,
+): RolloutSummary {
+  return {
+    key: rolloutKey(request),
+    cluster: request.cluster,
+    nodegroup: request.nodegroup,
+    region: request.region,
+    reason: null,
+    ...fields,
+  };
+}
+
 /** Summary of a record. Pure. */
 export function summaryOf(record: RolloutRecord): RolloutSummary {
   return {

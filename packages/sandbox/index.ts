@@ -4,12 +4,21 @@ export type { FleetFile } from './src/fleet.ts';
 export { fleetSchema, loadFleetFile, parseFleet } from './src/fleet.ts';
 export type { SandboxCliIo } from './src/main.ts';
 export { runSandboxCli } from './src/main.ts';
+export { createClock } from './src/clock.ts';
+export type { RequestViolation, ViolationRule } from './src/protocol/validate.ts';
 export { startSandbox } from './src/server.ts';
 export type {
   CallRecord,
   FaultRule,
   Sandbox,
   SandboxClock,
+  SandboxEvent,
   SandboxOptions,
   SlackPost,
 } from './src/types/index.ts';
+export {
+  describeViolation,
+  registerViolationSource,
+  takeSandboxViolations,
+  violationsError,
+} from './src/violations.ts';

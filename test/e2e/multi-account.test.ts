@@ -85,7 +85,9 @@ afterEach(() => {
 describe('one hub, two spoke accounts in two regions, and one role that cannot be assumed', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: fleet(), port: 0 });
+    // One clock for every dependency: the sandbox's, starting at the first scan's time and running
+    // with elapsed time (updates take real seconds); the workflows record by it, the scans plan by it.
+    sb = await startSandbox({ fleet: fleet(), port: 0, now: '2026-11-24T03:00:00Z', running: true });
   });
   afterAll(() => sb.close());
 
@@ -98,22 +100,26 @@ describe('one hub, two spoke accounts in two regions, and one role that cannot b
       }),
       slack: { webhookUrl: sb.slackWebhookUrl, botToken: null, channel: null, signingSecret: null },
     };
-    const options = { homeRegion: 'us-east-1', endpoint: sb.endpoint, credentials: hubCredentials };
+    const now = () => sb.clock.now();
+    const options = { homeRegion: 'us-east-1', endpoint: sb.endpoint, credentials: hubCredentials, now };
     const home = createClients({ region: 'us-east-1', endpoint: sb.endpoint, credentials: hubCredentials });
     await createLedgerTable(home.dynamodb, settings.ledgerTable);
     const deps: RolloutDeps = buildRolloutDeps(settings, options);
     const clients = targetClientsFor(config, options);
     const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
     // Waves gate on the earlier wave having rolled: the first scan rolls the canary account, the next the rest.
-    const scan = (id: string, time: string) =>
-      runScan(parseScanEvent(scheduledEvent(id, time, HUB)), {
+    const scan = (id: string, time: string) => {
+      sb.clock.set(time);
+      return runScan(parseScanEvent(scheduledEvent(id, time, HUB)), {
         config,
         inspect: (target) => inspectTarget(clients, target),
         pause: { read: async () => ({ paused: false, reason: null }) },
         starter,
         notifier: notifierFromSettings(settings),
         ledger: deps.ledger,
+        now,
       });
+    };
 
     const first = await scan('evt-canary', '2026-11-24T03:00:00Z');
     await starter.settled();

@@ -70,7 +70,7 @@ async function deps(): Promise<PatchFunctionDeps & { table: string }> {
     ledger: createPatchLedger(clients.dynamodb, { tableName: table }),
     notify: patchNotifyFrom(createNotifier({ webhookUrl: sb.slackWebhookUrl, allowInsecureLocalUrls: true })),
     findRegion: async () => region,
-    now: () => new Date(),
+    now: () => sb.clock.now(),
     newId: () => {
       n += 1;
       return `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -119,11 +119,14 @@ describe('patch end to end', () => {
 
       // Running: ignored.
       expect(
-        await handlePatchStatus(ssmStatusEvent(commandId, 'InProgress'), { ...d, owner: 'o-0' }),
+        await handlePatchStatus(ssmStatusEvent(commandId, 'InProgress', sb.clock.now()), {
+          ...d,
+          owner: 'o-0',
+        }),
       ).toMatchObject({ kind: 'ignored', reason: 'not-terminal' });
 
       sb.clock.advance(600);
-      const event = ssmStatusEvent(commandId, 'Failed');
+      const event = ssmStatusEvent(commandId, 'Failed', sb.clock.now());
       const [first, second] = await Promise.all([
         handlePatchStatus(event, { ...d, owner: 'o-1' }),
         handlePatchStatus(event, { ...d, owner: 'o-2' }),
@@ -156,10 +159,13 @@ describe('patch end to end', () => {
       if (!result.ok || result.kind !== 'started') throw new Error(JSON.stringify(result));
       expect(result.items[0]).toMatchObject({ decision: 'patch', platform: 'Windows' });
       sb.clock.advance(600);
-      const report = await handlePatchStatus(ssmStatusEvent(result.commandIds[0] ?? '', 'Success'), {
-        ...d,
-        owner: 'o',
-      });
+      const report = await handlePatchStatus(
+        ssmStatusEvent(result.commandIds[0] ?? '', 'Success', sb.clock.now()),
+        {
+          ...d,
+          owner: 'o',
+        },
+      );
       expect(report).toMatchObject({
         kind: 'summarized',
         status: 'Success',

@@ -23,7 +23,7 @@ import {
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
-import { prodAFleet, scheduledEvent } from '../helpers/fixtures.ts';
+import { prodAFleet, scanClock, scheduledEvent } from '../helpers/fixtures.ts';
 
 /**
  * The scheduled path end to end over real HTTP against the sandbox: scan handler core → durable
@@ -56,7 +56,7 @@ async function world(sb: Sandbox) {
     ...readSettings({ NODEKEEPER_LEDGER_TABLE: `roll-e2e-${tableCount}` }),
     slack: { webhookUrl: sb.slackWebhookUrl, botToken: null, channel: null, signingSecret: null },
   };
-  const options = { homeRegion: region, endpoint: sb.endpoint, credentials };
+  const options = { homeRegion: region, endpoint: sb.endpoint, credentials, now: () => sb.clock.now() };
   const home = createClients({ region, endpoint: sb.endpoint, credentials });
   await createLedgerTable(home.dynamodb, settings.ledgerTable);
   const deps: RolloutDeps = buildRolloutDeps(settings, options);
@@ -85,6 +85,7 @@ function scanDeps(
       starter,
       notifier: notifierFromSettings(w.settings),
       ledger: deps.ledger as LedgerPort,
+      now: deps.now,
     },
   };
 }
@@ -104,7 +105,7 @@ afterEach(() => {
 describe('nodekeeper roll (scheduled path)', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0, ...scanClock });
   });
   afterAll(() => sb.close());
 
@@ -192,6 +193,7 @@ describe('nodekeeper roll (scheduled path)', () => {
       sb.resetCalls();
       const postsBefore = sb.slackPosts().length;
       const { starter, deps } = scanDeps(sb, again, again.deps);
+      sb.clock.set('2026-11-24T04:00:00Z');
       await runScan(parseScanEvent(scheduledEvent('evt-2', '2026-11-24T04:00:00Z')), deps);
       await starter.settled();
       const mutating = sb.calls().filter((c) => MUTATING.has(c.operation));
@@ -209,7 +211,7 @@ describe('nodekeeper roll (scheduled path)', () => {
 describe('two concurrent scans of the same event', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0, ...scanClock });
   });
   afterAll(() => sb.close());
 
@@ -239,7 +241,7 @@ describe('two concurrent scans of the same event', () => {
 describe('a wave that opts in to forceOnPodEvictionFailure', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0, ...scanClock });
   });
   afterAll(() => sb.close());
 
@@ -286,7 +288,7 @@ describe('a wave that opts in to forceOnPodEvictionFailure', () => {
 describe('a rollout that did not start because of a passing condition', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0, ...scanClock });
   });
   afterAll(() => sb.close());
 
@@ -313,6 +315,7 @@ describe('a rollout that did not start because of a passing condition', () => {
       at,
     });
     const two = scanDeps(sb, w, w.deps);
+    sb.clock.set('2026-11-24T04:00:00Z');
     const second = await runScan(
       parseScanEvent(scheduledEvent('evt-resumed', '2026-11-24T04:00:00Z')),
       two.deps,
@@ -337,6 +340,7 @@ describe('a rollout that did not start because of a passing condition', () => {
     // A third scan changes nothing: attempt 2 is final.
     sb.resetCalls();
     const three = scanDeps(sb, w, w.deps);
+    sb.clock.set('2026-11-24T05:00:00Z');
     await runScan(parseScanEvent(scheduledEvent('evt-after', '2026-11-24T05:00:00Z')), three.deps);
     await three.starter.settled();
     expect(sb.calls().filter((c) => MUTATING.has(c.operation))).toEqual([]);

@@ -26,7 +26,7 @@ import { parseScanEvent, runScan, scanRunId } from '../../functions/lib/scan.ts'
 import { readSettings } from '../../functions/lib/settings.ts';
 import { handlePatch, patchNotifyFrom } from '../../functions/patch.ts';
 import { handlePatchStatus } from '../../functions/patch-status.ts';
-import { prodAFleet, scheduledEvent, ssmStatusEvent } from '../helpers/fixtures.ts';
+import { prodAFleet, scanClock, scheduledEvent, ssmStatusEvent } from '../helpers/fixtures.ts';
 
 /**
  * Bot-mode threading end to end over HTTP against the sandbox's Slack Web API: one parent
@@ -51,7 +51,7 @@ async function world(sb: Sandbox) {
     ...readSettings({ NODEKEEPER_LEDGER_TABLE: `threads-e2e-${tables}` }),
     slack: { webhookUrl: null, botToken: BOT_TOKEN, channel: '#platform-ops', signingSecret: null },
   };
-  const options = { homeRegion: region, endpoint: sb.endpoint, credentials };
+  const options = { homeRegion: region, endpoint: sb.endpoint, credentials, now: () => sb.clock.now() };
   const home = createClients({ region, endpoint: sb.endpoint, credentials });
   await createLedgerTable(home.dynamodb, settings.ledgerTable);
   return { settings, options, home };
@@ -75,6 +75,7 @@ function scanWith(sb: Sandbox, w: Awaited<ReturnType<typeof world>>, deps: Rollo
       starter,
       notifier: notifierFromSettings(w.settings),
       ledger: deps.ledger as LedgerPort,
+      now: deps.now,
       ...(runs ? { runs } : {}),
     },
   };
@@ -91,7 +92,7 @@ afterEach(() => {
 describe('bot mode: one thread per rollout run', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
+    sb = await startSandbox({ fleet: prodAFleet(), port: 0, ...scanClock });
   });
   afterAll(() => sb.close());
 
@@ -169,7 +170,7 @@ describe('bot mode: one thread per patch request', () => {
       ledger: createPatchLedger(w.home.dynamodb, { tableName: w.settings.ledgerTable }),
       notify: patchNotifyFrom(notifier),
       findRegion: async () => region,
-      now: () => new Date(),
+      now: () => sb.clock.now(),
       newId: () => '00000000-0000-4000-8000-000000000001',
       runs,
     };
@@ -185,7 +186,10 @@ describe('bot mode: one thread per patch request', () => {
     if (!result.ok || result.kind !== 'started') throw new Error(JSON.stringify(result));
     sb.clock.advance(600);
     for (const commandId of result.commandIds) {
-      await handlePatchStatus(ssmStatusEvent(commandId, 'Failed'), { ...patchDeps, owner: `o-${commandId}` });
+      await handlePatchStatus(ssmStatusEvent(commandId, 'Failed', sb.clock.now()), {
+        ...patchDeps,
+        owner: `o-${commandId}`,
+      });
     }
 
     const posts = sb.slackPosts();

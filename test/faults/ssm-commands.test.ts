@@ -72,7 +72,7 @@ async function deps(clients: AwsClients): Promise<PatchFunctionDeps & { ledger: 
       }),
     ),
     findRegion: async () => region,
-    now: () => new Date(),
+    now: () => sb.clock.now(),
     newId: () => {
       n += 1;
       return `00000000-0000-4000-8000-${String(tables * 1000 + n).padStart(12, '0')}`;
@@ -87,15 +87,15 @@ function statusEvent(commandId: string, status: string) {
     'detail-type': 'EC2 Command Status-change Notification',
     source: 'aws.ssm',
     account: '111122223333',
-    time: new Date().toISOString(),
+    time: sb.clock.now().toISOString(),
     region,
     resources: [],
     detail: {
       'command-id': commandId,
       'document-name': 'AWS-RunPatchBaseline',
-      'expire-after': new Date(Date.now() + 3_600_000).toISOString(),
+      'expire-after': new Date(sb.clock.now().getTime() + 3_600_000).toISOString(),
       parameters: {},
-      'requested-date-time': new Date().toISOString(),
+      'requested-date-time': sb.clock.now().toISOString(),
       status,
     },
   };

@@ -4,8 +4,18 @@ import { demoFleet, type FleetFile } from '@nodekeeper/sandbox';
 export const REGION = 'us-east-1';
 export const ACCOUNT = '111122223333';
 
+/** The time the suites' scheduled scans run at. */
+export const SCAN_TIME = '2026-11-24T03:00:00Z';
+
+/**
+ * Sandbox options for a test that injects scan times: the sandbox clock starts at SCAN_TIME and runs
+ * with elapsed time. Give `() => sb.clock.now()` to every dependency (one clock per test) and set
+ * the clock to each later scan's time before that scan.
+ */
+export const scanClock = { now: SCAN_TIME, running: true } as const;
+
 /** An EventBridge Scheduled Event (realcases/eventbridge_scheduled-event_*.json). */
-export function scheduledEvent(id: string, time = '2026-11-24T03:00:00Z', account = ACCOUNT) {
+export function scheduledEvent(id: string, time = SCAN_TIME, account = ACCOUNT) {
   return {
     version: '0',
     id,
@@ -19,23 +29,23 @@ export function scheduledEvent(id: string, time = '2026-11-24T03:00:00Z', accoun
   };
 }
 
-/** An SSM command status change (realcases/eventbridge_ssm_command-status-change.json). */
-export function ssmStatusEvent(commandId: string, status: string) {
+/** An SSM command status change at `at` (realcases/eventbridge_ssm_command-status-change.json). */
+export function ssmStatusEvent(commandId: string, status: string, at: Date) {
   return {
     version: '0',
     id: `evt-${commandId}`,
     'detail-type': 'EC2 Command Status-change Notification',
     source: 'aws.ssm',
     account: ACCOUNT,
-    time: new Date().toISOString(),
+    time: at.toISOString(),
     region: REGION,
     resources: [],
     detail: {
       'command-id': commandId,
       'document-name': 'AWS-RunPatchBaseline',
-      'expire-after': new Date(Date.now() + 3_600_000).toISOString(),
+      'expire-after': new Date(at.getTime() + 3_600_000).toISOString(),
       parameters: {},
-      'requested-date-time': new Date().toISOString(),
+      'requested-date-time': at.toISOString(),
       status,
     },
   };

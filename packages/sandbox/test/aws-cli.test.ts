@@ -5,36 +5,47 @@ import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../index.ts';
-import { AWS_CLI, awsCliEnv, clients } from './helpers.ts';
+import { AWS_CLIS, awsCliEnv, clients, comparable } from './helpers.ts';
 
 const run = promisify(execFile);
 
-const AWS = AWS_CLI;
-if (!AWS)
+if (AWS_CLIS.length === 0)
   console.warn(
     'aws-cli.test.ts: skipped, no `aws` binary (install Debian awscli to run the CLI fidelity test)',
   );
 
-/** Dates as epoch milliseconds, everything else as is, SDK metadata dropped: SDK and CLI output compare equal. */
-function normalize(value: unknown): unknown {
-  if (value instanceof Date) return value.getTime();
-  if (
-    typeof value === 'string' &&
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)
-  )
-    return Date.parse(value);
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([k, v]) => k !== '$metadata' && v !== undefined)
-        .map(([k, v]) => [k, normalize(v)]),
-    );
-  }
-  return value;
+/** Asserts the CLI's output equals the SDK's parsed answer, timestamps compared as instants. */
+function expectSameAnswer(cli: unknown, sdk: unknown): void {
+  const pair = comparable(cli, sdk);
+  expect(pair.cli).toEqual(pair.sdk);
 }
 
-describe.skipIf(!AWS)('the AWS CLI against the sandbox', () => {
+describe('comparable', () => {
+  const sdk = { createdAt: new Date('2026-03-02T10:21:44.512Z'), name: 'x', $metadata: {} };
+  it.each([
+    ['epoch seconds (AWS CLI v1)', 1772446904.512],
+    ['epoch seconds as a string', '1772446904.512'],
+    ['ISO 8601 with an offset (AWS CLI v2)', '2026-03-02T11:21:44.512000+01:00'],
+    ['ISO 8601 in UTC', '2026-03-02T10:21:44.512Z'],
+  ])('reads a timestamp printed as %s as the same instant', (_format, printed) => {
+    expect(comparable({ createdAt: printed, name: 'x' }, sdk)).toEqual({
+      cli: { createdAt: 1772446904512, name: 'x' },
+      sdk: { createdAt: 1772446904512, name: 'x' },
+    });
+  });
+  it('keeps a different instant different', () => {
+    const pair = comparable({ createdAt: 1772446905.512, name: 'x' }, sdk);
+    expect(pair.cli).not.toEqual(pair.sdk);
+  });
+  it('treats no string as a timestamp where the SDK holds none', () => {
+    expect(comparable({ v: '1772446904' }, { v: '1772446904' })).toEqual({
+      cli: { v: '1772446904' },
+      sdk: { v: '1772446904' },
+    });
+  });
+});
+
+describe.skipIf(AWS_CLIS.length === 0).each(AWS_CLIS)('the AWS CLI at %s against the sandbox', (AWS) => {
   let sb: Sandbox;
   let env: NodeJS.ProcessEnv;
 
@@ -47,7 +58,7 @@ describe.skipIf(!AWS)('the AWS CLI against the sandbox', () => {
   });
 
   async function aws(...args: string[]): Promise<unknown> {
-    const { stdout } = await run(AWS ?? 'aws', [...args, '--endpoint-url', sb.endpoint, '--output', 'json'], {
+    const { stdout } = await run(AWS, [...args, '--endpoint-url', sb.endpoint, '--output', 'json'], {
       env,
       timeout: 20_000,
     });
@@ -74,7 +85,7 @@ describe.skipIf(!AWS)('the AWS CLI against the sandbox', () => {
     const sdk = await clients(sb).eks.send(
       new DescribeNodegroupCommand({ clusterName: 'prod-a', nodegroupName: 'custom' }),
     );
-    expect(normalize(cli)).toEqual(normalize(sdk));
+    expectSameAnswer(cli, sdk);
   });
 
   it('describes launch template versions with the fleet values, parsed identically by the SDK', async () => {
@@ -101,7 +112,7 @@ describe.skipIf(!AWS)('the AWS CLI against the sandbox', () => {
         Versions: ['$Latest', '2'],
       }),
     );
-    expect(normalize(cli)).toEqual(normalize(sdk));
+    expectSameAnswer(cli, sdk);
   });
 
   it('gets parameters with the fleet values, parsed identically by the SDK', async () => {
@@ -117,7 +128,7 @@ describe.skipIf(!AWS)('the AWS CLI against the sandbox', () => {
     expect(cli.Parameters.map((p) => p.Value)).toEqual(['ami-0a2023x8600001110', 'ami-0901de0000001118']);
     expect(cli.InvalidParameters).toEqual(['/does/not/exist']);
     const sdk = await clients(sb).ssm.send(new GetParametersCommand({ Names: names }));
-    expect(normalize(cli)).toEqual(normalize(sdk));
+    expectSameAnswer(cli, sdk);
   });
 
   it('reports sandbox errors with the AWS error code', async () => {

@@ -56,12 +56,15 @@ function call(endpoint: string, method: string, path: string, body?: unknown): P
   });
 }
 
-/** Starts the sandbox with `fleet` in a child process on 127.0.0.1. */
-export async function startRemoteSandbox(fleet: FleetFile): Promise<RemoteSandbox> {
+/**
+ * Starts the sandbox with `fleet` in a child process on 127.0.0.1; with `start`, its clock starts
+ * there and runs (see createClock).
+ */
+export async function startRemoteSandbox(fleet: FleetFile, start?: string): Promise<RemoteSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'nk-faults-'));
   const fleetPath = join(dir, 'fleet.json');
   writeFileSync(fleetPath, JSON.stringify(fleet));
-  const child: ChildProcess = spawn(process.execPath, [childScript, fleetPath], {
+  const child: ChildProcess = spawn(process.execPath, [childScript, fleetPath, ...(start ? [start] : [])], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const endpoint = await new Promise<string>((resolve, reject) => {

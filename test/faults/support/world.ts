@@ -25,14 +25,14 @@ import {
   rolloutKey,
   type WorkflowStarter,
 } from '@nodekeeper/core';
-import type { FaultRule, FleetFile } from '@nodekeeper/sandbox';
+import { createClock, type FaultRule, type FleetFile } from '@nodekeeper/sandbox';
 import { createNotifier, type FetchLike } from '@nodekeeper/slack';
 import { createLocalWorkflowStarter } from '../../../functions/lib/local-starter.ts';
 import { logger } from '../../../functions/lib/logger.ts';
 import { notifyPortFrom } from '../../../functions/lib/notify.ts';
 import { parseScanEvent, runScan, type ScanResult } from '../../../functions/lib/scan.ts';
 import { Canary, canaryHits } from '../../helpers/canary.ts';
-import { prodAFleet, scheduledEvent } from '../../helpers/fixtures.ts';
+import { prodAFleet, SCAN_TIME, scheduledEvent } from '../../helpers/fixtures.ts';
 import { type RemoteSandbox, startRemoteSandbox } from './remote-sandbox.ts';
 
 export const region = 'us-east-1';
@@ -85,7 +85,9 @@ let tables = 0;
 export async function createWorld(
   options: { fleet?: FleetFile; slack?: 'webhook' | 'bot' } = {},
 ): Promise<World> {
-  const sb = await startRemoteSandbox(options.fleet ?? rolloutFleet());
+  // One clock: the child sandbox's and the workflows' both start at the scan's time and run.
+  const sb = await startRemoteSandbox(options.fleet ?? rolloutFleet(), SCAN_TIME);
+  const clock = createClock(SCAN_TIME, { running: true });
   tables += 1;
   const table = `faults-${process.pid}-${tables}`;
   const clientsFor = () =>
@@ -127,7 +129,7 @@ export async function createWorld(
       ledger: createLedger(clients.dynamodb, { tableName: table }),
       pause: createPausePort(clients.ssm, pauseParameter),
       notify,
-      now: () => new Date(),
+      now: () => clock.now(),
     };
   };
   return {
@@ -219,6 +221,7 @@ export async function scheduledRun(
               baseBackoffMs: 20,
             }),
             ledger: deps.ledger,
+            now: deps.now,
           });
           results.push(result);
           break;

@@ -1,4 +1,8 @@
 import type { FleetFile, FleetPartition } from '../fleet.ts';
+import type { RequestViolation } from '../protocol/validate.ts';
+import type { SandboxEvent } from '../services/events.ts';
+
+export type { SandboxEvent } from '../services/events.ts';
 
 /** AWS services the sandbox answers, plus the Slack sink. */
 export const SandboxServices = ['eks', 'ec2', 'ssm', 'sts', 'dynamodb'] as const;
@@ -38,7 +42,7 @@ export interface SlackPost {
   ts: string | null;
 }
 
-/** The sandbox clock: real time by default; `set` pins it, `advance` moves it. */
+/** The sandbox clock: real time by default; pinned or running from a given instant (see createClock). */
 export interface SandboxClock {
   now(): Date;
   set(iso: string): void;
@@ -52,6 +56,11 @@ export interface SandboxOptions {
   port?: number;
   /** Pin the clock at start (ISO 8601); default: real time. */
   now?: string;
+  /**
+   * With `now`: the clock starts there and runs with the monotonic clock instead of staying pinned
+   * (tests that inject a time but let updates take real seconds). Default false.
+   */
+  running?: boolean;
 }
 
 /** A running sandbox. */
@@ -65,8 +74,18 @@ export interface Sandbox {
   state(accountId?: string, region?: string): FleetPartition;
   /** How many credentials STS AssumeRole issued for a role. */
   issuedCredentials(roleArn: string): number;
+  /**
+   * The events on the default event bus of one (account, region), oldest first; default: the hub.
+   * Only that (account, region)'s SSM puts events there (EventBridge is regional).
+   */
+  events(accountId?: string, region?: string): SandboxEvent[];
   slackPosts(): SlackPost[];
   calls(): CallRecord[];
+  /**
+   * Drains the requests that broke their operation's AWS service model (see docs/sandbox.md).
+   * The test guard fails any test that leaves one behind; a test that sends one on purpose takes it.
+   */
+  takeViolations(): RequestViolation[];
   resetCalls(): void;
   setFaults(rules: FaultRule[]): void;
   close(): Promise<void>;

@@ -13,8 +13,9 @@ import { parseScanEvent, runScan, type ScanResult } from './lib/scan.ts';
 import { readSettings } from './lib/settings.ts';
 
 /**
- * Scheduled scan: EventBridge Scheduler (or a Parameter Store Change) → inspect → plan → Slack plan
- * summary → one durable rollout execution per `roll` item. Reads NODEKEEPER_CONFIG (JSON),
+ * Scheduled scan: EventBridge Scheduler (the schedule's Input, see stacks/schedule.ts) or a
+ * Parameter Store Change → inspect → plan → Slack plan summary → one durable rollout execution
+ * per `roll` item. Reads NODEKEEPER_CONFIG (JSON),
  * NODEKEEPER_WORKFLOW_ARN (qualified), NODEKEEPER_LEDGER_TABLE, NODEKEEPER_PAUSE_PARAMETER,
  * AWS_REGION and the Slack secrets (SST links or NODEKEEPER_SLACK_* env).
  */
@@ -39,6 +40,8 @@ export async function handler(event: unknown): Promise<ScanResult> {
   logger.info('scan started', {
     eventId: scan.id,
     source: scan.source,
+    // Scheduler's delivery attempt (a retry has the same eventId and a new execution ID).
+    ...('attempt' in scan ? { attempt: scan.attempt } : {}),
     targets: config.targets.length,
     regions: config.regions,
   });

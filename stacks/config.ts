@@ -12,7 +12,11 @@ export type StackConfig = PermissionsConfig & {
 export type DeployConfig = {
   /** The fields the infrastructure depends on. */
   config: StackConfig;
-  /** The validated config, minified, handed to every function as NODEKEEPER_CONFIG. */
+  /**
+   * What core's parseConfig returned, minified, handed to every function as NODEKEEPER_CONFIG. It
+   * has no `goldenAmiParameters` (only the stacks read them): the functions parse it again with the
+   * same strict parser, which rejects keys it does not know.
+   */
   json: string;
 };
 
@@ -81,5 +85,5 @@ export function parseDeployConfig(raw: unknown, parse: (raw: unknown) => unknown
     targets: parsed.targets,
     schedule: parsed.schedule,
   };
-  return { config, json: JSON.stringify({ ...parsed, goldenAmiParameters: golden }) };
+  return { config, json: JSON.stringify(parsed) };
 }

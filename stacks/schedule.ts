@@ -5,8 +5,18 @@ import type { StackContext } from './context.ts';
 /** Delivery attempts Scheduler makes after the first one fails. */
 export const SCHEDULE_RETRIES = 3;
 
-/** The event the schedule sends to the scan function. */
-export const SCHEDULE_EVENT = { source: 'nodekeeper.schedule' } as const;
+/**
+ * The schedule's Input (sst.aws.CronV2 `event`, sent as JSON). EventBridge Scheduler replaces each
+ * `<aws.scheduler.*>` keyword per delivery attempt and invokes the scan with the result verbatim.
+ * The scan keys a fire on schedule ARN + scheduled time, which a retry keeps (parseScanEvent).
+ */
+export const SCHEDULE_INPUT = {
+  source: 'nodekeeper.schedule',
+  scheduleArn: '<aws.scheduler.schedule-arn>',
+  scheduledTime: '<aws.scheduler.scheduled-time>',
+  executionId: '<aws.scheduler.execution-id>',
+  attemptNumber: '<aws.scheduler.attempt-number>',
+} as const;
 
 /** Creates the DLQ and the schedule targeting the scan function (qualified ARN). */
 export function createSchedule(ctx: StackContext, scan: sst.aws.Function) {
@@ -25,7 +35,7 @@ export function createSchedule(ctx: StackContext, scan: sst.aws.Function) {
     timezone: schedule.timezone,
     retries: SCHEDULE_RETRIES,
     dlq: dlq.arn,
-    event: SCHEDULE_EVENT,
+    event: SCHEDULE_INPUT,
   });
   return { cron, dlq };
 }

@@ -47,10 +47,35 @@ const baseEvent = {
   resources: z.array(z.string()).optional(),
 };
 
-/** EventBridge Scheduler (`aws.scheduler`) or a scheduled rule (`aws.events`). */
-const scheduledEvent = z.looseObject({
+/** `arn:<partition>:scheduler:<region>:<account>:schedule/<group>/<name>`. */
+const SCHEDULE_ARN = /^arn:aws[a-z-]*:scheduler:[a-z0-9-]+:\d{12}:schedule\/[\w.-]+\/[\w.-]+$/;
+
+/**
+ * The Input of nodekeeper's schedule (stacks/schedule.ts `SCHEDULE_INPUT`) as Lambda receives it:
+ * EventBridge Scheduler substitutes its context attributes into the Input and delivers it
+ * verbatim, without an envelope.
+ */
+const scheduleInput = z.looseObject({
+  source: z.literal('nodekeeper.schedule'),
+  scheduleArn: z.string().max(1600).regex(SCHEDULE_ARN, 'expected an EventBridge Scheduler schedule ARN'),
+  scheduledTime: z.iso.datetime({ offset: true }),
+  // Unique per attempt (a retry has a new one): for logs only, never a key.
+  executionId: z.string().min(1).max(128),
+  attemptNumber: z.string().regex(/^[1-9][0-9]{0,3}$/, 'expected an attempt number'),
+});
+
+/** The envelope Scheduler sends when a schedule sets no Input (`detail` is the string "{}"). */
+const schedulerEnvelope = z.looseObject({
   ...baseEvent,
-  source: z.enum(['aws.scheduler', 'aws.events']),
+  source: z.literal('aws.scheduler'),
+  'detail-type': z.literal('Scheduled Event'),
+  detail: z.union([z.string(), z.looseObject({})]).optional(),
+});
+
+/** A scheduled EventBridge rule (`aws.events`). */
+const ruleScheduledEvent = z.looseObject({
+  ...baseEvent,
+  source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
   detail: z.looseObject({}).optional(),
 });
@@ -63,15 +88,50 @@ const parameterChangeEvent = z.looseObject({
   detail: z.looseObject({ name: z.string().min(1).max(2048), operation: z.string().max(64) }),
 });
 
-export const scanEventSchema = z.union([scheduledEvent, parameterChangeEvent]);
-export type ScanEvent = z.infer<typeof scanEventSchema>;
+/**
+ * One fire of a schedule, the same on every delivery attempt: schedule ARN + scheduled time (the
+ * execution ID and attempt number change per attempt). Pure.
+ */
+export function scheduleFireId(scheduleArn: string, scheduledTime: string): string {
+  return `${scheduleArn}@${new Date(scheduledTime).toISOString()}`;
+}
+
+/** Every trigger the scan accepts, normalized to the fields the scan uses. */
+export const scanEventSchema = z
+  .discriminatedUnion('source', [scheduleInput, schedulerEnvelope, ruleScheduledEvent, parameterChangeEvent])
+  .transform((e) => {
+    switch (e.source) {
+      case 'nodekeeper.schedule':
+        return {
+          id: scheduleFireId(e.scheduleArn, e.scheduledTime),
+          time: e.scheduledTime,
+          source: 'aws.scheduler' as const,
+          attempt: { executionId: e.executionId, number: Number(e.attemptNumber) },
+        };
+      case 'aws.scheduler': {
+        // No documented per-fire ID in the envelope; the schedule and the event time are the fire.
+        const arn = e.resources?.find((r) => SCHEDULE_ARN.test(r));
+        return { id: arn ? scheduleFireId(arn, e.time) : e.id, time: e.time, source: e.source };
+      }
+      default:
+        // A rule's or Parameter Store's event ID is the same on every delivery of that event.
+        return { id: e.id, time: e.time, source: e.source };
+    }
+  });
+
+/**
+ * A trigger of the scan. `id` identifies the trigger across redeliveries: the plan summary, the
+ * run (thread) and thereby the starts are keyed on it. `time` is when it happened; the scan plans
+ * as of it.
+ */
+export type ScanEvent = z.output<typeof scanEventSchema>;
 
 /** Validates the triggering event; throws ValidationError naming each bad field. */
 export function parseScanEvent(event: unknown): ScanEvent {
   const parsed = scanEventSchema.safeParse(event);
   if (!parsed.success) {
     throw new ValidationError(
-      'unsupported scan event (expected an EventBridge Scheduled Event or a Parameter Store Change)',
+      "unsupported scan event (expected nodekeeper's schedule Input, an EventBridge Scheduled Event or a Parameter Store Change)",
       parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
     );
   }

@@ -1,24 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { ValidationError } from '@nodekeeper/core';
 import { describe, expect, it } from 'vitest';
 import { parseScanEvent } from '../lib/scan.ts';
 
-/** Shape of shared/realcases/eventbridge_scheduled-event_aws-lambda-go.json. */
-const scheduled = {
-  version: '0',
-  id: '890abcde-f123-4567-890a-bcdef1234567',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '111122223333',
-  time: '2016-12-30T18:44:49Z',
-  region: 'us-east-1',
-  resources: ['arn:aws:events:us-east-1:111122223333:rule/SampleRule'],
-  detail: {},
-};
+/** A published sample event from test/fixtures/realcases (sources in its README). */
+function realcase(file: string): Record<string, unknown> {
+  return JSON.parse(
+    readFileSync(new URL(`../../test/fixtures/realcases/${file}`, import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
+}
+
+const scheduled = realcase('eventbridge_scheduled-event_aws-lambda-go.json');
+const schedulerEnvelope = realcase('eventbridge_scheduler_no-input.json');
+
+function issuesOf(event: unknown): string[] {
+  try {
+    parseScanEvent(event);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).issues;
+  }
+  throw new Error('parseScanEvent accepted the event');
+}
 
 describe('parseScanEvent', () => {
-  describe('when the event is a scheduled event', () => {
-    it('accepts rules (aws.events) and EventBridge Scheduler (aws.scheduler)', () => {
-      expect(parseScanEvent(scheduled).id).toBe(scheduled.id);
-      expect(parseScanEvent({ ...scheduled, source: 'aws.scheduler' }).source).toBe('aws.scheduler');
+  describe('when the event is a scheduled rule (aws.events)', () => {
+    it('keys the scan on the event ID', () => {
+      expect(parseScanEvent(scheduled)).toEqual({
+        id: scheduled.id,
+        time: scheduled.time,
+        source: 'aws.events',
+      });
+    });
+  });
+
+  describe('when EventBridge Scheduler sends its envelope (a schedule without Input)', () => {
+    it('accepts the string detail and keys the scan on the schedule and its time', () => {
+      expect(typeof schedulerEnvelope.detail).toBe('string');
+      expect(parseScanEvent(schedulerEnvelope)).toEqual({
+        id: 'arn:aws:scheduler:eu-central-1:123456789012:schedule/default/demoschedule@2024-05-07T15:58:34.000Z',
+        time: schedulerEnvelope.time,
+        source: 'aws.scheduler',
+      });
+    });
+
+    it('keys a redelivery with another event ID the same', () => {
+      const again = parseScanEvent({ ...schedulerEnvelope, id: 'another-delivery' });
+      expect(again.id).toBe(parseScanEvent(schedulerEnvelope).id);
     });
   });
 
@@ -43,10 +71,23 @@ describe('parseScanEvent', () => {
       ],
       ['a bad time', { ...scheduled, time: 'yesterday' }],
       ['a missing id', { ...scheduled, id: undefined }],
+      ['a Scheduler envelope without a time', { ...schedulerEnvelope, time: undefined }],
     ] as const) {
       it(`rejects ${what} with a clear message`, () => {
         expect(() => parseScanEvent(event)).toThrow(/unsupported scan event/);
       });
     }
+
+    it('names the source when no trigger has it', () => {
+      expect(issuesOf({ ...scheduled, source: 'evil.source' })).toEqual([
+        expect.stringMatching(/^source: .*nodekeeper\.schedule.*aws\.scheduler.*aws\.events.*aws\.ssm/),
+      ]);
+    });
+
+    it('names the bad field of a known trigger', () => {
+      expect(issuesOf({ ...schedulerEnvelope, time: 'yesterday' })).toEqual([
+        expect.stringMatching(/^time: /),
+      ]);
+    });
   });
 });

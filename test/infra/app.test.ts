@@ -1,6 +1,8 @@
 // The nodekeeper SST app under Pulumi mocks: what `sst deploy` would create, checked offline.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseScanEvent } from '../../functions/lib/scan.ts';
 import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';
+import { scheduleArn, substituteSchedulerContext } from '../helpers/scheduler.ts';
 import { ACCOUNT_ID, type Harness, importStacks, installSstHarness, REGION } from './harness.ts';
 import { scopeProblems } from './iam-rules.ts';
 
@@ -64,7 +66,49 @@ describe('the nodekeeper app', () => {
     it('targets the scan function by qualified ARN', () => {
       const schedule = one('aws:scheduler/schedule:Schedule', 'RolloutScheduleSchedule');
       expect(schedule.target.arn).toBe(`${functionArn(names.functions['rollout-scan'])}:1`);
-      expect(JSON.parse(schedule.target.input)).toEqual({ source: 'nodekeeper.schedule' });
+    });
+
+    it("sends the scan Scheduler's four context attributes and nothing it does not document", () => {
+      const { input } = one('aws:scheduler/schedule:Schedule', 'RolloutScheduleSchedule').target;
+      expect([...new Set(String(input).match(/<aws\.scheduler\.[a-z-]+>/g))].sort()).toEqual([
+        '<aws.scheduler.attempt-number>',
+        '<aws.scheduler.execution-id>',
+        '<aws.scheduler.schedule-arn>',
+        '<aws.scheduler.scheduled-time>',
+      ]);
+    });
+
+    it('keys a fire on schedule ARN and scheduled time, the same on every retry', () => {
+      const schedule = one('aws:scheduler/schedule:Schedule', 'RolloutScheduleSchedule');
+      const at = (scheduledTime: string, executionId: string, attemptNumber: number) =>
+        parseScanEvent(
+          JSON.parse(
+            substituteSchedulerContext(schedule.target.input, {
+              scheduleArn: scheduleArn(REGION, ACCOUNT_ID, schedule.name),
+              scheduledTime,
+              executionId,
+              attemptNumber,
+            }),
+          ),
+        );
+      const first = at('2026-11-24T02:00:00Z', 'd32c5kddcf5bb8c3', 1);
+      expect(first).toMatchObject({ time: '2026-11-24T02:00:00Z', source: 'aws.scheduler' });
+      expect(at('2026-11-24T02:00:00Z', 'e81f3a09b7c2d4a6', 2).id).toBe(first.id);
+      expect(at('2026-11-25T02:00:00Z', 'd32c5kddcf5bb8c3', 1).id).not.toBe(first.id);
+    });
+
+    it('rejects its Input when Scheduler has not substituted it, naming each field', () => {
+      const { input } = one('aws:scheduler/schedule:Schedule', 'RolloutScheduleSchedule').target;
+      expect(() => parseScanEvent(JSON.parse(input))).toThrow(
+        expect.objectContaining({
+          name: 'ValidationError',
+          issues: [
+            expect.stringMatching(/^scheduleArn: /),
+            expect.stringMatching(/^scheduledTime: /),
+            expect.stringMatching(/^attemptNumber: /),
+          ],
+        }),
+      );
     });
 
     it('retries and dead-letters undeliverable invocations', () => {
@@ -117,7 +161,8 @@ describe('the nodekeeper app', () => {
         const fn = lambda(name);
         expect(fn.runtime, name).toBe('nodejs22.x');
         const env = fn.environment.variables;
-        expect(JSON.parse(env.NODEKEEPER_CONFIG), name).toEqual({ ...rawConfig, minAmiAgeDays: 0 });
+        const { goldenAmiParameters: _stacksOnly, ...coreConfig } = rawConfig;
+        expect(JSON.parse(env.NODEKEEPER_CONFIG), name).toEqual({ ...coreConfig, minAmiAgeDays: 0 });
         expect(env.NODEKEEPER_LEDGER_TABLE, name).toBe(names.ledgerTable);
         expect(env.NODEKEEPER_PAUSE_PARAMETER, name).toBe('/nodekeeper/test/paused');
       }

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseConfig } from '@nodekeeper/core';
 import { describe, expect, it } from 'vitest';
 import { DeployConfigError, loadDeployConfig, parseDeployConfig } from '../../stacks/config.ts';
 
@@ -20,7 +21,12 @@ describe('parseDeployConfig', () => {
       });
       expect(seen).toEqual([base]);
       expect(deploy.config.goldenAmiParameters).toEqual(['/golden/ami']);
-      expect(JSON.parse(deploy.json)).toEqual({ ...base, goldenAmiParameters: ['/golden/ami'] });
+      expect(JSON.parse(deploy.json)).toEqual(base);
+    });
+
+    it('hands the functions a NODEKEEPER_CONFIG that core parses again', () => {
+      const deploy = parseDeployConfig({ ...base, goldenAmiParameters: ['/golden/ami'] }, parseConfig);
+      expect(parseConfig(JSON.parse(deploy.json))).toEqual(parseConfig(base));
     });
 
     it('rejects names that are not parameter paths', () => {

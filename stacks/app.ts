@@ -7,6 +7,7 @@ import { createLedger } from './ledger.ts';
 import { createObservability } from './observability.ts';
 import { createPatch } from './patch.ts';
 import { createPauseFlag } from './pause.ts';
+import { createRegionalEventForwarding } from './regional-events.ts';
 import { createRollout } from './rollout.ts';
 import { createSchedule } from './schedule.ts';
 import { createSlackCommand, createSlackSecrets } from './slack.ts';
@@ -21,6 +22,11 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
   const schedule = createSchedule(ctx, rollout.scan);
   const golden = createGoldenTrigger(ctx, rollout.scan, rollout.scanQualifiedArn);
   const patch = createPatch(ctx, secrets);
+  // SSM's events reach only their own region's bus: forward the other regions' to the home rules.
+  const regionalEvents = createRegionalEventForwarding(ctx, [
+    { id: 'PatchStatus', rule: patch.rule },
+    ...(golden ? [{ id: 'GoldenAmi', rule: golden }] : []),
+  ]);
   const slackCommand = createSlackCommand(ctx, secrets, ctx.names.functions.patch);
   const observability = createObservability(ctx, {
     functions: ctx.names.functions,
@@ -57,6 +63,7 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
     schedule,
     golden,
     patch,
+    regionalEvents,
     slackCommand,
     observability,
     outputs,

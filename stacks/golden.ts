@@ -2,7 +2,10 @@
 // pipeline), EventBridge starts a scan at once instead of waiting for the schedule.
 import type { StackContext } from './context.ts';
 
-/** The event pattern for changes to the given parameters; null when there are none. Pure. */
+/**
+ * The event pattern for changes to the given parameters; null when there are none. It names no
+ * `region`, so changes other regions forward here (stacks/regional-events.ts) match too. Pure.
+ */
 export function goldenParameterEventPattern(parameters: readonly string[]) {
   if (parameters.length === 0) return null;
   return {

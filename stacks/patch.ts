@@ -4,7 +4,10 @@ import { functionDefaults, type StackContext } from './context.ts';
 import { PATCH_DOCUMENT } from './permissions.ts';
 import type { SlackSecrets } from './slack.ts';
 
-/** The EventBridge pattern for patch command results (default bus). */
+/**
+ * The EventBridge pattern for patch command results (default bus). It names no `region` or
+ * `account`, so it also matches the events other regions forward here (stacks/regional-events.ts).
+ */
 export const PATCH_STATUS_EVENT_PATTERN = {
   source: ['aws.ssm'],
   'detail-type': ['EC2 Command Status-change Notification'],

@@ -21,7 +21,8 @@ const platformRequire = createRequire(path.join(platform, 'package.json'));
 export const ACCOUNT_ID = '111122223333';
 export const REGION = 'us-east-1';
 
-export type MockResource = { type: string; name: string; inputs: Record<string, unknown> };
+/** `provider`: the explicit provider reference (`urn::id`) a resource was created with, if any. */
+export type MockResource = { type: string; name: string; inputs: Record<string, unknown>; provider?: string };
 export type BuildCall = { functionID: string; handler: string; links: string[] };
 
 export type Harness = {
@@ -46,14 +47,20 @@ function unwrapSecrets(value: unknown): unknown {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
-function fakeState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function fakeState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  region = REGION,
+): Record<string, unknown> {
   const physical = typeof inputs.name === 'string' ? inputs.name : name;
   const arnFor: Record<string, string> = {
     'aws:lambda/function:Function': `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${physical}`,
     'aws:dynamodb/table:Table': `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${physical}`,
     'aws:sqs/queue:Queue': `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${physical}`,
     'aws:iam/role:Role': `arn:aws:iam::${ACCOUNT_ID}:role/${physical}`,
-    'aws:cloudwatch/eventRule:EventRule': `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/${physical}`,
+    // A rule's ARN names its provider's region (rules on other regions' buses).
+    'aws:cloudwatch/eventRule:EventRule': `arn:aws:events:${region}:${ACCOUNT_ID}:rule/${physical}`,
     'aws:scheduler/schedule:Schedule': `arn:aws:scheduler:${REGION}:${ACCOUNT_ID}:schedule/default/${physical}`,
     'aws:ssm/parameter:Parameter': `arn:aws:ssm:${REGION}:${ACCOUNT_ID}:parameter${String(inputs.name)}`,
   };
@@ -141,12 +148,26 @@ export async function installSstHarness(stage = 'test'): Promise<Harness> {
   });
 
   const pulumi = platformRequire('@pulumi/pulumi') as PulumiModule;
+  // The SST CLI hands the deployment region to Pulumi as the AWS provider's `aws:region`.
+  pulumi.runtime.setConfig('aws:region', REGION);
+  // Explicit AWS providers by mock ID → their region.
+  const providerRegions = new Map<string, string>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
-        resources.push({ type: args.type, name: args.name, inputs });
-        return { id: `${args.name}-id`, state: fakeState(args.type, args.name, inputs) };
+        const id = `${args.name}-id`;
+        if (args.type === 'pulumi:providers:aws' && typeof inputs.region === 'string') {
+          providerRegions.set(id, inputs.region);
+        }
+        const region = providerRegions.get(args.provider?.split('::').pop() ?? '') ?? REGION;
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          ...(args.provider ? { provider: args.provider } : {}),
+        });
+        return { id, state: fakeState(args.type, args.name, inputs, region) };
       },
       call(args) {
         return fakeCall(args.token, unwrapSecrets(args.inputs) as Record<string, unknown>);

@@ -17,6 +17,7 @@ import {
 import { createDynamoDbHandler, startDynalite } from './services/dynamodb.ts';
 import { createEc2Handler } from './services/ec2.ts';
 import { createEksHandler } from './services/eks.ts';
+import { DefaultEventBus, type SandboxEvent } from './services/events.ts';
 import { createSlackSink, SLACK_API_PATH, SLACK_WEBHOOK_PATH } from './services/slack.ts';
 import { createSsmHandler, jsonProtocolError } from './services/ssm.ts';
 import { accessKeyOf, CredentialRegistry, createStsHandler } from './services/sts.ts';
@@ -95,12 +96,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Public parameters and images are the same in every account of a region: partitions inherit
   // the hub's unless they name their own.
   const partitionKey = (accountId: string, region: string) => `${accountId}|${region}`;
-  const worlds = new Map<string, { state: SandboxState; handlers: Record<AwsService, ServiceHandler> }>();
-  const addWorld = (s: SandboxState) =>
-    worlds.set(partitionKey(s.fleet.accountId, s.fleet.region), {
+  const worlds = new Map<
+    string,
+    { state: SandboxState; bus: DefaultEventBus; handlers: Record<AwsService, ServiceHandler> }
+  >();
+  const addWorld = (s: SandboxState) => {
+    // Each (account, region) has its own default event bus: SSM's events land only there.
+    const bus = new DefaultEventBus(s);
+    return worlds.set(partitionKey(s.fleet.accountId, s.fleet.region), {
       state: s,
-      handlers: { eks: createEksHandler(s), ec2: createEc2Handler(s), ssm: createSsmHandler(s), ...shared },
+      bus,
+      handlers: {
+        eks: createEksHandler(s),
+        ec2: createEc2Handler(s),
+        ssm: createSsmHandler(s, bus),
+        ...shared,
+      },
     });
+  };
+  /** The default bus of (account, region); a region with no world has an empty one. */
+  const busEvents = (accountId: string, region: string): SandboxEvent[] =>
+    worlds.get(partitionKey(accountId, region))?.bus.events() ?? [];
   const inherit = (p: FleetPartition): FleetPartition => ({
     ...p,
     parameters: { ...fleet.parameters, ...p.parameters },
@@ -149,6 +165,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const w = worlds.get(partitionKey(account, region));
       if (!w) return jsonReply(404, { error: `no partition for account ${account} region ${region}` });
       return jsonReply(200, w.state.snapshot());
+    }
+    if (path === '/_sandbox/events' && method === 'GET') {
+      const account = url.searchParams.get('account') ?? fleet.accountId;
+      return jsonReply(200, busEvents(account, url.searchParams.get('region') ?? fleet.region));
     }
     if (path === '/_sandbox/slack' && method === 'GET') return jsonReply(200, slack.posts);
     if (path === '/_sandbox/slack' && method === 'DELETE') {
@@ -344,6 +364,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return w.state.snapshot();
     },
     issuedCredentials: (roleArn) => registry.issuedCount(roleArn),
+    events: (accountId, region) => busEvents(accountId ?? fleet.accountId, region ?? fleet.region),
     slackPosts: () => structuredClone(slack.posts),
     calls: () => structuredClone(calls),
     resetCalls: () => {

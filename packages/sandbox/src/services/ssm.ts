@@ -18,6 +18,7 @@ import {
   privateDnsName,
   type SandboxState,
 } from '../state.ts';
+import type { EventSink } from './events.ts';
 
 /** SSM over JSON 1.1 (`X-Amz-Target: AmazonSSM.<Operation>`): Parameter Store and Run Command. */
 
@@ -60,9 +61,29 @@ const badToken = () => new ApiError(400, 'InvalidNextToken', 'The specified toke
 const NOTIFICATION = { NotificationArn: '', NotificationEvents: [], NotificationType: '' };
 const CLOUDWATCH = { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false };
 
-type Status = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut';
+export type CommandStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut';
+type Status = CommandStatus;
 
-export function createSsmHandler(state: SandboxState): ServiceHandler {
+/** An invocation's status at `at` (epoch ms): it runs from `startAt` to `endAt`. Pure. */
+export function invocationStatusAt(inv: CommandInvocation, at: number): CommandStatus {
+  if (at < inv.startAt.getTime()) return 'Pending';
+  if (at < inv.endAt.getTime()) return 'InProgress';
+  return inv.outcome;
+}
+
+/** A command's status at `at` (epoch ms), from its invocations'. Pure. */
+export function commandStatusAt(c: CommandRecord, at: number): CommandStatus {
+  const statuses = c.invocations.map((inv) => invocationStatusAt(inv, at));
+  if (statuses.length === 0) return 'Success';
+  if (statuses.every((s) => s === 'Pending')) return 'Pending';
+  if (statuses.some((s) => s === 'Pending' || s === 'InProgress')) return 'InProgress';
+  if (statuses.every((s) => s === 'Success')) return 'Success';
+  if (statuses.some((s) => s === 'Failed')) return 'Failed';
+  return 'TimedOut';
+}
+
+/** `events`: the default event bus of this (account, region), told of Parameter Store changes. */
+export function createSsmHandler(state: SandboxState, events?: EventSink): ServiceHandler {
   const { fleet } = state;
 
   function arnOf(name: string): string {
@@ -174,6 +195,7 @@ export function createSsmHandler(state: SandboxState): ServiceHandler {
       dataType: optionalString(body, 'DataType') ?? existing?.dataType ?? 'text',
     };
     state.parameters.set(name, record);
+    events?.parameterChanged({ name, type: record.type, arn: arnOf(name) }, existing ? 'Update' : 'Create');
     return jsonReply(200, { Version: record.version, Tier: 'Standard' });
   }
 
@@ -329,20 +351,11 @@ export function createSsmHandler(state: SandboxState): ServiceHandler {
   }
 
   function invocationStatus(inv: CommandInvocation): Status {
-    const now = state.now().getTime();
-    if (now < inv.startAt.getTime()) return 'Pending';
-    if (now < inv.endAt.getTime()) return 'InProgress';
-    return inv.outcome;
+    return invocationStatusAt(inv, state.now().getTime());
   }
 
   function commandStatus(c: CommandRecord): Status {
-    const statuses = c.invocations.map(invocationStatus);
-    if (statuses.length === 0) return 'Success';
-    if (statuses.every((s) => s === 'Pending')) return 'Pending';
-    if (statuses.some((s) => s === 'Pending' || s === 'InProgress')) return 'InProgress';
-    if (statuses.every((s) => s === 'Success')) return 'Success';
-    if (statuses.some((s) => s === 'Failed')) return 'Failed';
-    return 'TimedOut';
+    return commandStatusAt(c, state.now().getTime());
   }
 
   function commandJson(c: CommandRecord) {

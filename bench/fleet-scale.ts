@@ -95,7 +95,9 @@ export async function runFleetScaleBench(
     regions: [options.regions[0] ?? 'us-east-1'],
     targets: accounts.map((a) => ({
       accountId: a,
-      roleArn: role(a),
+      // Inspection assumes the read-only role only; the mutating one is never used here.
+      readRoleArn: role(a),
+      writeRoleArn: `${role(a)}-write`,
       externalId: `nk-${a}`,
       regions: options.regions,
     })),

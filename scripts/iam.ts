@@ -3,10 +3,10 @@
 //
 //   node scripts/iam.ts [--config FILE] [--stage prod] [--account-id ID] [--region R] [--partition aws]
 //     → { "<function>": [ { actions, resources, conditions? } ] }
-//   node scripts/iam.ts --spoke --hub-role-arn ARN [--hub-role-arn ARN…] [--external-id X]
-//                       [--cluster GLOB…] [--cloudformation [--role-name NAME]]
-//     → { permissionPolicy, trustPolicy } of the cross-account spoke role, or a CloudFormation
-//       template that creates it (for StackSets)
+//   node scripts/iam.ts --spoke --read-hub-role-arn ARN[,ARN…] --write-hub-role-arn ARN[,ARN…]
+//                       --external-id X [--cluster GLOB…] [--cloudformation [--role-name NAME]]
+//     → { read: { permissionPolicy, trustPolicy }, write: { … } } of the two cross-account spoke
+//       roles (read-only; mutating), or a CloudFormation template that creates both (for StackSets)
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, loadDeployConfig } from '../stacks/config.ts';
@@ -28,6 +28,9 @@ async function main(argv: string[]): Promise<string> {
       region: { type: 'string' },
       partition: { type: 'string', default: 'aws' },
       spoke: { type: 'boolean', default: false },
+      'read-hub-role-arn': { type: 'string', multiple: true },
+      'write-hub-role-arn': { type: 'string', multiple: true },
+      // Replaced by the two above; kept to answer with a clear message.
       'hub-role-arn': { type: 'string', multiple: true },
       'external-id': { type: 'string' },
       cluster: { type: 'string', multiple: true },
@@ -38,17 +41,31 @@ async function main(argv: string[]): Promise<string> {
   });
 
   if (values.spoke) {
-    const hubs = (values['hub-role-arn'] ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
-    if (hubs.length === 0)
-      throw new UsageError('--spoke needs --hub-role-arn ARN (repeat it, or comma-separate)');
+    if (values['hub-role-arn']) {
+      throw new UsageError(
+        '--hub-role-arn is replaced by --read-hub-role-arn (the hubReadRoleArns output) and --write-hub-role-arn (the hubWriteRoleArns output)',
+      );
+    }
+    const arns = (option: string[] | undefined) =>
+      (option ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
+    const hubs = { read: arns(values['read-hub-role-arn']), write: arns(values['write-hub-role-arn']) };
+    if (hubs.read.length === 0 || hubs.write.length === 0) {
+      throw new UsageError(
+        '--spoke needs --read-hub-role-arn ARN and --write-hub-role-arn ARN (repeat them, or comma-separate)',
+      );
+    }
+    const externalId = values['external-id'];
+    if (externalId === undefined || externalId === '') {
+      throw new UsageError("--spoke needs --external-id X (the spoke roles' trust policies require it)");
+    }
     const options = {
       partition: values.partition,
       ...(values.cluster ? { clusters: values.cluster } : {}),
       roleName: values['role-name'],
     };
     const out = values.cloudformation
-      ? spokeCloudFormationTemplate(hubs, values['external-id'], options)
-      : spokeRolePolicies(hubs, values['external-id'], options);
+      ? spokeCloudFormationTemplate(hubs, externalId, options)
+      : spokeRolePolicies(hubs, externalId, options);
     return JSON.stringify(out, null, 2);
   }
 

@@ -46,12 +46,16 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
     // Subscribe to this topic for alarms (independent of Slack); see docs for the dashboard.
     alarmTopicArn: observability.alarmTopicArn,
     dashboardName: observability.dashboardName,
-    // The hub roles a spoke role must trust (`npm run iam -- --spoke --hub-role-arn …`).
-    hubRoleArns: $resolve([
+    // The hub roles each spoke role must trust (`npm run iam -- --spoke --read-hub-role-arn …
+    // --write-hub-role-arn …`): the functions that only read, and those that change node groups.
+    hubReadRoleArns: $resolve([
       rollout.scan.nodes.role.arn,
+      patch.patchStatus.nodes.role.arn,
+      slackCommand.nodes.role.arn,
+    ]).apply((arns) => arns.join(',')),
+    hubWriteRoleArns: $resolve([
       rollout.workflow.nodes.function.nodes.role.arn,
       patch.patch.nodes.role.arn,
-      patch.patchStatus.nodes.role.arn,
     ]).apply((arns) => arns.join(',')),
   };
   return {

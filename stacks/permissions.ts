@@ -31,7 +31,10 @@ export type PermissionsConfig = {
   targets?:
     | readonly {
         accountId: string;
-        roleArn: string;
+        /** The spoke's read-only role: the scan, patch-status and the slash command assume it. */
+        readRoleArn: string;
+        /** The spoke's mutating role: the rollout workflow and the patch function assume it. */
+        writeRoleArn: string;
         regions?: readonly string[];
         clusters?: readonly string[];
       }[]
@@ -76,18 +79,40 @@ export function clusterGlobToIamPattern(glob: string): string {
 // Each list below is what the handlers' SDK calls need (see the per-function comments in
 // `functionPermissions`); a grant nobody calls does not belong here.
 
-/** inspectFleet (packages/aws/src/inspect.ts): ListClusters is granted separately (no resource). */
-const EKS_INSPECT_ACTIONS = ['eks:DescribeCluster', 'eks:ListNodegroups', 'eks:DescribeNodegroup'];
-/** The rollout port (packages/aws/src/rollout.ts): guard, adopt an update in flight, poll. */
-const EKS_ROLLOUT_READ_ACTIONS = ['eks:DescribeNodegroup', 'eks:ListUpdates', 'eks:DescribeUpdate'];
-/** The patch function's reads, as its author declared them (issue 7). */
-const EKS_PATCH_READ_ACTIONS = [
-  'eks:DescribeCluster',
-  'eks:ListNodegroups',
-  'eks:DescribeNodegroup',
-  'eks:ListUpdates',
-  'eks:DescribeUpdate',
-];
+// EKS actions by the resource type IAM authorizes them on (Service Authorization Reference,
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelastickubernetesservice.html):
+// a cluster ARN means nothing to DescribeNodegroup, a node group ARN nothing to DescribeCluster.
+/** On cluster ARNs: inspectFleet (packages/aws/src/inspect.ts) and the patch function's cluster lookup. */
+const EKS_CLUSTER_READ_ACTIONS = ['eks:DescribeCluster', 'eks:ListNodegroups'];
+/** On node group ARNs. */
+const EKS_NODEGROUP_READ_ACTIONS = ['eks:DescribeNodegroup'];
+/** On cluster ARNs, and node group ARNs when a node group is named: adopt an update in flight, poll. */
+const EKS_UPDATE_READ_ACTIONS = ['eks:ListUpdates', 'eks:DescribeUpdate'];
+
+/**
+ * Resource types ec2:RunInstances authorizes that an EKS managed node group's launch template can
+ * involve, in the account (ARNs with an account ID). Images and snapshots have no account in their
+ * ARN (they may be Amazon's or shared) and are listed separately.
+ */
+const RUN_INSTANCES_ACCOUNT_RESOURCES = [
+  'instance',
+  'volume',
+  'network-interface',
+  'subnet',
+  'security-group',
+  'key-pair',
+  'launch-template',
+  'placement-group',
+  'capacity-reservation',
+  'spot-instances-request',
+] as const;
+/** What a launch template's TagSpecifications can tag at launch (EC2 API: LaunchTemplateTagSpecificationRequest). */
+const LAUNCH_TAGGED_RESOURCES = [
+  'instance',
+  'volume',
+  'network-interface',
+  'spot-instances-request',
+] as const;
 
 /** The patch functions' ledger access, as their author declared it (issue 7). */
 const PATCH_LEDGER_ACTIONS = [
@@ -98,6 +123,9 @@ const PATCH_LEDGER_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:ConditionCheckItem',
 ];
+
+/** DynamoDB actions that read an index too (the `index` resource type); item actions act on the table only. */
+const INDEX_ACTIONS: ReadonlySet<string> = new Set(['dynamodb:Query', 'dynamodb:Scan']);
 
 /** The ledger operations (packages/aws/src/ledger.ts) and the DynamoDB action each one needs. */
 const Ledger = {
@@ -115,13 +143,32 @@ const Ledger = {
 
 type Scope = { partition: string; accountId: string; region: string; regions: string[]; clusters: string[] };
 
-function eksResources(s: Scope): string[] {
+function clusterArns(s: Scope): string[] {
   return s.regions.flatMap((region) =>
-    s.clusters.flatMap((c) => [
-      `arn:${s.partition}:eks:${region}:${s.accountId}:cluster/${c}`,
-      `arn:${s.partition}:eks:${region}:${s.accountId}:nodegroup/${c}/*/*`,
-    ]),
+    s.clusters.map((c) => `arn:${s.partition}:eks:${region}:${s.accountId}:cluster/${c}`),
   );
+}
+
+function nodegroupArns(s: Scope): string[] {
+  return s.regions.flatMap((region) =>
+    s.clusters.map((c) => `arn:${s.partition}:eks:${region}:${s.accountId}:nodegroup/${c}/*/*`),
+  );
+}
+
+function eksClusterRead(s: Scope): Statement {
+  return { sid: 'EksReadClusters', actions: [...EKS_CLUSTER_READ_ACTIONS], resources: clusterArns(s) };
+}
+
+function eksNodegroupRead(s: Scope): Statement {
+  return { sid: 'EksReadNodegroups', actions: [...EKS_NODEGROUP_READ_ACTIONS], resources: nodegroupArns(s) };
+}
+
+function eksUpdateRead(s: Scope): Statement {
+  return {
+    sid: 'EksReadUpdates',
+    actions: [...EKS_UPDATE_READ_ACTIONS],
+    resources: [...clusterArns(s), ...nodegroupArns(s)],
+  };
 }
 
 /** What inspectFleet calls: the scan and the slash command's `plan`. */
@@ -129,7 +176,8 @@ function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Sta
   return [
     // ListClusters and the EC2 Describe* calls have no resource-level permissions in IAM.
     { sid: 'EksListClusters', actions: ['eks:ListClusters'], resources: ['*'] },
-    { sid: 'EksRead', actions: [...EKS_INSPECT_ACTIONS], resources: eksResources(s) },
+    eksClusterRead(s),
+    eksNodegroupRead(s),
     {
       sid: 'Ec2ReadImages',
       actions: ['ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions'],
@@ -152,11 +200,13 @@ function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Sta
 /** What the rollout port reads: the node group, its updates, and launch template versions. */
 function rolloutReadStatements(s: Scope): Statement[] {
   return [
-    { sid: 'EksReadNodegroupUpdates', actions: [...EKS_ROLLOUT_READ_ACTIONS], resources: eksResources(s) },
-    // DescribeLaunchTemplateVersions has no resource-level permissions in IAM.
+    eksNodegroupRead(s),
+    eksUpdateRead(s),
+    // DescribeLaunchTemplateVersions and DescribeImages have no resource-level permissions in IAM.
+    // DescribeImages: a new version keeps the source's block device snapshots except the old AMI's.
     {
       sid: 'Ec2ReadLaunchTemplateVersions',
-      actions: ['ec2:DescribeLaunchTemplateVersions'],
+      actions: ['ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages'],
       resources: ['*'],
     },
   ];
@@ -182,13 +232,56 @@ function rolloutMutationStatements(s: Scope): Statement[] {
       ),
     },
     {
-      sid: 'EksUpdateNodegroupVersion',
-      actions: ['eks:UpdateNodegroupVersion'],
-      resources: s.regions.flatMap((region) =>
-        s.clusters.map((c) => `arn:${s.partition}:eks:${region}:${s.accountId}:nodegroup/${c}/*/*`),
+      sid: 'Ec2DeleteLaunchTemplateVersions',
+      // Retires nodekeeper's own old versions after a successful rollout (packages/core/src/rollout/
+      // retire.ts), scoped like CreateLaunchTemplateVersion. EC2 refuses the default version, and
+      // nodekeeper never deletes a version a node group uses.
+      actions: ['ec2:DeleteLaunchTemplateVersions'],
+      resources: s.regions.map(
+        (region) => `arn:${s.partition}:ec2:${region}:${s.accountId}:launch-template/*`,
       ),
     },
+    {
+      sid: 'EksUpdateNodegroupVersion',
+      actions: ['eks:UpdateNodegroupVersion'],
+      resources: nodegroupArns(s),
+    },
+    // EKS checks these on the caller's behalf when UpdateNodegroupVersion names a launch template
+    // with TagSpecifications ("Customize managed nodes with launch templates", EKS user guide); the
+    // role never calls them itself. Scoped to the account and the configured regions: no condition
+    // key is documented to be present in EKS's check, and one that is absent would deny every
+    // launch-template rollout (InvalidRequestException).
+    {
+      sid: 'Ec2RunInstancesCheckedByEks',
+      actions: ['ec2:RunInstances'],
+      resources: s.regions.flatMap((region) => [
+        ...RUN_INSTANCES_ACCOUNT_RESOURCES.map(
+          (type) => `arn:${s.partition}:ec2:${region}:${s.accountId}:${type}/*`,
+        ),
+        `arn:${s.partition}:ec2:${region}::image/*`,
+        `arn:${s.partition}:ec2:${region}::snapshot/*`,
+      ]),
+    },
+    {
+      sid: 'Ec2CreateTagsAtLaunchCheckedByEks',
+      actions: ['ec2:CreateTags'],
+      resources: s.regions.flatMap((region) =>
+        LAUNCH_TAGGED_RESOURCES.map((type) => `arn:${s.partition}:ec2:${region}:${s.accountId}:${type}/*`),
+      ),
+      // Tags only as part of a launch, never on existing resources.
+      conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+    },
   ];
+}
+
+/** The patch function's EKS reads, as its author declared them (issue 7). */
+function patchEksReadStatements(s: Scope): Statement[] {
+  return [eksClusterRead(s), eksNodegroupRead(s), eksUpdateRead(s)];
+}
+
+/** patch-status: ListCommandInvocations has no resource-level permissions in IAM. */
+function patchResultsStatement(): Statement {
+  return { sid: 'SsmReadCommandResults', actions: ['ssm:ListCommandInvocations'], resources: ['*'] };
 }
 
 function patchStatements(s: Scope): Statement[] {
@@ -214,9 +307,21 @@ function patchStatements(s: Scope): Statement[] {
   ];
 }
 
-function ledgerStatement(s: Scope, table: string, sid: string, actions: readonly string[]): Statement {
+/**
+ * The ledger table: item actions on the table, Query and Scan on the table and its indexes (the
+ * only DynamoDB actions IAM authorizes on an `index`). One or two statements, `{sid}Items` and
+ * `{sid}Queries`.
+ */
+function ledgerStatements(s: Scope, table: string, sid: string, actions: readonly string[]): Statement[] {
   const arn = `arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${table}`;
-  return { sid, actions: [...actions], resources: [arn, `${arn}/index/*`] };
+  const items = actions.filter((a) => !INDEX_ACTIONS.has(a));
+  const queries = actions.filter((a) => INDEX_ACTIONS.has(a));
+  return [
+    ...(items.length > 0 ? [{ sid: `${sid}Items`, actions: items, resources: [arn] }] : []),
+    ...(queries.length > 0
+      ? [{ sid: `${sid}Queries`, actions: queries, resources: [arn, `${arn}/index/*`] }]
+      : []),
+  ];
 }
 
 function pauseStatement(s: Scope, name: string, write: boolean): Statement {
@@ -227,10 +332,22 @@ function pauseStatement(s: Scope, name: string, write: boolean): Statement {
   };
 }
 
-function assumeTargetRoles(config: PermissionsConfig): Statement[] {
-  const roles = [...new Set((config.targets ?? []).map((t) => t.roleArn))].sort();
+/**
+ * sts:AssumeRole on the targets' read-only roles or on their mutating roles, never both: a
+ * function that only reads cannot assume a role that can change anything.
+ */
+function assumeTargetRoles(config: PermissionsConfig, access: 'read' | 'write'): Statement[] {
+  const roles = [
+    ...new Set((config.targets ?? []).map((t) => (access === 'read' ? t.readRoleArn : t.writeRoleArn))),
+  ].sort();
   if (roles.length === 0) return [];
-  return [{ sid: 'AssumeSpokeRoles', actions: ['sts:AssumeRole'], resources: roles }];
+  return [
+    {
+      sid: access === 'read' ? 'AssumeSpokeReadRoles' : 'AssumeSpokeWriteRoles',
+      actions: ['sts:AssumeRole'],
+      resources: roles,
+    },
+  ];
 }
 
 /**
@@ -255,7 +372,8 @@ export function functionPermissions(
   const golden = config.goldenAmiParameters ?? [];
   const functionArn = (fn: FunctionName) =>
     `arn:${partition}:lambda:${region}:${accountId}:function:${names.functions[fn]}`;
-  const targets = assumeTargetRoles(config);
+  const readTargets = assumeTargetRoles(config, 'read');
+  const writeTargets = assumeTargetRoles(config, 'write');
 
   return {
     // functions/rollout-scan.ts: inspectFleet per region, the pause flag, the plan summary's
@@ -264,7 +382,7 @@ export function functionPermissions(
       ...fleetReadStatements(s, golden),
       pauseStatement(s, names.pauseParameter, false),
       // Notifications claims (get/put/update) and the safety facts: history (scan) and approvals (query).
-      ledgerStatement(s, names.ledgerTable, 'LedgerScan', [
+      ...ledgerStatements(s, names.ledgerTable, 'LedgerScan', [
         Ledger.get,
         Ledger.put,
         Ledger.update,
@@ -278,7 +396,7 @@ export function functionPermissions(
         actions: ['lambda:InvokeFunction'],
         resources: [`${functionArn('rollout-workflow')}:*`],
       },
-      ...targets,
+      ...readTargets,
     ],
     // functions/rollout-workflow.ts: guard (DescribeNodegroup, pause flag), start (launch template
     // version for CUSTOM AMIs, UpdateNodegroupVersion, adopting an update in flight with
@@ -287,24 +405,24 @@ export function functionPermissions(
       ...rolloutReadStatements(s),
       ...rolloutMutationStatements(s),
       pauseStatement(s, names.pauseParameter, false),
-      ledgerStatement(s, names.ledgerTable, 'LedgerRollouts', [Ledger.get, Ledger.put, Ledger.update]),
-      ...targets,
+      ...ledgerStatements(s, names.ledgerTable, 'LedgerRollouts', [Ledger.get, Ledger.put, Ledger.update]),
+      ...writeTargets,
     ],
     patch: [
-      { sid: 'EksRead', actions: [...EKS_PATCH_READ_ACTIONS], resources: eksResources(s) },
+      ...patchEksReadStatements(s),
       ...patchStatements(s),
-      ledgerStatement(s, names.ledgerTable, 'LedgerReadWrite', PATCH_LEDGER_ACTIONS),
-      ...targets,
+      ...ledgerStatements(s, names.ledgerTable, 'LedgerReadWrite', PATCH_LEDGER_ACTIONS),
+      ...writeTargets,
     ],
     'patch-status': [
-      // ListCommandInvocations has no resource-level permissions in IAM.
-      { sid: 'SsmReadCommandResults', actions: ['ssm:ListCommandInvocations'], resources: ['*'] },
-      ledgerStatement(s, names.ledgerTable, 'LedgerReadWrite', PATCH_LEDGER_ACTIONS),
-      ...targets,
+      patchResultsStatement(),
+      ...ledgerStatements(s, names.ledgerTable, 'LedgerReadWrite', PATCH_LEDGER_ACTIONS),
+      ...readTargets,
     ],
     // functions/slack-command.ts: `plan` (inspectFleet, pause flag), `pause`/`resume` (the flag),
     // `history`/`status` (listHistory: Query by cluster, else Scan), and asynchronous invokes of
-    // itself (the worker that answers on response_url) and of the patch function.
+    // itself (the worker that answers on response_url) and of the patch function. `plan` reaches
+    // other accounts through their read-only roles only.
     'slack-command': [
       ...fleetReadStatements(s, golden),
       {
@@ -313,7 +431,8 @@ export function functionPermissions(
         resources: [functionArn('slack-command'), functionArn('patch')],
       },
       pauseStatement(s, names.pauseParameter, true),
-      ledgerStatement(s, names.ledgerTable, 'LedgerHistory', [Ledger.query, Ledger.scan]),
+      ...ledgerStatements(s, names.ledgerTable, 'LedgerHistory', [Ledger.query, Ledger.scan]),
+      ...readTargets,
     ],
   };
 }
@@ -379,47 +498,74 @@ export type SpokeOptions = {
   goldenAmiParameters?: readonly string[];
 };
 
+/** The hub roles each spoke role trusts (the `hubReadRoleArns` and `hubWriteRoleArns` outputs). */
+export type SpokeHubRoles = {
+  /** rollout-scan, patch-status and slack-command: they assume the read-only role. */
+  read: readonly string[];
+  /** rollout-workflow and patch: they assume the mutating role. */
+  write: readonly string[];
+};
+
+/** A role's two policies. */
+export type RolePolicies = { permissionPolicy: PolicyDocument; trustPolicy: PolicyDocument };
+
+function trustPolicy(hubs: readonly string[], externalId: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'NodekeeperHub',
+        Effect: 'Allow',
+        Principal: { AWS: [...hubs] },
+        Action: ['sts:AssumeRole'],
+        Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+      },
+    ],
+  };
+}
+
 /**
- * The cross-account spoke role (issue 11): the permission policy with every fleet action the hub
- * functions call in a target account, and a trust policy that lets only the hub roles assume it,
- * with the external ID when one is given. Pure.
+ * The cross-account spoke roles (issue 11, split in issue 16): a read-only role with what the
+ * scan, patch-status and the slash command's `plan` call in a target account, and a mutating role
+ * with what the rollout workflow and the patch function call. Each trusts only the hub roles that
+ * assume it, with the external ID. Pure; throws on a missing hub role or external ID.
  */
 export function spokeRolePolicies(
-  hubRoleArns: string | readonly string[],
-  externalId?: string,
+  hubRoles: SpokeHubRoles,
+  externalId: string,
   options: SpokeOptions = {},
-): { permissionPolicy: PolicyDocument; trustPolicy: PolicyDocument } {
-  const hubs = [...new Set(typeof hubRoleArns === 'string' ? [hubRoleArns] : hubRoleArns)];
-  if (hubs.length === 0) throw new Error('spokeRolePolicies needs at least one hub role ARN');
-  const partition = options.partition ?? 'aws';
+): { read: RolePolicies; write: RolePolicies } {
+  const read = [...new Set(hubRoles.read)];
+  const write = [...new Set(hubRoles.write)];
+  if (read.length === 0) throw new Error('spokeRolePolicies needs at least one read hub role ARN');
+  if (write.length === 0) throw new Error('spokeRolePolicies needs at least one write hub role ARN');
+  if (externalId === '') throw new Error('spokeRolePolicies needs an external ID');
   const s: Scope = {
-    partition,
+    partition: options.partition ?? 'aws',
     // A role's policy only acts in its own account; `*` keeps one template for every account.
     accountId: '*',
     region: '*',
     regions: ['*'],
     clusters: (options.clusters ?? ['*']).map(clusterGlobToIamPattern),
   };
-  const statements = [
+  const readStatements = [
     ...fleetReadStatements(s, options.goldenAmiParameters ?? []),
+    patchResultsStatement(),
+  ];
+  const writeStatements = [
     ...rolloutReadStatements(s),
     ...rolloutMutationStatements(s),
+    ...patchEksReadStatements(s),
     ...patchStatements(s),
-    { sid: 'SsmReadCommandResults', actions: ['ssm:ListCommandInvocations'], resources: ['*'] },
   ];
   return {
-    permissionPolicy: toPolicyDocument(dedupeStatements(statements)),
-    trustPolicy: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'NodekeeperHub',
-          Effect: 'Allow',
-          Principal: { AWS: hubs },
-          Action: ['sts:AssumeRole'],
-          ...(externalId ? { Condition: { StringEquals: { 'sts:ExternalId': externalId } } } : {}),
-        },
-      ],
+    read: {
+      permissionPolicy: toPolicyDocument(dedupeStatements(readStatements)),
+      trustPolicy: trustPolicy(read, externalId),
+    },
+    write: {
+      permissionPolicy: toPolicyDocument(dedupeStatements(writeStatements)),
+      trustPolicy: trustPolicy(write, externalId),
     },
   };
 }
@@ -434,31 +580,41 @@ function dedupeStatements(statements: Statement[]): Statement[] {
   });
 }
 
+/** The role names a spoke template creates from `roleName` (default `nodekeeper-spoke`). Pure. */
+export function spokeRoleNames(roleName = 'nodekeeper-spoke'): { read: string; write: string } {
+  return { read: `${roleName}-read`, write: `${roleName}-write` };
+}
+
 /**
- * A CloudFormation template (JSON) that creates the spoke role, for `aws cloudformation
+ * A CloudFormation template (JSON) that creates both spoke roles, for `aws cloudformation
  * create-stack-set` across an AWS Organization. Pure.
  */
 export function spokeCloudFormationTemplate(
-  hubRoleArns: string | readonly string[],
-  externalId?: string,
+  hubRoles: SpokeHubRoles,
+  externalId: string,
   options: SpokeOptions & { roleName?: string } = {},
 ): Record<string, unknown> {
-  const { permissionPolicy, trustPolicy } = spokeRolePolicies(hubRoleArns, externalId, options);
-  const roleName = options.roleName ?? 'nodekeeper-spoke';
+  const policies = spokeRolePolicies(hubRoles, externalId, options);
+  const names = spokeRoleNames(options.roleName);
+  const role = (name: string, policy: RolePolicies) => ({
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: name,
+      AssumeRolePolicyDocument: policy.trustPolicy,
+      Policies: [{ PolicyName: name, PolicyDocument: policy.permissionPolicy }],
+    },
+  });
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description:
-      'nodekeeper spoke role: lets the nodekeeper hub maintain EKS managed node groups in this account',
+      'nodekeeper spoke roles: let the nodekeeper hub read (scan, plan) and maintain (rollouts, patching) EKS managed node groups in this account',
     Resources: {
-      NodekeeperSpokeRole: {
-        Type: 'AWS::IAM::Role',
-        Properties: {
-          RoleName: roleName,
-          AssumeRolePolicyDocument: trustPolicy,
-          Policies: [{ PolicyName: 'nodekeeper-spoke', PolicyDocument: permissionPolicy }],
-        },
-      },
+      NodekeeperSpokeReadRole: role(names.read, policies.read),
+      NodekeeperSpokeWriteRole: role(names.write, policies.write),
     },
-    Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['NodekeeperSpokeRole', 'Arn'] } } },
+    Outputs: {
+      ReadRoleArn: { Value: { 'Fn::GetAtt': ['NodekeeperSpokeReadRole', 'Arn'] } },
+      WriteRoleArn: { Value: { 'Fn::GetAtt': ['NodekeeperSpokeWriteRole', 'Arn'] } },
+    },
   };
 }

@@ -18,6 +18,7 @@ import {
   parseConfig,
   type RolloutDeps,
   type RunDeps,
+  SpokeAccess,
 } from '@nodekeeper/core';
 import { type Notifier, runThreadDeps } from '@nodekeeper/slack';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
@@ -41,15 +42,17 @@ export function clientCache(options: AwsDepsOptions): ClientCache {
 
 /**
  * Client sets per (account, region): the deployment's own credentials for its own account, an
- * assumed role (the config's `targets`) for every other account. Builds nothing until used.
+ * assumed role (the config's `targets`) for every other account: the read-only spoke role unless
+ * `access` is `write` (rollouts). Builds nothing until used.
  */
 export function targetClientsFor(
   config: Pick<Config, 'regions' | 'clusters' | 'targets'> | null,
   options: AwsDepsOptions,
+  access: SpokeAccess = SpokeAccess.read,
 ): TargetClientCache {
   return createTargetClientCache({
     homeRegion: options.homeRegion,
-    roles: config ? rolesOf(fleetTargets(config)) : new Map(),
+    roles: config ? rolesOf(fleetTargets(config, access)) : new Map(),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
@@ -73,7 +76,7 @@ export function pauseReaderFor(home: AwsClients, parameterName: string): PausePo
  * and the SSM pause flag in the home region, Slack from the settings. Builds clients; makes no call.
  */
 export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): RolloutDeps {
-  const clients = targetClientsFor(configOf(settings), options);
+  const clients = targetClientsFor(configOf(settings), options, SpokeAccess.write);
   const home = clients(null, options.homeRegion);
   const notifier = notifierFromSettings(settings);
   const runs = runDepsFor(settings, home, notifier);

@@ -8,9 +8,8 @@ import {
   describeAwsError,
   inspectTarget,
   setPauseState,
-  targetError,
 } from '@nodekeeper/aws';
-import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core';
+import { type Config, type FleetTarget, parseConfig, SpokeAccess } from '@nodekeeper/core';
 import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
 import { clientCache, pauseReaderFor, targetClientsFor } from './deps.ts';
 import { logger as defaultLogger } from './logger.ts';
@@ -102,15 +101,10 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
       },
       async plan(now) {
         if (config === null) throw new Error('no configuration');
-        const targets = targetClientsFor(config, { homeRegion, ...aws });
-        // Least privilege: the internet-facing slash command never assumes spoke roles.
-        const inspect = async (target: FleetTarget) =>
-          target.role === null
-            ? inspectTarget(targets, target)
-            : targetError(
-                target,
-                `account ${target.accountId}: the slash command plans only the deployment's own account (it never assumes spoke roles); run \`nodekeeper plan\` for this one`,
-              );
+        // Least privilege: the internet-facing slash command reaches other accounts through their
+        // read-only spoke roles only (its IAM cannot assume the mutating ones).
+        const targets = targetClientsFor(config, { homeRegion, ...aws }, SpokeAccess.read);
+        const inspect = (target: FleetTarget) => inspectTarget(targets, target);
         const approvals = createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable });
         const deps = { config, inspect, pause: pauseReaderFor(home, pauseParameter), ledger, approvals };
         return (await planFleet(deps, now)).plan;

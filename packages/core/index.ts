@@ -21,6 +21,7 @@ export {
   formatIssues,
   isIanaTimeZone,
   parseConfig,
+  SpokeAccess,
 } from './src/config.ts';
 export { NodekeeperError, ValidationError } from './src/errors.ts';
 export { matchesAny, matchesGlob } from './src/glob.ts';

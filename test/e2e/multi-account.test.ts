@@ -26,7 +26,9 @@ const A = '444455556666';
 const B = '777788889999';
 const BROKEN = '999988887777';
 const REGIONS = ['us-east-1', 'eu-west-1'];
+/** Each spoke's read-only role (scan) and mutating role (rollout workflows). */
 const role = (account: string) => `arn:aws:iam::${account}:role/nodekeeper-spoke`;
+const writeRole = (account: string) => `arn:aws:iam::${account}:role/nodekeeper-spoke-write`;
 const hubCredentials = { accessKeyId: 'AKIASANDBOXEXAMPLE', secretAccessKey: 'sandbox-secret' };
 const poll = { initialSeconds: 1, maxSeconds: 1, backoffRate: 1, maxTotalSeconds: 120 };
 
@@ -50,8 +52,11 @@ function fleet(): FleetFile {
     launchTemplates: [],
     roles: [
       { arn: role(A), externalId: 'nk-ext-a' },
+      { arn: writeRole(A), externalId: 'nk-ext-a' },
       { arn: role(B), externalId: 'nk-ext-b' },
+      { arn: writeRole(B), externalId: 'nk-ext-b' },
       { arn: role(BROKEN), externalId: 'the-real-one' },
+      { arn: writeRole(BROKEN), externalId: 'the-real-one' },
     ],
     partitions: [A, B, BROKEN].flatMap((account) =>
       REGIONS.map((region) => ({ accountId: account, region, clusters: [cluster(account, region)] })),
@@ -62,9 +67,27 @@ function fleet(): FleetFile {
 const config: Config = parseConfig({
   regions: ['us-east-1'],
   targets: [
-    { accountId: A, roleArn: role(A), externalId: 'nk-ext-a', regions: REGIONS },
-    { accountId: B, roleArn: role(B), externalId: 'nk-ext-b', regions: REGIONS },
-    { accountId: BROKEN, roleArn: role(BROKEN), externalId: 'not-the-real-one', regions: ['us-east-1'] },
+    {
+      accountId: A,
+      readRoleArn: role(A),
+      writeRoleArn: writeRole(A),
+      externalId: 'nk-ext-a',
+      regions: REGIONS,
+    },
+    {
+      accountId: B,
+      readRoleArn: role(B),
+      writeRoleArn: writeRole(B),
+      externalId: 'nk-ext-b',
+      regions: REGIONS,
+    },
+    {
+      accountId: BROKEN,
+      readRoleArn: role(BROKEN),
+      writeRoleArn: writeRole(BROKEN),
+      externalId: 'not-the-real-one',
+      regions: ['us-east-1'],
+    },
   ],
   waves: [
     // Waves may select by account: A's node groups form the first wave, B's the second.
@@ -146,6 +169,11 @@ describe('one hub, two spoke accounts in two regions, and one role that cannot b
     // One AssumeRole per reachable account and process (credentials cached across regions and calls).
     expect(sb.issuedCredentials(role(A))).toBeLessThanOrEqual(2);
     expect(sb.issuedCredentials(role(BROKEN))).toBe(0);
+    // The scan inspected through the read-only roles, the workflows rolled through the mutating ones.
+    for (const account of [A, B]) {
+      expect(sb.issuedCredentials(role(account)), account).toBeGreaterThanOrEqual(1);
+      expect(sb.issuedCredentials(writeRole(account)), account).toBeGreaterThanOrEqual(1);
+    }
 
     // The broken target is an error item naming account, role and AWS's code; the others planned.
     const brokenPlan = await inspectTarget(clients, {

@@ -241,6 +241,17 @@ describe('the nodekeeper app', () => {
         }
       }
     });
+
+    it('outputs the hub roles each spoke role trusts: readers and writers apart', () => {
+      const arn = (role: string) => one('aws:iam/role:Role', role).name;
+      const list = (value: unknown) => String(value).split(',');
+      expect(list(outputs.hubReadRoleArns).map((a) => a.split('/').pop())).toEqual(
+        [roles['rollout-scan'], roles['patch-status'], roles['slack-command']].map(arn),
+      );
+      expect(list(outputs.hubWriteRoleArns).map((a) => a.split('/').pop())).toEqual(
+        [roles['rollout-workflow'], roles.patch].map(arn),
+      );
+    });
   });
 
   describe('when it stores the ledger', () => {

@@ -11,36 +11,78 @@ function iam(...args: string[]) {
 }
 
 describe('scripts/iam.ts', () => {
-  describe('when asked for the spoke role', () => {
-    it('prints the permission and trust policies', () => {
-      const hub = 'arn:aws:iam::111122223333:role/nodekeeper-prod-RolloutScanRole';
-      const out = iam('--spoke', '--hub-role-arn', hub, '--external-id', 'ext-1');
+  describe('when asked for the spoke roles', () => {
+    const read = 'arn:aws:iam::111122223333:role/nodekeeper-prod-RolloutScanRole';
+    const write = 'arn:aws:iam::111122223333:role/nodekeeper-prod-RolloutWorkflowRole';
+    const spoke = (...more: string[]) =>
+      iam('--spoke', '--read-hub-role-arn', read, '--write-hub-role-arn', write, ...more);
+    type Trust = { Statement: { Principal: unknown; Condition: unknown }[] };
+
+    it('prints the read-only and the mutating role, each trusting only its hub roles', () => {
+      const out = spoke('--external-id', 'ext-1');
       expect(out.status).toBe(0);
-      const printed = JSON.parse(out.stdout) as {
-        trustPolicy: { Statement: { Principal: unknown; Condition: unknown }[] };
-        permissionPolicy: { Statement: unknown[] };
-      };
-      expect(printed.trustPolicy.Statement[0]?.Principal).toEqual({ AWS: [hub] });
-      expect(printed.trustPolicy.Statement[0]?.Condition).toEqual({
-        StringEquals: { 'sts:ExternalId': 'ext-1' },
-      });
-      expect(printed.permissionPolicy.Statement.length).toBeGreaterThan(0);
+      const printed = JSON.parse(out.stdout) as Record<
+        'read' | 'write',
+        { trustPolicy: Trust; permissionPolicy: { Statement: unknown[] } }
+      >;
+      expect(Object.keys(printed)).toEqual(['read', 'write']);
+      expect(printed.read.trustPolicy.Statement.map((s) => [s.Principal, s.Condition])).toEqual([
+        [{ AWS: [read] }, { StringEquals: { 'sts:ExternalId': 'ext-1' } }],
+      ]);
+      expect(printed.write.trustPolicy.Statement.map((s) => [s.Principal, s.Condition])).toEqual([
+        [{ AWS: [write] }, { StringEquals: { 'sts:ExternalId': 'ext-1' } }],
+      ]);
+      expect(printed.write.permissionPolicy.Statement.length).toBeGreaterThan(0);
     });
 
-    it('prints a CloudFormation template for StackSets', () => {
-      const out = iam('--spoke', '--hub-role-arn', 'arn:aws:iam::111122223333:role/a', '--cloudformation');
+    it('prints a CloudFormation template with both roles and their trust policies, for StackSets', () => {
+      const out = spoke('--external-id', 'ext-1', '--cloudformation');
       expect(out.status).toBe(0);
-      expect(JSON.parse(out.stdout)).toMatchObject({ AWSTemplateFormatVersion: '2010-09-09' });
+      const template = JSON.parse(out.stdout) as {
+        AWSTemplateFormatVersion: string;
+        Resources: Record<string, { Properties: { RoleName: string; AssumeRolePolicyDocument: Trust } }>;
+      };
+      expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
+      expect(
+        Object.values(template.Resources).map((r) => [
+          r.Properties.RoleName,
+          r.Properties.AssumeRolePolicyDocument.Statement.map((s) => [s.Principal, s.Condition]),
+        ]),
+      ).toEqual([
+        ['nodekeeper-spoke-read', [[{ AWS: [read] }, { StringEquals: { 'sts:ExternalId': 'ext-1' } }]]],
+        ['nodekeeper-spoke-write', [[{ AWS: [write] }, { StringEquals: { 'sts:ExternalId': 'ext-1' } }]]],
+      ]);
     });
   });
 
-  describe('when --spoke has no hub role', () => {
+  describe('when --spoke misses a hub role or the external ID', () => {
     it('exits 2 with a usage message', () => {
-      const out = iam('--spoke');
+      expect([
+        iam('--spoke', '--external-id', 'x').status,
+        iam('--spoke', '--external-id', 'x').stderr,
+      ]).toEqual([
+        2,
+        'iam: --spoke needs --read-hub-role-arn ARN and --write-hub-role-arn ARN (repeat them, or comma-separate)\n',
+      ]);
+      const out = iam(
+        '--spoke',
+        '--read-hub-role-arn',
+        'arn:aws:iam::1:role/r',
+        '--write-hub-role-arn',
+        'arn:aws:iam::1:role/w',
+      );
       expect([out.status, out.stderr]).toEqual([
         2,
-        'iam: --spoke needs --hub-role-arn ARN (repeat it, or comma-separate)\n',
+        "iam: --spoke needs --external-id X (the spoke roles' trust policies require it)\n",
       ]);
+    });
+  });
+
+  describe('when --spoke is given the old --hub-role-arn', () => {
+    it('exits 2 naming its replacements', () => {
+      const out = iam('--spoke', '--hub-role-arn', 'arn:aws:iam::1:role/a', '--external-id', 'x');
+      expect(out.status).toBe(2);
+      expect(out.stderr).toContain('--read-hub-role-arn');
     });
   });
 

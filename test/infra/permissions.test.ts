@@ -83,16 +83,54 @@ describe('functionPermissions', () => {
       ]);
     });
 
+    it('may delete launch template versions with the same scope as it creates them', () => {
+      const [create] = statementsWith(workflow, 'ec2:CreateLaunchTemplateVersion');
+      const [remove, ...more] = statementsWith(workflow, 'ec2:DeleteLaunchTemplateVersions');
+      expect(more).toEqual([]);
+      expect(remove?.actions).toEqual(['ec2:DeleteLaunchTemplateVersions']);
+      expect(remove?.resources).toEqual(create?.resources);
+      expect(remove?.conditions).toEqual(create?.conditions);
+      const holders = allStatements(perms)
+        .filter(([, s]) => s.actions.includes('ec2:DeleteLaunchTemplateVersions'))
+        .map(([fn]) => fn);
+      expect(holders).toEqual(['rollout-workflow']);
+    });
+
+    it('holds ec2:RunInstances and ec2:CreateTags, which EKS checks for launch templates with TagSpecifications', () => {
+      const [run, ...moreRuns] = statementsWith(workflow, 'ec2:RunInstances');
+      expect(moreRuns).toEqual([]);
+      expect(run?.actions).toEqual(['ec2:RunInstances']);
+      expect(run?.resources).toContain(`arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`);
+      expect(run?.resources).toContain('arn:aws:ec2:eu-west-1::image/*');
+      expect(run?.resources.every((r) => /^arn:aws:ec2:(us-east-1|eu-west-1):/.test(r))).toBe(true);
+      const [tag, ...moreTags] = statementsWith(workflow, 'ec2:CreateTags');
+      expect(moreTags).toEqual([]);
+      expect(tag?.conditions).toEqual({ StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+      expect(tag?.resources).toEqual(
+        ['us-east-1', 'eu-west-1'].flatMap((region) =>
+          ['instance', 'volume', 'network-interface', 'spot-instances-request'].map(
+            (type) => `arn:aws:ec2:${region}:${ACCOUNT}:${type}/*`,
+          ),
+        ),
+      );
+    });
+
+    it('is the only function that may launch or tag instances', () => {
+      const holders = allStatements(perms)
+        .filter(([, s]) => s.actions.includes('ec2:RunInstances') || s.actions.includes('ec2:CreateTags'))
+        .map(([fn]) => fn);
+      expect(new Set(holders)).toEqual(new Set(['rollout-workflow']));
+    });
+
     it('never changes a launch template default version', () => {
       expect(allStatements(perms).some(([, s]) => s.actions.includes('ec2:ModifyLaunchTemplate'))).toBe(
         false,
       );
     });
 
-    it('reads no AMI parameters or images (the scan planned the target)', () => {
+    it('reads no AMI parameters (the scan planned the target)', () => {
       const actions = workflow.flatMap((st) => st.actions);
       expect(actions).not.toContain('ssm:GetParameters');
-      expect(actions).not.toContain('ec2:DescribeImages');
     });
   });
 
@@ -137,8 +175,12 @@ describe('functionPermissions', () => {
         'eks:ListUpdates', // adopt an update in flight
         'eks:DescribeUpdate', // adopt, poll
         'eks:UpdateNodegroupVersion',
-        'ec2:DescribeLaunchTemplateVersions', // find nodekeeper's version
+        'ec2:RunInstances', // checked by EKS on the caller's behalf (launch template TagSpecifications)
+        'ec2:CreateTags', // idem, at launch only
+        'ec2:DescribeLaunchTemplateVersions', // find nodekeeper's version, its source, retirement
+        'ec2:DescribeImages', // the old AMI's snapshots and the new AMI's root device
         'ec2:CreateLaunchTemplateVersion',
+        'ec2:DeleteLaunchTemplateVersions', // retire nodekeeper's old versions
         'ssm:GetParameter', // pause flag
         'dynamodb:GetItem',
         'dynamodb:PutItem',
@@ -218,11 +260,12 @@ describe('functionPermissions', () => {
   });
 
   describe('when a function uses the ledger', () => {
-    it('touches only the stage ledger table and its indexes', () => {
+    it('touches only the stage ledger table, and its indexes with Query and Scan only', () => {
       const table = `arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/nodekeeper-prod-ledger`;
       for (const [fn, s] of allStatements(perms)) {
         if (!s.actions.some((a) => a.startsWith('dynamodb:'))) continue;
-        expect(s.resources, fn).toEqual([table, `${table}/index/*`]);
+        const queries = s.actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan');
+        expect(s.resources, `${fn} ${s.sid}`).toEqual(queries ? [table, `${table}/index/*`] : [table]);
       }
     });
 
@@ -235,22 +278,31 @@ describe('functionPermissions', () => {
   });
 
   describe('when the config has cross-account targets', () => {
-    const roleArn = 'arn:aws:iam::444455556666:role/nodekeeper-spoke';
+    const readRoleArn = 'arn:aws:iam::444455556666:role/nodekeeper-spoke-read';
+    const writeRoleArn = 'arn:aws:iam::444455556666:role/nodekeeper-spoke-write';
     const withTargets = functionPermissions(
-      aConfig({ targets: [{ accountId: '444455556666', roleArn, regions: ['us-east-1'], clusters: ['*'] }] }),
+      aConfig({
+        targets: [
+          { accountId: '444455556666', readRoleArn, writeRoleArn, regions: ['us-east-1'], clusters: ['*'] },
+        ],
+      }),
       options,
     );
+    const assumable = (fn: FunctionName) =>
+      statementsWith(withTargets[fn], 'sts:AssumeRole').flatMap((s) => s.resources);
 
-    it('lets the fleet functions assume the spoke roles', () => {
-      for (const fn of ['rollout-scan', 'rollout-workflow', 'patch', 'patch-status'] as const) {
-        expect(statementsWith(withTargets[fn], 'sts:AssumeRole').map((s) => s.resources)).toEqual([
-          [roleArn],
-        ]);
+    it('lets the functions that only read assume the read-only roles, and nothing else', () => {
+      for (const fn of ['rollout-scan', 'patch-status', 'slack-command'] as const) {
+        expect(assumable(fn), fn).toEqual([readRoleArn]);
       }
     });
 
-    it('never lets slack-command assume them', () => {
-      expect(statementsWith(withTargets['slack-command'], 'sts:AssumeRole')).toEqual([]);
+    it('lets only the rollout workflow and the patch function assume the mutating roles', () => {
+      for (const fn of ['rollout-workflow', 'patch'] as const) {
+        expect(assumable(fn), fn).toEqual([writeRoleArn]);
+      }
+      const writers = Object.values(FunctionName).filter((fn) => assumable(fn).includes(writeRoleArn));
+      expect(writers.sort()).toEqual(['patch', 'rollout-workflow']);
     });
   });
 
@@ -303,70 +355,101 @@ describe('toSstPermissions', () => {
 });
 
 describe('spokeRolePolicies', () => {
-  const hub = `arn:aws:iam::${ACCOUNT}:role/nodekeeper-prod-RolloutScanRole`;
+  const hubs = {
+    read: [
+      `arn:aws:iam::${ACCOUNT}:role/nodekeeper-prod-RolloutScanRole`,
+      `arn:aws:iam::${ACCOUNT}:role/nodekeeper-prod-PatchStatusRole`,
+    ],
+    write: [`arn:aws:iam::${ACCOUNT}:role/nodekeeper-prod-RolloutWorkflowRole`],
+  };
+  const { read, write } = spokeRolePolicies(hubs, 'ext-123');
+  const actionsOf = (policy: { Statement: { Action?: string[] }[] }) =>
+    new Set(policy.Statement.flatMap((s) => s.Action ?? []));
 
-  describe('when given an external ID', () => {
-    const { trustPolicy, permissionPolicy } = spokeRolePolicies(hub, 'ext-123');
-
-    it('trusts only the hub roles, with the external ID', () => {
-      expect(trustPolicy.Statement).toEqual([
-        {
-          Sid: 'NodekeeperHub',
-          Effect: 'Allow',
-          Principal: { AWS: [hub] },
-          Action: ['sts:AssumeRole'],
-          Condition: { StringEquals: { 'sts:ExternalId': 'ext-123' } },
-        },
-      ]);
+  describe('when given the hub roles and an external ID', () => {
+    it('makes each role trust only its own hub roles, with the external ID', () => {
+      for (const [role, principals] of [
+        [read, hubs.read],
+        [write, hubs.write],
+      ] as const) {
+        expect(role.trustPolicy.Statement).toEqual([
+          {
+            Sid: 'NodekeeperHub',
+            Effect: 'Allow',
+            Principal: { AWS: principals },
+            Action: ['sts:AssumeRole'],
+            Condition: { StringEquals: { 'sts:ExternalId': 'ext-123' } },
+          },
+        ]);
+      }
     });
 
     it('names every action and scopes every mutation', () => {
-      for (const s of permissionPolicy.Statement) {
+      for (const s of [...read.permissionPolicy.Statement, ...write.permissionPolicy.Statement]) {
         for (const action of s.Action ?? []) expect(action).not.toContain('*');
         const statement = { actions: s.Action ?? [], resources: s.Resource ?? [], conditions: s.Condition };
         expect(scopeProblems(statement)).toEqual([]);
       }
     });
 
-    it('holds every fleet action the hub functions call', () => {
-      const actions = new Set(permissionPolicy.Statement.flatMap((s) => s.Action ?? []));
+    it('gives the read-only role read actions only: what the scan, plan and patch-status call', () => {
+      const actions = actionsOf(read.permissionPolicy);
+      expect([...actions].filter((a) => !isReadOnlyAction(a))).toEqual([]);
+      expect([...actions].sort()).toEqual(
+        [
+          'eks:ListClusters',
+          'eks:DescribeCluster',
+          'eks:ListNodegroups',
+          'eks:DescribeNodegroup',
+          'ec2:DescribeImages',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ssm:GetParameters',
+          'ssm:ListCommandInvocations',
+        ].sort(),
+      );
+    });
+
+    it('gives the mutating role what the rollout workflow and the patch function call', () => {
+      const actions = actionsOf(write.permissionPolicy);
       for (const a of [
         'eks:UpdateNodegroupVersion',
         'ec2:CreateLaunchTemplateVersion',
+        'ec2:RunInstances',
+        'ec2:CreateTags',
         'ssm:SendCommand',
-        'ssm:ListCommandInvocations',
-        'ssm:GetParameters',
+        'eks:DescribeNodegroup',
         'eks:DescribeUpdate',
         'eks:ListUpdates',
-        'eks:ListClusters',
-        'ec2:DescribeImages',
         'ec2:DescribeLaunchTemplateVersions',
+        'ec2:DescribeInstances',
+        'ssm:DescribeInstanceInformation',
+        'ssm:ListCommands',
       ]) {
         expect(actions).toContain(a);
       }
+      expect(actions).not.toContain('ssm:GetParameters');
     });
   });
 
-  describe('when given no external ID', () => {
-    it('adds no condition', () => {
-      expect(spokeRolePolicies([hub]).trustPolicy.Statement[0]?.Condition).toBeUndefined();
-    });
-  });
-
-  describe('when given no hub role', () => {
+  describe('when a hub role list or the external ID is missing', () => {
     it('throws', () => {
-      expect(() => spokeRolePolicies([])).toThrow(/hub role/);
+      expect(() => spokeRolePolicies({ read: [], write: hubs.write }, 'x')).toThrow(/read hub role/);
+      expect(() => spokeRolePolicies({ read: hubs.read, write: [] }, 'x')).toThrow(/write hub role/);
+      expect(() => spokeRolePolicies(hubs, '')).toThrow(/external ID/);
     });
   });
 
   describe('when rendered as a CloudFormation template', () => {
-    it('creates one named IAM role with both policies', () => {
-      const template = spokeCloudFormationTemplate(hub, 'ext-123', { roleName: 'nk-spoke' }) as {
+    it('creates the read-only and the mutating role, named from the prefix', () => {
+      const template = spokeCloudFormationTemplate(hubs, 'ext-123', { roleName: 'nk-spoke' }) as {
         Resources: Record<string, { Type: string; Properties: { RoleName: string } }>;
+        Outputs: Record<string, unknown>;
       };
       expect(Object.values(template.Resources).map((r) => [r.Type, r.Properties.RoleName])).toEqual([
-        ['AWS::IAM::Role', 'nk-spoke'],
+        ['AWS::IAM::Role', 'nk-spoke-read'],
+        ['AWS::IAM::Role', 'nk-spoke-write'],
       ]);
+      expect(Object.keys(template.Outputs)).toEqual(['ReadRoleArn', 'WriteRoleArn']);
     });
   });
 });

@@ -36,10 +36,16 @@ describe('forwardingRegions', () => {
     const targets = [
       {
         accountId: '444455556666',
-        roleArn: 'arn:aws:iam::444455556666:role/spoke',
+        readRoleArn: 'arn:aws:iam::444455556666:role/spoke-read',
+        writeRoleArn: 'arn:aws:iam::444455556666:role/spoke-write',
         regions: ['eu-west-1', 'ap-southeast-2'],
       },
-      { accountId: '777788889999', roleArn: 'arn:aws:iam::777788889999:role/spoke', regions: ['us-east-1'] },
+      {
+        accountId: '777788889999',
+        readRoleArn: 'arn:aws:iam::777788889999:role/spoke-read',
+        writeRoleArn: 'arn:aws:iam::777788889999:role/spoke-write',
+        regions: ['us-east-1'],
+      },
     ];
     expect(forwardingRegions({ regions: ['us-east-1', 'eu-west-1'], targets }, 'us-east-1')).toEqual([
       'eu-west-1',

@@ -28,7 +28,10 @@ export interface TargetClientOptions extends Omit<ClientOptions, 'region' | 'cre
   credentials?: Credentials;
   /** Region of the STS endpoint the hub calls AssumeRole at. */
   homeRegion: string;
-  /** Roles by account ID. */
+  /**
+   * Roles by account ID: each spoke's read-only or mutating role, as chosen with
+   * `rolesOf(fleetTargets(config, access))`. A cache holds one kind only.
+   */
   roles: ReadonlyMap<string, TargetRole>;
   /** Replaces `fromTemporaryCredentials` (tests). */
   assumeRole?: (
@@ -55,7 +58,7 @@ export interface TargetClientCache {
   destroy(): void;
 }
 
-/** Roles by account from the fleet's targets. Pure. */
+/** Roles by account from the fleet's targets (whichever role `fleetTargets` picked for its access). Pure. */
 export function rolesOf(targets: readonly FleetTarget[]): Map<string, TargetRole> {
   const roles = new Map<string, TargetRole>();
   for (const t of targets) if (t.accountId !== null && t.role !== null) roles.set(t.accountId, t.role);

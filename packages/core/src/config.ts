@@ -135,32 +135,55 @@ const slackSchema = z.strictObject({
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 
+/** A required string whose absence says what it is for (`required: …`). */
+function requiredString(whenMissing: string) {
+  return z.string({ error: (issue) => (issue.input === undefined ? `required: ${whenMissing}` : undefined) });
+}
+
 const targetSchema = z
   .strictObject({
     accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account ID'),
-    roleArn: z
-      .string()
-      .regex(ROLE_ARN, 'expected a role ARN such as arn:aws:iam::444455556666:role/nodekeeper-spoke')
+    readRoleArn: requiredString(
+      "the spoke's read-only role ARN (roleArn was split into readRoleArn and writeRoleArn; npm run iam -- --spoke prints both roles)",
+    )
+      .regex(ROLE_ARN, 'expected a role ARN such as arn:aws:iam::444455556666:role/nodekeeper-spoke-read')
       .describe(
-        'The spoke role the hub assumes in this account (npm run iam -- --spoke prints its policies).',
+        "The spoke's read-only role: the scan, patch-status and the slash command's plan assume it (npm run iam -- --spoke prints its policies).",
       ),
-    externalId: z
-      .string()
+    writeRoleArn: requiredString(
+      "the spoke's mutating role ARN (roleArn was split into readRoleArn and writeRoleArn; npm run iam -- --spoke prints both roles)",
+    )
+      .regex(ROLE_ARN, 'expected a role ARN such as arn:aws:iam::444455556666:role/nodekeeper-spoke-write')
+      .describe(
+        "The spoke's mutating role: the rollout workflow and the patch function assume it. Only they may assume it.",
+      ),
+    externalId: requiredString(
+      "the sts:ExternalId both spoke roles' trust policies require (every target needs one)",
+    )
       .regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected 2-1224 characters of letters, digits and +=,.@:/-')
-      .optional()
-      .describe("The sts:ExternalId the spoke role's trust policy requires."),
+      .describe("The sts:ExternalId both spoke roles' trust policies require."),
     regions: z
       .array(z.string().regex(REGION, 'expected an AWS region name such as us-east-1'))
       .min(1, 'expected at least one region'),
     clusters: nameList.min(1, 'expected at least one cluster name or glob').default(['*']),
   })
   .superRefine((t, ctx) => {
-    const account = ROLE_ARN.exec(t.roleArn)?.[1];
-    if (account !== undefined && account !== t.accountId) {
+    for (const key of ['readRoleArn', 'writeRoleArn'] as const) {
+      const account = ROLE_ARN.exec(t[key])?.[1];
+      if (account !== undefined && account !== t.accountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `the role is in account ${account}, not ${t.accountId}`,
+        });
+      }
+    }
+    if (t.readRoleArn === t.writeRoleArn) {
       ctx.addIssue({
         code: 'custom',
-        path: ['roleArn'],
-        message: `the role is in account ${account}, not ${t.accountId}`,
+        path: ['writeRoleArn'],
+        message:
+          'must differ from readRoleArn: the functions that only read must not be able to assume the mutating role',
       });
     }
   });
@@ -224,20 +247,32 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type WaveConfig = Config['waves'][number];
 export type TargetConfig = Config['targets'][number];
 
+/**
+ * Which spoke role a caller assumes: `read` (inspection: the scan, patch-status, the slash
+ * command's plan, `nodekeeper plan`) or `write` (rollouts and patching).
+ */
+export const SpokeAccess = { read: 'read', write: 'write' } as const;
+export type SpokeAccess = (typeof SpokeAccess)[keyof typeof SpokeAccess];
+
 /** One (account, region) the fleet spans, with the clusters to select there and how to reach it. */
 export interface FleetTarget {
   /** null: the deployment's own account (no role to assume). */
   accountId: string | null;
   region: string;
   clusters: string[];
+  /** The role for the access asked of {@link fleetTargets}; null for the deployment's own account. */
   role: { roleArn: string; externalId: string | null } | null;
 }
 
 /**
- * Every (account, region) the config spans: each target's regions through its role, or without
- * targets the deployment's own account in `regions`. Pure.
+ * Every (account, region) the config spans: each target's regions through its read-only or its
+ * mutating role (`access`, default read-only), or without targets the deployment's own account
+ * in `regions`. Pure.
  */
-export function fleetTargets(config: Pick<Config, 'regions' | 'clusters' | 'targets'>): FleetTarget[] {
+export function fleetTargets(
+  config: Pick<Config, 'regions' | 'clusters' | 'targets'>,
+  access: SpokeAccess = SpokeAccess.read,
+): FleetTarget[] {
   if (config.targets.length === 0) {
     return config.regions.map((region) => ({
       accountId: null,
@@ -251,7 +286,10 @@ export function fleetTargets(config: Pick<Config, 'regions' | 'clusters' | 'targ
       accountId: t.accountId,
       region,
       clusters: [...t.clusters],
-      role: { roleArn: t.roleArn, externalId: t.externalId ?? null },
+      role: {
+        roleArn: access === SpokeAccess.write ? t.writeRoleArn : t.readRoleArn,
+        externalId: t.externalId,
+      },
     })),
   );
 }

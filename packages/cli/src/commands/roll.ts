@@ -31,6 +31,7 @@ import {
   requestWithAttempt,
   rolloutSlackMessage,
   runRollout,
+  SpokeAccess,
 } from '@nodekeeper/core';
 import { type Notifier, notifierFromEnv, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
@@ -206,8 +207,11 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
 
     const summaries = new Map<PlanItem, RolloutSummary>();
     if (values.apply) {
-      // Each node group's own account (through its target's role) and region.
-      const clients = createTargetClientCache({ homeRegion, roles: rolesOf(fleetTargets(config)) });
+      // Each node group's own account (through its target's mutating role) and region.
+      const clients = createTargetClientCache({
+        homeRegion,
+        roles: rolesOf(fleetTargets(config, SpokeAccess.write)),
+      });
       const home = clients(null, homeRegion);
       const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
       try {

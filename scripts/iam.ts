@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, loadDeployConfig } from '../stacks/config.ts';
 import {
+  eventForwardingStatements,
   functionPermissions,
   spokeCloudFormationTemplate,
   spokeRolePolicies,
@@ -80,8 +81,17 @@ async function main(argv: string[]): Promise<string> {
     ...(values['account-id'] ? { accountId: values['account-id'] } : {}),
     ...(values.region ? { region: values.region } : {}),
   });
+  // The role EventBridge assumes to forward other regions' events (only deployed when the config
+  // names more than one region).
+  const forwarding = {
+    'event-forwarding': eventForwardingStatements({
+      partition: values.partition,
+      accountId: values['account-id'] ?? '*',
+      region: values.region ?? '*',
+    }),
+  };
   const review = Object.fromEntries(
-    Object.entries(permissions).map(([fn, statements]) => [
+    Object.entries({ ...permissions, ...forwarding }).map(([fn, statements]) => [
       fn,
       statements.map(({ actions, resources, conditions }) => ({
         actions,

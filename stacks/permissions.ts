@@ -274,9 +274,9 @@ function rolloutMutationStatements(s: Scope): Statement[] {
   ];
 }
 
-/** The patch function's EKS reads, as its author declared them (issue 7). */
+/** The patch function's EKS reads: the cluster's region (DescribeCluster) and its node groups. */
 function patchEksReadStatements(s: Scope): Statement[] {
-  return [eksClusterRead(s), eksNodegroupRead(s), eksUpdateRead(s)];
+  return [eksClusterRead(s), eksNodegroupRead(s)];
 }
 
 /** patch-status: ListCommandInvocations has no resource-level permissions in IAM. */
@@ -435,6 +435,24 @@ export function functionPermissions(
       ...readTargets,
     ],
   };
+}
+
+/**
+ * The role EventBridge assumes to forward another region's events to the home region's default bus
+ * (stacks/regional-events.ts): PutEvents on that one bus. Pure.
+ */
+export function eventForwardingStatements(home: {
+  partition: string;
+  accountId: string;
+  region: string;
+}): Statement[] {
+  return [
+    {
+      sid: 'PutEventsOnHomeDefaultBus',
+      actions: ['events:PutEvents'],
+      resources: [`arn:${home.partition}:events:${home.region}:${home.accountId}:event-bus/default`],
+    },
+  ];
 }
 
 /** An IAM policy document as AWS reads it. */

@@ -6,6 +6,7 @@
 // patterns (which name neither account nor region) match them unchanged.
 import type { StackContext } from './context.ts';
 import { forwardingRegions, regionId } from './event-regions.ts';
+import { eventForwardingStatements, toPolicyDocument } from './permissions.ts';
 
 /** A home-region rule on the default bus whose events also happen in other regions. */
 export type HomeRule = {
@@ -105,10 +106,12 @@ export function createRegionalEventForwarding(ctx: StackContext, homeRules: read
     inlinePolicies: [
       {
         name: 'put-events-home-bus',
-        policy: $jsonStringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: homeBusArn }],
-        }),
+        // The statements `npm run iam` prints and the IAM reference test checks.
+        policy: $resolve([partition, accountId]).apply(([p, a]) =>
+          JSON.stringify(
+            toPolicyDocument(eventForwardingStatements({ partition: p, accountId: a, region: home })),
+          ),
+        ),
       },
     ],
   });

@@ -99,11 +99,18 @@ describe('scripts/iam.ts', () => {
       expect(out.status).toBe(0);
       const printed = JSON.parse(out.stdout) as Record<string, { actions: string[]; resources: string[] }[]>;
       expect(Object.keys(printed).sort()).toEqual([
+        'event-forwarding',
         'patch',
         'patch-status',
         'rollout-scan',
         'rollout-workflow',
         'slack-command',
+      ]);
+      expect(printed['event-forwarding']).toEqual([
+        {
+          actions: ['events:PutEvents'],
+          resources: ['arn:aws:events:us-east-2:111122223333:event-bus/default'],
+        },
       ]);
       const update = printed['rollout-workflow']?.find((s) =>
         s.actions.includes('eks:UpdateNodegroupVersion'),

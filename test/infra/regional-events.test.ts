@@ -104,7 +104,14 @@ describe('forwarding events from the other configured regions', () => {
     expect(policies.map((p) => JSON.parse(p.policy))).toEqual([
       {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: HOME_BUS }],
+        Statement: [
+          {
+            Sid: 'PutEventsOnHomeDefaultBus',
+            Effect: 'Allow',
+            Action: ['events:PutEvents'],
+            Resource: [HOME_BUS],
+          },
+        ],
       },
     ]);
     expect(role.inputs.managedPolicyArns).toBeUndefined();

@@ -5,6 +5,7 @@ import {
   buildPlanSummaryMessage,
   type CatalogSnapshot,
   type Config,
+  DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
   dropFromRun,
   escapeMrkdwn,
   type Fleet,
@@ -14,6 +15,7 @@ import {
   haltedReleases,
   type LedgerPort,
   launchTemplateLookup,
+  launchTemplateUsersLookup,
   mergeInspections,
   newRun,
   openRunThread,
@@ -225,6 +227,11 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
     history: recordsByKey(records),
     waves: policy.waves,
     runId,
+    // After success, each launch-template rollout retires nodekeeper's old versions of its template.
+    versionRetention: {
+      keep: deps.config.launchTemplateVersions?.keep ?? DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
+      usersOf: launchTemplateUsersLookup(fleet),
+    },
   });
   const fresh = requests.filter((r) => r.runId === runId);
   const runDeps = deps.runs ?? null;

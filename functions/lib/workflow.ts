@@ -18,6 +18,7 @@ import {
   recordOutcomeStep,
   recordRejectedStep,
   recordStartedStep,
+  retireLaunchTemplateVersions,
   rolloutKey,
   rolloutNotice,
   rolloutWaitStrategy,
@@ -367,6 +368,9 @@ async function runAttempt(
     }),
     owner,
   );
+  if (outcome.outcome === 'succeeded' && recordError === null && request.versionRetention !== undefined) {
+    await retireVersions(ctx, step('retire-versions'), request, deps);
+  }
   if (recordError !== null) throw recordError;
   return record
     ? summaryOf(record)
@@ -377,4 +381,44 @@ async function runAttempt(
         launchTemplateVersion: null,
         errors: outcome.errors,
       });
+}
+
+/**
+ * After a recorded success, nodekeeper's old versions of the node group's launch template, as a
+ * step of its own: retried like every AWS step, a replay deletes nothing twice (a version already
+ * gone counts as retired), and a failure is logged, never failing the rollout.
+ */
+async function retireVersions(
+  ctx: DurableContext,
+  name: string,
+  request: RolloutRequest,
+  deps: RolloutDeps,
+): Promise<void> {
+  const id = who(request);
+  try {
+    const result = await ctx.step(name, () => retireLaunchTemplateVersions(request, deps), {
+      retryStrategy: awsRetry,
+    });
+    if (result.kind === 'skipped') {
+      logger.info('launch template versions not retired', {
+        ...id,
+        reason: result.reason,
+        message: result.message,
+      });
+      return;
+    }
+    const log = result.failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
+    log('launch template versions retired', {
+      ...id,
+      launchTemplateId: result.launchTemplateId,
+      retired: result.retired,
+      failed: result.failed,
+      kept: result.kept.length,
+    });
+  } catch (error) {
+    logger.warn('launch template versions not retired', {
+      ...id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

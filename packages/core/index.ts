@@ -54,8 +54,8 @@ export type {
   NodegroupFacts,
 } from './src/types/fleet.ts';
 export { NodegroupStatus } from './src/types/fleet.ts';
-export type { AmiRef, Plan, PlanItem } from './src/types/plan.ts';
-export { Decision, SkipReason, Strategy } from './src/types/plan.ts';
+export type { AmiRef, Plan, PlanItem, PlanWarning } from './src/types/plan.ts';
+export { Decision, PlanWarningCode, SkipReason, Strategy } from './src/types/plan.ts';
 export type {
   Approval,
   PauseState,
@@ -71,8 +71,10 @@ export { RolloutFactOutcome } from './src/types/policy.ts';
 // One Fleet and CatalogSnapshot from per-region inspections (scan, CLI, slash command).
 export {
   type Inspection,
+  type LaunchTemplateLocation,
   type LaunchTemplateRef,
   launchTemplateLookup,
+  launchTemplateUsersLookup,
   mergeInspections,
 } from './src/inspection.ts';
 // --- Slack messages (Block Kit as data) and the slash-command parser (issue 6) ---

@@ -1,8 +1,4 @@
-import {
-  CreateLaunchTemplateVersionCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateVersionCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
@@ -11,6 +7,12 @@ import {
   UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
 import type { NodegroupRef, RolloutPort, UpdateNodegroupVersionResult } from '@nodekeeper/core';
+import {
+  deleteLaunchTemplateVersions,
+  findLaunchTemplateVersionAfter,
+  launchTemplateDataForImage,
+  listLaunchTemplateVersions,
+} from './ec2.ts';
 import { toUpdateFacts } from './eks.ts';
 import { AwsAdapterError, callAws, describeAwsError } from './errors.ts';
 
@@ -91,43 +93,19 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
       };
     },
 
-    async findLaunchTemplateVersion(ref, input) {
-      const ec2 = clientsFor(ref).ec2;
-      let nextToken: string | undefined;
-      for (let page = 0; page < MAX_VERSION_PAGES; page += 1) {
-        const out = await callAws(
-          'ec2',
-          'DescribeLaunchTemplateVersions',
-          () =>
-            ec2.send(
-              new DescribeLaunchTemplateVersionsCommand({
-                LaunchTemplateId: input.launchTemplateId,
-                MinVersion: String(Number(input.sourceVersion) + 1),
-                Filters: [{ Name: 'image-id', Values: [input.imageId] }],
-                NextToken: nextToken,
-              }),
-            ),
-          where(ref),
-        );
-        const mine = (out.LaunchTemplateVersions ?? []).find(
-          (v) =>
-            v.VersionDescription?.startsWith(input.descriptionPrefix) &&
-            v.LaunchTemplateData?.ImageId === input.imageId,
-        );
-        if (mine?.VersionNumber !== undefined) return String(mine.VersionNumber);
-        nextToken = out.NextToken;
-        if (!nextToken) return null;
-      }
-      return null;
+    findLaunchTemplateVersion(ref, input) {
+      return findLaunchTemplateVersionAfter(clientsFor(ref).ec2, input, where(ref), MAX_VERSION_PAGES);
     },
 
     async createLaunchTemplateVersion(ref, input) {
-      const r = await attempt('ec2', 'CreateLaunchTemplateVersion', ref, () =>
-        clientsFor(ref).ec2.send(
+      const ec2 = clientsFor(ref).ec2;
+      const r = await attempt('ec2', 'CreateLaunchTemplateVersion', ref, async () =>
+        ec2.send(
           new CreateLaunchTemplateVersionCommand({
             LaunchTemplateId: input.launchTemplateId,
             SourceVersion: input.sourceVersion,
-            LaunchTemplateData: { ImageId: input.imageId },
+            // The source's block devices stay intact (snapshot IDs are passed explicitly).
+            LaunchTemplateData: await launchTemplateDataForImage(ec2, input, where(ref)),
             VersionDescription: input.description,
             ClientToken: input.clientToken,
           }),
@@ -147,6 +125,14 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
         );
       }
       return { kind: 'created', version: String(version) };
+    },
+
+    listLaunchTemplateVersions(ref, launchTemplateId) {
+      return listLaunchTemplateVersions(clientsFor(ref).ec2, launchTemplateId, where(ref));
+    },
+
+    deleteLaunchTemplateVersions(ref, launchTemplateId, versions) {
+      return deleteLaunchTemplateVersions(clientsFor(ref).ec2, launchTemplateId, versions, where(ref));
     },
 
     async updateNodegroupVersion(ref, input): Promise<UpdateNodegroupVersionResult> {

@@ -194,14 +194,19 @@ describe('createRolloutPort', () => {
         descriptionPrefix: 'nodekeeper:abc',
       });
       expect(found).toBe('5');
+      // MinVersion is "the version number after which to describe": the source version itself.
       expect(ec2).toReceiveCommandWith(DescribeLaunchTemplateVersionsCommand, {
         LaunchTemplateId: 'lt-01',
-        MinVersion: '5',
+        MinVersion: '4',
         Filters: [{ Name: 'image-id', Values: ['ami-0new'] }],
       });
     });
 
     it('creates from the source version with only ImageId and the client token', async () => {
+      // A source version without block device snapshots: nothing else needs passing.
+      ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({
+        LaunchTemplateVersions: [{ VersionNumber: 4, LaunchTemplateData: { ImageId: 'ami-0old' } }],
+      });
       ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 5 } });
       const r = await port.createLaunchTemplateVersion(ref, {
         launchTemplateId: 'lt-01',
@@ -225,6 +230,7 @@ describe('createRolloutPort', () => {
         name: 'InvalidLaunchTemplateId.VersionNotFound',
         $metadata: { httpStatusCode: 400 },
       });
+      ec2.on(DescribeLaunchTemplateVersionsCommand).rejects(err);
       ec2.on(CreateLaunchTemplateVersionCommand).rejects(err);
       const r = await port.createLaunchTemplateVersion(ref, {
         launchTemplateId: 'lt-01',

@@ -36,7 +36,11 @@ export function renderPlanTable(plan: Plan): string {
       item.message,
     ]);
     const table = renderTable(['NODEGROUP', 'DECISION', 'STRATEGY', 'WAVE', 'DETAIL'], rows);
-    out.push(indent(table), '');
+    out.push(indent(table));
+    for (const item of items) {
+      for (const w of item.warnings ?? []) out.push(`  warning: ${item.nodegroup}: ${w.message} (${w.code})`);
+    }
+    out.push('');
   }
   const count = (d: string) => plan.items.filter((i) => i.decision === d).length;
   out.push(

@@ -206,6 +206,21 @@ export const configSchema = z
     maxConcurrentPerCluster: z.int().min(1).default(1),
     maxConcurrentTotal: z.int().min(1).optional(),
     maxFailuresPerRelease: z.int().min(1).default(1),
+    launchTemplateVersions: z
+      .strictObject({
+        keep: z
+          .int()
+          .min(1)
+          .max(9999)
+          .default(5)
+          .describe(
+            "nodekeeper's own versions kept per launch template; older ones are deleted after a successful rollout (EC2 allows 10,000 versions per template).",
+          ),
+      })
+      .optional()
+      .describe(
+        'Retirement of the launch template versions nodekeeper creates for custom-AMI node groups. Never the default version or one a node group uses.',
+      ),
     targets: z
       .array(targetSchema)
       .default([])

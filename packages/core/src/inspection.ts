@@ -52,3 +52,28 @@ export function launchTemplateLookup(
   }
   return (item) => byKey.get(nodegroupKey(item)) ?? null;
 }
+
+/** A launch template of one account and region. */
+export interface LaunchTemplateLocation {
+  accountId: string | null;
+  region: string;
+  id: string;
+}
+
+/**
+ * Every node group of the fleet that references a launch template (in its account and region),
+ * whatever its AMI type or version, as rollout refs. Pure.
+ */
+export function launchTemplateUsersLookup(
+  fleet: Fleet,
+): (template: LaunchTemplateLocation) => Array<Location & { nodegroup: string }> {
+  const byTemplate = new Map<string, Array<Location & { nodegroup: string }>>();
+  for (const ng of fleet.nodegroups) {
+    if (!ng.launchTemplate) continue;
+    const key = JSON.stringify([ng.accountId, ng.region, ng.launchTemplate.id]);
+    const users = byTemplate.get(key) ?? [];
+    users.push({ accountId: ng.accountId, region: ng.region, cluster: ng.cluster, nodegroup: ng.nodegroup });
+    byTemplate.set(key, users);
+  }
+  return (t) => [...(byTemplate.get(JSON.stringify([t.accountId, t.region, t.id])) ?? [])];
+}

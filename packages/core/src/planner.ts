@@ -16,7 +16,16 @@ import { GOLDEN_LINE_PREFIX, releaseIdentity } from './safety/release.ts';
 import { currentCustomImageId, isCustom, lookupTarget, Tag } from './targets.ts';
 import type { CatalogSnapshot, Fleet, ImageFacts, InspectionError, NodegroupFacts } from './types/fleet.ts';
 import { NodegroupStatus } from './types/fleet.ts';
-import { type AmiRef, Decision, type Plan, type PlanItem, SkipReason, Strategy } from './types/plan.ts';
+import {
+  type AmiRef,
+  Decision,
+  type Plan,
+  type PlanItem,
+  type PlanWarning,
+  PlanWarningCode,
+  SkipReason,
+  Strategy,
+} from './types/plan.ts';
 import type { Policy } from './types/policy.ts';
 
 const DAY_MS = 86_400_000;
@@ -237,7 +246,7 @@ function decideNodegroup(
   };
 }
 
-function itemKey(item: PlanItem): string {
+function itemKey(item: Pick<PlanItem, 'accountId' | 'region' | 'cluster' | 'nodegroup'>): string {
   return [item.accountId ?? '', item.region, item.cluster, item.nodegroup].join('\u0000');
 }
 
@@ -284,9 +293,46 @@ export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now
     const item = decided[i];
     if (item) items.set(itemKey(c.item), item);
   });
+  const warned = withTemplateWarnings(fleet);
   return {
     generatedAt: now.toISOString(),
-    items: [...items.values()].sort(compareItems).map(inContractOrder),
+    items: [...items.values()].map(warned).sort(compareItems).map(inContractOrder),
+  };
+}
+
+/**
+ * Adds a `shared-template-latest` warning to each `roll` item with the launch-template strategy
+ * whose template another node group of the fleet uses at `$Latest`: the version nodekeeper creates
+ * becomes their `$Latest` as well. (`$Default` users are unaffected: nodekeeper never changes a
+ * template's default version.) Pure.
+ */
+function withTemplateWarnings(fleet: Fleet): (item: PlanItem) => PlanItem {
+  const templateKey = (ng: { accountId: string | null; region: string }, id: string) =>
+    JSON.stringify([ng.accountId, ng.region, id]);
+  const users = new Map<string, NodegroupFacts[]>();
+  const own = new Map<string, string>();
+  for (const ng of fleet.nodegroups) {
+    if (!ng.launchTemplate) continue;
+    const key = templateKey(ng, ng.launchTemplate.id);
+    users.set(key, [...(users.get(key) ?? []), ng]);
+    own.set(itemKey(ng), key);
+  }
+  return (item) => {
+    if (item.decision !== Decision.roll || item.strategy !== Strategy.launchTemplate) return item;
+    const key = own.get(itemKey(item));
+    if (key === undefined) return item;
+    const followers = (users.get(key) ?? []).filter(
+      (ng) => ng.launchTemplate?.version === '$Latest' && itemKey(ng) !== itemKey(item),
+    );
+    if (followers.length === 0) return item;
+    const names = followers.map((ng) => `${ng.cluster}/${ng.nodegroup}`).sort();
+    const shown =
+      names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    const warning: PlanWarning = {
+      code: PlanWarningCode.sharedTemplateLatest,
+      message: `launch template ${followers[0]?.launchTemplate?.id} is shared with ${shown} at $Latest: the version nodekeeper creates becomes their $Latest too`,
+    };
+    return { ...item, warnings: [...(item.warnings ?? []), warning] };
   };
 }
 
@@ -304,6 +350,9 @@ function inContractOrder(item: PlanItem): PlanItem {
     current: { releaseVersion: item.current.releaseVersion, imageId: item.current.imageId },
     target: item.target ? { releaseVersion: item.target.releaseVersion, imageId: item.target.imageId } : null,
     wave: item.wave,
+    ...(item.warnings && item.warnings.length > 0
+      ? { warnings: item.warnings.map((w) => ({ code: w.code, message: w.message })) }
+      : {}),
   };
 }
 

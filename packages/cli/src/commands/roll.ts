@@ -12,8 +12,10 @@ import {
   rolesOf,
 } from '@nodekeeper/aws';
 import {
+  DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
   fleetTargets,
   launchTemplateLookup,
+  launchTemplateUsersLookup,
   type NotifyPort,
   newRun,
   openRunThread,
@@ -91,7 +93,21 @@ function progressLine(p: RolloutProgress): string {
         : `${name}: ${p.status}, next check in ${p.nextPollSeconds}s`;
     case 'notify-failed':
       return `${name}: slack ${p.event} notice undeliverable (${p.error})`;
+    case 'versions-retired':
+      return retiredLine(name, p.result);
   }
+}
+
+function retiredLine(
+  name: string,
+  r: Extract<RolloutProgress, { kind: 'versions-retired' }>['result'],
+): string {
+  if (r.kind === 'error') return `${name}: launch template versions not retired (${r.message})`;
+  if (r.kind === 'skipped') return `${name}: launch template versions not retired (${r.message})`;
+  const failed = r.failed.map((f) => `${f.version} ${f.errorCode}`).join(', ');
+  return `${name}: retired ${r.retired.length} old launch template version(s) of ${r.launchTemplateId}${
+    r.retired.length > 0 ? ` (${r.retired.join(', ')})` : ''
+  }${failed ? `; not deleted: ${failed}` : ''}`;
 }
 
 function itemOf(item: PlanItem, summary: RolloutSummary | null): RollItem {
@@ -232,8 +248,17 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
         const { waves } = policyFromConfig(config);
         const requests = new Map<PlanItem, RolloutRequest>();
         const launchTemplateOf = launchTemplateLookup(run.fleet);
+        const versionRetention = {
+          keep: config.launchTemplateVersions?.keep ?? DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
+          usersOf: launchTemplateUsersLookup(run.fleet),
+        };
         for (const item of run.plan.items) {
-          const request = requestWithAttempt(item, launchTemplateOf(item), { history, waves, runId });
+          const request = requestWithAttempt(item, launchTemplateOf(item), {
+            history,
+            waves,
+            runId,
+            versionRetention,
+          });
           if (request !== null) requests.set(item, request);
         }
         const fresh = [...requests.values()].filter((r) => r.runId === runId);

@@ -27,6 +27,22 @@ export {
   waitedSeconds,
 } from './poll.ts';
 export { parseRolloutRequest, rolloutRequestFromPlanItem, rolloutRequestSchema } from './request.ts';
+export {
+  chooseVersionsToRetire,
+  DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
+  DELETE_VERSIONS_BATCH,
+  isNodekeeperVersion,
+  KeepReason,
+  LAUNCH_TEMPLATE_VERSIONS_QUOTA,
+  MAX_RETENTION_USERS,
+  RETIRE_MIN_AGE_MS,
+  type RetirementChoice,
+  type RetirementInput,
+  type RetireResult,
+  type RetireStepResult,
+  retireLaunchTemplateVersions,
+  retireVersionsStep,
+} from './retire.ts';
 export { type RolloutProgress, type RunRolloutOptions, runRollout } from './run.ts';
 export {
   plannedRequests,
@@ -63,10 +79,12 @@ export type {
   ClaimResult,
   CreateLaunchTemplateVersionInput,
   CreateLaunchTemplateVersionResult,
+  DeleteLaunchTemplateVersionsResult,
   DescribeNodegroupResult,
   DescribeUpdateResult,
   FindLaunchTemplateVersionInput,
   HistoryQuery,
+  LaunchTemplateVersionInfo,
   LedgerPort,
   NodegroupRef,
   NodegroupState,
@@ -83,5 +101,6 @@ export type {
   UpdateFacts,
   UpdateNodegroupVersionInput,
   UpdateNodegroupVersionResult,
+  VersionRetention,
 } from './types.ts';
 export { NotStartedReason, RolloutEvent, RolloutOutcome, UpdateStatus } from './types.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type { PlanItem } from '../types/plan.ts';
+import { LAUNCH_TEMPLATE_VERSIONS_QUOTA, MAX_RETENTION_USERS } from './retire.ts';
 import type { RolloutRequest } from './types.ts';
 
 const amiRef = z.strictObject({
@@ -40,6 +41,24 @@ export const rolloutRequestSchema = z
     runId: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be a run ID (letters, digits, . _ : -)')
+      .optional(),
+    versionRetention: z
+      .strictObject({
+        keep: z.int().min(1).max(LAUNCH_TEMPLATE_VERSIONS_QUOTA),
+        users: z
+          .array(
+            z.strictObject({
+              accountId: z
+                .string()
+                .regex(/^\d{12}$/, 'must be a 12-digit account ID')
+                .nullable(),
+              region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1'),
+              cluster: name,
+              nodegroup: name,
+            }),
+          )
+          .max(MAX_RETENTION_USERS),
+      })
       .optional(),
   })
   .superRefine((r, ctx) => {

@@ -1,4 +1,5 @@
 import { type PollResult, PollSchedule, type PollScheduleConfig, rolloutWaitStrategy } from './poll.ts';
+import { type RetireStepResult, retireVersionsStep } from './retire.ts';
 import {
   finalOutcome,
   forcedRetryOf,
@@ -35,7 +36,8 @@ export type RolloutProgress =
       status: string;
       nextPollSeconds: number | null;
     }
-  | { kind: 'notify-failed'; request: RolloutRequest; event: RolloutEvent; error: string };
+  | { kind: 'notify-failed'; request: RolloutRequest; event: RolloutEvent; error: string }
+  | { kind: 'versions-retired'; request: RolloutRequest; result: RetireStepResult };
 
 export interface RunRolloutOptions {
   /** Identifies this runner in notification claims (any string unique to this process). */
@@ -174,6 +176,10 @@ async function runAttempt(
       status: last.status,
     }),
   );
+  // After success only: nodekeeper's old launch template versions (never fails the rollout).
+  if (outcome.outcome === 'succeeded' && request.versionRetention !== undefined) {
+    progress({ kind: 'versions-retired', request, result: await retireVersionsStep(request, deps) });
+  }
   return record
     ? summaryOf(record)
     : summaryWithoutRecord(request, {

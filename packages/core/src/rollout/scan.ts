@@ -3,7 +3,8 @@ import type { WavePolicy } from '../types/policy.ts';
 import { nextAttempt } from './attempt.ts';
 import { executionName, rolloutKey } from './key.ts';
 import { rolloutRequestFromPlanItem } from './request.ts';
-import type { RolloutRecord, RolloutRequest } from './types.ts';
+import { MAX_RETENTION_USERS } from './retire.ts';
+import type { NodegroupRef, RolloutRecord, RolloutRequest } from './types.ts';
 
 /**
  * Starts one rollout workflow per execution name. Implementations must treat an execution that
@@ -39,6 +40,16 @@ export function requestWithAttempt(
   // Only a rollout the ledger has not seen yet belongs to this run; the others run (or ran) in
   // an earlier one, and starting them again is a no-op.
   if (context.runId !== undefined && !history.has(rolloutKey(request))) request.runId = context.runId;
+  const retention = context.versionRetention;
+  if (retention !== undefined && request.strategy === 'launch-template' && request.launchTemplate !== null) {
+    const users = retention.usersOf({
+      accountId: request.accountId,
+      region: request.region,
+      id: request.launchTemplate.id,
+    });
+    // A template with more users than a request can carry keeps all its versions.
+    if (users.length <= MAX_RETENTION_USERS) request.versionRetention = { keep: retention.keep, users };
+  }
   return request;
 }
 
@@ -50,6 +61,15 @@ export interface RequestContext {
   waves?: ReadonlyArray<Pick<WavePolicy, 'name' | 'forceOnPodEvictionFailure'>>;
   /** The run starting these rollouts; stamped on each request new to the ledger. */
   runId?: string;
+  /**
+   * Launch-template requests retire nodekeeper's old versions after success: keep this many, and
+   * `usersOf` names every node group of the inspected fleet referencing a template
+   * (`launchTemplateUsersLookup`). Absent: no version is ever retired.
+   */
+  versionRetention?: {
+    keep: number;
+    usersOf: (template: { accountId: string | null; region: string; id: string }) => NodegroupRef[];
+  };
 }
 
 /** The requests for the plan's `roll` items (see {@link requestWithAttempt}). Pure. */

@@ -30,6 +30,18 @@ export interface RolloutRequest {
   force?: boolean;
   /** The run that started this rollout (bot mode: its notices go to that run's Slack thread). */
   runId?: string;
+  /**
+   * Launch-template only: after the rollout succeeds, retire nodekeeper's old versions of the
+   * template beyond `keep`, never one that a node group in `users` (every node group of the
+   * inspected fleet referencing the template, this one included) uses. Absent: nothing is retired.
+   */
+  versionRetention?: VersionRetention;
+}
+
+/** What version retirement needs from the plan: the retention count and the template's users. */
+export interface VersionRetention {
+  keep: number;
+  users: NodegroupRef[];
 }
 
 /** EKS update statuses (DescribeUpdate `status`). */
@@ -134,6 +146,23 @@ export type CreateLaunchTemplateVersionResult =
   | { kind: 'created'; version: string }
   | { kind: 'rejected'; errorCode: string; message: string };
 
+/** One version of a launch template, as retirement reads it. */
+export interface LaunchTemplateVersionInfo {
+  /** The version number, as a string. */
+  version: string;
+  description: string | null;
+  imageId: string | null;
+  isDefault: boolean;
+  /** ISO 8601; null when EC2 did not say. */
+  createdAt: string | null;
+}
+
+/** Per-version outcome of DeleteLaunchTemplateVersions (EC2 answers 200 with both sets). */
+export interface DeleteLaunchTemplateVersionsResult {
+  deleted: string[];
+  failed: Array<{ version: string; errorCode: string; message: string }>;
+}
+
 /**
  * EKS and EC2 as the rollout needs them. Implementations map expected AWS answers into these
  * values and throw only for faults they cannot handle (network, retries exhausted).
@@ -152,6 +181,17 @@ export interface RolloutPort {
   describeUpdate(ref: NodegroupRef, updateId: string): Promise<DescribeUpdateResult>;
   /** Update IDs of the node group, newest first (at most `limit`). */
   listUpdates(ref: NodegroupRef, limit: number): Promise<string[]>;
+  /** Every version of the template (version retirement; absent: nothing is retired). */
+  listLaunchTemplateVersions?(
+    ref: NodegroupRef,
+    launchTemplateId: string,
+  ): Promise<LaunchTemplateVersionInfo[]>;
+  /** Deletes versions of the template, reporting each (version retirement). */
+  deleteLaunchTemplateVersions?(
+    ref: NodegroupRef,
+    launchTemplateId: string,
+    versions: readonly string[],
+  ): Promise<DeleteLaunchTemplateVersionsResult>;
 }
 
 /** One rollout as the ledger keeps it. */

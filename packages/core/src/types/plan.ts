@@ -25,6 +25,22 @@ export const SkipReason = {
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
+/** Codes of plan item warnings. New codes may be added; existing ones never change meaning. */
+export const PlanWarningCode = {
+  /**
+   * Another node group uses the item's launch template at `$Latest`: the version nodekeeper creates
+   * for this rollout becomes what `$Latest` means for it too.
+   */
+  sharedTemplateLatest: 'shared-template-latest',
+} as const;
+export type PlanWarningCode = (typeof PlanWarningCode)[keyof typeof PlanWarningCode];
+
+/** Something the operator should know before the item runs; it changes no decision. */
+export interface PlanWarning {
+  code: PlanWarningCode;
+  message: string;
+}
+
 export interface AmiRef {
   releaseVersion: string | null;
   imageId: string | null;
@@ -45,6 +61,8 @@ export interface PlanItem {
   current: AmiRef;
   target: AmiRef | null;
   wave: string | null;
+  /** Additive: present only when the item has warnings. */
+  warnings?: PlanWarning[];
 }
 
 export interface Plan {

@@ -27,6 +27,7 @@ const OPERATIONS = [
   'DescribeLaunchTemplateVersions',
   'CreateLaunchTemplateVersion',
   'ModifyLaunchTemplate',
+  'DeleteLaunchTemplateVersions',
   'DescribeImages',
   'DescribeInstances',
 ] as const;
@@ -113,6 +114,36 @@ function coerce(value: unknown, key = ''): unknown {
   return value;
 }
 
+/** At most this many versions per DeleteLaunchTemplateVersions request (EC2 API model). */
+const MAX_DELETE_VERSIONS = 200;
+
+/** The highest version number each template ever had: a deleted number is never given out again. */
+const issuedVersions = new WeakMap<FleetLaunchTemplate, number>();
+
+function nextVersionNumber(t: FleetLaunchTemplate): number {
+  return Math.max(latestVersion(t), issuedVersions.get(t) ?? 0) + 1;
+}
+
+/**
+ * What a new version inherits from its SourceVersion: everything, except the snapshot IDs of its
+ * block devices (EC2 API model, SourceVersion: "Snapshots applied to the block device mapping are
+ * ignored when creating a new version unless they are explicitly included").
+ */
+function inheritedData(source: Record<string, unknown>): Record<string, unknown> {
+  const mappings = source.BlockDeviceMappings;
+  if (!Array.isArray(mappings)) return source;
+  return {
+    ...source,
+    BlockDeviceMappings: mappings.map((m) => {
+      if (m === null || typeof m !== 'object' || !('Ebs' in m)) return m;
+      const ebs = (m as { Ebs?: unknown }).Ebs;
+      if (ebs === null || typeof ebs !== 'object' || !('SnapshotId' in ebs)) return m;
+      const { SnapshotId: _dropped, ...rest } = ebs as Record<string, unknown>;
+      return { ...m, Ebs: rest };
+    }),
+  };
+}
+
 function versionData(v: FleetLaunchTemplateVersion): Record<string, unknown> {
   const data: Record<string, unknown> = { ...(v.data ?? {}) };
   if (v.imageId !== undefined) data.ImageId = v.imageId;
@@ -149,6 +180,14 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
   function templateOr404(params: QueryParams): FleetLaunchTemplate {
     const id = params.get('LaunchTemplateId');
     const name = params.get('LaunchTemplateName');
+    // EC2 API model: "You must specify either the launch template ID or the launch template name, but not both."
+    if (id !== undefined && name !== undefined) {
+      throw new ApiError(
+        400,
+        'InvalidParameterCombination',
+        'Both a launch template ID and a launch template name were specified. Specify either a launch template ID or a launch template name, but not both.',
+      );
+    }
     if (id !== undefined) {
       if (!/^lt-[0-9a-z]+$/.test(id)) {
         throw new ApiError(
@@ -237,7 +276,9 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
       } else {
         const sorted = [...t.versions].sort((a, b) => b.versionNumber - a.versionNumber);
         for (const v of sorted) {
-          if (min !== undefined && v.versionNumber < Number(min)) continue;
+          // MinVersion is "the version number after which to describe" (exclusive); MaxVersion
+          // is "the version number up to which" (inclusive).
+          if (min !== undefined && v.versionNumber <= Number(min)) continue;
           if (max !== undefined && v.versionNumber > Number(max)) continue;
           rows.push([t, v]);
         }
@@ -296,7 +337,7 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
           `Could not find launch template version ${sourceRef} for launch template ID ${t.launchTemplateId}.`,
         );
       }
-      base = structuredClone(versionData(source));
+      base = inheritedData(structuredClone(versionData(source)));
     }
     // Inheritance: every field of the source version, replaced field by field by what was passed.
     const data: Record<string, unknown> = { ...base, ...incoming };
@@ -309,7 +350,7 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
     }
     const { ImageId, InstanceType, UserData, ...rest } = data;
     const v: FleetLaunchTemplateVersion = {
-      versionNumber: latestVersion(t) + 1,
+      versionNumber: nextVersionNumber(t),
       createTime: state.now().toISOString(),
       ...(typeof ImageId === 'string' ? { imageId: ImageId } : {}),
       ...(typeof InstanceType === 'string' ? { instanceType: InstanceType } : {}),
@@ -318,6 +359,7 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
       ...(Object.keys(rest).length > 0 ? { data: rest } : {}),
     };
     t.versions.push(v);
+    issuedVersions.set(t, v.versionNumber);
     if (token !== undefined)
       state.launchTemplateTokens.set(token, {
         launchTemplateId: t.launchTemplateId,
@@ -349,6 +391,60 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
         defaultVersionNumber: t.defaultVersion,
         latestVersionNumber: latestVersion(t),
       },
+    });
+  }
+
+  /**
+   * Deletes versions one by one and answers HTTP 200 with a success and a failure set (EC2 API
+   * model). The default version is refused per version: the model's ResponseError codes have no
+   * member for it, so it is the catch-all `unexpectedError` (inferred, not captured from AWS).
+   */
+  function deleteLaunchTemplateVersions(req: SandboxRequest, params: QueryParams): Reply {
+    const t = templateOr404(params);
+    const requested = queryList(params, 'LaunchTemplateVersion');
+    if (requested.length === 0) {
+      throw new ApiError(
+        400,
+        'MissingParameter',
+        'The request must contain the parameter LaunchTemplateVersion',
+      );
+    }
+    if (requested.length > MAX_DELETE_VERSIONS) {
+      throw new ApiError(
+        400,
+        'InvalidParameterValue',
+        `You can delete up to ${MAX_DELETE_VERSIONS} launch template versions in a single request.`,
+      );
+    }
+    const names = { launchTemplateId: t.launchTemplateId, launchTemplateName: t.launchTemplateName };
+    const deleted: XmlValue[] = [];
+    const failed: XmlValue[] = [];
+    const fail = (versionNumber: number | undefined, code: string, message: string) =>
+      failed.push({ ...names, versionNumber, responseError: { code, message } });
+    for (const r of requested) {
+      const n = /^\d+$/.test(r) ? Number(r) : Number.NaN;
+      const index = t.versions.findIndex((v) => v.versionNumber === n);
+      if (index < 0) {
+        fail(
+          Number.isNaN(n) ? undefined : n,
+          'launchTemplateVersionDoesNotExist',
+          `The specified launch template version ${r} does not exist.`,
+        );
+      } else if (n === t.defaultVersion) {
+        fail(
+          n,
+          'unexpectedError',
+          'Cannot delete the default version of a launch template. Set another version as the default first.',
+        );
+      } else {
+        issuedVersions.set(t, Math.max(issuedVersions.get(t) ?? 0, latestVersion(t)));
+        t.versions.splice(index, 1);
+        deleted.push({ ...names, versionNumber: n });
+      }
+    }
+    return xmlReply(req, {
+      successfullyDeletedLaunchTemplateVersionSet: deleted,
+      unsuccessfullyDeletedLaunchTemplateVersionSet: failed,
     });
   }
 
@@ -625,6 +721,8 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
           return createLaunchTemplateVersion(req, params);
         case 'ModifyLaunchTemplate':
           return modifyLaunchTemplate(req, params);
+        case 'DeleteLaunchTemplateVersions':
+          return deleteLaunchTemplateVersions(req, params);
         case 'DescribeImages':
           return describeImages(req, params);
         case 'DescribeInstances':

@@ -14,6 +14,7 @@ import {
   type SandboxRequest,
   type ServiceHandler,
 } from './protocol/http.ts';
+import { type RequestViolation, rejectionOf, validateRequest } from './protocol/validate.ts';
 import { createDynamoDbHandler, startDynalite } from './services/dynamodb.ts';
 import { createEc2Handler } from './services/ec2.ts';
 import { createEksHandler } from './services/eks.ts';
@@ -23,6 +24,7 @@ import { createSsmHandler, jsonProtocolError } from './services/ssm.ts';
 import { accessKeyOf, CredentialRegistry, createStsHandler } from './services/sts.ts';
 import { SandboxState } from './state.ts';
 import type { AwsService, CallRecord, FaultRule, Sandbox, SandboxOptions } from './types/index.ts';
+import { registerViolationSource } from './violations.ts';
 
 const SERVICES = new Set<string>(['eks', 'ec2', 'ssm', 'sts', 'dynamodb']);
 
@@ -85,6 +87,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultInjector();
   const slack = createSlackSink(() => clock.now());
   let calls: CallRecord[] = [];
+  // Requests that broke their operation's AWS model, until a test (or the guard) takes them.
+  const violations: RequestViolation[] = [];
+  const takeViolations = () => violations.splice(0);
+  const unregisterViolations = registerViolationSource({ take: takeViolations });
   const dynalite = await startDynalite();
   const registry = new CredentialRegistry(fleet.accountId);
   const shared = {
@@ -176,6 +182,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return jsonReply(200, { ok: true });
     }
     if (path === '/_sandbox/calls' && method === 'GET') return jsonReply(200, calls);
+    if (path === '/_sandbox/violations' && method === 'GET') return jsonReply(200, violations);
+    if (path === '/_sandbox/violations' && method === 'DELETE') return jsonReply(200, takeViolations());
     if (path === '/_sandbox/calls' && method === 'DELETE') {
       calls = [];
       return jsonReply(200, { ok: true });
@@ -277,6 +285,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     const operation = handler.operationOf(base);
     const sbReq: SandboxRequest = { ...base, operation };
+    const broken = operation.startsWith('Unknown:') ? [] : validateRequest(service, operation, base);
+    violations.push(...broken);
+    const rejection = rejectionOf(service, broken);
     const decision = faults.decide(service, operation, `${caller.accountId}|${region}`);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.reset) {
@@ -298,6 +309,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         },
       );
       reply = handler.errorReply(sbReq, err);
+    } else if (rejection) {
+      reply = handler.errorReply(sbReq, rejection);
     } else {
       try {
         reply = await handler.handle(sbReq);
@@ -367,6 +380,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     events: (accountId, region) => busEvents(accountId ?? fleet.accountId, region ?? fleet.region),
     slackPosts: () => structuredClone(slack.posts),
     calls: () => structuredClone(calls),
+    takeViolations,
     resetCalls: () => {
       calls = [];
     },
@@ -378,6 +392,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           for (const s of sockets) s.destroy();
         });
         await dynalite.close();
+        unregisterViolations(takeViolations());
       })();
       return closed;
     },

@@ -94,6 +94,8 @@ describe('sandbox accounts and regions', () => {
     const err = await rejection(assume({ RoleArn: 'not-an-arn' }));
     expect(err.name).toBe('ValidationError');
     expect(err.$metadata?.httpStatusCode).toBe(400);
+    // Shorter than the model's 20 characters: AWS rejects it before looking at the role.
+    expect(sb.takeViolations()).toMatchObject([{ operation: 'AssumeRole', path: 'RoleArn', rule: 'length' }]);
   });
 
   it('refuses a fleet file naming one account and region twice', () => {

@@ -53,6 +53,9 @@ describe('sandbox EKS', () => {
       const err = await rejection(eks.send(new ListClustersCommand({ maxResults: 101 })));
       expect(err.name).toBe('InvalidParameterException');
       expect(err.$metadata?.httpStatusCode).toBe(400);
+      expect(sb.takeViolations()).toMatchObject([
+        { operation: 'ListClusters', path: 'maxResults', rule: 'range' },
+      ]);
     });
   });
 

@@ -54,6 +54,9 @@ describe('sandbox SSM', () => {
       const err = await rejection(ssm.send(new GetParametersCommand({ Names: names })));
       expect(err.name).toBe('ValidationException');
       expect(err.message).toContain('less than or equal to 10');
+      expect(sb.takeViolations()).toMatchObject([
+        { operation: 'GetParameters', path: 'Names', rule: 'length' },
+      ]);
     });
 
     it('walks a path recursively across pages', async () => {

@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CallRecord, FaultRule, FleetFile, SlackPost } from '@nodekeeper/sandbox';
+import type { CallRecord, FaultRule, FleetFile, RequestViolation, SlackPost } from '@nodekeeper/sandbox';
+import { registerViolationSource } from '@nodekeeper/sandbox/violations';
 
 const childScript = fileURLToPath(new URL('./sandbox-child.ts', import.meta.url));
 
@@ -77,6 +78,10 @@ export async function startRemoteSandbox(fleet: FleetFile, start?: string): Prom
     child.on('exit', (code) => reject(new Error(`sandbox child exited with ${code}`)));
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // The test guard (test/setup.ts) drains the child's model violations after each test.
+  const takeViolations = async () =>
+    (await call(endpoint, 'DELETE', '/_sandbox/violations')) as RequestViolation[];
+  const unregisterViolations = registerViolationSource({ take: takeViolations });
   return {
     endpoint,
     webhookUrl: (secret) => `${endpoint}/slack/webhook/T00000000/B00000000/${secret}`,
@@ -91,6 +96,7 @@ export async function startRemoteSandbox(fleet: FleetFile, start?: string): Prom
       await call(endpoint, 'POST', '/_sandbox/faults', rules);
     },
     close: async () => {
+      unregisterViolations(await takeViolations());
       child.stdin?.end();
       await exited;
       rmSync(dir, { recursive: true, force: true });

@@ -54,5 +54,6 @@ export async function handler(event: unknown): Promise<ScanResult> {
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
     ...(runs ? { runs } : {}),
+    stage: settings.stage,
   });
 }

@@ -2,11 +2,12 @@ import { withDurableExecution } from '@aws/durable-execution-sdk-js';
 import type { RolloutDeps } from '@nodekeeper/core';
 import { buildRolloutDeps } from './lib/deps.ts';
 import { readSettings } from './lib/settings.ts';
-import { createRolloutWorkflow } from './lib/workflow.ts';
+import { createRolloutWorkflow, pollScheduleFromConfig } from './lib/workflow.ts';
 
 /**
  * Durable rollout workflow (one execution per node group and target, named by the scan).
- * Reads NODEKEEPER_LEDGER_TABLE, NODEKEEPER_PAUSE_PARAMETER, AWS_REGION and the Slack secrets
+ * Reads NODEKEEPER_CONFIG (`rollout.maxWaitHours`: how long it follows an update),
+ * NODEKEEPER_LEDGER_TABLE, NODEKEEPER_PAUSE_PARAMETER, AWS_REGION and the Slack secrets
  * (SST links SlackWebhookUrl / SlackBotToken, or NODEKEEPER_SLACK_* env).
  */
 let deps: RolloutDeps | undefined;
@@ -16,4 +17,6 @@ function depsFromEnv(): RolloutDeps {
   return deps;
 }
 
-export const handler = withDurableExecution(createRolloutWorkflow(depsFromEnv));
+export const handler = withDurableExecution(
+  createRolloutWorkflow(depsFromEnv, () => pollScheduleFromConfig(readSettings().configJson)),
+);

@@ -3,7 +3,11 @@
 import { functionDefaults, type StackContext } from './context.ts';
 import type { SlackSecrets } from './slack.ts';
 
-/** Durable execution limits of one rollout: an update takes tens of minutes; 14 days is ample. */
+/**
+ * Durable execution limits of one rollout. An update takes tens of minutes to hours; 14 days holds
+ * two waits of the longest `rollout.maxWaitHours` (144 h: an attempt and its forced retry) with a
+ * day to spare (test/infra/rollout-timeout.test.ts). Durable executions may last up to a year.
+ */
 export const ROLLOUT_EXECUTION_TIMEOUT = '14 days';
 export const ROLLOUT_RETENTION = '30 days';
 

@@ -6,6 +6,7 @@ import {
   type CatalogSnapshot,
   type Config,
   DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
+  DEFAULT_STAGE,
   dropFromRun,
   escapeMrkdwn,
   type Fleet,
@@ -153,6 +154,11 @@ export interface ScanDeps {
   approvals?: { list(): Promise<Approval[]> };
   /** Bot mode: runs in the ledger and Slack's chat.postMessage/chat.update (see runDepsFor). */
   runs?: RunDeps;
+  /**
+   * The deployment's stage (NODEKEEPER_STAGE), part of every durable execution name: Lambda names
+   * executions per account and region, which stages may share. Default: `default`.
+   */
+  stage?: string;
 }
 
 export interface ScanResult {
@@ -256,7 +262,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
   )) {
     await postHaltOnce(halted, deps);
   }
-  const starts = await startRollouts(requests, deps.starter);
+  const starts = await startRollouts(requests, deps.starter, deps.stage ?? DEFAULT_STAGE);
   if (runDeps !== null && ownRun) {
     // Rollouts another run already started stay in that run's thread.
     const elsewhere = starts.filter((s) => s.kind === 'already-started' && s.request.runId === runId);

@@ -1,4 +1,5 @@
 import { pauseParameterName } from '@nodekeeper/aws';
+import { DEFAULT_STAGE } from '@nodekeeper/core';
 import { Resource } from 'sst';
 
 /**
@@ -18,6 +19,11 @@ export interface Settings {
   pauseParameter: string;
   /** Qualified ARN of the rollout workflow (`NODEKEEPER_WORKFLOW_ARN`), for the scan. */
   workflowArn: string | null;
+  /**
+   * The deployment's stage (`NODEKEEPER_STAGE`, set by the stack), else `default`. Durable execution
+   * names carry it: Lambda keeps them unique per account and region, which stages may share.
+   */
+  stage: string;
   slack: {
     webhookUrl: string | null;
     botToken: string | null;
@@ -59,6 +65,7 @@ export function readSettings(vars: Record<string, string | undefined> = process.
     ledgerTable: env(vars, 'NODEKEEPER_LEDGER_TABLE') ?? 'nodekeeper-ledger',
     pauseParameter: pauseParameterName(vars),
     workflowArn: env(vars, 'NODEKEEPER_WORKFLOW_ARN'),
+    stage: env(vars, 'NODEKEEPER_STAGE') ?? DEFAULT_STAGE,
     slack: {
       webhookUrl: linked('SlackWebhookUrl') ?? env(vars, 'NODEKEEPER_SLACK_WEBHOOK_URL'),
       botToken: linked('SlackBotToken') ?? env(vars, 'NODEKEEPER_SLACK_BOT_TOKEN'),

@@ -4,11 +4,15 @@ import {
   finalOutcome,
   forcedRetryOf,
   guardStep,
+  MAX_WAIT_HOURS,
+  NotStartedReason,
   notifyStep,
   outcomeMessage,
   PollSchedule,
   type PollScheduleConfig,
+  parseConfig,
   parseRolloutRequest,
+  pollScheduleFor,
   pollStep,
   type RolloutDeps,
   type RolloutNotice,
@@ -47,7 +51,7 @@ const pollSchema = z.strictObject({
     .number()
     .int()
     .min(1)
-    .max(7 * 24 * 3600),
+    .max(MAX_WAIT_HOURS * 3600),
 });
 
 const inputSchema = z.strictObject({ request: z.unknown(), poll: pollSchema.optional() });
@@ -93,14 +97,34 @@ function who(request: RolloutRequest) {
 }
 
 /**
+ * The poll schedule of the config in NODEKEEPER_CONFIG: its `rollout.maxWaitHours` is how long a
+ * workflow follows an update (the default when unset). Throws ValidationError for a bad config.
+ */
+export function pollScheduleFromConfig(configJson: string | null): PollScheduleConfig {
+  if (configJson === null) return PollSchedule;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(configJson);
+  } catch (error) {
+    throw new ValidationError('NODEKEEPER_CONFIG is not valid JSON', [], { cause: error });
+  }
+  return pollScheduleFor(parseConfig(raw).rollout.maxWaitHours);
+}
+
+/**
  * The rollout workflow body, written against ports: guard → start (+ record, notify) → wait for
  * the EKS update → record outcome → notify outcome. Every side effect is inside a step; the code
  * between steps is deterministic, so replays after a crash repeat nothing that completed.
+ * `getSchedule` gives the poll cadence and wait limit (constant per deployed version, so replays
+ * agree); a payload's `poll` (local runs) replaces it.
  */
-export function createRolloutWorkflow(getDeps: () => RolloutDeps) {
+export function createRolloutWorkflow(
+  getDeps: () => RolloutDeps,
+  getSchedule: () => PollScheduleConfig = () => PollSchedule,
+) {
   return async (event: unknown, ctx: DurableContext): Promise<RolloutSummary> => {
     const { request, poll } = parseWorkflowInput(event);
-    const schedule = poll ?? PollSchedule;
+    const schedule = poll ?? getSchedule();
     const deps = getDeps();
     const first = await runAttempt(ctx, request, schedule, deps, '');
     // The wave opted in and EKS could not drain the nodes: one retry with force, same execution.
@@ -215,27 +239,26 @@ async function runAttempt(
   }
   const { decision, owner } = guard;
 
-  if (decision.kind === 'finished') return summaryOf(decision.record);
-
-  if (decision.kind === 'not-started') {
+  /** Records and reports a "not now" (the guard refused, or EKS runs someone else's update). */
+  const notStarted = async (why: { reason: NotStartedReason; message: string }) => {
     const record = await ctx.step(
       step('record-not-started'),
-      () => recordNotStartedStep(request, decision, deps),
+      () => recordNotStartedStep(request, why, deps),
       {
         retryStrategy: awsRetry,
       },
     );
     await notify(
       'notify-not-started',
-      rolloutNotice(request, 'not-started', {
-        updateId: null,
-        reason: decision.reason,
-        message: decision.message,
-      }),
+      rolloutNotice(request, 'not-started', { updateId: null, reason: why.reason, message: why.message }),
       owner,
     );
     return summaryOf(record);
-  }
+  };
+
+  if (decision.kind === 'finished') return summaryOf(decision.record);
+
+  if (decision.kind === 'not-started') return notStarted(decision);
 
   let updateId: string;
   let startedAt: string | null = null;
@@ -273,6 +296,11 @@ async function runAttempt(
       }
     }
     if (start.kind === 'rejected') return failBeforeStart(start, owner);
+    // Someone else's update runs: never recorded as ours; the next scan tries again (decision 007).
+    if (start.kind === 'busy') {
+      logger.info('node group busy with another update', { ...id, runningUpdateId: start.runningUpdateId });
+      return notStarted({ reason: NotStartedReason.updateInProgress, message: start.message });
+    }
     const begun = start;
     updateId = begun.updateId;
     const record = await ctx.step(
@@ -332,7 +360,7 @@ async function runAttempt(
     record = await ctx.step(
       step('record-outcome'),
       async () => {
-        const r = await recordOutcomeStep(request, followed, outcome, deps);
+        const r = await recordOutcomeStep(request, followed, outcome, deps, schedule);
         if (r) emitRolloutOutcome(metrics, r);
         logger.info('rollout outcome', {
           ...id,
@@ -356,10 +384,10 @@ async function runAttempt(
     });
   }
   await notify(
-    outcome.outcome === 'succeeded' ? 'notify-succeeded' : 'notify-failed',
+    `notify-${outcome.outcome}`,
     rolloutNotice(request, outcome.outcome, {
       updateId: followed,
-      message: outcomeMessage(request, outcome, followed),
+      message: outcomeMessage(request, outcome, followed, schedule),
       errors: outcome.errors,
       threadTs: threadTs ?? record?.slackThreadTs ?? null,
       startedAt: startedAt ?? record?.startedAt ?? null,
@@ -376,7 +404,7 @@ async function runAttempt(
     ? summaryOf(record)
     : summaryWithoutRecord(request, {
         outcome: outcome.outcome,
-        message: outcomeMessage(request, outcome, followed),
+        message: outcomeMessage(request, outcome, followed, schedule),
         updateId: followed,
         launchTemplateVersion: null,
         errors: outcome.errors,

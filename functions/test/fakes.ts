@@ -20,6 +20,8 @@ export function fakeAws(script: {
   errors?: UpdateError[];
   /** An update already running that UpdateNodegroupVersion collides with. */
   runningUpdateId?: string;
+  /** The release the running update goes to (its `ReleaseVersion` parameter); none when unset. */
+  runningRelease?: string;
   /** Statuses of updates sent with `force: true` (default: `statuses`). */
   forcedStatuses?: Array<'InProgress' | 'Successful' | 'Failed' | 'Cancelled'>;
 }) {
@@ -33,11 +35,13 @@ export function fakeAws(script: {
   const updateFacts = (u: { id: string; polls: number; forced?: boolean }): UpdateFacts => {
     const script_ = u.forced ? (script.forcedStatuses ?? statuses) : statuses;
     const status = script_[Math.min(u.polls, script_.length - 1)] ?? 'InProgress';
+    const release = u === running ? script.runningRelease : undefined;
     return {
       id: u.id,
       status,
       type: 'VersionUpdate',
-      params: [],
+      params: release === undefined ? [] : [{ type: 'ReleaseVersion', value: release }],
+      createdAt: '2026-11-24T02:00:00.000Z',
       errors: status === 'Failed' ? (script.errors ?? []) : [],
     };
   };
@@ -47,7 +51,12 @@ export function fakeAws(script: {
       return (
         script.nodegroup ?? {
           kind: 'found',
-          nodegroup: { status: 'ACTIVE', releaseVersion: '1.33.4-20261001', launchTemplate: null },
+          nodegroup: {
+            status: 'ACTIVE',
+            version: '1.33',
+            releaseVersion: '1.33.4-20261001',
+            launchTemplate: null,
+          },
         }
       );
     },

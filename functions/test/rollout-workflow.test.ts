@@ -1,8 +1,10 @@
 import { createLedger, createLedgerTable } from '@nodekeeper/aws';
 import {
+  isRetryable,
   type LedgerPort,
   type PausePort,
   type RolloutDeps,
+  type RolloutRecord,
   type RolloutRequest,
   rolloutKey,
 } from '@nodekeeper/core';
@@ -11,7 +13,7 @@ import {
   LocalDurableTestRunner,
   withDurableExecutionForTesting as withDurableExecution,
 } from '../lib/durable-testing.ts';
-import { createRolloutWorkflow } from '../lib/workflow.ts';
+import { createRolloutWorkflow, pollScheduleFromConfig } from '../lib/workflow.ts';
 import { fakeAws, recordingNotify, releaseRequest, templateRequest } from './fakes.ts';
 import { startDynaliteProcess } from './support.ts';
 
@@ -67,7 +69,9 @@ describe('rollout workflow', () => {
       expect(aws.count('DescribeUpdate')).toBe(3);
       // Each wait ends the invocation; later invocations replay the earlier steps without running them.
       expect(execution.getInvocations().length).toBeGreaterThan(1);
-      expect(aws.count('DescribeNodegroup')).toBe(1);
+      // Once in the guard, once in the start step (the group's own Kubernetes version); never replayed.
+      expect(aws.count('DescribeNodegroup')).toBe(2);
+      expect(aws.sent[0]).toMatchObject({ kind: 'release-version', version: '1.33' });
       expect(slack.events()).toEqual(['started', 'succeeded']);
       expect(slack.notices[1]?.threadTs).toBe(slack.notices[0] && '1732262400.000101');
       expect(await ledger.get(rolloutKey(releaseRequest()))).toMatchObject({
@@ -117,6 +121,7 @@ describe('rollout workflow', () => {
           kind: 'found',
           nodegroup: {
             status: 'ACTIVE',
+            version: '1.33',
             releaseVersion: 'ami-0123456789abcdef0',
             launchTemplate: { id: 'lt-01', name: 'custom', version: '4' },
           },
@@ -156,7 +161,12 @@ describe('rollout workflow', () => {
       const aws = fakeAws({
         nodegroup: {
           kind: 'found',
-          nodegroup: { status: 'UPDATING', releaseVersion: '1.33.4-20261001', launchTemplate: null },
+          nodegroup: {
+            status: 'UPDATING',
+            version: '1.33',
+            releaseVersion: '1.33.4-20261001',
+            launchTemplate: null,
+          },
         },
       });
       const { slack, ledger, deps } = await setup(aws);
@@ -185,17 +195,72 @@ describe('rollout workflow', () => {
     });
   });
 
-  describe('when EKS already runs an update for the node group', () => {
+  describe('when EKS already runs an update to the same target', () => {
     it('adopts that update and follows it to the end', async () => {
-      const aws = fakeAws({ runningUpdateId: 'upd-theirs', statuses: ['InProgress', 'Successful'] });
+      const aws = fakeAws({
+        runningUpdateId: 'upd-same',
+        runningRelease: '1.33.5-20261110',
+        statuses: ['InProgress', 'Successful'],
+      });
       const { ledger, deps } = await setup(aws);
       const { execution } = await run(releaseRequest(), deps);
-      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded', updateId: 'upd-theirs' });
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded', updateId: 'upd-same' });
       expect(aws.startedUpdates()).toBe(0);
       expect(await ledger.get(rolloutKey(releaseRequest()))).toMatchObject({
-        updateId: 'upd-theirs',
+        updateId: 'upd-same',
         outcome: 'succeeded',
       });
+    });
+  });
+
+  describe("when EKS runs someone else's update to another target", () => {
+    it('never records it as ours: not-started (update-in-progress), tried again later', async () => {
+      const aws = fakeAws({
+        runningUpdateId: 'upd-theirs',
+        runningRelease: '1.33.5-OTHER',
+        statuses: ['InProgress', 'Successful'],
+      });
+      const { slack, ledger, deps } = await setup(aws);
+      const { execution } = await run(releaseRequest(), deps);
+      expect(execution.getResult()).toMatchObject({ outcome: 'not-started', reason: 'update-in-progress' });
+      const record = await ledger.get(rolloutKey(releaseRequest()));
+      expect(record).toMatchObject({ outcome: 'not-started', reason: 'update-in-progress', updateId: null });
+      expect(record?.message).toContain('upd-theirs');
+      expect(isRetryable(record as RolloutRecord)).toBe(true);
+      expect(slack.events()).toEqual(['not-started']);
+    });
+  });
+
+  describe('when the wait limit (rollout.maxWaitHours) runs out while EKS still updates', () => {
+    it('records and reports still-running, not failed, and does not force a retry', async () => {
+      const aws = fakeAws({ statuses: ['InProgress'] });
+      const { slack, ledger, deps } = await setup(aws);
+      const runner = new LocalDurableTestRunner({
+        handlerFunction: withDurableExecution(
+          createRolloutWorkflow(
+            () => deps,
+            () =>
+              pollScheduleFromConfig(
+                JSON.stringify({ regions: ['us-east-1'], rollout: { maxWaitHours: 0.5 } }),
+              ),
+          ),
+        ),
+      });
+      const execution = await runner.run({
+        payload: { request: releaseRequest({ forceOnPodEvictionFailure: true }) },
+      });
+      expect(execution.getResult()).toMatchObject({
+        outcome: 'still-running',
+        updateId: 'upd-1',
+        errors: [],
+      });
+      const record = await ledger.get(rolloutKey(releaseRequest()));
+      expect(record).toMatchObject({ outcome: 'still-running', updateId: 'upd-1' });
+      expect(record?.message).toMatch(/still running in EKS after 30 min/);
+      expect(slack.events()).toEqual(['started', 'still-running']);
+      expect(aws.startedUpdates()).toBe(1);
+      // 60 s, 120 s, 240 s, then 300 s polls within 30 minutes: the limit was used, not the default 24 h.
+      expect(aws.count('DescribeUpdate')).toBeLessThan(12);
     });
   });
 
@@ -207,6 +272,7 @@ describe('rollout workflow', () => {
           kind: 'found',
           nodegroup: {
             status: 'ACTIVE',
+            version: '1.33',
             releaseVersion: 'ami-0123456789abcdef0',
             launchTemplate: { id: 'lt-01', name: 'custom', version: '4' },
           },

@@ -26,4 +26,9 @@ describe('readSettings', () => {
     expect(s.ledgerTable).toBe('nodekeeper-ledger');
     expect(s.workflowArn).toBe('arn:aws:lambda:us-east-1:111122223333:function:wf:1');
   });
+
+  it('reads the stage the stack sets (NODEKEEPER_STAGE), else default', () => {
+    expect(readSettings({ NODEKEEPER_STAGE: 'prod' }).stage).toBe('prod');
+    expect(readSettings({}).stage).toBe('default');
+  });
 });

@@ -94,6 +94,7 @@ export {
   buildRolloutFailedMessage,
   buildRolloutNotStartedMessage,
   buildRolloutStartedMessage,
+  buildRolloutStillRunningMessage,
   buildRolloutSucceededMessage,
 } from './src/messages/rollout.ts';
 export type { SlashCommand } from './src/messages/slash-command.ts';

@@ -148,3 +148,75 @@ describe('nodekeeper roll', () => {
     });
   });
 });
+
+describe('nodekeeper roll --apply --wait when rollout.maxWaitHours runs out', () => {
+  let long: Sandbox;
+  const before = { ...process.env };
+  beforeAll(async () => {
+    // Updates that take an hour; the config waits 0.001 h (3.6 s).
+    long = await startSandbox({ fleet: prodAFleet(3600), port: 0 });
+    writeFileSync(
+      join(dir, 'short-wait.config.json'),
+      JSON.stringify({
+        regions: ['us-east-1'],
+        clusters: ['prod-a'],
+        maxConcurrentPerCluster: 3,
+        rollout: { maxWaitHours: 0.001 },
+      }),
+    );
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: long.endpoint,
+      NODEKEEPER_LEDGER_TABLE: 'cli-ledger-short-wait',
+      NODEKEEPER_SLACK_WEBHOOK_URL: long.slackWebhookUrl,
+    });
+  });
+  afterAll(async () => {
+    process.env = { ...before };
+    await long.close();
+  });
+
+  it('reports still-running (exit 4, not failed), as the workflow does, and EKS goes on', async () => {
+    const args = ['--config', 'short-wait.config.json', '--apply', '--wait', '--poll-seconds', '1'];
+    const r = await cli(rollCommand, [...args, '--json']);
+    expect(r.code).toBe(4);
+    const items = JSON.parse(r.out).items as Array<{ nodegroup: string; outcome: string; errors: unknown[] }>;
+    expect(items.map((i) => `${i.nodegroup}:${i.outcome}`).sort()).toEqual([
+      'custom:still-running',
+      'general:still-running',
+      'gpu:still-running',
+    ]);
+    expect(items.every((i) => i.errors.length === 0)).toBe(true);
+    const posts = long.slackPosts().map((p) => JSON.stringify(p.body));
+    expect(posts.filter((p) => p.includes('Rollout still running in EKS'))).toHaveLength(3);
+    expect(posts.filter((p) => p.includes('Rollout failed'))).toEqual([]);
+    const ngs = long.state().clusters[0]?.nodegroups ?? [];
+    expect(ngs.map((n) => n.status)).toEqual(['UPDATING', 'UPDATING', 'UPDATING']);
+
+    const history = await cli(historyCommand, ['--cluster', 'prod-a', '--json']);
+    const records = JSON.parse(history.out).items as Array<{ nodegroup: string; outcome: string }>;
+    expect(records.map((x) => `${x.nodegroup}:${x.outcome}`).sort()).toEqual([
+      'custom:still-running',
+      'general:still-running',
+      'gpu:still-running',
+    ]);
+  });
+
+  it('says so in the progress lines without --json', async () => {
+    long.clock.advance(3600);
+    // The gpu update failed draining meanwhile: the next run plans it again (attempt 2).
+    const r = await cli(rollCommand, [
+      '--config',
+      'short-wait.config.json',
+      '--apply',
+      '--wait',
+      '--poll-seconds',
+      '1',
+    ]);
+    expect(r.code).toBe(4);
+    expect(r.err).toContain('prod-a/gpu: update');
+    expect(r.err).toMatch(
+      /still running in EKS; nodekeeper stopped waiting \(rollout\.maxWaitHours\), EKS continues/,
+    );
+    expect(r.out).toMatch(/gpu\s+roll\s+still-running/);
+  });
+});

@@ -150,8 +150,11 @@ class World {
     for (const item of planned.items) {
       if (item.decision !== 'roll' || !item.target?.releaseVersion) continue;
       const ref = { accountId: null, region: REGION, cluster: item.cluster, nodegroup: item.nodegroup };
+      const own = fleet.nodegroups.find((n) => n.cluster === item.cluster && n.nodegroup === item.nodegroup);
       const started = await this.port().updateNodegroupVersion(ref, {
         kind: 'release-version',
+        // The group's own Kubernetes version: without it EKS moves the group to the cluster's.
+        version: own?.version ?? null,
         releaseVersion: item.target.releaseVersion,
         clientRequestToken: `sim-${item.cluster}-${item.nodegroup}-${now.getTime()}`,
         force: false,

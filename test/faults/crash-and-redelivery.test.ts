@@ -4,6 +4,7 @@
  * twice at once. The invariants of the fault matrix are checked after each.
  */
 import {
+  DEFAULT_STAGE,
   type LedgerPort,
   type RolloutDeps,
   type RolloutPort,
@@ -191,7 +192,7 @@ async function planOnly(world: World): Promise<Map<string, RolloutRequest>> {
         item,
         ng?.launchTemplate ? { id: ng.launchTemplate.id, version: ng.launchTemplate.version } : null,
       );
-      if (request) out.set(executionName(request), request);
+      if (request) out.set(executionName(request, DEFAULT_STAGE), request);
     }
     return out;
   } finally {

@@ -132,6 +132,7 @@ export function toUpdateFacts(u: Update): UpdateFacts {
     status,
     type: u.type ?? '',
     params: (u.params ?? []).map((p) => ({ type: p.type ?? '', value: p.value ?? '' })),
+    createdAt: u.createdAt && !Number.isNaN(u.createdAt.getTime()) ? u.createdAt.toISOString() : null,
     errors: (u.errors ?? []).map((e) => ({
       errorCode: e.errorCode ?? 'Unknown',
       errorMessage: e.errorMessage ?? '',
@@ -163,7 +164,10 @@ export async function describeUpdate(
   }
 }
 
-/** Update IDs of a node group in the order EKS lists them, following `nextToken`; stops after `maxItems` when given. */
+/**
+ * Update IDs of a node group in the order EKS lists them, which is none (aws/containers-roadmap#1439):
+ * follows `nextToken`; stops after `maxItems` when given. Order by DescribeUpdate `createdAt`.
+ */
 export async function listUpdates(
   eks: EKSClient,
   input: { cluster: string; nodegroup: string; maxItems?: number },

@@ -44,6 +44,8 @@ function isEc2Rejection(code: string): boolean {
 
 /** At most this many pages of launch template versions are searched for nodekeeper's version. */
 const MAX_VERSION_PAGES = 10;
+/** ListUpdates pages hold at most 100 IDs (EKS model: maxResults 1–100). */
+const UPDATES_PAGE_MAX = 100;
 
 function where(ref: NodegroupRef): string {
   return `${ref.accountId ?? 'self'}/${ref.region}/${ref.cluster}/${ref.nodegroup}`;
@@ -87,6 +89,7 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
         kind: 'found',
         nodegroup: {
           status: ng.status ?? 'UNKNOWN',
+          version: ng.version ?? '',
           releaseVersion: ng.releaseVersion ?? '',
           launchTemplate: lt?.id ? { id: lt.id, name: lt.name ?? null, version: lt.version ?? '' } : null,
         },
@@ -141,6 +144,8 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
           ? new UpdateNodegroupVersionCommand({
               clusterName: ref.cluster,
               nodegroupName: ref.nodegroup,
+              // Without `version`, EKS moves the group to the cluster's version (current API model).
+              ...(input.version ? { version: input.version } : {}),
               releaseVersion: input.releaseVersion,
               clientRequestToken: input.clientRequestToken,
               ...(input.force ? { force: true } : {}),
@@ -148,6 +153,7 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
           : new UpdateNodegroupVersionCommand({
               clusterName: ref.cluster,
               nodegroupName: ref.nodegroup,
+              // By ID only (EKS refuses ID and name together); never version/releaseVersion for a custom AMI.
               launchTemplate: { id: input.launchTemplateId, version: input.version },
               clientRequestToken: input.clientRequestToken,
               ...(input.force ? { force: true } : {}),
@@ -185,20 +191,28 @@ export function createRolloutPort(clientsFor: (ref: NodegroupRef) => RolloutClie
     },
 
     async listUpdates(ref, limit) {
-      const out = await callAws(
-        'eks',
-        'ListUpdates',
-        () =>
-          clientsFor(ref).eks.send(
-            new ListUpdatesCommand({
-              name: ref.cluster,
-              nodegroupName: ref.nodegroup,
-              maxResults: Math.min(100, Math.max(1, limit)),
-            }),
-          ),
-        where(ref),
-      );
-      return (out.updateIds ?? []).slice(0, limit);
+      // EKS lists updates in no order (aws/containers-roadmap#1439): every page, up to `limit`.
+      const ids: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const out = await callAws(
+          'eks',
+          'ListUpdates',
+          () =>
+            clientsFor(ref).eks.send(
+              new ListUpdatesCommand({
+                name: ref.cluster,
+                nodegroupName: ref.nodegroup,
+                maxResults: UPDATES_PAGE_MAX,
+                nextToken,
+              }),
+            ),
+          where(ref),
+        );
+        ids.push(...(out.updateIds ?? []));
+        nextToken = out.nextToken || undefined;
+      } while (nextToken !== undefined && ids.length < limit);
+      return ids.slice(0, Math.max(0, limit));
     },
   };
 }

@@ -172,6 +172,7 @@ describe('describeUpdate', () => {
             { type: 'Version', value: '1.26' },
             { type: 'ReleaseVersion', value: '1.26.4-20230526' },
           ],
+          createdAt: null,
           errors: [
             {
               errorCode: 'PodEvictionFailure',

@@ -34,18 +34,20 @@ afterEach(() => {
 describe('createRolloutPort', () => {
   describe('updateNodegroupVersion', () => {
     describe('when EKS starts the update', () => {
-      it('sends the release version and token and returns the update ID', async () => {
+      it('sends the node group version, the release version and token and returns the update ID', async () => {
         eks.on(UpdateNodegroupVersionCommand).resolves({ update: { id: 'u-1', status: 'InProgress' } });
         const r = await port.updateNodegroupVersion(ref, {
           kind: 'release-version',
+          version: '1.33',
           releaseVersion: '1.33.5-20261110',
           clientRequestToken: 'tok',
           force: false,
         });
         expect(r).toEqual({ kind: 'started', updateId: 'u-1' });
-        expect(eks).toReceiveCommandWith(UpdateNodegroupVersionCommand, {
+        expect(eks.commandCalls(UpdateNodegroupVersionCommand)[0]?.args[0].input).toEqual({
           clusterName: 'prod-a',
           nodegroupName: 'general',
+          version: '1.33',
           releaseVersion: '1.33.5-20261110',
           clientRequestToken: 'tok',
         });
@@ -56,6 +58,7 @@ describe('createRolloutPort', () => {
         eks.on(UpdateNodegroupVersionCommand).resolves({ update: { id: 'u-9', status: 'InProgress' } });
         await port.updateNodegroupVersion(ref, {
           kind: 'release-version',
+          version: null,
           releaseVersion: '1.33.5-20261110',
           clientRequestToken: 'tok-2',
           force: true,
@@ -64,6 +67,20 @@ describe('createRolloutPort', () => {
           force: true,
           clientRequestToken: 'tok-2',
         });
+      });
+
+      it('sends no version when the node group reports none', async () => {
+        eks.on(UpdateNodegroupVersionCommand).resolves({ update: { id: 'u-3' } });
+        await port.updateNodegroupVersion(ref, {
+          kind: 'release-version',
+          version: null,
+          releaseVersion: '1.33.5-20261110',
+          clientRequestToken: 'tok',
+          force: false,
+        });
+        expect(eks.commandCalls(UpdateNodegroupVersionCommand)[0]?.args[0].input).not.toHaveProperty(
+          'version',
+        );
       });
 
       it('sends only the launch template reference for launch-template', async () => {
@@ -92,6 +109,7 @@ describe('createRolloutPort', () => {
           .rejects(new ResourceInUseException({ message: 'UPDATING', ...meta }));
         const r = await port.updateNodegroupVersion(ref, {
           kind: 'release-version',
+          version: null,
           releaseVersion: 'x',
           clientRequestToken: 't',
           force: false,
@@ -106,6 +124,7 @@ describe('createRolloutPort', () => {
         await expect(
           port.updateNodegroupVersion(ref, {
             kind: 'release-version',
+            version: null,
             releaseVersion: 'x',
             clientRequestToken: 't',
             force: false,
@@ -116,10 +135,11 @@ describe('createRolloutPort', () => {
   });
 
   describe('describeNodegroup', () => {
-    it('maps status, release and launch template', async () => {
+    it('maps status, Kubernetes version, release and launch template', async () => {
       eks.on(DescribeNodegroupCommand).resolves({
         nodegroup: {
           status: 'ACTIVE',
+          version: '1.32',
           releaseVersion: 'ami-0old',
           launchTemplate: { id: 'lt-01', name: 'c', version: '4' },
         },
@@ -128,6 +148,7 @@ describe('createRolloutPort', () => {
         kind: 'found',
         nodegroup: {
           status: 'ACTIVE',
+          version: '1.32',
           releaseVersion: 'ami-0old',
           launchTemplate: { id: 'lt-01', name: 'c', version: '4' },
         },
@@ -141,13 +162,14 @@ describe('createRolloutPort', () => {
   });
 
   describe('describeUpdate and listUpdates', () => {
-    it('maps errors with code, message and resources', async () => {
+    it('maps errors with code, message and resources, and createdAt', async () => {
       eks.on(DescribeUpdateCommand).resolves({
         update: {
           id: 'u-1',
           status: 'Failed',
           type: 'VersionUpdate',
           params: [{ type: 'ReleaseVersion', value: '1.33.4-20261110' }],
+          createdAt: new Date('2026-11-24T03:00:00.000Z'),
           errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1'] }],
         },
       });
@@ -159,6 +181,7 @@ describe('createRolloutPort', () => {
           status: 'Failed',
           type: 'VersionUpdate',
           params: [{ type: 'ReleaseVersion', value: '1.33.4-20261110' }],
+          createdAt: '2026-11-24T03:00:00.000Z',
           errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'max retries', resourceIds: ['ip-1'] }],
         },
       });
@@ -168,6 +191,26 @@ describe('createRolloutPort', () => {
         updateId: 'u-1',
       });
       expect(await port.listUpdates(ref, 1)).toEqual(['u-2']);
+    });
+
+    it('follows nextToken through every page (EKS lists in no order), up to the limit', async () => {
+      eks
+        .on(ListUpdatesCommand, { nextToken: undefined })
+        .resolves({ updateIds: ['u-7', 'u-1'], nextToken: 'p2' })
+        .on(ListUpdatesCommand, { nextToken: 'p2' })
+        .resolves({ updateIds: ['u-9', 'u-3'], nextToken: 'p3' })
+        .on(ListUpdatesCommand, { nextToken: 'p3' })
+        .resolves({ updateIds: ['u-2'] });
+      expect(await port.listUpdates(ref, 500)).toEqual(['u-7', 'u-1', 'u-9', 'u-3', 'u-2']);
+      expect(eks).toHaveReceivedCommandTimes(ListUpdatesCommand, 3);
+      expect(eks).toReceiveCommandWith(ListUpdatesCommand, {
+        name: 'prod-a',
+        nodegroupName: 'general',
+        maxResults: 100,
+      });
+      eks.resetHistory();
+      expect(await port.listUpdates(ref, 3)).toEqual(['u-7', 'u-1', 'u-9']);
+      expect(eks).toHaveReceivedCommandTimes(ListUpdatesCommand, 2);
     });
   });
 

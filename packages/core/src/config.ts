@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.ts';
+import { DEFAULT_MAX_WAIT_HOURS, MAX_WAIT_HOURS } from './rollout/poll.ts';
 import { parseCron } from './safety/cron.ts';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -114,6 +115,20 @@ const patchSchema = z.strictObject({
     .default(false)
     .describe('RebootIfNeeded (reboots without draining pods) instead of NoReboot.'),
   timeoutSeconds: z.int().min(30).max(2_592_000).optional(),
+});
+
+const rolloutSchema = z.strictObject({
+  maxWaitHours: z
+    .number()
+    .positive()
+    .max(
+      MAX_WAIT_HOURS,
+      `at most ${MAX_WAIT_HOURS} (an attempt and its forced retry must fit the workflow's 14-day execution)`,
+    )
+    .default(DEFAULT_MAX_WAIT_HOURS)
+    .describe(
+      'Hours nodekeeper follows one EKS update. When they run out it records and reports the rollout as still running in EKS (not failed); EKS goes on.',
+    ),
 });
 
 const slackSchema = z.strictObject({
@@ -228,6 +243,7 @@ export const configSchema = z
         "Accounts the hub maintains through a role in each (STS AssumeRole). Empty: the deployment's own account in `regions`.",
       ),
     patch: patchSchema.prefault({}),
+    rollout: rolloutSchema.prefault({}),
     slack: slackSchema.prefault({}),
   })
   .superRefine((config, ctx) => {

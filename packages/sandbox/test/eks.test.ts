@@ -59,6 +59,62 @@ describe('sandbox EKS', () => {
     });
   });
 
+  describe('when listing updates', () => {
+    /** Runs `n` zero-second updates on prod-a/general; returns their IDs in creation order. */
+    async function runUpdates(n: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const { update } = await eks.send(
+          new UpdateNodegroupVersionCommand({ clusterName: 'prod-a', nodegroupName: 'general' }),
+        );
+        ids.push(update?.id ?? '');
+        sb.clock.advance(30);
+      }
+      return ids;
+    }
+
+    async function listAll(maxResults?: number): Promise<{ ids: string[]; pages: number }> {
+      const ids: string[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const page = await eks.send(
+          new ListUpdatesCommand({ name: 'prod-a', nodegroupName: 'general', maxResults, nextToken }),
+        );
+        ids.push(...(page.updateIds ?? []));
+        nextToken = page.nextToken;
+        pages += 1;
+      } while (nextToken && pages < 50);
+      return { ids, pages };
+    }
+
+    it('lists them in no chronological order (aws/containers-roadmap#1439), the same order every time', async () => {
+      const created = await runUpdates(8);
+      const { ids } = await listAll();
+      expect([...ids].sort()).toEqual([...created].sort());
+      expect(ids).not.toEqual(created);
+      expect(ids).not.toEqual([...created].reverse());
+      expect((await listAll()).ids).toEqual(ids);
+    });
+
+    it('pages with maxResults and nextToken, every update exactly once', async () => {
+      const created = await runUpdates(5);
+      const { ids, pages } = await listAll(2);
+      expect(pages).toBe(3);
+      expect([...ids].sort()).toEqual([...created].sort());
+    });
+
+    it('rejects maxResults above 100 (the EKS model bound)', async () => {
+      const err = await rejection(
+        eks.send(new ListUpdatesCommand({ name: 'prod-a', nodegroupName: 'general', maxResults: 101 })),
+      );
+      expect(err.name).toBe('InvalidParameterException');
+      expect(sb.takeViolations()).toMatchObject([
+        { operation: 'ListUpdates', path: 'maxResults', rule: 'range' },
+      ]);
+    });
+  });
+
   describe('when describing', () => {
     it('returns the cluster in EKS shape', async () => {
       const { cluster } = await eks.send(new DescribeClusterCommand({ name: 'dev-a' }));
@@ -217,6 +273,50 @@ describe('sandbox EKS', () => {
       expect(done.update?.errors?.[0]?.resourceIds?.[0]).toMatch(/^i-/);
     });
 
+    it('moves a group without `version` to the cluster version (current SDK model), and keeps it with one', async () => {
+      // dev-a runs 1.32; its node group `lagging` still runs 1.31.
+      const kept = await eks.send(
+        new UpdateNodegroupVersionCommand({
+          clusterName: 'dev-a',
+          nodegroupName: 'lagging',
+          version: '1.31',
+          releaseVersion: '1.31.13-20260915',
+        }),
+      );
+      expect(kept.update?.params).toContainEqual({ type: 'Version', value: '1.31' });
+      sb.clock.advance(10);
+      // Without `version`, a release of the group's own older minor is not valid for the cluster's.
+      const err = await rejection(
+        eks.send(
+          new UpdateNodegroupVersionCommand({
+            clusterName: 'dev-a',
+            nodegroupName: 'lagging',
+            releaseVersion: '1.31.13-20260915',
+          }),
+        ),
+      );
+      expect(err.name).toBe('InvalidParameterException');
+      expect(err.message).toContain('1.32');
+      const moved = await eks.send(
+        new UpdateNodegroupVersionCommand({ clusterName: 'dev-a', nodegroupName: 'lagging' }),
+      );
+      expect(moved.update?.params).toContainEqual({ type: 'Version', value: '1.32' });
+    });
+
+    it('never makes a group newer than its cluster', async () => {
+      const err = await rejection(
+        eks.send(
+          new UpdateNodegroupVersionCommand({
+            clusterName: 'dev-a',
+            nodegroupName: 'lagging',
+            version: '1.33',
+          }),
+        ),
+      );
+      expect(err.name).toBe('InvalidParameterException');
+      expect(err.message).toMatch(/greater than cluster version 1\.32/);
+    });
+
     it('rejects a release for another Kubernetes version', async () => {
       const err = await rejection(
         eks.send(
@@ -279,6 +379,21 @@ describe('sandbox EKS', () => {
         ),
       );
       expect(err.name).toBe('InvalidParameterException');
+    });
+
+    it('rejects a launch template named by both id and name, as EKS does', async () => {
+      const err = await rejection(
+        eks.send(
+          new UpdateNodegroupVersionCommand({
+            clusterName: 'prod-a',
+            nodegroupName: 'custom',
+            launchTemplate: { id: 'lt-0c05a0000000000a1', name: 'prod-a-custom-nodes', version: '2' },
+          }),
+        ),
+      );
+      expect(err.name).toBe('InvalidParameterException');
+      expect(err.$metadata?.httpStatusCode).toBe(400);
+      expect(err.message).toBe('Either provide launch template ID or launch template name in the request.');
     });
 
     it('rejects a template version that does not exist', async () => {

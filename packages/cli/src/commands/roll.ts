@@ -23,6 +23,7 @@ import {
   PollSchedule,
   type PollScheduleConfig,
   policyFromConfig,
+  pollScheduleFor,
   type RolloutDeps,
   type RolloutProgress,
   type RolloutRecord,
@@ -49,7 +50,15 @@ export interface RollItem {
   nodegroup: string;
   region: string;
   decision: PlanItem['decision'];
-  outcome: 'succeeded' | 'failed' | 'started' | 'skipped' | 'current' | 'not-started' | null;
+  outcome:
+    | 'succeeded'
+    | 'failed'
+    | 'still-running'
+    | 'started'
+    | 'skipped'
+    | 'current'
+    | 'not-started'
+    | null;
   updateId: string | null;
   reason: string | null;
   message: string;
@@ -88,9 +97,10 @@ function progressLine(p: RolloutProgress): string {
     case 'started':
       return `${name}: ${p.adopted ? 'following update already in progress' : 'update started'} ${p.updateId}`;
     case 'polled':
-      return p.nextPollSeconds === null
-        ? `${name}: update ${p.updateId} ended ${p.status}`
-        : `${name}: ${p.status}, next check in ${p.nextPollSeconds}s`;
+      if (p.nextPollSeconds !== null) return `${name}: ${p.status}, next check in ${p.nextPollSeconds}s`;
+      return p.status === 'InProgress'
+        ? `${name}: update ${p.updateId} still running in EKS; nodekeeper stopped waiting (rollout.maxWaitHours), EKS continues`
+        : `${name}: update ${p.updateId} ended ${p.status}`;
     case 'notify-failed':
       return `${name}: slack ${p.event} notice undeliverable (${p.error})`;
     case 'versions-retired':
@@ -156,13 +166,16 @@ Options:
   --ignore-window    plan as if inside the maintenance window (waves, budgets, breaker and pause
                      still apply)
   --apply            start the rollouts
-  --wait             with --apply: follow each update until it ends (60 s, backing off to 5 min, 6 h max)
+  --wait             with --apply: follow each update until it ends (60 s, backing off to 5 min,
+                     for at most rollout.maxWaitHours, default 24)
   --poll-seconds N   with --wait: check every N seconds instead (e.g. against the sandbox)
   --json             print {items:[{cluster, nodegroup, decision, outcome, updateId, errors}]}
   -h, --help         show this help
 
-Outcome: succeeded, failed, started (--apply without --wait), not-started (the guard refused:
-state changed since planning, or paused), skipped, current; null for roll items without --apply.
+Outcome: succeeded, failed, still-running (--wait stopped at rollout.maxWaitHours while EKS still
+runs the update: not a failure, EKS continues and the next run plans it again), started (--apply
+without --wait), not-started (the guard refused: state changed since planning, paused, or EKS runs
+someone else's update), skipped, current; null for roll items without --apply.
 
 Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in AWS_REGION. The
 deployed stack creates it; the CLI creates it only when DynamoDB is a loopback endpoint
@@ -172,7 +185,7 @@ read when planning and again by each rollout's guard right before it starts.
 Slack: posted when NODEKEEPER_SLACK_WEBHOOK_URL (or NODEKEEPER_SLACK_BOT_TOKEN + _CHANNEL) is set.
 
 Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout failed;
-1 AWS errors; 2 bad input or config.
+4 none failed but one was still running in EKS when --wait stopped; 1 AWS errors; 2 bad input or config.
 `,
   async run(args, ctx) {
     const { values } = parseFlags(args, {
@@ -186,20 +199,17 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       json: { type: 'boolean' },
     });
     if (values.wait && !values.apply) throw new UsageError('--wait needs --apply');
-    let schedule: PollScheduleConfig = PollSchedule;
+    let cadence: PollScheduleConfig = PollSchedule;
     if (values['poll-seconds'] !== undefined) {
       const n = Number(values['poll-seconds']);
       if (!Number.isInteger(n) || n < 1 || n > 3600)
         throw new UsageError('--poll-seconds must be a whole number from 1 to 3600');
-      schedule = {
-        initialSeconds: n,
-        maxSeconds: n,
-        backoffRate: 1,
-        maxTotalSeconds: PollSchedule.maxTotalSeconds,
-      };
+      cadence = { ...PollSchedule, initialSeconds: n, maxSeconds: n, backoffRate: 1 };
     }
     const now = parseIsoFlag('now', values.now) ?? new Date();
     const config = await loadConfigFile(values.config, ctx.cwd);
+    // Waits as long as the workflow does (rollout.maxWaitHours).
+    const schedule = pollScheduleFor(config.rollout.maxWaitHours, cadence);
     const log = (line: string) => ctx.stderr(`${line}\n`);
     const homeRegion = homeRegionOf(ctx.env, config);
     // Ledger records by rollout key: attempts that ended "not now" are followed by a fresh one.
@@ -304,6 +314,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
         log('dry run: pass --apply to start these rollouts');
     }
     if (items.some((i) => i.outcome === 'failed')) return ExitCode.failed;
-    return run.fleet.errors.length > 0 ? ExitCode.awsError : ExitCode.ok;
+    if (run.fleet.errors.length > 0) return ExitCode.awsError;
+    return items.some((i) => i.outcome === 'still-running') ? ExitCode.stillRunning : ExitCode.ok;
   },
 };

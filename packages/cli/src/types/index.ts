@@ -22,5 +22,7 @@ export const ExitCode = {
   awsError: 1,
   badInput: 2,
   failed: 3,
+  /** `roll --wait`: nodekeeper stopped waiting (rollout.maxWaitHours) while EKS still ran an update. */
+  stillRunning: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

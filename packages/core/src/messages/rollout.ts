@@ -1,4 +1,4 @@
-/** Rollout messages: started, succeeded, failed, not started. Pure. */
+/** Rollout messages: started, succeeded, failed, still running in EKS, not started. Pure. */
 
 import {
   amiLabel,
@@ -24,6 +24,7 @@ import type {
   RolloutNotStartedEvent,
   RolloutRef,
   RolloutStartedEvent,
+  RolloutStillRunningEvent,
   RolloutSucceededEvent,
   SlackMessage,
   UpdateError,
@@ -126,6 +127,24 @@ export function buildRolloutFailedMessage(event: RolloutFailedEvent): SlackMessa
   const text = `Rollout failed: ${refLabel(event)} (${free(event.status, 40)}${
     codes.length > 0 ? `: ${free(codes.join(', '), 200)}` : ''
   })`;
+  return fitToSlackLimits({ text, blocks });
+}
+
+/**
+ * "Rollout still running in EKS": nodekeeper stopped waiting at its limit while EKS goes on. Not a
+ * failure; says what nodekeeper no longer does and where to look. Pure.
+ */
+export function buildRolloutStillRunningMessage(event: RolloutStillRunningEvent): SlackMessage {
+  const blocks: Block[] = [
+    header(title(':hourglass: Rollout still running in EKS', event)),
+    section(free(event.message)),
+    {
+      type: 'section',
+      fields: [...rolloutFields(event, event.updateId), field('Status', name('InProgress'))],
+    },
+    context(nodegroupLink(event), `Stopped waiting ${free(event.stoppedAt, 40)}`),
+  ];
+  const text = `Rollout still running in EKS: ${refLabel(event)} (update ${free(event.updateId, 80)}); nodekeeper stopped waiting`;
   return fitToSlackLimits({ text, blocks });
 }
 

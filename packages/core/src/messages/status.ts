@@ -12,15 +12,20 @@ const icon: Record<RunItemState, string> = {
   'in-progress': ':hourglass_flowing_sand:',
   succeeded: ':white_check_mark:',
   failed: ':x:',
+  'still-running': ':hourglass:',
   'not-started': ':no_entry_sign:',
 };
 
-/** "3/5 node groups done, 1 failed": done counts every finished item (succeeded, failed, not started). Pure. */
+/**
+ * "3/5 node groups done, 1 failed": done counts every item nodekeeper finished with (succeeded,
+ * failed, still running in EKS when it stopped waiting, not started). Pure.
+ */
 export function summarizeRunStatus(status: RunStatus): string {
   const n = (s: RunItemState): number => status.items.filter((i) => i.state === s).length;
-  const done = n('succeeded') + n('failed') + n('not-started');
+  const done = n('succeeded') + n('failed') + n('still-running') + n('not-started');
   const parts = [`${done}/${status.items.length} node groups done`];
   if (n('failed') > 0) parts.push(`${n('failed')} failed`);
+  if (n('still-running') > 0) parts.push(`${n('still-running')} still running in EKS`);
   if (n('not-started') > 0) parts.push(`${n('not-started')} not started`);
   if (n('in-progress') > 0) parts.push(`${n('in-progress')} in progress`);
   return parts.join(', ');

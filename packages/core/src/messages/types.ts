@@ -103,6 +103,16 @@ export interface RolloutFailedEvent extends RolloutRef {
   finishedAt: string;
 }
 
+/** nodekeeper stopped waiting for the update (`rollout.maxWaitHours`) while EKS still ran it. */
+export interface RolloutStillRunningEvent extends RolloutRef {
+  updateId: string;
+  startedAt: string | null;
+  /** When nodekeeper stopped waiting (ISO 8601). */
+  stoppedAt: string;
+  /** What the ledger records and the message shows (names the wait limit). */
+  message: string;
+}
+
 /** The guard refused to start a planned rollout (state changed since planning). */
 export interface RolloutNotStartedEvent extends RolloutRef {
   reason: SkipReason | (string & {});
@@ -178,6 +188,8 @@ export const RunItemState = {
   inProgress: 'in-progress',
   succeeded: 'succeeded',
   failed: 'failed',
+  /** nodekeeper stopped waiting (`rollout.maxWaitHours`); EKS still runs the update. */
+  stillRunning: 'still-running',
   notStarted: 'not-started',
 } as const;
 export type RunItemState = (typeof RunItemState)[keyof typeof RunItemState];

@@ -342,11 +342,12 @@ export function buildReport(input: ReportInput): Report {
 
   const timelineDays = input.timelineDays ?? 30;
   const timeline = timelineOf(input.history, input.patches ?? [], now, timelineDays);
-  const rollouts = { succeeded: 0, failed: 0, started: 0, notStarted: 0 };
+  const rollouts = { succeeded: 0, failed: 0, started: 0, stillRunning: 0, notStarted: 0 };
   const patches = { succeeded: 0, failed: 0 };
   for (const e of timeline) {
     if (e.kind === 'rollout') {
       if (e.outcome === 'not-started') rollouts.notStarted += 1;
+      else if (e.outcome === 'still-running') rollouts.stillRunning += 1;
       else rollouts[e.outcome] += 1;
     }
   }

@@ -127,7 +127,7 @@ section>header{display:flex;flex-wrap:wrap;justify-content:space-between;align-i
 .events li{display:grid;grid-template-columns:150px 20px 1fr;gap:8px;padding:6px 0;border-top:1px solid var(--line);align-items:baseline}
 .events time{color:var(--muted);font-size:12px;font-variant-numeric:tabular-nums}
 .dot{display:inline-block;width:10px;height:10px;border-radius:50%}
-.o-succeeded{background:var(--ok)}.o-failed{background:var(--bad)}.o-started{background:var(--run)}.o-not-started{background:var(--idle)}
+.o-succeeded{background:var(--ok)}.o-failed{background:var(--bad)}.o-started{background:var(--run)}.o-still-running{background:#e08a1e}.o-not-started{background:var(--idle)}
 .events .t{font-weight:600}.events .x{color:var(--muted);font-size:12px;overflow-wrap:anywhere}
 .holds{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}
 .hold{border:1px solid var(--line);border-left:4px solid var(--warn);border-radius:8px;padding:10px 14px}
@@ -158,7 +158,7 @@ th{font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--mute
 td .s{color:var(--muted);display:block;font-size:11.5px}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:11.5px;font-weight:600;white-space:nowrap}
 .p-roll{background:#e4ecff;color:#1f47b8}.p-current{background:#e3f5e9;color:#146c3a}.p-skip{background:#fdf0dc;color:#8a5200}
-.p-succeeded{background:#e3f5e9;color:#146c3a}.p-failed{background:#fde6e4;color:#a3241a}.p-started{background:#e4ecff;color:#1f47b8}.p-not-started{background:#eef1f6;color:#4a5260}
+.p-succeeded{background:#e3f5e9;color:#146c3a}.p-failed{background:#fde6e4;color:#a3241a}.p-started{background:#e4ecff;color:#1f47b8}.p-still-running{background:#fdf0dc;color:#8a4f06}.p-not-started{background:#eef1f6;color:#4a5260}
 .agechip{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .note{color:var(--muted);font-size:12.5px;margin:8px 0 0}
 .warnbox{background:#fff8e6;border:1px solid #f3d98b;border-radius:8px;padding:8px 12px;margin:0 0 18px;font-size:13px}
@@ -208,7 +208,7 @@ ${card(s.behind > 0 ? 'warn' : 'good', String(s.behind), 'Behind latest AMI', `$
 ${card((s.maxAgeDays ?? 0) > 90 ? 'bad' : (s.maxAgeDays ?? 0) > 30 ? 'warn' : 'good', s.maxAgeDays === null ? '—' : `${s.maxAgeDays} d`, 'Oldest AMI', s.medianAgeDays === null ? 'no ages known' : `median ${s.medianAgeDays} d`)}
 ${card('', String(s.roll), 'Would roll', report.nextWindow ? `next window ${formatTime(report.nextWindow.start, report.schedule?.timezone ?? null)}` : report.schedule ? 'next window unknown' : 'no schedule configured')}
 ${card(holds > 0 ? 'warn' : '', String(holds), 'Held', `${plural(report.holds.length, 'reason')}`)}
-${card(s.rollouts.failed > 0 ? 'bad' : 'good', `${s.rollouts.succeeded}/${s.rollouts.succeeded + s.rollouts.failed}`, `Rollouts ok (${report.timelineDays} d)`, `${s.rollouts.failed} failed, ${s.rollouts.started} running`)}
+${card(s.rollouts.failed > 0 ? 'bad' : 'good', `${s.rollouts.succeeded}/${s.rollouts.succeeded + s.rollouts.failed}`, `Rollouts ok (${report.timelineDays} d)`, `${s.rollouts.failed} failed, ${s.rollouts.started} running${s.rollouts.stillRunning > 0 ? `, ${s.rollouts.stillRunning} still running in EKS` : ''}`)}
 ${card(s.patches.failed > 0 ? 'warn' : s.patches.succeeded > 0 ? 'good' : '', String(s.patches.succeeded), `Instances patched (${report.timelineDays} d)`, `${s.patches.failed} failed`)}
 </div>
 ${ageBar(all, 'dist')}
@@ -266,6 +266,7 @@ const OUTCOME_COLORS: Record<TimelineEvent['outcome'], string> = {
   succeeded: '#1a9850',
   failed: '#d73027',
   started: '#2f7fd3',
+  'still-running': '#e08a1e',
   'not-started': '#8a93a3',
 };
 

@@ -96,7 +96,7 @@ export interface TimelineEvent {
   cluster: string;
   /** null for a patch of a whole cluster. */
   nodegroup: string | null;
-  outcome: 'succeeded' | 'failed' | 'started' | 'not-started';
+  outcome: 'succeeded' | 'failed' | 'started' | 'still-running' | 'not-started';
   title: string;
   detail: string;
 }
@@ -143,7 +143,8 @@ export interface ReportSummary {
   roll: number;
   skip: number;
   /** Rollouts in the timeline window, by outcome. */
-  rollouts: { succeeded: number; failed: number; started: number; notStarted: number };
+  /** `stillRunning`: nodekeeper stopped waiting (rollout.maxWaitHours) while EKS still ran the update. */
+  rollouts: { succeeded: number; failed: number; started: number; stillRunning: number; notStarted: number };
   patches: { succeeded: number; failed: number };
 }
 

@@ -23,8 +23,13 @@ const RETRYABLE_NOT_STARTED: ReadonlySet<string> = new Set([
  */
 const RETRYABLE_START_ERRORS: ReadonlySet<string> = new Set(['StartFailed', 'GuardFailed']);
 
-/** True when a finished record leaves the rollout to a later attempt. Pure. */
+/**
+ * True when a finished record leaves the rollout to a later attempt. `still-running` does: nodekeeper
+ * stopped waiting, so the scan plans the node group again once EKS is done with it (a later attempt
+ * follows the same update when it still runs, or starts anew after it failed). Pure.
+ */
 export function isRetryable(record: RolloutRecord): boolean {
+  if (record.outcome === RolloutOutcome.stillRunning) return true;
   if (record.outcome === RolloutOutcome.notStarted) return RETRYABLE_NOT_STARTED.has(record.reason ?? '');
   if (record.outcome === RolloutOutcome.failed && record.updateId === null) {
     return record.errors.some((e) => RETRYABLE_START_ERRORS.has(e.errorCode));

@@ -3,6 +3,7 @@ export { RolloutError } from './errors.ts';
 export { type GuardDecision, guardRollout } from './guard.ts';
 export {
   CLIENT_TOKEN_MAX,
+  DEFAULT_STAGE,
   EXECUTION_NAME_MAX,
   executionName,
   launchTemplateClientToken,
@@ -17,11 +18,14 @@ export {
 } from './key.ts';
 export { rolloutSlackMessage } from './notice.ts';
 export {
+  DEFAULT_MAX_WAIT_HOURS,
+  MAX_WAIT_HOURS,
   type PollResult,
   PollSchedule,
   type PollScheduleConfig,
   pollDelaySeconds,
   pollRollout,
+  pollScheduleFor,
   rolloutWaitStrategy,
   type WaitDecision,
   waitedSeconds,
@@ -82,6 +86,7 @@ export type {
   DeleteLaunchTemplateVersionsResult,
   DescribeNodegroupResult,
   DescribeUpdateResult,
+  FinalOutcome,
   FindLaunchTemplateVersionInput,
   HistoryQuery,
   LaunchTemplateVersionInfo,

@@ -49,13 +49,22 @@ function slug(value: string, max: number): string {
     .slice(0, max);
 }
 
+/** The stage when none is configured (`NODEKEEPER_STAGE` unset), as for the pause parameter. */
+export const DEFAULT_STAGE = 'default';
+
 /**
- * Durable execution name for a rollout: readable prefix plus 24 hex digits of the key, always
- * within Lambda's 64-character `[a-zA-Z0-9_-]` limit. Pure.
+ * Durable execution name for a rollout in `stage`: `nk_<stage>_<cluster>_<node group>_<hash>`, the
+ * hash (20 hex digits) over the stage and the rollout key. Lambda names executions per account and
+ * region, so two stages there never share a name. Always 1–64 characters of `[a-zA-Z0-9_-]`
+ * (Lambda's DurableExecutionName). Pure. Ledger keys and tokens stay stage-free: the CLI and the
+ * functions of one stage compute the same ones.
  */
-export function executionName(request: KeyFields): string {
-  const hash = rolloutKey(request).slice(0, 24);
-  const readable = `${slug(request.cluster, 18)}_${slug(request.nodegroup, 16)}`;
+export function executionName(request: KeyFields, stage: string): string {
+  const hash = createHash('sha256')
+    .update(`${stage}\u0000${rolloutKey(request)}`)
+    .digest('hex')
+    .slice(0, 20);
+  const readable = `${slug(stage, 10)}_${slug(request.cluster, 14)}_${slug(request.nodegroup, 12)}`;
   return `nk_${readable}_${hash}`.slice(0, EXECUTION_NAME_MAX);
 }
 

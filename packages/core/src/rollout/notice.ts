@@ -2,6 +2,7 @@ import {
   buildRolloutFailedMessage,
   buildRolloutNotStartedMessage,
   buildRolloutStartedMessage,
+  buildRolloutStillRunningMessage,
   buildRolloutSucceededMessage,
 } from '../messages/rollout.ts';
 import type { SlackMessage } from '../messages/types.ts';
@@ -44,6 +45,14 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
         errors: notice.errors,
         startedAt: notice.startedAt,
         finishedAt: at,
+      });
+    case 'still-running':
+      return buildRolloutStillRunningMessage({
+        ...ref,
+        updateId: notice.updateId ?? '',
+        startedAt: notice.startedAt,
+        stoppedAt: at,
+        message: notice.message,
       });
     case 'not-started':
       return buildRolloutNotStartedMessage({

@@ -28,12 +28,20 @@ export async function pollRollout(
   return { status: found.update.status, errors: found.update.errors };
 }
 
-/** Poll cadence: first poll after 60 s, doubling to at most 5 min, for at most 6 h in total. */
+/** How long nodekeeper follows an update by default (`rollout.maxWaitHours`). */
+export const DEFAULT_MAX_WAIT_HOURS = 24;
+/**
+ * The largest `rollout.maxWaitHours`: one execution may wait twice (an attempt and its forced
+ * retry), and both must fit the workflow's durable execution timeout (stacks/rollout.ts, 14 days).
+ */
+export const MAX_WAIT_HOURS = 144;
+
+/** Poll cadence: first poll after 60 s, doubling to at most 5 min, for at most 24 h in total. */
 export const PollSchedule = {
   initialSeconds: 60,
   maxSeconds: 300,
   backoffRate: 2,
-  maxTotalSeconds: 6 * 60 * 60,
+  maxTotalSeconds: DEFAULT_MAX_WAIT_HOURS * 60 * 60,
 } as const;
 
 export interface PollScheduleConfig {
@@ -41,6 +49,14 @@ export interface PollScheduleConfig {
   maxSeconds: number;
   backoffRate: number;
   maxTotalSeconds: number;
+}
+
+/** `base` with a total wait of `maxWaitHours` (the config's `rollout.maxWaitHours`). Pure. */
+export function pollScheduleFor(
+  maxWaitHours: number,
+  base: PollScheduleConfig = PollSchedule,
+): PollScheduleConfig {
+  return { ...base, maxTotalSeconds: Math.max(1, Math.round(maxWaitHours * 3600)) };
 }
 
 /** Delay before poll number `attempt + 1` (attempt starts at 1). Pure. */
@@ -71,15 +87,22 @@ export function rolloutWaitStrategy(schedule: PollScheduleConfig = PollSchedule)
   };
 }
 
-/** The error recorded when an update was still InProgress when nodekeeper stopped waiting. */
-export function waitTimeoutError(
+/** "45 s", "90 min", "1.5 h": the wait limit as people read it. Pure. */
+export function waitLimitLabel(schedule: Pick<PollScheduleConfig, 'maxTotalSeconds'>): string {
+  const seconds = schedule.maxTotalSeconds;
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 120 * 60) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round((seconds / 3600) * 10) / 10} h`;
+}
+
+/**
+ * The line recorded and reported when nodekeeper stopped waiting while EKS still ran the update:
+ * not a failure, and EKS goes on. Pure.
+ */
+export function stillRunningMessage(
   request: RolloutRequest,
   updateId: string,
-  schedule: PollScheduleConfig,
-): UpdateError {
-  return {
-    errorCode: 'NodekeeperWaitTimeout',
-    errorMessage: `update ${updateId} of ${request.cluster}/${request.nodegroup} was still InProgress after ${Math.round(schedule.maxTotalSeconds / 60)} min; nodekeeper stopped following it`,
-    resourceIds: [],
-  };
+  schedule: Pick<PollScheduleConfig, 'maxTotalSeconds'>,
+): string {
+  return `${request.cluster}/${request.nodegroup}: update ${updateId} is still running in EKS after ${waitLimitLabel(schedule)} (rollout.maxWaitHours); nodekeeper stopped following it and records no result. EKS continues: check the node group; the next scan plans it again once EKS is done.`;
 }

@@ -19,12 +19,21 @@ import {
   summaryWithoutRecord,
 } from './steps.ts';
 import {
+  type FinalOutcome,
+  NotStartedReason,
   type RolloutDeps,
   RolloutEvent,
   RolloutOutcome,
   type RolloutRequest,
   UpdateStatus,
 } from './types.ts';
+
+/** The notice of each final outcome. */
+const OUTCOME_EVENT: Record<FinalOutcome, RolloutEvent> = {
+  succeeded: RolloutEvent.succeeded,
+  failed: RolloutEvent.failed,
+  'still-running': RolloutEvent.stillRunning,
+};
 
 /** Progress a caller can show while a rollout runs (the CLI's `--wait` lines). */
 export type RolloutProgress =
@@ -80,19 +89,21 @@ async function runAttempt(
     return sent;
   };
 
-  const guard = await guardStep(request, deps);
-  if (guard.kind === 'finished') return summaryOf(guard.record);
-  if (guard.kind === 'not-started') {
-    const record = await recordNotStartedStep(request, guard, deps);
+  const notStarted = async (decision: Parameters<typeof recordNotStartedStep>[1]) => {
+    const record = await recordNotStartedStep(request, decision, deps);
     await notify(
       rolloutNotice(request, RolloutEvent.notStarted, {
         updateId: null,
-        reason: guard.reason,
-        message: guard.message,
+        reason: decision.reason,
+        message: decision.message,
       }),
     );
     return summaryOf(record);
-  }
+  };
+
+  const guard = await guardStep(request, deps);
+  if (guard.kind === 'finished') return summaryOf(guard.record);
+  if (guard.kind === 'not-started') return notStarted(guard);
 
   let updateId: string;
   let launchTemplateVersion: string | null;
@@ -111,6 +122,10 @@ async function runAttempt(
             launchTemplateVersion: guard.launchTemplateVersion,
           } as const)
         : await startStep(request, deps);
+    // Someone else's update runs: "not now", tried again by a later run (never recorded as ours).
+    if (start.kind === 'busy') {
+      return notStarted({ reason: NotStartedReason.updateInProgress, message: start.message });
+    }
     if (start.kind === 'rejected') {
       const record = await recordRejectedStep(request, start, deps);
       await notify(
@@ -163,12 +178,11 @@ async function runAttempt(
   }
   progress({ kind: 'polled', request, updateId, status: last.status, nextPollSeconds: null });
   const outcome = finalOutcome(request, updateId, last, schedule);
-  const record = await recordOutcomeStep(request, updateId, outcome, deps);
-  const event = outcome.outcome === 'succeeded' ? RolloutEvent.succeeded : RolloutEvent.failed;
+  const record = await recordOutcomeStep(request, updateId, outcome, deps, schedule);
   await notify(
-    rolloutNotice(request, event, {
+    rolloutNotice(request, OUTCOME_EVENT[outcome.outcome], {
       updateId,
-      message: outcomeMessage(request, outcome, updateId),
+      message: outcomeMessage(request, outcome, updateId, schedule),
       errors: outcome.errors,
       threadTs: threadTs ?? record?.slackThreadTs ?? null,
       startedAt: startedAt ?? record?.startedAt ?? null,
@@ -184,7 +198,7 @@ async function runAttempt(
     ? summaryOf(record)
     : summaryWithoutRecord(request, {
         outcome: outcome.outcome,
-        message: outcomeMessage(request, outcome, updateId),
+        message: outcomeMessage(request, outcome, updateId, schedule),
         updateId,
         launchTemplateVersion,
         errors: outcome.errors,

@@ -84,28 +84,30 @@ export function plannedRequests(
 }
 
 /**
- * Starts a workflow for every `roll` item of the plan, named by {@link executionName}, so the same
- * plan started twice (a duplicate event, two concurrent scans) starts each rollout once; `context`
- * numbers each attempt and carries the wave's force opt-in (see {@link requestWithAttempt}). Failures
- * to start one item are reported per item and do not stop the others.
+ * Starts a workflow for every `roll` item of the plan, named by {@link executionName} in `stage`, so
+ * the same plan started twice (a duplicate event, two concurrent scans) starts each rollout once;
+ * `context` numbers each attempt and carries the wave's force opt-in (see {@link requestWithAttempt}).
+ * Failures to start one item are reported per item and do not stop the others.
  */
 export async function startPlannedRollouts(
   plan: Plan,
   launchTemplateOf: (item: PlanItem) => { id: string; version: string } | null,
   starter: WorkflowStarter,
+  stage: string,
   context: RequestContext = {},
 ): Promise<ScanStartResult[]> {
-  return startRollouts(plannedRequests(plan, launchTemplateOf, context), starter);
+  return startRollouts(plannedRequests(plan, launchTemplateOf, context), starter, stage);
 }
 
-/** Starts one workflow per request (see {@link startPlannedRollouts}). */
+/** Starts one workflow per request, named for `stage` (see {@link startPlannedRollouts}). */
 export async function startRollouts(
   requests: readonly RolloutRequest[],
   starter: WorkflowStarter,
+  stage: string,
 ): Promise<ScanStartResult[]> {
   return Promise.all(
     requests.map(async (request): Promise<ScanStartResult> => {
-      const name = executionName(request);
+      const name = executionName(request, stage);
       const key = rolloutKey(request);
       try {
         const started = await starter.start({ executionName: name, request });

@@ -5,9 +5,16 @@ import { NodegroupStatus } from '../types/fleet.ts';
 import { MAX_ATTEMPT } from './attempt.ts';
 import { guardRollout, isOnTarget } from './guard.ts';
 import { rolloutKey, targetIdentity } from './key.ts';
-import { type PollResult, type PollScheduleConfig, pollRollout, waitTimeoutError } from './poll.ts';
+import {
+  type PollResult,
+  PollSchedule,
+  type PollScheduleConfig,
+  pollRollout,
+  stillRunningMessage,
+} from './poll.ts';
 import { findOwnUpdate, refOf, type StartResult, startRollout } from './start.ts';
 import {
+  type FinalOutcome,
   type NotStartedReason,
   type RolloutDeps,
   type RolloutEvent,
@@ -103,7 +110,7 @@ export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Pro
     current.kind === 'found' &&
     (current.nodegroup.status === NodegroupStatus.updating || isOnTarget(request, current.nodegroup))
   ) {
-    const own = await findOwnUpdate(request, deps.aws);
+    const own = await findOwnUpdate(request, deps.aws, { version: current.nodegroup.version });
     if (own !== null) {
       return { kind: 'reclaim', updateId: own.updateId, launchTemplateVersion: own.launchTemplateVersion };
     }
@@ -130,7 +137,7 @@ export async function recordNotStartedStep(
 
 /** Starts (or adopts) the update. See {@link startRollout}. */
 export function startStep(request: RolloutRequest, deps: RolloutDeps): Promise<StartResult> {
-  return startRollout(request, deps.aws);
+  return startRollout(request, deps.aws, { now: deps.now() });
 }
 
 export async function recordStartedStep(
@@ -171,17 +178,18 @@ export async function recordRejectedStep(
   return result.kind === 'recorded' ? record : result.record;
 }
 
-/** Turns the last poll into the final outcome. `timedOut`: the wait budget ran out. Pure. */
+/**
+ * Turns the last poll into the final outcome. An update still InProgress when the wait limit ran
+ * out is `still-running` (EKS goes on; nodekeeper does not know how it ends), never `failed`. Pure.
+ */
 export function finalOutcome(
-  request: RolloutRequest,
+  _request: RolloutRequest,
   updateId: string,
   last: PollResult,
-  schedule: PollScheduleConfig,
-): { outcome: 'succeeded' | 'failed'; errors: UpdateError[] } {
+  _schedule: PollScheduleConfig,
+): { outcome: FinalOutcome; errors: UpdateError[] } {
   if (last.status === UpdateStatus.successful) return { outcome: 'succeeded', errors: [] };
-  if (last.status === UpdateStatus.inProgress) {
-    return { outcome: 'failed', errors: [waitTimeoutError(request, updateId, schedule)] };
-  }
+  if (last.status === UpdateStatus.inProgress) return { outcome: 'still-running', errors: [] };
   if (last.status === UpdateStatus.cancelled && last.errors.length === 0) {
     return {
       outcome: 'failed',
@@ -203,17 +211,19 @@ export function finalOutcome(
   return { outcome: 'failed', errors: last.errors };
 }
 
+/** Records the final outcome once; `schedule` words a `still-running` one (its wait limit). */
 export async function recordOutcomeStep(
   request: RolloutRequest,
   updateId: string,
-  outcome: { outcome: 'succeeded' | 'failed'; errors: UpdateError[] },
+  outcome: { outcome: FinalOutcome; errors: UpdateError[] },
   deps: RolloutDeps,
+  schedule: Pick<PollScheduleConfig, 'maxTotalSeconds'> = PollSchedule,
 ): Promise<RolloutRecord | null> {
   const key = rolloutKey(request);
   const result = await deps.ledger.recordOutcome(key, {
     ...outcome,
     finishedAt: deps.now().toISOString(),
-    message: outcomeMessage(request, outcome, updateId),
+    message: outcomeMessage(request, outcome, updateId, schedule),
   });
   if (result.kind === 'exists') return result.record;
   return deps.ledger.get(key);
@@ -234,6 +244,7 @@ const RUN_STATE: Record<RolloutNotice['event'], RunItemState> = {
   started: RunItemState.inProgress,
   succeeded: RunItemState.succeeded,
   failed: RunItemState.failed,
+  'still-running': RunItemState.stillRunning,
   'not-started': RunItemState.notStarted,
 };
 
@@ -317,15 +328,20 @@ export function forcedRetryOf(
   return { ...request, attempt: request.attempt + 1, force: true };
 }
 
-/** One line for the outcome notice. Failures name every EKS error code and resource. Pure. */
+/**
+ * One line for the outcome notice. Failures name every EKS error code and resource; a
+ * `still-running` one names the wait limit (`schedule`) and says EKS goes on. Pure.
+ */
 export function outcomeMessage(
   request: RolloutRequest,
-  outcome: { outcome: 'succeeded' | 'failed'; errors: UpdateError[] },
+  outcome: { outcome: FinalOutcome; errors: UpdateError[] },
   updateId: string | null,
+  schedule: Pick<PollScheduleConfig, 'maxTotalSeconds'> = PollSchedule,
 ): string {
   const name = `${request.cluster}/${request.nodegroup}`;
   if (outcome.outcome === 'succeeded')
     return `${name}: now on ${targetIdentity(request)} (update ${updateId})`;
+  if (outcome.outcome === 'still-running') return stillRunningMessage(request, updateId ?? 'none', schedule);
   const detail = outcome.errors
     .map(
       (e) =>

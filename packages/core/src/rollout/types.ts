@@ -60,11 +60,15 @@ export interface UpdateError {
   resourceIds: string[];
 }
 
-/** Ledger outcomes of a rollout. `started` is the only non-final one. */
+/**
+ * Ledger outcomes of a rollout. `started` is the only non-final one. `still-running`: nodekeeper
+ * stopped waiting (`rollout.maxWaitHours`) while EKS still ran the update; its result is unknown.
+ */
 export const RolloutOutcome = {
   started: 'started',
   succeeded: 'succeeded',
   failed: 'failed',
+  stillRunning: 'still-running',
   notStarted: 'not-started',
 } as const;
 export type RolloutOutcome = (typeof RolloutOutcome)[keyof typeof RolloutOutcome];
@@ -84,6 +88,8 @@ export type NotStartedReason = (typeof NotStartedReason)[keyof typeof NotStarted
 /** A node group as the guard sees it right before starting. */
 export interface NodegroupState {
   status: string;
+  /** Kubernetes minor version (`1.33`); empty when EKS omits it. */
+  version: string;
   releaseVersion: string;
   launchTemplate: { id: string; name: string | null; version: string } | null;
 }
@@ -97,9 +103,19 @@ export interface NodegroupRef {
 
 export type DescribeNodegroupResult = { kind: 'found'; nodegroup: NodegroupState } | { kind: 'not-found' };
 
-/** `force`: terminate nodes even when PodDisruptionBudgets block eviction. */
+/**
+ * `force`: terminate nodes even when PodDisruptionBudgets block eviction. `version` (release-version
+ * only): the node group's own Kubernetes version, sent so EKS never moves the group to the
+ * cluster's version; null when unknown. Custom-AMI (launch-template) updates never carry it.
+ */
 export type UpdateNodegroupVersionInput =
-  | { kind: 'release-version'; releaseVersion: string; clientRequestToken: string; force: boolean }
+  | {
+      kind: 'release-version';
+      version: string | null;
+      releaseVersion: string;
+      clientRequestToken: string;
+      force: boolean;
+    }
   | {
       kind: 'launch-template';
       launchTemplateId: string;
@@ -120,6 +136,8 @@ export interface UpdateFacts {
   type: string;
   /** The update's parameters as EKS reports them (`ReleaseVersion`, `LaunchTemplateVersion`, …). */
   params: Array<{ type: string; value: string }>;
+  /** ISO 8601; null when EKS omits it. The only order among updates (ListUpdates has none). */
+  createdAt: string | null;
   errors: UpdateError[];
 }
 
@@ -179,7 +197,10 @@ export interface RolloutPort {
     input: UpdateNodegroupVersionInput,
   ): Promise<UpdateNodegroupVersionResult>;
   describeUpdate(ref: NodegroupRef, updateId: string): Promise<DescribeUpdateResult>;
-  /** Update IDs of the node group, newest first (at most `limit`). */
+  /**
+   * Update IDs of the node group in the order EKS lists them, which is none
+   * (aws/containers-roadmap#1439): every page, at most `limit` IDs.
+   */
   listUpdates(ref: NodegroupRef, limit: number): Promise<string[]>;
   /** Every version of the template (version retirement; absent: nothing is retired). */
   listLaunchTemplateVersions?(
@@ -224,11 +245,15 @@ export interface RolloutRecord {
 
 export type RecordResult = { kind: 'recorded' } | { kind: 'exists'; record: RolloutRecord };
 
+/** How a followed update ends for nodekeeper. */
+export type FinalOutcome = 'succeeded' | 'failed' | 'still-running';
+
 /** Notification events, one Slack message each, at most once per rollout. */
 export const RolloutEvent = {
   started: 'started',
   succeeded: 'succeeded',
   failed: 'failed',
+  stillRunning: 'still-running',
   notStarted: 'not-started',
 } as const;
 export type RolloutEvent = (typeof RolloutEvent)[keyof typeof RolloutEvent];
@@ -252,10 +277,10 @@ export interface LedgerPort {
    * start) unless one exists for its key; then answers `exists` with the stored one.
    */
   create(record: RolloutRecord): Promise<RecordResult>;
-  /** Moves `started` → `succeeded|failed` once; a record already final answers `exists`. */
+  /** Moves `started` → `succeeded|failed|still-running` once; a record already final answers `exists`. */
   recordOutcome(
     key: string,
-    outcome: { outcome: 'succeeded' | 'failed'; errors: UpdateError[]; finishedAt: string; message: string },
+    outcome: { outcome: FinalOutcome; errors: UpdateError[]; finishedAt: string; message: string },
   ): Promise<RecordResult>;
   /**
    * Claims the right to send one notification. `owner` identifies the claimer; the same owner may

@@ -95,10 +95,11 @@ function target(r: RolloutRecord): string {
   return ami ?? r.to.imageId ?? r.to.releaseVersion ?? 'unknown';
 }
 
-const outcomeIcon: Record<string, string> = {
+const outcomeIcon: Record<RolloutRecord['outcome'], string> = {
   started: ':hourglass_flowing_sand:',
   succeeded: ':white_check_mark:',
   failed: ':x:',
+  'still-running': ':hourglass:',
   'not-started': ':no_entry_sign:',
 };
 

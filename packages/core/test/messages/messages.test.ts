@@ -10,6 +10,7 @@ import {
   buildRolloutFailedMessage,
   buildRolloutNotStartedMessage,
   buildRolloutStartedMessage,
+  buildRolloutStillRunningMessage,
   buildRolloutSucceededMessage,
 } from '../../src/messages/rollout.ts';
 import { buildRunStatusMessage, summarizeRunStatus } from '../../src/messages/status.ts';
@@ -407,6 +408,25 @@ describe('Slack message builders', () => {
     });
   });
 
+  describe('buildRolloutStillRunningMessage', () => {
+    it('says EKS still runs the update and nodekeeper stopped waiting, not that it failed', () => {
+      const message = buildRolloutStillRunningMessage({
+        ...started(),
+        stoppedAt: '2026-11-25T03:00:00.000Z',
+        message:
+          'prod-a/general: update a94ebfc3 is still running in EKS after 24 h (rollout.maxWaitHours); nodekeeper stopped following it and records no result. EKS continues.',
+      });
+      expect(message.text).toBe(
+        'Rollout still running in EKS: prod-a/general (update a94ebfc3-6bf8-307a-89e6-7dbaa36421f7); nodekeeper stopped waiting',
+      );
+      const all = allText(message);
+      expect(all).toContain('still running in EKS after 24 h (rollout.maxWaitHours)');
+      expect(all).toContain('`InProgress`');
+      expect(all).not.toMatch(/failed/i);
+      expectValidSlackMessage(message);
+    });
+  });
+
   describe('buildPatchRequestedMessage', () => {
     it('shows operation, rate control and links the command', () => {
       const message = buildPatchRequestedMessage(patchRequested());
@@ -509,6 +529,12 @@ describe('Slack message builders', () => {
       expect(message.text).toBe('Rollout: 3/5 node groups done, 1 failed, 1 in progress');
       expect(allText(message)).toContain(':x: `prod-a` / `ng-2` failed');
       expectValidSlackMessage(message);
+    });
+
+    it('counts a rollout still running in EKS as done for nodekeeper, and says so', () => {
+      const status = runStatus(['succeeded', 'still-running', 'in-progress']);
+      expect(summarizeRunStatus(status)).toBe('2/3 node groups done, 1 still running in EKS, 1 in progress');
+      expect(allText(buildRunStatusMessage(status))).toContain(':hourglass: `prod-a` / `ng-1` still-running');
     });
 
     describe('when a run has 1,000 node groups', () => {

@@ -50,6 +50,16 @@ describe('isRetryable', () => {
     expect(isRetryable(failed(1, 'StartFailed', 'upd-1'))).toBe(false);
     expect(isRetryable(failed(1, 'PodEvictionFailure', 'upd-1'))).toBe(false);
   });
+
+  it('retries a rollout nodekeeper stopped following while EKS still ran it', () => {
+    const stillRunning = rolloutRecord(releaseRequest(), {
+      outcome: 'still-running',
+      createdAt: at,
+      finishedAt: at,
+      updateId: 'upd-1',
+    });
+    expect(isRetryable(stillRunning)).toBe(true);
+  });
 });
 
 describe('nextAttempt', () => {

@@ -38,7 +38,13 @@ export function templateRequest(overrides: Partial<RolloutRequest> = {}): Rollou
 export function nodegroupState(overrides: Partial<NodegroupState> = {}): DescribeNodegroupResult {
   return {
     kind: 'found',
-    nodegroup: { status: 'ACTIVE', releaseVersion: '1.33.4-20261001', launchTemplate: null, ...overrides },
+    nodegroup: {
+      status: 'ACTIVE',
+      version: '1.33',
+      releaseVersion: '1.33.4-20261001',
+      launchTemplate: null,
+      ...overrides,
+    },
   };
 }
 

@@ -42,20 +42,38 @@ describe('rolloutKey', () => {
 });
 
 describe('executionName', () => {
+  /** Lambda's DurableExecutionName (botocore lambda model): 1–64 characters of [a-zA-Z0-9-_]. */
+  const DURABLE_EXECUTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
   describe('when names are long and contain odd characters', () => {
     it('stays within 64 characters of [a-zA-Z0-9_-]', () => {
-      const name = executionName(
-        releaseRequest({ cluster: 'a'.repeat(100), nodegroup: 'ng.with.dots_and_underscores-and-more-text' }),
-      );
-      expect(name.length).toBeLessThanOrEqual(64);
-      expect(name).toMatch(/^[a-zA-Z0-9_-]+$/);
+      const request = releaseRequest({
+        cluster: 'a'.repeat(100),
+        nodegroup: 'ng.with.dots_and_underscores-and-more-text',
+      });
+      for (const stage of ['prod', 'dev.alice@example', 's'.repeat(200), '']) {
+        expect(executionName(request, stage)).toMatch(DURABLE_EXECUTION_NAME);
+      }
     });
   });
 
   describe('when two rollouts differ only by target', () => {
     it('names them differently', () => {
       const other = releaseRequest({ target: { releaseVersion: '1.33.6-20261201', imageId: null } });
-      expect(executionName(releaseRequest())).not.toBe(executionName(other));
+      expect(executionName(releaseRequest(), 'prod')).not.toBe(executionName(other, 'prod'));
+    });
+  });
+
+  describe('when two stages in one account and region roll the same node group', () => {
+    it('names them differently and says which stage, while keys and tokens stay shared', () => {
+      const request = releaseRequest();
+      expect(executionName(request, 'prod')).not.toBe(executionName(request, 'staging'));
+      expect(executionName(request, 'prod')).toContain('prod');
+      // Stages whose names only differ past the readable prefix still differ (the hash covers the stage).
+      const long = 'x'.repeat(40);
+      expect(executionName(request, `${long}1`)).not.toBe(executionName(request, `${long}2`));
+      // Ledger keys (shared with the CLI) do not depend on the stage.
+      expect(rolloutKey(request)).toBe(rolloutKey({ ...request }));
     });
   });
 });

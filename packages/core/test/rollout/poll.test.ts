@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_MAX_WAIT_HOURS,
   PollSchedule,
   parseRolloutRequest,
   pollDelaySeconds,
+  pollScheduleFor,
   rolloutWaitStrategy,
   waitedSeconds,
 } from '../../index.ts';
@@ -19,14 +21,19 @@ describe('rolloutWaitStrategy', () => {
       );
     });
 
-    it('stops once the next wait would pass 6 hours in total', () => {
-      let attempt = 1;
-      while (strategy({ status: 'InProgress' }, attempt).shouldContinue) attempt += 1;
-      expect(attempt).toBeLessThan(100);
-      expect(waitedSeconds(attempt)).toBeLessThanOrEqual(PollSchedule.maxTotalSeconds);
-      expect(waitedSeconds(attempt) + pollDelaySeconds(attempt)).toBeGreaterThan(
-        PollSchedule.maxTotalSeconds,
-      );
+    it('stops once the next wait would pass the wait limit (rollout.maxWaitHours, default 24)', () => {
+      expect(PollSchedule.maxTotalSeconds).toBe(DEFAULT_MAX_WAIT_HOURS * 3600);
+      for (const hours of [DEFAULT_MAX_WAIT_HOURS, 2, 72]) {
+        const schedule = pollScheduleFor(hours);
+        const limited = rolloutWaitStrategy(schedule);
+        let attempt = 1;
+        while (limited({ status: 'InProgress' }, attempt).shouldContinue) attempt += 1;
+        expect(attempt).toBeLessThan(1000);
+        expect(waitedSeconds(attempt, schedule)).toBeLessThanOrEqual(hours * 3600);
+        expect(waitedSeconds(attempt, schedule) + pollDelaySeconds(attempt, schedule)).toBeGreaterThan(
+          hours * 3600,
+        );
+      }
     });
   });
 

@@ -3,6 +3,7 @@ import {
   guardStep,
   type LedgerPort,
   type RolloutDeps,
+  type RolloutNotice,
   type RolloutRecord,
   rolloutKey,
   runRollout,
@@ -51,6 +52,7 @@ function update(id: string, status: UpdateFacts['status'], release: string): Upd
     status,
     type: 'VersionUpdate',
     params: [{ type: 'ReleaseVersion', value: release }],
+    createdAt: NOW.toISOString(),
     errors: [],
   };
 }
@@ -130,5 +132,36 @@ describe('runRollout after a predecessor died between the start and its record',
       updateId: 'upd-ours',
     });
     expect(ops()).not.toContain('updateNodegroupVersion');
+  });
+});
+
+describe('runRollout when the wait limit runs out while EKS still updates', () => {
+  it('records and reports still-running, not failed', async () => {
+    const { port } = scriptedPort({ updates: [update('upd-1', 'InProgress', '1.33.5-20261110')] });
+    const { ledger, records } = memoryLedger();
+    const notices: RolloutNotice[] = [];
+    const slept: number[] = [];
+    const summary = await runRollout(
+      releaseRequest(),
+      {
+        ...deps(port, ledger),
+        notify: async (n) => {
+          notices.push(n);
+          return { ok: true, ts: '1.0' };
+        },
+      },
+      {
+        owner: 'test',
+        wait: true,
+        schedule: { initialSeconds: 60, maxSeconds: 60, backoffRate: 1, maxTotalSeconds: 180 },
+        sleep: async (s) => void slept.push(s),
+      },
+    );
+    expect(slept).toEqual([60, 60, 60]);
+    expect(summary).toMatchObject({ outcome: 'still-running', updateId: 'upd-1', errors: [] });
+    expect(summary.message).toContain('still running in EKS');
+    expect(records.get(rolloutKey(releaseRequest()))).toMatchObject({ outcome: 'still-running' });
+    expect(notices.map((n) => n.event)).toEqual(['started', 'still-running']);
+    expect(notices[1]?.message).toMatch(/still running in EKS after 3 min/);
   });
 });

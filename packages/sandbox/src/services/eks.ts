@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isPlausibleRelease, releaseSource } from '../ami-families.ts';
 import { compareVersions, type FleetCluster, type FleetNodegroup } from '../fleet.ts';
 import {
@@ -252,8 +252,9 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
       }
       const id = optionalString(spec, 'id');
       const name = optionalString(spec, 'name');
-      if (id === undefined && name === undefined)
-        throw invalid('Either launch template ID or name must be specified.');
+      // EKS takes the template by ID or by name, never both (LaunchTemplateSpecification).
+      if ((id === undefined) === (name === undefined))
+        throw invalid('Either provide launch template ID or launch template name in the request.');
       const lt = state.template({ id: n.launchTemplate.id });
       if (
         !lt ||
@@ -295,7 +296,8 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
     if (custom) {
       apply.releaseVersion = ltImage;
     } else {
-      const targetVersion = version ?? n.version;
+      // Without `version` the group moves to the cluster's version (current EKS API model).
+      const targetVersion = version ?? c.version;
       if (!/^\d+\.\d+$/.test(targetVersion)) throw invalid(`Invalid Kubernetes version ${targetVersion}.`);
       if (compareVersions(targetVersion, c.version) > 0) {
         throw invalid(
@@ -393,11 +395,13 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
               `No addon: ${req.query.get('addonName')} found in cluster: ${c.name}`,
             );
           }
-          // EKS lists the newest update first.
+          // EKS lists updates in no guaranteed order (aws/containers-roadmap#1439): the sandbox
+          // shuffles them by a hash of each update's place, stable across pages and calls.
           const ids = state.updates
             .filter((u) => u.cluster === c.name && u.nodegroup === (ngName ?? ''))
-            .map((u) => u.id)
-            .reverse();
+            .map((u, i) => ({ id: u.id, order: listOrderKey(c.name, ngName ?? '', i) }))
+            .sort((a, b) => a.order.localeCompare(b.order))
+            .map((u) => u.id);
           const { page, nextToken } = paginate(
             ids,
             maxResults(req.query),
@@ -444,6 +448,11 @@ export function restJsonError(req: SandboxRequest, err: ApiError): Reply {
   };
   if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
   return jsonReply(err.status, { ...err.fields, message: err.message }, headers);
+}
+
+/** Where the `index`-th update of a node group sorts in ListUpdates: a well-mixed, stable hash. */
+function listOrderKey(cluster: string, nodegroup: string, index: number): string {
+  return createHash('sha256').update(`updates/${cluster}/${nodegroup}/${index}`).digest('hex');
 }
 
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {

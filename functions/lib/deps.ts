@@ -30,6 +30,8 @@ export interface AwsDepsOptions {
   /** Overrides every endpoint (tests, sandbox); else the SDK honours AWS_ENDPOINT_URL. */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The clock every dependency reads (records, guards, notices); default: the process clock. */
+  now?: () => Date;
 }
 
 /** Clients per region, built once and reused (one HTTP handler and rate limiter each). */
@@ -86,7 +88,7 @@ export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): R
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     pause: pauseReaderFor(home, settings.pauseParameter),
     notify: notifyPortFrom(notifier),
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
     // Bot mode: notices go to the run's thread and edit its parent message.
     ...(runs ? { runs } : {}),
   };

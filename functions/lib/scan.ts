@@ -159,6 +159,8 @@ export interface ScanDeps {
    * executions per account and region, which stages may share. Default: `default`.
    */
   stage?: string;
+  /** The clock for what the scan records (notice claims); default: the process clock. Plans use the event's time. */
+  now?: () => Date;
 }
 
 export interface ScanResult {
@@ -216,9 +218,9 @@ const HISTORY_LIMIT = 5000;
  * Starting is idempotent by execution name: a duplicate scan starts nothing new.
  */
 export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanResult> {
-  const startedMs = Date.now();
+  const startedMs = performance.now();
   const { fleet, catalog, policy, records, plan: planned } = await planFleet(deps, new Date(event.time));
-  emitScanMetrics(metrics, planned, fleet, Date.now() - startedMs, catalog);
+  emitScanMetrics(metrics, planned, fleet, Math.round(performance.now() - startedMs), catalog);
   const counts = { roll: 0, current: 0, skip: 0 };
   for (const item of planned.items) counts[item.decision] += 1;
   logger.info('scan planned', {
@@ -308,7 +310,7 @@ async function postHaltOnce(halted: HaltedRelease, deps: ScanDeps): Promise<void
       halted.noticeKey,
       'started',
       `scan:${randomUUID()}`,
-      new Date().toISOString(),
+      (deps.now ?? (() => new Date()))().toISOString(),
     );
     if (claim.kind !== 'claimed') return;
     const text = `nodekeeper halted release ${halted.release} (${halted.family}): ${halted.failures} failed rollout(s) reached maxFailuresPerRelease. Nothing starts it until an operator runs \`nodekeeper approve ${halted.release}\`.`;
@@ -347,7 +349,7 @@ async function postSummaryOnce(
       key,
       'started',
       `scan:${randomUUID()}`,
-      new Date().toISOString(),
+      (deps.now ?? (() => new Date()))().toISOString(),
     );
     if (claim.kind !== 'claimed') {
       logger.info('plan summary already posted for this event', { eventId: event.id });

@@ -1,10 +1,10 @@
+export { createClock } from './src/clock.ts';
 export { demoFleet } from './src/demo-fleet.ts';
 export { FleetValidationError, SandboxError } from './src/errors.ts';
 export type { FleetFile } from './src/fleet.ts';
 export { fleetSchema, loadFleetFile, parseFleet } from './src/fleet.ts';
 export type { SandboxCliIo } from './src/main.ts';
 export { runSandboxCli } from './src/main.ts';
-export { createClock } from './src/clock.ts';
 export type { RequestViolation, ViolationRule } from './src/protocol/validate.ts';
 export { startSandbox } from './src/server.ts';
 export type {

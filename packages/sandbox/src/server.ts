@@ -81,7 +81,7 @@ function send(res: ServerResponse, reply: Reply, requestId: string = randomUUID(
  * The fleet is copied; the caller's object is never mutated.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const clock = createClock(options.now);
+  const clock = createClock(options.now, { running: options.running ?? false });
   const fleet = options.fleet ?? demoFleet();
   const state = new SandboxState(fleet, clock);
   const faults = new FaultInjector();

@@ -107,9 +107,11 @@ export function createRegionalEventForwarding(ctx: StackContext, homeRules: read
       {
         name: 'put-events-home-bus',
         // The statements `npm run iam` prints and the IAM reference test checks.
-        policy: $resolve([partition, accountId]).apply(([p, a]) =>
-          JSON.stringify(
-            toPolicyDocument(eventForwardingStatements({ partition: p, accountId: a, region: home })),
+        policy: partition.apply((p) =>
+          accountId.apply((a) =>
+            JSON.stringify(
+              toPolicyDocument(eventForwardingStatements({ partition: p, accountId: a, region: home })),
+            ),
           ),
         ),
       },

@@ -41,7 +41,7 @@ function topLevelUsage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `nodekeeper <command> --help` for the options of a command.',
-    'Exit codes: 0 ok, 1 AWS error, 2 bad input or config, 3 a rollout or patch failed.',
+    'Exit codes: 0 ok, 1 AWS error, 2 bad input or config, 3 a rollout or patch failed, 4 a rollout still running in EKS when `roll --wait` stopped following it.',
     '',
   ].join('\n');
 }

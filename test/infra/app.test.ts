@@ -1,4 +1,5 @@
 // The nodekeeper SST app under Pulumi mocks: what `sst deploy` would create, checked offline.
+import { MAX_WAIT_HOURS } from '@nodekeeper/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScanEvent } from '../../functions/lib/scan.ts';
 import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';
@@ -127,10 +128,13 @@ describe('the nodekeeper app', () => {
   });
 
   describe('when it deploys the rollout workflow', () => {
-    it('makes it a durable function of at least 7 days with retention set', () => {
+    it('makes it a durable function that outlasts the longest wait the config allows, with retention set', () => {
       const fn = lambda('RolloutWorkflowHandler');
       expect(fn.name).toBe(names.functions['rollout-workflow']);
-      expect(fn.durableConfig.executionTimeout).toBeGreaterThanOrEqual(7 * 24 * 60 * 60);
+      // An attempt and its forced retry may each wait rollout.maxWaitHours at most, plus a day to
+      // spare; durable executions last a year at most.
+      expect(fn.durableConfig.executionTimeout).toBeGreaterThanOrEqual(2 * MAX_WAIT_HOURS * 3600 + 86_400);
+      expect(fn.durableConfig.executionTimeout).toBeLessThanOrEqual(366 * 86_400);
       expect(fn.durableConfig.retentionPeriod).toBe(30);
       expect(fn.publish).toBe(true);
       expect(fn.runtime).toBe('nodejs22.x');
@@ -161,8 +165,7 @@ describe('the nodekeeper app', () => {
         const fn = lambda(name);
         expect(fn.runtime, name).toBe('nodejs22.x');
         const env = fn.environment.variables;
-        const { goldenAmiParameters: _stacksOnly, ...coreConfig } = rawConfig;
-        expect(JSON.parse(env.NODEKEEPER_CONFIG), name).toEqual({ ...coreConfig, minAmiAgeDays: 0 });
+        expect(JSON.parse(env.NODEKEEPER_CONFIG), name).toEqual({ ...rawConfig, minAmiAgeDays: 0 });
         expect(env.NODEKEEPER_LEDGER_TABLE, name).toBe(names.ledgerTable);
         expect(env.NODEKEEPER_PAUSE_PARAMETER, name).toBe('/nodekeeper/test/paused');
       }

@@ -17,10 +17,10 @@ import {
   waitedSeconds,
 } from '@nodekeeper/core';
 import { buildRolloutDeps } from '../functions/lib/deps.ts';
-import { LocalDurableTestRunner, withDurableExecutionForTesting } from '../functions/lib/durable-testing.ts';
 import { readSettings } from '../functions/lib/settings.ts';
 import { createRolloutWorkflow } from '../functions/lib/workflow.ts';
 import { generateFleet } from '../test/fixtures/large-fleet.ts';
+import { LocalDurableTestRunner, withDurableExecutionForTesting } from '../test/support/durable-testing.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
 
 const { durations } = JSON.parse(process.argv[2] ?? '{}') as { durations: number[] };

@@ -3,14 +3,14 @@
 import { createApprovalStore, createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
 import { type Config, parseConfig, type RolloutRecord } from '@nodekeeper/core';
 import { buildRolloutDeps, runDepsFor } from '../functions/lib/deps.ts';
+import { notifierFromSettings } from '../functions/lib/notify.ts';
+import { parseScanEvent, runScan } from '../functions/lib/scan.ts';
+import { readSettings } from '../functions/lib/settings.ts';
 import {
   createLocalWorkflowStarter,
   setupLocalDurableEnvironment,
   teardownLocalDurableEnvironment,
-} from '../functions/lib/local-starter.ts';
-import { notifierFromSettings } from '../functions/lib/notify.ts';
-import { parseScanEvent, runScan } from '../functions/lib/scan.ts';
-import { readSettings } from '../functions/lib/settings.ts';
+} from '../test/support/local-starter.ts';
 
 export interface DemoWorld {
   endpoint: string;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LocalDurableTestRunner,
   withDurableExecutionForTesting as withDurableExecution,
-} from '../lib/durable-testing.ts';
+} from '../../test/support/durable-testing.ts';
 import { createRolloutWorkflow } from '../lib/workflow.ts';
 import { fakeAws, recordingNotify, templateRequest } from './fakes.ts';
 import { startDynaliteProcess } from './support.ts';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LocalDurableTestRunner,
   withDurableExecutionForTesting as withDurableExecution,
-} from '../lib/durable-testing.ts';
+} from '../../test/support/durable-testing.ts';
 import { createRolloutWorkflow, pollScheduleFromConfig } from '../lib/workflow.ts';
 import { fakeAws, recordingNotify, releaseRequest, templateRequest } from './fakes.ts';
 import { startDynaliteProcess } from './support.ts';

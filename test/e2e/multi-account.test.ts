@@ -3,16 +3,16 @@ import { type Config, parseConfig, type RolloutDeps } from '@nodekeeper/core';
 import { demoFleet, type FleetFile, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, targetClientsFor } from '../../functions/lib/deps.ts';
-import {
-  createLocalWorkflowStarter,
-  setupLocalDurableEnvironment,
-  teardownLocalDurableEnvironment,
-} from '../../functions/lib/local-starter.ts';
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
 import { historyCommand } from '../../packages/cli/src/commands/history.ts';
 import { scheduledEvent } from '../helpers/fixtures.ts';
+import {
+  createLocalWorkflowStarter,
+  setupLocalDurableEnvironment,
+  teardownLocalDurableEnvironment,
+} from '../support/local-starter.ts';
 
 /**
  * One hub deployment maintaining two spoke accounts in two regions each, through STS AssumeRole

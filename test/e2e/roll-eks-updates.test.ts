@@ -14,15 +14,15 @@ import {
 import { type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';
-import {
-  createLocalWorkflowStarter,
-  setupLocalDurableEnvironment,
-  teardownLocalDurableEnvironment,
-} from '../../functions/lib/local-starter.ts';
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
 import { prodAFleet, scanClock, scheduledEvent } from '../helpers/fixtures.ts';
+import {
+  createLocalWorkflowStarter,
+  setupLocalDurableEnvironment,
+  teardownLocalDurableEnvironment,
+} from '../support/local-starter.ts';
 
 /**
  * How nodekeeper reads and starts EKS node group updates, end to end over real HTTP against a

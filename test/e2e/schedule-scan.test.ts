@@ -7,17 +7,17 @@ import { type Config, type FleetTarget, type LedgerPort, parseConfig } from '@no
 import { type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, runDepsFor } from '../../functions/lib/deps.ts';
-import {
-  createLocalWorkflowStarter,
-  setupLocalDurableEnvironment,
-  teardownLocalDurableEnvironment,
-} from '../../functions/lib/local-starter.ts';
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
 import { prodAFleet } from '../helpers/fixtures.ts';
 import { type SchedulerContext, scheduleArn, substituteSchedulerContext } from '../helpers/scheduler.ts';
 import { ACCOUNT_ID, type Harness, importStacks, installSstHarness, REGION } from '../infra/harness.ts';
+import {
+  createLocalWorkflowStarter,
+  setupLocalDurableEnvironment,
+  teardownLocalDurableEnvironment,
+} from '../support/local-starter.ts';
 
 const STAGE = 'test';
 const rawConfig = {

@@ -16,17 +16,17 @@ import {
 import { demoFleet, type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, runDepsFor } from '../../functions/lib/deps.ts';
-import {
-  createLocalWorkflowStarter,
-  setupLocalDurableEnvironment,
-  teardownLocalDurableEnvironment,
-} from '../../functions/lib/local-starter.ts';
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan, scanRunId } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
 import { handlePatch, patchNotifyFrom } from '../../functions/patch.ts';
 import { handlePatchStatus } from '../../functions/patch-status.ts';
 import { prodAFleet, scanClock, scheduledEvent, ssmStatusEvent } from '../helpers/fixtures.ts';
+import {
+  createLocalWorkflowStarter,
+  setupLocalDurableEnvironment,
+  teardownLocalDurableEnvironment,
+} from '../support/local-starter.ts';
 
 /**
  * Bot-mode threading end to end over HTTP against the sandbox's Slack Web API: one parent

@@ -12,16 +12,10 @@ import {
   runRollout,
 } from '@nodekeeper/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LocalDurableTestRunner,
-  withDurableExecutionForTesting,
-} from '../../functions/lib/durable-testing.ts';
-import {
-  setupLocalDurableEnvironment,
-  teardownLocalDurableEnvironment,
-} from '../../functions/lib/local-starter.ts';
 import { createRolloutWorkflow } from '../../functions/lib/workflow.ts';
 import { captureOutput } from '../helpers/canary.ts';
+import { LocalDurableTestRunner, withDurableExecutionForTesting } from '../support/durable-testing.ts';
+import { setupLocalDurableEnvironment, teardownLocalDurableEnvironment } from '../support/local-starter.ts';
 import { faultSummary } from './support/summary.ts';
 import {
   checkInvariants,

@@ -7,11 +7,11 @@
 import { runRollout } from '@nodekeeper/core';
 import type { CallRecord, FaultRule } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../../helpers/canary.ts';
 import {
   setupLocalDurableEnvironment,
   teardownLocalDurableEnvironment,
-} from '../../../functions/lib/local-starter.ts';
-import { captureOutput } from '../../helpers/canary.ts';
+} from '../../support/local-starter.ts';
 import { faultRuns, faultSummary } from './summary.ts';
 import {
   checkInvariants,

@@ -27,12 +27,12 @@ import {
 } from '@nodekeeper/core';
 import { createClock, type FaultRule, type FleetFile } from '@nodekeeper/sandbox';
 import { createNotifier, type FetchLike } from '@nodekeeper/slack';
-import { createLocalWorkflowStarter } from '../../../functions/lib/local-starter.ts';
 import { logger } from '../../../functions/lib/logger.ts';
 import { notifyPortFrom } from '../../../functions/lib/notify.ts';
 import { parseScanEvent, runScan, type ScanResult } from '../../../functions/lib/scan.ts';
 import { Canary, canaryHits } from '../../helpers/canary.ts';
 import { prodAFleet, SCAN_TIME, scheduledEvent } from '../../helpers/fixtures.ts';
+import { createLocalWorkflowStarter } from '../../support/local-starter.ts';
 import { type RemoteSandbox, startRemoteSandbox } from './remote-sandbox.ts';
 
 export const region = 'us-east-1';

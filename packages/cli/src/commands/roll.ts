@@ -32,6 +32,8 @@ import {
   recordsByKey,
   refOf,
   requestWithAttempt,
+  rolloutKey,
+  rolloutRequestFromRecord,
   rolloutSlackMessage,
   runRollout,
   SpokeAccess,
@@ -41,6 +43,7 @@ import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfigFile } from '../config.ts';
 import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
 import { UsageError } from '../errors.ts';
+import { onInterrupt, RolloutTracker } from '../interrupt.ts';
 import { renderTable, toJson } from '../output.ts';
 import { type Command, type CommandContext, ExitCode } from '../types/index.ts';
 
@@ -91,7 +94,8 @@ function cliNotify(notifier: Notifier | null, warn: (line: string) => void): Not
   };
 }
 
-function progressLine(p: RolloutProgress): string {
+/** The line `--wait` prints for a step of the rollout program, or null for none. */
+function progressLine(p: RolloutProgress): string | null {
   const name = `${p.request.cluster}/${p.request.nodegroup}`;
   switch (p.kind) {
     case 'started':
@@ -101,10 +105,28 @@ function progressLine(p: RolloutProgress): string {
       return p.status === 'InProgress'
         ? `${name}: update ${p.updateId} still running in EKS; nodekeeper stopped waiting (rollout.maxWaitHours), EKS continues`
         : `${name}: update ${p.updateId} ended ${p.status}`;
-    case 'notify-failed':
-      return `${name}: slack ${p.event} notice undeliverable (${p.error})`;
+    case 'poll-failed':
+      return `${name}: checking update ${p.updateId} failed (${p.error}); checking again`;
+    case 'notified':
+      return p.result.kind === 'undeliverable'
+        ? `${name}: slack ${p.event} notice undeliverable (${p.result.error})`
+        : null;
+    case 'guard-failed':
+      return `${name}: AWS unreachable before the start (${p.error}); recorded as GuardFailed`;
+    case 'not-recorded':
+      return p.what === 'outcome'
+        ? `${name}: the ledger did not take the outcome ${p.detail} of update ${p.updateId} (${p.error}); it stays \`started\`, a rerun records it`
+        : `${name}: the ledger did not take the failure ${p.detail} (${p.error})`;
+    case 'forced-retry':
+      return `${name}: retrying with force after PodEvictionFailure (attempt ${p.request.attempt})`;
     case 'versions-retired':
       return retiredLine(name, p.result);
+    case 'guard':
+    case 'start':
+    case 'busy':
+    case 'recorded':
+    case 'outcome':
+      return null;
   }
 }
 
@@ -120,6 +142,19 @@ function retiredLine(
   }${failed ? `; not deleted: ${failed}` : ''}`;
 }
 
+/** The same node group (an account left unset on either side is the home account). */
+function sameNodegroup(
+  a: Pick<PlanItem, 'accountId' | 'region' | 'cluster' | 'nodegroup'>,
+  b: Pick<RolloutRecord, 'accountId' | 'region' | 'cluster' | 'nodegroup'>,
+): boolean {
+  return (
+    (a.accountId === b.accountId || a.accountId === null || b.accountId === null) &&
+    a.region === b.region &&
+    a.cluster === b.cluster &&
+    a.nodegroup === b.nodegroup
+  );
+}
+
 function itemOf(item: PlanItem, summary: RolloutSummary | null): RollItem {
   const base = {
     cluster: item.cluster,
@@ -129,8 +164,11 @@ function itemOf(item: PlanItem, summary: RolloutSummary | null): RollItem {
     reason: item.reason,
     message: item.message,
   };
-  if (item.decision === 'current') return { ...base, outcome: 'current', updateId: null, errors: [] };
-  if (item.decision === 'skip') return { ...base, outcome: 'skipped', updateId: null, errors: [] };
+  // A summary for a `current` or `skip` item is a rollout an earlier run started, followed to its end.
+  if (summary === null && item.decision === 'current')
+    return { ...base, outcome: 'current', updateId: null, errors: [] };
+  if (summary === null && item.decision === 'skip')
+    return { ...base, outcome: 'skipped', updateId: null, errors: [] };
   if (summary === null) return { ...base, outcome: null, updateId: null, errors: [] };
   return {
     ...base,
@@ -157,7 +195,13 @@ with an idempotency token, record the rollout in the ledger and post to Slack. W
 follows every update to its end, printing progress per node group.
 
 Running it again is safe: a rollout already recorded in the ledger is followed or reported, never
-started twice, and a finished one changes nothing.
+started twice, and a finished one changes nothing. It runs the same rollout program as the
+scheduled workflow (the same steps, retries, poll schedule and failure records), in this process.
+
+Ctrl-C stops following: it prints each update still running in EKS (node group, region, update
+ID) and how to follow it, and exits 130. EKS goes on, and the ledger keeps those rollouts
+\`started\`. The next \`roll --apply\` follows every \`started\` rollout of the selected node groups
+by its update ID to its end in EKS, records and reports it, and starts no second update.
 
 Options:
   --config FILE      config file (default: ./nodekeeper.config.json)
@@ -185,7 +229,8 @@ read when planning and again by each rollout's guard right before it starts.
 Slack: posted when NODEKEEPER_SLACK_WEBHOOK_URL (or NODEKEEPER_SLACK_BOT_TOKEN + _CHANNEL) is set.
 
 Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout failed;
-4 none failed but one was still running in EKS when --wait stopped; 1 AWS errors; 2 bad input or config.
+4 none failed but one was still running in EKS when --wait stopped; 1 AWS errors; 2 bad input or config;
+130 interrupted (Ctrl-C).
 `,
   async run(args, ctx) {
     const { values } = parseFlags(args, {
@@ -232,6 +277,10 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
     });
 
     const summaries = new Map<PlanItem, RolloutSummary>();
+    // Rollouts an earlier run started and stopped following, followed here to their end.
+    const followed: Array<{ item: PlanItem; summary: RolloutSummary }> = [];
+    let unfinished = 0;
+    let removeInterrupt: () => void = () => undefined;
     if (values.apply) {
       // Each node group's own account (through its target's mutating role) and region.
       const clients = createTargetClientCache({
@@ -279,26 +328,79 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
           );
           if (opened.kind === 'undeliverable') log(`warning: slack: run thread not opened (${opened.error})`);
         }
-        await Promise.all(
-          run.plan.items.map(async (item) => {
-            const request = requests.get(item);
-            if (request === undefined) return;
-            const summary = await runRollout(request, deps, {
+        // Every `started` record of these node groups that no request resumes (an interrupted run,
+        // or --apply without --wait): followed by its recorded update ID, never started again.
+        const planned = new Set([...requests.values()].map((r) => rolloutKey(r)));
+        const followUps: Array<{ item: PlanItem; request: RolloutRequest }> = [];
+        for (const record of history.values()) {
+          if (record.outcome !== 'started' || record.updateId === null || planned.has(record.key)) continue;
+          const item = run.plan.items.find((i) => sameNodegroup(i, record));
+          if (item === undefined) continue;
+          const wave = waves.find((w) => w.name === record.wave);
+          followUps.push({
+            item,
+            request: rolloutRequestFromRecord(record, {
+              launchTemplate: launchTemplateOf(item),
+              forceOnPodEvictionFailure: wave?.forceOnPodEvictionFailure === true,
+            }),
+          });
+        }
+        // Ctrl-C: say what still runs in EKS and how to follow it, then exit 130.
+        const tracker = new RolloutTracker();
+        const rerun = ['nodekeeper roll', ...args, ...(values.wait ? [] : ['--wait'])].join(' ');
+        removeInterrupt = onInterrupt(async () => {
+          await tracker.settleStarts(5000);
+          ctx.stderr(tracker.report(rerun));
+          return ExitCode.interrupted;
+        });
+        const runOne = async (request: RolloutRequest): Promise<RolloutSummary | null> => {
+          tracker.begin(request);
+          try {
+            return await runRollout(request, deps, {
               owner,
               wait: Boolean(values.wait),
               schedule,
               sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
-              onProgress: values.json ? () => undefined : (p) => log(progressLine(p)),
+              onProgress: (p) => {
+                tracker.observe(p);
+                const line = values.json ? null : progressLine(p);
+                if (line !== null) log(line);
+              },
             });
-            summaries.set(item, summary);
+          } catch (error) {
+            // The ledger refused a record after retries (already reported above and in Slack).
+            unfinished += 1;
+            log(
+              `${request.cluster}/${request.nodegroup}: ${error instanceof Error ? error.message : String(error)}`,
+            );
+            return null;
+          } finally {
+            tracker.end(request);
+          }
+        };
+        await Promise.all([
+          ...run.plan.items.map(async (item) => {
+            const request = requests.get(item);
+            if (request === undefined) return;
+            const summary = await runOne(request);
+            if (summary !== null) summaries.set(item, summary);
           }),
-        );
+          ...followUps.map(async ({ item, request }) => {
+            const summary = await runOne(request);
+            if (summary !== null) followed.push({ item, summary });
+          }),
+        ]);
       } finally {
+        removeInterrupt();
         clients.destroy();
       }
     }
 
-    const items = run.plan.items.map((item) => itemOf(item, summaries.get(item) ?? null));
+    const followedOf = (item: PlanItem) => {
+      const mine = followed.filter((f) => f.item === item).map((f) => f.summary);
+      return mine.find((f) => f.outcome === 'failed') ?? mine[0] ?? null;
+    };
+    const items = run.plan.items.map((item) => itemOf(item, summaries.get(item) ?? followedOf(item)));
     if (values.json) {
       ctx.stdout(toJson({ items }));
     } else {
@@ -313,8 +415,9 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       if (!values.apply && items.some((i) => i.decision === 'roll'))
         log('dry run: pass --apply to start these rollouts');
     }
-    if (items.some((i) => i.outcome === 'failed')) return ExitCode.failed;
-    if (run.fleet.errors.length > 0) return ExitCode.awsError;
+    if (items.some((i) => i.outcome === 'failed') || followed.some((f) => f.summary.outcome === 'failed'))
+      return ExitCode.failed;
+    if (run.fleet.errors.length > 0 || unfinished > 0) return ExitCode.awsError;
     return items.some((i) => i.outcome === 'still-running') ? ExitCode.stillRunning : ExitCode.ok;
   },
 };

@@ -24,5 +24,7 @@ export const ExitCode = {
   failed: 3,
   /** `roll --wait`: nodekeeper stopped waiting (rollout.maxWaitHours) while EKS still ran an update. */
   stillRunning: 4,
+  /** Interrupted (SIGINT): what still runs in AWS was printed, with how to follow it. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -16,6 +16,7 @@ export {
   versionDescription,
   versionDescriptionPrefix,
 } from './key.ts';
+export { createLocalRunner, stepRetryDelaySeconds } from './local-runner.ts';
 export { rolloutSlackMessage } from './notice.ts';
 export {
   DEFAULT_MAX_WAIT_HOURS,
@@ -30,7 +31,20 @@ export {
   type WaitDecision,
   waitedSeconds,
 } from './poll.ts';
-export { parseRolloutRequest, rolloutRequestFromPlanItem, rolloutRequestSchema } from './request.ts';
+export {
+  AWS_STEP_RETRY,
+  MAX_POLL_ERRORS,
+  type RolloutObservation,
+  type RolloutProgramOptions,
+  type RolloutRunner,
+  runRolloutProgram,
+} from './program.ts';
+export {
+  parseRolloutRequest,
+  rolloutRequestFromPlanItem,
+  rolloutRequestFromRecord,
+  rolloutRequestSchema,
+} from './request.ts';
 export {
   chooseVersionsToRetire,
   DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,

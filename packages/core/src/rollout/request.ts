@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type { PlanItem } from '../types/plan.ts';
 import { LAUNCH_TEMPLATE_VERSIONS_QUOTA, MAX_RETENTION_USERS } from './retire.ts';
-import type { RolloutRequest } from './types.ts';
+import type { RolloutRecord, RolloutRequest } from './types.ts';
 
 const amiRef = z.strictObject({
   releaseVersion: z.string().min(1).max(256).nullable(),
@@ -116,5 +116,33 @@ export function rolloutRequestFromPlanItem(
     wave: item.wave,
     attempt,
     ...(forceOnPodEvictionFailure ? { forceOnPodEvictionFailure: true } : {}),
+  };
+}
+
+/**
+ * The request a ledger record was written for, so a later run can follow its update to its end
+ * (the guard resumes a `started` record by its update ID; nothing is started twice). The rollout key
+ * is the record's. `launchTemplate` is the node group's template now (only a forced retry uses it);
+ * `forceOnPodEvictionFailure` is its wave's opt-in. Pure.
+ */
+export function rolloutRequestFromRecord(
+  record: RolloutRecord,
+  context: {
+    launchTemplate?: { id: string; version: string } | null;
+    forceOnPodEvictionFailure?: boolean;
+  } = {},
+): RolloutRequest {
+  return {
+    accountId: record.accountId,
+    region: record.region,
+    cluster: record.cluster,
+    nodegroup: record.nodegroup,
+    strategy: record.strategy,
+    current: record.from,
+    target: record.to,
+    launchTemplate: context.launchTemplate ?? null,
+    wave: record.wave,
+    attempt: record.attempt,
+    ...(context.forceOnPodEvictionFailure ? { forceOnPodEvictionFailure: true } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { PollScheduleConfig, RolloutDeps, RolloutSummary, WorkflowStarter } from '@nodekeeper/core';
+import { createRolloutWorkflow } from '../../functions/lib/workflow.ts';
 import { LocalDurableTestRunner, withDurableExecutionForTesting } from './durable-testing.ts';
-import { createRolloutWorkflow } from './workflow.ts';
 
 /** A starter that runs workflows in this process, plus a way to wait for them. */
 export interface LocalWorkflowStarter extends WorkflowStarter {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createPatchLedger, createPatchPort } from '@nodekeeper/aws';
+import { createPatchLedger, createPatchPort, homeRegion } from '@nodekeeper/aws';
 import {
   type PatchAwsPort,
   type PatchLedgerPort,
@@ -9,7 +9,7 @@ import {
   type RunDeps,
   reportPatchCommand,
 } from '@nodekeeper/core';
-import { clientCache, runDepsFor } from './lib/deps.ts';
+import { configOf, runDepsFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { emitPatchResults, emitSlackFailure, metrics } from './lib/metrics.ts';
 import { notifierFromSettings } from './lib/notify.ts';
@@ -89,16 +89,17 @@ export async function handlePatchStatus(event: unknown, deps: PatchStatusDeps): 
   return result;
 }
 
-/** Reads NODEKEEPER_LEDGER_TABLE, AWS_REGION and the Slack secrets. */
+/** Reads NODEKEEPER_LEDGER_TABLE, the home region (AWS_REGION, else NODEKEEPER_CONFIG's first region) and the Slack secrets. */
 export async function handler(event: unknown): Promise<PatchStatusResult> {
   const settings = readSettings();
-  const homeRegion = process.env.AWS_REGION ?? 'us-east-1';
-  const clients = clientCache({ homeRegion });
+  const region = homeRegion(process.env, configOf(settings));
+  const targets = targetClientsFor(null, { homeRegion: region });
+  const clients = (r: string) => targets(null, r);
   const notifier = notifierFromSettings(settings);
-  const runs = runDepsFor(settings, clients(homeRegion), notifier);
+  const runs = runDepsFor(settings, clients(region), notifier);
   return handlePatchStatus(event, {
     aws: createPatchPort(clients),
-    ledger: createPatchLedger(clients(homeRegion).dynamodb, { tableName: settings.ledgerTable }),
+    ledger: createPatchLedger(clients(region).dynamodb, { tableName: settings.ledgerTable }),
     notify: patchNotifyFrom(notifier),
     ...(runs ? { runs } : {}),
     now: () => new Date(),

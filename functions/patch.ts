@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createPatchLedger, createPatchPort, findClusterRegion } from '@nodekeeper/aws';
+import {
+  createPatchLedger,
+  createPatchPort,
+  findClusterRegion,
+  homeRegion,
+  readConfig,
+} from '@nodekeeper/aws';
 import {
   type Config,
   type ExcludedInstance,
@@ -7,7 +13,6 @@ import {
   type PatchLedgerPort,
   type PatchNotify,
   type PatchResultItem,
-  parseConfig,
   parsePatchRequest,
   patchScope,
   type RunDeps,
@@ -15,8 +20,8 @@ import {
   type UnmanagedInstance,
   ValidationError,
 } from '@nodekeeper/core';
-import type { Notifier } from '@nodekeeper/slack';
-import { clientCache, runDepsFor } from './lib/deps.ts';
+import { patchNotifyFrom } from '@nodekeeper/slack';
+import { runDepsFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { notifierFromSettings } from './lib/notify.ts';
 import { readSettings } from './lib/settings.ts';
@@ -149,22 +154,15 @@ export async function handlePatch(event: unknown, deps: PatchFunctionDeps): Prom
   };
 }
 
-/** A PatchNotify over a notifier (null: Slack not configured). Never throws. */
-export function patchNotifyFrom(notifier: Notifier | null): PatchNotify | null {
-  if (notifier === null) return null;
-  return async (message, threadTs) => {
-    const result = await notifier.post(message, threadTs ? { threadTs } : {});
-    return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
-  };
-}
+// One adapter of the notifier to core's ports for every shell (re-exported for patch-status).
+export { patchNotifyFrom } from '@nodekeeper/slack';
 
 /** Reads NODEKEEPER_CONFIG, NODEKEEPER_LEDGER_TABLE, AWS_REGION and the Slack secrets. */
 export async function handler(event: unknown): Promise<PatchFunctionResult> {
   const settings = readSettings();
   let config: Config;
   try {
-    if (settings.configJson === null) throw new ValidationError('NODEKEEPER_CONFIG is not set');
-    config = parseConfig(JSON.parse(settings.configJson));
+    config = readConfig({ env: process.env });
   } catch (error) {
     logger.error('patch function not configured', {
       error: error instanceof Error ? error.message : String(error),
@@ -176,14 +174,16 @@ export async function handler(event: unknown): Promise<PatchFunctionResult> {
       issues: ['NODEKEEPER_CONFIG is missing or invalid'],
     };
   }
-  const homeRegion = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
-  const clients = clientCache({ homeRegion });
+  const region = homeRegion(process.env, config);
+  // Patching reaches the deployment's own account only (decision 008).
+  const targets = targetClientsFor(null, { homeRegion: region });
+  const clients = (r: string) => targets(null, r);
   const notifier = notifierFromSettings(settings);
-  const runs = runDepsFor(settings, clients(homeRegion), notifier);
+  const runs = runDepsFor(settings, clients(region), notifier);
   return handlePatch(event, {
     config,
     aws: createPatchPort(clients),
-    ledger: createPatchLedger(clients(homeRegion).dynamodb, { tableName: settings.ledgerTable }),
+    ledger: createPatchLedger(clients(region).dynamodb, { tableName: settings.ledgerTable }),
     notify: patchNotifyFrom(notifier),
     ...(runs ? { runs } : {}),
     findRegion: (cluster, regions) => findClusterRegion(clients, cluster, regions),

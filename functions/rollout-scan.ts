@@ -3,9 +3,11 @@ import {
   createLambdaClient,
   createLambdaWorkflowStarter,
   createLedger,
+  homeRegion,
   inspectTarget,
+  readConfig,
 } from '@nodekeeper/aws';
-import { parseConfig, ValidationError } from '@nodekeeper/core';
+import { ValidationError } from '@nodekeeper/core';
 import { pauseReaderFor, runDepsFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { notifierFromSettings } from './lib/notify.ts';
@@ -22,18 +24,11 @@ import { readSettings } from './lib/settings.ts';
 export async function handler(event: unknown): Promise<ScanResult> {
   const scan = parseScanEvent(event);
   const settings = readSettings();
-  if (settings.configJson === null) throw new ValidationError('NODEKEEPER_CONFIG is not set');
+  const config = readConfig({ env: process.env });
   if (settings.workflowArn === null) throw new ValidationError('NODEKEEPER_WORKFLOW_ARN is not set');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(settings.configJson);
-  } catch (error) {
-    throw new ValidationError('NODEKEEPER_CONFIG is not valid JSON', [], { cause: error });
-  }
-  const config = parseConfig(raw);
-  const homeRegion = process.env.AWS_REGION ?? 'us-east-1';
-  const clients = targetClientsFor(config, { homeRegion });
-  const home = clients(null, homeRegion);
+  const region = homeRegion(process.env, config);
+  const clients = targetClientsFor(config, { homeRegion: region });
+  const home = clients(null, region);
   const lambda = createLambdaClient(home.context);
   const notifier = notifierFromSettings(settings);
   const runs = runDepsFor(settings, home, notifier);

@@ -1,6 +1,7 @@
 import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+import { homeRegion } from '@nodekeeper/aws';
 import type { RolloutDeps } from '@nodekeeper/core';
-import { buildRolloutDeps } from './lib/deps.ts';
+import { buildRolloutDeps, configOf } from './lib/deps.ts';
 import { readSettings } from './lib/settings.ts';
 import { createRolloutWorkflow, pollScheduleFromConfig } from './lib/workflow.ts';
 
@@ -13,7 +14,8 @@ import { createRolloutWorkflow, pollScheduleFromConfig } from './lib/workflow.ts
 let deps: RolloutDeps | undefined;
 
 function depsFromEnv(): RolloutDeps {
-  deps ??= buildRolloutDeps(readSettings(), { homeRegion: process.env.AWS_REGION ?? 'us-east-1' });
+  const settings = readSettings();
+  deps ??= buildRolloutDeps(settings, { homeRegion: homeRegion(process.env, configOf(settings)) });
   return deps;
 }
 

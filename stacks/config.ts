@@ -13,9 +13,8 @@ export type DeployConfig = {
   /** The fields the infrastructure depends on. */
   config: StackConfig;
   /**
-   * What core's parseConfig returned, minified, handed to every function as NODEKEEPER_CONFIG. It
-   * has no `goldenAmiParameters` (only the stacks read them): the functions parse it again with the
-   * same strict parser, which rejects keys it does not know.
+   * What core's parseConfig returned, minified, handed to every function as NODEKEEPER_CONFIG. The
+   * functions parse it again with the same parser (the CLI's too), so one file is valid everywhere.
    */
   json: string;
 };
@@ -35,53 +34,45 @@ export class DeployConfigError extends Error {
 export async function loadDeployConfig(
   file = process.env.NODEKEEPER_CONFIG_FILE ?? DEFAULT_CONFIG_FILE,
 ): Promise<DeployConfig> {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
+    text = await readFile(file, 'utf8');
   } catch (cause) {
     throw new DeployConfigError(`cannot read ${file}: ${(cause as Error).message}`, { cause });
   }
-  const { parseConfig } = await import('@nodekeeper/core');
-  if (typeof parseConfig !== 'function') {
-    throw new DeployConfigError('@nodekeeper/core does not export parseConfig; cannot validate the config');
+  const { parseConfigText } = await import('@nodekeeper/core');
+  if (typeof parseConfigText !== 'function') {
+    throw new DeployConfigError(
+      '@nodekeeper/core does not export parseConfigText; cannot validate the config',
+    );
   }
   try {
-    return parseDeployConfig(raw, parseConfig);
+    // The CLI and the functions read the config with the same parser.
+    return deployConfigOf(parseConfigText(text, file));
   } catch (cause) {
-    const details = (cause as { details?: unknown }).details;
-    const lines = Array.isArray(details) ? `\n  ${details.join('\n  ')}` : '';
-    throw new DeployConfigError(
-      `${file} is not a valid nodekeeper config: ${(cause as Error).message}${lines}`,
-      {
-        cause,
-      },
-    );
+    throw new DeployConfigError(`${file} is not a valid nodekeeper config: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
-const GOLDEN_PARAMETER = /^\/[A-Za-z0-9_.\-/]+$/;
-
 /**
- * Validates `raw` with `parse` (core's parseConfig) and picks the infrastructure's fields. Core's
- * schema does not carry `goldenAmiParameters` yet, so that key is validated here and taken out
- * before `parse` sees it. Pure apart from what `parse` does.
+ * Validates `raw` with `parse` (core's parseConfig) and picks the infrastructure's fields. Pure
+ * apart from what `parse` does.
  */
 export function parseDeployConfig(raw: unknown, parse: (raw: unknown) => unknown): DeployConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new DeployConfigError('expected a JSON object');
   }
-  const { goldenAmiParameters: rawGolden, ...rest } = raw as Record<string, unknown>;
-  const golden = rawGolden ?? [];
-  if (!Array.isArray(golden) || !golden.every((p) => typeof p === 'string' && GOLDEN_PARAMETER.test(p))) {
-    throw new DeployConfigError(
-      'goldenAmiParameters: expected SSM parameter names such as "/golden/eks-al2023/ami"',
-    );
-  }
-  const parsed = parse(rest) as Partial<StackConfig> & Record<string, unknown>;
+  return deployConfigOf(parse(raw));
+}
+
+function deployConfigOf(validated: unknown): DeployConfig {
+  const parsed = validated as Partial<StackConfig> & Record<string, unknown>;
   const config: StackConfig = {
     regions: parsed.regions ?? [],
     clusters: parsed.clusters ?? [],
-    goldenAmiParameters: golden as string[],
+    goldenAmiParameters: parsed.goldenAmiParameters ?? [],
     targets: parsed.targets,
     schedule: parsed.schedule,
   };

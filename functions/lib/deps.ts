@@ -1,21 +1,18 @@
 import {
   type AwsClients,
-  type ClientCache,
-  createClientCache,
+  buildClients,
+  CONFIG_ENV,
   createLedger,
   createPausePort,
   createRolloutPort,
   createRunLedger,
-  createTargetClientCache,
-  rolesOf,
   type TargetClientCache,
 } from '@nodekeeper/aws';
 import {
   type Config,
-  fleetTargets,
   type NodegroupRef,
   type PausePort,
-  parseConfig,
+  parseConfigText,
   type RolloutDeps,
   type RunDeps,
   SpokeAccess,
@@ -25,7 +22,7 @@ import { notifierFromSettings, notifyPortFrom } from './notify.ts';
 import type { Settings } from './settings.ts';
 
 export interface AwsDepsOptions {
-  /** Region of the ledger table and the pause parameter (the function's own region). */
+  /** Region of the ledger table and the pause parameter: `homeRegion(env, config)` of the composition root. */
   homeRegion: string;
   /** Overrides every endpoint (tests, sandbox); else the SDK honours AWS_ENDPOINT_URL. */
   endpoint?: string;
@@ -34,35 +31,27 @@ export interface AwsDepsOptions {
   now?: () => Date;
 }
 
-/** Clients per region, built once and reused (one HTTP handler and rate limiter each). */
-export function clientCache(options: AwsDepsOptions): ClientCache {
-  return createClientCache({
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
-}
-
 /**
- * Client sets per (account, region): the deployment's own credentials for its own account, an
- * assumed role (the config's `targets`) for every other account: the read-only spoke role unless
- * `access` is `write` (rollouts). Builds nothing until used.
+ * Client sets per (account, region) through the composition root's buildClients: the deployment's
+ * own credentials for its own account, the config's spoke role for every other account (read-only
+ * unless `access` is `write`: rollouts and patches). Builds nothing until used.
  */
 export function targetClientsFor(
   config: Pick<Config, 'regions' | 'clusters' | 'targets'> | null,
   options: AwsDepsOptions,
   access: SpokeAccess = SpokeAccess.read,
 ): TargetClientCache {
-  return createTargetClientCache({
+  return buildClients(config, {
     homeRegion: options.homeRegion,
-    roles: config ? rolesOf(fleetTargets(config, access)) : new Map(),
+    access,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
 }
 
-/** The config in NODEKEEPER_CONFIG, or null when unset (validated where it is used as a whole). */
-function configOf(settings: Settings): Config | null {
-  return settings.configJson === null ? null : parseConfig(JSON.parse(settings.configJson));
+/** The config in NODEKEEPER_CONFIG, or null when unset (core's one parser; throws ValidationError). */
+export function configOf(settings: Settings): Config | null {
+  return settings.configJson === null ? null : parseConfigText(settings.configJson, CONFIG_ENV);
 }
 
 /**

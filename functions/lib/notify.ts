@@ -1,4 +1,3 @@
-import { type NotifyPort, rolloutSlackMessage } from '@nodekeeper/core';
 import { type Notifier, notifierFromEnv, SlackEnv } from '@nodekeeper/slack';
 import { logger } from './logger.ts';
 import type { Settings } from './settings.ts';
@@ -18,20 +17,5 @@ export function notifierFromSettings(
   return notifierFromEnv(env, { logger });
 }
 
-/**
- * A NotifyPort over a notifier: renders the notice as Block Kit and posts it, threading outcome
- * messages under the started message in bot mode. Never throws; without a notifier every notice
- * is reported undeliverable (`slack-not-configured`).
- */
-export function notifyPortFrom(notifier: Notifier | null): NotifyPort {
-  return async (notice) => {
-    if (notifier === null) return { ok: false, error: 'slack-not-configured' };
-    try {
-      const message = rolloutSlackMessage(notice);
-      const result = await notifier.post(message, notice.threadTs ? { threadTs: notice.threadTs } : {});
-      return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.name : 'unknown-error' };
-    }
-  };
-}
+// One adapter of the notifier to core's ports for every shell: @nodekeeper/slack's.
+export { notifyPortFrom, patchNotifyFrom } from '@nodekeeper/slack';

@@ -1,5 +1,5 @@
-import { pauseParameterName } from '@nodekeeper/aws';
-import { DEFAULT_STAGE } from '@nodekeeper/core';
+import { CONFIG_ENV, pauseParameterName } from '@nodekeeper/aws';
+import { DEFAULT_STAGE, parseConfigText, ValidationError } from '@nodekeeper/core';
 import { Resource } from 'sst';
 
 /**
@@ -51,10 +51,10 @@ function env(vars: Record<string, string | undefined>, name: string): string | n
 function channelInConfig(configJson: string | null): string | null {
   if (configJson === null) return null;
   try {
-    const channel = (JSON.parse(configJson) as { slack?: { channel?: unknown } }).slack?.channel;
-    return typeof channel === 'string' && channel.trim() !== '' ? channel : null;
-  } catch {
-    return null;
+    return parseConfigText(configJson, CONFIG_ENV).slack.channel ?? null;
+  } catch (error) {
+    if (error instanceof ValidationError) return null;
+    throw error;
   }
 }
 

@@ -6,12 +6,13 @@ import {
   createLambdaClient,
   createLedger,
   describeAwsError,
+  homeRegion as homeRegionOf,
   inspectTarget,
   setPauseState,
 } from '@nodekeeper/aws';
-import { type Config, type FleetTarget, parseConfig, SpokeAccess } from '@nodekeeper/core';
+import { type Config, type FleetTarget, SpokeAccess } from '@nodekeeper/core';
 import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
-import { clientCache, pauseReaderFor, targetClientsFor } from './deps.ts';
+import { configOf, pauseReaderFor, targetClientsFor } from './deps.ts';
 import { logger as defaultLogger } from './logger.ts';
 import { planFleet } from './scan.ts';
 import { readSettings } from './settings.ts';
@@ -48,7 +49,6 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
     return v ? v : null;
   };
   const allowLocal = value(SlackEnv.allowLocal) === '1';
-  const homeRegion = value('AWS_REGION') ?? value('AWS_DEFAULT_REGION') ?? 'us-east-1';
   const aws = {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -60,7 +60,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
       return null;
     }
     try {
-      return parseConfig(JSON.parse(settings.configJson));
+      return configOf(settings);
     } catch (error) {
       logger.error('NODEKEEPER_CONFIG is invalid', {
         error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
@@ -71,6 +71,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
 
   function services(): SlackCommandServices {
     const config = readConfig();
+    const homeRegion = homeRegionOf(env, config);
     // The request path must answer Slack within 3 s: short timeouts, one retry.
     const fast = createClients({
       region: homeRegion,
@@ -80,8 +81,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
       maxAttempts: 2,
     });
     const lambda = createLambdaClient(fast.context);
-    const clients = clientCache({ homeRegion, ...aws });
-    const home = clients(homeRegion);
+    const home = targetClientsFor(null, { homeRegion, ...aws })(null, homeRegion);
     const ledger = createLedger(home.dynamodb, { tableName: settings.ledgerTable });
     const pauseParameter = settings.pauseParameter;
     return {

@@ -5,7 +5,7 @@ import {
   MAX_WAIT_HOURS,
   PollSchedule,
   type PollScheduleConfig,
-  parseConfig,
+  parseConfigText,
   parseRolloutRequest,
   pollScheduleFor,
   type RolloutDeps,
@@ -76,13 +76,7 @@ function who(request: RolloutRequest) {
  */
 export function pollScheduleFromConfig(configJson: string | null): PollScheduleConfig {
   if (configJson === null) return PollSchedule;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(configJson);
-  } catch (error) {
-    throw new ValidationError('NODEKEEPER_CONFIG is not valid JSON', [], { cause: error });
-  }
-  return pollScheduleFor(parseConfig(raw).rollout.maxWaitHours);
+  return pollScheduleFor(parseConfigText(configJson, 'NODEKEEPER_CONFIG').rollout.maxWaitHours);
 }
 
 /**

@@ -19,6 +19,18 @@ export {
   isThrottlingError,
 } from './src/clients.ts';
 export {
+  type BuildClientsOptions,
+  buildClients,
+  CONFIG_ENV,
+  DEFAULT_CONFIG_FILE,
+  homeAccountId,
+  homeRegion,
+  quietLogger,
+  type ReadConfigOptions,
+  readConfig,
+  readConfigIfAny,
+} from './src/compose.ts';
+export {
   describeImagesBatch,
   describeLaunchTemplateVersions,
   imageBatchSize,

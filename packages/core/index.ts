@@ -21,6 +21,7 @@ export {
   formatIssues,
   isIanaTimeZone,
   parseConfig,
+  parseConfigText,
   SpokeAccess,
 } from './src/config.ts';
 export { NodekeeperError, ValidationError } from './src/errors.ts';

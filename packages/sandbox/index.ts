@@ -7,6 +7,7 @@ export type { SandboxCliIo } from './src/main.ts';
 export { runSandboxCli } from './src/main.ts';
 export type { RequestViolation, ViolationRule } from './src/protocol/validate.ts';
 export { startSandbox } from './src/server.ts';
+export { ledgerTableRequest } from './src/services/dynamodb.ts';
 export type {
   CallRecord,
   FaultRule,

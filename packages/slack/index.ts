@@ -6,6 +6,7 @@ export {
   SlackEnv,
   validateWebhookUrl,
 } from './src/notifier.ts';
+export { notifyPortFrom, patchNotifyFrom } from './src/ports.ts';
 export { REDACTED, redactSecrets } from './src/redact.ts';
 export type { FunctionUrlBody, SignatureCheck, SignatureInput } from './src/signature.ts';
 export {

@@ -49,7 +49,7 @@ let clients: AwsClients;
 let tables = 0;
 
 beforeAll(async () => {
-  sb = await startSandbox({ fleet: fleet(), port: 0 });
+  sb = await startSandbox({ fleet: fleet(), port: 0, ledgerTables: ['patch-cli'] });
   clients = createClients({ region, endpoint: sb.endpoint, credentials });
 });
 
@@ -305,5 +305,18 @@ describe('nodekeeper patch (CLI)', () => {
     expect(json.unmanaged).toEqual([expect.objectContaining({ instanceId: 'i-0a0000000000a0004' })]);
     expect(out.stderr).toContain('i-0a0000000000a0003: Failed');
     expect(summaries().length - before).toBe(1);
+  });
+
+  it('records the patch, so the report counts the instances it patched (not patch runs)', async () => {
+    const out = await cli(['report', '--format', 'json']);
+    expect(out.code, out.stderr).toBe(0);
+    const report = JSON.parse(out.stdout);
+    expect(report.summary.patches).toEqual({ succeeded: 2, failed: 1 });
+    expect(report.timeline).toContainEqual(
+      expect.objectContaining({
+        kind: 'patch',
+        detail: expect.stringMatching(/^2 instances patched, 1 failed/),
+      }),
+    );
   });
 });

@@ -32,7 +32,7 @@ async function cli(command: typeof rollCommand, args: string[]) {
 }
 
 beforeAll(async () => {
-  sb = await startSandbox({ fleet: prodAFleet(), port: 0 });
+  sb = await startSandbox({ fleet: prodAFleet(), port: 0, ledgerTables: ['cli-ledger'] });
   dir = mkdtempSync(join(tmpdir(), 'nk-roll-'));
   writeFileSync(
     join(dir, 'nodekeeper.config.json'),
@@ -154,7 +154,7 @@ describe('nodekeeper roll --apply --wait when rollout.maxWaitHours runs out', ()
   const before = { ...process.env };
   beforeAll(async () => {
     // Updates that take an hour; the config waits 0.001 h (3.6 s).
-    long = await startSandbox({ fleet: prodAFleet(3600), port: 0 });
+    long = await startSandbox({ fleet: prodAFleet(3600), port: 0, ledgerTables: ['cli-ledger-short-wait'] });
     writeFileSync(
       join(dir, 'short-wait.config.json'),
       JSON.stringify({

@@ -51,7 +51,7 @@ describe('nodekeeper safety commands against the sandbox', () => {
         maxConcurrentPerCluster: 5,
       }),
     );
-    sb = await startSandbox({ fleet: demoFleet() });
+    sb = await startSandbox({ fleet: demoFleet(), ledgerTables: ['safety-cli'] });
     env = sandboxEnv(sb.endpoint, { ...ledger, USER: 'tester' });
     Object.assign(process.env, env);
   });

@@ -15,7 +15,7 @@ const saved = { ...process.env };
 const MUTATING = new Set(['UpdateNodegroupVersion', 'CreateLaunchTemplateVersion', 'SendCommand']);
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
+  sb = await startSandbox({ port: 0, ledgerTables: ['fuzz-ledger'] });
   dir = mkdtempSync(join(tmpdir(), 'nk-fuzz-cli-'));
   writeFileSync(join(dir, 'valid.json'), JSON.stringify({ regions: ['us-east-1'], clusters: ['prod-a'] }));
   writeFileSync(join(dir, 'invalid.json'), JSON.stringify({ regions: [], clusters: 'x', minAmiAgeDays: -1 }));

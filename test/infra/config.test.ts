@@ -13,25 +13,27 @@ const base = {
 
 describe('parseDeployConfig', () => {
   describe('when the config lists golden AMI parameters', () => {
-    it('validates them itself and hands the rest to the core parser', () => {
+    it('hands the whole config to the core parser and keeps its parameters', () => {
+      const raw = { ...base, goldenAmiParameters: ['/golden/ami'] };
       const seen: unknown[] = [];
-      const deploy = parseDeployConfig({ ...base, goldenAmiParameters: ['/golden/ami'] }, (raw) => {
-        seen.push(raw);
-        return raw;
+      const deploy = parseDeployConfig(raw, (r) => {
+        seen.push(r);
+        return r;
       });
-      expect(seen).toEqual([base]);
+      expect(seen).toEqual([raw]);
       expect(deploy.config.goldenAmiParameters).toEqual(['/golden/ami']);
-      expect(JSON.parse(deploy.json)).toEqual(base);
+      expect(JSON.parse(deploy.json)).toEqual(raw);
     });
 
     it('hands the functions a NODEKEEPER_CONFIG that core parses again', () => {
-      const deploy = parseDeployConfig({ ...base, goldenAmiParameters: ['/golden/ami'] }, parseConfig);
-      expect(parseConfig(JSON.parse(deploy.json))).toEqual(parseConfig(base));
+      const raw = { ...base, goldenAmiParameters: ['/golden/ami'] };
+      const deploy = parseDeployConfig(raw, parseConfig);
+      expect(parseConfig(JSON.parse(deploy.json))).toEqual(parseConfig(raw));
     });
 
-    it('rejects names that are not parameter paths', () => {
-      expect(() => parseDeployConfig({ ...base, goldenAmiParameters: ['golden ami'] }, (raw) => raw)).toThrow(
-        /goldenAmiParameters/,
+    it('rejects names that are not parameter paths (core parser)', () => {
+      expect(() => parseDeployConfig({ ...base, goldenAmiParameters: ['golden ami'] }, parseConfig)).toThrow(
+        /goldenAmiParameters\[0\]/,
       );
     });
   });
@@ -59,7 +61,7 @@ describe('loadDeployConfig', () => {
     it('names the file', async () => {
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'nk-config-')), 'broken.json');
       writeFileSync(file, '{ not json');
-      await expect(loadDeployConfig(file)).rejects.toThrow(`cannot read ${file}`);
+      await expect(loadDeployConfig(file)).rejects.toThrow(`${file} is not valid JSON`);
     });
   });
 });

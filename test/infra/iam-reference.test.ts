@@ -244,11 +244,12 @@ const ACTION_OF_COMMAND: Record<string, string> = {
 /** Actions the code calls that no deployed function is granted, and why. */
 const NOT_GRANTED: Record<string, string> = {
   'sts:GetCallerIdentity': 'needs no permission (STS API reference: GetCallerIdentity)',
-  'dynamodb:CreateTable': 'createLedgerTable runs only against a loopback endpoint (sandbox, local CLI runs)',
+  'dynamodb:CreateTable':
+    'createLedgerTable runs only in tests and the demo (the sandbox creates its own table; nodekeeper never does)',
   'dynamodb:DescribeTable':
-    'createLedgerTable runs only against a loopback endpoint (sandbox, local CLI runs)',
+    'createLedgerTable runs only in tests and the demo (the sandbox creates its own table; nodekeeper never does)',
   'dynamodb:UpdateTimeToLive':
-    'createLedgerTable runs only against a loopback endpoint (sandbox, local CLI runs)',
+    'createLedgerTable runs only in tests and the demo (the sandbox creates its own table; nodekeeper never does)',
 };
 
 /** `new XxxCommand(` in packages/aws/src → IAM action, read from each file's SDK imports. */

@@ -81,7 +81,8 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   const fail = (cluster: string, nodegroup: string | null, err: unknown): void => {
     const message = err instanceof Error ? err.message : String(err);
     errors.push({ accountId, region, cluster, nodegroup, message });
-    logger.warn('inspection failed', { accountId, region, cluster, nodegroup, message });
+    // `message` is a key Powertools reserves (it would drop it and warn): the cause goes in `error`.
+    logger.warn('inspection failed', { accountId, region, cluster, nodegroup, error: message });
   };
   const failEntry = (entry: Entry, err: unknown): void => {
     if (entry.failed !== null) return;

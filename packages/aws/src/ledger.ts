@@ -251,7 +251,8 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
               );
           for (const item of out.Items ?? []) {
             const record = toRecord(item);
-            if (query.accountId === undefined || record.accountId === query.accountId) records.push(record);
+            const account = record.accountId ?? query.homeAccountId;
+            if (query.accountId === undefined || account === query.accountId) records.push(record);
           }
           startKey = out.LastEvaluatedKey;
         } catch (error) {
@@ -266,7 +267,7 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
 }
 
 /**
- * Creates the ledger table with the stack's key schema (for tests, the sandbox and the demo) and
+ * Creates the ledger table with the stack's key schema (tests and the demo; never nodekeeper itself) and
  * waits until it is ACTIVE. Idempotent: an existing table is left alone. TTL is enabled where the
  * endpoint supports it (dynalite does not; then `ttl` says so).
  */

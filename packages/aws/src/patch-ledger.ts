@@ -1,5 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type {
   ClaimResult,
   PatchCommandRecord,
@@ -51,6 +57,8 @@ function strip<T>(item: Record<string, unknown>): T {
 /** The patch ledger port plus reads the CLI and tests use. */
 export interface PatchLedger extends PatchLedgerPort {
   getRequest(requestId: string): Promise<PatchRequestRecord | null>;
+  /** Patch commands with their per-instance results, newest first, at most `limit` (report). */
+  listCommands(query: { limit: number }): Promise<PatchCommandRecord[]>;
 }
 
 export function createPatchLedger(client: DynamoDBClient, options: PatchLedgerOptions): PatchLedger {
@@ -209,6 +217,32 @@ export function createPatchLedger(client: DynamoDBClient, options: PatchLedgerOp
         const existing = await get<{ state?: string }>(key);
         return existing?.state === 'claimed' ? { kind: 'claimed-by-other' } : { kind: 'already-sent' };
       }
+    },
+
+    async listCommands(query) {
+      const commands: PatchCommandRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      // Bounded pagination, like the rollout ledger's history.
+      for (let page = 0; page < 50; page += 1) {
+        try {
+          const out = await doc.send(
+            new ScanCommand({
+              TableName,
+              FilterExpression: '#type = :command',
+              ExpressionAttributeNames: { '#type': 'type' },
+              ExpressionAttributeValues: { ':command': 'patch-command' },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of out.Items ?? []) commands.push(strip<PatchCommandRecord>(item));
+          startKey = out.LastEvaluatedKey;
+        } catch (error) {
+          return fail('Scan', error, 'patch commands');
+        }
+        if (!startKey) break;
+      }
+      commands.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+      return commands.slice(0, Math.max(1, query.limit));
     },
 
     async markSummarySent(groupId, result) {

@@ -1,40 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { type Config, parseConfig, ValidationError } from '@nodekeeper/core';
-
-/** Default config file name, looked up in the working directory. */
-export const DEFAULT_CONFIG_FILE = 'nodekeeper.config.json';
+import { homeRegion, readConfig, readConfigIfAny } from '@nodekeeper/aws';
+import type { Config } from '@nodekeeper/core';
+import type { CommandContext } from './types/index.ts';
 
 /**
- * Reads and validates the config file. Every problem (missing file, bad JSON, bad field) is a
- * ValidationError, which the CLI reports with exit code 2.
+ * The config of a command: `--config FILE`, else NODEKEEPER_CONFIG, else ./nodekeeper.config.json
+ * (the composition root's readConfig, the parser the functions and the stacks use). Every problem
+ * is a ValidationError, which the CLI reports with exit code 2.
  */
-export async function loadConfigFile(path: string | undefined, cwd: string): Promise<Config> {
-  const file = resolve(cwd, path ?? DEFAULT_CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const hint =
-      path === undefined
-        ? ` (pass --config FILE, or copy nodekeeper.config.example.json to ${DEFAULT_CONFIG_FILE})`
-        : '';
-    throw new ValidationError(`cannot read config file ${file}${hint}`, [], { cause: error });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`config file ${file} is not valid JSON: ${(error as Error).message}`, [], {
-      cause: error,
-    });
-  }
-  try {
-    return parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      throw new ValidationError(`invalid config file ${file}`, error.issues, { cause: error });
-    }
-    throw error;
-  }
+export function loadConfig(ctx: Pick<CommandContext, 'env' | 'cwd'>, file: string | undefined): Config {
+  return readConfig({ file, env: ctx.env, cwd: ctx.cwd });
 }
+
+/**
+ * The home region of a command that takes no `--config` (pause, history, approve): the one rule
+ * (AWS_REGION, else AWS_DEFAULT_REGION, else the config's first region when there is a config).
+ */
+export function homeRegionOf(ctx: Pick<CommandContext, 'env' | 'cwd'>, config?: Config | null): string {
+  return homeRegion(ctx.env, config === undefined ? readConfigIfAny({ env: ctx.env, cwd: ctx.cwd }) : config);
+}
+
+/** How `--help` names the home region. */
+export const HOME_REGION_HELP =
+  "the home region (AWS_REGION, else AWS_DEFAULT_REGION, else the config's first region)";

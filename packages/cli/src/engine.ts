@@ -6,10 +6,12 @@ import {
   createTargetClientCache,
   DEFAULT_LEDGER_TABLE,
   describeAwsError,
+  homeRegion,
   type InspectFleetResult,
   inspectTarget,
   mapLimit,
   pauseParameterName,
+  quietLogger,
   readPauseState,
   rolesOf,
   TARGET_CONCURRENCY,
@@ -33,9 +35,9 @@ import type { CommandContext } from './types/index.ts';
 /** At most this many ledger records feed wave gates, budgets and the breaker. */
 const HISTORY_LIMIT = 1000;
 
-/** Region of the ledger table and the pause parameter: AWS_REGION, else the config's first region. Pure. */
+/** Region of the ledger table and the pause parameter: the composition root's one rule. Pure. */
 export function homeRegionOf(env: CommandContext['env'], config: Config): string {
-  return env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? config.regions[0] ?? 'us-east-1';
+  return homeRegion(env, config);
 }
 
 function missingTable(error: unknown): boolean {
@@ -131,7 +133,8 @@ export async function inspectAndPlan(options: PlanRunOptions): Promise<PlanRun> 
     // Merged in target order, so the output is deterministic.
     results = await mapLimit(targets, TARGET_CONCURRENCY, async (t) => {
       options.progress?.(`inspecting ${where(t)}…`);
-      const result = await inspectTarget(clients, t);
+      // Inspection failures become `error` items; no JSON log lines on the terminal.
+      const result = await inspectTarget(clients, t, { logger: quietLogger() });
       options.progress?.(
         `inspected ${where(t)}: ${result.fleet.nodegroups.length} node groups, ${result.fleet.errors.length} errors`,
       );

@@ -54,6 +54,7 @@ export function processContext(): CommandContext {
     env: process.env,
     cwd: process.cwd(),
     interactive: Boolean(process.stdout.isTTY),
+    stderrIsTerminal: Boolean(process.stderr.isTTY),
   };
 }
 

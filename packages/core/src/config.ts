@@ -242,6 +242,16 @@ export const configSchema = z
       .describe(
         "Accounts the hub maintains through a role in each (STS AssumeRole). Empty: the deployment's own account in `regions`.",
       ),
+    goldenAmiParameters: z
+      .array(
+        z
+          .string()
+          .regex(/^\/[A-Za-z0-9_.\-/]+$/, 'expected an SSM parameter name such as "/golden/eks-al2023/ami"'),
+      )
+      .default([])
+      .describe(
+        'Your own AMI parameters (SSM): a change to one of them triggers a scan. Node groups name theirs with the nodekeeper.io/ami-parameter tag.',
+      ),
     patch: patchSchema.prefault({}),
     rollout: rolloutSchema.prefault({}),
     slack: slackSchema.prefault({}),
@@ -351,6 +361,29 @@ export function parseConfig(raw: unknown): Config {
     throw new ValidationError('invalid config', formatIssues(result.error.issues), { cause: result.error });
   }
   return result.data;
+}
+
+/**
+ * Parses `text` (JSON) as a config: the one parser of the CLI, the functions and the stacks.
+ * Throws ValidationError naming `source` (a file name or `NODEKEEPER_CONFIG`). Pure.
+ */
+export function parseConfigText(text: string, source: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${source} is not valid JSON: ${(error as Error).message}`, [], {
+      cause: error,
+    });
+  }
+  try {
+    return parseConfig(raw);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(`invalid config in ${source}`, error.issues, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** The JSON Schema of the config file (input side: defaulted keys are optional). Pure; deterministic. */

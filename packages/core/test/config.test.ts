@@ -53,6 +53,7 @@ describe('parseConfig', () => {
         ],
         maxFailuresPerRelease: 1,
         targets: [],
+        goldenAmiParameters: [],
         rollout: { maxWaitHours: 24 },
         slack: { allowedUserIds: [] },
       });
@@ -70,6 +71,7 @@ describe('parseConfig', () => {
         maxConcurrentPerCluster: 1,
         maxFailuresPerRelease: 1,
         targets: [],
+        goldenAmiParameters: [],
         patch: { maxConcurrency: '10%', maxErrors: '1', reboot: false },
         rollout: { maxWaitHours: 24 },
         slack: { allowedUserIds: [] },

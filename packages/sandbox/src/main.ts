@@ -11,7 +11,7 @@ export interface SandboxCliIo {
   signal?: AbortSignal;
 }
 
-const USAGE = `Usage: nodekeeper sandbox [--fleet FILE] [--port N]
+const USAGE = `Usage: nodekeeper sandbox [--fleet FILE] [--port N] [--ledger-table NAME ...]
 
 Serves a local AWS on 127.0.0.1 (EKS REST-JSON, EC2 Query/XML, SSM JSON 1.1, DynamoDB via dynalite)
 and a Slack sink, seeded from a fleet file (default: the built-in demo fleet). When ready it prints
@@ -20,6 +20,8 @@ AWS_ENDPOINT_URL=... and SLACK_WEBHOOK_URL=... and runs until SIGINT or SIGTERM.
 Options:
   --fleet FILE   fleet file; an invalid file exits 2 naming the field
   --port N       port to listen on (default: any free port)
+  --ledger-table NAME
+                 also create this ledger table (repeatable; nodekeeper-ledger always exists)
   -h, --help     show this help
 `;
 
@@ -34,11 +36,16 @@ const defaultIo: SandboxCliIo = {
  */
 export async function runSandboxCli(argv: string[], io: SandboxCliIo = defaultIo): Promise<number> {
   const args = argv[0] === 'sandbox' ? argv.slice(1) : argv;
-  let values: { fleet?: string; port?: string; help?: boolean };
+  let values: { fleet?: string; port?: string; 'ledger-table'?: string[]; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
-      options: { fleet: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        fleet: { type: 'string' },
+        port: { type: 'string' },
+        'ledger-table': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -72,7 +79,11 @@ export async function runSandboxCli(argv: string[], io: SandboxCliIo = defaultIo
   }
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
-    sandbox = await startSandbox({ ...(fleet ? { fleet } : {}), port });
+    sandbox = await startSandbox({
+      ...(fleet ? { fleet } : {}),
+      port,
+      ...(values['ledger-table'] ? { ledgerTables: values['ledger-table'] } : {}),
+    });
   } catch (err) {
     io.stderr(`nodekeeper sandbox: cannot start: ${(err as Error).message}\n`);
     return (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 2 : 1;

@@ -15,7 +15,12 @@ import {
   type ServiceHandler,
 } from './protocol/http.ts';
 import { type RequestViolation, rejectionOf, validateRequest } from './protocol/validate.ts';
-import { createDynamoDbHandler, startDynalite } from './services/dynamodb.ts';
+import {
+  createDynamoDbHandler,
+  createLedgerTables,
+  DEFAULT_LEDGER_TABLE,
+  startDynalite,
+} from './services/dynamodb.ts';
 import { createEc2Handler } from './services/ec2.ts';
 import { createEksHandler } from './services/eks.ts';
 import { DefaultEventBus, type SandboxEvent } from './services/events.ts';
@@ -92,6 +97,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const takeViolations = () => violations.splice(0);
   const unregisterViolations = registerViolationSource({ take: takeViolations });
   const dynalite = await startDynalite();
+  // nodekeeper's ledger table exists as it does in a deployment: production code never creates it.
+  try {
+    await createLedgerTables(dynalite.port, [DEFAULT_LEDGER_TABLE, ...(options.ledgerTables ?? [])]);
+  } catch (error) {
+    unregisterViolations();
+    await dynalite.close();
+    throw error;
+  }
   const registry = new CredentialRegistry(fleet.accountId);
   const shared = {
     sts: createStsHandler(fleet.roles ?? [], registry),

@@ -1,30 +1,18 @@
 import {
+  buildClients,
   callerIdentity,
   createApprovalStore,
-  createClients,
-  createLedgerTable,
   DEFAULT_LEDGER_TABLE,
+  readConfigIfAny,
 } from '@nodekeeper/aws';
 import { AmiFamily, type Approval, normalizeReleaseInput } from '@nodekeeper/core';
 import { parseFlags } from '../args.ts';
-import { loadConfigFile } from '../config.ts';
+import { HOME_REGION_HELP, homeRegionOf } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { toJson } from '../output.ts';
-import { type Command, type CommandContext, ExitCode } from '../types/index.ts';
+import { type Command, ExitCode } from '../types/index.ts';
 
 const FAMILIES = Object.values(AmiFamily) as string[];
-
-function isLoopback(env: CommandContext['env']): boolean {
-  const url = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname;
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
-  } catch (error) {
-    if (error instanceof TypeError) return false;
-    throw error;
-  }
-}
 
 export const approveCommand: Command = {
   name: 'approve',
@@ -49,7 +37,8 @@ Options:
   --json         print the approval
   -h, --help     show this help
 
-Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in AWS_REGION.
+Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in
+${HOME_REGION_HELP}.
 Exit codes: 0 recorded (or an equal or newer approval exists); 1 AWS error; 2 bad input.
 `,
   async run(args, ctx) {
@@ -76,8 +65,8 @@ Exit codes: 0 recorded (or an equal or newer approval exists); 1 AWS error; 2 ba
       throw new UsageError(`'${input}' is not a release version, release identity or AMI ID`);
     }
     const wave = values.wave ?? null;
-    if (values.config !== undefined && wave !== null) {
-      const config = await loadConfigFile(values.config, ctx.cwd);
+    const config = readConfigIfAny({ file: values.config, env: ctx.env, cwd: ctx.cwd });
+    if (values.config !== undefined && config !== null && wave !== null) {
       const known = config.waves.map((w) => w.name);
       if (!known.includes(wave)) {
         throw new UsageError(
@@ -85,12 +74,10 @@ Exit codes: 0 recorded (or an equal or newer approval exists); 1 AWS error; 2 ba
         );
       }
     }
-    const clients = createClients({
-      region: ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    });
+    const region = homeRegionOf(ctx, config);
+    const clients = buildClients(config, { homeRegion: region })(null, region);
     try {
       const tableName = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
-      if (isLoopback(ctx.env)) await createLedgerTable(clients.dynamodb, tableName);
       const approval: Approval = {
         release,
         family,

@@ -1,5 +1,6 @@
-import { createClients, createLedger, DEFAULT_LEDGER_TABLE } from '@nodekeeper/aws';
+import { buildClients, createLedger, DEFAULT_LEDGER_TABLE, homeAccountId } from '@nodekeeper/aws';
 import { parseFlags } from '../args.ts';
+import { HOME_REGION_HELP, homeRegionOf } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable, toJson } from '../output.ts';
 import { type Command, ExitCode } from '../types/index.ts';
@@ -10,11 +11,11 @@ export const historyCommand: Command = {
   usage: `Usage: nodekeeper history [--cluster C] [--account ID] [--region R] [--limit N] [--json]
 
 Reads the rollout ledger (DynamoDB table NODEKEEPER_LEDGER_TABLE, default ${DEFAULT_LEDGER_TABLE},
-in AWS_REGION) and prints each rollout: when, node group, from → to, outcome, update ID and errors.
+in ${HOME_REGION_HELP}) and prints each rollout: when, node group, from → to, outcome, update ID and errors.
 
 Options:
   --cluster C   only this cluster
-  --account ID  only this account (12 digits; a target of the config)
+  --account ID  only this account (12 digits: a target of the config, or your own account)
   --region R    only this region
   --limit N     at most N rollouts (default 50, at most 1000)
   --json        print {items:[RolloutRecord]}
@@ -37,15 +38,18 @@ Exit codes: 0 ok; 1 AWS error (e.g. the table does not exist); 2 bad input.
       throw new UsageError(`--account must be a 12-digit AWS account ID, got "${values.account}"`);
     if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(values.region))
       throw new UsageError(`--region must be an AWS region such as us-east-1, got "${values.region}"`);
-    const region = ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    const clients = createClients({ region });
+    const region = homeRegionOf(ctx);
+    const clients = buildClients(null, { homeRegion: region })(null, region);
     try {
       const ledger = createLedger(clients.dynamodb, {
         tableName: ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE,
       });
       const all = await ledger.listHistory({
         ...(values.cluster ? { cluster: values.cluster } : {}),
-        ...(values.account ? { accountId: values.account } : {}),
+        // Records of the caller's own account carry no account ID: --account names it with STS.
+        ...(values.account
+          ? { accountId: values.account, homeAccountId: await homeAccountId(clients.sts) }
+          : {}),
         limit,
       });
       const records = values.region ? all.filter((r) => r.region === values.region) : all;

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AwsClients,
-  createClients,
+  buildClients,
   createLambdaClient,
-  createLedgerTable,
   createPatchLedger,
   createPatchPort,
   createRunLedger,
@@ -12,13 +11,13 @@ import {
   getPatchCommandStatus,
   invokePatchFunction,
   listPatchInvocations,
+  quietLogger,
 } from '@nodekeeper/aws';
 import {
   buildPatchCompletedMessage,
   combineCommandStatuses,
   isTerminalStatus,
   type PatchLedgerPort,
-  type PatchNotify,
   type PatchResultItem,
   type PatchResultSummary,
   parsePatchRequest,
@@ -31,12 +30,12 @@ import {
   type UnmanagedInstance,
   ValidationError,
 } from '@nodekeeper/core';
-import { type Notifier, notifierFromEnv, runThreadDeps } from '@nodekeeper/slack';
+import { notifierFromEnv, patchNotifyFrom, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags } from '../args.ts';
-import { loadConfigFile } from '../config.ts';
+import { HOME_REGION_HELP, homeRegionOf, loadConfig } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable, toJson } from '../output.ts';
-import { type Command, type CommandContext, ExitCode } from '../types/index.ts';
+import { type Command, ExitCode } from '../types/index.ts';
 
 /** `nodekeeper patch --json` output. */
 export interface PatchJson {
@@ -94,35 +93,15 @@ Options:
 Patching in place leaves the launch template on the old AMI: new nodes boot unpatched until the
 next AMI rollout (\`nodekeeper roll\`).
 
-Ledger: recorded in NODEKEEPER_LEDGER_TABLE when it is set (or the sandbox is the endpoint), so the
-deployed patch-status function and --wait post the summary exactly once.
+Ledger: recorded in NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in ${HOME_REGION_HELP},
+so the deployed patch-status function and --wait post the summary exactly once, and
+\`nodekeeper report\` counts the instances patched.
 Slack: posted when NODEKEEPER_SLACK_WEBHOOK_URL (or NODEKEEPER_SLACK_BOT_TOKEN + _CHANNEL) is set.
 
 Exit codes: 0 every command sent (and with --wait, every instance succeeded); 3 an instance failed
 or a command could not be sent; 2 bad input (unknown operation, empty cluster, foreign instance ID,
 cluster outside the config); 1 AWS errors.
 `;
-
-function isLoopbackEndpoint(env: CommandContext['env']): boolean {
-  const url = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname;
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
-  } catch {
-    // An unparsable endpoint is not loopback; the SDK reports it on the first call.
-    return false;
-  }
-}
-
-function cliNotify(notifier: Notifier | null, warn: (line: string) => void): PatchNotify | null {
-  if (notifier === null) return null;
-  return async (message, threadTs) => {
-    const result = await notifier.post(message, threadTs ? { threadTs } : {});
-    if (!result.ok) warn(`slack: message undeliverable (${result.error})`);
-    return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
-  };
-}
 
 function sleep(seconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -244,28 +223,22 @@ export const patchCommand: Command = {
       reboot: Boolean(values.reboot),
       requestedBy: `cli:${ctx.env.USER ?? 'unknown'}`,
     });
-    const config = await loadConfigFile(values.config, ctx.cwd);
+    const config = loadConfig(ctx, values.config);
     const scope = patchScope(request, config);
     if (scope.kind === 'invalid') throw new ValidationError('patch request outside the config', scope.issues);
     const log = (line: string) => ctx.stderr(`${line}\n`);
-    const homeRegion = ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? config.regions[0] ?? 'us-east-1';
-    const cache = new Map<string, AwsClients>();
-    const clients = (region: string) => {
-      let c = cache.get(region);
-      if (!c) {
-        c = createClients({ region });
-        cache.set(region, c);
-      }
-      return c;
-    };
+    const homeRegion = homeRegionOf(ctx, config);
+    // Patching reaches the caller's own account only (decision 008).
+    const targets = buildClients(null, { homeRegion });
+    const clients = (region: string) => targets(null, region);
     try {
       let items: PatchResultItem[];
       let unmanaged: UnmanagedInstance[];
       let requestId: string;
       let region: string | null;
       let ledger: PatchLedgerPort | null = null;
-      const notifier = notifierFromEnv(ctx.env);
-      const notify = cliNotify(notifier, log);
+      const notifier = notifierFromEnv(ctx.env, { logger: quietLogger() });
+      const notify = patchNotifyFrom(notifier, (error) => log(`slack: message undeliverable (${error})`));
       // Bot mode with a ledger: the request gets one Slack thread, edited as node groups report.
       let runs: RunDeps | undefined;
 
@@ -313,17 +286,11 @@ export const patchCommand: Command = {
             `cluster ${request.cluster} exists in none of ${config.regions.join(', ')}`,
           );
         }
-        const table = ctx.env.NODEKEEPER_LEDGER_TABLE;
-        if (table !== undefined || isLoopbackEndpoint(ctx.env)) {
-          const home = clients(homeRegion);
-          if (isLoopbackEndpoint(ctx.env))
-            await createLedgerTable(home.dynamodb, table ?? DEFAULT_LEDGER_TABLE);
-          ledger = createPatchLedger(home.dynamodb, { tableName: table ?? DEFAULT_LEDGER_TABLE });
-          runs = runThreadDeps(
-            notifier,
-            createRunLedger(home.dynamodb, { tableName: table ?? DEFAULT_LEDGER_TABLE }),
-          );
-        }
+        // Every patch is recorded (the report counts its instances), as the patch function does.
+        const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
+        const home = clients(homeRegion);
+        ledger = createPatchLedger(home.dynamodb, { tableName: table });
+        runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
         requestId = `req-${randomUUID()}`;
         const result = await startPatch(
           { ...request, requestId },
@@ -430,7 +397,7 @@ export const patchCommand: Command = {
       }
       return failed ? ExitCode.failed : ExitCode.ok;
     } finally {
-      for (const c of cache.values()) c.destroy();
+      targets.destroy();
     }
   },
 };

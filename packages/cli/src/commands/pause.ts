@@ -1,17 +1,14 @@
 import {
+  buildClients,
   callerIdentity,
-  createClients,
   pauseParameterName,
   readPauseState,
   setPauseState,
 } from '@nodekeeper/aws';
 import { parseFlags } from '../args.ts';
+import { homeRegionOf } from '../config.ts';
 import { toJson } from '../output.ts';
 import { type Command, type CommandContext, ExitCode } from '../types/index.ts';
-
-function homeRegion(env: CommandContext['env']): string {
-  return env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-}
 
 /** Sets the pause flag to `paused` and prints the new state. Shared by `pause` and `resume`. */
 export async function changePause(
@@ -20,7 +17,8 @@ export async function changePause(
   reason: string | null,
   json: boolean,
 ): Promise<number> {
-  const clients = createClients({ region: homeRegion(ctx.env) });
+  const region = homeRegionOf(ctx);
+  const clients = buildClients(null, { homeRegion: region })(null, region);
   const name = pauseParameterName(ctx.env);
   try {
     const by = await callerIdentity(clients.sts, ctx.env);

@@ -1,6 +1,6 @@
 import { DEFAULT_LEDGER_TABLE, DEFAULT_PAUSE_PARAMETER } from '@nodekeeper/aws';
 import { parseFlags, parseIsoFlag } from '../args.ts';
-import { loadConfigFile } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
 import { toJson } from '../output.ts';
 import { renderPlanTable } from '../render.ts';
@@ -26,7 +26,7 @@ Options:
   --region R        plan only this region (repeatable; default: the config's regions)
   --now ISO         plan as of another time, e.g. 2026-11-24T03:00:00Z ("what happens on Tuesday")
   --ignore-window   plan as if inside the maintenance window (CLI only; the scheduled scan never does)
-  --json            print the plan contract as JSON (see docs/plan.md)
+  --json            print the plan as JSON (the contract: docs/plan.md)
   -h, --help        show this help
 
 Exit codes: 0 ok; 1 AWS errors (the plan still prints, with 'error' items); 2 bad input or config.
@@ -41,7 +41,7 @@ AWS access uses the SDK's default credentials and AWS_ENDPOINT_URL if set.
       json: { type: 'boolean' },
     });
     const now = parseIsoFlag('now', values.now) ?? new Date();
-    const config = await loadConfigFile(values.config, ctx.cwd);
+    const config = loadConfig(ctx, values.config);
     const log = (line: string) => ctx.stderr(`${line}\n`);
     const run = await inspectAndPlan({
       config,

@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { createClients, createLedger, DEFAULT_LEDGER_TABLE, describeAwsError } from '@nodekeeper/aws';
+import {
+  buildClients,
+  createLedger,
+  createPatchLedger,
+  DEFAULT_LEDGER_TABLE,
+  describeAwsError,
+  homeRegion,
+} from '@nodekeeper/aws';
 import {
   buildReport,
   type Config,
@@ -13,11 +20,12 @@ import {
   type RolloutRecord,
   renderReportHtml,
   renderReportTable,
+  reportPatchesOf,
   type WindowAfter,
 } from '@nodekeeper/core';
 import { parseFlags, parseIsoFlag } from '../args.ts';
-import { loadConfigFile } from '../config.ts';
-import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
+import { HOME_REGION_HELP, loadConfig } from '../config.ts';
+import { inspectAndPlan, readPlanFacts } from '../engine.ts';
 import { UsageError } from '../errors.ts';
 import { toJson } from '../output.ts';
 import { type Command, ExitCode } from '../types/index.ts';
@@ -32,24 +40,32 @@ export const REPORT_HISTORY_LIMIT = 1000;
 /** Reads the rollout history; a missing table is a status (`no ledger`), never a failure. Read-only. */
 export async function readLedgerHistory(
   env: Record<string, string | undefined>,
-  fallbackRegion: string,
-): Promise<{ status: LedgerStatus; records: RolloutRecord[] }> {
+  region: string,
+): Promise<{ status: LedgerStatus; records: RolloutRecord[]; patches: ReportPatch[] }> {
   const table = env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? fallbackRegion;
-  const clients = createClients({ region });
+  const clients = buildClients(null, { homeRegion: region })(null, region);
   try {
     const ledger = createLedger(clients.dynamodb, { tableName: table });
-    const records = await ledger.listHistory({ limit: REPORT_HISTORY_LIMIT });
-    return { status: { kind: 'ok', table, records: records.length }, records };
+    const [records, commands] = await Promise.all([
+      ledger.listHistory({ limit: REPORT_HISTORY_LIMIT }),
+      // Instances patched come from each command's per-instance results, not from patch runs.
+      createPatchLedger(clients.dynamodb, { tableName: table }).listCommands({ limit: REPORT_HISTORY_LIMIT }),
+    ]);
+    return {
+      status: { kind: 'ok', table, records: records.length },
+      records,
+      patches: reportPatchesOf(commands),
+    };
   } catch (error) {
     const { code, message } = describeAwsError(error);
     if (code === 'ResourceNotFoundException') {
       return {
         status: { kind: 'missing', table, message: `table ${table} does not exist in ${region}` },
         records: [],
+        patches: [],
       };
     }
-    return { status: { kind: 'error', table, message: `${code}: ${message}` }, records: [] };
+    return { status: { kind: 'error', table, message: `${code}: ${message}` }, records: [], patches: [] };
   } finally {
     clients.destroy();
   }
@@ -76,7 +92,7 @@ export interface GenerateReportOptions {
   progress?: (line: string) => void;
   /** Days of activity in the timeline (default 30). */
   timelineDays?: number;
-  /** Patch runs for the timeline (until patch runs are read from the ledger). */
+  /** Patch commands for the timeline; default: the patch ledger's. */
   patches?: readonly ReportPatch[];
 }
 
@@ -95,12 +111,12 @@ export async function generateReport(
     ...(options.progress ? { progress: options.progress } : {}),
     readFacts: (fleet, catalog) =>
       readPlanFacts(options.env, fleet, catalog, {
-        homeRegion: homeRegionOf(options.env, options.config),
+        homeRegion: homeRegion(options.env, options.config),
         warn: (line) => progress(`warning: ${line}`),
         note: progress,
       }),
   });
-  const history = await readLedgerHistory(options.env, options.config.regions[0] ?? 'us-east-1');
+  const history = await readLedgerHistory(options.env, homeRegion(options.env, options.config));
   options.progress?.(
     history.status.kind === 'ok'
       ? `read ${history.records.length} ledger records from ${history.status.table}`
@@ -115,7 +131,7 @@ export async function generateReport(
     ledger: history.status,
     windowAfter: windowEvaluator(options.config),
     ...(options.timelineDays ? { timelineDays: options.timelineDays } : {}),
-    ...(options.patches ? { patches: options.patches } : {}),
+    patches: options.patches ?? history.patches,
   });
   return { report, errors: run.fleet.errors.length };
 }
@@ -139,7 +155,7 @@ export async function writeHtmlReport(options: {
   env?: Record<string, string | undefined>;
 }): Promise<string> {
   const cwd = options.cwd ?? process.cwd();
-  const config = await loadConfigFile(options.configFile, cwd);
+  const config = loadConfig({ env: options.env ?? process.env, cwd }, options.configFile);
   const { report } = await generateReport({
     config,
     now: options.now ?? new Date(),
@@ -170,7 +186,7 @@ Options:
   -h, --help      show this help
 
 The ledger is the DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in
-AWS_REGION; when it does not exist the report says "no ledger" and goes on.
+${HOME_REGION_HELP}; when it does not exist the report says "no ledger" and goes on.
 Exit codes: 0 ok; 1 AWS errors (the report still prints, with 'error' items); 2 bad input or config.
 `,
   async run(args, ctx) {
@@ -185,7 +201,7 @@ Exit codes: 0 ok; 1 AWS errors (the report still prints, with 'error' items); 2 
       throw new UsageError(`--format must be table, json or html (got '${values.format}')`);
     }
     const now = parseIsoFlag('now', values.now) ?? new Date();
-    const config = await loadConfigFile(values.config, ctx.cwd);
+    const config = loadConfig(ctx, values.config);
     const quiet = format !== ReportFormat.table && values.out === undefined;
     const { report, errors } = await generateReport({
       config,

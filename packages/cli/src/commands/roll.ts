@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import {
+  buildClients,
   createLedger,
-  createLedgerTable,
   createPausePort,
   createRolloutPort,
   createRunLedger,
-  createTargetClientCache,
   DEFAULT_LEDGER_TABLE,
   DEFAULT_PAUSE_PARAMETER,
   pauseParameterName,
-  rolesOf,
+  quietLogger,
 } from '@nodekeeper/aws';
 import {
   DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
-  fleetTargets,
   launchTemplateLookup,
   launchTemplateUsersLookup,
-  type NotifyPort,
   newRun,
   openRunThread,
   type PlanItem,
@@ -34,18 +31,17 @@ import {
   requestWithAttempt,
   rolloutKey,
   rolloutRequestFromRecord,
-  rolloutSlackMessage,
   runRollout,
   SpokeAccess,
 } from '@nodekeeper/core';
-import { type Notifier, notifierFromEnv, runThreadDeps } from '@nodekeeper/slack';
+import { notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
-import { loadConfigFile } from '../config.ts';
+import { HOME_REGION_HELP, loadConfig } from '../config.ts';
 import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
 import { UsageError } from '../errors.ts';
 import { onInterrupt, RolloutTracker } from '../interrupt.ts';
 import { renderTable, toJson } from '../output.ts';
-import { type Command, type CommandContext, ExitCode } from '../types/index.ts';
+import { type Command, ExitCode } from '../types/index.ts';
 
 /** One line of `roll --json`. `outcome` is null for roll items without --apply. */
 export interface RollItem {
@@ -66,32 +62,6 @@ export interface RollItem {
   reason: string | null;
   message: string;
   errors: Array<{ errorCode: string; errorMessage: string; resourceIds: string[] }>;
-}
-
-function isLoopbackEndpoint(env: CommandContext['env']): boolean {
-  const url = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname;
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
-  } catch {
-    return false;
-  }
-}
-
-function cliNotify(notifier: Notifier | null, warn: (line: string) => void): NotifyPort {
-  return async (notice) => {
-    if (notifier === null) return { ok: false, error: 'slack-not-configured' };
-    const result = await notifier.post(
-      rolloutSlackMessage(notice),
-      notice.threadTs ? { threadTs: notice.threadTs } : {},
-    );
-    if (!result.ok)
-      warn(
-        `slack: ${notice.event} notice for ${notice.request.cluster}/${notice.request.nodegroup} undeliverable (${result.error})`,
-      );
-    return result.ok ? { ok: true, ts: result.ts } : { ok: false, error: result.error };
-  };
 }
 
 /** The line `--wait` prints for a step of the rollout program, or null for none. */
@@ -221,9 +191,8 @@ runs the update: not a failure, EKS continues and the next run plans it again), 
 without --wait), not-started (the guard refused: state changed since planning, paused, or EKS runs
 someone else's update), skipped, current; null for roll items without --apply.
 
-Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in AWS_REGION. The
-deployed stack creates it; the CLI creates it only when DynamoDB is a loopback endpoint
-(AWS_ENDPOINT_URL[_DYNAMODB] on 127.0.0.1/localhost, i.e. the sandbox).
+Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in
+${HOME_REGION_HELP}. The deployed stack creates it (the sandbox creates its own).
 Pause flag: the SSM parameter NODEKEEPER_PAUSE_PARAMETER (default ${DEFAULT_PAUSE_PARAMETER}),
 read when planning and again by each rollout's guard right before it starts.
 Slack: posted when NODEKEEPER_SLACK_WEBHOOK_URL (or NODEKEEPER_SLACK_BOT_TOKEN + _CHANNEL) is set.
@@ -252,7 +221,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       cadence = { ...PollSchedule, initialSeconds: n, maxSeconds: n, backoffRate: 1 };
     }
     const now = parseIsoFlag('now', values.now) ?? new Date();
-    const config = await loadConfigFile(values.config, ctx.cwd);
+    const config = loadConfig(ctx, values.config);
     // Waits as long as the workflow does (rollout.maxWaitHours).
     const schedule = pollScheduleFor(config.rollout.maxWaitHours, cadence);
     const log = (line: string) => ctx.stderr(`${line}\n`);
@@ -283,22 +252,18 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
     let removeInterrupt: () => void = () => undefined;
     if (values.apply) {
       // Each node group's own account (through its target's mutating role) and region.
-      const clients = createTargetClientCache({
-        homeRegion,
-        roles: rolesOf(fleetTargets(config, SpokeAccess.write)),
-      });
+      const clients = buildClients(config, { homeRegion, access: SpokeAccess.write });
       const home = clients(null, homeRegion);
       const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
       try {
-        if (isLoopbackEndpoint(ctx.env)) await createLedgerTable(home.dynamodb, table);
-        const notifier = notifierFromEnv(ctx.env);
+        const notifier = notifierFromEnv(ctx.env, { logger: quietLogger() });
         // Bot mode: this run gets one Slack thread (parent edited as node groups finish).
         const runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
         const deps: RolloutDeps = {
           aws: createRolloutPort((ref) => clients(ref.accountId, ref.region)),
           ledger: createLedger(home.dynamodb, { tableName: table }),
           pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
-          notify: cliNotify(notifier, log),
+          notify: notifyPortFrom(notifier),
           now: () => new Date(),
           ...(runs ? { runs } : {}),
         };

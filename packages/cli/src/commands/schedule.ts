@@ -1,6 +1,6 @@
 import { describeMoment, formatLocalTime, nextWindows, parseCron } from '@nodekeeper/core';
 import { parseFlags, parseIsoFlag } from '../args.ts';
-import { loadConfigFile } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable, toJson } from '../output.ts';
 import { type Command, ExitCode } from '../types/index.ts';
@@ -46,7 +46,7 @@ Exit codes: 0 ok; 2 bad input, or the config has no schedule.
     if (!Number.isInteger(count) || count < 1 || count > 100)
       throw new UsageError('--count must be a whole number from 1 to 100');
     const from = parseIsoFlag('from', values.from) ?? new Date();
-    const config = await loadConfigFile(values.config, ctx.cwd);
+    const config = loadConfig(ctx, values.config);
     const schedule = config.schedule;
     if (!schedule) {
       ctx.stderr(

@@ -6,6 +6,8 @@ export interface CommandContext {
   cwd: string;
   /** True when stdout is a terminal (progress lines, colours). */
   interactive: boolean;
+  /** True when stderr is a terminal: long commands draw live progress there (default false). */
+  stderrIsTerminal?: boolean;
 }
 
 export interface Command {

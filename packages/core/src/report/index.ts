@@ -6,6 +6,7 @@ export {
   type WindowAfter,
 } from './build.ts';
 export { AGE_BUCKETS, EXPAND_CLUSTERS_UP_TO, escapeHtml, renderReportHtml } from './html.ts';
+export { reportPatchesOf } from './patches.ts';
 export { renderReportTable } from './table.ts';
 export {
   type HoldGroup,

@@ -263,6 +263,8 @@ export type ClaimResult = { kind: 'claimed' } | { kind: 'already-sent' } | { kin
 export interface HistoryQuery {
   cluster?: string;
   accountId?: string;
+  /** The caller's own account: records without an account (written there) match it as `accountId`. */
+  homeAccountId?: string;
   limit: number;
 }
 

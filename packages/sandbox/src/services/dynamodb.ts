@@ -35,6 +35,69 @@ export async function startDynalite(): Promise<Dynalite> {
   };
 }
 
+/** The ledger table nodekeeper uses unless NODEKEEPER_LEDGER_TABLE names another. */
+export const DEFAULT_LEDGER_TABLE = 'nodekeeper-ledger';
+
+/**
+ * The CreateTable request of nodekeeper's ledger table: the key schema and index the stack deploys
+ * (packages/aws `createLedgerTable` and stacks/ledger.ts; test/e2e/sandbox-ledger.test.ts checks
+ * they agree). The sandbox creates it on start, so no nodekeeper code path has to.
+ */
+export function ledgerTableRequest(tableName: string): Record<string, unknown> {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'gsi1',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+/** Creates the ledger tables `names` in dynalite (an existing table is left alone). */
+export async function createLedgerTables(port: number, names: readonly string[]): Promise<void> {
+  for (const name of new Set(names)) {
+    const body = Buffer.from(JSON.stringify(ledgerTableRequest(name)), 'utf8');
+    const reply = await forward(
+      {
+        method: 'POST',
+        path: '/',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.CreateTable',
+          'x-amz-date': '20260101T000000Z',
+          host: `127.0.0.1:${port}`,
+          // dynalite checks the header's shape, not the signature.
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0',
+        },
+        body,
+      } as unknown as SandboxRequest,
+      port,
+    );
+    const text = reply.body.toString('utf8');
+    if (reply.status !== 200 && !text.includes('ResourceInUseException')) {
+      throw new Error(`sandbox: cannot create ledger table ${name}: ${reply.status} ${text}`);
+    }
+  }
+}
+
 export function createDynamoDbHandler(dynalitePort: () => number): ServiceHandler {
   return {
     service: 'dynamodb',

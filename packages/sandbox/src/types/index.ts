@@ -61,6 +61,8 @@ export interface SandboxOptions {
    * (tests that inject a time but let updates take real seconds). Default false.
    */
   running?: boolean;
+  /** Ledger tables to create on start besides `nodekeeper-ledger` (NODEKEEPER_LEDGER_TABLE names). */
+  ledgerTables?: readonly string[];
 }
 
 /** A running sandbox. */

@@ -187,7 +187,7 @@ function logObservation(o: RolloutObservation): void {
           kept: r.kept.length,
         });
       } else if (r.kind === 'skipped') {
-        logger.info('launch template versions not retired', { ...id, reason: r.reason, message: r.message });
+        logger.info('launch template versions not retired', { ...id, reason: r.reason, detail: r.message });
       } else {
         logger.warn('launch template versions not retired', { ...id, error: r.message });
       }

@@ -1,36 +1,30 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type InspectFleetResult, mapLimit, TARGET_CONCURRENCY } from '@nodekeeper/aws';
+import { type InspectFleetResult, isLedgerMissing } from '@nodekeeper/aws';
 import {
   type Approval,
   buildPlanSummaryMessage,
-  type CatalogSnapshot,
+  type ClusterProgress,
   type Config,
-  DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
   DEFAULT_STAGE,
   dropFromRun,
   escapeMrkdwn,
-  type Fleet,
   type FleetTarget,
-  fleetTargets,
+  factsUnreadable,
   type HaltedRelease,
   haltedReleases,
   type LedgerPort,
-  launchTemplateLookup,
-  launchTemplateUsersLookup,
-  mergeInspections,
+  NodekeeperError,
   newRun,
   openRunThread,
   type PausePort,
   type Plan,
-  type Policy,
-  plan,
-  plannedRequests,
-  policyFromConfig,
-  type RolloutRecord,
+  PlanFactsWarningCode,
+  type PlannedFleet,
+  type PlanPorts,
+  planFleet,
+  plannedRolloutRequests,
   type RunDeps,
-  recordsByKey,
   refOf,
-  rolloutFactsFromRecords,
   type ScanStartResult,
   startRollouts,
   ValidationError,
@@ -144,7 +138,7 @@ export function parseScanEvent(event: unknown): ScanEvent {
 export interface ScanDeps {
   config: Config;
   /** Inspects one (account, region) of the fleet (read-only; see inspectTarget). */
-  inspect: (target: FleetTarget) => Promise<InspectFleetResult>;
+  inspect: (target: FleetTarget, onCluster?: (p: ClusterProgress) => void) => Promise<InspectFleetResult>;
   pause: PausePort;
   starter: WorkflowStarter;
   notifier: Notifier | null;
@@ -178,39 +172,31 @@ export interface ScanResult {
 }
 
 /**
- * Inspects every (account, region) of the config (a few at once), reads the pause flag and plans as of
- * `now`. Read-only. Shared by the scan and the slash command's `plan`.
+ * The plan pipeline's ports from the scan's deps (core `planFleet`): no approvals store means none.
+ * Shared by the scan and the slash command's `plan`.
  */
-export async function planFleet(
-  deps: Pick<ScanDeps, 'config' | 'inspect' | 'pause' | 'approvals'> & {
-    ledger?: Pick<LedgerPort, 'listHistory'>;
-  },
-  now: Date,
-): Promise<{
-  fleet: Fleet;
-  catalog: CatalogSnapshot;
-  plan: Plan;
-  policy: Policy;
-  /** The ledger records the plan saw (attempt numbering reads them). */
-  records: RolloutRecord[];
-}> {
-  // Every (account, region), a few at once; each has its own clients and rate limits.
-  const results = await mapLimit(fleetTargets(deps.config), TARGET_CONCURRENCY, (t) => deps.inspect(t));
-  const { fleet, catalog } = mergeInspections(results);
-  const pause = await deps.pause.read();
-  // Facts for the safety rules: the ledger's rollouts (waves, soak, budgets, breaker) and approvals.
-  const records = deps.ledger ? await deps.ledger.listHistory({ limit: HISTORY_LIMIT }) : [];
-  const approvals = deps.approvals ? await deps.approvals.list() : [];
-  const policy = policyFromConfig(deps.config, {
-    paused: pause.paused ? { reason: pause.reason, by: null, at: null } : null,
-    history: rolloutFactsFromRecords(records, fleet, catalog),
-    approvals,
-  });
-  return { fleet, catalog, policy, records, plan: plan(fleet, catalog, policy, now) };
+export function scanPlanPorts(
+  deps: Pick<ScanDeps, 'inspect' | 'pause' | 'approvals'> & { ledger: Pick<LedgerPort, 'listHistory'> },
+): PlanPorts {
+  return {
+    inspect: (target, onCluster) => deps.inspect(target, onCluster),
+    pause: deps.pause,
+    ledger: deps.ledger,
+    approvals: deps.approvals ?? { list: async () => [] },
+    isLedgerMissing,
+  };
 }
 
-/** Ledger records the planner sees; enough for many weeks of a 1,000-node-group fleet. */
-const HISTORY_LIMIT = 5000;
+/**
+ * The scan's plan: core's pipeline over the scan's deps, as of the event's time (so a duplicate
+ * delivery plans the same). Read-only. `nodekeeper plan` plans the same items for the same facts.
+ */
+export function planScan(
+  event: Pick<ScanEvent, 'time'>,
+  deps: Pick<ScanDeps, 'config' | 'inspect' | 'pause' | 'approvals' | 'ledger'>,
+): Promise<PlannedFleet> {
+  return planFleet(scanPlanPorts(deps), { config: deps.config, now: new Date(event.time) });
+}
 
 /**
  * One scan: inspect every configured region, plan as of the event's time (so a duplicate delivery
@@ -219,28 +205,28 @@ const HISTORY_LIMIT = 5000;
  */
 export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanResult> {
   const startedMs = performance.now();
-  const { fleet, catalog, policy, records, plan: planned } = await planFleet(deps, new Date(event.time));
-  emitScanMetrics(metrics, planned, fleet, Math.round(performance.now() - startedMs), catalog);
+  const planned = await planScan(event, deps);
+  const { fleet, catalog, policy, plan: plannedItems } = planned;
+  emitScanMetrics(metrics, plannedItems, fleet, Math.round(performance.now() - startedMs), catalog);
   const counts = { roll: 0, current: 0, skip: 0 };
-  for (const item of planned.items) counts[item.decision] += 1;
+  for (const item of plannedItems.items) counts[item.decision] += 1;
   logger.info('scan planned', {
     eventId: event.id,
     source: event.source,
     ...counts,
     errors: fleet.errors.length,
   });
+  for (const w of planned.warnings) logger.warn('plan facts', { code: w.code, detail: w.message });
+  if (factsUnreadable(planned)) {
+    const unreadable = planned.warnings.filter((w) => w.code !== PlanFactsWarningCode.ledgerMissing);
+    // Every rollout is held (`state-unreadable`), so nothing would start: fail the invocation so
+    // the scan-errors alarm fires and the schedule's retry plans again (docs/rollouts.md).
+    throw new NodekeeperError(`scan held every rollout: ${unreadable.map((w) => w.message).join('; ')}`);
+  }
 
   const runId = scanRunId(event);
-  const requests = plannedRequests(planned, launchTemplateLookup(fleet), {
-    history: recordsByKey(records),
-    waves: policy.waves,
-    runId,
-    // After success, each launch-template rollout retires nodekeeper's old versions of its template.
-    versionRetention: {
-      keep: deps.config.launchTemplateVersions?.keep ?? DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
-      usersOf: launchTemplateUsersLookup(fleet),
-    },
-  });
+  // Attempt numbers from the ledger records the plan saw; old launch-template versions retired after success.
+  const requests = plannedRolloutRequests(planned, { runId, config: deps.config }).map((r) => r.request);
   const fresh = requests.filter((r) => r.runId === runId);
   const runDeps = deps.runs ?? null;
   let ownRun = false;
@@ -257,7 +243,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       logger.info('run thread', { runId, result: opened.kind });
     }
   }
-  if (counts.roll > 0 || fleet.errors.length > 0) await postSummaryOnce(event, planned, deps, threadTs);
+  if (counts.roll > 0 || fleet.errors.length > 0) await postSummaryOnce(event, plannedItems, deps, threadTs);
   for (const halted of haltedReleases(
     { history: policy.history ?? [], approvals: policy.approvals ?? [] },
     policy,
@@ -285,7 +271,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
   }
   return {
     eventId: event.id,
-    generatedAt: planned.generatedAt,
+    generatedAt: plannedItems.generatedAt,
     runId: fresh.length > 0 ? runId : null,
     counts,
     starts: starts.map((s) => ({

@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
-  createApprovalStore,
   createAsyncInvoker,
   createClients,
   createLambdaClient,
   createLedger,
+  createPlanPorts,
   describeAwsError,
   homeRegion as homeRegionOf,
-  inspectTarget,
   setPauseState,
 } from '@nodekeeper/aws';
-import { type Config, type FleetTarget, SpokeAccess } from '@nodekeeper/core';
+import { type Config, planFleet, SpokeAccess } from '@nodekeeper/core';
 import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
 import { configOf, pauseReaderFor, targetClientsFor } from './deps.ts';
 import { logger as defaultLogger } from './logger.ts';
-import { planFleet } from './scan.ts';
 import { readSettings } from './settings.ts';
 import type { SlackCommandDeps, SlackCommandServices } from './slack-command.ts';
 
@@ -104,10 +102,14 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
         // Least privilege: the internet-facing slash command reaches other accounts through their
         // read-only spoke roles only (its IAM cannot assume the mutating ones).
         const targets = targetClientsFor(config, { homeRegion, ...aws }, SpokeAccess.read);
-        const inspect = (target: FleetTarget) => inspectTarget(targets, target);
-        const approvals = createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable });
-        const deps = { config, inspect, pause: pauseReaderFor(home, pauseParameter), ledger, approvals };
-        return (await planFleet(deps, now)).plan;
+        const ports = createPlanPorts({
+          targets,
+          home,
+          ledgerTable: settings.ledgerTable,
+          pauseParameter,
+        });
+        // The scan's pipeline: an unreadable pause flag or ledger holds every rollout (docs/rollouts.md).
+        return (await planFleet(ports, { config, now })).plan;
       },
       history: (query) => ledger.listHistory(query),
       respond(responseUrl, message) {

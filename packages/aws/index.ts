@@ -122,6 +122,7 @@ export {
   readPauseState,
   setPauseState,
 } from './src/pause.ts';
+export { createPlanPorts, isLedgerMissing, type PlanPortsOptions } from './src/plan-ports.ts';
 export {
   createRolloutPort,
   type RolloutClients,

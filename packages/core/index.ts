@@ -153,6 +153,22 @@ export {
 } from './src/metrics.ts';
 // Patch (issue 5): request schema, targeting, SendCommand parameters, summaries, orchestration ports.
 export * from './src/patch/index.ts';
+// The one plan pipeline (scan, slash command, CLI plan/roll/report): facts through ports → plan.
+export {
+  type ClusterProgress,
+  factsUnreadable,
+  PLAN_HISTORY_LIMIT,
+  type PlanFactsWarning,
+  PlanFactsWarningCode,
+  type PlanLedgerState,
+  type PlannedFleet,
+  type PlanPipelineOptions,
+  type PlanPorts,
+  type PlanProgress,
+  planFleet,
+  plannedRolloutRequests,
+  TARGET_CONCURRENCY,
+} from './src/plan-pipeline.ts';
 export * from './src/report/index.ts';
 // Rollout orchestration (issue 4): ports, idempotency keys, guard, start/poll, ledger records.
 export * from './src/rollout/index.ts';

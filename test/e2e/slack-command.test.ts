@@ -194,7 +194,11 @@ describe('/nodekeeper against the sandbox', () => {
       expect(paused.reply.response_type).toBe('in_channel');
       expect(paused.reply.text).toContain('paused nodekeeper rollouts');
       expect(mutatingCalls()).toEqual(['PutParameter']);
-      expect(await reader.read()).toEqual({ paused: true, reason: 'CVE-2026-0001 rollout freeze' });
+      expect(await reader.read()).toMatchObject({
+        paused: true,
+        reason: 'CVE-2026-0001 rollout freeze',
+        by: 'slack:U0ALLOWED1',
+      });
 
       const postsBefore = sb.slackPosts().length;
       const status = await slash('status');
@@ -206,7 +210,7 @@ describe('/nodekeeper against the sandbox', () => {
 
       const resumed = await slash('resume');
       expect(resumed.reply.text).toContain('resumed nodekeeper rollouts');
-      expect(await reader.read()).toEqual({ paused: false, reason: null });
+      expect(await reader.read()).toMatchObject({ paused: false, reason: null });
       await slash('status');
       expect(lastPost().text).toBe('Not paused; 1 rollout in progress');
     });

@@ -1,13 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type {
   CatalogSnapshot,
+  ClusterProgress,
   Fleet,
   FleetTarget,
   ImageFacts,
   InspectionError,
   NodegroupFacts,
 } from '@nodekeeper/core';
-import { lookupTarget, matchesAny, parametersForNodegroup, WHOLE_CLUSTER } from '@nodekeeper/core';
+import {
+  lookupTarget,
+  matchesAny,
+  parametersForNodegroup,
+  TARGET_CONCURRENCY,
+  WHOLE_CLUSTER,
+} from '@nodekeeper/core';
 import { createBatcher } from './batch.ts';
 import type { AwsClients } from './clients.ts';
 import {
@@ -31,6 +38,8 @@ export interface InspectFleetOptions {
   /** Most AWS requests in flight at once. Default 24 (issue 9: >20× faster than serial; client rate control still paces each bucket). */
   concurrency?: number;
   logger?: Logger;
+  /** Called after each selected cluster's node groups are described (progress). */
+  onCluster?: (progress: ClusterProgress) => void;
 }
 
 export interface InspectFleetResult {
@@ -117,6 +126,12 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     return result();
   }
   const selected = clusterNames.filter((name) => matchesAny(name, options.clusterPatterns)).sort();
+  let clustersDone = 0;
+  const clusterDone = (): void => {
+    clustersDone += 1;
+    options.onCluster?.({ clustersDone, clustersTotal: selected.length, nodegroupsDone: entries.length });
+  };
+  options.onCluster?.({ clustersDone, clustersTotal: selected.length, nodegroupsDone: 0 });
 
   // 2. Clusters and node groups. Groups that need no launch template start their parameter lookups now.
   const templates = new Map<string, { versions: Set<string>; entries: Entry[] }>();
@@ -131,6 +146,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
         ]);
       } catch (err) {
         fail(cluster, null, err);
+        clusterDone();
         return;
       }
       await Promise.all(
@@ -179,6 +195,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
           }
         }),
       );
+      clusterDone();
     }),
   );
 
@@ -268,8 +285,8 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   return out;
 }
 
-/** How many (account, region) targets are inspected at once by {@link inspectTargets}. */
-export const TARGET_CONCURRENCY = 8;
+/** How many (account, region) targets are inspected at once by {@link inspectTargets} (core's plan pipeline's). */
+export { TARGET_CONCURRENCY };
 
 /** The inspection of a target that could not be read: one `error` item naming why. Pure. */
 export function targetError(
@@ -301,7 +318,7 @@ export function targetError(
 export async function inspectTarget(
   clients: TargetClientCache,
   target: FleetTarget,
-  options: Pick<InspectFleetOptions, 'concurrency' | 'logger'> = {},
+  options: Pick<InspectFleetOptions, 'concurrency' | 'logger' | 'onCluster'> = {},
 ): Promise<InspectFleetResult> {
   const c = clients(target.accountId, target.region);
   if (target.role !== null) {

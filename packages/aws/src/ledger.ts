@@ -12,7 +12,14 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ClaimResult, LedgerPort, RecordResult, RolloutEvent, RolloutRecord } from '@nodekeeper/core';
+import {
+  type ClaimResult,
+  type LedgerPort,
+  PLAN_HISTORY_LIMIT,
+  type RecordResult,
+  type RolloutEvent,
+  type RolloutRecord,
+} from '@nodekeeper/core';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /**
@@ -223,7 +230,7 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
     },
 
     async listHistory(query) {
-      const limit = Math.max(1, Math.min(1000, query.limit));
+      const limit = Math.max(1, Math.min(PLAN_HISTORY_LIMIT, query.limit));
       const records: RolloutRecord[] = [];
       let startKey: Record<string, unknown> | undefined;
       // Bounded pagination: enough pages for `limit` records, never unbounded.

@@ -61,7 +61,12 @@ export function createPausePort(ssm: SSMClient, name: string): PausePort {
   return {
     async read() {
       const state = await readPauseState(ssm, name);
-      return { paused: state !== null, reason: state?.reason ?? null };
+      return {
+        paused: state !== null,
+        reason: state?.reason ?? null,
+        by: state?.by ?? null,
+        at: state?.at ?? null,
+      };
     },
   };
 }

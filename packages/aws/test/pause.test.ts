@@ -74,14 +74,14 @@ describe('readPauseState', () => {
 
 describe('createPausePort', () => {
   describe('when the flag is set', () => {
-    it('reads paused with the reason on every call', async () => {
+    it('reads paused with the reason, who and when on every call', async () => {
       ssm
         .on(GetParameterCommand)
         .resolvesOnce({ Parameter: { Name: name, Value: '{"paused":false}' } })
         .resolves({ Parameter: { Name: name, Value: '{"paused":true,"reason":"freeze","by":"alice"}' } });
       const port = createPausePort(client(), name);
-      expect(await port.read()).toEqual({ paused: false, reason: null });
-      expect(await port.read()).toEqual({ paused: true, reason: 'freeze' });
+      expect(await port.read()).toEqual({ paused: false, reason: null, by: null, at: null });
+      expect(await port.read()).toEqual({ paused: true, reason: 'freeze', by: 'alice', at: null });
       expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);
     });
   });
@@ -89,7 +89,12 @@ describe('createPausePort', () => {
   describe('when the parameter does not exist', () => {
     it('is not paused', async () => {
       ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
-      expect(await createPausePort(client(), name).read()).toEqual({ paused: false, reason: null });
+      expect(await createPausePort(client(), name).read()).toEqual({
+        paused: false,
+        reason: null,
+        by: null,
+        at: null,
+      });
     });
   });
 

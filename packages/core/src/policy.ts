@@ -17,6 +17,8 @@ export interface PolicyFacts {
   approvals?: readonly Approval[];
   /** CLI `--ignore-window` (plan/roll only): plan as if inside the maintenance window. */
   ignoreWindow?: boolean;
+  /** Facts that could not be read (the plan pipeline's warnings); any holds every rollout. */
+  unreadable?: readonly string[];
 }
 
 /** The planner's Policy for `config` and run-time `facts`. Pure. */
@@ -43,6 +45,7 @@ export function policyFromConfig(config: Config, facts: PolicyFacts = {}): Polic
     history: [...(facts.history ?? [])],
     approvals: [...(facts.approvals ?? [])],
     ignoreWindow: facts.ignoreWindow ?? false,
+    ...(facts.unreadable && facts.unreadable.length > 0 ? { unreadable: [...facts.unreadable] } : {}),
   };
 }
 

@@ -1,13 +1,11 @@
 import { DEFAULT_LEDGER_TABLE, DEFAULT_PAUSE_PARAMETER } from '@nodekeeper/aws';
+import { factsUnreadable } from '@nodekeeper/core';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfig } from '../config.ts';
-import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
+import { homeRegionOf, planForCli } from '../engine.ts';
 import { toJson } from '../output.ts';
 import { renderPlanTable } from '../render.ts';
 import { type Command, ExitCode } from '../types/index.ts';
-
-// `readPlanFacts` moved to engine.ts (plan and roll share it); re-exported for existing importers.
-export { readPlanFacts } from '../engine.ts';
 
 export const planCommand: Command = {
   name: 'plan',
@@ -29,7 +27,11 @@ Options:
   --json            print the plan as JSON (the contract: docs/plan.md)
   -h, --help        show this help
 
-Exit codes: 0 ok; 1 AWS errors (the plan still prints, with 'error' items); 2 bad input or config.
+When the pause flag or the ledger cannot be read, the plan still prints but every node group
+that would roll is held ('state-unreadable'), exactly as the scheduled scan holds it.
+
+Exit codes: 0 ok; 1 AWS errors (the plan still prints, with 'error' or 'state-unreadable' items);
+2 bad input or config.
 AWS access uses the SDK's default credentials and AWS_ENDPOINT_URL if set.
 `,
   async run(args, ctx) {
@@ -43,21 +45,20 @@ AWS access uses the SDK's default credentials and AWS_ENDPOINT_URL if set.
     const now = parseIsoFlag('now', values.now) ?? new Date();
     const config = loadConfig(ctx, values.config);
     const log = (line: string) => ctx.stderr(`${line}\n`);
-    const run = await inspectAndPlan({
+    // The scan's pipeline: same facts, same history limit, same holds when the ledger is unreadable.
+    const run = await planForCli({
       config,
+      env: ctx.env,
+      homeRegion: homeRegionOf(ctx.env, config),
       now,
       ...(values.region ? { regions: values.region } : {}),
       ...(values.json ? {} : { progress: log }),
-      facts: { ignoreWindow: Boolean(values['ignore-window']) },
-      readFacts: (fleet, catalog) =>
-        readPlanFacts(ctx.env, fleet, catalog, {
-          homeRegion: homeRegionOf(ctx.env, config),
-          warn: (line) => log(`warning: ${line}`),
-          note: values.json ? () => undefined : log,
-        }),
+      ignoreWindow: Boolean(values['ignore-window']),
+      warn: (line) => log(`warning: ${line}`),
+      note: values.json ? () => undefined : log,
     });
     const planned = run.plan;
     ctx.stdout(values.json ? toJson(planned) : renderPlanTable(planned));
-    return run.fleet.errors.length > 0 ? ExitCode.awsError : ExitCode.ok;
+    return run.errors.length > 0 || factsUnreadable(run) ? ExitCode.awsError : ExitCode.ok;
   },
 };

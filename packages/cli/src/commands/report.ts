@@ -25,7 +25,7 @@ import {
 } from '@nodekeeper/core';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
-import { inspectAndPlan, readPlanFacts } from '../engine.ts';
+import { planForCli } from '../engine.ts';
 import { UsageError } from '../errors.ts';
 import { toJson } from '../output.ts';
 import { type Command, ExitCode } from '../types/index.ts';
@@ -104,17 +104,15 @@ export async function generateReport(
   options: GenerateReportOptions,
 ): Promise<{ report: Report; errors: number }> {
   const progress = options.progress ?? (() => undefined);
-  // The same facts as `plan` (pause flag, ledger history, approvals), so the report's plan matches it.
-  const run = await inspectAndPlan({
+  // The scan's and `plan`'s pipeline (pause flag, ledger history, approvals), so the report's plan matches them.
+  const run = await planForCli({
     config: options.config,
+    env: options.env,
+    homeRegion: homeRegion(options.env, options.config),
     now: options.now,
     ...(options.progress ? { progress: options.progress } : {}),
-    readFacts: (fleet, catalog) =>
-      readPlanFacts(options.env, fleet, catalog, {
-        homeRegion: homeRegion(options.env, options.config),
-        warn: (line) => progress(`warning: ${line}`),
-        note: progress,
-      }),
+    warn: (line) => progress(`warning: ${line}`),
+    note: progress,
   });
   const history = await readLedgerHistory(options.env, homeRegion(options.env, options.config));
   options.progress?.(

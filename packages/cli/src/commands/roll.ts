@@ -11,15 +11,14 @@ import {
   quietLogger,
 } from '@nodekeeper/aws';
 import {
-  DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
+  factsUnreadable,
   launchTemplateLookup,
-  launchTemplateUsersLookup,
   newRun,
   openRunThread,
   type PlanItem,
   PollSchedule,
   type PollScheduleConfig,
-  policyFromConfig,
+  plannedRolloutRequests,
   pollScheduleFor,
   type RolloutDeps,
   type RolloutProgress,
@@ -28,7 +27,6 @@ import {
   type RolloutSummary,
   recordsByKey,
   refOf,
-  requestWithAttempt,
   rolloutKey,
   rolloutRequestFromRecord,
   runRollout,
@@ -37,7 +35,7 @@ import {
 import { notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
-import { homeRegionOf, inspectAndPlan, readPlanFacts } from '../engine.ts';
+import { homeRegionOf, planForCli } from '../engine.ts';
 import { UsageError } from '../errors.ts';
 import { onInterrupt, RolloutTracker } from '../interrupt.ts';
 import { renderTable, toJson } from '../output.ts';
@@ -226,24 +224,20 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
     const schedule = pollScheduleFor(config.rollout.maxWaitHours, cadence);
     const log = (line: string) => ctx.stderr(`${line}\n`);
     const homeRegion = homeRegionOf(ctx.env, config);
-    // Ledger records by rollout key: attempts that ended "not now" are followed by a fresh one.
-    let history: ReadonlyMap<string, RolloutRecord> = new Map();
-    const run = await inspectAndPlan({
+    // The scan's pipeline (same facts, history limit and holds as `plan` and the scheduled scan).
+    const run = await planForCli({
       config,
+      env: ctx.env,
+      homeRegion,
       now,
       ...(values.region ? { regions: values.region } : {}),
       ...(values.json ? {} : { progress: log }),
-      facts: { ignoreWindow: Boolean(values['ignore-window']) },
-      readFacts: (fleet, catalog) =>
-        readPlanFacts(ctx.env, fleet, catalog, {
-          homeRegion,
-          warn: (line) => log(`warning: ${line}`),
-          note: values.json ? () => undefined : log,
-          onRecords: (records) => {
-            history = recordsByKey(records);
-          },
-        }),
+      ignoreWindow: Boolean(values['ignore-window']),
+      warn: (line) => log(`warning: ${line}`),
+      note: values.json ? () => undefined : log,
     });
+    // Ledger records by rollout key (the records the plan saw).
+    const history = recordsByKey(run.records);
 
     const summaries = new Map<PlanItem, RolloutSummary>();
     // Rollouts an earlier run started and stopped following, followed here to their end.
@@ -269,22 +263,12 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
         };
         const owner = `cli:${randomUUID()}`;
         const runId = `cli-${randomUUID()}`;
-        const { waves } = policyFromConfig(config);
-        const requests = new Map<PlanItem, RolloutRequest>();
+        const { waves } = run.policy;
+        // Numbered by the scan's own function: attempts that ended "not now" are followed by a fresh one.
+        const requests = new Map<PlanItem, RolloutRequest>(
+          plannedRolloutRequests(run, { runId, config }).map((r) => [r.item, r.request]),
+        );
         const launchTemplateOf = launchTemplateLookup(run.fleet);
-        const versionRetention = {
-          keep: config.launchTemplateVersions?.keep ?? DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
-          usersOf: launchTemplateUsersLookup(run.fleet),
-        };
-        for (const item of run.plan.items) {
-          const request = requestWithAttempt(item, launchTemplateOf(item), {
-            history,
-            waves,
-            runId,
-            versionRetention,
-          });
-          if (request !== null) requests.set(item, request);
-        }
         const fresh = [...requests.values()].filter((r) => r.runId === runId);
         if (runs && fresh.length > 0) {
           const opened = await openRunThread(
@@ -382,7 +366,7 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
     }
     if (items.some((i) => i.outcome === 'failed') || followed.some((f) => f.summary.outcome === 'failed'))
       return ExitCode.failed;
-    if (run.fleet.errors.length > 0 || unfinished > 0) return ExitCode.awsError;
+    if (run.fleet.errors.length > 0 || factsUnreadable(run) || unfinished > 0) return ExitCode.awsError;
     return items.some((i) => i.outcome === 'still-running') ? ExitCode.stillRunning : ExitCode.ok;
   },
 };

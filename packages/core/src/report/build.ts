@@ -101,6 +101,11 @@ export const HOLD_EXPLANATIONS: Record<SkipReason, { title: string; explanation:
     title: 'Halted after failures',
     explanation: 'Too many rollouts of this release failed (maxFailuresPerRelease). An operator must look.',
   },
+  'state-unreadable': {
+    title: 'Pause flag or ledger unreadable',
+    explanation:
+      'nodekeeper could not read the pause flag or its ledger, which waves, soak, budgets and the breaker depend on. Nothing rolls until it can.',
+  },
   error: {
     title: 'Inspection error',
     explanation: 'nodekeeper could not read this part of the fleet. The message says why.',
@@ -180,6 +185,7 @@ function nextRollOf(
     case SkipReason.waveGate:
     case SkipReason.paused:
     case SkipReason.halted:
+    case SkipReason.stateUnreadable:
     case SkipReason.notActive:
       return { kind: NextRollKind.blocked, at: null, why: item.message };
     default:

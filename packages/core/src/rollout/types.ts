@@ -299,7 +299,8 @@ export interface LedgerPort {
 
 /** The pause flag (issue 8): read by every guard before an update starts. */
 export interface PausePort {
-  read(): Promise<{ paused: boolean; reason: string | null }>;
+  /** `by` and `at` (who paused, ISO time) when the adapter knows them. Throws when unreadable. */
+  read(): Promise<{ paused: boolean; reason: string | null; by?: string | null; at?: string | null }>;
 }
 
 /** What the rollout tells humans. The shell turns it into a Slack message. */

@@ -1,7 +1,7 @@
 /**
  * The safety pass of the planner: every item that would roll goes through, in this order,
- * ledger in-flight check, pause, circuit breaker, wave gate (and required approval), maintenance
- * window and budgets; the first that holds decides the skip reason. Items that pass roll (with a
+ * ledger in-flight check, pause, unreadable state (pause flag or ledger), circuit breaker, wave
+ * gate (and required approval), maintenance window and budgets; the first that holds decides the skip reason. Items that pass roll (with a
  * note when their wave may force). Pure.
  */
 import { matchesAny } from '../glob.ts';
@@ -112,6 +112,14 @@ export function applySafety(
     }
     if (policy.paused) {
       skip(c, SkipReason.paused, pausedMessage(policy.paused));
+      continue;
+    }
+    if (policy.unreadable && policy.unreadable.length > 0) {
+      skip(
+        c,
+        SkipReason.stateUnreadable,
+        `held: ${policy.unreadable.join(' and ')} could not be read; waves, soak, budgets and the breaker depend on it`,
+      );
       continue;
     }
     const failures = countedFailures(history, approvals, c.family, c.release, c.item.wave);

@@ -21,6 +21,8 @@ export const SkipReason = {
   budget: 'budget',
   paused: 'paused',
   halted: 'halted',
+  /** The pause flag or the ledger could not be read: nothing rolls until they can (see docs/rollouts.md). */
+  stateUnreadable: 'state-unreadable',
   error: 'error',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];

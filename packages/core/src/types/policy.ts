@@ -96,4 +96,6 @@ export interface Policy {
   approvals?: readonly Approval[];
   /** CLI only (`--ignore-window`): plan as if inside the maintenance window. */
   ignoreWindow?: boolean;
+  /** Run-time fact: what could not be read (`the pause flag`, `the ledger …`); any holds every rollout. */
+  unreadable?: readonly string[];
 }

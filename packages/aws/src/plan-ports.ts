@@ -1,0 +1,44 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { PlanPorts } from '@nodekeeper/core';
+import { createApprovalStore } from './approvals.ts';
+import type { AwsClients } from './clients.ts';
+import { describeAwsError } from './errors.ts';
+import { inspectTarget } from './inspect.ts';
+import { createLedger } from './ledger.ts';
+import { createPausePort } from './pause.ts';
+import type { TargetClientCache } from './targets.ts';
+
+/** Whether a ledger read failed because the table does not exist (nothing recorded there yet). Pure. */
+export function isLedgerMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' ? code : describeAwsError(error).code) === 'ResourceNotFoundException';
+}
+
+export interface PlanPortsOptions {
+  /** Clients per (account, region) for inspection (the read-only spoke roles). */
+  targets: TargetClientCache;
+  /** The home region's clients: the ledger table and the pause flag. */
+  home: Pick<AwsClients, 'dynamodb' | 'ssm'>;
+  ledgerTable: string;
+  pauseParameter: string;
+  logger?: Logger;
+}
+
+/**
+ * The plan pipeline's ports over AWS (core `planFleet`): EKS/EC2/SSM inspection per target, the
+ * SSM pause flag (with who and when), the DynamoDB ledger and approvals. Builds no client; makes no call.
+ */
+export function createPlanPorts(options: PlanPortsOptions): PlanPorts {
+  const { home, ledgerTable: tableName } = options;
+  return {
+    inspect: (target, onCluster) =>
+      inspectTarget(options.targets, target, {
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(onCluster ? { onCluster } : {}),
+      }),
+    pause: createPausePort(home.ssm, options.pauseParameter),
+    ledger: createLedger(home.dynamodb, { tableName }),
+    approvals: createApprovalStore(home.dynamodb, { tableName }),
+    isLedgerMissing,
+  };
+}

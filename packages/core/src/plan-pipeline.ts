@@ -1,0 +1,270 @@
+/**
+ * The one plan pipeline: read the facts through ports, then plan with the pure planner. The scan,
+ * the slash command's `plan` and the CLI's `plan`, `roll` and `report` all plan through it, so for
+ * the same fleet, config, ledger and time they plan the same items.
+ */
+import { type Config, type FleetTarget, fleetTargets } from './config.ts';
+import {
+  type Inspection,
+  launchTemplateLookup,
+  launchTemplateUsersLookup,
+  mergeInspections,
+} from './inspection.ts';
+import { plan } from './planner.ts';
+import { policyFromConfig } from './policy.ts';
+import { recordsByKey } from './rollout/attempt.ts';
+import { DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS } from './rollout/retire.ts';
+import { requestWithAttempt } from './rollout/scan.ts';
+import type { LedgerPort, PausePort, RolloutRecord, RolloutRequest } from './rollout/types.ts';
+import { rolloutFactsFromRecords } from './safety/facts.ts';
+import type { CatalogSnapshot, Fleet, InspectionError } from './types/fleet.ts';
+import type { Plan, PlanItem } from './types/plan.ts';
+import type { Approval, PauseState, Policy } from './types/policy.ts';
+
+/** Ledger records the planner reads (newest first): waves, soak, budgets, the breaker and attempt numbers. */
+export const PLAN_HISTORY_LIMIT = 5000;
+
+/** How many (account, region) targets are inspected at once; each has its own clients and rate limits. */
+export const TARGET_CONCURRENCY = 8;
+
+/** Progress of one target's inspection, as its inspector reports it. */
+export interface ClusterProgress {
+  clustersDone: number;
+  clustersTotal: number;
+  nodegroupsDone: number;
+}
+
+/** Progress of the whole pipeline, for a shell to render (the CLI on stderr). */
+export interface PlanProgress {
+  /** `inspecting` when a target starts, `cluster` after each of its clusters, `inspected` when it ends. */
+  phase: 'inspecting' | 'cluster' | 'inspected';
+  target: FleetTarget;
+  targetsDone: number;
+  targetsTotal: number;
+  /** Over every target started so far (totals grow as targets list their clusters). */
+  clustersDone: number;
+  clustersTotal: number;
+  nodegroupsDone: number;
+}
+
+/** What the pipeline reads, each through a port the shell builds (AWS adapters in @nodekeeper/aws). */
+export interface PlanPorts {
+  /**
+   * Inspects one (account, region), read-only. Failures inside become `error` items of the
+   * result; a rejection fails the whole plan.
+   */
+  inspect(target: FleetTarget, onCluster?: (p: ClusterProgress) => void): Promise<Inspection>;
+  /** The pause flag, with who paused and when when the adapter knows. Throws when unreadable. */
+  pause: PausePort;
+  /** Rollout history. Throws when unreadable. */
+  ledger: Pick<LedgerPort, 'listHistory'>;
+  /** Operator approvals (same table as the ledger). Throws when unreadable. */
+  approvals: { list(): Promise<Approval[]> };
+  /**
+   * Whether a ledger or approvals read failed only because the ledger table does not exist: then
+   * nodekeeper has recorded nothing there, and the plan runs without history (noted). Default: never.
+   */
+  isLedgerMissing?: (error: unknown) => boolean;
+}
+
+export interface PlanPipelineOptions {
+  config: Config;
+  /** The plan is as of this time (the planner reads no clock). */
+  now: Date;
+  /** Inspect only these regions; default: every target of the config. */
+  regions?: readonly string[];
+  /** CLI only (`--ignore-window`). */
+  ignoreWindow?: boolean;
+  /** Targets inspected at once; default {@link TARGET_CONCURRENCY}. */
+  targetConcurrency?: number;
+  onProgress?: (progress: PlanProgress) => void;
+}
+
+/** Codes of {@link PlanFactsWarning}. */
+export const PlanFactsWarningCode = {
+  /** No ledger table: planned without history (nothing was ever recorded). Rollouts are not held. */
+  ledgerMissing: 'ledger-missing',
+  /** The ledger (history or approvals) could not be read: every item that would roll is held. */
+  ledgerUnreadable: 'ledger-unreadable',
+  /** The pause flag could not be read: every item that would roll is held. */
+  pauseUnreadable: 'pause-unreadable',
+} as const;
+export type PlanFactsWarningCode = (typeof PlanFactsWarningCode)[keyof typeof PlanFactsWarningCode];
+
+/** A fact the pipeline could not read, and what it did about it. */
+export interface PlanFactsWarning {
+  code: PlanFactsWarningCode;
+  message: string;
+}
+
+/** What the ledger read gave: `records` records, no table, or an error (rollouts then held). */
+export type PlanLedgerState =
+  | { kind: 'ok'; records: number }
+  | { kind: 'missing'; message: string }
+  | { kind: 'unreadable'; message: string };
+
+export interface PlannedFleet {
+  fleet: Fleet;
+  catalog: CatalogSnapshot;
+  policy: Policy;
+  /** The ledger records the plan saw (attempt numbering reads them: {@link plannedRolloutRequests}). */
+  records: RolloutRecord[];
+  plan: Plan;
+  /** Per-target inspection errors (also `error` items of the plan). */
+  errors: InspectionError[];
+  /** Facts that could not be read; `ledger-unreadable` and `pause-unreadable` held every roll. */
+  warnings: PlanFactsWarning[];
+  ledger: PlanLedgerState;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/**
+ * Inspects every (account, region) of the config a few at once (merged in target order), reads
+ * the pause flag, the ledger's history ({@link PLAN_HISTORY_LIMIT}) and the approvals, and plans
+ * as of `now`. Read-only. An unreadable pause flag or ledger does not fail the plan: every item
+ * that would roll is held (`state-unreadable`) and a warning says why, because waves, soak,
+ * budgets and the breaker depend on them. A missing ledger table means no history.
+ */
+export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions): Promise<PlannedFleet> {
+  const only = options.regions ? new Set(options.regions) : null;
+  const targets = fleetTargets(options.config).filter((t) => only === null || only.has(t.region));
+  const progress = { targetsDone: 0, clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
+  const report = (phase: PlanProgress['phase'], target: FleetTarget) =>
+    options.onProgress?.({ phase, target, targetsTotal: targets.length, ...progress });
+  const inspections = mapLimit(targets, options.targetConcurrency ?? TARGET_CONCURRENCY, async (target) => {
+    report('inspecting', target);
+    let seen = { clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
+    const result = await ports.inspect(target, (p) => {
+      progress.clustersDone += p.clustersDone - seen.clustersDone;
+      progress.clustersTotal += p.clustersTotal - seen.clustersTotal;
+      progress.nodegroupsDone += p.nodegroupsDone - seen.nodegroupsDone;
+      seen = { ...p };
+      report('cluster', target);
+    });
+    progress.targetsDone += 1;
+    report('inspected', target);
+    return result;
+  });
+  const warnings: PlanFactsWarning[] = [];
+  const isMissing = ports.isLedgerMissing ?? (() => false);
+  const [inspected, pause, history, approvals] = await Promise.all([
+    inspections,
+    ports.pause.read().then(
+      (p) => ({ ok: true as const, value: p }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+    ports.ledger.listHistory({ limit: PLAN_HISTORY_LIMIT }).then(
+      (records) => ({ ok: true as const, value: records }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+    ports.approvals.list().then(
+      (list) => ({ ok: true as const, value: list }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  ]);
+  const { fleet, catalog } = mergeInspections(inspected);
+
+  let paused: PauseState | null = null;
+  if (pause.ok) {
+    paused = pause.value.paused
+      ? { reason: pause.value.reason, by: pause.value.by ?? null, at: pause.value.at ?? null }
+      : null;
+  } else {
+    warnings.push({
+      code: PlanFactsWarningCode.pauseUnreadable,
+      message: `pause flag unreadable, every rollout held: ${messageOf(pause.error)}`,
+    });
+  }
+
+  let ledger: PlanLedgerState;
+  const failed = [history, approvals].find((r) => !r.ok);
+  if (failed === undefined || failed.ok) {
+    ledger = { kind: 'ok', records: history.ok ? history.value.length : 0 };
+  } else if ([history, approvals].every((r) => r.ok || isMissing(r.error))) {
+    ledger = { kind: 'missing', message: `ledger table not found: ${messageOf(failed.error)}` };
+    warnings.push({
+      code: PlanFactsWarningCode.ledgerMissing,
+      message: 'ledger table not found: planning without rollout history',
+    });
+  } else {
+    const unreadable = [history, approvals].find((r) => !r.ok && !isMissing(r.error));
+    const message = messageOf(unreadable && !unreadable.ok ? unreadable.error : failed.error);
+    ledger = { kind: 'unreadable', message };
+    warnings.push({
+      code: PlanFactsWarningCode.ledgerUnreadable,
+      message: `ledger unreadable, every rollout held: ${message}`,
+    });
+  }
+
+  const records = history.ok && ledger.kind === 'ok' ? history.value : [];
+  const unreadable = warnings
+    .filter((w) => w.code !== PlanFactsWarningCode.ledgerMissing)
+    .map((w) =>
+      w.code === PlanFactsWarningCode.pauseUnreadable ? 'the pause flag' : 'the ledger (rollout history)',
+    );
+  const policy = policyFromConfig(options.config, {
+    paused,
+    history: rolloutFactsFromRecords(records, fleet, catalog),
+    approvals: approvals.ok && ledger.kind === 'ok' ? approvals.value : [],
+    ignoreWindow: options.ignoreWindow ?? false,
+    unreadable,
+  });
+  return {
+    fleet,
+    catalog,
+    policy,
+    records,
+    plan: plan(fleet, catalog, policy, options.now),
+    errors: fleet.errors,
+    warnings,
+    ledger,
+  };
+}
+
+/** Whether the pause flag or the ledger was unreadable, so every rollout was held. Pure. */
+export function factsUnreadable(planned: Pick<PlannedFleet, 'warnings'>): boolean {
+  return planned.warnings.some((w) => w.code !== PlanFactsWarningCode.ledgerMissing);
+}
+
+/**
+ * The rollout request of each `roll` item, numbered with the attempt the ledger records call for
+ * ({@link requestWithAttempt}), stamped with `runId` when new to the ledger, retiring old
+ * launch-template versions per the config. The scan and `roll --apply` both use it. Pure.
+ */
+export function plannedRolloutRequests(
+  planned: Pick<PlannedFleet, 'fleet' | 'plan' | 'policy' | 'records'>,
+  options: { runId: string; config: Pick<Config, 'launchTemplateVersions'> },
+): Array<{ item: PlanItem; request: RolloutRequest }> {
+  const launchTemplateOf = launchTemplateLookup(planned.fleet);
+  const context = {
+    history: recordsByKey(planned.records),
+    waves: planned.policy.waves,
+    runId: options.runId,
+    versionRetention: {
+      keep: options.config.launchTemplateVersions?.keep ?? DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
+      usersOf: launchTemplateUsersLookup(planned.fleet),
+    },
+  };
+  const out: Array<{ item: PlanItem; request: RolloutRequest }> = [];
+  for (const item of planned.plan.items) {
+    const request = requestWithAttempt(item, launchTemplateOf(item), context);
+    if (request !== null) out.push({ item, request });
+  }
+  return out;
+}

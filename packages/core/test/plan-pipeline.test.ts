@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { type Config, type FleetTarget, parseConfig } from '../src/config.ts';
+import {
+  PLAN_HISTORY_LIMIT,
+  type PlanPorts,
+  type PlanProgress,
+  planFleet,
+  plannedRolloutRequests,
+} from '../src/plan-pipeline.ts';
+import { rolloutKey } from '../src/rollout/key.ts';
+import type { RolloutRecord } from '../src/rollout/types.ts';
+import { SkipReason } from '../src/types/plan.ts';
+import type { Approval } from '../src/types/policy.ts';
+import { aCatalog, aFleet, aNodegroup, NOW } from './builders.ts';
+
+const config: Config = parseConfig({ regions: ['us-east-1', 'eu-west-1'], clusters: ['prod-*'] });
+
+class MissingTable extends Error {
+  readonly code = 'ResourceNotFoundException';
+}
+
+/** Ports over fixed facts: prod-a/general behind in us-east-1, nothing in eu-west-1. */
+function ports(overrides: Partial<PlanPorts> = {}): PlanPorts & { limits: number[] } {
+  const limits: number[] = [];
+  return {
+    limits,
+    async inspect(target: FleetTarget, onCluster) {
+      onCluster?.({ clustersDone: 0, clustersTotal: 1, nodegroupsDone: 0 });
+      onCluster?.({ clustersDone: 1, clustersTotal: 1, nodegroupsDone: 1 });
+      return target.region === 'us-east-1'
+        ? { fleet: aFleet([aNodegroup()]), catalog: aCatalog() }
+        : { fleet: aFleet([]), catalog: aCatalog({ region: target.region, parameters: {}, images: [] }) };
+    },
+    pause: { read: async () => ({ paused: false, reason: null }) },
+    ledger: {
+      async listHistory(query) {
+        limits.push(query.limit);
+        return [];
+      },
+    },
+    approvals: { list: async (): Promise<Approval[]> => [] },
+    isLedgerMissing: (error) => error instanceof MissingTable,
+    ...overrides,
+  };
+}
+
+const item = (p: Awaited<ReturnType<typeof planFleet>>) =>
+  p.plan.items.find((i) => i.nodegroup === 'general');
+
+describe('planFleet', () => {
+  describe('when every fact is readable', () => {
+    it('plans as of now from the merged inspections, reading PLAN_HISTORY_LIMIT records', async () => {
+      const p = ports();
+      const planned = await planFleet(p, { config, now: NOW });
+      expect(planned.plan.generatedAt).toBe(NOW.toISOString());
+      expect(item(planned)).toMatchObject({ decision: 'roll', cluster: 'prod-a' });
+      expect(planned.warnings).toEqual([]);
+      expect(planned.ledger).toEqual({ kind: 'ok', records: 0 });
+      expect(p.limits).toEqual([PLAN_HISTORY_LIMIT]);
+    });
+
+    it('reports progress per target and per cluster', async () => {
+      const seen: PlanProgress[] = [];
+      await planFleet(ports(), { config, now: NOW, targetConcurrency: 1, onProgress: (e) => seen.push(e) });
+      expect(seen.map((e) => [e.phase, e.target.region, e.targetsDone, e.clustersDone])).toEqual([
+        ['inspecting', 'us-east-1', 0, 0],
+        ['cluster', 'us-east-1', 0, 0],
+        ['cluster', 'us-east-1', 0, 1],
+        ['inspected', 'us-east-1', 1, 1],
+        ['inspecting', 'eu-west-1', 1, 1],
+        ['cluster', 'eu-west-1', 1, 1],
+        ['cluster', 'eu-west-1', 1, 2],
+        ['inspected', 'eu-west-1', 2, 2],
+      ]);
+      expect(seen.every((e) => e.targetsTotal === 2)).toBe(true);
+    });
+
+    it('inspects only the regions asked for', async () => {
+      const inspected: string[] = [];
+      const base = ports();
+      await planFleet(
+        {
+          ...base,
+          inspect: (t, cb) => {
+            inspected.push(t.region);
+            return base.inspect(t, cb);
+          },
+        },
+        { config, now: NOW, regions: ['eu-west-1'] },
+      );
+      expect(inspected).toEqual(['eu-west-1']);
+    });
+  });
+
+  describe('when rollouts are paused', () => {
+    it('says who paused, when and why', async () => {
+      const planned = await planFleet(
+        ports({
+          pause: {
+            read: async () => ({ paused: true, reason: 'freeze', by: 'bob', at: '2026-11-19T00:00:00.000Z' }),
+          },
+        }),
+        { config, now: NOW },
+      );
+      expect(item(planned)).toMatchObject({
+        decision: 'skip',
+        reason: SkipReason.paused,
+        message: 'rollouts are paused by bob at 2026-11-19T00:00:00.000Z: freeze',
+      });
+    });
+  });
+
+  describe('when the ledger cannot be read', () => {
+    it('holds every rollout with state-unreadable and warns', async () => {
+      const planned = await planFleet(
+        ports({
+          ledger: {
+            listHistory: async () => {
+              throw new Error('AccessDeniedException: no');
+            },
+          },
+        }),
+        { config, now: NOW },
+      );
+      expect(item(planned)).toMatchObject({ decision: 'skip', reason: SkipReason.stateUnreadable });
+      expect(planned.warnings.map((w) => w.code)).toEqual(['ledger-unreadable']);
+      expect(planned.ledger).toMatchObject({ kind: 'unreadable' });
+    });
+
+    it('holds every rollout when only the approvals cannot be read', async () => {
+      const planned = await planFleet(
+        ports({
+          approvals: {
+            list: async () => {
+              throw new Error('throttled');
+            },
+          },
+        }),
+        { config, now: NOW },
+      );
+      expect(item(planned)).toMatchObject({ reason: SkipReason.stateUnreadable });
+    });
+  });
+
+  describe('when the pause flag cannot be read', () => {
+    it('holds every rollout with state-unreadable and warns', async () => {
+      const planned = await planFleet(
+        ports({
+          pause: {
+            read: async () => {
+              throw new Error('ssm down');
+            },
+          },
+        }),
+        { config, now: NOW },
+      );
+      expect(item(planned)).toMatchObject({ decision: 'skip', reason: SkipReason.stateUnreadable });
+      expect(item(planned)?.message).toContain('the pause flag');
+      expect(planned.warnings.map((w) => w.code)).toEqual(['pause-unreadable']);
+    });
+  });
+
+  describe('when the ledger table does not exist', () => {
+    it('plans without history and notes it', async () => {
+      const missing = async () => {
+        throw new MissingTable('no table');
+      };
+      const planned = await planFleet(
+        ports({ ledger: { listHistory: missing }, approvals: { list: missing } }),
+        { config, now: NOW },
+      );
+      expect(item(planned)).toMatchObject({ decision: 'roll' });
+      expect(planned.warnings.map((w) => w.code)).toEqual(['ledger-missing']);
+      expect(planned.ledger.kind).toBe('missing');
+    });
+  });
+});
+
+describe('plannedRolloutRequests', () => {
+  describe('when the ledger shows an attempt that ended "not now"', () => {
+    it('numbers the next attempt from the records the plan saw', async () => {
+      const first = await planFleet(ports(), { config, now: NOW });
+      const [request] = plannedRolloutRequests(first, { runId: 'run-1', config }).map((r) => r.request);
+      if (request === undefined) throw new Error('no request');
+      expect(request).toMatchObject({ attempt: 1, runId: 'run-1' });
+      const record: RolloutRecord = {
+        key: rolloutKey({ ...request, attempt: 1 }),
+        accountId: null,
+        region: request.region,
+        cluster: request.cluster,
+        nodegroup: request.nodegroup,
+        strategy: request.strategy,
+        wave: null,
+        from: request.current,
+        to: request.target,
+        attempt: 1,
+        updateId: null,
+        launchTemplateVersion: null,
+        outcome: 'not-started',
+        reason: 'paused',
+        message: null,
+        errors: [],
+        createdAt: NOW.toISOString(),
+        startedAt: null,
+        finishedAt: null,
+        slackThreadTs: null,
+      };
+      const second = await planFleet(ports({ ledger: { listHistory: async () => [record] } }), {
+        config,
+        now: NOW,
+      });
+      const [next] = plannedRolloutRequests(second, { runId: 'run-2', config });
+      expect(next?.request.attempt).toBe(2);
+    });
+  });
+});

@@ -187,6 +187,24 @@ describe('history --account', () => {
 describe('plan', () => {
   const config = () => writeConfig('plan.json', { regions: ['us-east-1'], clusters: ['prod-*', 'dev-*'] });
 
+  it('prints cluster and node group counts on stderr with --progress', async () => {
+    const out = await cli(['plan', '--config', config(), '--progress', '--json'], {
+      ...process.env,
+      AWS_REGION: 'us-east-1',
+    });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/inspecting: 1\/1 regions, (\d+)\/\1 clusters, [1-9]\d* node groups/);
+  });
+
+  it('prints no counts when stderr is not a terminal and --progress is not given', async () => {
+    const out = await cli(['plan', '--config', config(), '--json'], {
+      ...process.env,
+      AWS_REGION: 'us-east-1',
+    });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).not.toContain('clusters');
+  });
+
   it('writes only human lines on stderr when credentials are missing', async () => {
     // A child process: the SDK reads credentials from the real environment.
     const { AWS_ACCESS_KEY_ID: _k, AWS_SECRET_ACCESS_KEY: _s, ...noCredentials } = sandboxEnv(sb.endpoint);

@@ -4,13 +4,14 @@ import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfig } from '../config.ts';
 import { homeRegionOf, planForCli } from '../engine.ts';
 import { toJson } from '../output.ts';
+import { planProgressRenderer } from '../progress.ts';
 import { renderPlanTable } from '../render.ts';
 import { type Command, ExitCode } from '../types/index.ts';
 
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Show what nodekeeper would roll, and why it skips the rest (read-only)',
-  usage: `Usage: nodekeeper plan [--config FILE] [--region R] [--now ISO] [--ignore-window] [--json]
+  usage: `Usage: nodekeeper plan [--config FILE] [--region R] [--now ISO] [--ignore-window] [--json] [--progress]
 
 Inspects the configured clusters (EKS, EC2 launch templates, SSM public AMI parameters, EC2
 images) with your AWS credentials and prints, per node group, roll / current / skip with the
@@ -25,6 +26,8 @@ Options:
   --now ISO         plan as of another time, e.g. 2026-11-24T03:00:00Z ("what happens on Tuesday")
   --ignore-window   plan as if inside the maintenance window (CLI only; the scheduled scan never does)
   --json            print the plan as JSON (the contract: docs/plan.md)
+  --progress        print progress (clusters and node groups inspected) to stderr even when it is
+                    not a terminal (on a terminal it is shown live anyway)
   -h, --help        show this help
 
 When the pause flag or the ledger cannot be read, the plan still prints but every node group
@@ -41,10 +44,14 @@ AWS access uses the SDK's default credentials and AWS_ENDPOINT_URL if set.
       now: { type: 'string' },
       'ignore-window': { type: 'boolean' },
       json: { type: 'boolean' },
+      progress: { type: 'boolean' },
     });
     const now = parseIsoFlag('now', values.now) ?? new Date();
     const config = loadConfig(ctx, values.config);
     const log = (line: string) => ctx.stderr(`${line}\n`);
+    // Counts of clusters and node groups inspected: live on a terminal, as lines with --progress.
+    const live = Boolean(ctx.stderrIsTerminal);
+    const renderer = live || values.progress ? planProgressRenderer(ctx.stderr, live) : null;
     // The scan's pipeline: same facts, same history limit, same holds when the ledger is unreadable.
     const run = await planForCli({
       config,
@@ -52,11 +59,12 @@ AWS access uses the SDK's default credentials and AWS_ENDPOINT_URL if set.
       homeRegion: homeRegionOf(ctx.env, config),
       now,
       ...(values.region ? { regions: values.region } : {}),
-      ...(values.json ? {} : { progress: log }),
+      ...(renderer ? { onProgress: renderer.onProgress } : values.json ? {} : { progress: log }),
       ignoreWindow: Boolean(values['ignore-window']),
       warn: (line) => log(`warning: ${line}`),
       note: values.json ? () => undefined : log,
     });
+    renderer?.done();
     const planned = run.plan;
     ctx.stdout(values.json ? toJson(planned) : renderPlanTable(planned));
     return run.errors.length > 0 || factsUnreadable(run) ? ExitCode.awsError : ExitCode.ok;

@@ -41,12 +41,10 @@ export {
   type DescribeNodegroupOutcome,
   describeCluster,
   describeNodegroup,
-  describeUpdate,
   type EksCluster,
   type EksNodegroup,
   listClusters,
   listNodegroups,
-  listUpdates,
   toEksNodegroup,
   toUpdateFacts,
 } from './src/eks.ts';

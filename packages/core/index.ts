@@ -26,8 +26,7 @@ export {
 } from './src/config.ts';
 export { NodekeeperError, ValidationError } from './src/errors.ts';
 export { matchesAny, matchesGlob } from './src/glob.ts';
-export type { PlanSummary } from './src/planner.ts';
-export { plan, summarizePlan, WHOLE_CLUSTER } from './src/planner.ts';
+export { plan, WHOLE_CLUSTER } from './src/planner.ts';
 export type { PolicyFacts, WaveAssignment, WaveLocation } from './src/policy.ts';
 export { assignWave, policyFromConfig, waveSelects } from './src/policy.ts';
 // Safety (issue 8): waves, windows (EventBridge cron), budgets, breaker, approvals, force.
@@ -35,14 +34,11 @@ export * from './src/safety/index.ts';
 export type { TargetLookup, TargetSource } from './src/targets.ts';
 export {
   currentCustomImageId,
-  currentImageIds,
   isCustom,
   lookupTarget,
   parametersForNodegroup,
   parametersForSource,
-  parametersNeeded,
   Tag,
-  targetImageIds,
   targetSourceFor,
 } from './src/targets.ts';
 export type {
@@ -136,7 +132,6 @@ export {
   MetricName,
   MetricUnitName,
   type MetricValue,
-  metricDefinition,
   NO_WAVE,
   type NodegroupFreshness,
   type PatchResultCounts,

@@ -52,7 +52,6 @@ function ng(overrides: Partial<NodegroupFacts>): NodegroupFacts {
     clusterTags: {},
     launchTemplate: null,
     desiredSize: 3,
-    updateInProgress: false,
     ...overrides,
   };
 }

@@ -1,15 +1,13 @@
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
-  DescribeUpdateCommand,
   type EKSClient,
   ListClustersCommand,
   ListNodegroupsCommand,
-  ListUpdatesCommand,
   type Nodegroup,
   type Update,
 } from '@aws-sdk/client-eks';
-import type { DescribeUpdateResult, UpdateFacts, UpdateStatus } from '@nodekeeper/core';
+import type { UpdateFacts, UpdateStatus } from '@nodekeeper/core';
 import { callAws, describeAwsError } from './errors.ts';
 
 /** EKS read adapters. Each is one logical call (or one per page), wraps failures in AwsAdapterError, and mutates nothing. */
@@ -139,57 +137,6 @@ export function toUpdateFacts(u: Update): UpdateFacts {
       resourceIds: e.resourceIds ?? [],
     })),
   };
-}
-
-/** DescribeUpdate for a node group update; ResourceNotFoundException is the value `not-found`. */
-export async function describeUpdate(
-  eks: EKSClient,
-  input: { cluster: string; nodegroup: string; updateId: string },
-): Promise<DescribeUpdateResult> {
-  try {
-    const out = await callAws(service, 'DescribeUpdate', () =>
-      eks.send(
-        new DescribeUpdateCommand({
-          name: input.cluster,
-          nodegroupName: input.nodegroup,
-          updateId: input.updateId,
-        }),
-      ),
-    );
-    if (!out.update) return { kind: 'not-found' };
-    return { kind: 'found', update: toUpdateFacts(out.update) };
-  } catch (err) {
-    if (isNotFound(err)) return { kind: 'not-found' };
-    throw err;
-  }
-}
-
-/**
- * Update IDs of a node group in the order EKS lists them, which is none (aws/containers-roadmap#1439):
- * follows `nextToken`; stops after `maxItems` when given. Order by DescribeUpdate `createdAt`.
- */
-export async function listUpdates(
-  eks: EKSClient,
-  input: { cluster: string; nodegroup: string; maxItems?: number },
-): Promise<string[]> {
-  const ids: string[] = [];
-  const max = input.maxItems ?? Number.POSITIVE_INFINITY;
-  let nextToken: string | undefined;
-  do {
-    const out = await callAws(service, 'ListUpdates', () =>
-      eks.send(
-        new ListUpdatesCommand({
-          name: input.cluster,
-          nodegroupName: input.nodegroup,
-          maxResults: 100,
-          nextToken,
-        }),
-      ),
-    );
-    ids.push(...(out.updateIds ?? []));
-    nextToken = out.nextToken || undefined;
-  } while (nextToken && ids.length < max);
-  return ids.slice(0, max);
 }
 
 function isNotFound(err: unknown): boolean {

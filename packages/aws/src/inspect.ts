@@ -178,7 +178,6 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
               clusterTags: info.tags,
               launchTemplate: ng.launchTemplate ? { ...ng.launchTemplate, imageId: null } : null,
               desiredSize: ng.desiredSize,
-              updateInProgress: false,
             },
             params: [],
             failed: null,

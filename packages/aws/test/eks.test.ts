@@ -1,23 +1,21 @@
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
-  DescribeUpdateCommand,
   EKSClient,
   ListClustersCommand,
   ListNodegroupsCommand,
-  ListUpdatesCommand,
   ResourceNotFoundException,
   ServerException,
+  type Update,
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   describeCluster,
   describeNodegroup,
-  describeUpdate,
   listClusters,
   listNodegroups,
-  listUpdates,
+  toUpdateFacts,
 } from '../src/eks.ts';
 import { AwsAdapterError } from '../src/errors.ts';
 import { realcase } from './helpers.ts';
@@ -153,73 +151,30 @@ describe('describeNodegroup', () => {
   });
 });
 
-describe('describeUpdate', () => {
+describe('toUpdateFacts', () => {
   describe('when the update failed (published PodEvictionFailure example)', () => {
-    it('returns its status and errors', async () => {
+    it('keeps its status, params and errors', () => {
       const { update } = realcase<{ update: Record<string, unknown> }>(
         'eks_describe-update_nodegroup-version_failed-podevictionfailure.json',
       );
-      eksMock.on(DescribeUpdateCommand).resolves({ update: { ...update, createdAt: undefined } } as never);
-      const out = await describeUpdate(eks, { cluster: 'c', nodegroup: 'ng', updateId: 'u-1' });
-      expect(out).toEqual({
-        kind: 'found',
-        update: {
-          id: update.id,
-          status: 'Failed',
-          type: 'VersionUpdate',
-          // The published sample's params: what reclaiming an unrecorded update matches on.
-          params: [
-            { type: 'Version', value: '1.26' },
-            { type: 'ReleaseVersion', value: '1.26.4-20230526' },
-          ],
-          createdAt: null,
-          errors: [
-            {
-              errorCode: 'PodEvictionFailure',
-              errorMessage: expect.stringContaining('Reached max retries'),
-              resourceIds: ['ip-192-168-2-44.eu-west-1.compute.internal'],
-            },
-          ],
-        },
+      expect(toUpdateFacts({ ...update, createdAt: undefined } as Update)).toEqual({
+        id: update.id,
+        status: 'Failed',
+        type: 'VersionUpdate',
+        // The published sample's params: what reclaiming an unrecorded update matches on.
+        params: [
+          { type: 'Version', value: '1.26' },
+          { type: 'ReleaseVersion', value: '1.26.4-20230526' },
+        ],
+        createdAt: null,
+        errors: [
+          {
+            errorCode: 'PodEvictionFailure',
+            errorMessage: expect.stringContaining('Reached max retries'),
+            resourceIds: ['ip-192-168-2-44.eu-west-1.compute.internal'],
+          },
+        ],
       });
-      expect(eksMock).toHaveReceivedCommandWith(DescribeUpdateCommand, {
-        name: 'c',
-        nodegroupName: 'ng',
-        updateId: 'u-1',
-      });
-    });
-  });
-
-  describe('when the update does not exist', () => {
-    it('returns not-found', async () => {
-      eksMock
-        .on(DescribeUpdateCommand)
-        .rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }));
-      expect(await describeUpdate(eks, { cluster: 'c', nodegroup: 'ng', updateId: 'x' })).toEqual({
-        kind: 'not-found',
-      });
-    });
-  });
-});
-
-describe('listUpdates', () => {
-  describe('when the answer spans pages', () => {
-    it('follows nextToken for the node group', async () => {
-      eksMock
-        .on(ListUpdatesCommand, { nextToken: undefined })
-        .resolves({ updateIds: ['u1', 'u2'], nextToken: 'p' })
-        .on(ListUpdatesCommand, { nextToken: 'p' })
-        .resolves({ updateIds: ['u3'] });
-      expect(await listUpdates(eks, { cluster: 'c', nodegroup: 'ng' })).toEqual(['u1', 'u2', 'u3']);
-      expect(eksMock).toHaveReceivedCommandWith(ListUpdatesCommand, { name: 'c', nodegroupName: 'ng' });
-    });
-  });
-
-  describe('when maxItems is reached on the first page', () => {
-    it('stops without reading further pages', async () => {
-      eksMock.on(ListUpdatesCommand).resolves({ updateIds: ['u1', 'u2'], nextToken: 'p' });
-      expect(await listUpdates(eks, { cluster: 'c', nodegroup: 'ng', maxItems: 1 })).toEqual(['u1']);
-      expect(eksMock).toHaveReceivedCommandTimes(ListUpdatesCommand, 1);
     });
   });
 });

@@ -276,7 +276,6 @@ describe('inspectFleet', () => {
         clusterTags: { team: 'prod-a' },
         launchTemplate: { id: 'lt-1', name: 'custom', version: '4', imageId: AMI_AL2023_OLD },
         desiredSize: 2,
-        updateInProgress: false,
       });
       const withLt = fleet.nodegroups.find((n) => n.nodegroup === 'eks-ami-with-lt');
       expect(withLt?.launchTemplate).toEqual({

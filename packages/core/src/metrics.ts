@@ -156,13 +156,6 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   },
 ];
 
-/** The definition of `name`. Pure. */
-export function metricDefinition(name: MetricName): MetricDefinition {
-  const found = METRIC_DEFINITIONS.find((d) => d.name === name);
-  if (!found) throw new Error(`unknown metric ${name}`);
-  return found;
-}
-
 /** One value of one metric. */
 export interface MetricValue {
   name: MetricName;

@@ -127,11 +127,8 @@ function decideNodegroup(
       `tag ${Tag.wave}=${assignment.name} names no configured wave (known: ${known})`,
     );
   }
-  if (ng.status === NodegroupStatus.updating || ng.updateInProgress) {
-    return skip(
-      SkipReason.updateInProgress,
-      ng.status === NodegroupStatus.updating ? 'node group is UPDATING' : 'an update is InProgress',
-    );
+  if (ng.status === NodegroupStatus.updating) {
+    return skip(SkipReason.updateInProgress, 'node group is UPDATING');
   }
   if (ng.status !== NodegroupStatus.active) {
     return skip(SkipReason.notActive, `node group is ${ng.status}, not ACTIVE`);
@@ -354,23 +351,4 @@ function inContractOrder(item: PlanItem): PlanItem {
       ? { warnings: item.warnings.map((w) => ({ code: w.code, message: w.message })) }
       : {}),
   };
-}
-
-/** Counts of a plan's items. */
-export interface PlanSummary {
-  total: number;
-  byDecision: Record<Decision, number>;
-  /** Skip reasons that occur, with their counts (absent reasons are omitted). */
-  byReason: Partial<Record<SkipReason, number>>;
-}
-
-/** Counts items by decision and by skip reason. Pure. */
-export function summarizePlan(p: Plan): PlanSummary {
-  const byDecision: Record<Decision, number> = { roll: 0, current: 0, skip: 0 };
-  const byReason: Partial<Record<SkipReason, number>> = {};
-  for (const item of p.items) {
-    byDecision[item.decision]++;
-    if (item.reason !== null) byReason[item.reason] = (byReason[item.reason] ?? 0) + 1;
-  }
-  return { total: p.items.length, byDecision, byReason };
 }

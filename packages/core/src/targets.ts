@@ -4,7 +4,7 @@
  * Pure.
  */
 import { AmiFamily, AmiType, type CatalogEntry, catalogEntry, identifyAmiByName } from './catalog.ts';
-import type { CatalogSnapshot, Fleet, ImageFacts, NodegroupFacts } from './types/fleet.ts';
+import type { CatalogSnapshot, ImageFacts, NodegroupFacts } from './types/fleet.ts';
 
 /** Node group tags nodekeeper reads (see the tag contract in DESIGN.md). */
 export const Tag = {
@@ -96,56 +96,12 @@ export function parametersForNodegroup(ng: NodegroupFacts, currentImage: ImageFa
   return parametersForSource(targetSourceFor(ng, currentImage));
 }
 
-function addTo(map: Map<string, Set<string>>, region: string, values: Iterable<string>): void {
-  let set = map.get(region);
-  if (!set) {
-    set = new Set();
-    map.set(region, set);
-  }
-  for (const value of values) set.add(value);
-}
-
-function sortedRecord(map: Map<string, Set<string>>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const region of [...map.keys()].sort()) out[region] = [...(map.get(region) ?? [])].sort();
-  return out;
-}
-
 function imageFacts(
   images: CatalogSnapshot['images'],
   region: string,
   imageId: string | null,
 ): ImageFacts | null {
   return imageId === null ? null : (images[region]?.[imageId] ?? null);
-}
-
-/**
- * Phase 1 of inspection: region → the current AMI IDs of CUSTOM node groups, sorted and
- * deduplicated. Describe these before asking for parameters. Pure.
- */
-export function currentImageIds(fleet: Fleet): Record<string, string[]> {
-  const map = new Map<string, Set<string>>();
-  for (const ng of fleet.nodegroups) {
-    const id = currentCustomImageId(ng);
-    if (id !== null) addTo(map, ng.region, [id]);
-  }
-  return sortedRecord(map);
-}
-
-/**
- * Phase 2: region → the SSM parameter names the fleet needs, sorted and deduplicated (one
- * GetParameters call per 10 names). `currentImages` are the images described in phase 1. Pure.
- */
-export function parametersNeeded(
-  fleet: Fleet,
-  currentImages: CatalogSnapshot['images'],
-): Record<string, string[]> {
-  const map = new Map<string, Set<string>>();
-  for (const ng of fleet.nodegroups) {
-    const current = imageFacts(currentImages, ng.region, currentCustomImageId(ng));
-    addTo(map, ng.region, parametersForNodegroup(ng, current));
-  }
-  return sortedRecord(map);
 }
 
 /** A target AMI read from the parameters. */
@@ -250,19 +206,4 @@ export function lookupTarget(ng: NodegroupFacts, snapshot: CatalogSnapshot): Tar
     releaseVersion,
     releaseVersionParameter: entry.releaseVersionParameter,
   };
-}
-
-/**
- * Phase 3: region → target AMI IDs to describe (creation date, state), sorted and deduplicated;
- * includes only targets not already in `snapshot.images`. Pure.
- */
-export function targetImageIds(fleet: Fleet, snapshot: CatalogSnapshot): Record<string, string[]> {
-  const map = new Map<string, Set<string>>();
-  for (const ng of fleet.nodegroups) {
-    const target = lookupTarget(ng, snapshot);
-    if (target.kind === 'found' && snapshot.images[ng.region]?.[target.imageId] === undefined) {
-      addTo(map, ng.region, [target.imageId]);
-    }
-  }
-  return sortedRecord(map);
 }

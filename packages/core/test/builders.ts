@@ -30,7 +30,6 @@ export function aNodegroup(overrides: Partial<NodegroupFacts> = {}): NodegroupFa
     clusterTags: {},
     launchTemplate: null,
     desiredSize: 3,
-    updateInProgress: false,
     ...overrides,
   };
 }

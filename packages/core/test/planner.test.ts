@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { plan, summarizePlan } from '../src/planner.ts';
+import { plan } from '../src/planner.ts';
 import type { PlanItem } from '../src/types/plan.ts';
 import {
   AL2023_X86_IMAGE_PARAM,
@@ -197,13 +197,6 @@ describe('plan', () => {
       expect(planOne(aNodegroup({ status: 'UPDATING' }))).toMatchObject({
         reason: 'update-in-progress',
         message: 'node group is UPDATING',
-      });
-    });
-
-    it('skips ACTIVE groups with an InProgress update', () => {
-      expect(planOne(aNodegroup({ updateInProgress: true }))).toMatchObject({
-        reason: 'update-in-progress',
-        message: 'an update is InProgress',
       });
     });
   });
@@ -535,33 +528,6 @@ describe('plan', () => {
       expect(early.items[0]?.reason).toBe('ami-too-new');
       const later = plan(aFleet([aNodegroup()]), aCatalog(), policy, new Date('2026-11-24T00:00:00.000Z'));
       expect(later.items[0]?.decision).toBe('roll');
-    });
-  });
-});
-
-describe('summarizePlan', () => {
-  it('counts items by decision and skip reason', () => {
-    const fleet = aFleet([
-      aNodegroup({ nodegroup: 'a' }),
-      aNodegroup({ nodegroup: 'b', releaseVersion: '1.33.5-20261110' }),
-      aNodegroup({ nodegroup: 'c', status: 'UPDATING' }),
-      aNodegroup({ nodegroup: 'd', status: 'UPDATING' }),
-      aNodegroup({ nodegroup: 'e', tags: { 'nodekeeper.io/skip': 'true' } }),
-    ]);
-    // A budget large enough that the two running updates leave room for `a`.
-    const policy = aPolicy({ maxConcurrentPerCluster: 3 });
-    expect(summarizePlan(plan(fleet, aCatalog(), policy, NOW))).toEqual({
-      total: 5,
-      byDecision: { roll: 1, current: 1, skip: 3 },
-      byReason: { 'update-in-progress': 2, 'opted-out': 1 },
-    });
-  });
-
-  it('counts an empty plan as zeros', () => {
-    expect(summarizePlan({ generatedAt: NOW.toISOString(), items: [] })).toEqual({
-      total: 0,
-      byDecision: { roll: 0, current: 0, skip: 0 },
-      byReason: {},
     });
   });
 });

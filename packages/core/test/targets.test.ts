@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  currentImageIds,
-  lookupTarget,
-  parametersForNodegroup,
-  parametersNeeded,
-  targetImageIds,
-  targetSourceFor,
-} from '../src/targets.ts';
+import { lookupTarget, parametersForNodegroup, targetSourceFor } from '../src/targets.ts';
 import {
   AL2023_X86_IMAGE_PARAM,
   AL2023_X86_RELEASE_PARAM,
   aCatalog,
   aCustomNodegroup,
-  aFleet,
   aNodegroup,
   anImage,
   anOldImage,
@@ -85,43 +77,6 @@ describe('parametersForNodegroup', () => {
       ),
     ).toEqual([GOLDEN]);
     expect(parametersForNodegroup(aCustomNodegroup(OLD_AMI), null)).toEqual([]);
-  });
-});
-
-describe('inspection phases', () => {
-  const fleet = aFleet([
-    aNodegroup({ nodegroup: 'a' }),
-    aNodegroup({ nodegroup: 'b', cluster: 'prod-b' }),
-    aNodegroup({ nodegroup: 'c', region: 'eu-west-1', amiType: 'BOTTLEROCKET_x86_64' }),
-    aCustomNodegroup(OLD_AMI, { nodegroup: 'd' }),
-    aCustomNodegroup(OLD_AMI, { nodegroup: 'e', tags: { 'nodekeeper.io/ami-parameter': GOLDEN } }),
-  ]);
-
-  it('asks for the current images of CUSTOM groups, deduplicated', () => {
-    expect(currentImageIds(fleet)).toEqual({ 'us-east-1': [OLD_AMI] });
-  });
-
-  it('asks for each parameter once per region, sorted', () => {
-    const images = { 'us-east-1': { [OLD_AMI]: anOldImage() } };
-    expect(parametersNeeded(fleet, images)).toEqual({
-      'eu-west-1': [
-        '/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id',
-        '/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_version',
-      ],
-      'us-east-1': [GOLDEN, AL2023_X86_IMAGE_PARAM, AL2023_X86_RELEASE_PARAM].sort(),
-    });
-  });
-
-  it('asks for target images not yet described', () => {
-    const snapshot = aCatalog({
-      parameters: {
-        [AL2023_X86_IMAGE_PARAM]: NEW_AMI,
-        [AL2023_X86_RELEASE_PARAM]: '1.33.5-20261110',
-        [GOLDEN]: 'ami-0000000000golden1',
-      },
-      images: [anOldImage()],
-    });
-    expect(targetImageIds(fleet, snapshot)).toEqual({ 'us-east-1': [NEW_AMI, 'ami-0000000000golden1'] });
   });
 });
 

@@ -2,7 +2,10 @@
  * Slack Block Kit types (the subset nodekeeper uses) and the input types of the message builders.
  * Roll and patch flows produce these inputs; the builders turn them into `SlackMessage` data.
  */
+import type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 import type { AmiRef, SkipReason, Strategy } from '../types/plan.ts';
+
+export type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 
 export interface PlainTextObject {
   type: 'plain_text';
@@ -56,14 +59,6 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
-/** One node group, wherever it lives. `accountId` null means the caller's own account. */
-export interface NodegroupRef {
-  accountId: string | null;
-  region: string;
-  cluster: string;
-  nodegroup: string;
-}
-
 /** An AMI rollout of one node group from one AMI to another. */
 export interface RolloutRef extends NodegroupRef {
   from: AmiRef;
@@ -84,13 +79,6 @@ export interface RolloutSucceededEvent extends RolloutRef {
   updateId: string;
   startedAt: string;
   finishedAt: string;
-}
-
-/** One entry of EKS DescribeUpdate `update.errors`. */
-export interface UpdateError {
-  errorCode: string;
-  errorMessage: string;
-  resourceIds: string[];
 }
 
 export interface RolloutFailedEvent extends RolloutRef {

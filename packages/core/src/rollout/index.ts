@@ -2,7 +2,6 @@ export { isRetryable, MAX_ATTEMPT, nextAttempt, recordsByKey } from './attempt.t
 export { RolloutError } from './errors.ts';
 export { type GuardDecision, guardRollout } from './guard.ts';
 export {
-  CLIENT_TOKEN_MAX,
   DEFAULT_STAGE,
   EXECUTION_NAME_MAX,
   executionName,
@@ -59,15 +58,12 @@ export {
   type RetireResult,
   type RetireStepResult,
   retireLaunchTemplateVersions,
-  retireVersionsStep,
 } from './retire.ts';
 export { type RolloutProgress, type RunRolloutOptions, runRollout } from './run.ts';
 export {
-  plannedRequests,
   type RequestContext,
   requestWithAttempt,
   type ScanStartResult,
-  startPlannedRollouts,
   startRollouts,
   type WorkflowStarter,
 } from './scan.ts';

@@ -3,8 +3,6 @@ import type { RolloutRequest } from './types.ts';
 
 /** Durable execution names: 1–64 characters of `[a-zA-Z0-9_-]` (Lambda API). */
 export const EXECUTION_NAME_MAX = 64;
-/** EC2 `ClientToken`: at most 128 ASCII characters. */
-export const CLIENT_TOKEN_MAX = 128;
 /** EC2 `VersionDescription`: at most 255 characters. */
 export const VERSION_DESCRIPTION_MAX = 255;
 /** Every launch template version nodekeeper creates has a description starting with this. */

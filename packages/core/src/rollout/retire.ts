@@ -108,21 +108,6 @@ export type RetireResult =
 /** What the retirement step reports: the result, or why it could not run (it never throws). */
 export type RetireStepResult = RetireResult | { kind: 'error'; message: string };
 
-/**
- * {@link retireLaunchTemplateVersions} as a rollout step: runs only after success, and a failure
- * (AWS unreachable, access denied) comes back as `error`, so retirement never fails a rollout.
- */
-export async function retireVersionsStep(
-  request: RolloutRequest,
-  deps: Pick<RolloutDeps, 'aws' | 'now'>,
-): Promise<RetireStepResult> {
-  try {
-    return await retireLaunchTemplateVersions(request, deps);
-  } catch (error) {
-    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
-  }
-}
-
 function sameRef(a: NodegroupRef, b: NodegroupRef): boolean {
   return (
     a.accountId === b.accountId &&

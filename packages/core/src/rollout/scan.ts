@@ -1,4 +1,4 @@
-import type { Plan, PlanItem } from '../types/plan.ts';
+import type { PlanItem } from '../types/plan.ts';
 import type { WavePolicy } from '../types/policy.ts';
 import { nextAttempt } from './attempt.ts';
 import { executionName, rolloutKey } from './key.ts';
@@ -72,34 +72,11 @@ export interface RequestContext {
   };
 }
 
-/** The requests for the plan's `roll` items (see {@link requestWithAttempt}). Pure. */
-export function plannedRequests(
-  plan: Plan,
-  launchTemplateOf: (item: PlanItem) => { id: string; version: string } | null,
-  context: RequestContext = {},
-): RolloutRequest[] {
-  return plan.items
-    .map((item) => requestWithAttempt(item, launchTemplateOf(item), context))
-    .filter((r): r is RolloutRequest => r !== null);
-}
-
 /**
- * Starts a workflow for every `roll` item of the plan, named by {@link executionName} in `stage`, so
- * the same plan started twice (a duplicate event, two concurrent scans) starts each rollout once;
- * `context` numbers each attempt and carries the wave's force opt-in (see {@link requestWithAttempt}).
- * Failures to start one item are reported per item and do not stop the others.
+ * Starts one workflow per request, named by {@link executionName} in `stage`, so the same request
+ * started twice (a duplicate event, two concurrent scans) starts its rollout once. Failures to start
+ * one request are reported per request and do not stop the others.
  */
-export async function startPlannedRollouts(
-  plan: Plan,
-  launchTemplateOf: (item: PlanItem) => { id: string; version: string } | null,
-  starter: WorkflowStarter,
-  stage: string,
-  context: RequestContext = {},
-): Promise<ScanStartResult[]> {
-  return startRollouts(plannedRequests(plan, launchTemplateOf, context), starter, stage);
-}
-
-/** Starts one workflow per request, named for `stage` (see {@link startPlannedRollouts}). */
 export async function startRollouts(
   requests: readonly RolloutRequest[],
   starter: WorkflowStarter,

@@ -3,7 +3,10 @@
  * against these ports; @nodekeeper/aws implements them over the SDK, tests over the sandbox.
  */
 import type { RunDeps } from '../runs.ts';
+import type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 import type { AmiRef, Strategy } from '../types/plan.ts';
+
+export type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 
 /** What one rollout is asked to do: one `roll` plan item, frozen at planning time. */
 export interface RolloutRequest {
@@ -53,13 +56,6 @@ export const UpdateStatus = {
 } as const;
 export type UpdateStatus = (typeof UpdateStatus)[keyof typeof UpdateStatus];
 
-/** One entry of DescribeUpdate `errors[]`, or an error nodekeeper itself met while rolling. */
-export interface UpdateError {
-  errorCode: string;
-  errorMessage: string;
-  resourceIds: string[];
-}
-
 /**
  * Ledger outcomes of a rollout. `started` is the only non-final one. `still-running`: nodekeeper
  * stopped waiting (`rollout.maxWaitHours`) while EKS still ran the update; its result is unknown.
@@ -92,13 +88,6 @@ export interface NodegroupState {
   version: string;
   releaseVersion: string;
   launchTemplate: { id: string; name: string | null; version: string } | null;
-}
-
-export interface NodegroupRef {
-  accountId: string | null;
-  region: string;
-  cluster: string;
-  nodegroup: string;
 }
 
 export type DescribeNodegroupResult = { kind: 'found'; nodegroup: NodegroupState } | { kind: 'not-found' };

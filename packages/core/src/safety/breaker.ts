@@ -4,7 +4,7 @@
  * recorded up to its time, for the waves it covers. Pure.
  */
 import type { Approval, Policy, RolloutFact } from '../types/policy.ts';
-import { approvalCovers, latestApproval } from './approvals.ts';
+import { latestApproval } from './approvals.ts';
 import { timeOf } from './format.ts';
 
 /** A release the breaker has stopped. */
@@ -85,14 +85,4 @@ export function haltedReleases(
   return out.sort((a, b) =>
     a.family === b.family ? (a.release < b.release ? -1 : 1) : a.family < b.family ? -1 : 1,
   );
-}
-
-/** True when some approval covers (family, release, wave); used to word hold messages. Pure. */
-export function hasApproval(
-  approvals: readonly Approval[],
-  family: string,
-  release: string,
-  wave: string | null,
-): boolean {
-  return approvals.some((a) => approvalCovers(a, family, release, wave));
 }

@@ -29,12 +29,7 @@ export function isLiveStart(fact: RolloutFact, group: ScopedGroup | undefined, n
   if (fact.outcome !== 'started' || fact.finishedAt !== null) return false;
   const started = timeOf(fact.startedAt);
   if (started === null || now.getTime() - started > STARTED_FACT_MAX_AGE_HOURS * HOUR_MS) return false;
-  if (
-    group &&
-    group.ng.status === NodegroupStatus.active &&
-    !group.ng.updateInProgress &&
-    group.currentRelease !== null
-  ) {
+  if (group && group.ng.status === NodegroupStatus.active && group.currentRelease !== null) {
     // EKS already shows the group on that release: the update ended; the ledger lags behind.
     const order = compareIdentities(fact.family, group.currentRelease, fact.release);
     if (order !== null && order >= 0) return false;
@@ -51,7 +46,7 @@ export function updatesInProgress(
   const out = new Map<string, InFlightUpdate>();
   const byKey = new Map(groups.map((g) => [g.key, g]));
   for (const g of groups) {
-    if (g.ng.status === NodegroupStatus.updating || g.ng.updateInProgress) {
+    if (g.ng.status === NodegroupStatus.updating) {
       out.set(g.key, { key: g.key, clusterKey: clusterKey(g.ng), label: g.label, source: 'eks' });
     }
   }

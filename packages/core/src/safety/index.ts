@@ -31,7 +31,6 @@ export {
 export {
   describeMoment,
   formatLocalTime,
-  formatOffset,
   isInsideWindow,
   type MaintenanceWindow,
   nextWindows,

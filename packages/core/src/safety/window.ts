@@ -4,7 +4,7 @@
  * (a cron that fires every 30 minutes with windowMinutes ≥ 30) merge into one. Pure.
  */
 import type { WindowPolicy } from '../types/policy.ts';
-import { type CronExpression, fireTimes, localParts, parseCron, zoneOffsetMs } from './cron.ts';
+import { type CronExpression, fireTimes, localParts, parseCron } from './cron.ts';
 
 const MINUTE_MS = 60_000;
 /** Bound on merged fires per window (one per minute for a day is 1 440). */
@@ -126,14 +126,6 @@ export function formatLocalTime(date: Date, timeZone: string): string {
   const p = localParts(timeZone, date.getTime());
   const day = WEEKDAYS[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()];
   return `${day} ${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
-}
-
-/** `+01:00` for the zone's offset at `date`. Pure. */
-export function formatOffset(date: Date, timeZone: string): string {
-  const minutes = Math.round(zoneOffsetMs(timeZone, date.getTime()) / MINUTE_MS);
-  const sign = minutes < 0 ? '-' : '+';
-  const abs = Math.abs(minutes);
-  return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
 /** `Tue 2026-11-24 03:00 Europe/Berlin (02:00 UTC)`: a moment in local time and in UTC. Pure. */

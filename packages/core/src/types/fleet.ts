@@ -62,8 +62,21 @@ export interface NodegroupFacts extends Location {
   launchTemplate: LaunchTemplateFacts | null;
   /** Number of nodes wanted (informational). */
   desiredSize: number | null;
-  /** True when an update is known to be InProgress even though status may not say UPDATING. */
-  updateInProgress: boolean;
+}
+
+/** One node group, wherever it lives. `accountId` null means the caller's own account. */
+export interface NodegroupRef {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+}
+
+/** One entry of EKS DescribeUpdate `update.errors`, or an error nodekeeper itself met while rolling. */
+export interface UpdateError {
+  errorCode: string;
+  errorMessage: string;
+  resourceIds: string[];
 }
 
 /** A failure to inspect part of the fleet; becomes `error` plan items. */

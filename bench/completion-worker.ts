@@ -15,7 +15,7 @@ import {
   type RolloutRequest,
   rolloutKey,
   waitedSeconds,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { buildRolloutDeps } from '../functions/lib/deps.ts';
 import { readSettings } from '../functions/lib/settings.ts';
 import { createRolloutWorkflow } from '../functions/lib/workflow.ts';

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { PollSchedule, waitedSeconds } from '@nodekeeper/core';
+import { PollSchedule, waitedSeconds } from '@nodekeeper/core/rollout';
 import { round } from './scan.ts';
 
 const run = promisify(execFile);

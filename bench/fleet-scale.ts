@@ -8,7 +8,8 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createTargetClientCache, inspectTargets, rolesOf, TARGET_CONCURRENCY } from '@nodekeeper/aws';
-import { fleetTargets, mergeInspections, parseConfig, plan, policyFromConfig } from '@nodekeeper/core';
+import { fleetTargets, parseConfig } from '@nodekeeper/core/config';
+import { mergeInspections, plan, policyFromConfig } from '@nodekeeper/core/plan';
 import type { FaultRule } from '@nodekeeper/sandbox';
 import { type FleetFileInput, generateFleet, minimalInspectionCalls } from '../test/fixtures/large-fleet.ts';
 import { startSandboxProcess } from './sandbox-process.ts';

@@ -6,9 +6,9 @@ import {
   type PatchNotify,
   type PatchReportResult,
   parseCommandStatusEvent,
-  type RunDeps,
   reportPatchCommand,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/patch';
+import type { RunDeps } from '@nodekeeper/core/runs';
 import { configOf, runDepsFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';
 import { emitPatchResults, emitSlackFailure, metrics } from './lib/metrics.ts';

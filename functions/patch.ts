@@ -6,8 +6,9 @@ import {
   homeRegion,
   readConfig,
 } from '@nodekeeper/aws';
+import { ValidationError } from '@nodekeeper/core';
+import type { Config } from '@nodekeeper/core/config';
 import {
-  type Config,
   type ExcludedInstance,
   type PatchAwsPort,
   type PatchLedgerPort,
@@ -15,11 +16,10 @@ import {
   type PatchResultItem,
   parsePatchRequest,
   patchScope,
-  type RunDeps,
   startPatch,
   type UnmanagedInstance,
-  ValidationError,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/patch';
+import type { RunDeps } from '@nodekeeper/core/runs';
 import { patchNotifyFrom } from '@nodekeeper/slack';
 import { runDepsFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';

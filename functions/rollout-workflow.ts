@@ -1,6 +1,6 @@
 import { withDurableExecution } from '@aws/durable-execution-sdk-js';
 import { homeRegion } from '@nodekeeper/aws';
-import type { RolloutDeps } from '@nodekeeper/core';
+import type { RolloutDeps } from '@nodekeeper/core/rollout';
 import { buildRolloutDeps, configOf } from './lib/deps.ts';
 import { readSettings } from './lib/settings.ts';
 import { createRolloutWorkflow, pollScheduleFromConfig } from './lib/workflow.ts';

@@ -6,7 +6,7 @@
 // packages/core/test/config.test.ts fails while the committed file and the schema differ.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { configJsonSchema } from '@nodekeeper/core';
+import { configJsonSchema } from '@nodekeeper/core/config';
 
 const FILE = 'docs/nodekeeper.config.schema.json';
 

@@ -1,7 +1,8 @@
 // The scheduled path of the demo: the scan handler's core plans and starts one durable workflow per
 // node group to roll (the durable SDK's local runner stands in for Lambda), then follows them.
 import { createApprovalStore, createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
-import { type Config, parseConfig, type RolloutRecord } from '@nodekeeper/core';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { buildRolloutDeps, runDepsFor } from '../functions/lib/deps.ts';
 import { notifierFromSettings } from '../functions/lib/notify.ts';
 import { parseScanEvent, runScan } from '../functions/lib/scan.ts';

@@ -40,10 +40,10 @@ export async function loadDeployConfig(
   } catch (cause) {
     throw new DeployConfigError(`cannot read ${file}: ${(cause as Error).message}`, { cause });
   }
-  const { parseConfigText } = await import('@nodekeeper/core');
+  const { parseConfigText } = await import('@nodekeeper/core/config');
   if (typeof parseConfigText !== 'function') {
     throw new DeployConfigError(
-      '@nodekeeper/core does not export parseConfigText; cannot validate the config',
+      '@nodekeeper/core/config does not export parseConfigText; cannot validate the config',
     );
   }
   try {

@@ -1,7 +1,7 @@
 // Observability: a CloudWatch dashboard (fleet freshness, rollouts, patches, nodekeeper's own
 // health) and alarms that notify an SNS topic the operator subscribes to, independent of Slack.
 // Metric names and dimensions come from core's definitions, so the stacks and the handlers agree.
-import { METRICS_NAMESPACE, METRICS_SERVICE, MetricName, scanAlarmWindow } from '@nodekeeper/core';
+import { METRICS_NAMESPACE, METRICS_SERVICE, MetricName, scanAlarmWindow } from '@nodekeeper/core/metrics';
 import type { StackContext } from './context.ts';
 
 /** Evaluation of the event-driven alarms: 5-minute periods. */

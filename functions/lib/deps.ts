@@ -8,15 +8,10 @@ import {
   createRunLedger,
   type TargetClientCache,
 } from '@nodekeeper/aws';
-import {
-  type Config,
-  type NodegroupRef,
-  type PausePort,
-  parseConfigText,
-  type RolloutDeps,
-  type RunDeps,
-  SpokeAccess,
-} from '@nodekeeper/core';
+import { type Config, parseConfigText, SpokeAccess } from '@nodekeeper/core/config';
+import type { NodegroupRef } from '@nodekeeper/core/plan';
+import type { PausePort, RolloutDeps } from '@nodekeeper/core/rollout';
+import type { RunDeps } from '@nodekeeper/core/runs';
 import { type Notifier, runThreadDeps } from '@nodekeeper/slack';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
 import type { Settings } from './settings.ts';

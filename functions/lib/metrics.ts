@@ -1,19 +1,17 @@
 import { Metrics, type MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { PatchCompletedEvent } from '@nodekeeper/core/messages';
 import {
-  type CatalogSnapshot,
-  type Fleet,
   fleetFreshness,
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   type MetricBatch,
-  type PatchCompletedEvent,
-  type Plan,
   patchMetricBatch,
-  type RolloutRecord,
   rolloutMetricBatch,
   scanMetricBatches,
   slackFailureMetricBatch,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/metrics';
+import type { CatalogSnapshot, Fleet, Plan } from '@nodekeeper/core/plan';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
 
 /** The unit strings core uses are Powertools' MetricUnit values. */
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];

@@ -1,35 +1,30 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type InspectFleetResult, isLedgerMissing } from '@nodekeeper/aws';
+import { NodekeeperError, ValidationError } from '@nodekeeper/core';
+import type { Config, FleetTarget } from '@nodekeeper/core/config';
+import { buildPlanSummaryMessage, escapeMrkdwn } from '@nodekeeper/core/messages';
 import {
   type Approval,
-  buildPlanSummaryMessage,
   type ClusterProgress,
-  type Config,
-  DEFAULT_STAGE,
-  dropFromRun,
-  escapeMrkdwn,
-  type FleetTarget,
   factsUnreadable,
-  type HaltedRelease,
-  haltedReleases,
-  type LedgerPort,
-  NodekeeperError,
-  newRun,
-  openRunThread,
-  type PausePort,
   type Plan,
   PlanFactsWarningCode,
   type PlannedFleet,
   type PlanPorts,
   planFleet,
   plannedRolloutRequests,
-  type RunDeps,
+} from '@nodekeeper/core/plan';
+import {
+  DEFAULT_STAGE,
+  type LedgerPort,
+  type PausePort,
   refOf,
   type ScanStartResult,
   startRollouts,
-  ValidationError,
   type WorkflowStarter,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
+import { dropFromRun, newRun, openRunThread, type RunDeps } from '@nodekeeper/core/runs';
+import { type HaltedRelease, haltedReleases } from '@nodekeeper/core/safety';
 import type { Notifier } from '@nodekeeper/slack';
 import { z } from 'zod';
 import { logger } from './logger.ts';

@@ -1,5 +1,7 @@
 import { CONFIG_ENV, pauseParameterName } from '@nodekeeper/aws';
-import { DEFAULT_STAGE, parseConfigText, ValidationError } from '@nodekeeper/core';
+import { ValidationError } from '@nodekeeper/core';
+import { parseConfigText } from '@nodekeeper/core/config';
+import { DEFAULT_STAGE } from '@nodekeeper/core/rollout';
 import { Resource } from 'sst';
 
 /**

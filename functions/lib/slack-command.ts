@@ -8,34 +8,31 @@
  */
 
 import type { AsyncInvoker, PauseChange } from '@nodekeeper/aws';
+import type { Config } from '@nodekeeper/core/config';
+import { buildPlanSummaryMessage, type SlackMessage } from '@nodekeeper/core/messages';
+import { matchesGlob, type Plan } from '@nodekeeper/core/plan';
+import type { HistoryQuery, RolloutRecord } from '@nodekeeper/core/rollout';
 import {
   buildHistoryMessage,
-  buildPlanSummaryMessage,
   buildStatusMessage,
   buildWorkFailedMessage,
-  type Config,
   type DeferredCommand,
-  type HistoryQuery,
-  matchesGlob,
   misconfiguredText,
-  type Plan,
   parseSlashRequest,
   parseSlashWork,
   patchAcceptedText,
   patchFailedText,
   pausedText,
   pauseFailedText,
-  type RolloutRecord,
   resumedText,
   routeSlashCommand,
   SLASH_MAX_LISTED,
-  type SlackMessage,
   type SlashPatchRequest,
   type SlashRequest,
   type SlashWorkPayload,
   workFailedToStartText,
   workingText,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/slash';
 import {
   type DeliveryResult,
   decodeFunctionUrlBody,

@@ -9,7 +9,8 @@ import {
   homeRegion as homeRegionOf,
   setPauseState,
 } from '@nodekeeper/aws';
-import { type Config, planFleet, SpokeAccess } from '@nodekeeper/core';
+import { type Config, SpokeAccess } from '@nodekeeper/core/config';
+import { planFleet } from '@nodekeeper/core/plan';
 import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
 import { configOf, pauseReaderFor, targetClientsFor } from './deps.ts';
 import { logger as defaultLogger } from './logger.ts';

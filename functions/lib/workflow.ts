@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createRetryStrategy, type DurableContext } from '@aws/durable-execution-sdk-js';
+import { ValidationError } from '@nodekeeper/core';
+import { parseConfigText } from '@nodekeeper/core/config';
 import {
   AWS_STEP_RETRY,
   MAX_WAIT_HOURS,
   PollSchedule,
   type PollScheduleConfig,
-  parseConfigText,
   parseRolloutRequest,
   pollScheduleFor,
   type RolloutDeps,
@@ -15,8 +16,7 @@ import {
   type RolloutSummary,
   rolloutKey,
   runRolloutProgram,
-  ValidationError,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { z } from 'zod';
 import { logger } from './logger.ts';
 import { emitRolloutOutcome, emitSlackFailure, metrics } from './metrics.ts';

@@ -1,12 +1,12 @@
+import type { UpdateError } from '@nodekeeper/core/plan';
 import type {
   DescribeNodegroupResult,
   NotifyPort,
   RolloutNotice,
   RolloutPort,
   RolloutRequest,
-  UpdateError,
   UpdateFacts,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 
 /**
  * A scripted EKS/EC2 for workflow tests. It keeps EKS's and EC2's idempotency rules (the same

@@ -6,7 +6,7 @@ import type {
   RolloutDeps,
   RolloutPort,
   RolloutRequest,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LocalDurableTestRunner,

@@ -7,7 +7,7 @@ import {
   type RolloutRecord,
   type RolloutRequest,
   rolloutKey,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LocalDurableTestRunner,

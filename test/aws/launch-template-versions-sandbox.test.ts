@@ -4,7 +4,11 @@ import {
   DescribeLaunchTemplateVersionsCommand,
 } from '@aws-sdk/client-ec2';
 import { type AwsClients, createClients, createRolloutPort } from '@nodekeeper/aws';
-import { type RolloutRequest, retireLaunchTemplateVersions, versionDescription } from '@nodekeeper/core';
+import {
+  type RolloutRequest,
+  retireLaunchTemplateVersions,
+  versionDescription,
+} from '@nodekeeper/core/rollout';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterEach, describe, expect, it } from 'vitest';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createClients, createLedger, DEFAULT_LEDGER_TABLE } from '@nodekeeper/aws';
 import { commands, main } from '@nodekeeper/cli';
-import type { RolloutRecord } from '@nodekeeper/core';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, sandboxEnv } from '../helpers/cli.ts';

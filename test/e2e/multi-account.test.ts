@@ -1,5 +1,6 @@
 import { createClients, createLedgerTable, inspectTarget } from '@nodekeeper/aws';
-import { type Config, parseConfig, type RolloutDeps } from '@nodekeeper/core';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
+import type { RolloutDeps } from '@nodekeeper/core/rollout';
 import { demoFleet, type FleetFile, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, targetClientsFor } from '../../functions/lib/deps.ts';

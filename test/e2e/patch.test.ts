@@ -9,7 +9,7 @@ import {
   createPatchPort,
 } from '@nodekeeper/aws';
 import { commands, main } from '@nodekeeper/cli';
-import { type Config, parseConfig } from '@nodekeeper/core';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
 import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { createNotifier } from '@nodekeeper/slack';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

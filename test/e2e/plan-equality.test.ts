@@ -11,17 +11,9 @@ import {
   inspectTarget,
   setPauseState,
 } from '@nodekeeper/aws';
-import {
-  type Config,
-  type LedgerPort,
-  type Plan,
-  type PlanItem,
-  parseConfig,
-  type RolloutRecord,
-  rolloutKey,
-  SkipReason,
-  type Strategy,
-} from '@nodekeeper/core';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
+import { type Plan, type PlanItem, SkipReason, type Strategy } from '@nodekeeper/core/plan';
+import { type LedgerPort, type RolloutRecord, rolloutKey } from '@nodekeeper/core/rollout';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseScanEvent, planScan, runScan, type ScanDeps } from '../../functions/lib/scan.ts';

@@ -1,4 +1,4 @@
-import { type Plan, SkipReason } from '@nodekeeper/core';
+import { type Plan, SkipReason } from '@nodekeeper/core/plan';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv } from '../helpers/cli.ts';

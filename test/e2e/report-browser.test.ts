@@ -7,16 +7,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createClients, createLedger, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
-import {
-  buildReport,
-  parseConfig,
-  plan,
-  policyFromConfig,
-  type Report,
-  type ReportPatch,
-  type RolloutRecord,
-  renderReportHtml,
-} from '@nodekeeper/core';
+import { parseConfig } from '@nodekeeper/core/config';
+import { plan, policyFromConfig } from '@nodekeeper/core/plan';
+import { buildReport, type Report, type ReportPatch, renderReportHtml } from '@nodekeeper/core/report';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { demoFleet, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,16 +1,14 @@
 import { UpdateNodegroupVersionCommand } from '@aws-sdk/client-eks';
 import { createClients, createLedgerTable, createRolloutPort, inspectFleet } from '@nodekeeper/aws';
+import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
 import {
-  type Config,
-  type FleetTarget,
   type LedgerPort,
-  parseConfig,
   type RolloutDeps,
   type RolloutPort,
   type RolloutRequest,
   rolloutKey,
   updateRequestToken,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';

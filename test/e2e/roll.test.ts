@@ -5,13 +5,8 @@ import {
   inspectFleet,
   setPauseState,
 } from '@nodekeeper/aws';
-import {
-  type Config,
-  type FleetTarget,
-  type LedgerPort,
-  parseConfig,
-  type RolloutDeps,
-} from '@nodekeeper/core';
+import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
+import type { LedgerPort, RolloutDeps } from '@nodekeeper/core/rollout';
 import { type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';

@@ -3,7 +3,8 @@
 // documented substitution turns the Input into what Lambda receives; the scan runs it against the
 // sandbox. No event is written by hand in between.
 import { createClients, createLedgerTable, createRolloutPort, inspectFleet } from '@nodekeeper/aws';
-import { type Config, type FleetTarget, type LedgerPort, parseConfig } from '@nodekeeper/core';
+import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
+import type { LedgerPort } from '@nodekeeper/core/rollout';
 import { type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, runDepsFor } from '../../functions/lib/deps.ts';

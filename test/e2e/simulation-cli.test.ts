@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '@nodekeeper/cli';
-import type { Plan } from '@nodekeeper/core';
+import type { Plan } from '@nodekeeper/core/plan';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEnv } from '../helpers/cli.ts';

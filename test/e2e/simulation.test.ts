@@ -6,18 +6,17 @@ import {
   createRolloutPort,
   inspectFleet,
 } from '@nodekeeper/aws';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
+import { buildPlanSummaryMessage } from '@nodekeeper/core/messages';
 import {
-  buildPlanSummaryMessage,
   type CatalogSnapshot,
-  type Config,
   type Fleet,
-  haltedReleases,
   type Plan,
-  parseConfig,
   plan,
   policyFromConfig,
   type RolloutFact,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/plan';
+import { haltedReleases } from '@nodekeeper/core/safety';
 import { type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterEach, describe, expect, it } from 'vitest';
 

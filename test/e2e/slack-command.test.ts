@@ -1,5 +1,5 @@
 import { createClients, createLedger, createLedgerTable, createPausePort } from '@nodekeeper/aws';
-import type { RolloutRecord } from '@nodekeeper/core';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -6,13 +6,8 @@ import {
   createRunLedger,
   inspectFleet,
 } from '@nodekeeper/aws';
-import {
-  type Config,
-  type FleetTarget,
-  type LedgerPort,
-  parseConfig,
-  type RolloutDeps,
-} from '@nodekeeper/core';
+import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
+import type { LedgerPort, RolloutDeps } from '@nodekeeper/core/rollout';
 import { demoFleet, type Sandbox, type SlackPost, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps, runDepsFor } from '../../functions/lib/deps.ts';

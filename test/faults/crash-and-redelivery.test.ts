@@ -10,7 +10,7 @@ import {
   type RolloutPort,
   type RolloutRequest,
   runRollout,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRolloutWorkflow } from '../../functions/lib/workflow.ts';
 import { captureOutput } from '../helpers/canary.ts';
@@ -161,9 +161,8 @@ describe('durable replay after a crash at each step boundary', () => {
 /** The scan's requests without starting anything. */
 async function planOnly(world: World): Promise<Map<string, RolloutRequest>> {
   const { createClients, inspectFleet } = await import('@nodekeeper/aws');
-  const { plan, policyFromConfig, rolloutRequestFromPlanItem, executionName } = await import(
-    '@nodekeeper/core'
-  );
+  const { plan, policyFromConfig } = await import('@nodekeeper/core/plan');
+  const { rolloutRequestFromPlanItem, executionName } = await import('@nodekeeper/core/rollout');
   const { config, credentials, region } = await import('./support/world.ts');
   const clients = createClients({ region, endpoint: world.sb.endpoint, credentials });
   try {

@@ -12,7 +12,7 @@ import {
   createPatchPort,
   type PatchLedger,
 } from '@nodekeeper/aws';
-import { parseConfig } from '@nodekeeper/core';
+import { parseConfig } from '@nodekeeper/core/config';
 import { demoFleet, type FaultRule, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { createNotifier } from '@nodekeeper/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

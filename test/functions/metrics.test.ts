@@ -1,15 +1,15 @@
 // EMF snapshot tests: what each handler's metrics call writes to stdout, parsed back as CloudWatch
 // reads it (namespace, dimension sets, metric definitions, values).
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { parseConfig } from '@nodekeeper/core/config';
 import {
   type CatalogSnapshot,
   type Fleet,
   type NodegroupFacts,
-  parseConfig,
   plan,
   policyFromConfig,
-  type RolloutRecord,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/plan';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createMetrics,

@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
-import {
-  type ClaimResult,
-  type Config,
-  type PatchAwsPort,
-  type PatchCommandRecord,
-  type PatchGroupRecord,
-  type PatchLedgerPort,
-  type PatchNotify,
-  type PatchRequestRecord,
-  parseConfig,
-  type SendCommandParams,
-  type SlackMessage,
-} from '@nodekeeper/core';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
+import type { SlackMessage } from '@nodekeeper/core/messages';
+import type {
+  PatchAwsPort,
+  PatchCommandRecord,
+  PatchGroupRecord,
+  PatchLedgerPort,
+  PatchNotify,
+  PatchRequestRecord,
+  SendCommandParams,
+} from '@nodekeeper/core/patch';
+import type { ClaimResult } from '@nodekeeper/core/rollout';
 import { describe, expect, it } from 'vitest';
 import { patchPayload } from '../../functions/lib/slack-command.ts';
 import { handlePatch } from '../../functions/patch.ts';

@@ -1,4 +1,5 @@
-import { parseConfig, ValidationError } from '@nodekeeper/core';
+import { ValidationError } from '@nodekeeper/core';
+import { parseConfig } from '@nodekeeper/core/config';
 import { validateWebhookUrl } from '@nodekeeper/slack';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';

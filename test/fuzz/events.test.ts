@@ -1,4 +1,5 @@
-import { parseCommandStatusEvent, ValidationError } from '@nodekeeper/core';
+import { ValidationError } from '@nodekeeper/core';
+import { parseCommandStatusEvent } from '@nodekeeper/core/patch';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseScanEvent } from '../../functions/lib/scan.ts';

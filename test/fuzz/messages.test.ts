@@ -1,15 +1,12 @@
 import {
-  buildHistoryMessage,
   buildPatchCompletedMessage,
   buildPatchRefusedMessage,
   buildPatchRequestedMessage,
   buildPlanSummaryMessage,
-  buildStatusMessage,
-  type RolloutNotice,
-  type RolloutRecord,
-  rolloutSlackMessage,
   type SlackMessage,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/messages';
+import { type RolloutNotice, type RolloutRecord, rolloutSlackMessage } from '@nodekeeper/core/rollout';
+import { buildHistoryMessage, buildStatusMessage } from '@nodekeeper/core/slash';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,4 @@
+import { ValidationError } from '@nodekeeper/core';
 import {
   InstanceTag,
   isNodegroupMember,
@@ -5,8 +6,7 @@ import {
   type PatchRequest,
   parsePatchRequest,
   planPatch,
-  ValidationError,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/patch';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { anyJson, fuzzEdge, nastyString } from './support/fuzz.ts';

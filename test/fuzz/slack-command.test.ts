@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { parseConfig } from '@nodekeeper/core';
+import { parseConfig } from '@nodekeeper/core/config';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';

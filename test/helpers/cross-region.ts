@@ -8,7 +8,7 @@ import {
   createPatchPort,
   findClusterRegion,
 } from '@nodekeeper/aws';
-import { parseConfig } from '@nodekeeper/core';
+import { parseConfig } from '@nodekeeper/core/config';
 import { demoFleet, type FleetFile, parseFleet, type Sandbox } from '@nodekeeper/sandbox';
 import { createNotifier } from '@nodekeeper/slack';
 import { handlePatch, type PatchFunctionDeps, patchNotifyFrom } from '../../functions/patch.ts';

@@ -1,5 +1,5 @@
 // The nodekeeper SST app under Pulumi mocks: what `sst deploy` would create, checked offline.
-import { MAX_WAIT_HOURS } from '@nodekeeper/core';
+import { MAX_WAIT_HOURS } from '@nodekeeper/core/rollout';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScanEvent } from '../../functions/lib/scan.ts';
 import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '@nodekeeper/core';
+import { parseConfig } from '@nodekeeper/core/config';
 import { describe, expect, it } from 'vitest';
 import { DeployConfigError, loadDeployConfig, parseDeployConfig } from '../../stacks/config.ts';
 

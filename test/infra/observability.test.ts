@@ -1,5 +1,5 @@
 // The dashboard, the alarms and the alarm topic under Pulumi mocks (its own process: mocks are global).
-import { METRIC_DEFINITIONS, MetricName } from '@nodekeeper/core';
+import { METRIC_DEFINITIONS, MetricName } from '@nodekeeper/core/metrics';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resourceNames } from '../../stacks/permissions.ts';
 import { ACCOUNT_ID, type Harness, importStacks, installSstHarness, REGION } from './harness.ts';

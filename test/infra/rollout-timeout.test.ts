@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_WAIT_HOURS, MAX_WAIT_HOURS, parseConfig } from '@nodekeeper/core';
+import { parseConfig } from '@nodekeeper/core/config';
+import { DEFAULT_MAX_WAIT_HOURS, MAX_WAIT_HOURS } from '@nodekeeper/core/rollout';
 import { describe, expect, it } from 'vitest';
 
 // The rendered workflow's durable execution timeout is checked against MAX_WAIT_HOURS in

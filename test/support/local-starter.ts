@@ -1,4 +1,9 @@
-import type { PollScheduleConfig, RolloutDeps, RolloutSummary, WorkflowStarter } from '@nodekeeper/core';
+import type {
+  PollScheduleConfig,
+  RolloutDeps,
+  RolloutSummary,
+  WorkflowStarter,
+} from '@nodekeeper/core/rollout';
 import { createRolloutWorkflow } from '../../functions/lib/workflow.ts';
 import { LocalDurableTestRunner, withDurableExecutionForTesting } from './durable-testing.ts';
 

@@ -7,7 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Approval } from '@nodekeeper/core';
+import type { Approval } from '@nodekeeper/core/plan';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 import { LedgerSchema } from './ledger.ts';
 

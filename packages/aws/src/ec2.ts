@@ -8,12 +8,12 @@ import {
   type LaunchTemplateBlockDeviceMappingRequest,
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
+import type { ImageFacts } from '@nodekeeper/core/plan';
 import type {
   DeleteLaunchTemplateVersionsResult,
   FindLaunchTemplateVersionInput,
-  ImageFacts,
   LaunchTemplateVersionInfo,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { callAws } from './errors.ts';
 
 /**

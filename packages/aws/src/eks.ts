@@ -7,7 +7,7 @@ import {
   type Nodegroup,
   type Update,
 } from '@aws-sdk/client-eks';
-import type { UpdateFacts, UpdateStatus } from '@nodekeeper/core';
+import type { UpdateFacts, UpdateStatus } from '@nodekeeper/core/rollout';
 import { callAws, describeAwsError } from './errors.ts';
 
 /** EKS read adapters. Each is one logical call (or one per page), wraps failures in AwsAdapterError, and mutates nothing. */

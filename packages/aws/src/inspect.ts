@@ -1,20 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { FleetTarget } from '@nodekeeper/core/config';
 import type {
   CatalogSnapshot,
   ClusterProgress,
   Fleet,
-  FleetTarget,
   ImageFacts,
   InspectionError,
   NodegroupFacts,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/plan';
 import {
   lookupTarget,
   matchesAny,
   parametersForNodegroup,
   TARGET_CONCURRENCY,
   WHOLE_CLUSTER,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/plan';
 import { createBatcher } from './batch.ts';
 import type { AwsClients } from './clients.ts';
 import {

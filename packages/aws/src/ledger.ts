@@ -12,14 +12,14 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  type ClaimResult,
-  type LedgerPort,
-  PLAN_HISTORY_LIMIT,
-  type RecordResult,
-  type RolloutEvent,
-  type RolloutRecord,
-} from '@nodekeeper/core';
+import { PLAN_HISTORY_LIMIT } from '@nodekeeper/core/plan';
+import type {
+  ClaimResult,
+  LedgerPort,
+  RecordResult,
+  RolloutEvent,
+  RolloutRecord,
+} from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /**

@@ -7,12 +7,12 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
-  ClaimResult,
   PatchCommandRecord,
   PatchGroupRecord,
   PatchLedgerPort,
   PatchRequestRecord,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/patch';
+import type { ClaimResult } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /**

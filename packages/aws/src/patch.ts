@@ -20,7 +20,7 @@ import {
   type PatchNodegroupFacts,
   parsePatchComment,
   type SendCommandParams,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/patch';
 import { type AwsClients, isThrottlingError } from './clients.ts';
 import { describeCluster, listNodegroups } from './eks.ts';
 import { AwsAdapterError, callAws, describeAwsError } from './errors.ts';

@@ -5,7 +5,8 @@
  * workflow guard reads it before starting an update.
  */
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { PausePort, PauseState } from '@nodekeeper/core';
+import type { PauseState } from '@nodekeeper/core/plan';
+import type { PausePort } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /** The parameter used when NODEKEEPER_PAUSE_PARAMETER is not set. */

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { PlanPorts } from '@nodekeeper/core';
+import type { PlanPorts } from '@nodekeeper/core/plan';
 import { createApprovalStore } from './approvals.ts';
 import type { AwsClients } from './clients.ts';
 import { describeAwsError } from './errors.ts';

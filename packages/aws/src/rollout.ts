@@ -6,7 +6,8 @@ import {
   ListUpdatesCommand,
   UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
-import type { NodegroupRef, RolloutPort, UpdateNodegroupVersionResult } from '@nodekeeper/core';
+import type { NodegroupRef } from '@nodekeeper/core/plan';
+import type { RolloutPort, UpdateNodegroupVersionResult } from '@nodekeeper/core/rollout';
 import {
   deleteLaunchTemplateVersions,
   findLaunchTemplateVersionAfter,

@@ -6,7 +6,7 @@ import {
   type RunRecord,
   type RunThread,
   runItemKey,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/runs';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /**

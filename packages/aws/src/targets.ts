@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { FleetTarget } from '@nodekeeper/core';
+import type { FleetTarget } from '@nodekeeper/core/config';
 import { type AwsClients, type ClientOptions, type Credentials, createClients } from './clients.ts';
 import { describeAwsError } from './errors.ts';
 

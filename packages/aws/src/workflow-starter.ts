@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { WorkflowStarter } from '@nodekeeper/core';
+import type { WorkflowStarter } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /** A function ARN with a version or alias qualifier (durable functions are invoked qualified). */

@@ -26,7 +26,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { type CatalogEntry, catalogEntry } from '@nodekeeper/core';
+import { type CatalogEntry, catalogEntry } from '@nodekeeper/core/plan';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inspectFleet } from '../src/inspect.ts';

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type RolloutRecord, rolloutRecord } from '@nodekeeper/core';
+import { type RolloutRecord, rolloutRecord } from '@nodekeeper/core/rollout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedger, createLedgerTable } from '../index.ts';
 import { startDynaliteClient } from './dynalite.ts';

@@ -16,7 +16,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { SendCommandParams } from '@nodekeeper/core';
+import type { SendCommandParams } from '@nodekeeper/core/patch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { newRun } from '@nodekeeper/core';
+import { newRun } from '@nodekeeper/core/runs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerTable, createRunLedger } from '../index.ts';
 import { startDynaliteClient } from './dynalite.ts';

@@ -1,5 +1,5 @@
 import { homeRegion, readConfig, readConfigIfAny } from '@nodekeeper/aws';
-import type { Config } from '@nodekeeper/core';
+import type { Config } from '@nodekeeper/core/config';
 import type { CommandContext } from './types/index.ts';
 
 /**

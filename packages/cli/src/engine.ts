@@ -6,14 +6,8 @@ import {
   pauseParameterName,
   quietLogger,
 } from '@nodekeeper/aws';
-import {
-  type Config,
-  type FleetTarget,
-  PlanFactsWarningCode,
-  type PlannedFleet,
-  type PlanProgress,
-  planFleet,
-} from '@nodekeeper/core';
+import type { Config, FleetTarget } from '@nodekeeper/core/config';
+import { PlanFactsWarningCode, type PlannedFleet, type PlanProgress, planFleet } from '@nodekeeper/core/plan';
 import type { CommandContext } from './types/index.ts';
 
 /** Region of the ledger table and the pause parameter: the composition root's one rule. Pure. */

@@ -1,4 +1,4 @@
-import type { RolloutProgress, RolloutRequest } from '@nodekeeper/core';
+import type { RolloutProgress, RolloutRequest } from '@nodekeeper/core/rollout';
 import { ExitCode } from './types/index.ts';
 
 interface Tracked {

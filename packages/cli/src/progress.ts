@@ -1,4 +1,5 @@
-import type { FleetTarget, PlanProgress } from '@nodekeeper/core';
+import type { FleetTarget } from '@nodekeeper/core/config';
+import type { PlanProgress } from '@nodekeeper/core/plan';
 
 function where(t: FleetTarget): string {
   return t.accountId ? `${t.accountId}/${t.region}` : t.region;

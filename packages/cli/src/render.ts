@@ -1,4 +1,4 @@
-import type { Plan, PlanItem } from '@nodekeeper/core';
+import type { Plan, PlanItem } from '@nodekeeper/core/plan';
 import { renderTable } from './output.ts';
 
 function locationLabel(item: PlanItem): string {

@@ -1,4 +1,4 @@
-import type { PlanProgress } from '@nodekeeper/core';
+import type { PlanProgress } from '@nodekeeper/core/plan';
 import { describe, expect, it } from 'vitest';
 import { planProgressLine, planProgressRenderer } from '../src/progress.ts';
 

@@ -1,4 +1,4 @@
-import type { Plan } from '@nodekeeper/core';
+import type { Plan } from '@nodekeeper/core/plan';
 import { describe, expect, it } from 'vitest';
 import { renderPlanTable } from '../src/render.ts';
 

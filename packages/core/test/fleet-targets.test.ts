@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assignWave, fleetTargets, parseConfig, policyFromConfig, SpokeAccess } from '../index.ts';
+import { fleetTargets, parseConfig, SpokeAccess } from '../src/config.ts';
+import { assignWave, policyFromConfig } from '../src/policy.ts';
 
 const spoke = {
   accountId: '444455556666',

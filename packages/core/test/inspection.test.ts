@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Inspection, launchTemplateLookup, mergeInspections } from '../index.ts';
+import { type Inspection, launchTemplateLookup, mergeInspections } from '../src/inspection.ts';
 import { AL2023_X86_IMAGE_PARAM, aNodegroup, anImage } from './builders.ts';
 
 function anInspection(region: string, overrides: Partial<Inspection> = {}): Inspection {

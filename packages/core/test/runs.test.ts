@@ -8,7 +8,7 @@ import {
   type RunLedgerPort,
   type RunRecord,
   runItemKey,
-} from '../index.ts';
+} from '../src/runs.ts';
 
 const ref = (nodegroup: string) => ({ accountId: null, region: 'us-east-1', cluster: 'prod-a', nodegroup });
 

@@ -5,7 +5,7 @@
  * posted it; a retry could post twice), and never throws.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SlackMessage } from '@nodekeeper/core';
+import type { SlackMessage } from '@nodekeeper/core/messages';
 import { SlackConfigError } from './errors.ts';
 import { redactSecrets, redactValue } from './redact.ts';
 import type {

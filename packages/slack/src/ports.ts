@@ -1,5 +1,7 @@
 // The Slack notifier adapted to core's ports, once for every shell (the functions and the CLI).
-import { type NotifyPort, type PatchNotify, type RolloutNotice, rolloutSlackMessage } from '@nodekeeper/core';
+
+import type { PatchNotify } from '@nodekeeper/core/patch';
+import { type NotifyPort, type RolloutNotice, rolloutSlackMessage } from '@nodekeeper/core/rollout';
 import type { Notifier } from './types/index.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { RunDeps, RunLedgerPort, RunSlackPort } from '@nodekeeper/core';
+import type { RunDeps, RunLedgerPort, RunSlackPort } from '@nodekeeper/core/runs';
 import type { Notifier } from './types/index.ts';
 
 /**

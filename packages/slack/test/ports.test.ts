@@ -1,4 +1,4 @@
-import type { RolloutNotice } from '@nodekeeper/core';
+import type { RolloutNotice } from '@nodekeeper/core/rollout';
 import { describe, expect, it } from 'vitest';
 import { notifyPortFrom, patchNotifyFrom } from '../src/ports.ts';
 import type { Notifier } from '../src/types/index.ts';

@@ -4,7 +4,7 @@
  * a burst the retries should absorb (from the first request of the scan), and a storm that
  * outlasts every retry (from the first workflow start on). Invariants are checked after each run.
  */
-import { runRollout } from '@nodekeeper/core';
+import { runRollout } from '@nodekeeper/core/rollout';
 import type { CallRecord, FaultRule } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOutput } from '../../helpers/canary.ts';

@@ -13,18 +13,17 @@ import {
   createRolloutPort,
   inspectFleet,
 } from '@nodekeeper/aws';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
 import {
-  type Config,
   type LedgerPort,
   type NotifyPort,
   type PollScheduleConfig,
-  parseConfig,
   type RolloutDeps,
   type RolloutRecord,
   type RolloutRequest,
   rolloutKey,
   type WorkflowStarter,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
 import { createClock, type FaultRule, type FleetFile } from '@nodekeeper/sandbox';
 import { createNotifier, type FetchLike } from '@nodekeeper/slack';
 import { logger } from '../../../functions/lib/logger.ts';

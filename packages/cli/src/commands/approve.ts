@@ -5,7 +5,8 @@ import {
   DEFAULT_LEDGER_TABLE,
   readConfigIfAny,
 } from '@nodekeeper/aws';
-import { AmiFamily, type Approval, normalizeReleaseInput } from '@nodekeeper/core';
+import { AmiFamily, type Approval } from '@nodekeeper/core/plan';
+import { normalizeReleaseInput } from '@nodekeeper/core/safety';
 import { parseFlags } from '../args.ts';
 import { HOME_REGION_HELP, homeRegionOf } from '../config.ts';
 import { UsageError } from '../errors.ts';

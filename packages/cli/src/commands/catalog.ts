@@ -1,4 +1,4 @@
-import { catalogForVersion, isK8sVersion } from '@nodekeeper/core';
+import { catalogForVersion, isK8sVersion } from '@nodekeeper/core/plan';
 import { parseFlags } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable, toJson } from '../output.ts';

@@ -13,8 +13,9 @@ import {
   listPatchInvocations,
   quietLogger,
 } from '@nodekeeper/aws';
+import { ValidationError } from '@nodekeeper/core';
+import { buildPatchCompletedMessage } from '@nodekeeper/core/messages';
 import {
-  buildPatchCompletedMessage,
   combineCommandStatuses,
   isTerminalStatus,
   type PatchLedgerPort,
@@ -23,13 +24,12 @@ import {
   parsePatchRequest,
   patchCompletedEvent,
   patchScope,
-  type RunDeps,
   reportPatchCommand,
   startPatch,
   summarizeInvocations,
   type UnmanagedInstance,
-  ValidationError,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/patch';
+import type { RunDeps } from '@nodekeeper/core/runs';
 import { notifierFromEnv, patchNotifyFrom, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags } from '../args.ts';
 import { HOME_REGION_HELP, homeRegionOf, loadConfig } from '../config.ts';

@@ -1,5 +1,5 @@
 import { DEFAULT_LEDGER_TABLE, DEFAULT_PAUSE_PARAMETER } from '@nodekeeper/aws';
-import { factsUnreadable } from '@nodekeeper/core';
+import { factsUnreadable } from '@nodekeeper/core/plan';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfig } from '../config.ts';
 import { homeRegionOf, planForCli } from '../engine.ts';

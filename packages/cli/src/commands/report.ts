@@ -8,21 +8,21 @@ import {
   describeAwsError,
   homeRegion,
 } from '@nodekeeper/aws';
+import type { Config } from '@nodekeeper/core/config';
+import { policyFromConfig } from '@nodekeeper/core/plan';
 import {
   buildReport,
-  type Config,
   type LedgerStatus,
-  nextWindows,
-  policyFromConfig,
   type Report,
   type ReportPatch,
   type ReportWindow,
-  type RolloutRecord,
   renderReportHtml,
   renderReportTable,
   reportPatchesOf,
   type WindowAfter,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/report';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
+import { nextWindows } from '@nodekeeper/core/safety';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
 import { planForCli } from '../engine.ts';

@@ -10,15 +10,16 @@ import {
   pauseParameterName,
   quietLogger,
 } from '@nodekeeper/aws';
+import { SpokeAccess } from '@nodekeeper/core/config';
 import {
   factsUnreadable,
   launchTemplateLookup,
-  newRun,
-  openRunThread,
   type PlanItem,
+  plannedRolloutRequests,
+} from '@nodekeeper/core/plan';
+import {
   PollSchedule,
   type PollScheduleConfig,
-  plannedRolloutRequests,
   pollScheduleFor,
   type RolloutDeps,
   type RolloutProgress,
@@ -30,8 +31,8 @@ import {
   rolloutKey,
   rolloutRequestFromRecord,
   runRollout,
-  SpokeAccess,
-} from '@nodekeeper/core';
+} from '@nodekeeper/core/rollout';
+import { newRun, openRunThread } from '@nodekeeper/core/runs';
 import { notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';

@@ -1,4 +1,4 @@
-import { describeMoment, formatLocalTime, nextWindows, parseCron } from '@nodekeeper/core';
+import { describeMoment, formatLocalTime, nextWindows, parseCron } from '@nodekeeper/core/safety';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { loadConfig } from '../config.ts';
 import { UsageError } from '../errors.ts';

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isRetryable,
-  nextAttempt,
-  type RolloutRecord,
-  recordsByKey,
-  rolloutKey,
-  rolloutRecord,
-} from '../../index.ts';
+import { isRetryable, nextAttempt, recordsByKey } from '../../src/rollout/attempt.ts';
+import { rolloutKey } from '../../src/rollout/key.ts';
+import { rolloutRecord } from '../../src/rollout/steps.ts';
+import type { RolloutRecord } from '../../src/rollout/types.ts';
 import { NOW, releaseRequest } from './builders.ts';
 
 const at = NOW.toISOString();

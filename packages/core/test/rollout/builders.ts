@@ -4,7 +4,7 @@ import type {
   RolloutPort,
   RolloutRequest,
   UpdateFacts,
-} from '../../index.ts';
+} from '../../src/rollout/types.ts';
 
 export const NOW = new Date('2026-11-24T03:00:00.000Z');
 

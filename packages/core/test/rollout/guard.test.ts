@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardRollout } from '../../index.ts';
+import { guardRollout } from '../../src/rollout/guard.ts';
 import { nodegroupState, releaseRequest, templateRequest } from './builders.ts';
 
 const notPaused = { paused: false, reason: null };

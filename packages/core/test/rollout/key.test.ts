@@ -6,7 +6,7 @@ import {
   updateRequestToken,
   versionDescription,
   versionDescriptionPrefix,
-} from '../../index.ts';
+} from '../../src/rollout/key.ts';
 import { releaseRequest, templateRequest } from './builders.ts';
 
 describe('rolloutKey', () => {

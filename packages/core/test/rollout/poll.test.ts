@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_WAIT_HOURS,
   PollSchedule,
-  parseRolloutRequest,
   pollDelaySeconds,
   pollScheduleFor,
   rolloutWaitStrategy,
   waitedSeconds,
-} from '../../index.ts';
+} from '../../src/rollout/poll.ts';
+import { parseRolloutRequest } from '../../src/rollout/request.ts';
 import { releaseRequest } from './builders.ts';
 
 describe('rolloutWaitStrategy', () => {

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createLocalRunner,
-  type LedgerPort,
-  type RolloutDeps,
-  type RolloutNotice,
-  type RolloutRecord,
-  type RolloutRunner,
-  rolloutKey,
-  runRollout,
-  runRolloutProgram,
-  type UpdateFacts,
-} from '../../index.ts';
+import { rolloutKey } from '../../src/rollout/key.ts';
+import { createLocalRunner } from '../../src/rollout/local-runner.ts';
+import { type RolloutRunner, runRolloutProgram } from '../../src/rollout/program.ts';
+import { runRollout } from '../../src/rollout/run.ts';
+import type {
+  LedgerPort,
+  RolloutDeps,
+  RolloutNotice,
+  RolloutRecord,
+  UpdateFacts,
+} from '../../src/rollout/types.ts';
 import { NOW, releaseRequest, scriptedPort } from './builders.ts';
 
 function memoryLedger() {

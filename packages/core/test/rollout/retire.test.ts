@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { versionDescription, versionDescriptionPrefix } from '../../src/rollout/key.ts';
+import { rolloutRequestSchema } from '../../src/rollout/request.ts';
 import {
   chooseVersionsToRetire,
-  type DescribeNodegroupResult,
-  type LaunchTemplateVersionInfo,
-  type NodegroupRef,
   type RetirementInput,
-  type RolloutPort,
-  requestWithAttempt,
   retireLaunchTemplateVersions,
-  rolloutRequestSchema,
-  versionDescription,
-  versionDescriptionPrefix,
-} from '../../index.ts';
+} from '../../src/rollout/retire.ts';
+import { requestWithAttempt } from '../../src/rollout/scan.ts';
+import type {
+  DescribeNodegroupResult,
+  LaunchTemplateVersionInfo,
+  RolloutPort,
+} from '../../src/rollout/types.ts';
+import type { NodegroupRef } from '../../src/types/fleet.ts';
 import { NOW, nodegroupState, templateRequest } from './builders.ts';
 
 const OLD = '2026-10-01T00:00:00.000Z';

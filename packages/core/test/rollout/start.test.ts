@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  findOwnUpdate,
-  launchTemplateClientToken,
-  rolloutKey,
-  startRollout,
-  type UpdateFacts,
-  updateRequestToken,
-} from '../../index.ts';
+import { launchTemplateClientToken, rolloutKey, updateRequestToken } from '../../src/rollout/key.ts';
+import { findOwnUpdate, startRollout } from '../../src/rollout/start.ts';
+import type { UpdateFacts } from '../../src/rollout/types.ts';
 import { nodegroupState, releaseRequest, scriptedPort, templateRequest } from './builders.ts';
 
 describe('startRollout', () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  guardStep,
-  type LedgerPort,
-  type RolloutDeps,
-  type RolloutNotice,
-  type RolloutRecord,
-  rolloutKey,
-  runRollout,
-  type UpdateFacts,
-} from '../../index.ts';
+import { rolloutKey } from '../../src/rollout/key.ts';
+import { runRollout } from '../../src/rollout/run.ts';
+import { guardStep } from '../../src/rollout/steps.ts';
+import type {
+  LedgerPort,
+  RolloutDeps,
+  RolloutNotice,
+  RolloutRecord,
+  UpdateFacts,
+} from '../../src/rollout/types.ts';
 import { NOW, nodegroupState, releaseRequest, scriptedPort, templateRequest } from './builders.ts';
 
 /** An in-memory ledger with the port's conditional semantics (enough for the guard and the runner). */

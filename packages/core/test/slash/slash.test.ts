@@ -1,15 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  buildHistoryMessage,
-  buildStatusMessage,
-  isAllowedResponseUrl,
-  parseSlashRequest,
-  parseSlashWork,
-  pausedText,
-  type RolloutRecord,
-  routeSlashCommand,
-} from '../../index.ts';
+import type { RolloutRecord } from '../../src/rollout/types.ts';
+import { buildHistoryMessage, buildStatusMessage, pausedText } from '../../src/slash/replies.ts';
+import { isAllowedResponseUrl, parseSlashRequest, parseSlashWork } from '../../src/slash/request.ts';
+import { routeSlashCommand } from '../../src/slash/route.ts';
 
 const ALLOWED = 'U0ALLOWED1';
 const route = (text: string, userId = ALLOWED) =>

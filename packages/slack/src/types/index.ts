@@ -1,4 +1,4 @@
-import type { SlackMessage } from '@nodekeeper/core';
+import type { SlackMessage } from '@nodekeeper/core/messages';
 
 /**
  * The outcome of one delivery. `error` is Slack's error code (`no_service`, `channel_not_found`,

@@ -3,7 +3,7 @@
  * and asserts the exact number of attempts, the result, and that no log line leaks a secret.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SlackMessage } from '@nodekeeper/core';
+import type { SlackMessage } from '@nodekeeper/core/messages';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../src/notifier.ts';
 import type { DeliveryResult, Notifier, NotifierConfig } from '../../src/types/index.ts';

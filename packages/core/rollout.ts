@@ -1,0 +1,58 @@
+/**
+ * The rollout program and its ports: idempotency keys, guard, start, poll, ledger records, and the runners' contract.
+ */
+export { isRetryable, recordsByKey } from './src/rollout/attempt.ts';
+export {
+  DEFAULT_STAGE,
+  executionName,
+  rolloutKey,
+  updateRequestToken,
+  versionDescription,
+} from './src/rollout/key.ts';
+export { rolloutSlackMessage } from './src/rollout/notice.ts';
+export {
+  DEFAULT_MAX_WAIT_HOURS,
+  MAX_WAIT_HOURS,
+  PollSchedule,
+  type PollScheduleConfig,
+  pollScheduleFor,
+  waitedSeconds,
+} from './src/rollout/poll.ts';
+export {
+  AWS_STEP_RETRY,
+  type RolloutObservation,
+  type RolloutRunner,
+  runRolloutProgram,
+} from './src/rollout/program.ts';
+export {
+  parseRolloutRequest,
+  rolloutRequestFromPlanItem,
+  rolloutRequestFromRecord,
+} from './src/rollout/request.ts';
+export { retireLaunchTemplateVersions } from './src/rollout/retire.ts';
+export { type RolloutProgress, runRollout } from './src/rollout/run.ts';
+export { type ScanStartResult, startRollouts, type WorkflowStarter } from './src/rollout/scan.ts';
+export { refOf } from './src/rollout/start.ts';
+export { type RolloutSummary, rolloutRecord } from './src/rollout/steps.ts';
+export {
+  type ClaimResult,
+  type DeleteLaunchTemplateVersionsResult,
+  type DescribeNodegroupResult,
+  type FindLaunchTemplateVersionInput,
+  type HistoryQuery,
+  type LaunchTemplateVersionInfo,
+  type LedgerPort,
+  type NodegroupState,
+  type NotifyPort,
+  type PausePort,
+  type RecordResult,
+  type RolloutDeps,
+  RolloutEvent,
+  type RolloutNotice,
+  type RolloutPort,
+  type RolloutRecord,
+  type RolloutRequest,
+  type UpdateFacts,
+  type UpdateNodegroupVersionResult,
+  UpdateStatus,
+} from './src/rollout/types.ts';

@@ -1,0 +1,15 @@
+/**
+ * Runs and their Slack thread (bot mode: one parent message per run, edited as it progresses).
+ */
+export {
+  dropFromRun,
+  newRun,
+  openRunThread,
+  type RunDeps,
+  type RunItem,
+  type RunLedgerPort,
+  type RunRecord,
+  type RunSlackPort,
+  type RunThread,
+  runItemKey,
+} from './src/runs.ts';

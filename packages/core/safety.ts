@@ -1,0 +1,7 @@
+/**
+ * Safety rules: waves, maintenance windows (EventBridge cron), budgets, circuit breaker, approvals, force.
+ */
+export { type HaltedRelease, haltedReleases } from './src/safety/breaker.ts';
+export { parseCron } from './src/safety/cron.ts';
+export { normalizeReleaseInput } from './src/safety/release.ts';
+export { describeMoment, formatLocalTime, nextWindows } from './src/safety/window.ts';

@@ -1,0 +1,25 @@
+/**
+ * The `/nodekeeper` slash command: parsing, routing and authorization, request validation, replies.
+ */
+export {
+  buildHistoryMessage,
+  buildStatusMessage,
+  buildWorkFailedMessage,
+  misconfiguredText,
+  patchAcceptedText,
+  patchFailedText,
+  pausedText,
+  pauseFailedText,
+  resumedText,
+  SLASH_MAX_LISTED,
+  workFailedToStartText,
+  workingText,
+} from './src/slash/replies.ts';
+export { parseSlashRequest, parseSlashWork } from './src/slash/request.ts';
+export { routeSlashCommand } from './src/slash/route.ts';
+export type {
+  DeferredCommand,
+  SlashPatchRequest,
+  SlashRequest,
+  SlashWorkPayload,
+} from './src/slash/types.ts';

@@ -16,7 +16,7 @@ import { round } from './scan.ts';
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 
-/** Every handler the stacks deploy (stacks/*.ts `handler:`), in the order of issue 9. */
+/** Every handler the stacks deploy (stacks/*.ts `handler:`). */
 export const FUNCTIONS = [
   'rollout-scan',
   'rollout-workflow',

@@ -11,5 +11,5 @@ if ! command -v faketime >/dev/null; then
 fi
 offset="${NODEKEEPER_FUTURE_OFFSET:-+365d}"
 echo "clock shifted by ${offset}: $(faketime -f "$offset" date -u +%Y-%m-%dT%H:%M:%SZ)"
-faketime -f "$offset" vitest run test/e2e test/functions functions
+faketime -f "$offset" vitest run test/e2e functions
 NODEKEEPER_FAULT_RUNS="${NODEKEEPER_FAULT_RUNS:-1}" faketime -f "$offset" vitest run --config test/faults/vitest.config.ts

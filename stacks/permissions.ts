@@ -114,7 +114,7 @@ const LAUNCH_TAGGED_RESOURCES = [
   'spot-instances-request',
 ] as const;
 
-/** The patch functions' ledger access, as their author declared it (issue 7). */
+/** The patch functions' ledger access, as their author declared it. */
 const PATCH_LEDGER_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -543,7 +543,7 @@ function trustPolicy(hubs: readonly string[], externalId: string): PolicyDocumen
 }
 
 /**
- * The cross-account spoke roles (issue 11, split in issue 16): a read-only role with what the
+ * The cross-account spoke roles: a read-only role with what the
  * scan, patch-status and the slash command's `plan` call in a target account, and a mutating role
  * with what the rollout workflow and the patch function call. Each trusts only the hub roles that
  * assume it, with the external ID. Pure; throws on a missing hub role or external ID.

@@ -139,7 +139,7 @@ export interface ScanDeps {
   notifier: Notifier | null;
   /** Used to post each event's plan summary once, even when the event is delivered twice. */
   ledger: LedgerPort;
-  /** Operator approvals (issue 8: wave holds, breaker, requiresApproval); none when absent. */
+  /** Operator approvals (wave holds, breaker, requiresApproval); none when absent. */
   approvals?: { list(): Promise<Approval[]> };
   /** Bot mode: runs in the ledger and Slack's chat.postMessage/chat.update (see runDepsFor). */
   runs?: RunDeps;

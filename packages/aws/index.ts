@@ -1,4 +1,4 @@
-// --- Safety (issue 8): the pause flag (SSM) and operator approvals (ledger table) ---
+// --- Safety: the pause flag (SSM) and operator approvals (ledger table) ---
 export {
   type ApprovalResult,
   type ApprovalStore,
@@ -65,7 +65,7 @@ export {
   createLambdaClient,
   type InvokeOutcome,
 } from './src/invoke.ts';
-// --- Rollout (issue 4): RolloutPort over EKS/EC2, the DynamoDB ledger, the workflow starter ---
+// --- Rollout: RolloutPort over EKS/EC2, the DynamoDB ledger, the workflow starter ---
 export {
   createLedger,
   createLedgerTable,
@@ -89,7 +89,7 @@ export {
   type Semaphore,
   type TokenBucket,
 } from './src/limit.ts';
-// --- Patch (issue 5): SSM Run Command adapters, the patch port, the patch ledger, the patch function invoker ---
+// --- Patch: SSM Run Command adapters, the patch port, the patch ledger, the patch function invoker ---
 export {
   createPatchPort,
   describeManagedInstances,

@@ -18,7 +18,7 @@ import {
   OTHER_USER,
   SECRET_CANARY,
   signedEvent,
-} from '../functions/slack-command-support.ts';
+} from '../../functions/test/slack-command-support.ts';
 
 /**
  * The slash command end to end over real HTTP on 127.0.0.1: signed Function URL events → handler

@@ -35,7 +35,7 @@ export interface InspectFleetOptions {
   region: string;
   /** Cluster names or globs (`prod-*`). */
   clusterPatterns: readonly string[];
-  /** Most AWS requests in flight at once. Default 24 (issue 9: >20× faster than serial; client rate control still paces each bucket). */
+  /** Most AWS requests in flight at once. Default 24: over 20× faster than serial; client rate control still paces each bucket. */
   concurrency?: number;
   logger?: Logger;
   /** Called after each selected cluster's node groups are described (progress). */

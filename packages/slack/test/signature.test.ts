@@ -14,7 +14,10 @@ interface Vector {
 /** Slack's published test vector (python-slack-sdk / Bolt tests). */
 const vector = JSON.parse(
   readFileSync(
-    new URL('../../../../shared/realcases/slack_slash-command_signature-test-vector.json', import.meta.url),
+    new URL(
+      '../../../test/fixtures/realcases/slack_slash-command_signature-test-vector.json',
+      import.meta.url,
+    ),
     'utf8',
   ),
 ) as Vector;

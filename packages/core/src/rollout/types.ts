@@ -286,7 +286,7 @@ export interface LedgerPort {
   listHistory(query: HistoryQuery): Promise<RolloutRecord[]>;
 }
 
-/** The pause flag (issue 8): read by every guard before an update starts. */
+/** The pause flag: read by every guard before an update starts. */
 export interface PausePort {
   /** `by` and `at` (who paused, ISO time) when the adapter knows them. Throws when unreadable. */
   read(): Promise<{ paused: boolean; reason: string | null; by?: string | null; at?: string | null }>;

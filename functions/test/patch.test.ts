@@ -12,15 +12,14 @@ import type {
 } from '@nodekeeper/core/patch';
 import type { ClaimResult } from '@nodekeeper/core/rollout';
 import { describe, expect, it } from 'vitest';
-import { patchPayload } from '../../functions/lib/slack-command.ts';
-import { handlePatch } from '../../functions/patch.ts';
-import { handlePatchStatus } from '../../functions/patch-status.ts';
+import { patchPayload } from '../lib/slack-command.ts';
+import { handlePatch } from '../patch.ts';
+import { handlePatchStatus } from '../patch-status.ts';
 
 const realcase = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../fixtures/realcases/${name}`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  JSON.parse(
+    readFileSync(new URL(`../../test/fixtures/realcases/${name}`, import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
 
 const ASG = 'eks-general-asg';
 const ids = ['i-0000000000000a001', 'i-0000000000000a002', 'i-0000000000000a003'];

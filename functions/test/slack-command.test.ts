@@ -8,8 +8,8 @@ import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSlackCommandHandler, type SlackCommandResult } from '../../functions/lib/slack-command.ts';
-import { slackCommandDepsFromEnv } from '../../functions/lib/slack-deps.ts';
+import { createSlackCommandHandler, type SlackCommandResult } from '../lib/slack-command.ts';
+import { slackCommandDepsFromEnv } from '../lib/slack-deps.ts';
 import {
   ALLOWED_USER,
   capturedLogger,
@@ -486,7 +486,7 @@ describe('slack-command handler', () => {
     it('builds itself from the environment and verifies before anything else', async () => {
       for (const [key, value] of Object.entries(env())) vi.stubEnv(key, value);
       try {
-        const { handler } = await import('../../functions/slack-command.ts');
+        const { handler } = await import('../slack-command.ts');
         const result = http(await handler(signedEvent(formBody({ text: 'pause' }), { secret: 'wrong' })));
         expect(result.statusCode).toBe(401);
         expectNoAwsCall();

@@ -17,7 +17,7 @@ import {
   emitRolloutOutcome,
   emitScanMetrics,
   emitSlackFailure,
-} from '../../functions/lib/metrics.ts';
+} from '../lib/metrics.ts';
 
 type Emf = {
   _aws: {

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type AwsClients, createClients, inspectFleet } from '@nodekeeper/aws';
 import { type CallRecord, demoFleet, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateFleet, minimalInspectionCalls } from '../fixtures/large-fleet.ts';
+import { generateFleet, minimalInspectionCalls } from '../../../test/fixtures/large-fleet.ts';
 
 const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox' };

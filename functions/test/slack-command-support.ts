@@ -5,10 +5,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { vi } from 'vitest';
 
-/** Slack's published signing test vector (shared/realcases). */
+/** Slack's published signing test vector (test/fixtures/realcases). */
 export const vector = JSON.parse(
   readFileSync(
-    new URL('../../../shared/realcases/slack_slash-command_signature-test-vector.json', import.meta.url),
+    new URL('../../test/fixtures/realcases/slack_slash-command_signature-test-vector.json', import.meta.url),
     'utf8',
   ),
 ) as { signing_secret: string; timestamp: string; body: string; signature: string };

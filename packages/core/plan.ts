@@ -15,6 +15,7 @@ export {
   factsUnreadable,
   PLAN_HISTORY_LIMIT,
   PlanFactsWarningCode,
+  type PlanLedgerState,
   type PlannedFleet,
   type PlanPorts,
   type PlanProgress,

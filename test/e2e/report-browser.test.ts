@@ -8,13 +8,12 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createClients, createLedger, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
 import { parseConfig } from '@nodekeeper/core/config';
-import { plan, policyFromConfig } from '@nodekeeper/core/plan';
+import { PLAN_HISTORY_LIMIT, plan, policyFromConfig } from '@nodekeeper/core/plan';
 import { buildReport, type Report, type ReportPatch, renderReportHtml } from '@nodekeeper/core/report';
 import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { demoFleet, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLedgerHistory } from '../../packages/cli/src/commands/report.ts';
 import { generateFleet } from '../fixtures/large-fleet.ts';
 import { repoRoot, sandboxEnv } from '../helpers/cli.ts';
 
@@ -101,6 +100,7 @@ async function reportFor(
     await createLedgerTable(dynamodb, TABLE);
     const ledger = createLedger(dynamodb, { tableName: TABLE });
     for (const r of recordsOf(ngs)) await ledger.create(r);
+    const history = await ledger.listHistory({ limit: PLAN_HISTORY_LIMIT });
     dynamodb.destroy();
     const config = parseConfig(configRaw);
     const clients = createClients({ region: 'us-east-1', rateLimits: false });
@@ -113,14 +113,13 @@ async function reportFor(
     });
     clients.destroy();
     const policy = policyFromConfig(config);
-    const ledgerRead = await readLedgerHistory(process.env, 'us-east-1');
     const report = buildReport({
       fleet: inspected.fleet,
       catalog: inspected.catalog,
       plan: plan(inspected.fleet, inspected.catalog, policy, NOW),
       policy,
-      history: ledgerRead.records,
-      ledger: ledgerRead.status,
+      history,
+      ledger: { kind: 'ok', table: TABLE, records: history.length },
       patches: patchRuns(fleet.clusters.map((c) => c.name)),
     });
     return report;

@@ -2,14 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   buildClients,
-  createLedger,
   createPatchLedger,
   DEFAULT_LEDGER_TABLE,
   describeAwsError,
   homeRegion,
 } from '@nodekeeper/aws';
 import type { Config } from '@nodekeeper/core/config';
-import { policyFromConfig } from '@nodekeeper/core/plan';
+import { PLAN_HISTORY_LIMIT, type PlanLedgerState, policyFromConfig } from '@nodekeeper/core/plan';
 import {
   buildReport,
   type LedgerStatus,
@@ -21,7 +20,6 @@ import {
   reportPatchesOf,
   type WindowAfter,
 } from '@nodekeeper/core/report';
-import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { nextWindows } from '@nodekeeper/core/safety';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
@@ -34,41 +32,38 @@ import { type Command, ExitCode } from '../types/index.ts';
 export const ReportFormat = { table: 'table', json: 'json', html: 'html' } as const;
 export type ReportFormat = (typeof ReportFormat)[keyof typeof ReportFormat];
 
-/** Ledger records the report reads at most (newest first). */
-export const REPORT_HISTORY_LIMIT = 1000;
-
-/** Reads the rollout history; a missing table is a status (`no ledger`), never a failure. Read-only. */
-export async function readLedgerHistory(
+/**
+ * The patch commands for the timeline and the instance counts, newest first, at most
+ * {@link PLAN_HISTORY_LIMIT} (the plan pipeline's limit for rollout records). Instances patched come
+ * from each command's per-instance results, not from patch runs. When they cannot be read, `warn`
+ * says why and the report shows none. Read-only.
+ */
+async function readPatchCommands(
   env: Record<string, string | undefined>,
   region: string,
-): Promise<{ status: LedgerStatus; records: RolloutRecord[]; patches: ReportPatch[] }> {
+  warn: (line: string) => void,
+): Promise<ReportPatch[]> {
   const table = env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
   const clients = buildClients(null, { homeRegion: region })(null, region);
   try {
-    const ledger = createLedger(clients.dynamodb, { tableName: table });
-    const [records, commands] = await Promise.all([
-      ledger.listHistory({ limit: REPORT_HISTORY_LIMIT }),
-      // Instances patched come from each command's per-instance results, not from patch runs.
-      createPatchLedger(clients.dynamodb, { tableName: table }).listCommands({ limit: REPORT_HISTORY_LIMIT }),
-    ]);
-    return {
-      status: { kind: 'ok', table, records: records.length },
-      records,
-      patches: reportPatchesOf(commands),
-    };
+    const commands = await createPatchLedger(clients.dynamodb, { tableName: table }).listCommands({
+      limit: PLAN_HISTORY_LIMIT,
+    });
+    return reportPatchesOf(commands);
   } catch (error) {
     const { code, message } = describeAwsError(error);
-    if (code === 'ResourceNotFoundException') {
-      return {
-        status: { kind: 'missing', table, message: `table ${table} does not exist in ${region}` },
-        records: [],
-        patches: [],
-      };
-    }
-    return { status: { kind: 'error', table, message: `${code}: ${message}` }, records: [], patches: [] };
+    warn(`warning: patch commands unreadable in ${table}: ${code}: ${message}`);
+    return [];
   } finally {
     clients.destroy();
   }
+}
+
+/** The report's view of the ledger the plan pipeline read. Pure. */
+function ledgerStatusOf(ledger: PlanLedgerState, table: string): LedgerStatus {
+  if (ledger.kind === 'ok') return { kind: 'ok', table, records: ledger.records };
+  if (ledger.kind === 'missing') return { kind: 'missing', table, message: ledger.message };
+  return { kind: 'error', table, message: ledger.message };
 }
 
 /**
@@ -114,22 +109,28 @@ export async function generateReport(
     warn: (line) => progress(`warning: ${line}`),
     note: progress,
   });
-  const history = await readLedgerHistory(options.env, homeRegion(options.env, options.config));
+  const table = options.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
+  const ledger = ledgerStatusOf(run.ledger, table);
   options.progress?.(
-    history.status.kind === 'ok'
-      ? `read ${history.records.length} ledger records from ${history.status.table}`
-      : `no ledger: ${history.status.message}`,
+    ledger.kind === 'ok'
+      ? `read ${run.records.length} ledger records from ${table}`
+      : `no ledger: ${ledger.message}`,
   );
+  const patches =
+    options.patches ??
+    (ledger.kind === 'ok'
+      ? await readPatchCommands(options.env, homeRegion(options.env, options.config), progress)
+      : []);
   const report = buildReport({
     fleet: run.fleet,
     catalog: run.catalog,
     plan: run.plan,
     policy: policyFromConfig(options.config),
-    history: history.records,
-    ledger: history.status,
+    history: run.records,
+    ledger,
     windowAfter: windowEvaluator(options.config),
     ...(options.timelineDays ? { timelineDays: options.timelineDays } : {}),
-    patches: options.patches ?? history.patches,
+    patches,
   });
   return { report, errors: run.fleet.errors.length };
 }

@@ -1,30 +1,24 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type InspectFleetResult, isLedgerMissing } from '@nodekeeper/aws';
 import { NodekeeperError, ValidationError } from '@nodekeeper/core';
 import type { Config, FleetTarget } from '@nodekeeper/core/config';
-import { buildPlanSummaryMessage, escapeMrkdwn } from '@nodekeeper/core/messages';
 import {
   type Approval,
   type ClusterProgress,
-  factsUnreadable,
-  type Plan,
-  PlanFactsWarningCode,
   type PlannedFleet,
   type PlanPorts,
   planFleet,
-  plannedRolloutRequests,
 } from '@nodekeeper/core/plan';
 import {
   DEFAULT_STAGE,
   type LedgerPort,
   type PausePort,
-  refOf,
+  runScanProgram,
+  type ScanObservation,
   type ScanStartResult,
-  startRollouts,
   type WorkflowStarter,
 } from '@nodekeeper/core/rollout';
-import { dropFromRun, newRun, openRunThread, type RunDeps } from '@nodekeeper/core/runs';
-import { type HaltedRelease, haltedReleases } from '@nodekeeper/core/safety';
+import type { RunDeps } from '@nodekeeper/core/runs';
 import type { Notifier } from '@nodekeeper/slack';
 import { z } from 'zod';
 import { logger } from './logger.ts';
@@ -194,68 +188,28 @@ export function planScan(
 }
 
 /**
- * One scan: inspect every configured region, plan as of the event's time (so a duplicate delivery
- * plans the same), post the plan summary once per event, and start one workflow per `roll` item.
- * Starting is idempotent by execution name: a duplicate scan starts nothing new.
+ * One scan: core's scan program (plan as of the event's time, run thread, plan summary once per
+ * event, halt notices, one workflow per `roll` item) over the scan's deps, with its steps logged
+ * and counted. Throws when every rollout was held, so the scan-errors alarm fires and the
+ * schedule's retry plans again (docs/rollouts.md).
  */
 export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanResult> {
   const startedMs = performance.now();
-  const planned = await planScan(event, deps);
-  const { fleet, catalog, policy, plan: plannedItems } = planned;
-  emitScanMetrics(metrics, plannedItems, fleet, Math.round(performance.now() - startedMs), catalog);
-  const counts = { roll: 0, current: 0, skip: 0 };
-  for (const item of plannedItems.items) counts[item.decision] += 1;
-  logger.info('scan planned', {
-    eventId: event.id,
-    source: event.source,
-    ...counts,
-    errors: fleet.errors.length,
-  });
-  for (const w of planned.warnings) logger.warn('plan facts', { code: w.code, detail: w.message });
-  if (factsUnreadable(planned)) {
-    const unreadable = planned.warnings.filter((w) => w.code !== PlanFactsWarningCode.ledgerMissing);
-    // Every rollout is held (`state-unreadable`), so nothing would start: fail the invocation so
-    // the scan-errors alarm fires and the schedule's retry plans again (docs/rollouts.md).
-    throw new NodekeeperError(`scan held every rollout: ${unreadable.map((w) => w.message).join('; ')}`);
-  }
-
-  const runId = scanRunId(event);
-  // Attempt numbers from the ledger records the plan saw; old launch-template versions retired after success.
-  const requests = plannedRolloutRequests(planned, { runId, config: deps.config }).map((r) => r.request);
-  const fresh = requests.filter((r) => r.runId === runId);
-  const runDeps = deps.runs ?? null;
-  let ownRun = false;
-  let threadTs: string | null = null;
-  if (runDeps !== null && fresh.length > 0) {
-    // The parent first, so the plan summary and every rollout notice can reply in its thread.
-    const opened = await openRunThread(newRun(runId, 'rollout', event.time, fresh.map(refOf)), runDeps);
-    ownRun = opened.kind === 'posted';
-    if (opened.kind === 'undeliverable') {
-      emitSlackFailure(metrics);
-      logger.warn('run thread not opened; rollouts post without a thread', { runId, error: opened.error });
-    } else {
-      threadTs = opened.thread?.ts ?? null;
-      logger.info('run thread', { runId, result: opened.kind });
-    }
-  }
-  if (counts.roll > 0 || fleet.errors.length > 0) await postSummaryOnce(event, plannedItems, deps, threadTs);
-  for (const halted of haltedReleases(
-    { history: policy.history ?? [], approvals: policy.approvals ?? [] },
-    policy,
-  )) {
-    await postHaltOnce(halted, deps);
-  }
-  const starts = await startRollouts(requests, deps.starter, deps.stage ?? DEFAULT_STAGE);
-  if (runDeps !== null && ownRun) {
-    // Rollouts another run already started stay in that run's thread.
-    const elsewhere = starts.filter((s) => s.kind === 'already-started' && s.request.runId === runId);
-    await dropFromRun(
-      runId,
-      elsewhere.map((s) => refOf(s.request)),
-      runDeps,
-    );
-  }
-  for (const s of starts) {
+  const outcome = await runScanProgram(
+    { event, config: deps.config, stage: deps.stage ?? DEFAULT_STAGE },
+    {
+      plan: scanPlanPorts(deps),
+      ledger: deps.ledger,
+      notify: deps.notifier,
+      starter: deps.starter,
+      runs: deps.runs ?? null,
+      now: deps.now ?? (() => new Date()),
+      newClaimOwner: () => `scan:${randomUUID()}`,
+    },
+    (o) => logScanStep(event, o, Math.round(performance.now() - startedMs)),
+  );
+  if (outcome.kind === 'held') throw new NodekeeperError(outcome.message);
+  for (const s of outcome.starts) {
     const fields = {
       cluster: s.request.cluster,
       nodegroup: s.request.nodegroup,
@@ -266,10 +220,10 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
   }
   return {
     eventId: event.id,
-    generatedAt: plannedItems.generatedAt,
-    runId: fresh.length > 0 ? runId : null,
-    counts,
-    starts: starts.map((s) => ({
+    generatedAt: outcome.planned.plan.generatedAt,
+    runId: outcome.runId,
+    counts: outcome.counts,
+    starts: outcome.starts.map((s) => ({
       cluster: s.request.cluster,
       nodegroup: s.request.nodegroup,
       executionName: s.executionName,
@@ -278,79 +232,51 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
   };
 }
 
-/** The run of a scan event: deterministic, so duplicate deliveries share one run and one thread. Pure. */
-export function scanRunId(event: Pick<ScanEvent, 'id'>): string {
-  return `scan-${createHash('sha256').update(event.id).digest('hex').slice(0, 32)}`;
-}
-
-/** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */
-async function postHaltOnce(halted: HaltedRelease, deps: ScanDeps): Promise<void> {
-  if (deps.notifier === null) return;
-  try {
-    const claim = await deps.ledger.claimNotification(
-      halted.noticeKey,
-      'started',
-      `scan:${randomUUID()}`,
-      (deps.now ?? (() => new Date()))().toISOString(),
-    );
-    if (claim.kind !== 'claimed') return;
-    const text = `nodekeeper halted release ${halted.release} (${halted.family}): ${halted.failures} failed rollout(s) reached maxFailuresPerRelease. Nothing starts it until an operator runs \`nodekeeper approve ${halted.release}\`.`;
-    const posted = await deps.notifier.post({
-      text,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }],
-    });
-    await deps.ledger.markNotificationSent(halted.noticeKey, 'started', {
-      ts: posted.ok ? posted.ts : null,
-      delivered: posted.ok,
-    });
-    if (!posted.ok) emitSlackFailure(metrics);
-    logger.info('release halted', { release: halted.release, family: halted.family, delivered: posted.ok });
-  } catch (error) {
-    emitSlackFailure(metrics);
-    logger.warn('halt notice undeliverable', {
-      release: halted.release,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
-
-async function postSummaryOnce(
-  event: ScanEvent,
-  planned: Plan,
-  deps: ScanDeps,
-  threadTs: string | null,
-): Promise<void> {
-  if (deps.notifier === null) {
-    logger.info('plan summary not posted: slack not configured', { eventId: event.id });
-    return;
-  }
-  const key = `scan-${createHash('sha256').update(event.id).digest('hex')}`;
-  try {
-    const claim = await deps.ledger.claimNotification(
-      key,
-      'started',
-      `scan:${randomUUID()}`,
-      (deps.now ?? (() => new Date()))().toISOString(),
-    );
-    if (claim.kind !== 'claimed') {
-      logger.info('plan summary already posted for this event', { eventId: event.id });
+/** One log line (and, for Slack failures, one metric) per step of the scan program. */
+function logScanStep(event: ScanEvent, o: ScanObservation, elapsedMs: number): void {
+  switch (o.kind) {
+    case 'planned': {
+      const { plan, fleet, catalog, warnings } = o.planned;
+      emitScanMetrics(metrics, plan, fleet, elapsedMs, catalog);
+      logger.info('scan planned', {
+        eventId: event.id,
+        source: event.source,
+        ...o.counts,
+        errors: fleet.errors.length,
+      });
+      for (const w of warnings) logger.warn('plan facts', { code: w.code, detail: w.message });
       return;
     }
-    const posted = await deps.notifier.post(buildPlanSummaryMessage(planned), threadTs ? { threadTs } : {});
-    await deps.ledger.markNotificationSent(key, 'started', {
-      ts: posted.ok ? posted.ts : null,
-      delivered: posted.ok,
-    });
-    if (posted.ok) logger.info('plan summary posted', { eventId: event.id });
-    else {
+    case 'run-thread-undeliverable':
       emitSlackFailure(metrics);
-      logger.warn('plan summary undeliverable', { eventId: event.id, error: posted.error });
-    }
-  } catch (error) {
-    emitSlackFailure(metrics);
-    logger.warn('plan summary undeliverable', {
-      eventId: event.id,
-      error: error instanceof Error ? error.message : String(error),
-    });
+      logger.warn('run thread not opened; rollouts post without a thread', {
+        runId: o.runId,
+        error: o.error,
+      });
+      return;
+    case 'run-thread':
+      logger.info('run thread', { runId: o.runId, result: o.result });
+      return;
+    case 'summary':
+      if (o.result === 'slack-not-configured')
+        logger.info('plan summary not posted: slack not configured', { eventId: event.id });
+      else if (o.result === 'already-posted')
+        logger.info('plan summary already posted for this event', { eventId: event.id });
+      else logger.info('plan summary posted', { eventId: event.id });
+      return;
+    case 'summary-undeliverable':
+      emitSlackFailure(metrics);
+      logger.warn('plan summary undeliverable', { eventId: event.id, error: o.error });
+      return;
+    case 'halt':
+      if (!o.delivered) emitSlackFailure(metrics);
+      logger.info('release halted', { release: o.release, family: o.family, delivered: o.delivered });
+      return;
+    case 'halt-undeliverable':
+      emitSlackFailure(metrics);
+      logger.warn('halt notice undeliverable', { release: o.release, error: o.error });
+      return;
   }
 }
+
+export { scanRunId } from '@nodekeeper/core/rollout';

@@ -32,6 +32,16 @@ export {
 export { retireLaunchTemplateVersions } from './src/rollout/retire.ts';
 export { type RolloutProgress, runRollout } from './src/rollout/run.ts';
 export { type ScanStartResult, startRollouts, type WorkflowStarter } from './src/rollout/scan.ts';
+export {
+  runScanProgram,
+  type ScanCounts,
+  type ScanNotifyPort,
+  type ScanObservation,
+  type ScanOutcome,
+  type ScanPorts,
+  type ScanTrigger,
+  scanRunId,
+} from './src/rollout/scan-program.ts';
 export { refOf } from './src/rollout/start.ts';
 export { type RolloutSummary, rolloutRecord } from './src/rollout/steps.ts';
 export {

@@ -2,6 +2,7 @@
 
 import { context, free, header, linesToSections, name, nodegroupLink, section } from './format.ts';
 import { fitToSlackLimits } from './limits.ts';
+import { escapeMrkdwn } from './mrkdwn.ts';
 import type { Block, RunItemState, RunStatus, SlackMessage } from './types.ts';
 
 /** At most this many node groups are listed in the status message; the rest are counted. */
@@ -46,4 +47,14 @@ export function buildRunStatusMessage(status: RunStatus): SlackMessage {
   if (more > 0) blocks.push(section(`…and ${more} more node groups`));
   blocks.push(context(`Started ${free(status.startedAt, 40)}`));
   return fitToSlackLimits({ text: `${what}: ${summary}`, blocks });
+}
+
+/** The one Slack notice of a release the breaker halted. Pure. */
+export function buildReleaseHaltedMessage(halted: {
+  release: string;
+  family: string;
+  failures: number;
+}): SlackMessage {
+  const text = `nodekeeper halted release ${halted.release} (${halted.family}): ${halted.failures} failed rollout(s) reached maxFailuresPerRelease. Nothing starts it until an operator runs \`nodekeeper approve ${halted.release}\`.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }] };
 }

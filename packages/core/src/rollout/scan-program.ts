@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { buildPlanSummaryMessage } from '../messages/plan-summary.ts';
+import { buildReleaseHaltedMessage } from '../messages/status.ts';
+import type { SlackMessage } from '../messages/types.ts';
+import {
+  factsUnreadable,
+  PlanFactsWarningCode,
+  type PlannedFleet,
+  type PlanPorts,
+  planFleet,
+  plannedRolloutRequests,
+} from '../plan-pipeline.ts';
+import { dropFromRun, newRun, openRunThread, type RunDeps } from '../runs.ts';
+import { type HaltedRelease, haltedReleases } from '../safety/breaker.ts';
+import type { Plan } from '../types/plan.ts';
+import { type ScanStartResult, startRollouts, type WorkflowStarter } from './scan.ts';
+import { refOf } from './start.ts';
+import type { LedgerPort } from './types.ts';
+
+/** A trigger of the scan: `id` is the same on every delivery of it, `time` is when it happened. */
+export interface ScanTrigger {
+  id: string;
+  time: string;
+}
+
+/** Posts a message to the operators' channel (a `Notifier` of @nodekeeper/slack satisfies it). */
+export interface ScanNotifyPort {
+  post(
+    message: SlackMessage,
+    options?: { threadTs?: string },
+  ): Promise<{ ok: true; ts: string | null } | { ok: false; error: string }>;
+}
+
+/** What the scan program reads and writes through. */
+export interface ScanPorts {
+  plan: PlanPorts;
+  /** Notification claims: the plan summary and each halt notice are posted once per key. */
+  ledger: Pick<LedgerPort, 'claimNotification' | 'markNotificationSent'>;
+  /** Null: Slack is not configured; nothing is posted. */
+  notify: ScanNotifyPort | null;
+  starter: WorkflowStarter;
+  /** Bot mode: the scan's new rollouts get one run and one Slack thread. */
+  runs: RunDeps | null;
+  /** The clock for notification claims (plans use the trigger's time). */
+  now: () => Date;
+  /** A unique owner for a notification claim (`scan:<uuid>`). */
+  newClaimOwner: () => string;
+}
+
+/** Something the scan program did, in order; the shell logs it and counts metrics. */
+export type ScanObservation =
+  | { kind: 'planned'; planned: PlannedFleet; counts: ScanCounts }
+  | { kind: 'run-thread'; runId: string; result: 'posted' | 'exists' }
+  | { kind: 'run-thread-undeliverable'; runId: string; error: string }
+  | { kind: 'summary'; result: 'slack-not-configured' | 'already-posted' | 'posted' }
+  | { kind: 'summary-undeliverable'; error: string }
+  | { kind: 'halt'; release: string; family: string; delivered: boolean }
+  | { kind: 'halt-undeliverable'; release: string; error: string };
+
+export interface ScanCounts {
+  roll: number;
+  current: number;
+  skip: number;
+}
+
+/** The program's end: `held` when the pause flag or the ledger was unreadable (nothing may start). */
+export type ScanOutcome =
+  | { kind: 'held'; message: string; planned: PlannedFleet }
+  | {
+      kind: 'ran';
+      planned: PlannedFleet;
+      counts: ScanCounts;
+      starts: ScanStartResult[];
+      /** The run its new rollouts belong to, when any. */
+      runId: string | null;
+    };
+
+/** The run of a scan trigger: deterministic, so duplicate deliveries share one run and one thread. Pure. */
+export function scanRunId(event: Pick<ScanTrigger, 'id'>): string {
+  return `scan-${createHash('sha256').update(event.id).digest('hex').slice(0, 32)}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One scan, the same on every delivery of its trigger: plan as of the trigger's time, open the
+ * run's thread (bot mode), post the plan summary once per trigger and each halted release once,
+ * and start one workflow per `roll` item (idempotent by execution name). Never logs: each step
+ * is reported to `observe`. Throws only what the ports throw outside notification paths.
+ */
+export async function runScanProgram(
+  input: { event: ScanTrigger; config: Config; stage: string },
+  ports: ScanPorts,
+  observe: (o: ScanObservation) => void = () => undefined,
+): Promise<ScanOutcome> {
+  const { event, config } = input;
+  const planned = await planFleet(ports.plan, { config, now: new Date(event.time) });
+  const { fleet, policy, plan } = planned;
+  const counts: ScanCounts = { roll: 0, current: 0, skip: 0 };
+  for (const item of plan.items) counts[item.decision] += 1;
+  observe({ kind: 'planned', planned, counts });
+  if (factsUnreadable(planned)) {
+    const unreadable = planned.warnings.filter((w) => w.code !== PlanFactsWarningCode.ledgerMissing);
+    // Every rollout is held (`state-unreadable`), so nothing would start.
+    return {
+      kind: 'held',
+      message: `scan held every rollout: ${unreadable.map((w) => w.message).join('; ')}`,
+      planned,
+    };
+  }
+
+  const runId = scanRunId(event);
+  // Attempt numbers from the ledger records the plan saw; old launch-template versions retired after success.
+  const requests = plannedRolloutRequests(planned, { runId, config }).map((r) => r.request);
+  const fresh = requests.filter((r) => r.runId === runId);
+  let ownRun = false;
+  let threadTs: string | null = null;
+  if (ports.runs !== null && fresh.length > 0) {
+    // The parent first, so the plan summary and every rollout notice can reply in its thread.
+    const opened = await openRunThread(newRun(runId, 'rollout', event.time, fresh.map(refOf)), ports.runs);
+    ownRun = opened.kind === 'posted';
+    if (opened.kind === 'undeliverable') {
+      observe({ kind: 'run-thread-undeliverable', runId, error: opened.error });
+    } else {
+      threadTs = opened.thread?.ts ?? null;
+      observe({ kind: 'run-thread', runId, result: opened.kind });
+    }
+  }
+  if (counts.roll > 0 || fleet.errors.length > 0)
+    await postSummaryOnce(event, plan, ports, threadTs, observe);
+  for (const halted of haltedReleases(
+    { history: policy.history ?? [], approvals: policy.approvals ?? [] },
+    policy,
+  )) {
+    await postHaltOnce(halted, ports, observe);
+  }
+  const starts = await startRollouts(requests, ports.starter, input.stage);
+  if (ports.runs !== null && ownRun) {
+    // Rollouts another run already started stay in that run's thread.
+    const elsewhere = starts.filter((s) => s.kind === 'already-started' && s.request.runId === runId);
+    await dropFromRun(
+      runId,
+      elsewhere.map((s) => refOf(s.request)),
+      ports.runs,
+    );
+  }
+  return { kind: 'ran', planned, counts, starts, runId: fresh.length > 0 ? runId : null };
+}
+
+/** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */
+async function postHaltOnce(
+  halted: HaltedRelease,
+  ports: ScanPorts,
+  observe: (o: ScanObservation) => void,
+): Promise<void> {
+  if (ports.notify === null) return;
+  try {
+    const claim = await ports.ledger.claimNotification(
+      halted.noticeKey,
+      'started',
+      ports.newClaimOwner(),
+      ports.now().toISOString(),
+    );
+    if (claim.kind !== 'claimed') return;
+    const posted = await ports.notify.post(buildReleaseHaltedMessage(halted));
+    await ports.ledger.markNotificationSent(halted.noticeKey, 'started', {
+      ts: posted.ok ? posted.ts : null,
+      delivered: posted.ok,
+    });
+    observe({ kind: 'halt', release: halted.release, family: halted.family, delivered: posted.ok });
+  } catch (error) {
+    observe({ kind: 'halt-undeliverable', release: halted.release, error: messageOf(error) });
+  }
+}
+
+/** Posts the plan summary once per trigger (keyed on its id), in the run's thread when there is one. */
+async function postSummaryOnce(
+  event: ScanTrigger,
+  plan: Plan,
+  ports: ScanPorts,
+  threadTs: string | null,
+  observe: (o: ScanObservation) => void,
+): Promise<void> {
+  if (ports.notify === null) {
+    observe({ kind: 'summary', result: 'slack-not-configured' });
+    return;
+  }
+  const key = `scan-${createHash('sha256').update(event.id).digest('hex')}`;
+  try {
+    const claim = await ports.ledger.claimNotification(
+      key,
+      'started',
+      ports.newClaimOwner(),
+      ports.now().toISOString(),
+    );
+    if (claim.kind !== 'claimed') {
+      observe({ kind: 'summary', result: 'already-posted' });
+      return;
+    }
+    const posted = await ports.notify.post(buildPlanSummaryMessage(plan), threadTs ? { threadTs } : {});
+    await ports.ledger.markNotificationSent(key, 'started', {
+      ts: posted.ok ? posted.ts : null,
+      delivered: posted.ok,
+    });
+    observe(
+      posted.ok
+        ? { kind: 'summary', result: 'posted' }
+        : { kind: 'summary-undeliverable', error: posted.error },
+    );
+  } catch (error) {
+    observe({ kind: 'summary-undeliverable', error: messageOf(error) });
+  }
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { type Config, parseConfig } from '../../src/config.ts';
+import type { PlanPorts } from '../../src/plan-pipeline.ts';
+import { runScanProgram, type ScanObservation, type ScanPorts } from '../../src/rollout/scan-program.ts';
+import type { ClaimResult } from '../../src/rollout/types.ts';
+import type { Approval } from '../../src/types/policy.ts';
+import { aCatalog, aFleet, aNodegroup, NOW } from '../builders.ts';
+
+const config: Config = parseConfig({ regions: ['us-east-1'], clusters: ['prod-*'] });
+const event = { id: 'fire-1', time: NOW.toISOString() };
+
+/** prod-a/general behind; notification claims kept in memory; every post delivered. */
+function world(overrides: { plan?: Partial<PlanPorts>; slack?: boolean } = {}) {
+  const claims = new Set<string>();
+  const posts: string[] = [];
+  const started: string[] = [];
+  const ports: ScanPorts = {
+    plan: {
+      inspect: async () => ({ fleet: aFleet([aNodegroup()]), catalog: aCatalog() }),
+      pause: { read: async () => ({ paused: false, reason: null }) },
+      ledger: { listHistory: async () => [] },
+      approvals: { list: async (): Promise<Approval[]> => [] },
+      isLedgerMissing: () => false,
+      ...overrides.plan,
+    },
+    ledger: {
+      async claimNotification(key): Promise<ClaimResult> {
+        if (claims.has(key)) return { kind: 'already-sent' };
+        claims.add(key);
+        return { kind: 'claimed' };
+      },
+      markNotificationSent: async () => undefined,
+    },
+    notify:
+      overrides.slack === false
+        ? null
+        : {
+            async post(message) {
+              posts.push(message.text);
+              return { ok: true, ts: '1.1' };
+            },
+          },
+    starter: {
+      async start({ executionName }) {
+        if (started.includes(executionName)) return { kind: 'already-started' };
+        started.push(executionName);
+        return { kind: 'started' };
+      },
+    },
+    runs: null,
+    now: () => NOW,
+    newClaimOwner: () => 'scan:test',
+  };
+  return { ports, posts, started };
+}
+
+describe('runScanProgram', () => {
+  describe('when every fact is readable', () => {
+    it('starts one workflow per roll item and posts the summary once per trigger', async () => {
+      const w = world();
+      const seen: ScanObservation['kind'][] = [];
+      const first = await runScanProgram({ event, config, stage: 'test' }, w.ports, (o) => seen.push(o.kind));
+      const again = await runScanProgram({ event, config, stage: 'test' }, w.ports);
+      expect(first).toMatchObject({
+        kind: 'ran',
+        counts: { roll: 1 },
+        runId: expect.stringMatching(/^scan-/),
+      });
+      expect(first.kind === 'ran' && first.starts.map((s) => s.kind)).toEqual(['started']);
+      expect(again.kind === 'ran' && again.starts.map((s) => s.kind)).toEqual(['already-started']);
+      expect(w.posts).toHaveLength(1);
+      expect(w.started).toHaveLength(1);
+      expect(seen).toEqual(['planned', 'summary']);
+    });
+  });
+
+  describe('when Slack is not configured', () => {
+    it('starts the rollouts and reports the summary as not posted', async () => {
+      const w = world({ slack: false });
+      const seen: ScanObservation[] = [];
+      const out = await runScanProgram({ event, config, stage: 'test' }, w.ports, (o) => seen.push(o));
+      expect(out.kind).toBe('ran');
+      expect(w.started).toHaveLength(1);
+      expect(seen).toContainEqual({ kind: 'summary', result: 'slack-not-configured' });
+    });
+  });
+
+  describe('when the pause flag is unreadable', () => {
+    it('is held and starts nothing', async () => {
+      const w = world({
+        plan: {
+          pause: {
+            read: async () => {
+              throw new Error('AccessDenied');
+            },
+          },
+        },
+      });
+      const out = await runScanProgram({ event, config, stage: 'test' }, w.ports);
+      expect(out).toMatchObject({
+        kind: 'held',
+        message: expect.stringContaining('scan held every rollout'),
+      });
+      expect(w.started).toEqual([]);
+      expect(w.posts).toEqual([]);
+    });
+  });
+});

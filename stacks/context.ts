@@ -1,7 +1,13 @@
 // Shared inputs of the stack modules: the validated config, the stage's resource names, and the
 // per-function environment and IAM, both derived from one place so no module drifts from another.
 import type { DeployConfig } from './config.ts';
-import { type FunctionName, functionPermissions, resourceNames, toSstPermissions } from './permissions.ts';
+import {
+  type FunctionName,
+  functionPermissions,
+  policySizeProblems,
+  resourceNames,
+  toSstPermissions,
+} from './permissions.ts';
 
 /** Lambda caps all environment variables of a function at 4 KB together. */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
@@ -44,9 +50,12 @@ export function createStackContext(deploy: DeployConfig, stage: string) {
     },
     /** The function's statements from stacks/permissions.ts, in SST's `permissions` shape. */
     permissions(fn: FunctionName) {
-      return scope.apply(([partition, accountId, region]) =>
-        toSstPermissions(functionPermissions(deploy.config, { partition, accountId, region, stage })[fn]),
-      );
+      return scope.apply(([partition, accountId, region]) => {
+        const all = functionPermissions(deploy.config, { partition, accountId, region, stage });
+        const problems = policySizeProblems(all);
+        if (problems.length > 0) throw new Error(`nodekeeper.config.json: ${problems.join('; ')}`);
+        return toSstPermissions(all[fn]);
+      });
     },
   };
 }

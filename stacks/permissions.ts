@@ -455,6 +455,30 @@ export function eventForwardingStatements(home: {
   ];
 }
 
+/**
+ * IAM allows 10,240 characters of inline policy per role (whitespace not counted; IAM quotas,
+ * "Role policy size"). SST writes a function's `permissions` into one inline policy and adds its
+ * own statements (links, durable checkpoints): nodekeeper's statements keep this much of it free.
+ */
+export const ROLE_POLICY_MAX_CHARS = 10_240;
+export const ROLE_POLICY_SST_RESERVE_CHARS = 1_536;
+
+/**
+ * Each function whose statements would not fit in its role's inline policy, with the size and
+ * what to do; empty when all fit. Pure: checked before anything is deployed.
+ */
+export function policySizeProblems(permissions: Record<FunctionName, Statement[]>): string[] {
+  const budget = ROLE_POLICY_MAX_CHARS - ROLE_POLICY_SST_RESERVE_CHARS;
+  return Object.entries(permissions).flatMap(([fn, statements]) => {
+    const size = JSON.stringify(toPolicyDocument(statements)).length;
+    return size > budget
+      ? [
+          `${fn}: its IAM policy would be ${size} characters, over the ${budget} nodekeeper may use of IAM's ${ROLE_POLICY_MAX_CHARS} per role; list clusters as fewer patterns (e.g. "prod-*" rather than each name) or deploy one nodekeeper per group of regions`,
+        ]
+      : [];
+  });
+}
+
 /** An IAM policy document as AWS reads it. */
 export type PolicyDocument = {
   Version: '2012-10-17';

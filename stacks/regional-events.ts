@@ -5,7 +5,7 @@
 // Forwarded events keep their `source`, `detail-type`, `account` and `region`, so the home rules'
 // patterns (which name neither account nor region) match them unchanged.
 import type { StackContext } from './context.ts';
-import { forwardingRegions, regionId } from './event-regions.ts';
+import { forwardingRegions, forwardingRuleName, regionId } from './event-regions.ts';
 import { eventForwardingStatements, toPolicyDocument } from './permissions.ts';
 
 /** A home-region rule on the default bus whose events also happen in other regions. */
@@ -75,7 +75,7 @@ export function createRegionalEventForwarding(ctx: StackContext, homeRules: read
       rule: new aws.cloudwatch.EventRule(
         `${id}Forward${regionId(region)}`,
         {
-          name: $interpolate`${homeRule.name}-to-${home}`,
+          name: homeRule.name.apply((name) => forwardingRuleName(name, home)),
           description: `nodekeeper: forwards ${id} events from ${region} to the ${home} default bus`,
           // The home rule's own pattern, so both always select the same events.
           eventPattern: homeRule.eventPattern.apply((pattern) => pattern ?? ''),

@@ -1,67 +1,38 @@
 /**
- * The `/nodekeeper` slash command behind a Lambda Function URL, written against ports so tests
- * can inject the clock, the logger and the adapters. Two event shapes reach the function:
+ * The `/nodekeeper` slash command behind a Lambda Function URL: the Lambda glue around core's
+ * slash program, written against ports so tests can inject the clock, the logger and the
+ * adapters. Two event shapes reach the function:
  * - a Function URL request from Slack: verified with the v0 signature FIRST (401 and nothing else
- *   otherwise), then routed by core; slow subcommands are handed to
+ *   otherwise), then run by core (`runSlashCommand`); slow subcommands are handed to
  * - the internal work payload `{kind:'slack-command-work',…}`, sent by this function to itself
- *   with an asynchronous Lambda invoke; the worker posts its answer to Slack's response_url.
+ *   with an asynchronous Lambda invoke; the worker posts core's answer to Slack's response_url.
  */
 
-import type { AsyncInvoker, PauseChange } from '@nodekeeper/aws';
 import type { Config } from '@nodekeeper/core/config';
-import { buildPlanSummaryMessage, type SlackMessage } from '@nodekeeper/core/messages';
-import { matchesGlob, type Plan } from '@nodekeeper/core/plan';
-import type { HistoryQuery, RolloutRecord } from '@nodekeeper/core/rollout';
+import type { SlackMessage } from '@nodekeeper/core/messages';
 import {
-  buildHistoryMessage,
-  buildStatusMessage,
-  buildWorkFailedMessage,
+  answerDeferredCommand,
   type DeferredCommand,
   misconfiguredText,
   parseSlashRequest,
   parseSlashWork,
-  patchAcceptedText,
-  patchFailedText,
-  pausedText,
-  pauseFailedText,
-  resumedText,
-  routeSlashCommand,
-  SLASH_MAX_LISTED,
-  type SlashPatchRequest,
-  type SlashRequest,
-  type SlashWorkPayload,
-  workFailedToStartText,
-  workingText,
+  runSlashCommand,
+  type SlashOutcome,
+  type SlashPorts,
+  type SlashReply,
 } from '@nodekeeper/core/slash';
 import {
   type DeliveryResult,
-  decodeFunctionUrlBody,
   type NotifierLogger,
-  readSignatureHeaders,
-  redactSecrets,
-  verifySlackSignature,
+  redactingLogger,
+  verifyFunctionUrlRequest,
 } from '@nodekeeper/slack';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 
-/** Outcome of writing the pause flag: a refusal is a value carrying the AWS error code. */
-export type PauseWriteOutcome = { kind: 'set' } | { kind: 'failed'; errorCode: string };
-
-/** The pause flag as the slash command uses it. `set` never throws; `read` may (status reports it). */
-export interface SlashPausePort {
-  set(change: PauseChange): Promise<PauseWriteOutcome>;
-  read(): Promise<{ paused: boolean; reason: string | null }>;
-}
-
 /** The adapters a verified request may use. Built only after verification (or for a work payload). */
-export interface SlackCommandServices {
+export interface SlackCommandServices extends SlashPorts {
   /** Null when NODEKEEPER_CONFIG is missing or invalid: nothing is done then. */
   config: Config | null;
-  invoker: AsyncInvoker;
-  /** The pause flag (NODEKEEPER_PAUSE_PARAMETER, else the default parameter). */
-  pause: SlashPausePort;
-  /** Inspects every configured region and plans, as a scan would (read-only). */
-  plan(now: Date): Promise<Plan>;
-  history(query: HistoryQuery): Promise<RolloutRecord[]>;
   /** Posts to a response_url (already validated). Never throws. */
   respond(responseUrl: string, message: SlackMessage): Promise<DeliveryResult>;
 }
@@ -90,38 +61,15 @@ export type SlackWorkResult =
 
 export type SlackCommandResult = LambdaFunctionURLResult | SlackWorkResult;
 
-const WORK_KIND = 'slack-command-work';
-
-/** Secrets and secret-like values are redacted from every log line, whatever logs them. */
-function redactingLogger(inner: NotifierLogger, secrets: () => readonly (string | null)[]): NotifierLogger {
-  const scrub = (value: unknown): unknown => {
-    if (typeof value === 'string') return redactSecrets(value, secrets());
-    if (Array.isArray(value)) return value.map(scrub);
-    if (value instanceof Error) return redactSecrets(`${value.name}: ${value.message}`, secrets());
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
-    }
-    return value;
-  };
-  const wrap =
-    (level: keyof NotifierLogger) =>
-    (message: string, ...attributes: Record<string, unknown>[]) =>
-      inner[level](
-        redactSecrets(message, secrets()),
-        ...attributes.map((a) => scrub(a) as Record<string, unknown>),
-      );
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
-}
-
 function text(statusCode: number, body: string): LambdaFunctionURLResult {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
 }
 
-function slackReply(responseType: 'ephemeral' | 'in_channel', message: string): LambdaFunctionURLResult {
+function slackReply(reply: SlashReply): LambdaFunctionURLResult {
   return {
     statusCode: 200,
     headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ response_type: responseType, text: message }),
+    body: JSON.stringify({ response_type: reply.responseType, text: reply.text }),
   };
 }
 
@@ -133,18 +81,43 @@ function looksLikeHttp(event: object): boolean {
   return 'requestContext' in event || 'headers' in event || 'body' in event || 'rawPath' in event;
 }
 
-function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const e = error as { name?: unknown; code?: unknown; Code?: unknown };
-    for (const c of [e.Code, e.code, e.name])
-      if (typeof c === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(c)) return c;
+/** The one log line of what a request did. */
+function logOutcome(log: NotifierLogger, who: Record<string, unknown>, o: SlashOutcome): void {
+  if (o.kind === 'usage') log.info('slash command answered with usage', who);
+  else if (o.kind === 'refused')
+    log.info('slash command refused', { ...who, command: o.command, reason: o.reason });
+  else if (o.kind === 'work-not-started')
+    log.error('slash command work not started', { ...who, command: o.command, error: o.error });
+  else if (o.kind === 'work-started')
+    log.info('slash command work started', {
+      ...who,
+      command: o.command,
+      lambdaRequestId: o.lambdaRequestId,
+    });
+  else if (o.kind === 'pause-failed')
+    log.error('pause flag not changed', { ...who, command: o.command, error: o.error });
+  else if (o.kind === 'pause-set')
+    log.info(o.command === 'pause' ? 'rollouts paused' : 'rollouts resumed', { ...who, command: o.command });
+  else {
+    const r = o.request;
+    const fields = {
+      ...who,
+      command: 'patch',
+      requestId: r.requestId,
+      cluster: r.cluster,
+      nodegroups: r.nodegroups,
+      operation: r.operation,
+      reboot: r.reboot,
+    };
+    if (o.kind === 'patch-not-sent') log.error('patch request not sent', { ...fields, error: o.error });
+    else log.info('patch requested', { ...fields, lambdaRequestId: o.lambdaRequestId });
   }
-  return 'Error';
 }
 
 /** Builds the handler. Keeps no state across invocations beyond the lazily built services. */
 export function createSlackCommandHandler(deps: SlackCommandDeps) {
   const responseUrls = new Set<string>();
+  // Secrets and secret-like values are redacted from every log line, whatever logs them.
   const log = redactingLogger(deps.logger, () => [deps.signingSecret, ...responseUrls]);
   let services: SlackCommandServices | undefined;
   const getServices = (): SlackCommandServices => {
@@ -157,23 +130,15 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
       log.error('slash command refused: no signing secret configured');
       return text(401, 'invalid request signature');
     }
-    const rawBody = decodeFunctionUrlBody(event);
-    const { timestamp, signature } = readSignatureHeaders(event.headers);
-    const check = verifySlackSignature({
-      signingSecret: deps.signingSecret,
-      timestamp,
-      rawBody,
-      signature,
-      now: deps.now(),
-    });
-    if (!check.ok) {
-      log.warn('slash command refused: bad signature', { reason: check.reason });
+    const verified = verifyFunctionUrlRequest(event, deps.signingSecret, deps.now());
+    if (!verified.ok) {
+      log.warn('slash command refused: bad signature', { reason: verified.reason });
       return text(401, 'invalid request signature');
     }
 
     const method = event.requestContext?.http?.method;
     if (method !== undefined && method !== 'POST') return text(405, 'method not allowed');
-    const parsed = parseSlashRequest(rawBody, { allowLocal: deps.allowLocal });
+    const parsed = parseSlashRequest(verified.rawBody, { allowLocal: deps.allowLocal });
     if (!parsed.ok) {
       log.warn('slash command refused: invalid request', { problems: parsed.problems });
       return text(400, 'invalid slash command request');
@@ -185,122 +150,16 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     const svc = getServices();
     if (svc.config === null) {
       log.error('slash command not run: configuration missing or invalid', who);
-      return slackReply('ephemeral', misconfiguredText());
+      return slackReply({ responseType: 'ephemeral', text: misconfiguredText() });
     }
-    const action = routeSlashCommand({
-      text: request.text,
-      userId: request.userId,
-      allowedUserIds: svc.config.slack.allowedUserIds,
-      clusterPatterns: svc.config.clusters,
+    const done = await runSlashCommand(request, svc.config, svc, {
+      now: deps.now(),
+      selfFunctionName: deps.selfFunctionName,
+      patchFunctionName: deps.patchFunctionName,
+      newRequestId: deps.newRequestId,
     });
-
-    switch (action.kind) {
-      case 'reply':
-        log.info('slash command answered with usage', who);
-        return slackReply('ephemeral', action.text);
-      case 'refuse':
-        log.info('slash command refused', { ...who, command: action.command, reason: action.reason });
-        return slackReply('ephemeral', action.text);
-      case 'defer':
-        return defer(svc, request, action.command, who);
-      case 'pause':
-      case 'resume':
-        return setPause(
-          svc,
-          request,
-          action.kind === 'pause',
-          action.kind === 'pause' ? action.reason : null,
-          who,
-        );
-      case 'patch':
-        return patch(svc, request, { ...action.request, requestId: deps.newRequestId() }, who);
-    }
-  }
-
-  async function defer(
-    svc: SlackCommandServices,
-    request: SlashRequest,
-    command: DeferredCommand,
-    who: Record<string, unknown>,
-  ): Promise<LambdaFunctionURLResult> {
-    const payload: SlashWorkPayload = {
-      kind: WORK_KIND,
-      version: 1,
-      command,
-      userId: request.userId,
-      responseUrl: request.responseUrl,
-      requestedAt: deps.now().toISOString(),
-    };
-    const outcome =
-      deps.selfFunctionName === null
-        ? { kind: 'failed' as const, errorCode: 'self-function-unknown' }
-        : await svc.invoker.invoke(deps.selfFunctionName, payload);
-    if (outcome.kind === 'failed') {
-      log.error('slash command work not started', {
-        ...who,
-        command: command.kind,
-        error: outcome.errorCode,
-      });
-      return slackReply('ephemeral', workFailedToStartText(command));
-    }
-    log.info('slash command work started', {
-      ...who,
-      command: command.kind,
-      lambdaRequestId: outcome.lambdaRequestId,
-    });
-    return slackReply('ephemeral', workingText(command));
-  }
-
-  async function setPause(
-    svc: SlackCommandServices,
-    request: SlashRequest,
-    paused: boolean,
-    reason: string | null,
-    who: Record<string, unknown>,
-  ): Promise<LambdaFunctionURLResult> {
-    const kind = paused ? 'pause' : 'resume';
-    const result = await svc.pause.set({
-      paused,
-      reason,
-      by: `slack:${request.userId}`,
-      at: deps.now().toISOString(),
-    });
-    if (result.kind === 'failed') {
-      log.error('pause flag not changed', { ...who, command: kind, error: result.errorCode });
-      return slackReply('ephemeral', pauseFailedText(kind, result.errorCode));
-    }
-    log.info(paused ? 'rollouts paused' : 'rollouts resumed', { ...who, command: kind });
-    return slackReply(
-      'in_channel',
-      paused ? pausedText(request.userId, reason) : resumedText(request.userId),
-    );
-  }
-
-  async function patch(
-    svc: SlackCommandServices,
-    request: SlashRequest,
-    patchRequest: SlashPatchRequest,
-    who: Record<string, unknown>,
-  ): Promise<LambdaFunctionURLResult> {
-    const fields = {
-      ...who,
-      command: 'patch',
-      requestId: patchRequest.requestId,
-      cluster: patchRequest.cluster,
-      nodegroups: patchRequest.nodegroups,
-      operation: patchRequest.operation,
-      reboot: patchRequest.reboot,
-    };
-    const outcome =
-      deps.patchFunctionName === null
-        ? { kind: 'failed' as const, errorCode: 'patch-function-not-configured' }
-        : await svc.invoker.invoke(deps.patchFunctionName, patchPayload(patchRequest));
-    if (outcome.kind === 'failed') {
-      log.error('patch request not sent', { ...fields, error: outcome.errorCode });
-      return slackReply('ephemeral', patchFailedText(patchRequest, outcome.errorCode));
-    }
-    log.info('patch requested', { ...fields, lambdaRequestId: outcome.lambdaRequestId });
-    return slackReply('in_channel', patchAcceptedText(patchRequest, request.userId));
+    logOutcome(log, who, done.outcome);
+    return slackReply(done.reply);
   }
 
   async function onWork(event: unknown): Promise<SlackWorkResult> {
@@ -318,44 +177,14 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
       log.error('slash command work not run: configuration missing or invalid', fields);
       message = { text: misconfiguredText(), blocks: [] };
     } else {
-      try {
-        message = await runWork(svc, work.command);
-      } catch (error) {
-        // Never rethrow: an asynchronous invoke would retry and answer twice.
-        log.error('slash command work failed', { ...fields, error: errorCode(error) });
-        message = buildWorkFailedMessage(work.command, errorCode(error));
-      }
+      const answer = await answerDeferredCommand(work.command, svc, deps.now());
+      if (answer.error !== null) log.error('slash command work failed', { ...fields, error: answer.error });
+      message = answer.message;
     }
     const delivered = await svc.respond(work.responseUrl, message);
     if (delivered.ok) log.info('slash command answered', fields);
     else log.error('slash command answer undeliverable', { ...fields, slackError: delivered.error });
     return { kind: 'work-done', command: work.command.kind, delivered: delivered.ok };
-  }
-
-  async function runWork(svc: SlackCommandServices, command: DeferredCommand): Promise<SlackMessage> {
-    switch (command.kind) {
-      case 'plan': {
-        const full = await svc.plan(deps.now());
-        const { cluster } = command;
-        const planned =
-          cluster === undefined
-            ? full
-            : { ...full, items: full.items.filter((i) => matchesGlob(i.cluster, cluster)) };
-        return buildPlanSummaryMessage(planned);
-      }
-      case 'history': {
-        const records = await historyOf(svc, command.cluster, SLASH_MAX_LISTED * 2);
-        return buildHistoryMessage(records, command.cluster);
-      }
-      case 'status': {
-        const pause = await svc.pause.read();
-        const all = await svc.history({ limit: 1000 });
-        return buildStatusMessage(
-          pause,
-          all.filter((r) => r.outcome === 'started'),
-        );
-      }
-    }
   }
 
   return async function handler(event: unknown): Promise<SlackCommandResult> {
@@ -365,32 +194,5 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     }
     if (looksLikeHttp(event)) return onHttp(event as LambdaFunctionURLEvent);
     return onWork(event);
-  };
-}
-
-/** History for a cluster name (ledger query), a glob (all, filtered) or everything. */
-async function historyOf(
-  svc: SlackCommandServices,
-  cluster: string | undefined,
-  limit: number,
-): Promise<RolloutRecord[]> {
-  if (cluster === undefined) return svc.history({ limit });
-  if (!/[*?]/.test(cluster)) return svc.history({ cluster, limit });
-  const all = await svc.history({ limit: 1000 });
-  return all.filter((r) => matchesGlob(r.cluster, cluster)).slice(0, limit);
-}
-
-/**
- * The patch function's payload for a slash-command request. Kept in one place so it can follow
- * the patch function's published schema.
- */
-export function patchPayload(request: SlashPatchRequest): Record<string, unknown> {
-  return {
-    requestId: request.requestId,
-    cluster: request.cluster,
-    ...(request.nodegroups.length > 0 ? { nodegroups: request.nodegroups } : {}),
-    operation: request.operation,
-    reboot: request.reboot,
-    requestedBy: request.requestedBy,
   };
 }

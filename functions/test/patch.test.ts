@@ -11,8 +11,8 @@ import type {
   SendCommandParams,
 } from '@nodekeeper/core/patch';
 import type { ClaimResult } from '@nodekeeper/core/rollout';
+import { patchPayload } from '@nodekeeper/core/slash';
 import { describe, expect, it } from 'vitest';
-import { patchPayload } from '../lib/slack-command.ts';
 import { handlePatch } from '../patch.ts';
 import { handlePatchStatus } from '../patch-status.ts';
 

@@ -1,6 +1,19 @@
 /**
  * The `/nodekeeper` slash command: parsing, routing and authorization, request validation, replies.
  */
+
+export {
+  answerDeferredCommand,
+  type PauseWriteOutcome,
+  patchPayload,
+  runSlashCommand,
+  type SlashContext,
+  type SlashInvokeOutcome,
+  type SlashOutcome,
+  type SlashPausePort,
+  type SlashPorts,
+  type SlashReply,
+} from './src/slash/program.ts';
 export {
   buildHistoryMessage,
   buildStatusMessage,

@@ -7,13 +7,14 @@ export {
   validateWebhookUrl,
 } from './src/notifier.ts';
 export { notifyPortFrom, patchNotifyFrom } from './src/ports.ts';
-export { REDACTED, redactSecrets } from './src/redact.ts';
+export { REDACTED, redactingLogger, redactSecrets } from './src/redact.ts';
 export type { FunctionUrlBody, SignatureCheck, SignatureInput } from './src/signature.ts';
 export {
   decodeFunctionUrlBody,
   MAX_SIGNATURE_SKEW_SECONDS,
   readSignatureHeaders,
   SignatureFailure,
+  verifyFunctionUrlRequest,
   verifySlackSignature,
 } from './src/signature.ts';
 export { runSlackPort, runThreadDeps } from './src/threads.ts';

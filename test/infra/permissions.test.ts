@@ -4,6 +4,8 @@ import {
   FunctionName,
   functionPermissions,
   type PermissionsConfig,
+  policySizeProblems,
+  ROLE_POLICY_MAX_CHARS,
   resourceNames,
   type Statement,
   spokeCloudFormationTemplate,
@@ -319,6 +321,35 @@ describe('functionPermissions', () => {
         'arn:aws:lambda:*:*:function:nodekeeper-prod-slack-command',
         'arn:aws:lambda:*:*:function:nodekeeper-prod-patch',
       ]);
+    });
+  });
+});
+
+describe('policySizeProblems', () => {
+  const withRegionsAndClusters = (regions: number, clusters: number) =>
+    functionPermissions(
+      aConfig({
+        regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2', 'eu-central-1'].slice(0, regions),
+        clusters: Array.from({ length: clusters }, (_, i) => `team-${i}-prod`),
+      }),
+      { accountId: '111122223333', region: 'us-east-1', stage: 'prod' },
+    );
+
+  describe('when the config is of a usual size', () => {
+    it('finds every role policy within IAM’s limit', () => {
+      expect(policySizeProblems(withRegionsAndClusters(3, 5))).toEqual([]);
+    });
+  });
+
+  describe('when many regions times many clusters would overflow a role policy', () => {
+    it('names the function, the size, the limit and what to do, before anything deploys', () => {
+      const problems = policySizeProblems(withRegionsAndClusters(5, 12));
+      expect(problems.length).toBeGreaterThan(0);
+      expect(problems.some((p) => /^rollout-workflow: its IAM policy would be \d+ characters/.test(p))).toBe(
+        true,
+      );
+      expect(problems[0]).toContain(String(ROLE_POLICY_MAX_CHARS));
+      expect(problems[0]).toContain('fewer patterns');
     });
   });
 });

@@ -2,7 +2,12 @@
 // events (its own process: Pulumi mocks are global).
 import { type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardingRegions, regionId } from '../../stacks/event-regions.ts';
+import {
+  forwardingRegions,
+  forwardingRuleName,
+  RULE_NAME_MAX,
+  regionId,
+} from '../../stacks/event-regions.ts';
 import { resourceNames } from '../../stacks/permissions.ts';
 import { CROSS_REGION_NOW, crossRegionFleet, crossRegionPatch, EU, HUB } from '../helpers/cross-region.ts';
 import { renderedRouting, routeEvent } from '../helpers/eventbridge.ts';
@@ -117,5 +122,32 @@ describe('the seam without forwarding: eu-west-1 events never reach the home rul
 
     // Control: only the bus is wrong, not the pattern.
     expect(routeEvent(routing, final, REGION).map((d) => d.arn)).toEqual([patchStatusArn]);
+  });
+});
+
+describe('forwardingRuleName', () => {
+  describe('when the home rule name and region fit in 64 characters', () => {
+    it('is <home rule>-to-<home region>', () => {
+      expect(forwardingRuleName('nodekeeper-prod-patch-status', 'us-east-1')).toBe(
+        'nodekeeper-prod-patch-status-to-us-east-1',
+      );
+    });
+  });
+
+  describe('when a long stage makes it longer than EventBridge allows', () => {
+    const long = (stage: string) => forwardingRuleName(`nodekeeper-${stage}-patch-status`, 'ap-southeast-2');
+
+    it('shortens it to 64 characters of the allowed alphabet, keeping the home region', () => {
+      const name = long('feature-branch-with-a-long-name');
+      expect(name.length).toBeLessThanOrEqual(RULE_NAME_MAX);
+      expect(name).toMatch(/^[.\-_A-Za-z0-9]+-to-ap-southeast-2$/);
+    });
+
+    it('keeps two long names apart and gives the same name every time', () => {
+      expect(long('feature-branch-with-a-long-name-one')).not.toBe(
+        long('feature-branch-with-a-long-name-two'),
+      );
+      expect(long('feature-branch-with-a-long-name-one')).toBe(long('feature-branch-with-a-long-name-one'));
+    });
   });
 });

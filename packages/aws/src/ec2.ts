@@ -196,6 +196,7 @@ function toMappingRequest(
   dropSnapshot: boolean,
 ): LaunchTemplateBlockDeviceMappingRequest {
   const ebs = m.Ebs;
+  const keepsSnapshot = ebs?.SnapshotId !== undefined && !dropSnapshot;
   return {
     ...(m.DeviceName !== undefined ? { DeviceName: m.DeviceName } : {}),
     ...(m.VirtualName !== undefined ? { VirtualName: m.VirtualName } : {}),
@@ -204,13 +205,15 @@ function toMappingRequest(
     ...(ebs
       ? {
           Ebs: {
-            ...(ebs.Encrypted !== undefined ? { Encrypted: ebs.Encrypted } : {}),
+            // EC2: "If you are creating a volume from a snapshot, you can't specify an encryption
+            // value" (the volume takes the snapshot's).
+            ...(ebs.Encrypted !== undefined && !keepsSnapshot ? { Encrypted: ebs.Encrypted } : {}),
             ...(ebs.DeleteOnTermination !== undefined
               ? { DeleteOnTermination: ebs.DeleteOnTermination }
               : {}),
             ...(ebs.Iops !== undefined ? { Iops: ebs.Iops } : {}),
             ...(ebs.KmsKeyId !== undefined ? { KmsKeyId: ebs.KmsKeyId } : {}),
-            ...(ebs.SnapshotId !== undefined && !dropSnapshot ? { SnapshotId: ebs.SnapshotId } : {}),
+            ...(keepsSnapshot ? { SnapshotId: ebs.SnapshotId } : {}),
             ...(ebs.VolumeSize !== undefined ? { VolumeSize: ebs.VolumeSize } : {}),
             ...(ebs.VolumeType !== undefined ? { VolumeType: ebs.VolumeType } : {}),
             ...(ebs.Throughput !== undefined ? { Throughput: ebs.Throughput } : {}),

@@ -131,7 +131,13 @@ describe('createRolloutPort launch template versions', () => {
                   },
                   {
                     DeviceName: '/dev/xvdb',
-                    Ebs: { SnapshotId: 'snap-0cache', VolumeSize: 100, Iops: 3000, Throughput: 125 },
+                    Ebs: {
+                      SnapshotId: 'snap-0cache',
+                      VolumeSize: 100,
+                      Iops: 3000,
+                      Throughput: 125,
+                      Encrypted: true,
+                    },
                   },
                   { DeviceName: '/dev/xvdc', NoDevice: '' },
                 ],
@@ -163,6 +169,7 @@ describe('createRolloutPort launch template versions', () => {
         });
         const sent = ec2.commandCalls(CreateLaunchTemplateVersionCommand)[0]?.args[0].input;
         expect(sent?.SourceVersion).toBe('4');
+        // A volume made from a snapshot takes the snapshot's encryption: no Encrypted beside SnapshotId.
         expect(sent?.LaunchTemplateData).toEqual({
           ImageId: 'ami-0new',
           BlockDeviceMappings: [

@@ -1,4 +1,5 @@
 /** Secret redaction for every log line and error message the Slack package produces. Pure. */
+import type { NotifierLogger } from './types/index.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -34,4 +35,31 @@ export function redactValue(value: unknown, secrets: readonly (string | null | u
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets)]));
   }
   return value;
+}
+
+/**
+ * A logger that redacts the secrets `secrets()` names (read at each line), Slack webhook paths and
+ * tokens from every message and attribute (errors become `name: message`) before `inner` sees them.
+ */
+export function redactingLogger(
+  inner: NotifierLogger,
+  secrets: () => readonly (string | null)[],
+): NotifierLogger {
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === 'string') return redactSecrets(value, secrets());
+    if (Array.isArray(value)) return value.map(scrub);
+    if (value instanceof Error) return redactSecrets(`${value.name}: ${value.message}`, secrets());
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
+    }
+    return value;
+  };
+  const wrap =
+    (level: keyof NotifierLogger) =>
+    (message: string, ...attributes: Record<string, unknown>[]) =>
+      inner[level](
+        redactSecrets(message, secrets()),
+        ...attributes.map((a) => scrub(a) as Record<string, unknown>),
+      );
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }

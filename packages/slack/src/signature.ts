@@ -82,3 +82,18 @@ export function readSignatureHeaders(headers: Record<string, string | undefined>
   }
   return { timestamp, signature };
 }
+
+/**
+ * Verifies a Function URL request from Slack: its decoded body and v0 signature headers against
+ * the signing secret at `now`. Returns the raw body to parse only when the signature holds. Pure.
+ */
+export function verifyFunctionUrlRequest(
+  event: FunctionUrlBody & { headers?: Record<string, string | undefined> | null },
+  signingSecret: string,
+  now: Date,
+): { ok: true; rawBody: string } | { ok: false; reason: SignatureFailure } {
+  const rawBody = decodeFunctionUrlBody(event);
+  const { timestamp, signature } = readSignatureHeaders(event.headers);
+  const check = verifySlackSignature({ signingSecret, timestamp, rawBody, signature, now });
+  return check.ok ? { ok: true, rawBody } : check;
+}

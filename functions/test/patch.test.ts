@@ -241,6 +241,21 @@ describe('functions/patch handlePatch', () => {
       });
       expect(w.sent[0]?.Parameters.RebootOption).toEqual(['RebootIfNeeded']);
     });
+
+    it('names who requested it in the "Patch requested" message', async () => {
+      const w = world();
+      const payload = patchPayload({
+        requestId: '3b241101-e2bb-4255-8caf-4136c566a962',
+        cluster: 'prod-a',
+        nodegroups: ['general'],
+        operation: 'Scan',
+        reboot: false,
+        requestedBy: 'slack:U012ABCDEF',
+      });
+      await handlePatch(payload, w.deps);
+      const requested = w.posts.find((m) => m.text.startsWith('Patch requested'));
+      expect(JSON.stringify(requested?.blocks)).toContain('*Requested by*\\n`slack:U012ABCDEF`');
+    });
   });
 
   describe('when the same request ID arrives twice', () => {

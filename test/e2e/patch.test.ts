@@ -305,6 +305,9 @@ describe('nodekeeper patch (CLI)', () => {
     expect(json.unmanaged).toEqual([expect.objectContaining({ instanceId: 'i-0a0000000000a0004' })]);
     expect(out.stderr).toContain('i-0a0000000000a0003: Failed');
     expect(summaries().length - before).toBe(1);
+    // The CLI passes the caller's ARN from STS GetCallerIdentity through as the requester.
+    const requested = sb.slackPosts().filter((p) => JSON.stringify(p.body).includes('Patch requested'));
+    expect(JSON.stringify(requested.at(-1)?.body)).toMatch(/Requested by\*\\n`arn:aws:iam::\d{12}:/);
   });
 
   it('records the patch, so the report counts the instances it patched (not patch runs)', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AwsClients,
   buildClients,
+  callerIdentity,
   createLambdaClient,
   createPatchLedger,
   createPatchPort,
@@ -221,7 +222,6 @@ export const patchCommand: Command = {
       ...(values.operation ? { operation: values.operation } : {}),
       ...(values.region ? { region: values.region } : {}),
       reboot: Boolean(values.reboot),
-      requestedBy: `cli:${ctx.env.USER ?? 'unknown'}`,
     });
     const config = loadConfig(ctx, values.config);
     const scope = patchScope(request, config);
@@ -232,6 +232,8 @@ export const patchCommand: Command = {
     const targets = buildClients(null, { homeRegion });
     const clients = (region: string) => targets(null, region);
     try {
+      // The caller's IAM ARN from STS (env USER where STS is unreachable), shown as "Requested by".
+      const requestedBy = (await callerIdentity(clients(homeRegion).sts, ctx.env)).slice(0, 200);
       let items: PatchResultItem[];
       let unmanaged: UnmanagedInstance[];
       let requestId: string;
@@ -251,7 +253,7 @@ export const patchCommand: Command = {
           ...(request.region ? { region: request.region } : {}),
           operation: request.operation,
           reboot: request.reboot,
-          ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+          requestedBy,
         };
         const answer = await invokePatchFunction(lambda, values.invoke, payload);
         if (answer.kind === 'function-error') {
@@ -293,7 +295,7 @@ export const patchCommand: Command = {
         runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
         requestId = `req-${randomUUID()}`;
         const result = await startPatch(
-          { ...request, requestId },
+          { ...request, requestId, requestedBy },
           { region, snapshotId: randomUUID(), settings: config.patch },
           { aws: createPatchPort(clients), ledger, notify, now: () => new Date(), ...(runs ? { runs } : {}) },
         );

@@ -295,7 +295,8 @@ export async function startPatch(
       await mark(item, RunItemState.notStarted);
       continue;
     }
-    await sendGroup(item, result, { ...options, createdAt, accountId }, deps, threadTs);
+    const requestedBy = request.requestedBy ?? null;
+    await sendGroup(item, result, { ...options, createdAt, accountId, requestedBy }, deps, threadTs);
     await mark(item, result.commandIds.length > 0 ? RunItemState.inProgress : RunItemState.failed);
   }
   return {
@@ -368,7 +369,11 @@ function refTarget(item: PatchPlanItem) {
 async function sendGroup(
   item: PatchPlanItem,
   result: PatchResultItem,
-  options: Parameters<typeof buildPatchCommands>[1] & { createdAt: string; accountId: string | null },
+  options: Parameters<typeof buildPatchCommands>[1] & {
+    createdAt: string;
+    accountId: string | null;
+    requestedBy: string | null;
+  },
   deps: StartPatchDeps,
   threadTs: string | undefined,
 ): Promise<void> {
@@ -420,7 +425,7 @@ async function sendGroup(
         instanceCount: item.instanceIds.length,
         maxConcurrency: options.maxConcurrency,
         maxErrors: options.maxErrors,
-        requestedBy: null,
+        requestedBy: options.requestedBy,
       }),
       threadTs,
     );

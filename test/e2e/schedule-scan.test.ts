@@ -152,7 +152,7 @@ describe('the deployed schedule', () => {
       const text = (p: SlackPost) => String(p.body.text ?? '');
       const posted = sb.slackPosts().filter((p) => p.kind === 'chat.postMessage');
       expect(posted.filter((p) => p.body.thread_ts === undefined).map(text)).toEqual([
-        'Rollout: 0/3 node groups done',
+        'Rollout of 3 node groups: 3 pending',
       ]);
       expect(posted.map(text).filter((t) => /^nodekeeper plan:/.test(t))).toHaveLength(1);
       expect(posted.map(text).filter((t) => t.startsWith('Rollout started'))).toHaveLength(3);

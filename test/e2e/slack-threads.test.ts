@@ -104,7 +104,7 @@ describe('bot mode: one thread per rollout run', () => {
 
     const posts = sb.slackPosts();
     const parents = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts === undefined);
-    expect(parents.map(text)).toEqual(['Rollout: 0/3 node groups done']);
+    expect(parents.map(text)).toEqual(['Rollout of 3 node groups: 3 pending']);
     const parentTs = parents[0]?.ts;
     expect(parentTs).toBeTruthy();
 
@@ -126,7 +126,9 @@ describe('bot mode: one thread per rollout run', () => {
       expect(e.body.ts).toBe(parentTs);
       expect(e.body.channel).toMatch(/^C/);
     }
-    expect(text(edits[edits.length - 1] as SlackPost)).toBe('Rollout: 3/3 node groups done, 1 failed');
+    expect(text(edits[edits.length - 1] as SlackPost)).toBe(
+      'Rollout of 3 node groups: 2 succeeded, 1 failed',
+    );
 
     const run = await createRunLedger(w.home.dynamodb, { tableName: w.settings.ledgerTable }).getRun(
       scanRunId(event),
@@ -189,7 +191,7 @@ describe('bot mode: one thread per patch request', () => {
 
     const posts = sb.slackPosts();
     const parents = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts === undefined);
-    expect(parents.map(text)).toEqual(['Patch: 0/2 node groups done']);
+    expect(parents.map(text)).toEqual(['Patch of 2 node groups: 2 pending']);
     const parentTs = parents[0]?.ts;
     const replies = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts !== undefined);
     expect(replies.length).toBeGreaterThanOrEqual(3);
@@ -199,7 +201,7 @@ describe('bot mode: one thread per patch request', () => {
     ).toBeGreaterThan(0);
     const edits = posts.filter((p) => p.kind === 'chat.update');
     for (const e of edits) expect(e.body.ts).toBe(parentTs);
-    expect(text(edits[edits.length - 1] as SlackPost)).toBe('Patch: 2/2 node groups done, 2 failed');
+    expect(text(edits[edits.length - 1] as SlackPost)).toBe('Patch of 2 node groups: 2 failed');
     const run = await runs.runs.getRun('patch-req-thread');
     expect(run?.thread?.ts).toBe(parentTs);
   });

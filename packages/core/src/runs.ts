@@ -179,7 +179,7 @@ export type MarkRunItemResult =
   | { kind: 'undeliverable'; error: string };
 
 /**
- * Records one node group's state in the run and edits the parent ("3/5 node groups done, 1
+ * Records one node group's state in the run and edits the parent ("5 node groups: 3 succeeded, 1
  * failed"). Concurrent finishes may reach Slack out of order, so after each edit the run is read
  * again and, if it changed meanwhile, edited again with the newer state (a few rounds at most):
  * the last writer always leaves the parent showing the newest state. Never throws.

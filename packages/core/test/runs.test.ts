@@ -74,7 +74,7 @@ describe('openRunThread', () => {
       kind: 'exists',
       thread: { channel: 'C0SANDBOX', ts: '1.000101' },
     });
-    expect(w.posted).toEqual(['Rollout: 0/3 node groups done']);
+    expect(w.posted).toEqual(['Rollout of 3 node groups: 3 pending']);
   });
 
   it('waits for the parent another process is posting', async () => {
@@ -105,7 +105,7 @@ describe('openRunThread', () => {
 });
 
 describe('markRunItem', () => {
-  it('edits the parent to "3/3 node groups done, 1 failed" as items finish', async () => {
+  it('edits the parent to "3 node groups: 1 succeeded, 1 failed, 1 not started" as items finish', async () => {
     const w = world();
     await openRunThread(run(), w.deps);
     await markRunItem('run-1', { ...ref('a'), state: 'in-progress' }, w.deps);
@@ -113,10 +113,10 @@ describe('markRunItem', () => {
     await markRunItem('run-1', { ...ref('b'), state: 'failed' }, w.deps);
     await markRunItem('run-1', { ...ref('c'), state: 'not-started' }, w.deps);
     expect(w.edits).toEqual([
-      'Rollout: 0/3 node groups done, 1 in progress',
-      'Rollout: 1/3 node groups done',
-      'Rollout: 2/3 node groups done, 1 failed',
-      'Rollout: 3/3 node groups done, 1 failed, 1 not started',
+      'Rollout of 3 node groups: 1 in progress, 2 pending',
+      'Rollout of 3 node groups: 1 succeeded, 2 pending',
+      'Rollout of 3 node groups: 1 succeeded, 1 failed, 1 pending',
+      'Rollout of 3 node groups: 1 succeeded, 1 failed, 1 not started',
     ]);
   });
 
@@ -134,7 +134,10 @@ describe('markRunItem', () => {
       return update(thread, message);
     };
     await markRunItem('run-1', { ...ref('a'), state: 'succeeded' }, w.deps);
-    expect(w.edits).toEqual(['Rollout: 1/3 node groups done', 'Rollout: 2/3 node groups done']);
+    expect(w.edits).toEqual([
+      'Rollout of 3 node groups: 1 succeeded, 2 pending',
+      'Rollout of 3 node groups: 2 succeeded, 1 pending',
+    ]);
   });
 
   it('does nothing without a thread and never throws', async () => {
@@ -162,7 +165,7 @@ describe('dropFromRun', () => {
     const w = world();
     await openRunThread(run(), w.deps);
     await dropFromRun('run-1', [ref('c')], w.deps);
-    expect(w.edits).toEqual(['Rollout: 0/2 node groups done']);
+    expect(w.edits).toEqual(['Rollout of 2 node groups: 2 pending']);
     expect(Object.keys(w.stored.get('run-1')?.items ?? {})).toEqual([
       '-|us-east-1|prod-a|a',
       '-|us-east-1|prod-a|b',

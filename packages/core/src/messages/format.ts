@@ -1,5 +1,5 @@
 /** Small shared pieces of message text. Pure. */
-import type { AmiRef } from '../types/plan.ts';
+import { type AmiRef, Strategy } from '../types/plan.ts';
 import { nodegroupConsoleUrl } from './links.ts';
 import { code, escapeMrkdwn, link, truncatePlain } from './mrkdwn.ts';
 import type { Block, ContextBlock, MrkdwnObject, NodegroupRef } from './types.ts';
@@ -24,7 +24,14 @@ export function plainName(value: string): string {
   return truncatePlain(value.replace(/[\r\n]+/g, ' '), MAX_NAME);
 }
 
-export function amiLabel(ref: AmiRef | null): string {
+/**
+ * How an image is named: the release version for EKS-managed AMIs; for launch-template groups the
+ * AMI ID, with its release when known ("ami-0b… (1.33.5-20261110)"). Pure.
+ */
+export function amiLabel(ref: AmiRef | null, strategy: Strategy | null = null): string {
+  if (strategy === Strategy.launchTemplate && ref?.imageId) {
+    return ref.releaseVersion ? `${ref.imageId} (${ref.releaseVersion})` : ref.imageId;
+  }
   return ref?.releaseVersion ?? ref?.imageId ?? 'unknown';
 }
 

@@ -72,7 +72,10 @@ export function buildPatchRequestedMessage(event: PatchRequestedEvent): SlackMes
         field('Operation', name(event.operation)),
         field('Reboot', rebootLabel(event.reboot)),
         field('Instances', String(event.instanceCount)),
-        field('Rate', `${name(event.maxConcurrency)} at once, stop after ${name(event.maxErrors)} errors`),
+        field(
+          'Rate',
+          `${name(event.maxConcurrency)} at once, stop after ${name(event.maxErrors)} ${event.maxErrors === '1' ? 'error' : 'errors'}`,
+        ),
         field('Requested by', event.requestedBy === null ? '_unknown_' : name(event.requestedBy)),
         field('Command ID', name(event.commandId)),
       ],
@@ -86,6 +89,13 @@ export function buildPatchRequestedMessage(event: PatchRequestedEvent): SlackMes
     `Patch requested: ${event.operation} on ${plural(event.instanceCount, 'instance')} of ${refLabel(event)}` +
     `${event.reboot ? ' (reboot if needed)' : ''}`;
   return fitToSlackLimits({ text, blocks });
+}
+
+/** The instance and its status once; the detail only where it says more than the status. */
+function failedInstanceLine(i: { instanceId: string; status: string; statusDetails: string }): string {
+  const detail = i.statusDetails.trim();
+  const more = detail === '' || detail === i.status ? '' : `: ${free(detail, 200)}`;
+  return `${name(i.instanceId)} ${name(i.status)}${more}`;
 }
 
 function listWithMore<T>(title: string, items: T[], render: (item: T) => string): Block[] {
@@ -123,7 +133,7 @@ export function buildPatchCompletedMessage(event: PatchCompletedEvent): SlackMes
       ...listWithMore(
         `*Failed instances (${event.failedInstances.length})*`,
         event.failedInstances,
-        (i) => `${name(i.instanceId)} ${name(i.status)}: ${free(i.statusDetails, 200)}`,
+        failedInstanceLine,
       ),
     );
   }

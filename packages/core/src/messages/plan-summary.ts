@@ -19,7 +19,7 @@ function itemLine(item: PlanItem): string {
   const console = link(nodegroupConsoleUrl(item), 'console');
   if (item.decision === 'roll') {
     const parts = [
-      `• ${name(item.nodegroup)} ${escapeMrkdwn(amiLabel(item.current))} → ${escapeMrkdwn(amiLabel(item.target))}`,
+      `• ${name(item.nodegroup)} ${escapeMrkdwn(amiLabel(item.current, item.strategy))} → ${escapeMrkdwn(amiLabel(item.target, item.strategy))}`,
     ];
     if (item.strategy) parts.push(escapeMrkdwn(item.strategy));
     if (item.wave) parts.push(`wave ${name(item.wave)}`);

@@ -38,8 +38,8 @@ export const MAX_RESOURCE_IDS_SHOWN = 20;
 function rolloutFields(event: RolloutRef, updateId: string | null): MrkdwnObject[] {
   const fields = [
     ...locationFields(event),
-    field('From', name(amiLabel(event.from))),
-    field('To', name(amiLabel(event.to))),
+    field('From', name(amiLabel(event.from, event.strategy))),
+    field('To', name(amiLabel(event.to, event.strategy))),
     field('Strategy', name(event.strategy)),
   ];
   if (event.wave) fields.push(field('Wave', name(event.wave)));
@@ -72,7 +72,7 @@ export function buildRolloutStartedMessage(event: RolloutStartedEvent): SlackMes
   if (event.forced === true) blocks.push(section(FORCED_NOTE));
   blocks.push(context(nodegroupLink(event), `Started ${free(event.startedAt, 40)}`));
   const forced = event.forced === true ? ' (retried with force after PodEvictionFailure)' : '';
-  const text = `Rollout started: ${refLabel(event)} ${free(amiLabel(event.from), 80)} → ${free(amiLabel(event.to), 80)}${forced}`;
+  const text = `Rollout started: ${refLabel(event)} ${free(amiLabel(event.from, event.strategy), 80)} → ${free(amiLabel(event.to, event.strategy), 80)}${forced}`;
   return fitToSlackLimits({ text, blocks });
 }
 
@@ -84,7 +84,7 @@ export function buildRolloutSucceededMessage(event: RolloutSucceededEvent): Slac
     { type: 'section', fields: rolloutFields(event, event.updateId) },
     context(nodegroupLink(event), `Finished ${free(event.finishedAt, 40)}${took ? ` (took ${took})` : ''}`),
   ];
-  const text = `Rollout succeeded: ${refLabel(event)} now runs ${free(amiLabel(event.to), 80)}`;
+  const text = `Rollout succeeded: ${refLabel(event)} now runs ${free(amiLabel(event.to, event.strategy), 80)}`;
   return fitToSlackLimits({ text, blocks });
 }
 

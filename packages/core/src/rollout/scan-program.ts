@@ -135,7 +135,7 @@ export async function runScanProgram(
     { history: policy.history ?? [], approvals: policy.approvals ?? [] },
     policy,
   )) {
-    await postHaltOnce(halted, ports, observe);
+    await postHaltOnce(halted, failedWaves(halted, plan), ports, observe);
   }
   const starts = await startRollouts(requests, ports.starter, input.stage);
   if (ports.runs !== null && ownRun) {
@@ -150,9 +150,20 @@ export async function runScanProgram(
   return { kind: 'ran', planned, counts, starts, runId: fresh.length > 0 ? runId : null };
 }
 
+/** The waves of the plan's node groups whose failures halted the release, in plan order. Pure. */
+function failedWaves(halted: HaltedRelease, plan: Plan): string[] {
+  const failed = new Set(halted.failedGroups);
+  const waves = plan.items
+    .filter((i) => failed.has(`${i.cluster}/${i.nodegroup}`))
+    .map((i) => i.wave)
+    .filter((w): w is string => w !== null);
+  return [...new Set(waves)];
+}
+
 /** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */
 async function postHaltOnce(
   halted: HaltedRelease,
+  waves: string[],
   ports: ScanPorts,
   observe: (o: ScanObservation) => void,
 ): Promise<void> {
@@ -165,7 +176,7 @@ async function postHaltOnce(
       ports.now().toISOString(),
     );
     if (claim.kind !== 'claimed') return;
-    const posted = await ports.notify.post(buildReleaseHaltedMessage(halted));
+    const posted = await ports.notify.post(buildReleaseHaltedMessage({ ...halted, failedWaves: waves }));
     await ports.ledger.markNotificationSent(halted.noticeKey, 'started', {
       ts: posted.ok ? posted.ts : null,
       delivered: posted.ok,

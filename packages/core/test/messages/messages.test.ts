@@ -13,7 +13,11 @@ import {
   buildRolloutStillRunningMessage,
   buildRolloutSucceededMessage,
 } from '../../src/messages/rollout.ts';
-import { buildRunStatusMessage, summarizeRunStatus } from '../../src/messages/status.ts';
+import {
+  buildReleaseHaltedMessage,
+  buildRunStatusMessage,
+  summarizeRunStatus,
+} from '../../src/messages/status.ts';
 import type {
   PatchCompletedEvent,
   PatchRefusedEvent,
@@ -332,6 +336,62 @@ describe('Slack message builders', () => {
     });
   });
 
+  describe('when the node group uses a launch template', () => {
+    const customAmi = {
+      strategy: 'launch-template' as const,
+      from: { releaseVersion: null, imageId: 'ami-0a2023x8600001001' },
+      to: { releaseVersion: '1.33.5-20261110', imageId: 'ami-0a2023x8600001110' },
+    };
+
+    it('names the old and new AMI IDs, with the release when known', () => {
+      const message = buildRolloutStartedMessage(started(customAmi));
+      expect(message.text).toBe(
+        'Rollout started: prod-a/general ami-0a2023x8600001001 → ami-0a2023x8600001110 (1.33.5-20261110)',
+      );
+      expect(allText(message)).toContain('*To*\n`ami-0a2023x8600001110 (1.33.5-20261110)`');
+      expect(buildRolloutSucceededMessage({ ...started(customAmi), finishedAt: NOW }).text).toBe(
+        'Rollout succeeded: prod-a/general now runs ami-0a2023x8600001110 (1.33.5-20261110)',
+      );
+    });
+
+    it('names the AMIs in the plan summary', () => {
+      const message = buildPlanSummaryMessage(
+        plan([planItem({ strategy: 'launch-template', current: customAmi.from, target: customAmi.to })]),
+      );
+      expect(allText(message)).toContain('ami-0a2023x8600001001 → ami-0a2023x8600001110 (1.33.5-20261110)');
+    });
+  });
+
+  describe('buildReleaseHaltedMessage', () => {
+    const halted = {
+      release: '20261110',
+      family: 'al2023',
+      failures: 1,
+      failedGroups: ['dev-a/lagging'],
+      failedWaves: ['dev'],
+    };
+
+    it('says the text once: a short fallback and blocks with the failed groups and wave', () => {
+      const message = buildReleaseHaltedMessage(halted);
+      expect(message.text).toBe(
+        'Release 20261110 (al2023) halted in every wave after 1 failed rollout in wave dev',
+      );
+      const sections = texts(message).mrkdwn.slice(1);
+      expect(sections).not.toContain(message.text);
+      const all = allText(message);
+      expect(all).toContain('*Failed:* `dev-a/lagging`');
+      expect(all).toContain('`nodekeeper approve 20261110 --wave WAVE`');
+      expect(all).toContain('`nodekeeper approve 20261110`');
+      expect(all).not.toContain('rollout(s)');
+      expectValidSlackMessage(message);
+    });
+
+    it('counts several failures in the plural', () => {
+      const message = buildReleaseHaltedMessage({ ...halted, failures: 2, failedWaves: [] });
+      expect(message.text).toBe('Release 20261110 (al2023) halted in every wave after 2 failed rollouts');
+    });
+  });
+
   describe('buildRolloutSucceededMessage', () => {
     it('shows the duration and target', () => {
       const message = buildRolloutSucceededMessage({ ...started(), finishedAt: '2026-11-20T03:42:00.000Z' });
@@ -432,11 +492,18 @@ describe('Slack message builders', () => {
       const message = buildPatchRequestedMessage(patchRequested());
       const all = allText(message);
       expect(message.text).toBe('Patch requested: Install on 3 instances of prod-a/general');
-      expect(all).toContain('`10%` at once, stop after `1` errors');
+      expect(all).toContain('`10%` at once, stop after `1` error');
+      expect(all).not.toContain('`1` errors');
       expect(all).toContain(`<${CMD_URL}|Run Command in the AWS console>`);
       expect(all).toContain(`<${NG_URL}|Node group in the AWS console>`);
       expect(all).not.toContain('without draining');
       expectValidSlackMessage(message);
+    });
+
+    it('says errors in the plural for any other limit', () => {
+      expect(allText(buildPatchRequestedMessage(patchRequested({ maxErrors: '2' })))).toContain(
+        'stop after `2` errors',
+      );
     });
 
     describe('when the whole cluster is targeted with reboot', () => {
@@ -458,12 +525,26 @@ describe('Slack message builders', () => {
       expect(message.text).toBe(
         'Patch finished with failures: prod-a/general: 2/3 succeeded, 1 failed, 1 pending reboot',
       );
-      expect(all).toContain('• `i-0abc` `Failed`: Failed');
+      expect(all).toContain('• `i-0abc` `Failed`\n');
+      expect(all).not.toContain('`Failed`: Failed');
       expect(all).toContain('*Pending reboot (1)*');
       expect(all).toContain('• `i-0def`');
       expect(all).toContain(LAUNCH_TEMPLATE_NOTE);
       expect(all).toContain(`<${CMD_URL}|`);
       expectValidSlackMessage(message);
+    });
+
+    describe('when the status detail says more than the status', () => {
+      it('shows the status once, then the detail', () => {
+        const message = buildPatchCompletedMessage(
+          patchCompleted({
+            failedInstances: [
+              { instanceId: 'i-0abc', status: 'TimedOut', statusDetails: 'DeliveryTimedOut' },
+            ],
+          }),
+        );
+        expect(allText(message)).toContain('• `i-0abc` `TimedOut`: DeliveryTimedOut');
+      });
     });
 
     describe('when it was a scan that succeeded', () => {
@@ -522,19 +603,34 @@ describe('Slack message builders', () => {
   });
 
   describe('buildRunStatusMessage', () => {
-    it('summarises progress as "3/5 node groups done, 1 failed"', () => {
+    it('counts each node group by what happened to it', () => {
       const status = runStatus(['succeeded', 'succeeded', 'failed', 'in-progress', 'pending']);
-      expect(summarizeRunStatus(status)).toBe('3/5 node groups done, 1 failed, 1 in progress');
+      expect(summarizeRunStatus(status)).toBe(
+        '5 node groups: 2 succeeded, 1 failed, 1 in progress, 1 pending',
+      );
       const message = buildRunStatusMessage(status);
-      expect(message.text).toBe('Rollout: 3/5 node groups done, 1 failed, 1 in progress');
+      expect(message.text).toBe('Rollout of 5 node groups: 2 succeeded, 1 failed, 1 in progress, 1 pending');
       expect(allText(message)).toContain(':x: `prod-a` / `ng-2` failed');
       expectValidSlackMessage(message);
     });
 
-    it('counts a rollout still running in EKS as done for nodekeeper, and says so', () => {
+    it('says a rollout is still running in EKS', () => {
       const status = runStatus(['succeeded', 'still-running', 'in-progress']);
-      expect(summarizeRunStatus(status)).toBe('2/3 node groups done, 1 still running in EKS, 1 in progress');
-      expect(allText(buildRunStatusMessage(status))).toContain(':hourglass: `prod-a` / `ng-1` still-running');
+      expect(summarizeRunStatus(status)).toBe(
+        '3 node groups: 1 succeeded, 1 still running in EKS, 1 in progress',
+      );
+      expect(allText(buildRunStatusMessage(status))).toContain(
+        ':hourglass: `prod-a` / `ng-1` still running in EKS',
+      );
+    });
+
+    describe('when the only node group was not started', () => {
+      it('says it was not started, not that it is done', () => {
+        const message = buildRunStatusMessage({ ...runStatus(['not-started']), kind: 'patch' });
+        expect(message.text).toBe('Patch of 1 node group: 1 not started');
+        expect(allText(message)).not.toMatch(/done/);
+        expect(allText(message)).toContain(':no_entry_sign: `prod-a` / `ng-0` not started');
+      });
     });
 
     describe('when a run has 1,000 node groups', () => {
@@ -543,7 +639,7 @@ describe('Slack message builders', () => {
           runStatus(Array.from({ length: 1000 }, () => 'succeeded' as const)),
         );
         expectValidSlackMessage(message);
-        expect(message.text).toBe('Rollout: 1000/1000 node groups done');
+        expect(message.text).toBe('Rollout of 1000 node groups: 1000 succeeded');
         expect(allText(message)).toContain('…and 960 more node groups');
       });
     });

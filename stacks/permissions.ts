@@ -420,7 +420,8 @@ export function functionPermissions(
       ...readTargets,
     ],
     // functions/slack-command.ts: `plan` (inspectFleet, pause flag), `pause`/`resume` (the flag),
-    // `history`/`status` (listHistory: Query by cluster, else Scan), and asynchronous invokes of
+    // `history`/`status` (listHistory: Query by cluster, else Scan), the once-only claim of each
+    // signed request (conditional PutItem), and asynchronous invokes of
     // itself (the worker that answers on response_url) and of the patch function. `plan` reaches
     // other accounts through their read-only roles only.
     'slack-command': [
@@ -432,6 +433,14 @@ export function functionPermissions(
       },
       pauseStatement(s, names.pauseParameter, true),
       ...ledgerStatements(s, names.ledgerTable, 'LedgerHistory', [Ledger.query, Ledger.scan]),
+      // The worker's once-only claim of each signed request (packages/aws/src/request-claims.ts):
+      // PutItem on claim items only, never on rollout or patch records.
+      {
+        sid: 'SignedRequestClaims',
+        actions: [Ledger.put],
+        resources: [`arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${names.ledgerTable}`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLACKREQ#*'] } },
+      },
       ...readTargets,
     ],
   };

@@ -17,6 +17,12 @@ export function createSlackSecrets() {
 }
 
 /**
+ * Executions reserved for (and the most allowed to) the slash command, acknowledgements and
+ * workers together. Slack's traffic is a few requests a minute; Lambda keeps 100 unreserved.
+ */
+export const SLACK_COMMAND_RESERVED_CONCURRENCY = 10;
+
+/**
  * The slash-command endpoint. It verifies Slack's signature with the signing secret, hands slow
  * subcommands to an asynchronous invoke of itself (the worker answers on Slack's response_url),
  * and invokes the patch function asynchronously (name in env).
@@ -32,6 +38,9 @@ export function createSlackCommand(ctx: StackContext, secrets: SlackSecrets, pat
     timeout: '60 seconds',
     // A retried worker would post (and pause, resume or start patching) twice: no async retries.
     retries: 0,
+    // The Function URL takes unauthenticated traffic: a flood of 401s may use at most these
+    // executions, never the account's pool the scan, workflow and patch functions run from.
+    concurrency: { reserved: SLACK_COMMAND_RESERVED_CONCURRENCY },
     // Slack calls server to server: no CORS; authorization is the request signature.
     url: { cors: false },
     environment: ctx.environment({ NODEKEEPER_PATCH_FUNCTION: patchFunctionName }),

@@ -11,26 +11,36 @@
 import type { Config } from '@nodekeeper/core/config';
 import type { SlackMessage } from '@nodekeeper/core/messages';
 import {
+  acknowledgeSlashCommand,
   answerDeferredCommand,
   type DeferredCommand,
   misconfiguredText,
   parseSlashRequest,
   parseSlashWork,
-  runSlashCommand,
+  type RequestClaimPort,
+  runSignedSlashWork,
+  type SignedWorkOutcome,
+  type SlashInvokeOutcome,
   type SlashOutcome,
   type SlashPorts,
   type SlashReply,
+  WORKER_MAX_REQUEST_AGE_SECONDS,
 } from '@nodekeeper/core/slash';
 import {
   type DeliveryResult,
   type NotifierLogger,
   redactingLogger,
+  signedRequestKey,
   verifyFunctionUrlRequest,
+  verifySlackSignature,
 } from '@nodekeeper/slack';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { z } from 'zod';
 
 /** The adapters a verified request may use. Built only after verification (or for a work payload). */
 export interface SlackCommandServices extends SlashPorts {
+  /** Once-only claims of signed requests (ledger table). Used only by the worker. */
+  claims: RequestClaimPort;
   /** Null when NODEKEEPER_CONFIG is missing or invalid: nothing is done then. */
   config: Config | null;
   /** Posts to a response_url (already validated). Never throws. */
@@ -50,6 +60,8 @@ export interface SlackCommandDeps {
   /** NODEKEEPER_PATCH_FUNCTION. */
   patchFunctionName: string | null;
   newRequestId: () => string;
+  /** Waits `ms` (the bound on the acknowledgement's one AWS call); tests inject it. */
+  sleep: (ms: number) => Promise<void>;
   /** Called at most once, and never for a request that failed verification. */
   services: () => SlackCommandServices;
 }
@@ -57,9 +69,26 @@ export interface SlackCommandDeps {
 /** What the worker returns (an asynchronous invoke ignores it; tests read it). */
 export type SlackWorkResult =
   | { kind: 'work-done'; command: DeferredCommand['kind']; delivered: boolean }
+  | { kind: 'signed-done'; outcome: SignedWorkOutcome['kind']; delivered: boolean }
   | { kind: 'rejected'; problems: string[] };
 
 export type SlackCommandResult = LambdaFunctionURLResult | SlackWorkResult;
+
+/**
+ * The acknowledgement waits at most this long for its one AWS call, the asynchronous self-invoke,
+ * then answers anyway: Slack gives 3 s, and a hand-off that is merely slow is still likely queued.
+ */
+export const ACK_INVOKE_BUDGET_MS = 1000;
+
+/** The signed request as received, handed to the worker, which verifies it again and claims it once. */
+const signedWorkSchema = z.strictObject({
+  kind: z.literal('slack-command-signed'),
+  version: z.literal(1),
+  rawBody: z.string().max(16_384),
+  timestamp: z.string().max(20),
+  signature: z.string().max(100),
+});
+type SignedWork = z.infer<typeof signedWorkSchema>;
 
 function text(statusCode: number, body: string): LambdaFunctionURLResult {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
@@ -79,6 +108,11 @@ function slackReply(reply: SlashReply): LambdaFunctionURLResult {
  */
 function looksLikeHttp(event: object): boolean {
   return 'requestContext' in event || 'headers' in event || 'body' in event || 'rawPath' in event;
+}
+
+/** A short name for an unexpected invoke error, safe to log. */
+function errorName(error: unknown): string {
+  return error instanceof Error && /^[A-Za-z0-9_.-]{1,64}$/.test(error.name) ? error.name : 'Error';
 }
 
 /** The one log line of what a request did. */
@@ -152,14 +186,115 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
       log.error('slash command not run: configuration missing or invalid', who);
       return slackReply({ responseType: 'ephemeral', text: misconfiguredText() });
     }
-    const done = await runSlashCommand(request, svc.config, svc, {
-      now: deps.now(),
-      selfFunctionName: deps.selfFunctionName,
-      patchFunctionName: deps.patchFunctionName,
-      newRequestId: deps.newRequestId,
+    // No AWS before this point; the hand-off below is the acknowledgement's only AWS call, bounded.
+    const ack = acknowledgeSlashCommand(request, svc.config);
+    if (ack.kind === 'answer') {
+      if (ack.refused) log.info('slash command refused', { ...who, command: ack.command, reason: 'route' });
+      else log.info('slash command answered with usage', who);
+      return slackReply({ responseType: 'ephemeral', text: ack.text });
+    }
+    const work: SignedWork = {
+      kind: 'slack-command-signed',
+      version: 1,
+      rawBody: verified.rawBody,
+      timestamp: verified.timestamp,
+      signature: verified.signature,
+    };
+    const handed = await handOff(work);
+    const fields = { ...who, command: ack.command };
+    if (handed.kind === 'failed') {
+      log.error('slash command work not started', { ...fields, error: handed.errorCode });
+      return slackReply({ responseType: 'ephemeral', text: ack.failedText });
+    }
+    if (handed.kind === 'timed-out')
+      log.warn('slash command work hand-off unconfirmed', { ...fields, waitedMs: ACK_INVOKE_BUDGET_MS });
+    else log.info('slash command work started', { ...fields, lambdaRequestId: handed.lambdaRequestId });
+    return slackReply({ responseType: 'ephemeral', text: ack.text });
+  }
+
+  /** The asynchronous self-invoke, waited on for at most ACK_INVOKE_BUDGET_MS. */
+  async function handOff(work: SignedWork): Promise<SlashInvokeOutcome | { kind: 'timed-out' }> {
+    if (deps.selfFunctionName === null) return { kind: 'failed', errorCode: 'self-function-unknown' };
+    const invoked = getServices()
+      .invoker.invoke(deps.selfFunctionName, work)
+      .catch((error: unknown) => ({ kind: 'failed' as const, errorCode: errorName(error) }));
+    const late = deps.sleep(ACK_INVOKE_BUDGET_MS).then(() => ({ kind: 'timed-out' as const }));
+    const first = await Promise.race([invoked, late]);
+    if (first.kind === 'timed-out')
+      void invoked.then((o) => {
+        if (o.kind === 'failed') log.error('slash command late hand-off failed', { error: o.errorCode });
+      });
+    return first;
+  }
+
+  async function onSigned(event: unknown): Promise<SlackWorkResult> {
+    const parsedWork = signedWorkSchema.safeParse(event);
+    if (!parsedWork.success) {
+      const problems = parsedWork.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+      log.error('work payload rejected', { problems });
+      return { kind: 'rejected', problems };
+    }
+    const work = parsedWork.data;
+    if (deps.signingSecret === null) {
+      log.error('signed work refused: no signing secret configured');
+      return { kind: 'rejected', problems: ['signature: no signing secret configured'] };
+    }
+    const now = deps.now();
+    // Verified again: a direct invoke must carry a request Slack signed, at most 15 minutes old.
+    const check = verifySlackSignature({
+      signingSecret: deps.signingSecret,
+      timestamp: work.timestamp,
+      signature: work.signature,
+      rawBody: work.rawBody,
+      now,
+      maxAgeSeconds: WORKER_MAX_REQUEST_AGE_SECONDS,
     });
-    logOutcome(log, who, done.outcome);
-    return slackReply(done.reply);
+    if (!check.ok) {
+      log.warn('signed work refused: bad signature', { reason: check.reason });
+      return { kind: 'rejected', problems: [`signature: ${check.reason}`] };
+    }
+    const parsed = parseSlashRequest(work.rawBody, { allowLocal: deps.allowLocal });
+    if (!parsed.ok) {
+      log.warn('signed work refused: invalid request', { problems: parsed.problems });
+      return { kind: 'rejected', problems: parsed.problems };
+    }
+    const request = parsed.request;
+    responseUrls.add(request.responseUrl);
+    const who = { userId: request.userId, teamId: request.teamId, channelId: request.channelId };
+    const svc = getServices();
+    let message: SlackMessage;
+    let outcome: SignedWorkOutcome['kind'] = 'claim-failed';
+    if (svc.config === null) {
+      log.error('slash command work not run: configuration missing or invalid', who);
+      message = { text: misconfiguredText(), blocks: [] };
+    } else {
+      const done = await runSignedSlashWork(
+        request,
+        { key: signedRequestKey(work.timestamp, work.signature), timestampSeconds: Number(work.timestamp) },
+        svc.config,
+        svc,
+        {
+          now,
+          selfFunctionName: null,
+          patchFunctionName: deps.patchFunctionName,
+          newRequestId: deps.newRequestId,
+        },
+      );
+      outcome = done.outcome.kind;
+      message = done.message;
+      const o = done.outcome;
+      if (o.kind === 'replayed') log.warn('slash command replay refused: already handled', who);
+      else if (o.kind === 'claim-failed')
+        log.error('slash command not run: claim failed', { ...who, error: o.error });
+      else if (o.kind === 'answered') {
+        if (o.error !== null)
+          log.error('slash command work failed', { ...who, command: o.command, error: o.error });
+      } else logOutcome(log, who, o.outcome);
+    }
+    const delivered = await svc.respond(request.responseUrl, message);
+    if (delivered.ok) log.info('slash command answered', { ...who, outcome });
+    else log.error('slash command answer undeliverable', { ...who, outcome, slackError: delivered.error });
+    return { kind: 'signed-done', outcome, delivered: delivered.ok };
   }
 
   async function onWork(event: unknown): Promise<SlackWorkResult> {
@@ -193,6 +328,7 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
       return { kind: 'rejected', problems: ['(event): expected an object'] };
     }
     if (looksLikeHttp(event)) return onHttp(event as LambdaFunctionURLEvent);
+    if ((event as { kind?: unknown }).kind === 'slack-command-signed') return onSigned(event);
     return onWork(event);
   };
 }

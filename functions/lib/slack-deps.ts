@@ -5,6 +5,7 @@ import {
   createLambdaClient,
   createLedger,
   createPlanPorts,
+  createRequestClaims,
   describeAwsError,
   homeRegion as homeRegionOf,
   setPauseState,
@@ -31,6 +32,8 @@ export interface SlackCommandEnvOptions {
   /** Slack delivery overrides for response_url posts (tests). */
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
+  /** The acknowledgement's wait bound on the self-invoke (tests resolve it at once or never). */
+  ackSleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -86,6 +89,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
     return {
       config,
       invoker: createAsyncInvoker(lambda),
+      claims: createRequestClaims(home.dynamodb, { tableName: settings.ledgerTable }),
       pause: {
         // The request path writes with the fast client (3 s budget); `nodekeeper pause` writes the same JSON.
         async set(change) {
@@ -135,6 +139,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
     selfFunctionName: value('AWS_LAMBDA_FUNCTION_NAME'),
     patchFunctionName: value('NODEKEEPER_PATCH_FUNCTION'),
     newRequestId: options.newRequestId ?? randomUUID,
+    sleep: options.ackSleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     services,
   };
 }

@@ -3,12 +3,16 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSlackCommandHandler, type SlackCommandResult } from '../lib/slack-command.ts';
+import {
+  ACK_INVOKE_BUDGET_MS,
+  createSlackCommandHandler,
+  type SlackCommandResult,
+} from '../lib/slack-command.ts';
 import { slackCommandDepsFromEnv } from '../lib/slack-deps.ts';
 import {
   ALLOWED_USER,
@@ -39,6 +43,10 @@ const PAUSE_PARAMETER = '/nodekeeper/prod/paused';
 
 const logs = capturedLogger();
 let servicesBuilt = 0;
+/** What the worker posted to response_url. */
+let posted: Array<{ url: string; text: string }> = [];
+/** Once-only claims held by the mocked ledger table (conditional PutItem on `pk`). */
+let claimedKeys = new Set<string>();
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -54,13 +62,21 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-function handlerWith(options: { env?: Record<string, string>; now?: Date } = {}) {
+function handlerWith(
+  options: { env?: Record<string, string>; now?: Date; ackSleep?: (ms: number) => Promise<void> } = {},
+) {
   const deps = slackCommandDepsFromEnv({
     env: options.env ?? env(),
     now: () => options.now ?? NOW,
     logger: logs.logger,
     newRequestId: () => 'req-0001',
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+    fetch: async (url, init) => {
+      posted.push({ url, text: String((JSON.parse(String(init.body)) as { text: string }).text) });
+      return new Response('ok', { status: 200 });
+    },
+    // The mocked invoke always answers first unless a test says otherwise.
+    ackSleep: options.ackSleep ?? (() => new Promise<void>(() => {})),
   });
   const build = deps.services;
   return createSlackCommandHandler({
@@ -84,12 +100,46 @@ function reply(result: SlackCommandResult): { response_type: string; text: strin
   return JSON.parse(body) as { response_type: string; text: string };
 }
 
+/** Payloads the acknowledgement handed to this function (asynchronous self-invoke). */
+function handoffs(): unknown[] {
+  return mocks.lambda
+    .commandCalls(InvokeCommand)
+    .filter((c) => c.args[0].input.FunctionName === SELF)
+    .map((c) => JSON.parse(new TextDecoder().decode(c.args[0].input.Payload as Uint8Array)) as unknown);
+}
+
+/** Acknowledges a signed request, then runs the worker on what was handed off (as Lambda would). */
+async function roundTrip(
+  handler: ReturnType<typeof handlerWith>,
+  event: ReturnType<typeof signedEvent>,
+): Promise<{ ack: { response_type: string; text: string }; answer: string | undefined }> {
+  const before = handoffs().length;
+  const ack = reply(await handler(event));
+  const handed = handoffs().slice(before);
+  expect(handed).toHaveLength(1);
+  const postsBefore = posted.length;
+  expect(await handler(handed[0])).toMatchObject({ kind: 'signed-done', delivered: true });
+  return { ack, answer: posted.slice(postsBefore).at(-1)?.text };
+}
+
 function expectNoAwsCall(): void {
   for (const mock of Object.values(mocks)) expect(mock).not.toHaveReceivedAnyCommand();
 }
 
 beforeEach(() => {
   servicesBuilt = 0;
+  posted = [];
+  claimedKeys = new Set();
+  mocks.doc.on(PutCommand).callsFake((input: { Item?: { pk?: string }; ConditionExpression?: string }) => {
+    const pk = String(input.Item?.pk);
+    if (input.ConditionExpression === 'attribute_not_exists(pk)' && claimedKeys.has(pk))
+      throw Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+        $metadata: {},
+      });
+    claimedKeys.add(pk);
+    return {};
+  });
   mocks.lambda.on(InvokeCommand).resolves({ StatusCode: 202, $metadata: { requestId: 'lambda-req-1' } });
   mocks.ssm.on(PutParameterCommand).resolves({ Version: 2, $metadata: {} });
 });
@@ -299,12 +349,21 @@ describe('slack-command handler', () => {
   });
 
   describe('when an allowed user pauses and resumes', () => {
-    it('writes the pause flag and answers in the channel', async () => {
+    it('acknowledges without AWS, then the worker claims the request, writes the pause flag and answers', async () => {
       const handler = handlerWith();
-      const answer = reply(await handler(signedEvent(formBody({ text: 'pause <!channel> CVE-2026-1' }))));
-      expect(answer.response_type).toBe('in_channel');
-      expect(answer.text).toContain(`<@${ALLOWED_USER}> paused nodekeeper rollouts`);
-      expect(answer.text).not.toContain('<!channel>');
+      const { ack, answer } = await roundTrip(
+        handler,
+        signedEvent(formBody({ text: 'pause <!channel> CVE-2026-1' })),
+      );
+      expect(ack.response_type).toBe('ephemeral');
+      expect(ack.text).toContain('Accepted');
+      expect(answer).toContain(`<@${ALLOWED_USER}> paused nodekeeper rollouts`);
+      expect(answer).not.toContain('<!channel>');
+      expect(claimedKeys.size).toBe(1);
+      expect([...claimedKeys][0]).toMatch(/^SLACKREQ#[0-9a-f]{64}$/);
+      const claim = mocks.doc.commandCalls(PutCommand)[0]?.args[0].input;
+      // Kept an hour past the signature window (TTL attribute of the ledger table).
+      expect(claim?.Item?.expiresAt).toBe(Number(NOW_TS) + 300 + 3600);
       expect(mocks.ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
       const input = mocks.ssm.commandCalls(PutParameterCommand)[0]?.args[0].input;
       expect(input).toMatchObject({ Name: PAUSE_PARAMETER, Type: 'String', Overwrite: true });
@@ -314,13 +373,13 @@ describe('slack-command handler', () => {
         by: `slack:${ALLOWED_USER}`,
         at: NOW.toISOString(),
       });
-      expect(mocks.lambda).not.toHaveReceivedAnyCommand();
+      expect(mocks.lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
     });
 
     it('clears the flag on resume', async () => {
       const handler = handlerWith();
-      const answer = reply(await handler(signedEvent(formBody({ text: 'resume' }))));
-      expect(answer.text).toContain('resumed');
+      const { answer } = await roundTrip(handler, signedEvent(formBody({ text: 'resume' })));
+      expect(answer).toContain('resumed');
       const value = mocks.ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.Value;
       expect(JSON.parse(String(value))).toMatchObject({ paused: false, reason: null });
     });
@@ -333,22 +392,130 @@ describe('slack-command handler', () => {
         }),
       );
       const handler = handlerWith();
-      const answer = reply(await handler(signedEvent(formBody({ text: 'pause' }))));
-      expect(answer.response_type).toBe('ephemeral');
-      expect(answer.text).toContain('AccessDeniedException');
-      expect(answer.text).not.toContain('paused nodekeeper rollouts');
+      const { answer } = await roundTrip(handler, signedEvent(formBody({ text: 'pause' })));
+      expect(answer).toContain('AccessDeniedException');
+      expect(answer).not.toContain('paused nodekeeper rollouts');
     });
+  });
+
+  describe('when a signed request is replayed', () => {
+    it('answers the second delivery of the same signature and timestamp "already handled" and patches once', async () => {
+      const handler = handlerWith();
+      const event = signedEvent(formBody({ text: 'patch prod-a --install --reboot' }));
+      const first = await roundTrip(handler, event);
+      const second = await roundTrip(handler, event);
+      expect(first.answer).toContain('req-0001');
+      expect(second.ack.text).toContain('Accepted');
+      expect(second.answer).toContain('already handled');
+      const patches = mocks.lambda
+        .commandCalls(InvokeCommand)
+        .filter((c) => c.args[0].input.FunctionName === PATCH);
+      expect(patches).toHaveLength(1);
+    });
+
+    it('treats an upper-case copy of the signature as the same request', async () => {
+      const handler = handlerWith();
+      const event = signedEvent(formBody({ text: 'pause' }));
+      await roundTrip(handler, event);
+      const headers = event.headers as Record<string, string>;
+      const upper = {
+        ...event,
+        headers: {
+          ...headers,
+          'x-slack-signature': `v0=${String(headers['x-slack-signature']).slice(3).toUpperCase()}`,
+        },
+      };
+      const replay = await roundTrip(handler, upper);
+      expect(replay.answer).toContain('already handled');
+      expect(mocks.ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+    });
+
+    it('does not let an old `resume` replayed after a newer `pause` change anything', async () => {
+      const handler = handlerWith();
+      const oldResume = signedEvent(formBody({ text: 'resume' }), { timestamp: String(Number(NOW_TS) - 60) });
+      await roundTrip(handler, oldResume);
+      const pause = await roundTrip(handler, signedEvent(formBody({ text: 'pause incident' })));
+      expect(pause.answer).toContain('paused nodekeeper rollouts');
+      const replay = await roundTrip(handler, oldResume);
+      expect(replay.answer).toContain('already handled');
+      const writes = mocks.ssm
+        .commandCalls(PutParameterCommand)
+        .map((c) => JSON.parse(String(c.args[0].input.Value)));
+      expect(writes.map((w: { paused: boolean }) => w.paused)).toEqual([false, true]);
+    });
+
+    it('refuses a worker payload whose signature does not verify, and claims nothing', async () => {
+      const handler = handlerWith();
+      const body = formBody({ text: 'pause' });
+      const result = await handler({
+        kind: 'slack-command-signed',
+        version: 1,
+        rawBody: body,
+        timestamp: NOW_TS,
+        signature: sign('not-the-secret', NOW_TS, body),
+      });
+      expect(result).toMatchObject({ kind: 'rejected' });
+      expectNoAwsCall();
+    });
+
+    it('answers "not done" when the claim cannot be written, and changes nothing', async () => {
+      mocks.doc.on(PutCommand).rejects(
+        Object.assign(new Error('Throughput exceeds the current capacity'), {
+          name: 'ProvisionedThroughputExceededException',
+          $metadata: {},
+        }),
+      );
+      const handler = handlerWith();
+      const { answer } = await roundTrip(handler, signedEvent(formBody({ text: 'pause' })));
+      expect(answer).toContain('nothing was done');
+      expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+    });
+  });
+
+  describe('when AWS hangs during the acknowledgement', () => {
+    it('answers `pause` without waiting on the self-invoke beyond its bound, and changes nothing itself', async () => {
+      mocks.lambda.on(InvokeCommand).callsFake(() => new Promise(() => {}));
+      mocks.ssm.on(PutParameterCommand).callsFake(() => new Promise(() => {}));
+      let waitedMs: number | null = null;
+      const handler = handlerWith({
+        ackSleep: async (ms) => {
+          waitedMs = ms;
+        },
+      });
+      const answer = reply(await handler(signedEvent(formBody({ text: 'pause' }))));
+      expect(answer.text).toContain('Accepted');
+      expect(waitedMs).toBe(ACK_INVOKE_BUDGET_MS);
+      expect(ACK_INVOKE_BUDGET_MS).toBeLessThanOrEqual(1000);
+      expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+      expect(mocks.doc).not.toHaveReceivedAnyCommand();
+    });
+
+    it.each(['status', 'plan', 'patch prod-a', 'resume'])(
+      'touches no AWS but the bounded hand-off for `%s`',
+      async (text) => {
+        const handler = handlerWith({ ackSleep: async () => {} });
+        mocks.lambda.on(InvokeCommand).callsFake(() => new Promise(() => {}));
+        reply(await handler(signedEvent(formBody({ text }))));
+        expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+        expect(mocks.doc).not.toHaveReceivedAnyCommand();
+        expect(mocks.dynamodb).not.toHaveReceivedAnyCommand();
+        expect(mocks.eks).not.toHaveReceivedAnyCommand();
+        expect(mocks.lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+      },
+    );
   });
 
   describe('when an allowed user requests a patch', () => {
     it('invokes the patch function asynchronously and answers with the request ID', async () => {
       const handler = handlerWith();
-      const answer = reply(await handler(signedEvent(formBody({ text: 'patch prod-a general --install' }))));
-      expect(answer.response_type).toBe('in_channel');
-      expect(answer.text).toContain('req-0001');
-      expect(answer.text).toContain('NoReboot');
-      expect(mocks.lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
-      const input = mocks.lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+      const { answer } = await roundTrip(
+        handler,
+        signedEvent(formBody({ text: 'patch prod-a general --install' })),
+      );
+      expect(answer).toContain('req-0001');
+      expect(answer).toContain('NoReboot');
+      expect(mocks.lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);
+      const input = mocks.lambda.commandCalls(InvokeCommand)[1]?.args[0].input;
       expect(input?.FunctionName).toBe(PATCH);
       expect(input?.InvocationType).toBe('Event');
       expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({
@@ -369,15 +536,25 @@ describe('slack-command handler', () => {
       expectNoAwsCall();
     });
 
-    it('reports a failed invoke and claims nothing started', async () => {
+    it('reports a failed patch invoke and claims nothing started', async () => {
+      mocks.lambda
+        .on(InvokeCommand, { FunctionName: PATCH })
+        .rejects(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException', $metadata: {} }));
+      const handler = handlerWith();
+      const { answer } = await roundTrip(handler, signedEvent(formBody({ text: 'patch prod-a' })));
+      expect(answer).toContain('TooManyRequestsException');
+      expect(answer).toContain('Nothing was started');
+    });
+
+    it('says it could not start when the hand-off to the worker fails, and changes nothing', async () => {
       mocks.lambda
         .on(InvokeCommand)
         .rejects(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException', $metadata: {} }));
       const handler = handlerWith();
       const answer = reply(await handler(signedEvent(formBody({ text: 'patch prod-a' }))));
       expect(answer.response_type).toBe('ephemeral');
-      expect(answer.text).toContain('TooManyRequestsException');
-      expect(answer.text).toContain('Nothing was started');
+      expect(answer.text).toContain('could not be started');
+      expect(mocks.ssm).not.toHaveReceivedAnyCommand();
     });
   });
 
@@ -394,14 +571,16 @@ describe('slack-command handler', () => {
       const input = mocks.lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
       expect(input?.FunctionName).toBe(SELF);
       expect(input?.InvocationType).toBe('Event');
+      const body = formBody({ text, userId: OTHER_USER });
+      // The signed request itself: the worker verifies it again and claims it once.
       expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({
-        kind: 'slack-command-work',
+        kind: 'slack-command-signed',
         version: 1,
-        command,
-        userId: OTHER_USER,
-        responseUrl: 'https://hooks.slack.com/commands/T0001/1234567890/CANARYresponseURLtoken',
-        requestedAt: NOW.toISOString(),
+        rawBody: body,
+        timestamp: NOW_TS,
+        signature: sign(SECRET_CANARY, NOW_TS, body),
       });
+      expect(command.kind).toBe(text.split(' ')[0]);
       expect(mocks.ssm).not.toHaveReceivedAnyCommand();
       expect(mocks.doc).not.toHaveReceivedAnyCommand();
     });

@@ -121,6 +121,7 @@ export {
   setPauseState,
 } from './src/pause.ts';
 export { createPlanPorts, isLedgerMissing, type PlanPortsOptions } from './src/plan-ports.ts';
+export { createRequestClaims } from './src/request-claims.ts';
 export {
   createRolloutPort,
   type RolloutClients,

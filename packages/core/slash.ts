@@ -3,6 +3,18 @@
  */
 
 export {
+  acknowledgeSlashCommand,
+  alreadyHandledText,
+  claimFailedText,
+  REQUEST_CLAIM_TTL_SECONDS,
+  type RequestClaim,
+  type RequestClaimPort,
+  runSignedSlashWork,
+  type SignedWorkOutcome,
+  type SlashAck,
+  WORKER_MAX_REQUEST_AGE_SECONDS,
+} from './src/slash/once.ts';
+export {
   answerDeferredCommand,
   type PauseWriteOutcome,
   patchPayload,

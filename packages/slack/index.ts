@@ -14,6 +14,7 @@ export {
   MAX_SIGNATURE_SKEW_SECONDS,
   readSignatureHeaders,
   SignatureFailure,
+  signedRequestKey,
   verifyFunctionUrlRequest,
   verifySlackSignature,
 } from './src/signature.ts';

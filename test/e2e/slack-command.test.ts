@@ -93,6 +93,8 @@ function makeHandler() {
     credentials,
     newRequestId: () => 'req-e2e-1',
     sleep: async () => {},
+    // The simulated invoke answers at once; the acknowledgement's bound on it never fires here.
+    ackSleep: () => new Promise<void>(() => {}),
   });
   const build = deps.services;
   const handler = createSlackCommandHandler({
@@ -116,11 +118,22 @@ function makeHandler() {
   return handler;
 }
 
+let requests = 0;
+
+/** A signed request as Slack sends it; each has its own trigger_id, so its own signature. */
+function slashEvent(text: string, userId = ALLOWED_USER, timestamp?: string) {
+  requests += 1;
+  const body = formBody({ text, userId, responseUrl, extra: { trigger_id: `13345224609.${requests}.e2e` } });
+  return signedEvent(body, timestamp === undefined ? {} : { timestamp });
+}
+
 async function slash(text: string, userId = ALLOWED_USER) {
-  const result = (await makeHandler()(signedEvent(formBody({ text, userId, responseUrl })))) as Exclude<
-    LambdaFunctionURLResult,
-    string
-  >;
+  return deliver(slashEvent(text, userId));
+}
+
+/** Delivers one Function URL event, then lets the asynchronous worker it started finish. */
+async function deliver(event: ReturnType<typeof signedEvent>) {
+  const result = (await makeHandler()(event)) as Exclude<LambdaFunctionURLResult, string>;
   const worked = (await Promise.all(work)) as SlackWorkResult[];
   work = [];
   return {
@@ -191,9 +204,11 @@ describe('/nodekeeper against the sandbox', () => {
       );
 
       const paused = await slash('pause CVE-2026-0001 rollout freeze');
-      expect(paused.reply.response_type).toBe('in_channel');
-      expect(paused.reply.text).toContain('paused nodekeeper rollouts');
-      expect(mutatingCalls()).toEqual(['PutParameter']);
+      expect(paused.reply.text).toContain('Accepted');
+      expect(paused.worked).toEqual([{ kind: 'signed-done', outcome: 'ran', delivered: true }]);
+      expect(lastPost().text).toContain('paused nodekeeper rollouts');
+      // The once-only claim of the signed request, then the flag.
+      expect(mutatingCalls()).toEqual(['PutItem', 'PutParameter']);
       expect(await reader.read()).toMatchObject({
         paused: true,
         reason: 'CVE-2026-0001 rollout freeze',
@@ -203,13 +218,13 @@ describe('/nodekeeper against the sandbox', () => {
       const postsBefore = sb.slackPosts().length;
       const status = await slash('status');
       expect(status.reply.text).toContain('Working on');
-      expect(status.worked).toEqual([{ kind: 'work-done', command: 'status', delivered: true }]);
+      expect(status.worked).toEqual([{ kind: 'signed-done', outcome: 'answered', delivered: true }]);
       expect(sb.slackPosts()).toHaveLength(postsBefore + 1);
       expect(lastPost().text).toBe('Paused; 1 rollout in progress');
       expect(JSON.stringify(lastPost().blocks)).toContain('CVE-2026-0001 rollout freeze');
 
-      const resumed = await slash('resume');
-      expect(resumed.reply.text).toContain('resumed nodekeeper rollouts');
+      await slash('resume');
+      expect(lastPost().text).toContain('resumed nodekeeper rollouts');
       expect(await reader.read()).toMatchObject({ paused: false, reason: null });
       await slash('status');
       expect(lastPost().text).toBe('Not paused; 1 rollout in progress');
@@ -229,12 +244,13 @@ describe('/nodekeeper against the sandbox', () => {
     it('reads the fleet, posts the plan summary on response_url, and mutates nothing', async () => {
       const result = await slash('plan prod-a', OTHER_USER);
       expect(result.reply.response_type).toBe('ephemeral');
-      expect(result.worked).toEqual([{ kind: 'work-done', command: 'plan', delivered: true }]);
+      expect(result.worked).toEqual([{ kind: 'signed-done', outcome: 'answered', delivered: true }]);
       expect(lastPost().text).toMatch(/^nodekeeper plan: \d+ to roll/);
       expect(JSON.stringify(lastPost().blocks)).toContain('prod-a');
       expect(JSON.stringify(lastPost().blocks)).not.toContain('dev-a');
       expect(sb.calls().some((c) => c.operation === 'DescribeNodegroup')).toBe(true);
-      expect(mutatingCalls()).toEqual([]);
+      // Only the once-only claim of the request is written.
+      expect(mutatingCalls()).toEqual(['PutItem']);
     });
   });
 
@@ -257,9 +273,9 @@ describe('/nodekeeper against the sandbox', () => {
 
   describe('when an allowed user requests a patch', () => {
     it('hands the request to the patch function and answers with its ID', async () => {
-      const result = await slash('patch prod-a general --install');
-      expect(result.reply.text).toContain('req-e2e-1');
-      expect(invoked).toEqual([
+      await slash('patch prod-a general --install');
+      expect(lastPost().text).toContain('req-e2e-1');
+      expect(invoked.filter((i) => i.functionName === PATCH)).toEqual([
         {
           functionName: PATCH,
           payload: {
@@ -272,7 +288,36 @@ describe('/nodekeeper against the sandbox', () => {
           },
         },
       ]);
-      expect(sb.calls()).toEqual([]);
+      expect(sb.calls().map((c) => c.operation)).toEqual(['PutItem']);
+    });
+  });
+
+  describe('when a signed request is replayed within its window', () => {
+    it('answers the replay "already handled" and patches once', async () => {
+      const event = slashEvent('patch prod-a --install --reboot');
+      const first = await deliver(event);
+      const second = await deliver(event);
+      expect(first.worked).toEqual([{ kind: 'signed-done', outcome: 'ran', delivered: true }]);
+      expect(second.worked).toEqual([{ kind: 'signed-done', outcome: 'replayed', delivered: true }]);
+      expect(lastPost().text).toContain('already handled');
+      expect(invoked.filter((i) => i.functionName === PATCH)).toHaveLength(1);
+    });
+
+    it('does not let an old `resume` replayed after a newer `pause` un-pause rollouts', async () => {
+      const reader = createPausePort(
+        createClients({ region, endpoint: sb.endpoint, credentials }).ssm,
+        PAUSE_PARAMETER,
+      );
+      const oldResume = slashEvent('resume', ALLOWED_USER, String(Math.floor(NOW.getTime() / 1000) - 120));
+      await deliver(oldResume);
+      await slash('pause incident 7');
+      sb.resetCalls();
+      const replay = await deliver(oldResume);
+      expect(replay.worked).toEqual([{ kind: 'signed-done', outcome: 'replayed', delivered: true }]);
+      expect(lastPost().text).toContain('already handled');
+      expect(mutatingCalls()).toEqual(['PutItem']);
+      expect(await reader.read()).toMatchObject({ paused: true, reason: 'incident 7' });
+      await slash('resume');
     });
   });
 
@@ -281,7 +326,7 @@ describe('/nodekeeper against the sandbox', () => {
       sb.setFaults([{ service: 'slack', operation: 'webhook', error: { status: 404 } }]);
       const before = sb.slackPosts().length;
       const result = await slash('status', OTHER_USER);
-      expect(result.worked).toEqual([{ kind: 'work-done', command: 'status', delivered: false }]);
+      expect(result.worked).toEqual([{ kind: 'signed-done', outcome: 'answered', delivered: false }]);
       expect(sb.slackPosts()).toHaveLength(before);
       const rejected = logs.lines().filter((l) => l.includes('Slack rejected the message; not retrying'));
       expect(rejected.at(-1)).toContain('"slackError":"no_service"');
@@ -295,7 +340,7 @@ describe('/nodekeeper against the sandbox', () => {
       sb.setFaults([{ service: 'slack', operation: 'webhook', error: { status: 500 }, times: 1 }]);
       const before = sb.slackPosts().length;
       const result = await slash('history', OTHER_USER);
-      expect(result.worked).toEqual([{ kind: 'work-done', command: 'history', delivered: true }]);
+      expect(result.worked).toEqual([{ kind: 'signed-done', outcome: 'answered', delivered: true }]);
       expect(sb.slackPosts()).toHaveLength(before + 1);
       const retries = logs.lines().filter((l) => l.includes('Slack delivery failed; retrying')).length;
       expect(retries - retriesBefore).toBe(1);
@@ -304,10 +349,24 @@ describe('/nodekeeper against the sandbox', () => {
 
   describe('when the ledger is unreachable', () => {
     it('answers on response_url with the error code instead of failing silently', async () => {
-      sb.setFaults([{ service: 'dynamodb', error: { status: 400, code: 'AccessDeniedException' } }]);
+      sb.setFaults(
+        ['Query', 'Scan'].map((operation) => ({
+          service: 'dynamodb' as const,
+          operation,
+          error: { status: 400, code: 'AccessDeniedException' },
+        })),
+      );
       const result = await slash('history', OTHER_USER);
-      expect(result.worked).toEqual([{ kind: 'work-done', command: 'history', delivered: true }]);
+      expect(result.worked).toEqual([{ kind: 'signed-done', outcome: 'answered', delivered: true }]);
       expect(lastPost().text).toContain('`history` failed: `AccessDeniedException`');
+    });
+
+    it('does nothing when the once-only claim cannot be written, and says so', async () => {
+      sb.setFaults([{ service: 'dynamodb', error: { status: 400, code: 'AccessDeniedException' } }]);
+      const result = await slash('pause', ALLOWED_USER);
+      expect(result.worked).toEqual([{ kind: 'signed-done', outcome: 'claim-failed', delivered: true }]);
+      expect(lastPost().text).toContain('nothing was done');
+      expect(sb.calls().map((c) => c.operation)).not.toContain('PutParameter');
     });
   });
 });

@@ -23,6 +23,8 @@ function sign(timestamp: string, body: string, secret: string = Canary.signingSe
 /** Mutating ports are spies; read ports answer empty. */
 function services() {
   const mutations: string[] = [];
+  const handoffs: unknown[] = [];
+  const claimed = new Set<string>();
   const svc: SlackCommandServices = {
     config: parseConfig({
       regions: ['us-east-1'],
@@ -30,9 +32,10 @@ function services() {
       slack: { allowedUserIds: [ALLOWED] },
     }),
     invoker: {
-      async invoke(functionName: string) {
-        // Invoking itself defers read-only work; invoking the patch function mutates.
+      async invoke(functionName: string, payload: unknown) {
+        // Invoking itself hands the work to the worker (run below); invoking the patch function mutates.
         if (functionName === 'nodekeeper-patch') mutations.push(`invoke:${functionName}`);
+        else handoffs.push(payload);
         return { kind: 'invoked', lambdaRequestId: 'lambda-req-1' };
       },
     } as unknown as SlackCommandServices['invoker'],
@@ -48,12 +51,19 @@ function services() {
     plan: async (now) => ({ generatedAt: now.toISOString(), items: [] }),
     history: async () => [],
     respond: async () => ({ ok: true, ts: null }),
+    claims: {
+      async claim(key) {
+        if (claimed.has(key)) return { kind: 'already-handled' };
+        claimed.add(key);
+        return { kind: 'claimed' };
+      },
+    },
   };
-  return { svc, mutations };
+  return { svc, mutations, handoffs };
 }
 
 function handler(logger: Logger) {
-  const { svc, mutations } = services();
+  const { svc, mutations, handoffs } = services();
   let built = 0;
   const h = createSlackCommandHandler({
     now: () => NOW,
@@ -63,12 +73,20 @@ function handler(logger: Logger) {
     selfFunctionName: 'nodekeeper-slack-command',
     patchFunctionName: 'nodekeeper-patch',
     newRequestId: () => 'req-0001',
+    // The fake invoke always answers first: the bound on it never fires here.
+    sleep: () => new Promise<void>(() => {}),
     services: () => {
       built += 1;
       return svc;
     },
   });
-  return { h, mutations, built: () => built };
+  /** Runs what the acknowledgement handed to the worker, as Lambda's asynchronous invoke would. */
+  const drain = async () => {
+    const results: unknown[] = [];
+    for (const p of handoffs.splice(0)) results.push(await h(p));
+    return results;
+  };
+  return { h, mutations, built: () => built, drain };
 }
 
 const text = fc.oneof(
@@ -219,7 +237,7 @@ describe('slash command (createSlackCommandHandler)', () => {
             ) => {
               const out = captureOutput();
               try {
-                const { h, mutations, built } = handler(
+                const { h, mutations, built, drain } = handler(
                   new Logger({ serviceName: 'fuzz', logLevel: 'DEBUG' }),
                 );
                 const signedHeaders = how === 'valid' ? {} : extra;
@@ -227,6 +245,10 @@ describe('slash command (createSlackCommandHandler)', () => {
                   statusCode: number;
                   body: string;
                 };
+                // The acknowledgement itself never mutates; the worker does, once.
+                expect(mutations).toEqual([]);
+                const worked = await drain();
+                for (const w of worked) expect(w).toMatchObject({ kind: 'signed-done' });
                 expect([200, 400, 401, 405]).toContain(result.statusCode);
                 if (how !== 'valid') {
                   expect(result.statusCode).toBe(401);
@@ -266,6 +288,20 @@ describe('slash command (createSlackCommandHandler)', () => {
         fc.asyncProperty(
           fc.oneof(
             anyJson(),
+            // A signed-request hand-off with a forged or absent signature.
+            fc.record(
+              {
+                kind: fc.constant('slack-command-signed'),
+                version: fc.oneof(fc.constant(1), anyJson()),
+                rawBody: fc.oneof(fc.constant(ALLOWED_PAUSE_BODY), nastyString(200)),
+                timestamp: fc.oneof(fc.constant(NOW_TS), nastyString(12)),
+                signature: fc.oneof(
+                  fc.constant(sign(NOW_TS, ALLOWED_PAUSE_BODY, 'not-the-secret')),
+                  nastyString(80),
+                ),
+              },
+              { requiredKeys: [] },
+            ),
             fc.record(
               {
                 kind: fc.oneof(fc.constant('slack-command-work'), nastyString(20)),
@@ -287,7 +323,10 @@ describe('slash command (createSlackCommandHandler)', () => {
               const { h, mutations } = handler(new Logger({ serviceName: 'fuzz', logLevel: 'DEBUG' }));
               const result = (await h(payload)) as { kind?: string; statusCode?: number };
               expect(
-                result.kind === 'rejected' || result.kind === 'work-done' || result.statusCode !== undefined,
+                result.kind === 'rejected' ||
+                  result.kind === 'work-done' ||
+                  result.kind === 'signed-done' ||
+                  result.statusCode !== undefined,
               ).toBe(true);
               expect(mutations).toEqual([]);
               out.restore();

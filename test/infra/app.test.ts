@@ -186,6 +186,12 @@ describe('the nodekeeper app', () => {
       expect(lambda('SlackCommand').timeout).toBe(60);
     });
 
+    it('caps slack-command with reserved concurrency, so a flood of 401s cannot starve the other functions', () => {
+      expect(lambda('SlackCommand').reservedConcurrentExecutions).toBe(10);
+      for (const name of ['RolloutScan', 'RolloutWorkflowHandler', 'Patch', 'PatchStatus'])
+        expect(lambda(name).reservedConcurrentExecutions, name).toBeUndefined();
+    });
+
     it('builds each handler from functions/', () => {
       expect(Object.fromEntries(h.builds.map((b) => [b.functionID, b.handler]))).toEqual({
         RolloutScan: 'functions/rollout-scan.handler',

@@ -194,6 +194,7 @@ describe('functionPermissions', () => {
         'ssm:PutParameter', // pause, resume
         'dynamodb:Query', // listHistory of one cluster
         'dynamodb:Scan', // listHistory of every cluster
+        'dynamodb:PutItem', // the once-only claim of a signed request (SLACKREQ# items only)
         'lambda:InvokeFunction', // its worker, the patch function
       ],
     };
@@ -271,11 +272,18 @@ describe('functionPermissions', () => {
       }
     });
 
-    it('gives slack-command read access only', () => {
-      const actions = perms['slack-command']
-        .flatMap((s) => s.actions)
-        .filter((a) => a.startsWith('dynamodb:'));
-      expect(actions.every(isReadOnlyAction)).toBe(true);
+    it('gives slack-command read access, and PutItem only on the claims of signed requests', () => {
+      const writes = perms['slack-command'].filter((st) =>
+        st.actions.some((a) => a.startsWith('dynamodb:') && !isReadOnlyAction(a)),
+      );
+      expect(writes).toEqual([
+        {
+          sid: 'SignedRequestClaims',
+          actions: ['dynamodb:PutItem'],
+          resources: [expect.stringMatching(/:table\/nodekeeper-prod-ledger$/)],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLACKREQ#*'] } },
+        },
+      ]);
     });
   });
 

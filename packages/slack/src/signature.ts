@@ -1,5 +1,5 @@
 /** Slack request signing (v0): verification of slash-command requests. */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Requests whose timestamp is further than this from `now` are refused (replay protection). */
 export const MAX_SIGNATURE_SKEW_SECONDS = 300;
@@ -26,6 +26,8 @@ export interface SignatureInput {
   /** `X-Slack-Signature`, `v0=<hex>`. */
   signature: string | null | undefined;
   now: Date;
+  /** How old a request may be; default MAX_SIGNATURE_SKEW_SECONDS. The worker allows its queue delay. */
+  maxAgeSeconds?: number;
 }
 
 /**
@@ -44,7 +46,8 @@ export function verifySlackSignature(input: SignatureInput): SignatureCheck {
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: SignatureFailure.malformedTimestamp };
   const skew = Math.floor(now.getTime() / 1000) - Number(timestamp);
   if (!Number.isFinite(skew)) return { ok: false, reason: SignatureFailure.malformedTimestamp };
-  if (skew > MAX_SIGNATURE_SKEW_SECONDS) return { ok: false, reason: SignatureFailure.stale };
+  if (skew > (input.maxAgeSeconds ?? MAX_SIGNATURE_SKEW_SECONDS))
+    return { ok: false, reason: SignatureFailure.stale };
   if (skew < -MAX_SIGNATURE_SKEW_SECONDS) return { ok: false, reason: SignatureFailure.future };
   const match = /^v0=([0-9a-fA-F]{64})$/.exec(signature);
   if (!match?.[1]) return { ok: false, reason: SignatureFailure.malformedSignature };
@@ -91,9 +94,21 @@ export function verifyFunctionUrlRequest(
   event: FunctionUrlBody & { headers?: Record<string, string | undefined> | null },
   signingSecret: string,
   now: Date,
-): { ok: true; rawBody: string } | { ok: false; reason: SignatureFailure } {
+):
+  | { ok: true; rawBody: string; timestamp: string; signature: string }
+  | { ok: false; reason: SignatureFailure } {
   const rawBody = decodeFunctionUrlBody(event);
   const { timestamp, signature } = readSignatureHeaders(event.headers);
   const check = verifySlackSignature({ signingSecret, timestamp, rawBody, signature, now });
-  return check.ok ? { ok: true, rawBody } : check;
+  // A passed check means both headers were present.
+  return check.ok ? { ok: true, rawBody, timestamp: timestamp ?? '', signature: signature ?? '' } : check;
+}
+
+/**
+ * The once-only key of a signed request: SHA-256 of its timestamp and its signature's digest in
+ * lower case (hex is case-insensitive, so `v0=AB…` and `v0=ab…` are the same request). Pure.
+ */
+export function signedRequestKey(timestamp: string, signature: string): string {
+  const digest = signature.trim().replace(/^v0=/, '').toLowerCase();
+  return createHash('sha256').update(`v0:${timestamp.trim()}:${digest}`).digest('hex');
 }

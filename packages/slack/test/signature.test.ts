@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeFunctionUrlBody, readSignatureHeaders, verifySlackSignature } from '../src/signature.ts';
+import {
+  decodeFunctionUrlBody,
+  readSignatureHeaders,
+  signedRequestKey,
+  verifySlackSignature,
+} from '../src/signature.ts';
 
 interface Vector {
   signing_secret: string;
@@ -161,5 +166,33 @@ describe('readSignatureHeaders', () => {
       signature: 'v0=ab',
     });
     expect(readSignatureHeaders(undefined)).toEqual({ timestamp: null, signature: null });
+  });
+});
+
+describe('verifySlackSignature with maxAgeSeconds (the worker)', () => {
+  describe('when the request is older than the window but within the given age', () => {
+    it('accepts it at 14 minutes and refuses it as stale at 16', () => {
+      expect(check({ now: at(14 * 60), maxAgeSeconds: 900 })).toEqual({ ok: true });
+      expect(check({ now: at(16 * 60), maxAgeSeconds: 900 })).toEqual({ ok: false, reason: 'stale' });
+    });
+  });
+});
+
+describe('signedRequestKey', () => {
+  describe('when the same signed request arrives again', () => {
+    it('gives the same key, whatever the case of the signature hex', () => {
+      const key = signedRequestKey(vector.timestamp, vector.signature);
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      expect(signedRequestKey(vector.timestamp, `v0=${vector.signature.slice(3).toUpperCase()}`)).toBe(key);
+      expect(signedRequestKey(` ${vector.timestamp} `, ` ${vector.signature} `)).toBe(key);
+    });
+  });
+
+  describe('when the timestamp or signature differs', () => {
+    it('gives another key', () => {
+      const key = signedRequestKey(vector.timestamp, vector.signature);
+      expect(signedRequestKey(String(Number(vector.timestamp) + 1), vector.signature)).not.toBe(key);
+      expect(signedRequestKey(vector.timestamp, `v0=${'0'.repeat(64)}`)).not.toBe(key);
+    });
   });
 });

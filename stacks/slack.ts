@@ -23,9 +23,10 @@ export function createSlackSecrets() {
 export const SLACK_COMMAND_RESERVED_CONCURRENCY = 10;
 
 /**
- * The slash-command endpoint. It verifies Slack's signature with the signing secret, hands slow
- * subcommands to an asynchronous invoke of itself (the worker answers on Slack's response_url),
- * and invokes the patch function asynchronously (name in env).
+ * The slash-command endpoint. It verifies Slack's signature with the signing secret and hands
+ * every subcommand that touches AWS to an asynchronous invoke of itself (the worker claims the
+ * signed request once in the ledger, does the work and answers on Slack's response_url); the
+ * worker invokes the patch function asynchronously (name in env).
  */
 export function createSlackCommand(ctx: StackContext, secrets: SlackSecrets, patchFunctionName: string) {
   return new sst.aws.Function('SlackCommand', {

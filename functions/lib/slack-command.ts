@@ -1,11 +1,14 @@
 /**
  * The `/nodekeeper` slash command behind a Lambda Function URL: the Lambda glue around core's
  * slash program, written against ports so tests can inject the clock, the logger and the
- * adapters. Two event shapes reach the function:
+ * adapters. Three event shapes reach the function:
  * - a Function URL request from Slack: verified with the v0 signature FIRST (401 and nothing else
- *   otherwise), then run by core (`runSlashCommand`); slow subcommands are handed to
- * - the internal work payload `{kind:'slack-command-work',…}`, sent by this function to itself
- *   with an asynchronous Lambda invoke; the worker posts core's answer to Slack's response_url.
+ *   otherwise), parsed and routed without AWS (`acknowledgeSlashCommand`); everything that touches
+ *   AWS is handed, as the signed request itself, to
+ * - the worker payload `{kind:'slack-command-signed',…}`, sent by this function to itself with an
+ *   asynchronous Lambda invoke: verified again, claimed once, run (`runSignedSlashWork`) and
+ *   answered on Slack's response_url;
+ * - the older read-only work payload `{kind:'slack-command-work',…}` (plan, status, history).
  */
 
 import type { Config } from '@nodekeeper/core/config';
@@ -189,7 +192,8 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     // No AWS before this point; the hand-off below is the acknowledgement's only AWS call, bounded.
     const ack = acknowledgeSlashCommand(request, svc.config);
     if (ack.kind === 'answer') {
-      if (ack.refused) log.info('slash command refused', { ...who, command: ack.command, reason: 'route' });
+      if (ack.refused !== null)
+        log.info('slash command refused', { ...who, command: ack.command, reason: ack.refused });
       else log.info('slash command answered with usage', who);
       return slackReply({ responseType: 'ephemeral', text: ack.text });
     }

@@ -16,7 +16,7 @@ import {
 } from './program.ts';
 import { workFailedToStartText, workingText } from './replies.ts';
 import { routeSlashCommand } from './route.ts';
-import type { SlashRequest } from './types.ts';
+import type { RefusalReason, SlashRequest } from './types.ts';
 
 /** How long a claim is kept past the request's timestamp: the signature window plus an hour. */
 export const REQUEST_CLAIM_TTL_SECONDS = 300 + 3600;
@@ -34,7 +34,7 @@ export interface RequestClaimPort {
 
 /** What the acknowledgement does with a verified, parsed request. Pure; touches no AWS. */
 export type SlashAck =
-  | { kind: 'answer'; text: string; command: string | null; refused: boolean }
+  | { kind: 'answer'; text: string; command: string | null; refused: RefusalReason | null }
   | { kind: 'hand-off'; command: string; text: string; failedText: string };
 
 /** Routes for the acknowledgement: usage and refusals answer now; everything else goes to the worker. */
@@ -50,9 +50,9 @@ export function acknowledgeSlashCommand(
   });
   switch (action.kind) {
     case 'reply':
-      return { kind: 'answer', text: action.text, command: null, refused: false };
+      return { kind: 'answer', text: action.text, command: null, refused: null };
     case 'refuse':
-      return { kind: 'answer', text: action.text, command: action.command, refused: true };
+      return { kind: 'answer', text: action.text, command: action.command, refused: action.reason };
     case 'defer':
       return {
         kind: 'hand-off',

@@ -81,11 +81,11 @@ describe('acknowledgeSlashCommand', () => {
     it('answers at once', () => {
       expect(acknowledgeSlashCommand(request('help'), config)).toMatchObject({
         kind: 'answer',
-        refused: false,
+        refused: null,
       });
       expect(acknowledgeSlashCommand(request('pause', 'U0OTHER99'), config)).toMatchObject({
         kind: 'answer',
-        refused: true,
+        refused: 'not-allowed',
       });
     });
   });

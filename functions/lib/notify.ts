@@ -14,7 +14,7 @@ export function notifierFromSettings(
   if (settings.slack.webhookUrl) env[SlackEnv.webhookUrl] = settings.slack.webhookUrl;
   if (settings.slack.botToken) env[SlackEnv.botToken] = settings.slack.botToken;
   if (settings.slack.channel) env[SlackEnv.channel] = settings.slack.channel;
-  return notifierFromEnv(env, { logger });
+  return notifierFromEnv(env, { logger, mentionOnFailure: settings.slack.mentionOnFailure ?? [] });
 }
 
 // One adapter of the notifier to core's ports for every shell: @nodekeeper/slack's.

@@ -31,6 +31,8 @@ export interface Settings {
     botToken: string | null;
     channel: string | null;
     signingSecret: string | null;
+    /** `slack.mentionOnFailure` of the config; unset or empty: no mention, no broadcast. */
+    mentionOnFailure?: string[];
   };
 }
 
@@ -47,21 +49,25 @@ function env(vars: Record<string, string | undefined>, name: string): string | n
 }
 
 /**
- * `slack.channel` of the config (the bot token's channel; not a secret, so it lives in the config).
- * The config is validated where it is used; here an unreadable one just has no channel.
+ * The `slack` section of the config (the bot token's channel and who is mentioned on failure; not
+ * secrets, so they live in the config). The config is validated where it is used; here an
+ * unreadable one just has neither.
  */
-function channelInConfig(configJson: string | null): string | null {
-  if (configJson === null) return null;
+function slackInConfig(configJson: string | null): { channel: string | null; mentionOnFailure: string[] } {
+  const none = { channel: null, mentionOnFailure: [] };
+  if (configJson === null) return none;
   try {
-    return parseConfigText(configJson, CONFIG_ENV).slack.channel ?? null;
+    const slack = parseConfigText(configJson, CONFIG_ENV).slack;
+    return { channel: slack.channel ?? null, mentionOnFailure: slack.mentionOnFailure };
   } catch (error) {
-    if (error instanceof ValidationError) return null;
+    if (error instanceof ValidationError) return none;
     throw error;
   }
 }
 
 /** Reads the settings from SST links and `vars` (default: process.env). */
 export function readSettings(vars: Record<string, string | undefined> = process.env): Settings {
+  const inConfig = slackInConfig(env(vars, 'NODEKEEPER_CONFIG'));
   return {
     configJson: env(vars, 'NODEKEEPER_CONFIG'),
     ledgerTable: env(vars, 'NODEKEEPER_LEDGER_TABLE') ?? 'nodekeeper-ledger',
@@ -71,8 +77,9 @@ export function readSettings(vars: Record<string, string | undefined> = process.
     slack: {
       webhookUrl: linked('SlackWebhookUrl') ?? env(vars, 'NODEKEEPER_SLACK_WEBHOOK_URL'),
       botToken: linked('SlackBotToken') ?? env(vars, 'NODEKEEPER_SLACK_BOT_TOKEN'),
-      channel: env(vars, 'NODEKEEPER_SLACK_CHANNEL') ?? channelInConfig(env(vars, 'NODEKEEPER_CONFIG')),
+      channel: env(vars, 'NODEKEEPER_SLACK_CHANNEL') ?? inConfig.channel,
       signingSecret: linked('SlackSigningSecret') ?? env(vars, 'NODEKEEPER_SLACK_SIGNING_SECRET'),
+      mentionOnFailure: inConfig.mentionOnFailure,
     },
   };
 }

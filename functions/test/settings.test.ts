@@ -19,6 +19,19 @@ describe('readSettings', () => {
     expect(readSettings({ NODEKEEPER_CONFIG: '{not json' }).slack.channel).toBeNull();
   });
 
+  it('takes slack.mentionOnFailure from the config, empty by default', () => {
+    const withMentions = JSON.stringify({
+      regions: ['us-east-1'],
+      slack: { mentionOnFailure: ['U0123ABCD', '<!subteam^S0789IJKL>'] },
+    });
+    expect(readSettings({ NODEKEEPER_CONFIG: withMentions }).slack.mentionOnFailure).toEqual([
+      'U0123ABCD',
+      '<!subteam^S0789IJKL>',
+    ]);
+    expect(readSettings({ NODEKEEPER_CONFIG: config }).slack.mentionOnFailure).toEqual([]);
+    expect(readSettings({}).slack.mentionOnFailure).toEqual([]);
+  });
+
   it('defaults the ledger table and reads the workflow ARN', () => {
     const s = readSettings({
       NODEKEEPER_WORKFLOW_ARN: 'arn:aws:lambda:us-east-1:111122223333:function:wf:1',

@@ -1,6 +1,12 @@
 /**
  * Slack messages as data (Block Kit): plan summary, rollout and patch notices, run status, links and limits.
  */
+export {
+  mentionText,
+  SLACK_USER_GROUP,
+  SLACK_USER_ID,
+  withFailureMentions,
+} from './src/messages/mentions.ts';
 export { escapeMrkdwn } from './src/messages/mrkdwn.ts';
 export {
   buildPatchCompletedMessage,

@@ -38,13 +38,19 @@ const config: Config = parseConfig({ regions: [region], clusters: ['prod-a'], ma
 const savedEnv = { ...process.env };
 let tables = 0;
 
-async function world(sb: Sandbox) {
+async function world(sb: Sandbox, mentionOnFailure: string[] = []) {
   tables += 1;
   process.env.NODEKEEPER_SLACK_ALLOW_LOCAL = '1';
   process.env.NODEKEEPER_SLACK_API_URL = sb.slackApiUrl;
   const settings = {
     ...readSettings({ NODEKEEPER_LEDGER_TABLE: `threads-e2e-${tables}` }),
-    slack: { webhookUrl: null, botToken: BOT_TOKEN, channel: '#platform-ops', signingSecret: null },
+    slack: {
+      webhookUrl: null,
+      botToken: BOT_TOKEN,
+      channel: '#platform-ops',
+      signingSecret: null,
+      mentionOnFailure,
+    },
   };
   const options = { homeRegion: region, endpoint: sb.endpoint, credentials, now: () => sb.clock.now() };
   const home = createClients({ region, endpoint: sb.endpoint, credentials });
@@ -92,7 +98,7 @@ describe('bot mode: one thread per rollout run', () => {
   afterAll(() => sb.close());
 
   it('posts one parent, replies in its thread, edits it to the final state, and keeps the ts in the ledger', async () => {
-    const w = await world(sb);
+    const w = await world(sb, ['U0ONCALL1', '<!subteam^S0PLATFORM>']);
     const deps = buildRolloutDeps(w.settings, w.options);
     // Two deliveries of the same event at once (two Lambda instances sharing nothing in memory).
     const a = scanWith(sb, w, deps);
@@ -114,9 +120,18 @@ describe('bot mode: one thread per rollout run', () => {
     const replyTexts = replies.map(text);
     expect(replyTexts.filter((t) => t.startsWith('Rollout started'))).toHaveLength(3);
     expect(replyTexts.filter((t) => t.startsWith('Rollout succeeded'))).toHaveLength(2);
-    expect(replyTexts.filter((t) => t.startsWith('Rollout failed'))).toHaveLength(1);
+    expect(replyTexts.filter((t) => t.includes('Rollout failed'))).toHaveLength(1);
     expect(replyTexts.some((t) => /plan/i.test(t))).toBe(true);
     expect(replies.every((p) => p.token === BOT_TOKEN)).toBe(true);
+
+    // slack.mentionOnFailure: the failure mentions the on-call and is broadcast to the channel;
+    // nothing else is.
+    const broadcast = replies.filter((p) => p.body.reply_broadcast === true);
+    expect(broadcast.map(text)).toEqual([
+      expect.stringMatching(/^<@U0ONCALL1> <!subteam\^S0PLATFORM> Rollout failed: prod-a\/gpu/),
+    ]);
+    expect(JSON.stringify(broadcast[0]?.body.blocks)).toContain('<@U0ONCALL1> <!subteam^S0PLATFORM>');
+    expect(replies.filter((p) => text(p).includes('<@U0ONCALL1>'))).toHaveLength(1);
 
     // The parent is edited (chat.update on its ts, with the channel ID the post answered with),
     // and its last edit shows the final state.
@@ -192,6 +207,8 @@ describe('bot mode: one thread per patch request', () => {
     const posts = sb.slackPosts();
     const parents = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts === undefined);
     expect(parents.map(text)).toEqual(['Patch of 2 node groups: 2 pending']);
+    // mentionOnFailure is off by default: failures are neither broadcast nor mention anyone.
+    expect(posts.filter((p) => 'reply_broadcast' in p.body || /<@|<!subteam/.test(text(p)))).toEqual([]);
     const parentTs = parents[0]?.ts;
     const replies = posts.filter((p) => p.kind === 'chat.postMessage' && p.body.thread_ts !== undefined);
     expect(replies.length).toBeGreaterThanOrEqual(3);

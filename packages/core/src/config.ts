@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.ts';
+import { SLACK_USER_GROUP, SLACK_USER_ID } from './messages/mentions.ts';
 import { DEFAULT_MAX_WAIT_HOURS, MAX_WAIT_HOURS } from './rollout/poll.ts';
 import { parseCron } from './safety/cron.ts';
 
@@ -146,6 +147,20 @@ const slackSchema = z.strictObject({
     .array(z.string().min(1))
     .default([])
     .describe('Slack user IDs allowed to use the slash command.'),
+  mentionOnFailure: z
+    .array(
+      z
+        .string()
+        .regex(
+          new RegExp(`^(${SLACK_USER_ID.source.slice(1, -1)}|${SLACK_USER_GROUP.source.slice(1, -1)})$`),
+          'expected a Slack user ID such as U0123ABCD (or W… on Enterprise Grid) or a user group written <!subteam^S0123ABCD>',
+        ),
+    )
+    .max(20, 'at most 20 people or groups')
+    .default([])
+    .describe(
+      'Slack user IDs (U…/W…) and user groups (<!subteam^S…>) mentioned on failed rollouts, failed patches and release halts; with a bot token those thread replies are also broadcast to the channel. Empty (the default): no mention, no broadcast.',
+    ),
 });
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;

@@ -55,7 +55,7 @@ describe('parseConfig', () => {
         targets: [],
         goldenAmiParameters: [],
         rollout: { maxWaitHours: 24 },
-        slack: { allowedUserIds: [] },
+        slack: { allowedUserIds: [], mentionOnFailure: [] },
       });
     });
   });
@@ -74,7 +74,7 @@ describe('parseConfig', () => {
         goldenAmiParameters: [],
         patch: { maxConcurrency: '10%', maxErrors: '1', reboot: false },
         rollout: { maxWaitHours: 24 },
-        slack: { allowedUserIds: [] },
+        slack: { allowedUserIds: [], mentionOnFailure: [] },
       });
     });
   });
@@ -112,6 +112,20 @@ describe('parseConfig', () => {
         timeoutSeconds: 600,
       });
       expect(config.slack.allowedUserIds).toEqual(['U0123']);
+    });
+  });
+
+  describe('when slack.mentionOnFailure names users and a user group', () => {
+    it('keeps user IDs (U…, W…) and <!subteam^…> user groups', () => {
+      const config = parseConfig({
+        regions: ['us-east-1'],
+        slack: { mentionOnFailure: ['U0123ABCD', 'W0456EFGH', '<!subteam^S0789IJKL>'] },
+      });
+      expect(config.slack.mentionOnFailure).toEqual(['U0123ABCD', 'W0456EFGH', '<!subteam^S0789IJKL>']);
+    });
+
+    it('is empty by default', () => {
+      expect(parseConfig({ regions: ['us-east-1'] }).slack.mentionOnFailure).toEqual([]);
     });
   });
 
@@ -205,6 +219,18 @@ describe('parseConfig', () => {
       [
         { regions: ['us-east-1'], slack: { allowedUserIds: 'U1' } },
         'slack.allowedUserIds: Invalid input: expected array, received string',
+      ],
+      [
+        { regions: ['us-east-1'], slack: { mentionOnFailure: ['@oncall'] } },
+        'slack.mentionOnFailure[0]: expected a Slack user ID such as U0123ABCD (or W… on Enterprise Grid) or a user group written <!subteam^S0123ABCD>',
+      ],
+      [
+        { regions: ['us-east-1'], slack: { mentionOnFailure: ['<@U0123ABCD>'] } },
+        'slack.mentionOnFailure[0]: expected a Slack user ID such as U0123ABCD (or W… on Enterprise Grid) or a user group written <!subteam^S0123ABCD>',
+      ],
+      [
+        { regions: ['us-east-1'], slack: { mentionOnFailure: 'U0123ABCD' } },
+        'slack.mentionOnFailure: Invalid input: expected array, received string',
       ],
       [
         { regions: ['us-east-1'], slackWebhookUrl: 'https://hooks.slack.com/x' },

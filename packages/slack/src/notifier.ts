@@ -5,7 +5,7 @@
  * posted it; a retry could post twice), and never throws.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SlackMessage } from '@nodekeeper/core/messages';
+import { type SlackMessage, withFailureMentions } from '@nodekeeper/core/messages';
 import { SlackConfigError } from './errors.ts';
 import { redactSecrets, redactValue } from './redact.ts';
 import type {
@@ -222,6 +222,7 @@ export function createNotifier(config: NotifierConfig): Notifier {
   if (issues.length > 0) throw new SlackConfigError(issues.map((i) => redactSecrets(i, secrets)));
 
   const log = redactingLogger(config.logger ?? new Logger({ serviceName: 'nodekeeper-slack' }), secrets);
+  const mentions = config.mentionOnFailure ?? [];
   const doFetch: FetchLike = config.fetch ?? ((url, init) => fetch(url, init));
   const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = config.random ?? Math.random;
@@ -304,8 +305,9 @@ export function createNotifier(config: NotifierConfig): Notifier {
     const webhookUrl = config.webhookUrl ?? '';
     return {
       mode: 'webhook',
-      post: (message: SlackMessage) =>
+      post: (original: SlackMessage) =>
         safely('webhook', () => {
+          const message = withFailureMentions(original, mentions);
           const body = JSON.stringify({ text: message.text, blocks: message.blocks });
           return deliver('webhook', async (signal) =>
             classifyWebhook(
@@ -343,7 +345,10 @@ export function createNotifier(config: NotifierConfig): Notifier {
 
   return {
     mode: 'bot',
-    async post(message: SlackMessage, opts?: PostOptions) {
+    async post(original: SlackMessage, opts?: PostOptions) {
+      const message = withFailureMentions(original, mentions);
+      // A failure replied in a run's thread is also shown in the channel, where people look.
+      const broadcast = opts?.threadTs !== undefined && original.failure === true && mentions.length > 0;
       const result = await callApi('chat.postMessage', {
         channel,
         text: message.text,
@@ -351,6 +356,7 @@ export function createNotifier(config: NotifierConfig): Notifier {
         unfurl_links: false,
         unfurl_media: false,
         ...(opts?.threadTs ? { thread_ts: opts.threadTs } : {}),
+        ...(broadcast ? { reply_broadcast: true } : {}),
       });
       if (result.ok && result.ts && result.channel) channelOfTs.set(result.ts, result.channel);
       return result;
@@ -381,7 +387,7 @@ export const SlackEnv = {
  */
 export function notifierFromEnv(
   env: Record<string, string | undefined>,
-  options: Pick<NotifierConfig, 'logger' | 'fetch' | 'sleep' | 'random'> = {},
+  options: Pick<NotifierConfig, 'logger' | 'fetch' | 'sleep' | 'random' | 'mentionOnFailure'> = {},
 ): Notifier | null {
   const value = (key: string): string | undefined => {
     const v = env[key]?.trim();

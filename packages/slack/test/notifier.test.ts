@@ -214,6 +214,53 @@ describe('createNotifier', () => {
       expect(bodies[1]).toMatchObject({ channel: 'C0ID', ts: '9.9' });
     });
   });
+
+  describe('when a failure is replied in a thread', () => {
+    const failure = { text: 'Rollout failed: prod-a/gpu', blocks: [], failure: true as const };
+
+    function bot(mentionOnFailure?: string[]) {
+      const bodies: Record<string, unknown>[] = [];
+      const fetch: FetchLike = async (_url, init) => {
+        bodies.push(JSON.parse(String(init.body)));
+        return Response.json({ ok: true, ts: '9.9', channel: 'C0ID' });
+      };
+      const n = createNotifier({
+        botToken: TOKEN,
+        channel: 'C0ID',
+        fetch,
+        logger: memoryLogger(),
+        ...(mentionOnFailure ? { mentionOnFailure } : {}),
+      });
+      return { n, bodies };
+    }
+
+    it('broadcasts it to the channel and mentions the people configured', async () => {
+      const { n, bodies } = bot(['U0123ABCD', '<!subteam^S0789IJKL>']);
+      await n.post(failure, { threadTs: '1.1' });
+      expect(bodies[0]).toMatchObject({
+        thread_ts: '1.1',
+        reply_broadcast: true,
+        text: '<@U0123ABCD> <!subteam^S0789IJKL> Rollout failed: prod-a/gpu',
+      });
+      expect(bodies[0]).not.toHaveProperty('failure');
+    });
+
+    it('does not broadcast other replies, nor a failure posted outside a thread', async () => {
+      const { n, bodies } = bot(['U0123ABCD']);
+      await n.post(message, { threadTs: '1.1' });
+      await n.post(failure);
+      expect(bodies[0]).not.toHaveProperty('reply_broadcast');
+      expect(bodies[1]).not.toHaveProperty('reply_broadcast');
+      expect(bodies[1]).toMatchObject({ text: '<@U0123ABCD> Rollout failed: prod-a/gpu' });
+    });
+
+    it('neither broadcasts nor mentions when mentionOnFailure is not configured (the default)', async () => {
+      const { n, bodies } = bot();
+      await n.post(failure, { threadTs: '1.1' });
+      expect(bodies[0]).not.toHaveProperty('reply_broadcast');
+      expect(bodies[0]).toMatchObject({ text: 'Rollout failed: prod-a/gpu' });
+    });
+  });
 });
 
 describe('the default Powertools logger', () => {

@@ -239,7 +239,10 @@ export const patchCommand: Command = {
       let requestId: string;
       let region: string | null;
       let ledger: PatchLedgerPort | null = null;
-      const notifier = notifierFromEnv(ctx.env, { logger: quietLogger() });
+      const notifier = notifierFromEnv(ctx.env, {
+        logger: quietLogger(),
+        mentionOnFailure: config.slack.mentionOnFailure,
+      });
       const notify = patchNotifyFrom(notifier, (error) => log(`slack: message undeliverable (${error})`));
       // Bot mode with a ledger: the request gets one Slack thread, edited as node groups report.
       let runs: RunDeps | undefined;

@@ -251,7 +251,10 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       const home = clients(null, homeRegion);
       const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
       try {
-        const notifier = notifierFromEnv(ctx.env, { logger: quietLogger() });
+        const notifier = notifierFromEnv(ctx.env, {
+          logger: quietLogger(),
+          mentionOnFailure: config.slack.mentionOnFailure,
+        });
         // Bot mode: this run gets one Slack thread (parent edited as node groups finish).
         const runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
         const deps: RolloutDeps = {

@@ -91,5 +91,9 @@ export function fitToSlackLimits(message: SlackMessage): SlackMessage {
     ];
   }
   const text = message.text.trim() === '' ? 'nodekeeper' : message.text;
-  return { text: truncateMrkdwn(text, SlackLimits.fallbackText), blocks };
+  return {
+    text: truncateMrkdwn(text, SlackLimits.fallbackText),
+    blocks,
+    ...(message.failure ? { failure: true as const } : {}),
+  };
 }

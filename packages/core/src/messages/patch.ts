@@ -152,7 +152,7 @@ export function buildPatchCompletedMessage(event: PatchCompletedEvent): SlackMes
     `${ok ? 'Patch completed' : 'Patch finished with failures'}: ${refLabel(event)}: ` +
     `${event.counts.succeeded}/${event.counts.targeted} succeeded, ${event.counts.failed} failed, ` +
     `${event.pendingRebootInstances.length} pending reboot`;
-  return fitToSlackLimits({ text, blocks });
+  return fitToSlackLimits({ text, blocks, ...(ok ? {} : { failure: true as const }) });
 }
 
 function refusalText(event: PatchRefusedEvent): string {
@@ -199,5 +199,5 @@ export function buildPatchFailedMessage(event: PatchFailedEvent): SlackMessage {
     { type: 'section', fields: locationFields(event) },
   ];
   const text = `Patch request ${event.requestId} failed before anything was sent: ${refLabel(event)}`;
-  return fitToSlackLimits({ text, blocks });
+  return fitToSlackLimits({ text, blocks, failure: true });
 }

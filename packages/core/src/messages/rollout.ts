@@ -127,7 +127,7 @@ export function buildRolloutFailedMessage(event: RolloutFailedEvent): SlackMessa
   const text = `Rollout failed: ${refLabel(event)} (${free(event.status, 40)}${
     codes.length > 0 ? `: ${free(codes.join(', '), 200)}` : ''
   })`;
-  return fitToSlackLimits({ text, blocks });
+  return fitToSlackLimits({ text, blocks, failure: true });
 }
 
 /**

@@ -112,5 +112,5 @@ export function buildReleaseHaltedMessage(halted: {
   const text = escapeMrkdwn(
     `Release ${release} (${family}) halted in every wave after ${rollouts}${inWaves}`,
   );
-  return fitToSlackLimits({ text, blocks });
+  return fitToSlackLimits({ text, blocks, failure: true });
 }

@@ -57,6 +57,11 @@ export type Block = HeaderBlock | SectionBlock | ContextBlock | DividerBlock | A
 export interface SlackMessage {
   text: string;
   blocks: Block[];
+  /**
+   * A failure or a halt: delivery mentions `slack.mentionOnFailure` (withFailureMentions) and
+   * broadcasts a thread reply to the channel when that is configured. Not sent to Slack.
+   */
+  failure?: true;
 }
 
 /** An AMI rollout of one node group from one AMI to another. */

@@ -65,4 +65,9 @@ export interface NotifierConfig {
   maxBackoffMs?: number;
   /** Per-attempt timeout; default 10,000 ms. */
   timeoutMs?: number;
+  /**
+   * `slack.mentionOnFailure`: mentioned on failure and halt messages, whose thread replies (bot
+   * mode) are then also broadcast to the channel (`reply_broadcast`). Empty or unset: neither.
+   */
+  mentionOnFailure?: readonly string[];
 }

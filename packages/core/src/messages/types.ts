@@ -1,53 +1,41 @@
 /**
- * Slack Block Kit types (the subset nodekeeper uses) and the input types of the message builders.
+ * Slack Block Kit types (the subset nodekeeper uses, from @slack/types) and the input types of the message builders.
  * Roll and patch flows produce these inputs; the builders turn them into `SlackMessage` data.
  */
+import type * as Slack from '@slack/types';
 import type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 import type { AmiRef, SkipReason, Strategy } from '../types/plan.ts';
 
 export type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 
-export interface PlainTextObject {
-  type: 'plain_text';
-  text: string;
-  emoji?: boolean;
-}
+// Each type is @slack/types' own, narrowed to the subset nodekeeper writes: a drift from Slack's
+// published Block Kit types fails the build.
+export interface PlainTextObject extends Slack.PlainTextElement {}
 
-export interface MrkdwnObject {
-  type: 'mrkdwn';
-  text: string;
-}
+export interface MrkdwnObject extends Slack.MrkdwnElement {}
 
-export interface ButtonElement {
-  type: 'button';
+export interface ButtonElement extends Slack.Button {
   text: PlainTextObject;
   url: string;
-  action_id?: string;
 }
 
-export interface HeaderBlock {
-  type: 'header';
+export interface HeaderBlock extends Slack.HeaderBlock {
   text: PlainTextObject;
 }
 
-export interface SectionBlock {
-  type: 'section';
+export interface SectionBlock extends Slack.SectionBlock {
   text?: MrkdwnObject;
   fields?: MrkdwnObject[];
   accessory?: ButtonElement;
 }
 
-export interface ContextBlock {
-  type: 'context';
+export interface ContextBlock extends Slack.ContextBlock {
   elements: (MrkdwnObject | PlainTextObject)[];
 }
 
-export interface DividerBlock {
-  type: 'divider';
-}
+export interface DividerBlock extends Slack.DividerBlock {}
 
-export interface ActionsBlock {
-  type: 'actions';
+export interface ActionsBlock extends Slack.ActionsBlock {
   elements: ButtonElement[];
 }
 

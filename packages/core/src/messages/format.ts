@@ -30,7 +30,10 @@ export function plainName(value: string): string {
  */
 export function amiLabel(ref: AmiRef | null, strategy: Strategy | null = null): string {
   if (strategy === Strategy.launchTemplate && ref?.imageId) {
-    return ref.releaseVersion ? `${ref.imageId} (${ref.releaseVersion})` : ref.imageId;
+    // Custom groups may carry the AMI ID as their release version: say it once.
+    return ref.releaseVersion && ref.releaseVersion !== ref.imageId
+      ? `${ref.imageId} (${ref.releaseVersion})`
+      : ref.imageId;
   }
   return ref?.releaseVersion ?? ref?.imageId ?? 'unknown';
 }

@@ -339,7 +339,7 @@ describe('Slack message builders', () => {
   describe('when the node group uses a launch template', () => {
     const customAmi = {
       strategy: 'launch-template' as const,
-      from: { releaseVersion: null, imageId: 'ami-0a2023x8600001001' },
+      from: { releaseVersion: 'ami-0a2023x8600001001', imageId: 'ami-0a2023x8600001001' },
       to: { releaseVersion: '1.33.5-20261110', imageId: 'ami-0a2023x8600001110' },
     };
 

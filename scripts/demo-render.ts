@@ -11,6 +11,7 @@ export interface SlackPostLike {
     text?: string;
     ts?: string;
     thread_ts?: string;
+    reply_broadcast?: boolean;
     blocks?: Array<{ type: string; text?: { text?: string }; fields?: Array<{ text?: string }> }>;
   };
 }
@@ -30,7 +31,10 @@ export function renderChannel(posts: SlackPostLike[]): string {
     const replies = posts.filter((p) => p.kind !== 'chat.update' && p.body.thread_ts === parent.ts);
     if (replies.length > 0)
       out.push(`  ${replies.length} ${replies.length === 1 ? 'reply' : 'replies'} in the thread:`);
-    for (const reply of replies) out.push(renderSlackPost(reply).replace(/^/gm, '    '));
+    for (const reply of replies) {
+      out.push(renderSlackPost(reply).replace(/^/gm, '    '));
+      if (reply.body.reply_broadcast === true) out.push('    (also sent to the channel: reply_broadcast)');
+    }
   }
   return out.join('\n');
 }

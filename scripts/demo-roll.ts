@@ -69,6 +69,7 @@ export async function runScheduledRollouts(
       botToken: world.slackBotToken,
       channel: world.slackChannel,
       signingSecret: null,
+      mentionOnFailure: config.slack.mentionOnFailure,
     },
   };
   const home = createClients({ region: world.region });

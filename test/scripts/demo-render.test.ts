@@ -19,6 +19,16 @@ describe('renderChannel', () => {
     });
   });
 
+  describe('when a reply was broadcast to the channel', () => {
+    it('says so under the reply', () => {
+      const out = renderChannel([
+        post('chat.postMessage', '1.1', { text: 'parent' }),
+        post('chat.postMessage', '1.2', { thread_ts: '1.1', reply_broadcast: true, text: 'failed' }),
+      ]);
+      expect(out).toContain('    (also sent to the channel: reply_broadcast)');
+    });
+  });
+
   describe('when a parent was edited twice and has two replies', () => {
     it('says "edited 2 times" and "2 replies"', () => {
       const out = renderChannel([

@@ -150,10 +150,10 @@ function mutatingCalls(): string[] {
     .filter((op) => MUTATING.has(op));
 }
 
-function lastPost(): { text: string; blocks: unknown[] } {
+function lastPost(): { text: string; blocks: unknown[]; response_type?: string } {
   const post = sb.slackPosts().at(-1);
   if (!post) throw new Error('no Slack post');
-  return post.body as { text: string; blocks: unknown[] };
+  return post.body as { text: string; blocks: unknown[]; response_type?: string };
 }
 
 beforeAll(async () => {
@@ -207,6 +207,8 @@ describe('/nodekeeper against the sandbox', () => {
       expect(paused.reply.text).toContain('Accepted');
       expect(paused.worked).toEqual([{ kind: 'signed-done', outcome: 'ran', delivered: true }]);
       expect(lastPost().text).toContain('paused nodekeeper rollouts');
+      // Who paused is shown to the whole channel, not only to the requester.
+      expect(lastPost().response_type).toBe('in_channel');
       // The once-only claim of the signed request, then the flag.
       expect(mutatingCalls()).toEqual(['PutItem', 'PutParameter']);
       expect(await reader.read()).toMatchObject({
@@ -221,10 +223,12 @@ describe('/nodekeeper against the sandbox', () => {
       expect(status.worked).toEqual([{ kind: 'signed-done', outcome: 'answered', delivered: true }]);
       expect(sb.slackPosts()).toHaveLength(postsBefore + 1);
       expect(lastPost().text).toBe('Paused; 1 rollout in progress');
+      expect(lastPost().response_type).toBeUndefined();
       expect(JSON.stringify(lastPost().blocks)).toContain('CVE-2026-0001 rollout freeze');
 
       await slash('resume');
       expect(lastPost().text).toContain('resumed nodekeeper rollouts');
+      expect(lastPost().response_type).toBe('in_channel');
       expect(await reader.read()).toMatchObject({ paused: false, reason: null });
       await slash('status');
       expect(lastPost().text).toBe('Not paused; 1 rollout in progress');

@@ -308,7 +308,11 @@ export function createNotifier(config: NotifierConfig): Notifier {
       post: (original: SlackMessage) =>
         safely('webhook', () => {
           const message = withFailureMentions(original, mentions);
-          const body = JSON.stringify({ text: message.text, blocks: message.blocks });
+          const body = JSON.stringify({
+            text: message.text,
+            blocks: message.blocks,
+            ...(message.responseType ? { response_type: message.responseType } : {}),
+          });
           return deliver('webhook', async (signal) =>
             classifyWebhook(
               await doFetch(webhookUrl, {

@@ -50,6 +50,11 @@ export interface SlackMessage {
    * broadcasts a thread reply to the channel when that is configured. Not sent to Slack.
    */
   failure?: true;
+  /**
+   * Only for a slash command's answer on its response_url: `in_channel` shows it to the channel
+   * (a pause, a resume, an accepted patch), `ephemeral` (Slack's default) to the requester only.
+   */
+  responseType?: 'in_channel' | 'ephemeral';
 }
 
 /** An AMI rollout of one node group from one AMI to another. */

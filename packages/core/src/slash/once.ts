@@ -130,5 +130,9 @@ export async function runSignedSlashWork(
   }
   // Mutations (and refusals, re-checked here) run as on the old request path, never deferring again.
   const done = await runSlashCommand(request, config, ports, { ...context, selfFunctionName: null });
-  return { message: say(done.reply.text), outcome: { kind: 'ran', outcome: done.outcome } };
+  // The answer keeps the reply's visibility: a pause, resume or accepted patch is shown to the channel.
+  return {
+    message: { ...say(done.reply.text), responseType: done.reply.responseType },
+    outcome: { kind: 'ran', outcome: done.outcome },
+  };
 }

@@ -2,6 +2,16 @@
  * The plan pipeline: AMI catalog, targets, policy, the pure planner, and `planFleet` (facts through ports → plan).
  */
 export {
+  type AgeSelection,
+  type AmiAgeRule,
+  effectiveTarget,
+  minimumAgeFor,
+  RELEASE_CANDIDATES_DESCRIBED,
+  releaseHistoryWanted,
+  releaseImagesToDescribe,
+  selectByAge,
+} from './src/age-selection.ts';
+export {
   AmiFamily,
   type CatalogEntry,
   catalogEntry,
@@ -11,8 +21,10 @@ export {
 export { matchesAny, matchesGlob } from './src/glob.ts';
 export { launchTemplateLookup, mergeInspections } from './src/inspection.ts';
 export {
+  type AmiAgeRequest,
   type ClusterProgress,
   factsUnreadable,
+  type InspectionTarget,
   PLAN_HISTORY_LIMIT,
   PlanFactsWarningCode,
   type PlanLedgerState,
@@ -25,6 +37,14 @@ export {
 } from './src/plan-pipeline.ts';
 export { plan, WHOLE_CLUSTER } from './src/planner.ts';
 export { policyFromConfig } from './src/policy.ts';
+export {
+  type ParameterEntry,
+  type ReleaseHistorySource,
+  releaseHistorySource,
+  releasesFromImages,
+  releasesFromParameterHistory,
+  releasesFromPath,
+} from './src/release-history.ts';
 export { lookupTarget, parametersForNodegroup } from './src/targets.ts';
 export type {
   CatalogSnapshot,
@@ -37,3 +57,4 @@ export type {
 } from './src/types/fleet.ts';
 export { type Plan, type PlanItem, SkipReason, Strategy } from './src/types/plan.ts';
 export type { Approval, PauseState, RolloutFact } from './src/types/policy.ts';
+export { type PublishedRelease, type ReleaseHistory, ReleaseHistoryKind } from './src/types/releases.ts';

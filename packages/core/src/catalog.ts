@@ -61,10 +61,21 @@ export interface CatalogEntry {
   releaseVersionSource: ReleaseVersionSource;
 }
 
+/**
+ * Where AWS publishes the older releases of one `amiType` at one Kubernetes version (the
+ * `recommended`/`latest` parameters name only the newest): sub-paths of one SSM parameter root, one
+ * per release, beside the newest's (`skip`), or, where no such parameters exist, the AMIs by name.
+ */
+export type ReleaseHistoryLocation =
+  | { kind: 'ssm-path'; path: string; skip: string }
+  | { kind: 'images-by-name'; namePattern: string; owner: 'amazon' };
+
 interface Layout {
   family: AmiFamily;
   /** Builds the image_id parameter name, the release parameter name and its source. */
   paths: (k8s: string) => { image: string; release: string; source: ReleaseVersionSource };
+  /** Where older releases are published. */
+  history: (k8s: string) => ReleaseHistoryLocation;
 }
 
 const EKS = '/aws/service/eks/optimized-ami';
@@ -77,6 +88,8 @@ function amazonLinux(family: AmiFamily, segment: string): Layout {
       release: `${EKS}/${k8s}/${segment}/recommended/release_version`,
       source: ReleaseVersionSource.plain,
     }),
+    // Release-named parameters: `<root>/amazon-eks-node-al2023-x86_64-standard-1.33-v20261110/image_id`.
+    history: (k8s) => ({ kind: 'ssm-path', path: `${EKS}/${k8s}/${segment}`, skip: 'recommended' }),
   };
 }
 
@@ -87,6 +100,12 @@ function bottlerocket(flavor: '' | '-nvidia' | '-fips' | '-nvidia-fips', arch: '
       image: `/aws/service/bottlerocket/aws-k8s-${k8s}${flavor}/${arch}/latest/image_id`,
       release: `/aws/service/bottlerocket/aws-k8s-${k8s}${flavor}/${arch}/latest/image_version`,
       source: ReleaseVersionSource.plain,
+    }),
+    // Versioned parameters: `<root>/1.50.0/image_id` beside `<root>/latest/image_id`.
+    history: (k8s) => ({
+      kind: 'ssm-path',
+      path: `/aws/service/bottlerocket/aws-k8s-${k8s}${flavor}/${arch}`,
+      skip: 'latest',
     }),
   };
 }
@@ -103,6 +122,12 @@ function windows(server: '2019' | '2022' | '2025', option: 'Core' | 'Full'): Lay
       const parent = `/aws/service/ami-windows-latest/Windows_Server-${server}-English-${option}-EKS_Optimized-${k8s}`;
       return { image: `${parent}/image_id`, release: parent, source: ReleaseVersionSource.jsonParent };
     },
+    // `ami-windows-latest` holds only the latest; the older AMIs are found by name.
+    history: (k8s) => ({
+      kind: 'images-by-name',
+      namePattern: `Windows_Server-${server}-English-${option}-EKS_Optimized-${k8s}-*`,
+      owner: 'amazon',
+    }),
   };
 }
 
@@ -169,6 +194,11 @@ export function catalogForVersion(k8sVersion: string): CatalogEntry[] {
   return CATALOG_AMI_TYPES.map((amiType) => catalogEntry(amiType, k8sVersion)).filter(
     (entry): entry is CatalogEntry => entry !== null,
   );
+}
+
+/** Where AWS publishes the older releases of `entry`'s amiType and Kubernetes version. Pure. */
+export function releaseHistoryLocation(entry: CatalogEntry): ReleaseHistoryLocation {
+  return LAYOUTS[entry.amiType].history(entry.k8sVersion);
 }
 
 /** The release line of an `amiType`, or null for CUSTOM and unknown types. Pure. */

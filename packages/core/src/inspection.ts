@@ -8,7 +8,8 @@ export interface Inspection {
 
 /**
  * Merges per-region (or per-account) inspections into one Fleet and CatalogSnapshot, in the order
- * given. Catalog entries are merged per region and name; a later value for the same name wins.
+ * given. Catalog entries (parameters, images, release histories) are merged per region and key; a
+ * later value for the same key wins.
  * Pure: copies, never mutates its inputs.
  */
 export function mergeInspections(results: readonly Inspection[]): Inspection {
@@ -22,6 +23,10 @@ export function mergeInspections(results: readonly Inspection[]): Inspection {
     }
     for (const [region, images] of Object.entries(result.catalog.images)) {
       catalog.images[region] = { ...catalog.images[region], ...images };
+    }
+    for (const [region, histories] of Object.entries(result.catalog.releases ?? {})) {
+      catalog.releases ??= {};
+      catalog.releases[region] = { ...catalog.releases[region], ...histories };
     }
   }
   return { fleet, catalog };

@@ -3,6 +3,7 @@
  * the slash command's `plan` and the CLI's `plan`, `roll` and `report` all plan through it, so for
  * the same fleet, config, ledger and time they plan the same items.
  */
+import type { AmiAgeRule } from './age-selection.ts';
 import { type Config, type FleetTarget, fleetTargets } from './config.ts';
 import {
   type Inspection,
@@ -47,13 +48,28 @@ export interface PlanProgress {
   nodegroupsDone: number;
 }
 
+/**
+ * One (account, region) to inspect, with what age selection needs: the plan's time and age rules,
+ * so the inspection reads a target's older releases when its newest image is too young
+ * (`releaseHistoryWanted`). Shells pass the target on to the inspector as they get it.
+ */
+export interface InspectionTarget extends FleetTarget {
+  amiAge?: AmiAgeRequest;
+}
+
+/** The plan's time (ISO 8601) and age rules, for an inspection. */
+export interface AmiAgeRequest {
+  now: string;
+  rule: AmiAgeRule;
+}
+
 /** What the pipeline reads, each through a port the shell builds (AWS adapters in @nodekeeper/aws). */
 export interface PlanPorts {
   /**
    * Inspects one (account, region), read-only. Failures inside become `error` items of the
    * result; a rejection fails the whole plan.
    */
-  inspect(target: FleetTarget, onCluster?: (p: ClusterProgress) => void): Promise<Inspection>;
+  inspect(target: InspectionTarget, onCluster?: (p: ClusterProgress) => void): Promise<Inspection>;
   /** The pause flag, with who paused and when when the adapter knows. Throws when unreadable. */
   pause: PausePort;
   /** Rollout history. Throws when unreadable. */
@@ -147,10 +163,12 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
   const progress = { targetsDone: 0, clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
   const report = (phase: PlanProgress['phase'], target: FleetTarget) =>
     options.onProgress?.({ phase, target, targetsTotal: targets.length, ...progress });
+  const { minAmiAgeDays, denyAmis, waves } = policyFromConfig(options.config);
+  const amiAge: AmiAgeRequest = { now: options.now.toISOString(), rule: { minAmiAgeDays, denyAmis, waves } };
   const inspections = mapLimit(targets, options.targetConcurrency ?? TARGET_CONCURRENCY, async (target) => {
     report('inspecting', target);
     let seen = { clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
-    const result = await ports.inspect(target, (p) => {
+    const result = await ports.inspect({ ...target, amiAge }, (p) => {
       progress.clustersDone += p.clustersDone - seen.clustersDone;
       progress.clustersTotal += p.clustersTotal - seen.clustersTotal;
       progress.nodegroupsDone += p.nodegroupsDone - seen.nodegroupsDone;

@@ -8,6 +8,7 @@
  * (safety/evaluate.ts) for items that would roll: update-in-progress (ledger), paused, halted,
  * wave-gate (including requiresApproval), outside-window, budget; else roll.
  */
+import { decideByAge } from './age-selection.ts';
 import { compareReleases } from './catalog.ts';
 import { matchesAny } from './glob.ts';
 import { assignWave, type WaveAssignment } from './policy.ts';
@@ -28,28 +29,8 @@ import {
 } from './types/plan.ts';
 import type { Policy } from './types/policy.ts';
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
-
 /** `nodegroup` of the single item that stands for a cluster (or region) that could not be inspected. */
 export const WHOLE_CLUSTER = '*';
-
-function plural(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-
-/** "3 days" / "5 hours": rounded up, so a wait is never understated. */
-function formatWait(ms: number): string {
-  return ms >= DAY_MS
-    ? plural(Math.ceil(ms / DAY_MS), 'day')
-    : plural(Math.max(1, Math.ceil(ms / HOUR_MS)), 'hour');
-}
-
-function formatAge(ms: number): string {
-  return ms >= DAY_MS
-    ? plural(Math.floor(ms / DAY_MS), 'day')
-    : plural(Math.max(0, Math.floor(ms / HOUR_MS)), 'hour');
-}
 
 function describeImage(imageId: string, image: ImageFacts | null | undefined): string {
   return image?.name ? `${imageId} (${image.name})` : imageId;
@@ -211,22 +192,17 @@ function decideNodegroup(
   if (denied !== undefined) {
     return skip(SkipReason.amiDenied, `${denied} is on the deny list (denyAmis)`, target);
   }
-  const wave = assignment.kind === 'wave' ? assignment.wave : null;
-  const minDays = wave?.minAmiAgeDays ?? policy.minAmiAgeDays;
-  const ageMs = now.getTime() - Date.parse(targetImage.creationDate);
-  if (minDays > 0 && !(ageMs >= minDays * DAY_MS)) {
-    const scope = wave?.minAmiAgeDays != null ? `wave ${wave.name} needs` : 'policy needs';
-    return skip(
-      SkipReason.amiTooNew,
-      `${describeImage(found.imageId, targetImage)} is ${formatAge(ageMs)} old; ${scope} ${plural(minDays, 'day')} (${formatWait(minDays * DAY_MS - ageMs)} left)`,
-      target,
-    );
+  // Age selection: the newest when old enough, else the newest older release that is (never a downgrade).
+  const aged = decideByAge(ng, catalog, found, policy, now);
+  if (aged.kind === 'too-new') return skip(SkipReason.amiTooNew, aged.message, target);
+  if (aged.kind === 'current') {
+    return { ...base, decision: Decision.current, reason: null, message: aged.message, target: aged.target };
   }
-
-  const message =
+  const to = aged.target;
+  const moved =
     base.strategy === Strategy.releaseVersion
-      ? `${ng.releaseVersion} → ${found.releaseVersion}`
-      : `${base.current.imageId ?? ng.releaseVersion} → ${describeImage(found.imageId, targetImage)}`;
+      ? `${ng.releaseVersion} → ${to.releaseVersion}`
+      : `${base.current.imageId ?? ng.releaseVersion} → ${describeImage(to.imageId ?? found.imageId, aged.image)}`;
   const family =
     found.source.kind === 'catalog'
       ? found.source.entry.family
@@ -234,11 +210,17 @@ function decideNodegroup(
   return {
     kind: 'candidate',
     candidate: {
-      item: decide(Decision.roll, message),
+      item: {
+        ...base,
+        decision: Decision.roll,
+        reason: null,
+        message: aged.note === null ? moved : `${moved}; ${aged.note}`,
+        target: to,
+      },
       ng,
       family,
-      release: releaseIdentity(family, target) ?? found.imageId,
-      targetCreatedAt: targetImage.creationDate,
+      release: releaseIdentity(family, to) ?? to.imageId ?? found.imageId,
+      targetCreatedAt: aged.image.creationDate,
     },
   };
 }

@@ -61,7 +61,7 @@ export function applySafety(
   now: Date,
 ): PlanItem[] {
   if (candidates.length === 0) return [];
-  const groups = scopeFleet(fleet, catalog, policy);
+  const groups = scopeFleet(fleet, catalog, policy, now);
   const byNg = new Map(groups.map((g) => [g.ng, g]));
   const byLine = new Map<string, typeof groups>();
   for (const g of groups) {

@@ -1,7 +1,9 @@
 /** The fleet as the safety rules see it: each selected node group with its release line and wave. Pure. */
+
+import { effectiveTarget } from '../age-selection.ts';
 import { matchesAny } from '../glob.ts';
 import { assignWave, type WaveLocation } from '../policy.ts';
-import { currentCustomImageId, isCustom, lookupTarget, Tag } from '../targets.ts';
+import { currentCustomImageId, isCustom, Tag } from '../targets.ts';
 import type { CatalogSnapshot, Fleet, NodegroupFacts } from '../types/fleet.ts';
 import type { Policy, RolloutFact } from '../types/policy.ts';
 import { releaseIdentity, releaseLineOf } from './release.ts';
@@ -51,21 +53,25 @@ export function waveIndexOf(
   return i >= 0 ? i : null;
 }
 
+/** The group's target as the planner chose it: the newest, or the age-selected older release. */
 function targetOf(
   ng: NodegroupFacts,
   catalog: CatalogSnapshot,
   line: string | null,
+  policy: Policy,
+  now: Date,
 ): { release: string; label: string } | null {
   if (line === null) return null;
-  const found = lookupTarget(ng, catalog);
-  if (found.kind !== 'found') return null;
-  const ref = { releaseVersion: found.releaseVersion, imageId: found.imageId };
-  const release = releaseIdentity(line, ref);
-  return release === null ? null : { release, label: found.releaseVersion ?? found.imageId };
+  const target = effectiveTarget(ng, catalog, policy, now);
+  if (target === null) return null;
+  const release = releaseIdentity(line, target.ref);
+  return release === null
+    ? null
+    : { release, label: target.ref.releaseVersion ?? target.ref.imageId ?? release };
 }
 
-/** Every node group of the fleet with what the safety rules need about it. Pure. */
-export function scopeFleet(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy): ScopedGroup[] {
+/** Every node group of the fleet with what the safety rules need about it, targets as of `now`. Pure. */
+export function scopeFleet(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now: Date): ScopedGroup[] {
   const facts = new Map<string, RolloutFact[]>();
   for (const f of policy.history ?? []) {
     const k = locationKey(f);
@@ -94,7 +100,7 @@ export function scopeFleet(fleet: Fleet, catalog: CatalogSnapshot, policy: Polic
       inScope: matchesAny(ng.cluster, policy.clusters) && ng.tags[Tag.skip]?.trim().toLowerCase() !== 'true',
       currentRelease,
       facts: facts.get(key) ?? [],
-      target: targetOf(ng, catalog, line),
+      target: targetOf(ng, catalog, line, policy, now),
     };
   });
 }

@@ -2,6 +2,7 @@
  * Facts about the fleet as AWS reported them at inspection time. Produced by @nodekeeper/aws
  * (or built by hand in tests) and consumed by the pure planner.
  */
+import type { ReleaseHistory } from './releases.ts';
 
 /** EKS node group statuses (DescribeNodegroup `status`). */
 export const NodegroupStatus = {
@@ -101,4 +102,9 @@ export interface CatalogSnapshot {
   parameters: Record<string, Record<string, string>>;
   /** region → image ID → facts. */
   images: Record<string, Record<string, ImageFacts>>;
+  /**
+   * region → history key → older releases of a target (see `releaseHistorySource`); read only
+   * for targets whose newest image is younger than the node group's minimum age. Absent: none read.
+   */
+  releases?: Record<string, Record<string, ReleaseHistory>>;
 }

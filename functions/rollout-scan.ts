@@ -3,6 +3,7 @@ import {
   createLambdaClient,
   createLambdaWorkflowStarter,
   createLedger,
+  createRecallStore,
   homeRegion,
   inspectTarget,
   readConfig,
@@ -48,6 +49,7 @@ export async function handler(event: unknown): Promise<ScanResult> {
     notifier,
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
+    recalls: createRecallStore(home.dynamodb, { tableName: settings.ledgerTable }),
     ...(runs ? { runs } : {}),
     stage: settings.stage,
   });

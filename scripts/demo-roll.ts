@@ -1,6 +1,12 @@
 // The scheduled path of the demo: the scan handler's core plans and starts one durable workflow per
 // node group to roll (the durable SDK's local runner stands in for Lambda), then follows them.
-import { createApprovalStore, createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
+import {
+  createApprovalStore,
+  createClients,
+  createLedgerTable,
+  createRecallStore,
+  inspectFleet,
+} from '@nodekeeper/aws';
 import { type Config, parseConfig } from '@nodekeeper/core/config';
 import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { buildRolloutDeps, runDepsFor } from '../functions/lib/deps.ts';
@@ -114,6 +120,7 @@ export async function runScheduledRollouts(
       notifier: notifierFromSettings(settings),
       ledger: deps.ledger,
       approvals: createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable }),
+      recalls: createRecallStore(home.dynamodb, { tableName: settings.ledgerTable }),
       ...(runs ? { runs } : {}),
     });
     world.log(

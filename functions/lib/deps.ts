@@ -4,6 +4,7 @@ import {
   CONFIG_ENV,
   createLedger,
   createPausePort,
+  createRecallStore,
   createRolloutPort,
   createRunLedger,
   type TargetClientCache,
@@ -59,7 +60,7 @@ export function pauseReaderFor(home: AwsClients, parameterName: string): PausePo
 
 /**
  * The real adapters for a rollout: EKS/EC2 per node group account and region, the DynamoDB ledger
- * and the SSM pause flag in the home region, Slack from the settings. Builds clients; makes no call.
+ * (with the recalls) and the SSM pause flag in the home region, Slack from the settings. Builds clients; makes no call.
  */
 export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): RolloutDeps {
   const clients = targetClientsFor(configOf(settings), options, SpokeAccess.write);
@@ -71,6 +72,8 @@ export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): R
     aws: createRolloutPort((ref: NodegroupRef) => clients(ref.accountId, ref.region)),
     ledger: createLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     pause: pauseReaderFor(home, settings.pauseParameter),
+    // The guard reads the active recalls right before every start (a recall after planning still refuses).
+    recalls: createRecallStore(home.dynamodb, { tableName: settings.ledgerTable }),
     notify: notifyPortFrom(notifier),
     now: options.now ?? (() => new Date()),
     // Bot mode: notices go to the run's thread and edit its parent message.

@@ -8,6 +8,7 @@ import {
   type PlannedFleet,
   type PlanPorts,
   planFleet,
+  type Recall,
 } from '@nodekeeper/core/plan';
 import {
   DEFAULT_STAGE,
@@ -135,6 +136,8 @@ export interface ScanDeps {
   ledger: LedgerPort;
   /** Operator approvals (wave holds, breaker, requiresApproval); none when absent. */
   approvals?: { list(): Promise<Approval[]> };
+  /** Active recalls (targets skipped as `recalled`, groups running them warned); none when absent. */
+  recalls?: { list(): Promise<Recall[]> };
   /** Bot mode: runs in the ledger and Slack's chat.postMessage/chat.update (see runDepsFor). */
   runs?: RunDeps;
   /**
@@ -161,17 +164,20 @@ export interface ScanResult {
 }
 
 /**
- * The plan pipeline's ports from the scan's deps (core `planFleet`): no approvals store means none.
+ * The plan pipeline's ports from the scan's deps (core `planFleet`): no approvals or recalls store means none.
  * Shared by the scan and the slash command's `plan`.
  */
 export function scanPlanPorts(
-  deps: Pick<ScanDeps, 'inspect' | 'pause' | 'approvals'> & { ledger: Pick<LedgerPort, 'listHistory'> },
+  deps: Pick<ScanDeps, 'inspect' | 'pause' | 'approvals' | 'recalls'> & {
+    ledger: Pick<LedgerPort, 'listHistory'>;
+  },
 ): PlanPorts {
   return {
     inspect: (target, onCluster) => deps.inspect(target, onCluster),
     pause: deps.pause,
     ledger: deps.ledger,
     approvals: deps.approvals ?? { list: async () => [] },
+    recalls: deps.recalls ?? { list: async () => [] },
     isLedgerMissing,
   };
 }
@@ -182,7 +188,7 @@ export function scanPlanPorts(
  */
 export function planScan(
   event: Pick<ScanEvent, 'time'>,
-  deps: Pick<ScanDeps, 'config' | 'inspect' | 'pause' | 'approvals' | 'ledger'>,
+  deps: Pick<ScanDeps, 'config' | 'inspect' | 'pause' | 'approvals' | 'recalls' | 'ledger'>,
 ): Promise<PlannedFleet> {
   return planFleet(scanPlanPorts(deps), { config: deps.config, now: new Date(event.time) });
 }

@@ -73,6 +73,7 @@ async function runWorkflow(request: RolloutRequest, options: { deleteFails?: boo
     aws: port,
     ledger: createLedger(dynamo.client, { tableName: table }),
     pause: notPaused,
+    recalls: { list: async () => [] },
     notify: recordingNotify().notify,
     now: () => NOW,
   };

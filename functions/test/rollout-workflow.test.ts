@@ -53,7 +53,14 @@ async function setup(
 ) {
   const slack = recordingNotify(notifyOptions);
   const ledger = await freshLedger();
-  const deps: RolloutDeps = { aws: aws.port, ledger, pause: notPaused, notify: slack.notify, now: () => NOW };
+  const deps: RolloutDeps = {
+    aws: aws.port,
+    ledger,
+    pause: notPaused,
+    recalls: { list: async () => [] },
+    notify: slack.notify,
+    now: () => NOW,
+  };
   return { slack, ledger, deps };
 }
 

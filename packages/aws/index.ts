@@ -1,4 +1,4 @@
-// --- Safety: the pause flag (SSM) and operator approvals (ledger table) ---
+// --- Safety: the pause flag (SSM), operator approvals and recalls (ledger table) ---
 export {
   type ApprovalResult,
   type ApprovalStore,
@@ -121,6 +121,18 @@ export {
   setPauseState,
 } from './src/pause.ts';
 export { createPlanPorts, isLedgerMissing, type PlanPortsOptions } from './src/plan-ports.ts';
+export {
+  createRecallStore,
+  RECALL_EPISODES_KEPT,
+  type RecallEpisode,
+  type RecallLift,
+  type RecallRecord,
+  type RecallResult,
+  type RecallStore,
+  type RecallStoreOptions,
+  type RecallTarget,
+  type UnrecallResult,
+} from './src/recalls.ts';
 export { createRequestClaims } from './src/request-claims.ts';
 export {
   createRolloutPort,

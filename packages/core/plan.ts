@@ -56,5 +56,5 @@ export type {
   UpdateError,
 } from './src/types/fleet.ts';
 export { type Plan, type PlanItem, SkipReason, Strategy } from './src/types/plan.ts';
-export type { Approval, PauseState, RolloutFact } from './src/types/policy.ts';
+export type { Approval, PauseState, Recall, RolloutFact } from './src/types/policy.ts';
 export { type PublishedRelease, type ReleaseHistory, ReleaseHistoryKind } from './src/types/releases.ts';

@@ -55,6 +55,7 @@ export {
   type NodegroupState,
   type NotifyPort,
   type PausePort,
+  type RecallPort,
   type RecordResult,
   type RolloutDeps,
   RolloutEvent,

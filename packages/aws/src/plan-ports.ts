@@ -6,6 +6,7 @@ import { describeAwsError } from './errors.ts';
 import { inspectTarget } from './inspect.ts';
 import { createLedger } from './ledger.ts';
 import { createPausePort } from './pause.ts';
+import { createRecallStore } from './recalls.ts';
 import type { TargetClientCache } from './targets.ts';
 
 /** Whether a ledger read failed because the table does not exist (nothing recorded there yet). Pure. */
@@ -26,7 +27,7 @@ export interface PlanPortsOptions {
 
 /**
  * The plan pipeline's ports over AWS (core `planFleet`): EKS/EC2/SSM inspection per target, the
- * SSM pause flag (with who and when), the DynamoDB ledger and approvals. Builds no client; makes no call.
+ * SSM pause flag (with who and when), the DynamoDB ledger, approvals and recalls. Builds no client; makes no call.
  */
 export function createPlanPorts(options: PlanPortsOptions): PlanPorts {
   const { home, ledgerTable: tableName } = options;
@@ -39,6 +40,7 @@ export function createPlanPorts(options: PlanPortsOptions): PlanPorts {
     pause: createPausePort(home.ssm, options.pauseParameter),
     ledger: createLedger(home.dynamodb, { tableName }),
     approvals: createApprovalStore(home.dynamodb, { tableName }),
+    recalls: createRecallStore(home.dynamodb, { tableName }),
     isLedgerMissing,
   };
 }

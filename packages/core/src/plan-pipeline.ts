@@ -18,9 +18,10 @@ import { DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS } from './rollout/retire.ts';
 import { requestWithAttempt } from './rollout/scan.ts';
 import type { LedgerPort, PausePort, RolloutRecord, RolloutRequest } from './rollout/types.ts';
 import { rolloutFactsFromRecords } from './safety/facts.ts';
+import { releaseLineOf } from './safety/release.ts';
 import type { CatalogSnapshot, Fleet, InspectionError } from './types/fleet.ts';
 import type { Plan, PlanItem } from './types/plan.ts';
-import type { Approval, PauseState, Policy } from './types/policy.ts';
+import type { Approval, PauseState, Policy, Recall } from './types/policy.ts';
 
 /** Ledger records the planner reads (newest first): waves, soak, budgets, the breaker and attempt numbers. */
 export const PLAN_HISTORY_LIMIT = 5000;
@@ -76,8 +77,10 @@ export interface PlanPorts {
   ledger: Pick<LedgerPort, 'listHistory'>;
   /** Operator approvals (same table as the ledger). Throws when unreadable. */
   approvals: { list(): Promise<Approval[]> };
+  /** Active recalls (same table as the ledger). Throws when unreadable. */
+  recalls: { list(): Promise<Recall[]> };
   /**
-   * Whether a ledger or approvals read failed only because the ledger table does not exist: then
+   * Whether a ledger, approvals or recalls read failed only because the ledger table does not exist: then
    * nodekeeper has recorded nothing there, and the plan runs without history (noted). Default: never.
    */
   isLedgerMissing?: (error: unknown) => boolean;
@@ -100,7 +103,7 @@ export interface PlanPipelineOptions {
 export const PlanFactsWarningCode = {
   /** No ledger table: planned without history (nothing was ever recorded). Rollouts are not held. */
   ledgerMissing: 'ledger-missing',
-  /** The ledger (history or approvals) could not be read: every item that would roll is held. */
+  /** The ledger (history, approvals or recalls) could not be read: every item that would roll is held. */
   ledgerUnreadable: 'ledger-unreadable',
   /** The pause flag could not be read: every item that would roll is held. */
   pauseUnreadable: 'pause-unreadable',
@@ -133,6 +136,10 @@ export interface PlannedFleet {
   ledger: PlanLedgerState;
 }
 
+function nodegroupKey(x: { accountId: string | null; region: string; cluster: string; nodegroup: string }) {
+  return JSON.stringify([x.accountId, x.region, x.cluster, x.nodegroup]);
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -152,7 +159,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 /**
  * Inspects every (account, region) of the config a few at once (merged in target order), reads
- * the pause flag, the ledger's history ({@link PLAN_HISTORY_LIMIT}) and the approvals, and plans
+ * the pause flag, the ledger's history ({@link PLAN_HISTORY_LIMIT}), the approvals and the recalls, and plans
  * as of `now`. Read-only. An unreadable pause flag or ledger does not fail the plan: every item
  * that would roll is held (`state-unreadable`) and a warning says why, because waves, soak,
  * budgets and the breaker depend on them. A missing ledger table means no history.
@@ -181,7 +188,7 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
   });
   const warnings: PlanFactsWarning[] = [];
   const isMissing = ports.isLedgerMissing ?? (() => false);
-  const [inspected, pause, history, approvals] = await Promise.all([
+  const [inspected, pause, history, approvals, recalls] = await Promise.all([
     inspections,
     ports.pause.read().then(
       (p) => ({ ok: true as const, value: p }),
@@ -192,6 +199,10 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
       (error: unknown) => ({ ok: false as const, error }),
     ),
     ports.approvals.list().then(
+      (list) => ({ ok: true as const, value: list }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+    ports.recalls.list().then(
       (list) => ({ ok: true as const, value: list }),
       (error: unknown) => ({ ok: false as const, error }),
     ),
@@ -211,17 +222,18 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
   }
 
   let ledger: PlanLedgerState;
-  const failed = [history, approvals].find((r) => !r.ok);
+  const reads = [history, approvals, recalls];
+  const failed = reads.find((r) => !r.ok);
   if (failed === undefined || failed.ok) {
     ledger = { kind: 'ok', records: history.ok ? history.value.length : 0 };
-  } else if ([history, approvals].every((r) => r.ok || isMissing(r.error))) {
+  } else if (reads.every((r) => r.ok || isMissing(r.error))) {
     ledger = { kind: 'missing', message: `ledger table not found: ${messageOf(failed.error)}` };
     warnings.push({
       code: PlanFactsWarningCode.ledgerMissing,
       message: 'ledger table not found: planning without rollout history',
     });
   } else {
-    const unreadable = [history, approvals].find((r) => !r.ok && !isMissing(r.error));
+    const unreadable = reads.find((r) => !r.ok && !isMissing(r.error));
     const message = messageOf(unreadable && !unreadable.ok ? unreadable.error : failed.error);
     ledger = { kind: 'unreadable', message };
     warnings.push({
@@ -240,6 +252,7 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
     paused,
     history: rolloutFactsFromRecords(records, fleet, catalog),
     approvals: approvals.ok && ledger.kind === 'ok' ? approvals.value : [],
+    recalls: recalls.ok && ledger.kind === 'ok' ? recalls.value : [],
     ignoreWindow: options.ignoreWindow ?? false,
     unreadable,
   });
@@ -266,12 +279,17 @@ export function factsUnreadable(planned: Pick<PlannedFleet, 'warnings'>): boolea
  * launch-template versions per the config. The scan and `roll --apply` both use it. Pure.
  */
 export function plannedRolloutRequests(
-  planned: Pick<PlannedFleet, 'fleet' | 'plan' | 'policy' | 'records'>,
+  planned: Pick<PlannedFleet, 'fleet' | 'catalog' | 'plan' | 'policy' | 'records'>,
   options: { runId: string; config: Pick<Config, 'launchTemplateVersions'> },
 ): Array<{ item: PlanItem; request: RolloutRequest }> {
   const launchTemplateOf = launchTemplateLookup(planned.fleet);
+  const nodegroups = new Map(planned.fleet.nodegroups.map((ng) => [nodegroupKey(ng), ng]));
   const context = {
     history: recordsByKey(planned.records),
+    familyOf: (item: PlanItem) => {
+      const ng = nodegroups.get(nodegroupKey(item));
+      return ng ? releaseLineOf(ng, planned.catalog) : null;
+    },
     waves: planned.policy.waves,
     runId: options.runId,
     versionRetention: {

@@ -5,7 +5,7 @@
  * Rule order (the first that holds decides): opted-out, unknown wave tag (error), update-in-progress,
  * not-active, launch template missing (error), unknown-ami-family, no-parameter, current (at or
  * newer than the target), ami-unavailable, ami-denied, ami-too-new; then the safety pass
- * (safety/evaluate.ts) for items that would roll: update-in-progress (ledger), paused, halted,
+ * (safety/evaluate.ts) for items that would roll: update-in-progress (ledger), recalled, paused, halted,
  * wave-gate (including requiresApproval), outside-window, budget; else roll.
  */
 import { decideByAge } from './age-selection.ts';
@@ -13,6 +13,7 @@ import { compareReleases } from './catalog.ts';
 import { matchesAny } from './glob.ts';
 import { assignWave, type WaveAssignment } from './policy.ts';
 import { applySafety, type SafetyCandidate } from './safety/evaluate.ts';
+import { runningRecallWarning } from './safety/recall.ts';
 import { GOLDEN_LINE_PREFIX, releaseIdentity } from './safety/release.ts';
 import { currentCustomImageId, isCustom, lookupTarget, Tag } from './targets.ts';
 import type { CatalogSnapshot, Fleet, ImageFacts, InspectionError, NodegroupFacts } from './types/fleet.ts';
@@ -273,9 +274,10 @@ export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now
     if (item) items.set(itemKey(c.item), item);
   });
   const warned = withTemplateWarnings(fleet);
+  const recalled = withRecallWarnings(fleet, catalog, policy);
   return {
     generatedAt: now.toISOString(),
-    items: [...items.values()].map(warned).sort(compareItems).map(inContractOrder),
+    items: [...items.values()].map(warned).map(recalled).sort(compareItems).map(inContractOrder),
   };
 }
 
@@ -312,6 +314,25 @@ function withTemplateWarnings(fleet: Fleet): (item: PlanItem) => PlanItem {
       message: `launch template ${followers[0]?.launchTemplate?.id} is shared with ${shown} at $Latest: the version nodekeeper creates becomes their $Latest too`,
     };
     return { ...item, warnings: [...(item.warnings ?? []), warning] };
+  };
+}
+
+/**
+ * Adds a `running-recalled` warning to each item whose node group runs a recalled release or image
+ * (`runningRecallWarning`), whatever its decision. Pure.
+ */
+function withRecallWarnings(
+  fleet: Fleet,
+  catalog: CatalogSnapshot,
+  policy: Policy,
+): (item: PlanItem) => PlanItem {
+  const recalls = policy.recalls ?? [];
+  if (recalls.length === 0) return (item) => item;
+  const byKey = new Map(fleet.nodegroups.map((ng) => [itemKey(ng), ng]));
+  return (item) => {
+    const ng = byKey.get(itemKey(item));
+    const warning = ng ? runningRecallWarning(ng, catalog, item, recalls) : null;
+    return warning ? { ...item, warnings: [...(item.warnings ?? []), warning] } : item;
   };
 }
 

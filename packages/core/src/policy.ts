@@ -2,7 +2,7 @@
 import type { Config } from './config.ts';
 import { matchesAny } from './glob.ts';
 import { Tag } from './targets.ts';
-import type { Approval, PauseState, Policy, RolloutFact, WavePolicy } from './types/policy.ts';
+import type { Approval, PauseState, Policy, Recall, RolloutFact, WavePolicy } from './types/policy.ts';
 
 /**
  * Run-time facts handlers and the CLI read before planning. Updates in progress come from the
@@ -15,6 +15,8 @@ export interface PolicyFacts {
   history?: readonly RolloutFact[];
   /** Approvals from the ledger (`createApprovalStore(...).list()` in @nodekeeper/aws). */
   approvals?: readonly Approval[];
+  /** Active recalls from the ledger (`createRecallStore(...).list()` in @nodekeeper/aws). */
+  recalls?: readonly Recall[];
   /** CLI `--ignore-window` (plan/roll only): plan as if inside the maintenance window. */
   ignoreWindow?: boolean;
   /** Facts that could not be read (the plan pipeline's warnings); any holds every rollout. */
@@ -44,6 +46,7 @@ export function policyFromConfig(config: Config, facts: PolicyFacts = {}): Polic
     paused: facts.paused ?? null,
     history: [...(facts.history ?? [])],
     approvals: [...(facts.approvals ?? [])],
+    recalls: [...(facts.recalls ?? [])],
     ignoreWindow: facts.ignoreWindow ?? false,
     ...(facts.unreadable && facts.unreadable.length > 0 ? { unreadable: [...facts.unreadable] } : {}),
   };

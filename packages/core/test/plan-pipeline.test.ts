@@ -39,6 +39,7 @@ function ports(overrides: Partial<PlanPorts> = {}): PlanPorts & { limits: number
       },
     },
     approvals: { list: async (): Promise<Approval[]> => [] },
+    recalls: { list: async () => [] },
     isLedgerMissing: (error) => error instanceof MissingTable,
     ...overrides,
   };

@@ -52,6 +52,7 @@ describe('policyFromConfig', () => {
         paused,
         history: [],
         approvals: [],
+        recalls: [],
         ignoreWindow: false,
       });
     });

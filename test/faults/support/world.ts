@@ -10,6 +10,7 @@ import {
   createLedger,
   createLedgerTable,
   createPausePort,
+  createRecallStore,
   createRolloutPort,
   inspectFleet,
 } from '@nodekeeper/aws';
@@ -127,6 +128,7 @@ export async function createWorld(
       aws: createRolloutPort(() => clients),
       ledger: createLedger(clients.dynamodb, { tableName: table }),
       pause: createPausePort(clients.ssm, pauseParameter),
+      recalls: createRecallStore(clients.dynamodb, { tableName: table }),
       notify,
       now: () => clock.now(),
     };

@@ -1,5 +1,5 @@
 /** The plan summary message. Pure. */
-import type { Plan, PlanItem } from '../types/plan.ts';
+import { type Plan, type PlanItem, PlanWarningCode } from '../types/plan.ts';
 import { amiLabel, context, field, free, header, name, plural, section } from './format.ts';
 import { fitToSlackLimits } from './limits.ts';
 import { clusterConsoleUrl, nodegroupConsoleUrl } from './links.ts';
@@ -27,6 +27,24 @@ function itemLine(item: PlanItem): string {
     return parts.join(' · ');
   }
   return `• ${name(item.nodegroup)} ${code(item.reason ?? 'skip')}: ${free(item.message, 300)} · ${console}`;
+}
+
+/** At most this many node groups running a recalled image are listed; the rest are counted. */
+const RECALLED_MAX_LISTED = 8;
+
+/** Node groups that run a recalled release or image (`running-recalled` warnings), or null when none. */
+function recalledSection(plan: Plan): Block | null {
+  const lines = plan.items.flatMap((item) =>
+    (item.warnings ?? [])
+      .filter((w) => w.code === PlanWarningCode.runningRecalled)
+      .map((w) => `• ${name(`${item.cluster}/${item.nodegroup}`)} ${free(w.message, 240)}`),
+  );
+  if (lines.length === 0) return null;
+  const shown = lines.slice(0, RECALLED_MAX_LISTED);
+  const more = lines.length - shown.length;
+  return section(
+    `*Running a recalled image* (${lines.length})\n${shown.join('\n')}${more > 0 ? `\n…and ${plural(more, 'more node group')}. Run \`nodekeeper plan\` for the full list.` : ''}`,
+  );
 }
 
 /** Counts of items by decision and of skipped items by reason. Pure. */
@@ -76,6 +94,8 @@ export function buildPlanSummaryMessage(plan: Plan): SlackMessage {
   if (reasons.length > 0) {
     blocks.push(section(`*Skipped by reason*\n${reasons.map(([r, n]) => `• ${code(r)} ${n}`).join('\n')}`));
   }
+  const recalled = recalledSection(plan);
+  if (recalled !== null) blocks.push(recalled);
   blocks.push(context(`Generated for ${escapeMrkdwn(plan.generatedAt)}`));
 
   const groups = new Map<string, PlanItem[]>();

@@ -4,18 +4,21 @@
  */
 import { type DatedAmi, fleetFreshness, type NodegroupFreshness } from '../metrics.ts';
 import type { RolloutRecord } from '../rollout/types.ts';
+import { runningRecall } from '../safety/recall.ts';
 import type { CatalogSnapshot, Fleet } from '../types/fleet.ts';
-import { type Plan, type PlanItem, SkipReason, Strategy } from '../types/plan.ts';
+import { type Plan, type PlanItem, PlanWarningCode, SkipReason, Strategy } from '../types/plan.ts';
 import type { Policy } from '../types/policy.ts';
 import {
   type HoldGroup,
   type LedgerStatus,
   type NextRoll,
   NextRollKind,
+  type RecalledNodegroup,
   type Report,
   type ReportCluster,
   type ReportNodegroup,
   type ReportPatch,
+  type ReportRecalls,
   type ReportRollout,
   type ReportWindow,
   type TimelineEvent,
@@ -100,6 +103,11 @@ export const HOLD_EXPLANATIONS: Record<SkipReason, { title: string; explanation:
   halted: {
     title: 'Halted after failures',
     explanation: 'Too many rollouts of this release failed (maxFailuresPerRelease). An operator must look.',
+  },
+  recalled: {
+    title: 'Recalled',
+    explanation:
+      'An operator recalled the target release or image (nodekeeper recall). Nothing rolls to it until nodekeeper unrecall; node groups already running it are listed under recalls.',
   },
   'state-unreadable': {
     title: 'Pause flag or ledger unreadable',
@@ -186,6 +194,7 @@ function nextRollOf(
     case SkipReason.paused:
     case SkipReason.halted:
     case SkipReason.stateUnreadable:
+    case SkipReason.recalled:
     case SkipReason.notActive:
       return { kind: NextRollKind.blocked, at: null, why: item.message };
     default:
@@ -386,5 +395,30 @@ export function buildReport(input: ReportInput): Report {
     clusters,
     timeline,
     holds,
+    recalls: recallsOf(input),
   };
+}
+
+/** Active recalls, and the node groups that run what they recall (from the plan's warnings). */
+function recallsOf(input: ReportInput): ReportRecalls {
+  const active = [...(input.policy.recalls ?? [])].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  const nodegroups = new Map(input.fleet.nodegroups.map((ng) => [key(ng), ng]));
+  const running: RecalledNodegroup[] = [];
+  for (const item of input.plan.items) {
+    const warning = item.warnings?.find((w) => w.code === PlanWarningCode.runningRecalled);
+    const ng = nodegroups.get(key(item));
+    if (warning === undefined || ng === undefined) continue;
+    const found = runningRecall(ng, input.catalog, item, active);
+    if (found === null) continue;
+    running.push({
+      accountId: item.accountId,
+      region: item.region,
+      cluster: item.cluster,
+      nodegroup: item.nodegroup,
+      running: found.running.label,
+      recall: found.recall,
+      message: warning.message,
+    });
+  }
+  return { active, running };
 }

@@ -5,6 +5,7 @@
 import type { DatedAmi } from '../metrics.ts';
 import type { RolloutOutcome } from '../rollout/types.ts';
 import type { Decision, SkipReason, Strategy } from '../types/plan.ts';
+import type { Recall } from '../types/policy.ts';
 
 /** A maintenance window: when the schedule fires and how long it stays open (ISO 8601). */
 export interface ReportWindow {
@@ -131,6 +132,25 @@ export interface HoldGroup {
   }>;
 }
 
+/** A node group that runs a recalled release or image (the plan's `running-recalled` warning). */
+export interface RecalledNodegroup {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+  /** What it runs: its release version, or the AMI ID of a custom AMI. */
+  running: string;
+  recall: Recall;
+  /** The plan's warning: the recall and what to do (roll forward, or roll back by hand). */
+  message: string;
+}
+
+/** Active recalls and the node groups that already run what they recall. */
+export interface ReportRecalls {
+  active: Recall[];
+  running: RecalledNodegroup[];
+}
+
 export interface ReportSummary {
   clusters: number;
   nodegroups: number;
@@ -161,4 +181,5 @@ export interface Report {
   clusters: ReportCluster[];
   timeline: TimelineEvent[];
   holds: HoldGroup[];
+  recalls: ReportRecalls;
 }

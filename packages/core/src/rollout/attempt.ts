@@ -5,12 +5,14 @@ import { NotStartedReason, RolloutOutcome, type RolloutRecord, type RolloutReque
 export const MAX_ATTEMPT = 100;
 
 /**
- * Not-started reasons that mean "not now" rather than "nothing to do": the pause flag, an update
- * already running, a node group not ACTIVE, or a node group that changed since planning. The next
- * scan that still plans the rollout tries again.
+ * Not-started reasons that mean "not now" rather than "nothing to do": the pause flag, a recall of
+ * the target, an update already running, a node group not ACTIVE, or a node group that changed
+ * since planning. The next scan that still plans the rollout (for a recall: after `unrecall`)
+ * tries again.
  */
 const RETRYABLE_NOT_STARTED: ReadonlySet<string> = new Set([
   NotStartedReason.paused,
+  NotStartedReason.recalled,
   NotStartedReason.updateInProgress,
   NotStartedReason.notActive,
   NotStartedReason.versionChanged,

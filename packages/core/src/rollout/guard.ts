@@ -1,4 +1,7 @@
+import { findRecall, recalledMessage, targetSubject } from '../safety/recall.ts';
+import { normalizeReleaseInput } from '../safety/release.ts';
 import { NodegroupStatus } from '../types/fleet.ts';
+import type { Recall } from '../types/policy.ts';
 import { targetIdentity } from './key.ts';
 import {
   type DescribeNodegroupResult,
@@ -17,14 +20,27 @@ export function isOnTarget(request: RolloutRequest, ng: NodegroupState): boolean
   return ng.releaseVersion === targetIdentity(request);
 }
 
+/** The active recall that covers the request's target, or null. Pure. */
+export function recallOfRequest(request: RolloutRequest, recalls: readonly Recall[]): Recall | null {
+  if (recalls.length === 0) return null;
+  const family = request.family ?? null;
+  const subject = targetSubject(family, request.target);
+  // Without its line (a request planned before requests carried it), the identity is read from
+  // the release version alone: AL, Bottlerocket and Windows versions do not look alike.
+  if (family === null) subject.release = normalizeReleaseInput(request.target.releaseVersion ?? '');
+  return findRecall(recalls, subject);
+}
+
 /**
- * Checks, right before starting, that the node group is still what was planned: not paused, ACTIVE,
- * same release (or AMI) and same launch template version. Pure.
+ * Checks, right before starting, that the node group is still what was planned: not paused, its
+ * target not recalled (even when recalled after planning), ACTIVE, same release (or AMI) and same
+ * launch template version. Pure.
  */
 export function guardRollout(
   request: RolloutRequest,
   current: DescribeNodegroupResult,
   pause: { paused: boolean; reason: string | null },
+  recalls: readonly Recall[] = [],
 ): GuardDecision {
   const name = `${request.cluster}/${request.nodegroup}`;
   if (pause.paused) {
@@ -32,6 +48,14 @@ export function guardRollout(
       kind: 'not-started',
       reason: NotStartedReason.paused,
       message: `rollouts are paused${pause.reason ? `: ${pause.reason}` : ''}`,
+    };
+  }
+  const recall = recallOfRequest(request, recalls);
+  if (recall !== null) {
+    return {
+      kind: 'not-started',
+      reason: NotStartedReason.recalled,
+      message: `${name}: ${recalledMessage(recall, targetIdentity(request))}`,
     };
   }
   if (current.kind === 'not-found') {

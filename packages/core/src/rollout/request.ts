@@ -35,6 +35,8 @@ export const rolloutRequestSchema = z
       })
       .nullable(),
     wave: z.string().max(100).nullable(),
+    // A release line: an AMI family, or `golden:` and an SSM parameter name (at most 2048 characters).
+    family: z.string().min(1).max(2100).optional(),
     attempt: z.number().int().min(1).max(100),
     forceOnPodEvictionFailure: z.boolean().optional(),
     force: z.boolean().optional(),

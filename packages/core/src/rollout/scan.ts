@@ -34,6 +34,8 @@ export function requestWithAttempt(
   const wave = context.waves?.find((w) => w.name === item.wave);
   const first = rolloutRequestFromPlanItem(item, launchTemplate, 1, wave?.forceOnPodEvictionFailure === true);
   if (first === null) return null;
+  const family = context.familyOf?.(item) ?? null;
+  if (family !== null) first.family = family;
   const history = context.history ?? new Map();
   const attempt = nextAttempt(history, first);
   const request = attempt === 1 ? first : { ...first, attempt };
@@ -59,6 +61,8 @@ export interface RequestContext {
   history?: ReadonlyMap<string, RolloutRecord>;
   /** The policy's waves (`forceOnPodEvictionFailure` travels with each request). */
   waves?: ReadonlyArray<Pick<WavePolicy, 'name' | 'forceOnPodEvictionFailure'>>;
+  /** The release line of an item's target (the guard matches recalls by it); absent or null: unknown. */
+  familyOf?: (item: PlanItem) => string | null;
   /** The run starting these rollouts; stamped on each request new to the ledger. */
   runId?: string;
   /**

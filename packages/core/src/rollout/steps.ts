@@ -90,7 +90,8 @@ export function rolloutRecord(
  * Ledger first (a finished or running rollout is not started again), then AWS: when the node group
  * is UPDATING or already on target and the ledger knows nothing, the update may be this rollout's
  * own, started by a run that died before recording it; it is reclaimed and followed. Then pause,
- * then the planned-state checks of {@link guardRollout}.
+ * the active recalls (read now, so a recall after planning still refuses), then the planned-state
+ * checks of {@link guardRollout}.
  */
 export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Promise<GuardStepResult> {
   const existing = await deps.ledger.get(rolloutKey(request));
@@ -105,6 +106,7 @@ export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Pro
     if (existing.outcome !== RolloutOutcome.started) return { kind: 'finished', record: existing };
   }
   const pause = await deps.pause.read();
+  const recalls = await deps.recalls.list();
   const current = await deps.aws.describeNodegroup(refOf(request));
   if (
     current.kind === 'found' &&
@@ -115,7 +117,7 @@ export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Pro
       return { kind: 'reclaim', updateId: own.updateId, launchTemplateVersion: own.launchTemplateVersion };
     }
   }
-  return guardRollout(request, current, pause);
+  return guardRollout(request, current, pause, recalls);
 }
 
 export async function recordNotStartedStep(

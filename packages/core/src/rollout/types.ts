@@ -5,6 +5,7 @@
 import type { RunDeps } from '../runs.ts';
 import type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 import type { AmiRef, Strategy } from '../types/plan.ts';
+import type { Recall } from '../types/policy.ts';
 
 export type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 
@@ -22,6 +23,12 @@ export interface RolloutRequest {
   /** The node group's launch template as planned; required for the launch-template strategy. */
   launchTemplate: { id: string; version: string } | null;
   wave: string | null;
+  /**
+   * Release line of the target (`al2023`, `bottlerocket`, `golden:<parameter>`…), so the guard
+   * matches recalls scoped to a line. Absent in requests planned before it existed: a recall of
+   * the target's release on any line then refuses it.
+   */
+  family?: string;
   /** 1 for the first attempt at (node group, target); a deliberate retry uses 2, 3, … */
   attempt: number;
   /**
@@ -78,6 +85,8 @@ export const NotStartedReason = {
   templateChanged: 'template-changed',
   alreadyOnTarget: 'already-on-target',
   notFound: 'not-found',
+  /** The target was recalled (`nodekeeper recall`), possibly after planning. */
+  recalled: 'recalled',
 } as const;
 export type NotStartedReason = (typeof NotStartedReason)[keyof typeof NotStartedReason];
 
@@ -292,6 +301,12 @@ export interface PausePort {
   read(): Promise<{ paused: boolean; reason: string | null; by?: string | null; at?: string | null }>;
 }
 
+/** Active recalls: read by every guard before an update starts. */
+export interface RecallPort {
+  /** Every active recall (no cache). Throws when unreadable. */
+  list(): Promise<Recall[]>;
+}
+
 /** What the rollout tells humans. The shell turns it into a Slack message. */
 export interface RolloutNotice {
   event: RolloutEvent;
@@ -321,6 +336,7 @@ export interface RolloutDeps {
   aws: RolloutPort;
   ledger: LedgerPort;
   pause: PausePort;
+  recalls: RecallPort;
   notify: NotifyPort;
   /** The only clock the orchestration reads. */
   now: () => Date;

@@ -1,18 +1,19 @@
 /**
  * The safety pass of the planner: every item that would roll goes through, in this order,
- * ledger in-flight check, pause, unreadable state (pause flag or ledger), circuit breaker, wave
+ * ledger in-flight check, recall of the target, pause, unreadable state (pause flag or ledger), circuit breaker, wave
  * gate (and required approval), maintenance window and budgets; the first that holds decides the skip reason. Items that pass roll (with a
  * note when their wave may force). Pure.
  */
 import { matchesAny } from '../glob.ts';
 import type { CatalogSnapshot, Fleet, NodegroupFacts } from '../types/fleet.ts';
-import { Decision, type PlanItem, SkipReason } from '../types/plan.ts';
+import { Decision, type PlanItem, SkipReason, Strategy } from '../types/plan.ts';
 import type { PauseState, Policy } from '../types/policy.ts';
 import { approveCommand } from './approvals.ts';
 import { countedFailures } from './breaker.ts';
 import { allocateBudget, type BudgetCandidate, isLiveStart, updatesInProgress } from './budgets.ts';
 import { FORCE_NOTE } from './force.ts';
 import { formatUtc } from './format.ts';
+import { findRecall, recalledMessage, targetSubject } from './recall.ts';
 import { clusterKey, scopeFleet, waveIndexOf } from './scope.ts';
 import { type UninspectedCluster, waveGateHold } from './waves.ts';
 import { describeMoment, windowState } from './window.ts';
@@ -28,6 +29,14 @@ export interface SafetyCandidate {
   release: string;
   /** ISO creation date of the target image, when known. */
   targetCreatedAt: string | null;
+}
+
+const NO_TARGET = { releaseVersion: null, imageId: null };
+
+/** The target as the node group names it: the release version, or the AMI of a custom AMI. */
+function targetLabelOf(item: PlanItem): string {
+  const t = item.target ?? NO_TARGET;
+  return (item.strategy === Strategy.launchTemplate ? t.imageId : t.releaseVersion) ?? t.imageId ?? '?';
 }
 
 /** The one-line message of a `paused` item. Pure. */
@@ -108,6 +117,12 @@ export function applySafety(
         SkipReason.updateInProgress,
         `the ledger shows a rollout started at ${formatUtc(live.startedAt ?? '')}; EKS does not show it yet`,
       );
+      continue;
+    }
+    // A recall is checked on the target this item would roll to, whatever picked it.
+    const recall = findRecall(policy.recalls ?? [], targetSubject(c.family, c.item.target ?? NO_TARGET));
+    if (recall !== null) {
+      skip(c, SkipReason.recalled, recalledMessage(recall, targetLabelOf(c.item)));
       continue;
     }
     if (policy.paused) {

@@ -23,6 +23,8 @@ export const SkipReason = {
   halted: 'halted',
   /** The pause flag or the ledger could not be read: nothing rolls until they can (see docs/rollouts.md). */
   stateUnreadable: 'state-unreadable',
+  /** The target release or image is recalled (`nodekeeper recall`) until `nodekeeper unrecall`. */
+  recalled: 'recalled',
   error: 'error',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
@@ -34,6 +36,11 @@ export const PlanWarningCode = {
    * for this rollout becomes what `$Latest` means for it too.
    */
   sharedTemplateLatest: 'shared-template-latest',
+  /**
+   * The node group runs a release or image that is recalled (`nodekeeper recall`); the message
+   * names the recall and says whether a newer release lets it roll forward.
+   */
+  runningRecalled: 'running-recalled',
 } as const;
 export type PlanWarningCode = (typeof PlanWarningCode)[keyof typeof PlanWarningCode];
 

@@ -77,6 +77,24 @@ export interface Approval {
   at: string;
 }
 
+/**
+ * An operator's recall of a release or of one image (`nodekeeper recall <release|ami-id> --reason R`),
+ * active until `nodekeeper unrecall`. While active, no node group rolls to it (the planner skips
+ * with `recalled`, the workflow guard refuses with `recalled`), and node groups already running it
+ * carry a `running-recalled` warning.
+ */
+export interface Recall {
+  /** Release identity (normalised; see `normalizeReleaseInput`), or an AMI ID for one image. */
+  release: string;
+  /** Release line; null = every line with that identity (always null for an AMI ID). */
+  family: string | null;
+  reason: string;
+  /** Who recalled (STS caller ARN, or `slack:<user>`). */
+  by: string;
+  /** ISO 8601. */
+  at: string;
+}
+
 export interface Policy {
   /** Cluster names or globs; only matching clusters appear in the plan. */
   clusters: string[];
@@ -94,6 +112,8 @@ export interface Policy {
   history?: readonly RolloutFact[];
   /** Run-time fact: operator approvals from the ledger. Absent means none. */
   approvals?: readonly Approval[];
+  /** Run-time fact: active recalls from the ledger. Absent means none. */
+  recalls?: readonly Recall[];
   /** CLI only (`--ignore-window`): plan as if inside the maintenance window. */
   ignoreWindow?: boolean;
   /** Run-time fact: what could not be read (`the pause flag`, `the ledger …`); any holds every rollout. */

@@ -42,6 +42,7 @@ function world(port: RolloutDeps['aws'], ledger: LedgerPort = memoryLedger().led
     aws: port,
     ledger,
     pause: { read: async () => ({ paused: false, reason: null }) },
+    recalls: { list: async () => [] },
     notify: async (n) => {
       notices.push(n);
       return { ok: true, ts: '1.0' };

@@ -20,6 +20,7 @@ function world(overrides: { plan?: Partial<PlanPorts>; slack?: boolean } = {}) {
       pause: { read: async () => ({ paused: false, reason: null }) },
       ledger: { listHistory: async () => [] },
       approvals: { list: async (): Promise<Approval[]> => [] },
+      recalls: { list: async () => [] },
       isLedgerMissing: () => false,
       ...overrides.plan,
     },

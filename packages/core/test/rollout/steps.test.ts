@@ -41,6 +41,7 @@ function deps(port: RolloutDeps['aws'], ledger: LedgerPort, paused = false): Rol
     aws: port,
     ledger,
     pause: { read: async () => ({ paused, reason: paused ? 'freeze' : null }) },
+    recalls: { list: async () => [] },
     notify: async () => ({ ok: true, ts: '1.0' }),
     now: () => NOW,
   };

@@ -16,6 +16,7 @@ export {
   type CatalogEntry,
   catalogEntry,
   catalogForVersion,
+  eksOptimizedAmiName,
   isK8sVersion,
 } from './src/catalog.ts';
 export { matchesAny, matchesGlob } from './src/glob.ts';
@@ -53,6 +54,7 @@ export type {
   InspectionError,
   NodegroupFacts,
   NodegroupRef,
+  UpdateConfig,
   UpdateError,
 } from './src/types/fleet.ts';
 export { type Plan, type PlanItem, SkipReason, Strategy } from './src/types/plan.ts';

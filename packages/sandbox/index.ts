@@ -1,5 +1,5 @@
 export { createClock } from './src/clock.ts';
-export { demoFleet } from './src/demo-fleet.ts';
+export { DemoAmis, demoFleet } from './src/demo-fleet.ts';
 export { FleetValidationError, SandboxError } from './src/errors.ts';
 export type { FleetFile } from './src/fleet.ts';
 export { fleetSchema, loadFleetFile, parseFleet } from './src/fleet.ts';

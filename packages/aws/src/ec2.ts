@@ -136,6 +136,41 @@ export async function describeImagesBatch(
   return images;
 }
 
+/**
+ * Describes Amazon's images with these exact names (up to `imageBatchSize`) in one call (plus
+ * pages): the `name` filter, `Owners: ['amazon']` (EKS, Bottlerocket and Windows EKS-optimized AMIs
+ * carry the owner alias `amazon`, whatever the region's owning account), deprecated and disabled
+ * ones included — EC2 hides a deprecated image from an AMI user unless asked by ID or with
+ * `IncludeDeprecated`. A name no image has is simply absent.
+ */
+export async function describeAmazonImagesByName(
+  ec2: EC2Client,
+  names: readonly string[],
+): Promise<ImageFacts[]> {
+  const wanted = [...new Set(names)];
+  if (wanted.length === 0) return [];
+  if (wanted.length > imageBatchSize)
+    throw new RangeError(`at most ${imageBatchSize} image names per call, got ${wanted.length}`);
+  const images: ImageFacts[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await callAws(service, 'DescribeImages', () =>
+      ec2.send(
+        new DescribeImagesCommand({
+          Owners: ['amazon'],
+          Filters: [{ Name: 'name', Values: wanted }],
+          IncludeDeprecated: true,
+          IncludeDisabled: true,
+          NextToken: nextToken,
+        }),
+      ),
+    );
+    images.push(...(out.Images ?? []).map(toImageFacts));
+    nextToken = out.NextToken || undefined;
+  } while (nextToken);
+  return images;
+}
+
 /** Versions per DescribeLaunchTemplateVersions page (the API's maximum). */
 const VERSIONS_PAGE = 200;
 

@@ -7,6 +7,7 @@ import {
   type Nodegroup,
   type Update,
 } from '@aws-sdk/client-eks';
+import type { UpdateConfig } from '@nodekeeper/core/plan';
 import type { UpdateFacts, UpdateStatus } from '@nodekeeper/core/rollout';
 import { callAws, describeAwsError } from './errors.ts';
 
@@ -76,6 +77,8 @@ export interface EksNodegroup {
   tags: Record<string, string>;
   desiredSize: number | null;
   healthIssues: Array<{ code: string; message: string }>;
+  /** `updateConfig` as EKS reports it (fields it omits are null); null when it reports none. */
+  updateConfig: UpdateConfig | null;
 }
 
 /** Normalizes an SDK `Nodegroup`. Pure. */
@@ -92,6 +95,13 @@ export function toEksNodegroup(cluster: string, ng: Nodegroup): EksNodegroup {
     tags: { ...ng.tags },
     desiredSize: ng.scalingConfig?.desiredSize ?? null,
     healthIssues: (ng.health?.issues ?? []).map((i) => ({ code: i.code ?? '', message: i.message ?? '' })),
+    updateConfig: ng.updateConfig
+      ? {
+          updateStrategy: ng.updateConfig.updateStrategy ?? null,
+          maxUnavailable: ng.updateConfig.maxUnavailable ?? null,
+          maxUnavailablePercentage: ng.updateConfig.maxUnavailablePercentage ?? null,
+        }
+      : null,
   };
 }
 

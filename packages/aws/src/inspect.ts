@@ -9,6 +9,7 @@ import type {
   NodegroupFacts,
 } from '@nodekeeper/core/plan';
 import {
+  eksOptimizedAmiName,
   lookupTarget,
   matchesAny,
   parametersForNodegroup,
@@ -18,6 +19,7 @@ import {
 import { createBatcher } from './batch.ts';
 import type { AwsClients } from './clients.ts';
 import {
+  describeAmazonImagesByName,
   describeImagesBatch,
   describeLaunchTemplateVersions,
   imageBatchSize,
@@ -61,7 +63,9 @@ interface Entry {
 /**
  * Reads the selected clusters of one (account, region) and everything the planner needs about
  * their AMIs, with the fewest calls: one DescribeLaunchTemplateVersions per distinct template of a
- * CUSTOM node group, GetParameters 10 distinct names a call, DescribeImages 100 images a call.
+ * CUSTOM node group, GetParameters 10 distinct names a call, DescribeImages 100 images a call (by
+ * ID for targets and CUSTOM groups' images; by name for the images other groups run, unless they
+ * run their target), deprecated images included.
  * Read-only. Every request goes through one semaphore of `concurrency`; independent phases overlap.
  * A cluster or node group that cannot be read becomes an InspectionError; the rest continues.
  */
@@ -178,6 +182,8 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
               clusterTags: info.tags,
               launchTemplate: ng.launchTemplate ? { ...ng.launchTemplate, imageId: null } : null,
               desiredSize: ng.desiredSize,
+              updateConfig: ng.updateConfig,
+              ...(ng.amiType === 'CUSTOM' ? {} : { currentImageId: null }),
             },
             params: [],
             failed: null,
@@ -237,7 +243,22 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   paramBatcher.flush();
 
   // 5. Target images: those not described as current images, streamed as parameter batches answer.
+  // Beside them, by name, the images non-CUSTOM groups run when that is not their target (end of life).
   const targetImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
+  const runningImages = createBatcher<string, ImageFacts>({
+    size: imageBatchSize,
+    run: async (names) => {
+      const found = await sem.run(() => describeAmazonImagesByName(clients.ec2, names));
+      const byName = new Map<string, ImageFacts>();
+      for (const image of found) {
+        const seen = byName.get(image.name);
+        if (!seen || seen.creationDate < image.creationDate) byName.set(image.name, image);
+      }
+      for (const image of byName.values()) images[image.imageId] = image;
+      return byName;
+    },
+  });
+  const running: Array<{ entry: Entry; image: Promise<ImageFacts | undefined> }> = [];
   const targets: Array<{ entry: Entry; lookups: Array<Promise<unknown>> }> = [];
   const snapshot: CatalogSnapshot = { parameters: { [region]: parameters }, images: { [region]: images } };
   await Promise.all(
@@ -252,6 +273,15 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
       // The planner's own reading of the parameters decides which image is the target.
       const target = lookupTarget(entry.facts, snapshot);
       const ids = target.kind === 'found' ? [target.imageId] : [];
+      const ng = entry.facts;
+      if (ng.amiType !== 'CUSTOM') {
+        if (target.kind === 'found' && target.releaseVersion === ng.releaseVersion) {
+          ng.currentImageId = target.imageId;
+        } else {
+          const name = eksOptimizedAmiName(ng.amiType, ng.version, ng.releaseVersion);
+          if (name !== null) running.push({ entry, image: runningImages.get(name) });
+        }
+      }
       targets.push({
         entry,
         lookups: ids.map((imageId) =>
@@ -261,15 +291,26 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     }),
   );
   targetImages.flush();
-  await Promise.all(
-    targets.map(async ({ entry, lookups }) => {
+  runningImages.flush();
+  await Promise.all([
+    ...targets.map(async ({ entry, lookups }) => {
       try {
         await Promise.all(lookups);
       } catch (err) {
         failEntry(entry, err);
       }
     }),
-  );
+    // Advisory: an image that cannot be described leaves the group's end of life unknown, not its plan.
+    ...running.map(async ({ entry, image }) => {
+      try {
+        entry.facts.currentImageId = (await image)?.imageId ?? null;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const { cluster, nodegroup } = entry.facts;
+        logger.warn('running image not described', { accountId, region, cluster, nodegroup, error: message });
+      }
+    }),
+  ]);
 
   const out = result();
   logger.info('fleet inspected', {

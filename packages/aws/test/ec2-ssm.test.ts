@@ -2,7 +2,11 @@ import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeImagesBatch, describeLaunchTemplateVersions } from '../src/ec2.ts';
+import {
+  describeAmazonImagesByName,
+  describeImagesBatch,
+  describeLaunchTemplateVersions,
+} from '../src/ec2.ts';
 import { getParameters, getParametersBatch } from '../src/ssm.ts';
 import { realcase } from './helpers.ts';
 
@@ -131,6 +135,53 @@ describe('describeImagesBatch', () => {
   describe('when given no IDs', () => {
     it('makes no call', async () => {
       expect(await describeImagesBatch(ec2, [])).toEqual([]);
+      expect(ec2Mock).not.toHaveReceivedCommand(DescribeImagesCommand);
+    });
+  });
+});
+
+describe('describeAmazonImagesByName', () => {
+  describe('when given image names', () => {
+    it("asks Amazon's images by name once each, deprecated and disabled ones included", async () => {
+      ec2Mock.on(DescribeImagesCommand).resolves({
+        Images: [
+          {
+            ImageId: 'ami-0f608183105f43978',
+            Name: 'amazon-eks-node-1.29-v20250920',
+            ImageOwnerAlias: 'amazon',
+            OwnerId: '602401143452',
+            CreationDate: '2025-09-24T00:36:36.000Z',
+            DeprecationTime: '2027-09-24T00:36:36.000Z',
+            State: 'available',
+            Architecture: 'x86_64',
+          },
+        ],
+      });
+      const out = await describeAmazonImagesByName(ec2, [
+        'amazon-eks-node-1.29-v20250920',
+        'amazon-eks-node-1.29-v20250920',
+        'amazon-eks-node-1.28-v20240101',
+      ]);
+      expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
+      expect(ec2Mock).toHaveReceivedCommandWith(DescribeImagesCommand, {
+        Owners: ['amazon'],
+        Filters: [
+          { Name: 'name', Values: ['amazon-eks-node-1.29-v20250920', 'amazon-eks-node-1.28-v20240101'] },
+        ],
+        IncludeDeprecated: true,
+        IncludeDisabled: true,
+      });
+      expect(out.map((i) => [i.imageId, i.name, i.deprecationTime])).toEqual([
+        ['ami-0f608183105f43978', 'amazon-eks-node-1.29-v20250920', '2027-09-24T00:36:36.000Z'],
+      ]);
+    });
+  });
+
+  describe('when given more than 100 names, or none', () => {
+    it('refuses, or makes no call', async () => {
+      const names = Array.from({ length: 101 }, (_, i) => `amazon-eks-node-1.29-v2025${i}`);
+      await expect(describeAmazonImagesByName(ec2, names)).rejects.toThrow(RangeError);
+      expect(await describeAmazonImagesByName(ec2, [])).toEqual([]);
       expect(ec2Mock).not.toHaveReceivedCommand(DescribeImagesCommand);
     });
   });

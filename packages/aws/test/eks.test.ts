@@ -109,6 +109,8 @@ describe('describeNodegroup', () => {
           tags: {},
           desiredSize: 1,
           healthIssues: [],
+          // The sample reports `updateConfig: { maxUnavailable: 1 }` and no strategy.
+          updateConfig: { updateStrategy: null, maxUnavailable: 1, maxUnavailablePercentage: null },
         },
       });
     });

@@ -1,6 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { type AwsClients, createClients, inspectFleet } from '@nodekeeper/aws';
-import { type CallRecord, demoFleet, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
+import {
+  type CallRecord,
+  DemoAmis,
+  demoFleet,
+  parseFleet,
+  type Sandbox,
+  startSandbox,
+} from '@nodekeeper/sandbox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateFleet, minimalInspectionCalls } from '../../../test/fixtures/large-fleet.ts';
 
@@ -66,6 +74,53 @@ describe('inspectFleet against the sandbox', () => {
         expect(state.images.find((i) => i.imageId === image.imageId)?.name).toBe(image.name);
       }
       expect(sb.calls().filter((c) => mutating.test(c.operation))).toEqual([]);
+    });
+  });
+
+  describe('when the demo fleet runs deprecated and deprecating images', () => {
+    it('finds the images groups run by name, deprecated ones included, and their update configs', async () => {
+      sb = await startSandbox({ fleet: demoFleet(), port: 0, now: '2026-11-24T03:00:00Z' });
+      clients = createClients({ region: 'us-east-1', endpoint: sb.endpoint, credentials });
+      const { fleet, catalog } = await inspectFleet({
+        clients,
+        accountId: null,
+        region: 'us-east-1',
+        clusterPatterns: ['*'],
+        logger,
+      });
+      const byName = new Map(fleet.nodegroups.map((n) => [`${n.cluster}/${n.nodegroup}`, n]));
+      const images = catalog.images['us-east-1'] ?? {};
+      const running = (key: string) => images[byName.get(key)?.currentImageId ?? ''];
+      // dev-a/lagging runs the AL2023 1.31 build the sandbox deprecated on 2026-11-01.
+      expect(running('dev-a/lagging')).toMatchObject({
+        imageId: DemoAmis.al2023x86Old131,
+        deprecationTime: '2026-11-01T00:00:00.000Z',
+      });
+      expect(running('prod-b/legacy')).toMatchObject({
+        imageId: DemoAmis.al2x86Old132,
+        name: 'amazon-eks-node-1.32-v20241220',
+        deprecationTime: '2026-12-20T02:41:09.000Z',
+      });
+      expect(byName.get('prod-a/gpu')?.updateConfig).toEqual({
+        updateStrategy: 'MINIMAL',
+        maxUnavailable: 1,
+        maxUnavailablePercentage: null,
+      });
+      expect(byName.get('prod-b/batch')?.updateConfig).toEqual({
+        updateStrategy: null,
+        maxUnavailable: null,
+        maxUnavailablePercentage: 25,
+      });
+      // One call each: the CUSTOM groups' images, the targets not seen yet, the running images by name.
+      expect(sb.calls().filter((c) => c.operation === 'DescribeImages')).toHaveLength(3);
+      // Without IncludeDeprecated the same name lookup would not see lagging's image.
+      const hidden = await clients.ec2.send(
+        new DescribeImagesCommand({
+          Owners: ['amazon'],
+          Filters: [{ Name: 'name', Values: ['amazon-eks-node-al2023-x86_64-standard-1.31-v20260915'] }],
+        }),
+      );
+      expect(hidden.Images).toEqual([]);
     });
   });
 

@@ -208,10 +208,13 @@ function serve(w: World): void {
         LaunchTemplateData: { ImageId: w.templates[input.LaunchTemplateId]?.[v] },
       })),
     }));
-  ec2Mock.on(DescribeImagesCommand).callsFake(async (input: { Filters: Array<{ Values: string[] }> }) => {
-    const ids = input.Filters[0]?.Values ?? [];
-    return { Images: w.images.filter((i) => ids.includes(i.ImageId ?? '')) };
-  });
+  ec2Mock
+    .on(DescribeImagesCommand)
+    .callsFake(async (input: { Filters: Array<{ Name: string; Values: string[] }> }) => {
+      const { Name: by, Values: values = [] } = input.Filters[0] ?? { Name: 'image-id' };
+      const key = (i: Image) => (by === 'name' ? i.Name : i.ImageId) ?? '';
+      return { Images: w.images.filter((i) => values.includes(key(i))) };
+    });
   ssmMock.on(GetParametersCommand).callsFake(async (input: { Names: string[] }) => ({
     Parameters: input.Names.filter((n) => n in w.parameters).map((n) => ({
       Name: n,
@@ -276,6 +279,7 @@ describe('inspectFleet', () => {
         clusterTags: { team: 'prod-a' },
         launchTemplate: { id: 'lt-1', name: 'custom', version: '4', imageId: AMI_AL2023_OLD },
         desiredSize: 2,
+        updateConfig: null,
       });
       const withLt = fleet.nodegroups.find((n) => n.nodegroup === 'eks-ami-with-lt');
       expect(withLt?.launchTemplate).toEqual({
@@ -318,6 +322,7 @@ describe('inspectFleet', () => {
       const { catalog } = await inspect(['prod-*']);
       const batches = ec2Mock
         .commandCalls(DescribeImagesCommand)
+        .filter((c) => c.args[0].input.Filters?.[0]?.Name === 'image-id')
         .map((c) => [...(c.args[0].input.Filters?.[0]?.Values ?? [])].sort());
       expect(batches).toEqual([
         [AMI_AL2023_OLD, AMI_AL2023_NEW, AMI_GOLDEN_OLD].sort(),
@@ -328,6 +333,78 @@ describe('inspectFleet', () => {
         [AMI_AL2023_OLD, AMI_AL2023_NEW, AMI_BR_NEW, AMI_GOLDEN_OLD, AMI_GOLDEN_NEW].sort(),
       );
       expect(catalog.images['us-east-1']?.[AMI_GOLDEN_NEW]?.deprecationTime).toBe('2026-11-15T00:00:00.000Z');
+    });
+
+    it('describes the images other groups run by name, in one call, deprecated ones included', async () => {
+      const { fleet, catalog } = await inspect(['prod-*']);
+      const byName = ec2Mock
+        .commandCalls(DescribeImagesCommand)
+        .filter((c) => c.args[0].input.Filters?.[0]?.Name === 'name');
+      expect(byName).toHaveLength(1);
+      expect(byName[0]?.args[0].input).toEqual({
+        Owners: ['amazon'],
+        Filters: [
+          {
+            Name: 'name',
+            Values: [
+              'amazon-eks-node-al2023-x86_64-standard-1.33-v20261001',
+              'bottlerocket-aws-k8s-1.33-x86_64-v1.49.0-aaaaaaaa',
+            ],
+          },
+        ],
+        IncludeDeprecated: true,
+        IncludeDisabled: true,
+      });
+      const running = Object.fromEntries(
+        fleet.nodegroups.map((n) => [`${n.cluster}/${n.nodegroup}`, n.currentImageId]),
+      );
+      expect(running).toEqual({
+        'prod-a/general': AMI_AL2023_OLD,
+        'prod-a/eks-ami-with-lt': AMI_AL2023_OLD,
+        // Its 1.49.0 image is not in this world: unknown, not an error.
+        'prod-a/br': null,
+        'prod-b/general': AMI_AL2023_OLD,
+        'prod-a/custom-4': undefined,
+        'prod-a/custom-5': undefined,
+        'prod-b/golden': undefined,
+      });
+      expect(catalog.images['us-east-1']?.[AMI_AL2023_OLD]?.name).toBe(
+        'amazon-eks-node-al2023-x86_64-standard-1.33-v20261001',
+      );
+    });
+
+    it('takes the target image as the running one when a group runs its target release', async () => {
+      const w = world();
+      const general = w.clusters['prod-a']?.nodegroups[0];
+      if (general) general.releaseVersion = '1.33.5-20261110';
+      serve(w);
+      const { fleet } = await inspect(['prod-a']);
+      expect(fleet.nodegroups.find((n) => n.nodegroup === 'general')?.currentImageId).toBe(AMI_AL2023_NEW);
+    });
+
+    it('leaves the running image unknown, not the group in error, when describing it by name fails', async () => {
+      ec2Mock
+        .on(DescribeImagesCommand)
+        .callsFake(async (input: { Filters: Array<{ Name: string; Values: string[] }> }) => {
+          if (input.Filters[0]?.Name === 'name') throw new Error('RequestLimitExceeded');
+          return { Images: world().images.filter((i) => input.Filters[0]?.Values.includes(i.ImageId ?? '')) };
+        });
+      const { fleet } = await inspect(['prod-a']);
+      expect(fleet.errors).toEqual([]);
+      expect(fleet.nodegroups.find((n) => n.nodegroup === 'general')?.currentImageId).toBeNull();
+    });
+
+    it('carries updateConfig as EKS reports it', async () => {
+      const w = world();
+      const general = w.clusters['prod-a']?.nodegroups[0];
+      if (general) general.updateConfig = { maxUnavailablePercentage: 20, updateStrategy: 'MINIMAL' };
+      serve(w);
+      const { fleet } = await inspect(['prod-a']);
+      expect(fleet.nodegroups.find((n) => n.nodegroup === 'general')?.updateConfig).toEqual({
+        updateStrategy: 'MINIMAL',
+        maxUnavailable: null,
+        maxUnavailablePercentage: 20,
+      });
     });
 
     it('makes no mutating call', async () => {

@@ -296,3 +296,47 @@ export function compareReleases(family: AmiFamily, a: string, b: string): -1 | 0
   const kb = releaseKey(family, b);
   return ka && kb ? compareTuples(ka, kb) : null;
 }
+
+const AL2_NAME_PREFIX: Partial<Record<AmiType, string>> = {
+  AL2_x86_64: 'amazon-eks-node',
+  AL2_x86_64_GPU: 'amazon-eks-gpu-node',
+  AL2_ARM_64: 'amazon-eks-arm64-node',
+};
+
+/**
+ * The name of the EKS-optimized AMI that a node group of `amiType` at Kubernetes `k8sVersion`
+ * runs when EKS reports `releaseVersion` (the inverse of {@link identifyAmiByName}): Amazon Linux
+ * `1.33.5-20261110` → `amazon-eks-node-al2023-x86_64-standard-1.33-v20261110`, Bottlerocket
+ * `1.50.0-abcdef12` → `bottlerocket-aws-k8s-1.33-x86_64-v1.50.0-abcdef12`, Windows
+ * `1.33-2026.11.12` → `Windows_Server-2022-English-Core-EKS_Optimized-1.33-2026.11.12`. Null for
+ * CUSTOM, unknown types and releases that follow no scheme. Pure.
+ */
+export function eksOptimizedAmiName(
+  amiType: string,
+  k8sVersion: string,
+  releaseVersion: string,
+): string | null {
+  if (!isCatalogAmiType(amiType) || !isK8sVersion(k8sVersion)) return null;
+  const al = /^(\d+\.\d+)\.\d+-(\d{8})$/.exec(releaseVersion);
+  const al2023 = /^AL2023_(x86_64|ARM_64)_(STANDARD|NVIDIA|NEURON)$/.exec(amiType);
+  if (al2023) {
+    if (!al) return null;
+    const arch = al2023[1] === 'ARM_64' ? 'arm64' : 'x86_64';
+    return `amazon-eks-node-al2023-${arch}-${al2023[2]?.toLowerCase()}-${al[1]}-v${al[2]}`;
+  }
+  const al2 = AL2_NAME_PREFIX[amiType];
+  if (al2 !== undefined) return al ? `${al2}-${al[1]}-v${al[2]}` : null;
+  const br = /^BOTTLEROCKET_(x86_64|ARM_64)(_NVIDIA)?(_FIPS)?$/.exec(amiType);
+  if (br) {
+    if (!/^\d+\.\d+\.\d+-[0-9a-f]+$/.test(releaseVersion)) return null;
+    const arch = br[1] === 'ARM_64' ? 'aarch64' : 'x86_64';
+    return `bottlerocket-aws-k8s-${k8sVersion}${br[2] ? '-nvidia' : ''}${br[3] ? '-fips' : ''}-${arch}-v${releaseVersion}`;
+  }
+  const win = /^WINDOWS_(CORE|FULL)_(\d{4})_x86_64$/.exec(amiType);
+  if (win) {
+    if (!/^\d+\.\d+-\d{4}\.\d{2}\.\d{2}$/.test(releaseVersion)) return null;
+    const option = win[1] === 'CORE' ? 'Core' : 'Full';
+    return `Windows_Server-${win[2]}-English-${option}-EKS_Optimized-${releaseVersion}`;
+  }
+  return null;
+}

@@ -28,6 +28,10 @@ export const DemoAmis = {
   windowsNew: 'ami-0w1n2022c0001112',
   goldenOld: 'ami-0901de0000001020',
   goldenNew: 'ami-0901de0000001118',
+  /** AL2 (no new EKS AMIs since 2025-11-26): an old 1.32 build, deprecated two years after it was made. */
+  al2x86Old132: 'ami-0a2x8613200241220',
+  /** The last AL2 1.32 build in the demo. */
+  al2x86Last132: 'ami-0a2x8613200251209',
 } as const;
 
 const al = (k8s: string, arch: 'x86_64' | 'arm64', flavor: 'standard' | 'nvidia') =>
@@ -74,6 +78,22 @@ function alImage(
 }
 
 const WINDOWS_PARAM = '/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.33';
+const AL2_PARAM = '/aws/service/eks/optimized-ami/1.32/amazon-linux-2/recommended';
+
+/** An AL2 EKS AMI as EC2 describes it: public AMIs are deprecated two years after creation by default. */
+function al2Image(imageId: string, k8s: string, created: string) {
+  const date = created.slice(0, 10).replaceAll('-', '');
+  const deprecation = new Date(created);
+  deprecation.setUTCFullYear(deprecation.getUTCFullYear() + 2);
+  return {
+    imageId,
+    name: `amazon-eks-node-${k8s}-v${date}`,
+    creationDate: created,
+    deprecationTime: deprecation.toISOString(),
+    ownerId: EKS_OWNER,
+    description: `EKS Kubernetes Worker AMI with AmazonLinux2 image, (k8s: ${k8s})`,
+  };
+}
 const BOTTLEROCKET_PARAM = '/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest';
 
 /** A fresh copy of the demo fleet (callers may mutate it). Pure. */
@@ -96,6 +116,8 @@ export function demoFleet(): FleetFile {
         release_version: '1.33-2026.11.12',
       }),
       [`${WINDOWS_PARAM}/image_id`]: DemoAmis.windowsNew,
+      [`${AL2_PARAM}/image_id`]: DemoAmis.al2x86Last132,
+      [`${AL2_PARAM}/release_version`]: '1.32.9-20251209',
       '/golden/eks-al2023/ami': DemoAmis.goldenNew,
     },
     images: [
@@ -140,6 +162,9 @@ export function demoFleet(): FleetFile {
         ownerId: WINDOWS_OWNER,
         platform: 'windows',
       },
+      // prod-b/legacy runs this one: its DeprecationTime (2026-12-20) is near.
+      al2Image(DemoAmis.al2x86Old132, '1.32', '2024-12-20T02:41:09.000Z'),
+      al2Image(DemoAmis.al2x86Last132, '1.32', '2025-12-09T05:12:44.000Z'),
       {
         imageId: DemoAmis.goldenOld,
         name: 'golden-eks-al2023-x86_64-1.33-2026-10-20',
@@ -253,6 +278,8 @@ export function demoFleet(): FleetFile {
             desiredSize: 1,
             instanceTypes: ['g5.xlarge'],
             labels: { 'nvidia.com/gpu': 'true' },
+            // GPUs are scarce: replace before launching (EKS's MINIMAL strategy).
+            updateConfig: { updateStrategy: 'MINIMAL', maxUnavailable: 1 },
             update: { durationSeconds: 15, outcome: 'PodEvictionFailure' },
           },
           {
@@ -299,13 +326,16 @@ export function demoFleet(): FleetFile {
             releaseVersion: '1.33.4-20261001',
             status: 'UPDATING',
             desiredSize: 4,
+            updateConfig: { maxUnavailablePercentage: 25 },
             instanceTypes: ['c6i.2xlarge'],
             update: { durationSeconds: 90, outcome: 'Successful' },
           },
+          // Still on AL2 (Kubernetes 1.32 was its last), opted out of rollouts: the plan warns anyway.
           {
             name: 'legacy',
-            amiType: 'AL2023_x86_64_STANDARD',
-            releaseVersion: '1.33.4-20261001',
+            amiType: 'AL2_x86_64',
+            version: '1.32',
+            releaseVersion: '1.32.0-20241220',
             tags: { 'nodekeeper.io/skip': 'true' },
             desiredSize: 1,
             instanceTypes: ['m5.large'],

@@ -120,6 +120,18 @@ const nodegroupSchema = z.object({
       version: z.string().regex(/^\d+$/, 'expected a version number as a string'),
     })
     .optional(),
+  /**
+   * DescribeNodegroup `updateConfig` (EKS API model `NodegroupUpdateConfig`): one of
+   * `maxUnavailable` (1-100 nodes) and `maxUnavailablePercentage` (1-100), plus `updateStrategy`
+   * when set. Default: EKS's default of one node at a time, reported as `{ maxUnavailable: 1 }`.
+   */
+  updateConfig: z
+    .object({
+      maxUnavailable: z.number().int().min(1).max(100).optional(),
+      maxUnavailablePercentage: z.number().int().min(1).max(100).optional(),
+      updateStrategy: z.enum(['DEFAULT', 'MINIMAL']).optional(),
+    })
+    .default({ maxUnavailable: 1 }),
   update: z
     .object({
       durationSeconds: z.number().min(0).default(30),
@@ -226,11 +238,14 @@ function refinePartition(fleet: z.output<z.ZodObject<typeof partitionShape>>, ct
       const at = ['clusters', ci, 'nodegroups', ni];
       if (ngNames.has(n.name)) issue([...at, 'name'], `duplicate node group ${n.name} in cluster ${c.name}`);
       ngNames.add(n.name);
-      if (compareVersions(n.version, c.version) > 0) {
-        issue(
-          [...at, 'version'],
-          `node group version ${n.version} is newer than cluster version ${c.version}`,
-        );
+      // A field that failed inside the cluster leaves its transform (default version) and defaults undone.
+      const u = n.updateConfig as typeof n.updateConfig | undefined;
+      if (u && (u.maxUnavailable === undefined) === (u.maxUnavailablePercentage === undefined)) {
+        issue([...at, 'updateConfig'], 'set exactly one of maxUnavailable and maxUnavailablePercentage');
+      }
+      const version = (n.version as string | undefined) ?? c.version;
+      if (compareVersions(version, c.version) > 0) {
+        issue([...at, 'version'], `node group version ${version} is newer than cluster version ${c.version}`);
       }
       if (!n.launchTemplate) {
         if (n.amiType === 'CUSTOM') issue([...at, 'launchTemplate'], 'amiType CUSTOM needs a launchTemplate');

@@ -180,11 +180,24 @@ describe('sandbox EC2', () => {
       });
     });
 
-    it('hides deprecated images unless IncludeDeprecated is set', async () => {
+    describe('when an image is deprecated (EC2 user guide, Deprecate an AMI)', () => {
       const id = 'ami-0a2023x8613100915';
-      expect((await ec2.send(new DescribeImagesCommand({ ImageIds: [id] }))).Images).toEqual([]);
-      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [id], IncludeDeprecated: true }));
-      expect(out.Images?.[0]?.DeprecationTime).toBe('2026-11-01T00:00:00.000Z');
+
+      it('hides it from a filtered listing unless IncludeDeprecated is set', async () => {
+        const byName = {
+          Filters: [{ Name: 'name', Values: ['amazon-eks-node-al2023-x86_64-standard-1.31-v20260915'] }],
+        };
+        expect((await ec2.send(new DescribeImagesCommand(byName))).Images).toEqual([]);
+        const out = await ec2.send(new DescribeImagesCommand({ ...byName, IncludeDeprecated: true }));
+        expect(out.Images?.map((i) => [i.ImageId, i.DeprecationTime])).toEqual([
+          [id, '2026-11-01T00:00:00.000Z'],
+        ]);
+      });
+
+      it('returns it when asked for its ID', async () => {
+        const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
+        expect(out.Images?.[0]?.DeprecationTime).toBe('2026-11-01T00:00:00.000Z');
+      });
     });
 
     it('answers InvalidAMIID.NotFound for an unknown id', async () => {

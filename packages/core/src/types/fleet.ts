@@ -30,6 +30,21 @@ export interface ImageFacts {
   ownerId: string;
 }
 
+/**
+ * How EKS replaces a node group's nodes in a version update (DescribeNodegroup `updateConfig`), as
+ * reported: each field is null when EKS omits it. EKS sets one of `maxUnavailable` (1-100 nodes)
+ * and `maxUnavailablePercentage` (1-100 %); its default is one node at a time.
+ */
+export interface UpdateConfig {
+  /**
+   * EKS API model `NodegroupUpdateStrategies`: `DEFAULT` launches new nodes before terminating old
+   * ones, `MINIMAL` terminates first; null when EKS omits it.
+   */
+  updateStrategy: string | null;
+  maxUnavailable: number | null;
+  maxUnavailablePercentage: number | null;
+}
+
 /** A node group's launch template reference plus the ImageId of the referenced version, if any. */
 export interface LaunchTemplateFacts {
   id: string;
@@ -63,6 +78,14 @@ export interface NodegroupFacts extends Location {
   launchTemplate: LaunchTemplateFacts | null;
   /** Number of nodes wanted (informational). */
   desiredSize: number | null;
+  /** DescribeNodegroup `updateConfig`; null (or absent, in facts built by hand) when EKS reported none. */
+  updateConfig?: UpdateConfig | null;
+  /**
+   * The EKS-optimized AMI a non-CUSTOM node group runs, found by the name its release version
+   * implies (DescribeImages `name`, deprecated images included); null or absent when not found.
+   * CUSTOM groups name theirs in `launchTemplate.imageId`.
+   */
+  currentImageId?: string | null;
 }
 
 /** One node group, wherever it lives. `accountId` null means the caller's own account. */

@@ -455,6 +455,8 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
       imageLocation: `${i.ownerId}/${i.name}`,
       imageState: i.state,
       imageOwnerId: i.ownerId,
+      // The sandbox's public images stand for AWS's (EKS, Bottlerocket, Windows): EC2 names their owner `amazon`.
+      imageOwnerAlias: i.ownerId !== fleet.accountId ? 'amazon' : undefined,
       creationDate: i.creationDate,
       isPublic: i.ownerId !== fleet.accountId,
       architecture: i.architecture,
@@ -551,7 +553,10 @@ export function createEc2Handler(state: SandboxState): ServiceHandler {
         )
       )
         return false;
-      if (!includeDeprecated && i.deprecationTime !== null && Date.parse(i.deprecationTime) <= now)
+      // EC2 user guide (Deprecate an AMI): an AMI user sees a deprecated image only when asking for
+      // its ID or with IncludeDeprecated; the owner always sees it.
+      const deprecated = i.deprecationTime !== null && Date.parse(i.deprecationTime) <= now;
+      if (deprecated && !includeDeprecated && !ids.includes(i.imageId) && i.ownerId !== fleet.accountId)
         return false;
       if (i.state === 'deregistered') return false;
       return matchesAll(filters, (name) => imageFilterValues(i, name));

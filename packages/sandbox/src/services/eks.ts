@@ -153,7 +153,7 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
       resources: { autoScalingGroups: [{ name: `eks-${n.name}-${uuid}` }] },
       diskSize: lt ? undefined : 20,
       health: { issues: [] },
-      updateConfig: { maxUnavailable: 1 },
+      updateConfig: { ...n.updateConfig },
       launchTemplate:
         lt && n.launchTemplate
           ? { name: lt.launchTemplateName, version: n.launchTemplate.version, id: lt.launchTemplateId }

@@ -135,7 +135,7 @@ const Ledger = {
   put: 'dynamodb:PutItem',
   /** recordOutcome, markNotificationSent; setRunThread, setRunItem, dropRunItems. */
   update: 'dynamodb:UpdateItem',
-  /** listHistory of one cluster (GSI). */
+  /** listHistory of one cluster, approvals, recalls (GSI). */
   query: 'dynamodb:Query',
   /** listHistory of every cluster. */
   scan: 'dynamodb:Scan',
@@ -324,6 +324,17 @@ function ledgerStatements(s: Scope, table: string, sid: string, actions: readonl
   ];
 }
 
+/**
+ * The guard's read of the active recalls right before every start (packages/aws/src/recalls.ts:
+ * one Query of the `RECALLS` partition of the ledger's GSI): Query on that index only, never on
+ * the table, and no write.
+ */
+function recallsReadStatement(s: Scope, table: string): Statement {
+  const arn = `arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${table}`;
+  // gsi1: the ledger's one index (stacks/ledger.ts, LedgerSchema.gsi in packages/aws/src/ledger.ts).
+  return { sid: 'LedgerRecallsRead', actions: [Ledger.query], resources: [`${arn}/index/gsi1`] };
+}
+
 function pauseStatement(s: Scope, name: string, write: boolean): Statement {
   return {
     sid: write ? 'PauseFlagReadWrite' : 'PauseFlagRead',
@@ -406,6 +417,7 @@ export function functionPermissions(
       ...rolloutMutationStatements(s),
       pauseStatement(s, names.pauseParameter, false),
       ...ledgerStatements(s, names.ledgerTable, 'LedgerRollouts', [Ledger.get, Ledger.put, Ledger.update]),
+      recallsReadStatement(s, names.ledgerTable),
       ...writeTargets,
     ],
     patch: [

@@ -187,6 +187,7 @@ describe('functionPermissions', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
+        'dynamodb:Query', // the guard's active recalls (gsi1)
       ],
       'slack-command': [
         ...inspect,
@@ -268,8 +269,23 @@ describe('functionPermissions', () => {
       for (const [fn, s] of allStatements(perms)) {
         if (!s.actions.some((a) => a.startsWith('dynamodb:'))) continue;
         const queries = s.actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan');
-        expect(s.resources, `${fn} ${s.sid}`).toEqual(queries ? [table, `${table}/index/*`] : [table]);
+        // The workflow's guard queries the index alone (its recalls), never the table.
+        const indexOnly = s.sid === 'LedgerRecallsRead' ? [`${table}/index/gsi1`] : null;
+        expect(s.resources, `${fn} ${s.sid}`).toEqual(
+          indexOnly ?? (queries ? [table, `${table}/index/*`] : [table]),
+        );
       }
+    });
+
+    it("lets the workflow read the recalls with Query on the ledger's index only", () => {
+      const reads = perms['rollout-workflow'].filter((st) => st.actions.includes('dynamodb:Query'));
+      expect(reads).toEqual([
+        {
+          sid: 'LedgerRecallsRead',
+          actions: ['dynamodb:Query'],
+          resources: [`arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/nodekeeper-prod-ledger/index/gsi1`],
+        },
+      ]);
     });
 
     it('gives slack-command read access, and PutItem only on the claims of signed requests', () => {

@@ -5,6 +5,7 @@ import { historyCommand } from './commands/history.ts';
 import { patchCommand } from './commands/patch.ts';
 import { pauseCommand } from './commands/pause.ts';
 import { planCommand } from './commands/plan.ts';
+import { recallCommand, unrecallCommand } from './commands/recall.ts';
 import { reportCommand } from './commands/report.ts';
 import { resumeCommand } from './commands/resume.ts';
 import { rollCommand } from './commands/roll.ts';
@@ -22,6 +23,8 @@ export const commands: Command[] = [
   pauseCommand,
   resumeCommand,
   approveCommand,
+  recallCommand,
+  unrecallCommand,
   scheduleCommand,
   reportCommand,
   catalogCommand,

@@ -17,8 +17,8 @@ Inspects the configured clusters (EKS, EC2 launch templates, SSM public AMI para
 images) with your AWS credentials and prints, per node group, roll / current / skip with the
 reason. It also reads the pause flag (SSM parameter NODEKEEPER_PAUSE_PARAMETER, default
 ${DEFAULT_PAUSE_PARAMETER}) and the ledger (DynamoDB table NODEKEEPER_LEDGER_TABLE, default
-${DEFAULT_LEDGER_TABLE}: rollout history and approvals) for wave gates, budgets and the circuit
-breaker. It never makes a mutating AWS call.
+${DEFAULT_LEDGER_TABLE}: rollout history, approvals and recalls) for wave gates, budgets, the
+circuit breaker and recalled releases. It never makes a mutating AWS call.
 
 Options:
   --config FILE     config file (default: ./nodekeeper.config.json)

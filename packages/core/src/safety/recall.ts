@@ -150,8 +150,9 @@ function targetLabel(item: PlanItem): string {
 /**
  * The `running-recalled` warning of `item` when its node group runs a recalled release or image,
  * else null. The advice depends on the plan: it rolls forward now, a newer release waits behind a
- * hold, or there is nothing to roll forward to and it must be rolled back by hand (nodekeeper has
- * no rollback) or wait for a fixed release. Pure.
+ * hold, or there is nothing to roll forward to: wait for a fixed release, or roll back by hand (a
+ * launch template version on the previous image; an EKS AMI group needs a new node group, since EKS
+ * never moves one to an earlier AMI version). Pure.
  */
 export function runningRecallWarning(
   ng: NodegroupFacts,
@@ -174,9 +175,13 @@ export function runningRecallWarning(
     targetLabel(item) !== running.label
   ) {
     advice = `roll forward: ${targetLabel(item)} is newer, held now by ${item.reason ?? 'a skip'}`;
-  } else {
+  } else if (item.strategy === Strategy.launchTemplate) {
     advice =
-      'no newer release to roll forward to: roll back by hand (nodekeeper does not roll back yet) or wait for a fixed release';
+      'no newer image to roll forward to: roll back by hand with a new launch template version on the previous image (nodekeeper does not roll back yet), or wait for a fixed release';
+  } else {
+    // EKS refuses to move a managed node group to an earlier AMI version (UpdateNodegroupVersion).
+    advice =
+      'no newer release to roll forward to: wait for a fixed release, or replace the node group with one on an earlier release (EKS cannot roll a node group back to an earlier AMI version; nodekeeper does not roll back yet)';
   }
   return {
     code: PlanWarningCode.runningRecalled,

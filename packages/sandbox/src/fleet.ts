@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { publicationOf } from './ami-families.ts';
 import { FleetValidationError } from './errors.ts';
 
 /**
@@ -78,6 +79,23 @@ const imageSchema = z.object({
   description: z.string().optional(),
   /** `windows` for Windows AMIs (EC2 `Platform`); absent for Linux. */
   platform: z.literal('windows').optional(),
+});
+
+/**
+ * One EKS AMI release AWS publishes at `publishedAt` (sandbox clock): from then on the sandbox has
+ * its image (created then) and its SSM public parameters as AWS lays them out (release-named for
+ * Amazon Linux, versioned for Bottlerocket), and it becomes the family's `recommended`/`latest`
+ * unless a newer image is there already. Lets a simulation watch releases arrive day by day.
+ */
+const amiReleaseSchema = z.object({
+  amiType: z.enum(AmiTypes).refine((t) => t !== 'CUSTOM', 'CUSTOM AMIs are not published by AWS'),
+  k8sVersion,
+  releaseVersion: z.string().min(1),
+  imageId: z.string().regex(/^ami-[0-9a-z]+$/, 'expected an AMI ID like "ami-0abc"'),
+  publishedAt: isoDate,
+  deprecationTime: isoDate.nullable().default(null),
+  /** false: the release's own parameters carry no release version (AWS published none for it). */
+  publishesReleaseVersion: z.boolean().default(true),
 });
 
 const launchTemplateVersionSchema = z.object({
@@ -186,6 +204,8 @@ const partitionShape = {
     .default('111122223333'),
   parameters: z.record(z.string().min(1), z.string()).default({}),
   images: z.array(imageSchema).default([]),
+  /** EKS AMI releases AWS publishes over time (see `amiReleaseSchema`). */
+  amiReleases: z.array(amiReleaseSchema).default([]),
   launchTemplates: z.array(launchTemplateSchema).default([]),
   clusters: z.array(clusterSchema).default([]),
   instances: z.array(instanceSchema).default([]),
@@ -208,6 +228,18 @@ const roleSchema = z.strictObject({
 function refinePartition(fleet: z.output<z.ZodObject<typeof partitionShape>>, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) =>
     ctx.addIssue({ code: 'custom', path, message });
+  const releaseIds = new Set<string>();
+  fleet.amiReleases.forEach((r, ri) => {
+    if (releaseIds.has(r.imageId))
+      issue(['amiReleases', ri, 'imageId'], `duplicate release image ${r.imageId}`);
+    releaseIds.add(r.imageId);
+    if (publicationOf(r) === null) {
+      issue(
+        ['amiReleases', ri, 'releaseVersion'],
+        `${r.releaseVersion} is not a ${r.amiType} release version for Kubernetes ${r.k8sVersion}`,
+      );
+    }
+  });
   const templates = new Map(fleet.launchTemplates.map((t) => [t.launchTemplateId, t]));
   const seenTemplates = new Set<string>();
   fleet.launchTemplates.forEach((t, ti) => {
@@ -337,6 +369,7 @@ export type FleetNodegroup = FleetCluster['nodegroups'][number];
 export type FleetLaunchTemplate = FleetFile['launchTemplates'][number];
 export type FleetLaunchTemplateVersion = FleetLaunchTemplate['versions'][number];
 export type FleetImage = FleetFile['images'][number];
+export type FleetAmiRelease = FleetFile['amiReleases'][number];
 export type FleetInstance = FleetFile['instances'][number];
 
 /** Compares `1.33` and `1.32` numerically. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { publicationOf } from './ami-families.ts';
 import type {
   FleetCluster,
   FleetImage,
@@ -27,6 +28,13 @@ export interface UpdateRecord {
   apply: { version?: string; releaseVersion?: string; launchTemplateVersion?: string };
 }
 
+/** One version of a parameter, as GetParameterHistory reports it. */
+export interface ParameterVersion {
+  value: string;
+  version: number;
+  lastModified: Date;
+}
+
 export interface ParameterRecord {
   name: string;
   value: string;
@@ -34,7 +42,12 @@ export interface ParameterRecord {
   version: number;
   lastModified: Date;
   dataType: string;
+  /** Every version kept, oldest first (Parameter Store keeps the newest 100). */
+  history: ParameterVersion[];
 }
+
+/** Versions Parameter Store keeps per parameter. */
+export const PARAMETER_VERSIONS_KEPT = 100;
 
 export interface CommandInvocation {
   instanceId: string;
@@ -76,6 +89,8 @@ export class SandboxState {
   readonly commands: CommandRecord[] = [];
   /** `ClientToken` of CreateLaunchTemplateVersion → the version it created. */
   readonly launchTemplateTokens = new Map<string, { launchTemplateId: string; versionNumber: number }>();
+  /** Image IDs of the `amiReleases` published so far. */
+  private readonly publishedReleases = new Set<string>();
 
   constructor(fleet: FleetPartition, clock: SandboxClock) {
     this.fleet = structuredClone(fleet);
@@ -89,8 +104,10 @@ export class SandboxState {
         version: 1,
         lastModified: PARAMETER_EPOCH,
         dataType: 'text',
+        history: [{ value, version: 1, lastModified: PARAMETER_EPOCH }],
       });
     }
+    this.publishReleases();
     for (const c of this.fleet.clusters) {
       for (const n of c.nodegroups) {
         if (n.status !== 'UPDATING') continue;
@@ -120,8 +137,81 @@ export class SandboxState {
     return this.clock.now();
   }
 
-  /** Finishes every update whose time is up. Idempotent; call before reading or changing state. */
+  /**
+   * Sets a parameter as its owner would: a new version (kept in its history) when the value
+   * changes, modified `at`. Returns the record.
+   */
+  putParameter(
+    name: string,
+    value: string,
+    at: Date,
+    options: { type?: ParameterRecord['type']; dataType?: string } = {},
+  ): ParameterRecord {
+    const existing = this.parameters.get(name);
+    if (existing && existing.value === value && options.type === undefined) return existing;
+    const version = (existing?.version ?? 0) + 1;
+    const history = [...(existing?.history ?? []), { value, version, lastModified: at }].slice(
+      -PARAMETER_VERSIONS_KEPT,
+    );
+    const record: ParameterRecord = {
+      name,
+      value,
+      type: options.type ?? existing?.type ?? 'String',
+      version,
+      lastModified: at,
+      dataType: options.dataType ?? existing?.dataType ?? 'text',
+      history,
+    };
+    this.parameters.set(name, record);
+    return record;
+  }
+
+  /**
+   * Publishes every EKS AMI release of the fleet file whose time has come (`amiReleases`), in
+   * order: its image, its own parameters, and the family's latest parameters unless they already
+   * name a newer image. Idempotent; published releases stay published.
+   */
+  publishReleases(): void {
+    const now = this.now().getTime();
+    const due = this.fleet.amiReleases
+      .filter((r) => !this.publishedReleases.has(r.imageId) && Date.parse(r.publishedAt) <= now)
+      .sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt));
+    for (const r of due) {
+      this.publishedReleases.add(r.imageId);
+      const publication = publicationOf(r, r.publishesReleaseVersion);
+      if (publication === null) continue;
+      const at = new Date(r.publishedAt);
+      if (!this.image(r.imageId)) {
+        this.fleet.images.push({
+          imageId: r.imageId,
+          ...publication.image,
+          creationDate: r.publishedAt,
+          state: 'available',
+          deprecationTime: r.deprecationTime,
+        });
+      }
+      for (const [name, value] of Object.entries(publication.own)) this.putParameter(name, value, at);
+      const latestId = this.parameters.get(publication.latestImageParameter)?.value;
+      const latest = latestId === undefined ? undefined : this.image(latestId);
+      if (latest === undefined || Date.parse(latest.creationDate) <= at.getTime()) {
+        for (const [name, value] of Object.entries(publication.latest)) this.putParameter(name, value, at);
+      }
+    }
+  }
+
+  /**
+   * Whether AWS has published `releaseVersion` of `amiType` for Kubernetes `k8s`: null when the
+   * fleet file publishes no releases of that family and version (then any plausible one is taken).
+   */
+  isPublishedRelease(amiType: string, k8s: string, releaseVersion: string): boolean | null {
+    const family = this.fleet.amiReleases.filter((r) => r.amiType === amiType && r.k8sVersion === k8s);
+    if (family.length === 0) return null;
+    return family.some((r) => r.releaseVersion === releaseVersion && this.publishedReleases.has(r.imageId));
+  }
+
+  /** Finishes every update whose time is up and publishes due releases. Idempotent; call before reading or changing state. */
   tick(): void {
+    this.publishReleases();
     const now = this.now().getTime();
     for (const u of this.updates) {
       if (u.status !== 'InProgress' || u.finishAt.getTime() > now) continue;

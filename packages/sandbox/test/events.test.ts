@@ -16,6 +16,7 @@ function fleet() {
       region: 'eu-west-1',
       parameters: {},
       images: [],
+      amiReleases: [],
       launchTemplates: [],
       clusters: [{ ...structuredClone(prodA), name: 'prod-eu' }],
       instances: [

@@ -106,6 +106,7 @@ export const MODELED_OPERATIONS = {
       'GetParameter',
       'GetParameters',
       'GetParametersByPath',
+      'GetParameterHistory',
       'PutParameter',
       'SendCommand',
       'ListCommands',

@@ -310,7 +310,9 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
         );
       }
       const targetRelease = releaseVersion ?? latestRelease(n, targetVersion) ?? n.releaseVersion;
-      if (!isPlausibleRelease(n.amiType, targetVersion, targetRelease)) {
+      // EKS takes only releases AWS has published for the family and version (the fleet file's amiReleases, when it has any).
+      const published = state.isPublishedRelease(n.amiType, targetVersion, targetRelease);
+      if (!isPlausibleRelease(n.amiType, targetVersion, targetRelease) || published === false) {
         throw invalid(
           `Requested release version ${targetRelease} is not valid for kubernetes version ${targetVersion}.`,
         );

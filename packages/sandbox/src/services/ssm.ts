@@ -14,6 +14,7 @@ import {
   type CommandInvocation,
   type CommandRecord,
   ipFor,
+  PARAMETER_VERSIONS_KEPT,
   type ParameterRecord,
   privateDnsName,
   type SandboxState,
@@ -26,6 +27,7 @@ const OPERATIONS = [
   'GetParameter',
   'GetParameters',
   'GetParametersByPath',
+  'GetParameterHistory',
   'PutParameter',
   'SendCommand',
   'ListCommands',
@@ -162,6 +164,35 @@ export function createSsmHandler(state: SandboxState, events?: EventSink): Servi
     return jsonReply(200, { Parameters: page.map(parameterJson), NextToken: nextToken });
   }
 
+  /** Versions oldest first, as Parameter Store returns them; a name that does not exist is ParameterNotFound. */
+  function getParameterHistory(body: Record<string, unknown>): Reply {
+    const name = requiredString(body, 'Name');
+    const p = state.parameters.get(name);
+    if (!p) throw new ApiError(400, 'ParameterNotFound', `Parameter ${name} not found.`);
+    const { page, nextToken } = paginate(
+      p.history,
+      maxResults(body, 1, 50, 50),
+      optionalString(body, 'NextToken'),
+      `history/${name}`,
+      badToken,
+    );
+    return jsonReply(200, {
+      Parameters: page.map((v) => ({
+        Name: p.name,
+        Type: p.type,
+        Value: v.value,
+        Version: v.version,
+        LastModifiedDate: epochSeconds(v.lastModified),
+        LastModifiedUser: `arn:aws:iam::${fleet.accountId}:user/sandbox`,
+        Labels: [],
+        Tier: 'Standard',
+        Policies: [],
+        DataType: p.dataType,
+      })),
+      NextToken: nextToken,
+    });
+  }
+
   function putParameter(body: Record<string, unknown>): Reply {
     const name = requiredString(body, 'Name');
     const value = requiredString(body, 'Value');
@@ -186,13 +217,18 @@ export function createSsmHandler(state: SandboxState, events?: EventSink): Servi
     }
     if (!existing && type === undefined)
       throw validation('A parameter type is required when you create a parameter.');
+    const version = (existing?.version ?? 0) + 1;
+    const lastModified = state.now();
     const record: ParameterRecord = {
       name,
       value,
       type: (type ?? existing?.type ?? 'String') as ParameterRecord['type'],
-      version: (existing?.version ?? 0) + 1,
-      lastModified: state.now(),
+      version,
+      lastModified,
       dataType: optionalString(body, 'DataType') ?? existing?.dataType ?? 'text',
+      history: [...(existing?.history ?? []), { value, version, lastModified }].slice(
+        -PARAMETER_VERSIONS_KEPT,
+      ),
     };
     state.parameters.set(name, record);
     events?.parameterChanged({ name, type: record.type, arn: arnOf(name) }, existing ? 'Update' : 'Create');
@@ -651,6 +687,8 @@ export function createSsmHandler(state: SandboxState, events?: EventSink): Servi
           return getParameters(body);
         case 'GetParametersByPath':
           return getParametersByPath(body);
+        case 'GetParameterHistory':
+          return getParameterHistory(body);
         case 'PutParameter':
           return putParameter(body);
         case 'SendCommand':

@@ -411,10 +411,18 @@ export function functionPermissions(
     ],
     // functions/rollout-workflow.ts: guard (DescribeNodegroup, pause flag), start (launch template
     // version for CUSTOM AMIs, UpdateNodegroupVersion, adopting an update in flight with
-    // ListUpdates/DescribeUpdate), poll (DescribeUpdate), and the rollout record and its claims.
+    // ListUpdates/DescribeUpdate), poll (DescribeUpdate), the rollout record and its claims, and
+    // the continuation scan it asks for at its end.
     'rollout-workflow': [
       ...rolloutReadStatements(s),
       ...rolloutMutationStatements(s),
+      {
+        sid: 'ContinuationScans',
+        // A rollout that ends while its plan held work for the budget invokes the scan
+        // asynchronously (unqualified: the latest code) so the next rollout starts in the window.
+        actions: ['lambda:InvokeFunction'],
+        resources: [functionArn('rollout-scan')],
+      },
       pauseStatement(s, names.pauseParameter, false),
       ...ledgerStatements(s, names.ledgerTable, 'LedgerRollouts', [Ledger.get, Ledger.put, Ledger.update]),
       recallsReadStatement(s, names.ledgerTable),

@@ -11,6 +11,14 @@ import type { SlackSecrets } from './slack.ts';
 export const ROLLOUT_EXECUTION_TIMEOUT = '14 days';
 export const ROLLOUT_RETENTION = '30 days';
 
+/**
+ * The scan runs one invocation at a time: continuation scans (asked for by rollouts that end) and
+ * scheduled fires queue behind each other (Lambda retries throttled asynchronous invocations for
+ * up to 6 hours), and each scan returns only once its starts show in the ledger, so the next one
+ * counts them in its budgets (docs/rollouts.md, "A window keeps rolling").
+ */
+export const SCAN_RESERVED_CONCURRENCY = 1;
+
 /** Creates the workflow and the scan; the scan starts executions on the workflow's qualified ARN. */
 export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
   const workflow = new sst.aws.Workflow('RolloutWorkflow', {
@@ -23,7 +31,8 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     memory: '512 MB',
     timeout: { execution: ROLLOUT_EXECUTION_TIMEOUT, invocation: '5 minutes' },
     retention: ROLLOUT_RETENTION,
-    environment: ctx.environment(),
+    // The scan's name (not its ARN: the scan depends on the workflow) for continuation scans.
+    environment: ctx.environment({ NODEKEEPER_SCAN_FUNCTION: ctx.names.functions['rollout-scan'] }),
     link: [secrets.webhookUrl, secrets.botToken],
     permissions: ctx.permissions('rollout-workflow'),
   });
@@ -40,6 +49,7 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     handler: 'functions/rollout-scan.handler',
     memory: '1024 MB',
     timeout: '15 minutes',
+    concurrency: { reserved: SCAN_RESERVED_CONCURRENCY },
     // Published, so the schedule and the golden-AMI rule invoke a qualified ARN (a version).
     versioning: true,
     environment: workflowArn.apply((arn: string) => ctx.environment({ NODEKEEPER_WORKFLOW_ARN: arn })),

@@ -2,6 +2,9 @@ import {
   type AwsClients,
   buildClients,
   CONFIG_ENV,
+  createAsyncInvoker,
+  createContinuationPort,
+  createLambdaClient,
   createLedger,
   createPausePort,
   createRecallStore,
@@ -78,6 +81,15 @@ export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): R
     now: options.now ?? (() => new Date()),
     // Bot mode: notices go to the run's thread and edit its parent message.
     ...(runs ? { runs } : {}),
+    // A rollout that ends while the plan held work for the budget asks the scan to go on.
+    ...(settings.scanFunction
+      ? {
+          continuation: createContinuationPort(
+            createAsyncInvoker(createLambdaClient(home.context)),
+            settings.scanFunction,
+          ),
+        }
+      : {}),
   };
 }
 

@@ -67,6 +67,20 @@ const ruleScheduledEvent = z.looseObject({
   detail: z.looseObject({}).optional(),
 });
 
+/**
+ * A continuation scan, asked for by a rollout workflow that ended while its plan held node groups
+ * back for the budget (packages/aws `createContinuationPort`).
+ */
+const continuationEvent = z.strictObject({
+  source: z.literal('nodekeeper.continuation'),
+  id: z.string().min(1).max(200),
+  time: z.iso.datetime({ offset: true }),
+  runId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be a run ID')
+    .nullable(),
+});
+
 /** A change of one of the operator's own AMI parameters (golden AMI pipelines). */
 const parameterChangeEvent = z.looseObject({
   ...baseEvent,
@@ -85,7 +99,13 @@ export function scheduleFireId(scheduleArn: string, scheduledTime: string): stri
 
 /** Every trigger the scan accepts, normalized to the fields the scan uses. */
 export const scanEventSchema = z
-  .discriminatedUnion('source', [scheduleInput, schedulerEnvelope, ruleScheduledEvent, parameterChangeEvent])
+  .discriminatedUnion('source', [
+    scheduleInput,
+    schedulerEnvelope,
+    ruleScheduledEvent,
+    parameterChangeEvent,
+    continuationEvent,
+  ])
   .transform((e) => {
     switch (e.source) {
       case 'nodekeeper.schedule':
@@ -95,6 +115,8 @@ export const scanEventSchema = z
           source: 'aws.scheduler' as const,
           attempt: { executionId: e.executionId, number: Number(e.attemptNumber) },
         };
+      case 'nodekeeper.continuation':
+        return { id: e.id, time: e.time, source: e.source, continuation: { runId: e.runId } };
       case 'aws.scheduler': {
         // No documented per-fire ID in the envelope; the schedule and the event time are the fire.
         const arn = e.resources?.find((r) => SCHEDULE_ARN.test(r));
@@ -118,7 +140,7 @@ export function parseScanEvent(event: unknown): ScanEvent {
   const parsed = scanEventSchema.safeParse(event);
   if (!parsed.success) {
     throw new ValidationError(
-      "unsupported scan event (expected nodekeeper's schedule Input, an EventBridge Scheduled Event or a Parameter Store Change)",
+      "unsupported scan event (expected nodekeeper's schedule Input, an EventBridge Scheduled Event, a Parameter Store Change or a continuation)",
       parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
     );
   }
@@ -145,8 +167,13 @@ export interface ScanDeps {
    * executions per account and region, which stages may share. Default: `default`.
    */
   stage?: string;
-  /** The clock for what the scan records (notice claims); default: the process clock. Plans use the event's time. */
+  /**
+   * The clock for what the scan records (notice claims) and for continuation plans; default: the
+   * process clock. Scheduled plans use the event's time.
+   */
   now?: () => Date;
+  /** Waits while the rollouts it started appear in the ledger (default: timers). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ScanResult {
@@ -211,6 +238,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       runs: deps.runs ?? null,
       now: deps.now ?? (() => new Date()),
       newClaimOwner: () => `scan:${randomUUID()}`,
+      sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     },
     (o) => logScanStep(event, o, Math.round(performance.now() - startedMs)),
   );
@@ -281,6 +309,11 @@ function logScanStep(event: ScanEvent, o: ScanObservation, elapsedMs: number): v
     case 'halt-undeliverable':
       emitSlackFailure(metrics);
       logger.warn('halt notice undeliverable', { release: o.release, error: o.error });
+      return;
+    case 'starts-not-visible':
+      logger.warn('started rollouts not in the ledger yet; a scan right after may not count them', {
+        keys: o.keys,
+      });
       return;
   }
 }

@@ -22,6 +22,11 @@ export interface Settings {
   /** Qualified ARN of the rollout workflow (`NODEKEEPER_WORKFLOW_ARN`), for the scan. */
   workflowArn: string | null;
   /**
+   * Name or ARN of the scan function (`NODEKEEPER_SCAN_FUNCTION`), for the workflow's continuation
+   * scans; null: a rollout that ends asks for none (the next scheduled fire plans the rest).
+   */
+  scanFunction: string | null;
+  /**
    * The deployment's stage (`NODEKEEPER_STAGE`, set by the stack), else `default`. Durable execution
    * names carry it: Lambda keeps them unique per account and region, which stages may share.
    */
@@ -73,6 +78,7 @@ export function readSettings(vars: Record<string, string | undefined> = process.
     ledgerTable: env(vars, 'NODEKEEPER_LEDGER_TABLE') ?? 'nodekeeper-ledger',
     pauseParameter: pauseParameterName(vars),
     workflowArn: env(vars, 'NODEKEEPER_WORKFLOW_ARN'),
+    scanFunction: env(vars, 'NODEKEEPER_SCAN_FUNCTION'),
     stage: env(vars, 'NODEKEEPER_STAGE') ?? DEFAULT_STAGE,
     slack: {
       webhookUrl: linked('SlackWebhookUrl') ?? env(vars, 'NODEKEEPER_SLACK_WEBHOOK_URL'),

@@ -196,5 +196,15 @@ function logObservation(o: RolloutObservation): void {
     case 'forced-retry':
       logger.warn('retrying with force after PodEvictionFailure', { ...id, attempt: o.request.attempt });
       return;
+    case 'continuation':
+      if (o.result.kind === 'failed') {
+        logger.warn('continuation scan not requested; the next scheduled scan plans the rest', {
+          ...id,
+          error: o.result.error,
+        });
+      } else {
+        logger.info('continuation scan requested', id);
+      }
+      return;
   }
 }

@@ -61,7 +61,9 @@ export {
 } from './src/inspect.ts';
 export {
   type AsyncInvoker,
+  type ContinuationEvent,
   createAsyncInvoker,
+  createContinuationPort,
   createLambdaClient,
   type InvokeOutcome,
 } from './src/invoke.ts';

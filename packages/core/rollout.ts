@@ -33,7 +33,9 @@ export { retireLaunchTemplateVersions } from './src/rollout/retire.ts';
 export { type RolloutProgress, runRollout } from './src/rollout/run.ts';
 export { type ScanStartResult, startRollouts, type WorkflowStarter } from './src/rollout/scan.ts';
 export {
+  budgetHeld,
   runScanProgram,
+  START_VISIBLE_WAIT,
   type ScanCounts,
   type ScanNotifyPort,
   type ScanObservation,
@@ -47,6 +49,7 @@ export { type RolloutSummary, rolloutRecord } from './src/rollout/steps.ts';
 export {
   type ClaimResult,
   type DeleteLaunchTemplateVersionsResult,
+  type ContinuationPort,
   type DescribeNodegroupResult,
   type FindLaunchTemplateVersionInput,
   type HistoryQuery,

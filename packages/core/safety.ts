@@ -9,5 +9,5 @@ export {
   recallLabel,
   unrecallCommand,
 } from './src/safety/recall.ts';
-export { normalizeReleaseInput } from './src/safety/release.ts';
+export { normalizeReleaseInput, releaseName } from './src/safety/release.ts';
 export { describeMoment, formatLocalTime, nextWindows } from './src/safety/window.ts';

@@ -188,8 +188,40 @@ describe('the nodekeeper app', () => {
 
     it('caps slack-command with reserved concurrency, so a flood of 401s cannot starve the other functions', () => {
       expect(lambda('SlackCommand').reservedConcurrentExecutions).toBe(10);
-      for (const name of ['RolloutScan', 'RolloutWorkflowHandler', 'Patch', 'PatchStatus'])
+      for (const name of ['RolloutWorkflowHandler', 'Patch', 'PatchStatus'])
         expect(lambda(name).reservedConcurrentExecutions, name).toBeUndefined();
+    });
+
+    it('runs one scan at a time, and lets each rollout workflow ask that scan for a continuation', async () => {
+      expect(lambda('RolloutScan').reservedConcurrentExecutions).toBe(1);
+      // The workflow names the scan as the stack rendered it, and its role may invoke exactly that.
+      const scanName = lambda('RolloutScan').name;
+      const env = lambda('RolloutWorkflowHandler').environment.variables as Record<string, string>;
+      expect(env.NODEKEEPER_SCAN_FUNCTION).toBe(scanName);
+      const invoke = inlineStatements('RolloutWorkflowHandlerRole').filter((st) =>
+        st.actions.includes('lambda:InvokeFunction'),
+      );
+      expect(invoke.flatMap((st) => st.resources)).toEqual([functionArn(scanName)]);
+      // What the workflow's adapter sends is a trigger the deployed scan's parser accepts.
+      const { createContinuationPort } = await import('@nodekeeper/aws');
+      const sent: Array<{ fn: string; payload: unknown }> = [];
+      const port = createContinuationPort(
+        {
+          invoke: async (fn, payload) => {
+            sent.push({ fn, payload: JSON.parse(JSON.stringify(payload)) });
+            return { kind: 'accepted', lambdaRequestId: null };
+          },
+        },
+        env.NODEKEEPER_SCAN_FUNCTION ?? '',
+      );
+      await port.request({ id: 'continuation:abc', runId: 'scan-1', time: '2026-11-24T03:20:00.000Z' });
+      expect(sent.map((x) => x.fn)).toEqual([scanName]);
+      expect(parseScanEvent(sent[0]?.payload)).toEqual({
+        id: 'continuation:abc',
+        time: '2026-11-24T03:20:00.000Z',
+        source: 'nodekeeper.continuation',
+        continuation: { runId: 'scan-1' },
+      });
     });
 
     it('builds each handler from functions/', () => {

@@ -1,6 +1,8 @@
 /**
- * Operator approvals (`nodekeeper approve`), stored in the ledger table with the ledger's key
- * conventions: pk `APPROVAL#{family|*}#{release}`, sk `WAVE#{wave|*}`, and on the ledger's GSI
+ * Operator approvals (`nodekeeper approve`) and retries (`nodekeeper retry`: an approval scoped to
+ * one node group), stored in the ledger table with the ledger's key conventions: pk
+ * `APPROVAL#{family|*}#{release}`, sk `WAVE#{wave|*}` (a retry: `NODEGROUP#{account}#{region}#
+ * {cluster}#{nodegroup}`), and on the ledger's GSI
  * (gsi1pk `APPROVALS`, gsi1sk `{at}#…`) so one Query lists them all. Writes are conditional: a
  * newer approval of the same (family, release, wave) replaces an older one, never the reverse.
  */
@@ -13,7 +15,11 @@ import { LedgerSchema } from './ledger.ts';
 
 const APPROVALS_INDEX_PK = 'APPROVALS';
 const approvalPk = (a: Pick<Approval, 'family' | 'release'>) => `APPROVAL#${a.family ?? '*'}#${a.release}`;
-const approvalSk = (a: Pick<Approval, 'wave'>) => `WAVE#${a.wave ?? '*'}`;
+/** A wave approval's sort key, or a retry's: the node group it covers. */
+const approvalSk = (a: Pick<Approval, 'wave' | 'nodegroup'>) =>
+  a.nodegroup
+    ? `NODEGROUP#${a.nodegroup.accountId ?? '-'}#${a.nodegroup.region}#${a.nodegroup.cluster}#${a.nodegroup.nodegroup}`
+    : `WAVE#${a.wave ?? '*'}`;
 
 export type ApprovalResult = { kind: 'recorded' } | { kind: 'exists'; approval: Approval };
 
@@ -38,7 +44,19 @@ function toApproval(item: Record<string, unknown>): Approval {
     wave: typeof item.wave === 'string' ? item.wave : null,
     by: String(item.by),
     at: String(item.at),
+    ...(isScope(item.nodegroup) ? { nodegroup: item.nodegroup } : {}),
   };
+}
+
+function isScope(x: unknown): x is NonNullable<Approval['nodegroup']> {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return (
+    (o.accountId === null || typeof o.accountId === 'string') &&
+    typeof o.region === 'string' &&
+    typeof o.cluster === 'string' &&
+    typeof o.nodegroup === 'string'
+  );
 }
 
 /** An ApprovalStore on the ledger table (DynamoDB). */
@@ -56,13 +74,23 @@ export function createApprovalStore(client: DynamoDBClient, options: ApprovalSto
             Item: {
               ...key,
               [LedgerSchema.gsiPartitionKey]: APPROVALS_INDEX_PK,
-              [LedgerSchema.gsiSortKey]: `${approval.at}#${approval.family ?? '*'}#${approval.release}#${approval.wave ?? '*'}`,
-              type: 'approval',
+              [LedgerSchema.gsiSortKey]: `${approval.at}#${approval.family ?? '*'}#${approval.release}#${key.sk}`,
+              type: approval.nodegroup ? 'retry' : 'approval',
               release: approval.release,
               family: approval.family ?? null,
               wave: approval.wave,
               by: approval.by,
               at: approval.at,
+              ...(approval.nodegroup
+                ? {
+                    nodegroup: {
+                      accountId: approval.nodegroup.accountId,
+                      region: approval.nodegroup.region,
+                      cluster: approval.nodegroup.cluster,
+                      nodegroup: approval.nodegroup.nodegroup,
+                    },
+                  }
+                : {}),
               [LedgerSchema.ttlAttribute]: Math.floor(Date.parse(approval.at) / 1000) + retentionSeconds,
             },
             ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',

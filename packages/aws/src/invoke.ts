@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { type ClientContext, type ClientOptions, createClientContext } from './clients.ts';
 import { describeAwsError } from './errors.ts';
+import type { ContinuationPort } from '@nodekeeper/core/rollout';
 
 /**
  * A Lambda client with the shared timeouts, retry policy and rate control of `context` (or of a
@@ -43,6 +44,31 @@ export function createAsyncInvoker(lambda: LambdaClient): AsyncInvoker {
       } catch (error) {
         return { kind: 'failed', errorCode: describeAwsError(error).code };
       }
+    },
+  };
+}
+
+/** The event a continuation scan is invoked with (the scan function parses it; see functions/lib/scan.ts). */
+export interface ContinuationEvent {
+  source: 'nodekeeper.continuation';
+  id: string;
+  time: string;
+  runId: string | null;
+}
+
+/**
+ * The rollout workflow's continuation port: invokes the scan function asynchronously with a
+ * {@link ContinuationEvent}. The scan function runs one invocation at a time (reserved concurrency
+ * 1), so continuations queue behind each other and behind scheduled scans.
+ */
+export function createContinuationPort(invoker: AsyncInvoker, scanFunction: string): ContinuationPort {
+  return {
+    async request({ id, runId, time }) {
+      const event: ContinuationEvent = { source: 'nodekeeper.continuation', id, time, runId };
+      const outcome = await invoker.invoke(scanFunction, event);
+      return outcome.kind === 'accepted'
+        ? { kind: 'requested' }
+        : { kind: 'failed', error: `lambda:InvokeFunction ${scanFunction}: ${outcome.errorCode}` };
     },
   };
 }

@@ -8,6 +8,7 @@ import { planCommand } from './commands/plan.ts';
 import { recallCommand, unrecallCommand } from './commands/recall.ts';
 import { reportCommand } from './commands/report.ts';
 import { resumeCommand } from './commands/resume.ts';
+import { retryCommand } from './commands/retry.ts';
 import { rollCommand } from './commands/roll.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { scheduleCommand } from './commands/schedule.ts';
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   pauseCommand,
   resumeCommand,
   approveCommand,
+  retryCommand,
   recallCommand,
   unrecallCommand,
   scheduleCommand,

@@ -73,6 +73,14 @@ const waveSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe('Retry a PodEvictionFailure rollout once with force: true.'),
+  unprovenRelease: z
+    .enum(['roll', 'hold'])
+    .default('roll')
+    .describe(
+      'When no node group of an earlier wave can take a release (none is on its AMI family, or the build is not ' +
+        'published for their Kubernetes version or architecture): roll without earlier-wave evidence, or hold ' +
+        'until an operator approves it for this wave.',
+    ),
 });
 
 const scheduleSchema = z.strictObject({

@@ -18,7 +18,8 @@ import { DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS } from './rollout/retire.ts';
 import { requestWithAttempt } from './rollout/scan.ts';
 import type { LedgerPort, PausePort, RolloutRecord, RolloutRequest } from './rollout/types.ts';
 import { rolloutFactsFromRecords } from './safety/facts.ts';
-import { releaseLineOf } from './safety/release.ts';
+import { failureForgiven } from './safety/approvals.ts';
+import { releaseIdentity, releaseLineOf } from './safety/release.ts';
 import type { CatalogSnapshot, Fleet, InspectionError } from './types/fleet.ts';
 import type { Plan, PlanItem } from './types/plan.ts';
 import type { Approval, PauseState, Policy, Recall } from './types/policy.ts';
@@ -291,6 +292,14 @@ export function plannedRolloutRequests(
       return ng ? releaseLineOf(ng, planned.catalog) : null;
     },
     waves: planned.policy.waves,
+    forgiven: (item: PlanItem, record: RolloutRecord) => {
+      const family = context.familyOf(item);
+      const release = family === null ? null : releaseIdentity(family, record.to);
+      if (family === null || release === null) return false;
+      const at = Date.parse(record.finishedAt ?? record.createdAt);
+      const approvals = planned.policy.approvals ?? [];
+      return failureForgiven(approvals, item, family, release, item.wave, Number.isNaN(at) ? null : at);
+    },
     runId: options.runId,
     versionRetention: {
       keep: options.config.launchTemplateVersions?.keep ?? DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,

@@ -38,6 +38,7 @@ export function policyFromConfig(config: Config, facts: PolicyFacts = {}): Polic
       soakDays: wave.soakDays,
       requiresApproval: wave.requiresApproval,
       forceOnPodEvictionFailure: wave.forceOnPodEvictionFailure,
+      unprovenRelease: wave.unprovenRelease,
     })),
     window: config.schedule ? { ...config.schedule } : null,
     maxConcurrentPerCluster: config.maxConcurrentPerCluster,

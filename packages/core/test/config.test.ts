@@ -41,6 +41,7 @@ describe('parseConfig', () => {
             soakDays: 0,
             requiresApproval: false,
             forceOnPodEvictionFailure: false,
+            unprovenRelease: 'roll',
           },
           {
             name: 'prod',
@@ -49,6 +50,7 @@ describe('parseConfig', () => {
             soakDays: 2,
             requiresApproval: false,
             forceOnPodEvictionFailure: false,
+            unprovenRelease: 'roll',
           },
         ],
         maxFailuresPerRelease: 1,

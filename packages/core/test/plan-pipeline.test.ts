@@ -214,4 +214,84 @@ describe('plannedRolloutRequests', () => {
       expect(next?.request.attempt).toBe(2);
     });
   });
+
+  describe('when the last attempt failed', () => {
+    /** The failed first attempt of the planned request, finished an hour before NOW. */
+    async function failedFirst() {
+      const first = await planFleet(ports(), { config, now: NOW });
+      const [request] = plannedRolloutRequests(first, { runId: 'run-1', config }).map((r) => r.request);
+      if (request === undefined) throw new Error('no request');
+      const at = new Date(NOW.getTime() - 3_600_000).toISOString();
+      const record: RolloutRecord = {
+        key: rolloutKey({ ...request, attempt: 1 }),
+        accountId: null,
+        region: request.region,
+        cluster: request.cluster,
+        nodegroup: request.nodegroup,
+        strategy: request.strategy,
+        wave: null,
+        from: request.current,
+        to: request.target,
+        attempt: 1,
+        updateId: 'upd-1',
+        launchTemplateVersion: null,
+        outcome: 'failed',
+        reason: null,
+        message: 'NodeCreationFailure',
+        errors: [{ errorCode: 'NodeCreationFailure', errorMessage: 'nodes failed to join', resourceIds: [] }],
+        createdAt: at,
+        startedAt: at,
+        finishedAt: at,
+        slackThreadTs: null,
+      };
+      return { request, record };
+    }
+    const plannedWith = (record: RolloutRecord, approvals: Approval[], maxFailuresPerRelease = 1) =>
+      planFleet(
+        ports({ ledger: { listHistory: async () => [record] }, approvals: { list: async () => approvals } }),
+        { config: { ...config, maxFailuresPerRelease }, now: NOW },
+      );
+
+    it('holds the node group as failed and starts no new attempt by itself', async () => {
+      const { record } = await failedFirst();
+      const planned = await plannedWith(record, [], 2);
+      expect(item(planned)).toMatchObject({ decision: 'skip', reason: SkipReason.failed });
+      expect(plannedRolloutRequests(planned, { runId: 'run-2', config })).toEqual([]);
+    });
+
+    it('starts attempt 2 after an approval of the release given after the failure (scan and CLI alike)', async () => {
+      const { record } = await failedFirst();
+      const approval: Approval = {
+        release: '20261110',
+        family: 'al2023',
+        wave: null,
+        by: 'ops',
+        at: NOW.toISOString(),
+      };
+      const planned = await plannedWith(record, [approval]);
+      expect(item(planned)).toMatchObject({ decision: 'roll' });
+      const [next] = plannedRolloutRequests(planned, { runId: 'run-2', config });
+      expect(next?.request).toMatchObject({ attempt: 2, runId: 'run-2' });
+    });
+
+    it('starts attempt 2 after a retry of that node group', async () => {
+      const { request, record } = await failedFirst();
+      const retry: Approval = {
+        release: '20261110',
+        family: 'al2023',
+        wave: null,
+        by: 'ops',
+        at: NOW.toISOString(),
+        nodegroup: {
+          accountId: null,
+          region: request.region,
+          cluster: request.cluster,
+          nodegroup: request.nodegroup,
+        },
+      };
+      const planned = await plannedWith(record, [retry]);
+      const [next] = plannedRolloutRequests(planned, { runId: 'run-2', config });
+      expect(next?.request.attempt).toBe(2);
+    });
+  });
 });

@@ -33,6 +33,7 @@ describe('policyFromConfig', () => {
             soakDays: 2,
             requiresApproval: false,
             forceOnPodEvictionFailure: false,
+            unprovenRelease: 'roll',
           },
           {
             name: 'rest',
@@ -43,6 +44,7 @@ describe('policyFromConfig', () => {
             soakDays: 0,
             requiresApproval: false,
             forceOnPodEvictionFailure: false,
+            unprovenRelease: 'roll',
           },
         ],
         window: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'Europe/Berlin', windowMinutes: 240 },

@@ -16,9 +16,11 @@ import {
   factsUnreadable,
   launchTemplateLookup,
   type PlanItem,
+  type PlannedFleet,
   plannedRolloutRequests,
 } from '@nodekeeper/core/plan';
 import {
+  budgetHeld,
   PollSchedule,
   type PollScheduleConfig,
   pollScheduleFor,
@@ -92,6 +94,7 @@ function progressLine(p: RolloutProgress): string | null {
     case 'versions-retired':
       return retiredLine(name, p.result);
     case 'guard':
+    case 'continuation':
     case 'start':
     case 'busy':
     case 'recorded':
@@ -112,6 +115,23 @@ function retiredLine(
   }${failed ? `; not deleted: ${failed}` : ''}`;
 }
 
+const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+/** `cluster/nodegroup` as typed on the command line; throws UsageError otherwise. */
+export function parseNodegroupSelector(value: string): { cluster: string; nodegroup: string } {
+  const [cluster, nodegroup, ...rest] = value.split('/');
+  if (
+    cluster === undefined ||
+    nodegroup === undefined ||
+    rest.length > 0 ||
+    !EKS_NAME.test(cluster) ||
+    !EKS_NAME.test(nodegroup)
+  ) {
+    throw new UsageError(`expected <cluster>/<nodegroup> with EKS names (got '${value}')`);
+  }
+  return { cluster, nodegroup };
+}
+
 /** The same node group (an account left unset on either side is the home account). */
 function sameNodegroup(
   a: Pick<PlanItem, 'accountId' | 'region' | 'cluster' | 'nodegroup'>,
@@ -123,6 +143,16 @@ function sameNodegroup(
     a.cluster === b.cluster &&
     a.nodegroup === b.nodegroup
   );
+}
+
+/**
+ * Whether a later round's line for a node group replaces an earlier one: a node group the budget
+ * held (skipped) or that was only planned takes its later outcome; one that ran keeps its outcome
+ * when a later plan just finds it current or skipped. Pure.
+ */
+function laterReplaces(earlier: RollItem, later: RollItem): boolean {
+  if (earlier.outcome === 'skipped' || earlier.outcome === null) return true;
+  return later.outcome !== 'current' && later.outcome !== 'skipped';
 }
 
 function itemOf(item: PlanItem, summary: RolloutSummary | null): RollItem {
@@ -154,7 +184,7 @@ export const rollCommand: Command = {
   name: 'roll',
   summary: 'Plan, and with --apply start (and with --wait follow) the rollouts',
   usage: `Usage: nodekeeper roll [--config FILE] [--region R] [--now ISO] [--ignore-window]
-                       [--apply [--wait [--poll-seconds N]]] [--json]
+                       [--nodegroup CLUSTER/NODEGROUP] [--apply [--wait [--poll-seconds N]]] [--json]
 
 It plans exactly as \`nodekeeper plan\` does: with the pause flag, the rollout history and the
 approvals, so waves, soak, the maintenance window, budgets and the circuit breaker apply.
@@ -163,6 +193,12 @@ scheduled workflow, locally with your AWS credentials: re-check each node group,
 template version (only ImageId changed) or pick the release version, call UpdateNodegroupVersion
 with an idempotency token, record the rollout in the ledger and post to Slack. With --wait it
 follows every update to its end, printing progress per node group.
+
+A window keeps rolling: with --wait, when the plan held node groups back only for the budget
+(maxConcurrentPerCluster, maxConcurrentTotal), roll plans again as soon as its rollouts end and
+starts the next ones, round after round, until nothing waits for the budget or the maintenance
+window closes (then it says why it stopped). Rollouts already running always finish. The
+scheduled workflow does the same with a continuation scan.
 
 Running it again is safe: a rollout already recorded in the ledger is followed or reported, never
 started twice, and a finished one changes nothing. It runs the same rollout program as the
@@ -183,6 +219,8 @@ Options:
   --wait             with --apply: follow each update until it ends (60 s, backing off to 5 min,
                      for at most rollout.maxWaitHours, default 24)
   --poll-seconds N   with --wait: check every N seconds instead (e.g. against the sandbox)
+  --nodegroup C/N    only start (and show) this node group (repeatable); the plan still sees the
+                     whole fleet, so waves, budgets and the breaker apply as in a full run
   --json             print {items:[{cluster, nodegroup, decision, outcome, updateId, errors}]}
   -h, --help         show this help
 
@@ -210,9 +248,15 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       apply: { type: 'boolean' },
       wait: { type: 'boolean' },
       'poll-seconds': { type: 'string' },
+      nodegroup: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
     if (values.wait && !values.apply) throw new UsageError('--wait needs --apply');
+    const only = (values.nodegroup ?? []).map(parseNodegroupSelector);
+    // The plan is the fleet's (waves, budgets and the breaker see every node group); --nodegroup
+    // limits what starts and what is shown.
+    const selected = (item: Pick<PlanItem, 'cluster' | 'nodegroup'>) =>
+      only.length === 0 || only.some((o) => o.cluster === item.cluster && o.nodegroup === item.nodegroup);
     let cadence: PollScheduleConfig = PollSchedule;
     if (values['poll-seconds'] !== undefined) {
       const n = Number(values['poll-seconds']);
@@ -220,146 +264,200 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
         throw new UsageError('--poll-seconds must be a whole number from 1 to 3600');
       cadence = { ...PollSchedule, initialSeconds: n, maxSeconds: n, backoffRate: 1 };
     }
+
     const now = parseIsoFlag('now', values.now) ?? new Date();
+    const startedMs = Date.now();
     const config = loadConfig(ctx, values.config);
     // Waits as long as the workflow does (rollout.maxWaitHours).
     const schedule = pollScheduleFor(config.rollout.maxWaitHours, cadence);
     const log = (line: string) => ctx.stderr(`${line}\n`);
     const homeRegion = homeRegionOf(ctx.env, config);
     // The scan's pipeline (same facts, history limit and holds as `plan` and the scheduled scan).
-    const run = await planForCli({
-      config,
-      env: ctx.env,
-      homeRegion,
-      now,
-      ...(values.region ? { regions: values.region } : {}),
-      ...(values.json ? {} : { progress: log }),
-      ignoreWindow: Boolean(values['ignore-window']),
-      warn: (line) => log(`warning: ${line}`),
-      note: values.json ? () => undefined : log,
-    });
-    // Ledger records by rollout key (the records the plan saw).
-    const history = recordsByKey(run.records);
+    // Rounds after the first plan as of `--now` plus the time spent so far (like a continuation scan).
+    const planAt = (at: Date) =>
+      planForCli({
+        config,
+        env: ctx.env,
+        homeRegion,
+        now: at,
+        ...(values.region ? { regions: values.region } : {}),
+        ...(values.json ? {} : { progress: log }),
+        ignoreWindow: Boolean(values['ignore-window']),
+        warn: (line) => log(`warning: ${line}`),
+        note: values.json ? () => undefined : log,
+      });
+    /** Starts (and with --wait follows) one plan's rollouts; the items with their outcomes. */
+    async function applyRound(run: PlannedFleet, round: number) {
+      // Ledger records by rollout key (the records the plan saw).
+      const history = recordsByKey(run.records);
 
-    const summaries = new Map<PlanItem, RolloutSummary>();
-    // Rollouts an earlier run started and stopped following, followed here to their end.
-    const followed: Array<{ item: PlanItem; summary: RolloutSummary }> = [];
-    let unfinished = 0;
-    let removeInterrupt: () => void = () => undefined;
-    if (values.apply) {
-      // Each node group's own account (through its target's mutating role) and region.
-      const clients = buildClients(config, { homeRegion, access: SpokeAccess.write });
-      const home = clients(null, homeRegion);
-      const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
-      try {
-        const notifier = notifierFromEnv(ctx.env, {
-          logger: quietLogger(),
-          mentionOnFailure: config.slack.mentionOnFailure,
-        });
-        // Bot mode: this run gets one Slack thread (parent edited as node groups finish).
-        const runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
-        const deps: RolloutDeps = {
-          aws: createRolloutPort((ref) => clients(ref.accountId, ref.region)),
-          ledger: createLedger(home.dynamodb, { tableName: table }),
-          pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
-          recalls: createRecallStore(home.dynamodb, { tableName: table }),
-          notify: notifyPortFrom(notifier),
-          now: () => new Date(),
-          ...(runs ? { runs } : {}),
-        };
-        const owner = `cli:${randomUUID()}`;
-        const runId = `cli-${randomUUID()}`;
-        const { waves } = run.policy;
-        // Numbered by the scan's own function: attempts that ended "not now" are followed by a fresh one.
-        const requests = new Map<PlanItem, RolloutRequest>(
-          plannedRolloutRequests(run, { runId, config }).map((r) => [r.item, r.request]),
-        );
-        const launchTemplateOf = launchTemplateLookup(run.fleet);
-        const fresh = [...requests.values()].filter((r) => r.runId === runId);
-        if (runs && fresh.length > 0) {
-          const opened = await openRunThread(
-            newRun(runId, 'rollout', now.toISOString(), fresh.map(refOf)),
-            runs,
-          );
-          if (opened.kind === 'undeliverable') log(`warning: slack: run thread not opened (${opened.error})`);
-        }
-        // Every `started` record of these node groups that no request resumes (an interrupted run,
-        // or --apply without --wait): followed by its recorded update ID, never started again.
-        const planned = new Set([...requests.values()].map((r) => rolloutKey(r)));
-        const followUps: Array<{ item: PlanItem; request: RolloutRequest }> = [];
-        for (const record of history.values()) {
-          if (record.outcome !== 'started' || record.updateId === null || planned.has(record.key)) continue;
-          const item = run.plan.items.find((i) => sameNodegroup(i, record));
-          if (item === undefined) continue;
-          const wave = waves.find((w) => w.name === record.wave);
-          followUps.push({
-            item,
-            request: rolloutRequestFromRecord(record, {
-              launchTemplate: launchTemplateOf(item),
-              forceOnPodEvictionFailure: wave?.forceOnPodEvictionFailure === true,
-            }),
+      const summaries = new Map<PlanItem, RolloutSummary>();
+      // Rollouts an earlier run started and stopped following, followed here to their end.
+      const followed: Array<{ item: PlanItem; summary: RolloutSummary }> = [];
+      let unfinished = 0;
+      let removeInterrupt: () => void = () => undefined;
+      if (values.apply) {
+        // Each node group's own account (through its target's mutating role) and region.
+        const clients = buildClients(config, { homeRegion, access: SpokeAccess.write });
+        const home = clients(null, homeRegion);
+        const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
+        try {
+          const notifier = notifierFromEnv(ctx.env, {
+            logger: quietLogger(),
+            mentionOnFailure: config.slack.mentionOnFailure,
           });
-        }
-        // Ctrl-C: say what still runs in EKS and how to follow it, then exit 130.
-        const tracker = new RolloutTracker();
-        const rerun = ['nodekeeper roll', ...args, ...(values.wait ? [] : ['--wait'])].join(' ');
-        removeInterrupt = onInterrupt(async () => {
-          await tracker.settleStarts(5000);
-          ctx.stderr(tracker.report(rerun));
-          return ExitCode.interrupted;
-        });
-        const runOne = async (request: RolloutRequest): Promise<RolloutSummary | null> => {
-          tracker.begin(request);
-          try {
-            return await runRollout(request, deps, {
-              owner,
-              wait: Boolean(values.wait),
-              schedule,
-              sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
-              onProgress: (p) => {
-                tracker.observe(p);
-                const line = values.json ? null : progressLine(p);
-                if (line !== null) log(line);
-              },
-            });
-          } catch (error) {
-            // The ledger refused a record after retries (already reported above and in Slack).
-            unfinished += 1;
-            log(
-              `${request.cluster}/${request.nodegroup}: ${error instanceof Error ? error.message : String(error)}`,
+          // Bot mode: this run gets one Slack thread (parent edited as node groups finish).
+          const runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
+          const deps: RolloutDeps = {
+            aws: createRolloutPort((ref) => clients(ref.accountId, ref.region)),
+            ledger: createLedger(home.dynamodb, { tableName: table }),
+            pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
+            recalls: createRecallStore(home.dynamodb, { tableName: table }),
+            notify: notifyPortFrom(notifier),
+            now: () => new Date(),
+            ...(runs ? { runs } : {}),
+          };
+          const owner = `cli:${randomUUID()}`;
+          const runId = `cli-${randomUUID()}`;
+          const { waves } = run.policy;
+          // Numbered by the scan's own function: attempts that ended "not now" are followed by a fresh one.
+          const requests = new Map<PlanItem, RolloutRequest>(
+            plannedRolloutRequests(run, { runId, config })
+              .filter((r) => selected(r.item))
+              .map((r) => [r.item, r.request]),
+          );
+          const launchTemplateOf = launchTemplateLookup(run.fleet);
+          const fresh = [...requests.values()].filter((r) => r.runId === runId);
+          if (runs && fresh.length > 0) {
+            const opened = await openRunThread(
+              newRun(runId, 'rollout', now.toISOString(), fresh.map(refOf)),
+              runs,
             );
-            return null;
-          } finally {
-            tracker.end(request);
+            if (opened.kind === 'undeliverable')
+              log(`warning: slack: run thread not opened (${opened.error})`);
           }
-        };
-        await Promise.all([
-          ...run.plan.items.map(async (item) => {
-            const request = requests.get(item);
-            if (request === undefined) return;
-            const summary = await runOne(request);
-            if (summary !== null) summaries.set(item, summary);
-          }),
-          ...followUps.map(async ({ item, request }) => {
-            const summary = await runOne(request);
-            if (summary !== null) followed.push({ item, summary });
-          }),
-        ]);
-      } finally {
-        removeInterrupt();
-        clients.destroy();
+          // Every `started` record of these node groups that no request resumes (an interrupted run,
+          // or --apply without --wait): followed by its recorded update ID, never started again.
+          const planned = new Set([...requests.values()].map((r) => rolloutKey(r)));
+          const followUps: Array<{ item: PlanItem; request: RolloutRequest }> = [];
+          for (const record of history.values()) {
+            if (record.outcome !== 'started' || record.updateId === null || planned.has(record.key)) continue;
+            const item = run.plan.items.find((i) => sameNodegroup(i, record));
+            if (item === undefined || !selected(item)) continue;
+            const wave = waves.find((w) => w.name === record.wave);
+            followUps.push({
+              item,
+              request: rolloutRequestFromRecord(record, {
+                launchTemplate: launchTemplateOf(item),
+                forceOnPodEvictionFailure: wave?.forceOnPodEvictionFailure === true,
+              }),
+            });
+          }
+          // Ctrl-C: say what still runs in EKS and how to follow it, then exit 130.
+          const tracker = new RolloutTracker();
+          const rerun = ['nodekeeper roll', ...args, ...(values.wait ? [] : ['--wait'])].join(' ');
+          removeInterrupt = onInterrupt(async () => {
+            await tracker.settleStarts(5000);
+            ctx.stderr(tracker.report(rerun));
+            return ExitCode.interrupted;
+          });
+          const runOne = async (request: RolloutRequest): Promise<RolloutSummary | null> => {
+            tracker.begin(request);
+            try {
+              return await runRollout(request, deps, {
+                owner,
+                wait: Boolean(values.wait),
+                schedule,
+                sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+                onProgress: (p) => {
+                  tracker.observe(p);
+                  const line = values.json ? null : progressLine(p);
+                  if (line !== null) log(line);
+                },
+              });
+            } catch (error) {
+              // The ledger refused a record after retries (already reported above and in Slack).
+              unfinished += 1;
+              log(
+                `${request.cluster}/${request.nodegroup}: ${error instanceof Error ? error.message : String(error)}`,
+              );
+              return null;
+            } finally {
+              tracker.end(request);
+            }
+          };
+          await Promise.all([
+            ...run.plan.items.map(async (item) => {
+              const request = requests.get(item);
+              if (request === undefined) return;
+              const summary = await runOne(request);
+              if (summary !== null) summaries.set(item, summary);
+            }),
+            ...followUps.map(async ({ item, request }) => {
+              const summary = await runOne(request);
+              if (summary !== null) followed.push({ item, summary });
+            }),
+          ]);
+        } finally {
+          removeInterrupt();
+          clients.destroy();
+        }
       }
-    }
 
-    const followedOf = (item: PlanItem) => {
-      const mine = followed.filter((f) => f.item === item).map((f) => f.summary);
-      return mine.find((f) => f.outcome === 'failed') ?? mine[0] ?? null;
-    };
-    const items = run.plan.items.map((item) => itemOf(item, summaries.get(item) ?? followedOf(item)));
+      const followedOf = (item: PlanItem) => {
+        const mine = followed.filter((f) => f.item === item).map((f) => f.summary);
+        return mine.find((f) => f.outcome === 'failed') ?? mine[0] ?? null;
+      };
+      return {
+        items: run.plan.items
+          .filter(selected)
+          .map((item) => itemOf(item, summaries.get(item) ?? followedOf(item))),
+        failed: followed.some((f) => f.summary.outcome === 'failed'),
+        unfinished,
+        started: summaries.size,
+        round,
+      };
+    }
+    let run = await planAt(now);
+    const items = new Map<string, RollItem>();
+    let anyFailed = false;
+    let unfinished = 0;
+    let round = 1;
+    for (;;) {
+      const result = await applyRound(run, round);
+      unfinished += result.unfinished;
+      anyFailed ||= result.failed;
+      for (const item of result.items) {
+        const key = `${item.region}\u0000${item.cluster}\u0000${item.nodegroup}`;
+        const earlier = items.get(key);
+        if (earlier === undefined || laterReplaces(earlier, item)) items.set(key, item);
+      }
+      // A window keeps rolling: with --wait, node groups the budget held back start as soon as the
+      // rollouts before them end, while the window is open (the plan holds them outside it).
+      if (!values.apply || !values.wait || !budgetHeld(run.plan)) break;
+      const next = await planAt(new Date(now.getTime() + (Date.now() - startedMs)));
+      const rolls = next.plan.items.filter((i) => i.decision === 'roll').length;
+      if (rolls === 0 || result.started === 0) {
+        const held = next.plan.items.find((i) => i.reason === 'outside-window' || i.reason === 'budget');
+        if (held) log(`not continuing: ${held.message}`);
+        break;
+      }
+      log(
+        `budget free again: ${rolls} more node group${rolls === 1 ? '' : 's'} to roll (round ${round + 1})`,
+      );
+      run = next;
+      round += 1;
+    }
+    const all = [...items.values()].sort(
+      (a, b) =>
+        (a.region < b.region ? -1 : a.region > b.region ? 1 : 0) ||
+        (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0) ||
+        (a.nodegroup < b.nodegroup ? -1 : a.nodegroup > b.nodegroup ? 1 : 0),
+    );
     if (values.json) {
-      ctx.stdout(toJson({ items }));
+      ctx.stdout(toJson({ items: all }));
     } else {
-      const rows = items.map((i) => [
+      const rows = all.map((i) => [
         `${i.cluster}/${i.nodegroup}`,
         i.decision,
         i.outcome ?? (i.decision === 'roll' ? 'planned' : '-'),
@@ -367,12 +465,11 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
         i.errors.length > 0 ? i.errors.map((e) => `${e.errorCode}: ${e.errorMessage}`).join('; ') : i.message,
       ]);
       ctx.stdout(`${renderTable(['NODE GROUP', 'DECISION', 'OUTCOME', 'UPDATE', 'DETAIL'], rows)}\n`);
-      if (!values.apply && items.some((i) => i.decision === 'roll'))
+      if (!values.apply && all.some((i) => i.decision === 'roll'))
         log('dry run: pass --apply to start these rollouts');
     }
-    if (items.some((i) => i.outcome === 'failed') || followed.some((f) => f.summary.outcome === 'failed'))
-      return ExitCode.failed;
+    if (all.some((i) => i.outcome === 'failed') || anyFailed) return ExitCode.failed;
     if (run.fleet.errors.length > 0 || factsUnreadable(run) || unfinished > 0) return ExitCode.awsError;
-    return items.some((i) => i.outcome === 'still-running') ? ExitCode.stillRunning : ExitCode.ok;
+    return all.some((i) => i.outcome === 'still-running') ? ExitCode.stillRunning : ExitCode.ok;
   },
 };

@@ -14,6 +14,8 @@ import {
 } from './format.ts';
 import { fitToSlackLimits } from './limits.ts';
 import { code, escapeMrkdwn, truncatePlain } from './mrkdwn.ts';
+import { approveCommand } from '../safety/approvals.ts';
+import { releaseName } from '../safety/release.ts';
 import type { Block, RunItemState, RunStatus, SlackMessage } from './types.ts';
 
 /** At most this many node groups are listed in the status message; the rest are counted. */
@@ -74,43 +76,59 @@ export function buildRunStatusMessage(status: RunStatus): SlackMessage {
   return fitToSlackLimits({ text: `${what} of ${summary}`, blocks });
 }
 
+/** One failed rollout named in a halt notice: where, on which version of the release, in which wave. */
+export interface HaltedFailure {
+  /** `cluster/nodegroup`. */
+  group: string;
+  /** The release as that node group named it (`1.31.14-20261110`). */
+  version: string;
+  /** The node group's wave, when the plan knows it. */
+  wave: string | null;
+}
+
+/** At most this many failed node groups are listed in a halt notice; the rest are counted. */
+const MAX_HALT_LISTED = 10;
+
 /**
- * The one Slack notice of a release the breaker halted: a short fallback, and blocks that name the
- * failed node groups, the waves they failed in and how to approve one wave or all. Pure.
+ * The one Slack notice of a release the breaker halted: the release (identity and line), each
+ * failed node group with the version it failed on and its wave, and the commands that resume one
+ * wave (`--wave`, one per configured wave) or every wave. Pure.
  */
 export function buildReleaseHaltedMessage(halted: {
   release: string;
   family: string;
   failures: number;
-  failedGroups: string[];
-  /** Waves the counted failures happened in, as far as the plan knows them. */
-  failedWaves: string[];
+  failed: HaltedFailure[];
+  /** The configured waves, in order: each gets its resume command. */
+  waves: string[];
 }): SlackMessage {
   const release = truncatePlain(halted.release, MAX_NAME);
   const family = truncatePlain(halted.family, MAX_NAME);
-  const inWaves =
-    halted.failedWaves.length === 0
-      ? ''
-      : ` in wave ${halted.failedWaves.map((w) => truncatePlain(w, MAX_NAME)).join(', ')}`;
+  const named = releaseName(family, release);
   const rollouts = plural(halted.failures, 'failed rollout');
-  const groups = halted.failedGroups.slice(0, 10).map(name);
-  const moreGroups = halted.failedGroups.length - groups.length;
-  const blocks: Block[] = [
-    header(`:octagonal_sign: Release ${plainName(release)} halted`),
-    section(
-      `${escapeMrkdwn(rollouts)}${escapeMrkdwn(inWaves)} of ${name(release)} (${name(family)}) reached ` +
-        '`maxFailuresPerRelease`: nodekeeper starts this release in no wave until an operator approves it.' +
-        (groups.length > 0
-          ? `\n*Failed:* ${groups.join(', ')}${moreGroups > 0 ? ` …and ${moreGroups} more` : ''}`
-          : ''),
-    ),
-    section(
-      `Approve one wave: ${code(`nodekeeper approve ${release} --wave WAVE`)}\n` +
-        `Approve every wave: ${code(`nodekeeper approve ${release}`)}`,
-    ),
-  ];
-  const text = escapeMrkdwn(
-    `Release ${release} (${family}) halted in every wave after ${rollouts}${inWaves}`,
+  const shown = halted.failed.slice(-MAX_HALT_LISTED);
+  const lines = shown.map(
+    (f) =>
+      `• ${name(f.group)} on ${name(f.version)}${f.wave ? ` (wave ${escapeMrkdwn(truncatePlain(f.wave, MAX_NAME))})` : ''}`,
   );
+  const earlier = halted.failed.length - shown.length;
+  if (earlier > 0) lines.unshift(`…and ${earlier} earlier`);
+  const waves = halted.waves.map((w) => truncatePlain(w, MAX_NAME));
+  const resume = [
+    ...waves.map((w) => `Resume wave ${escapeMrkdwn(w)}: ${code(approveCommand(release, w, family))}`),
+    `Resume every wave: ${code(approveCommand(release, null, family))}`,
+  ];
+  const blocks: Block[] = [
+    header(`:octagonal_sign: Release ${plainName(named)} halted`),
+    section(
+      `${escapeMrkdwn(rollouts)} of release ${name(named)} reached \`maxFailuresPerRelease\`: nodekeeper ` +
+        'starts this release in no wave until an operator approves it.' +
+        (lines.length > 0 ? `\n*Failed:*\n${lines.join('\n')}` : ''),
+    ),
+    section(resume.join('\n')),
+  ];
+  const first = shown[0];
+  const where = first ? `: ${first.group} on ${first.version}${halted.failed.length > 1 ? ` and ${halted.failed.length - 1} more` : ''}` : '';
+  const text = escapeMrkdwn(`Release ${named} halted after ${rollouts}${where}`);
   return fitToSlackLimits({ text, blocks, failure: true });
 }

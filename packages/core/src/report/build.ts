@@ -104,6 +104,11 @@ export const HOLD_EXPLANATIONS: Record<SkipReason, { title: string; explanation:
     title: 'Halted after failures',
     explanation: 'Too many rollouts of this release failed (maxFailuresPerRelease). An operator must look.',
   },
+  failed: {
+    title: 'Failed, waiting for a retry',
+    explanation:
+      'The last rollout of this node group to this release failed. nodekeeper does not try a failed rollout again by itself: nodekeeper retry <cluster>/<nodegroup>, or an approval of the release for its wave, starts a new attempt.',
+  },
   recalled: {
     title: 'Recalled',
     explanation:

@@ -44,15 +44,19 @@ export function isRetryable(record: RolloutRecord): boolean {
  * durable execution name and idempotency tokens, so the first attempt whose ledger record is
  * missing, running or final is the one to (re)run: a missing one starts, a running one is
  * followed, a final one is a no-op. Attempts that ended retryable ({@link isRetryable}) are
- * passed over. Pure.
+ * passed over, and so are failed ones `forgiven` says an operator forgave (an approval of the
+ * release for the node group's wave, or `nodekeeper retry`, given after the failure). Pure.
  */
 export function nextAttempt(
   byKey: ReadonlyMap<string, RolloutRecord>,
   request: Omit<RolloutRequest, 'attempt'>,
+  forgiven: (record: RolloutRecord) => boolean = () => false,
 ): number {
   for (let attempt = 1; attempt < MAX_ATTEMPT; attempt += 1) {
     const record = byKey.get(rolloutKey({ ...request, attempt }));
-    if (record === undefined || !isRetryable(record)) return attempt;
+    if (record === undefined) return attempt;
+    // A failure an approval or a retry forgave is passed over like a "not now".
+    if (!isRetryable(record) && !(record.outcome === RolloutOutcome.failed && forgiven(record))) return attempt;
   }
   return MAX_ATTEMPT;
 }

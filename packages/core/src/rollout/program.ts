@@ -1,3 +1,4 @@
+import { rolloutKey } from './key.ts';
 import { type PollScheduleConfig, rolloutWaitStrategy, type WaitDecision } from './poll.ts';
 import { type RetireStepResult, retireLaunchTemplateVersions } from './retire.ts';
 import type { StartResult } from './start.ts';
@@ -67,6 +68,12 @@ export interface RolloutRunner {
  * from inside the step that did it, so a durable replay does not tell them again.
  */
 export type RolloutObservation =
+  /** In a step: the continuation scan asked for after the rollout ended (budget-held work waits). */
+  | {
+      kind: 'continuation';
+      request: RolloutRequest;
+      result: { kind: 'requested' } | { kind: 'failed'; error: string };
+    }
   /** In a step: the guard's decision. */
   | { kind: 'guard'; request: RolloutRequest; decision: GuardStepResult }
   /** The guard failed after its retries: recorded and reported as GuardFailed. */
@@ -149,9 +156,41 @@ export async function runRolloutProgram(
 ): Promise<RolloutSummary> {
   const first = await runAttempt(runner, request, deps, options, '');
   const retry = options.follow === false ? null : forcedRetryOf(request, first);
-  if (retry === null) return first;
-  options.observe?.({ kind: 'forced-retry', request: retry });
-  return runAttempt(runner, retry, deps, options, 'force:');
+  if (retry !== null) options.observe?.({ kind: 'forced-retry', request: retry });
+  const summary = retry === null ? first : await runAttempt(runner, retry, deps, options, 'force:');
+  await askForContinuation(runner, request, summary, deps, options);
+  return summary;
+}
+
+/**
+ * When the plan held node groups back for the budget, a rollout that ended (not one still followed
+ * elsewhere) asks for a continuation scan: the budget it held is free now. Once per execution (a
+ * step); a failure is observed, never thrown: the next scheduled fire plans the same work.
+ */
+async function askForContinuation(
+  runner: RolloutRunner,
+  request: RolloutRequest,
+  summary: RolloutSummary,
+  deps: RolloutDeps,
+  options: RolloutProgramOptions,
+): Promise<void> {
+  const port = deps.continuation;
+  if (port === undefined || request.continuation !== true || summary.outcome === RolloutOutcome.started)
+    return;
+  const observe = options.observe ?? (() => undefined);
+  try {
+    await runner.step('continue', async () => {
+      const asked = await port.request({
+        id: `continuation:${rolloutKey(request)}`,
+        runId: request.runId ?? null,
+        time: deps.now().toISOString(),
+      });
+      observe({ kind: 'continuation', request, result: asked });
+      return asked;
+    });
+  } catch (error) {
+    observe({ kind: 'continuation', request, result: { kind: 'failed', error: message(error) } });
+  }
 }
 
 function message(error: unknown): string {

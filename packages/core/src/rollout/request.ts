@@ -44,6 +44,7 @@ export const rolloutRequestSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be a run ID (letters, digits, . _ : -)')
       .optional(),
+    continuation: z.boolean().optional(),
     versionRetention: z
       .strictObject({
         keep: z.int().min(1).max(LAUNCH_TEMPLATE_VERSIONS_QUOTA),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { buildPlanSummaryMessage } from '../messages/plan-summary.ts';
-import { buildReleaseHaltedMessage } from '../messages/status.ts';
+import { buildReleaseHaltedMessage, type HaltedFailure } from '../messages/status.ts';
 import type { SlackMessage } from '../messages/types.ts';
 import {
   factsUnreadable,
@@ -11,9 +11,10 @@ import {
   planFleet,
   plannedRolloutRequests,
 } from '../plan-pipeline.ts';
-import { dropFromRun, newRun, openRunThread, type RunDeps } from '../runs.ts';
+import { RunItemState } from '../messages/types.ts';
+import { dropFromRun, markRunItem, newRun, openRunThread, type RunDeps } from '../runs.ts';
 import { type HaltedRelease, haltedReleases } from '../safety/breaker.ts';
-import type { Plan } from '../types/plan.ts';
+import { type Plan, SkipReason } from '../types/plan.ts';
 import { type ScanStartResult, startRollouts, type WorkflowStarter } from './scan.ts';
 import { refOf } from './start.ts';
 import type { LedgerPort } from './types.ts';
@@ -22,7 +23,16 @@ import type { LedgerPort } from './types.ts';
 export interface ScanTrigger {
   id: string;
   time: string;
+  /**
+   * A continuation scan, asked for by a rollout that ended while the plan held work back for the
+   * budget: it plans as of the scan's own clock (so a window that closed meanwhile starts
+   * nothing), adds its rollouts to the run `runId` (its Slack thread) and posts no plan summary.
+   */
+  continuation?: { runId: string | null };
 }
+
+/** How long a scan waits for the rollouts it started to show in the ledger before it returns. */
+export const START_VISIBLE_WAIT = { reads: 30, ms: 2000 } as const;
 
 /** Posts a message to the operators' channel (a `Notifier` of @nodekeeper/slack satisfies it). */
 export interface ScanNotifyPort {
@@ -36,7 +46,7 @@ export interface ScanNotifyPort {
 export interface ScanPorts {
   plan: PlanPorts;
   /** Notification claims: the plan summary and each halt notice are posted once per key. */
-  ledger: Pick<LedgerPort, 'claimNotification' | 'markNotificationSent'>;
+  ledger: Pick<LedgerPort, 'claimNotification' | 'markNotificationSent' | 'get'>;
   /** Null: Slack is not configured; nothing is posted. */
   notify: ScanNotifyPort | null;
   starter: WorkflowStarter;
@@ -46,6 +56,11 @@ export interface ScanPorts {
   now: () => Date;
   /** A unique owner for a notification claim (`scan:<uuid>`). */
   newClaimOwner: () => string;
+  /**
+   * Waits between reads of the ledger after starting rollouts (see {@link START_VISIBLE_WAIT}).
+   * Absent: the scan returns without waiting for its starts to show.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Something the scan program did, in order; the shell logs it and counts metrics. */
@@ -56,7 +71,9 @@ export type ScanObservation =
   | { kind: 'summary'; result: 'slack-not-configured' | 'already-posted' | 'posted' }
   | { kind: 'summary-undeliverable'; error: string }
   | { kind: 'halt'; release: string; family: string; delivered: boolean }
-  | { kind: 'halt-undeliverable'; release: string; error: string };
+  | { kind: 'halt-undeliverable'; release: string; error: string }
+  /** Rollouts this scan started that the ledger did not show within {@link START_VISIBLE_WAIT}. */
+  | { kind: 'starts-not-visible'; keys: string[] };
 
 export interface ScanCounts {
   roll: number;
@@ -97,7 +114,10 @@ export async function runScanProgram(
   observe: (o: ScanObservation) => void = () => undefined,
 ): Promise<ScanOutcome> {
   const { event, config } = input;
-  const planned = await planFleet(ports.plan, { config, now: new Date(event.time) });
+  const continuation = event.continuation ?? null;
+  // A continuation plans as of now: the window may have closed since the rollout that asked ended.
+  const now = continuation === null ? new Date(event.time) : ports.now();
+  const planned = await planFleet(ports.plan, { config, now });
   const { fleet, policy, plan } = planned;
   const counts: ScanCounts = { roll: 0, current: 0, skip: 0 };
   for (const item of plan.items) counts[item.decision] += 1;
@@ -112,9 +132,12 @@ export async function runScanProgram(
     };
   }
 
-  const runId = scanRunId(event);
+  const runId = continuation?.runId ?? scanRunId(event);
   // Attempt numbers from the ledger records the plan saw; old launch-template versions retired after success.
-  const requests = plannedRolloutRequests(planned, { runId, config }).map((r) => r.request);
+  const continues = budgetHeld(plan);
+  const requests = plannedRolloutRequests(planned, { runId, config }).map((r) =>
+    continues ? { ...r.request, continuation: true } : r.request,
+  );
   const fresh = requests.filter((r) => r.runId === runId);
   let ownRun = false;
   let threadTs: string | null = null;
@@ -127,15 +150,20 @@ export async function runScanProgram(
     } else {
       threadTs = opened.thread?.ts ?? null;
       observe({ kind: 'run-thread', runId, result: opened.kind });
+      if (opened.kind === 'exists' && continuation !== null) {
+        // The run goes on: its parent message lists the rollouts this continuation adds.
+        for (const r of fresh) await markRunItem(runId, { ...refOf(r), state: RunItemState.pending }, ports.runs);
+        ownRun = true;
+      }
     }
   }
-  if (counts.roll > 0 || fleet.errors.length > 0)
+  if (continuation === null && (counts.roll > 0 || fleet.errors.length > 0))
     await postSummaryOnce(event, plan, ports, threadTs, observe);
   for (const halted of haltedReleases(
     { history: policy.history ?? [], approvals: policy.approvals ?? [] },
     policy,
   )) {
-    await postHaltOnce(halted, failedWaves(halted, plan), ports, observe);
+    await postHaltOnce(halted, policy.waves.map((w) => w.name), plan, ports, observe);
   }
   const starts = await startRollouts(requests, ports.starter, input.stage);
   if (ports.runs !== null && ownRun) {
@@ -147,23 +175,54 @@ export async function runScanProgram(
       ports.runs,
     );
   }
+  await untilStartsVisible(starts, ports, observe);
   return { kind: 'ran', planned, counts, starts, runId: fresh.length > 0 ? runId : null };
 }
 
-/** The waves of the plan's node groups whose failures halted the release, in plan order. Pure. */
-function failedWaves(halted: HaltedRelease, plan: Plan): string[] {
-  const failed = new Set(halted.failedGroups);
-  const waves = plan.items
-    .filter((i) => failed.has(`${i.cluster}/${i.nodegroup}`))
-    .map((i) => i.wave)
-    .filter((w): w is string => w !== null);
-  return [...new Set(waves)];
+/** True when the plan holds node groups back only for the budget (`budget`): freed budget can start them. Pure. */
+export function budgetHeld(plan: Plan): boolean {
+  return plan.items.some((i) => i.reason === SkipReason.budget);
+}
+
+/**
+ * Waits (bounded) until every rollout this scan started shows in the ledger. Scans never overlap
+ * (the scan function runs one at a time), so the next scan counts these rollouts in its budgets
+ * even when their workflows have not reached EKS yet.
+ */
+async function untilStartsVisible(
+  starts: readonly ScanStartResult[],
+  ports: ScanPorts,
+  observe: (o: ScanObservation) => void,
+): Promise<void> {
+  const sleep = ports.sleep;
+  if (sleep === undefined) return;
+  let pending = starts.filter((s) => s.kind === 'started').map((s) => s.key);
+  for (let read = 0; pending.length > 0 && read < START_VISIBLE_WAIT.reads; read += 1) {
+    if (read > 0) await sleep(START_VISIBLE_WAIT.ms);
+    const seen = await Promise.all(
+      pending.map((key) =>
+        ports.ledger.get(key).then(
+          (r) => r !== null,
+          () => false,
+        ),
+      ),
+    );
+    pending = pending.filter((_, i) => !seen[i]);
+  }
+  if (pending.length > 0) observe({ kind: 'starts-not-visible', keys: pending });
+}
+
+/** The counted failures of a halted release with each node group's wave from the plan. Pure. */
+function failuresWithWaves(halted: HaltedRelease, plan: Plan): HaltedFailure[] {
+  const waves = new Map(plan.items.map((i) => [`${i.cluster}/${i.nodegroup}`, i.wave]));
+  return halted.failed.map((f) => ({ ...f, wave: waves.get(f.group) ?? null }));
 }
 
 /** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */
 async function postHaltOnce(
   halted: HaltedRelease,
   waves: string[],
+  plan: Plan,
   ports: ScanPorts,
   observe: (o: ScanObservation) => void,
 ): Promise<void> {
@@ -176,7 +235,15 @@ async function postHaltOnce(
       ports.now().toISOString(),
     );
     if (claim.kind !== 'claimed') return;
-    const posted = await ports.notify.post(buildReleaseHaltedMessage({ ...halted, failedWaves: waves }));
+    const posted = await ports.notify.post(
+      buildReleaseHaltedMessage({
+        release: halted.release,
+        family: halted.family,
+        failures: halted.failures,
+        failed: failuresWithWaves(halted, plan),
+        waves,
+      }),
+    );
     await ports.ledger.markNotificationSent(halted.noticeKey, 'started', {
       ts: posted.ok ? posted.ts : null,
       delivered: posted.ok,

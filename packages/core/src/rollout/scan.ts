@@ -37,7 +37,7 @@ export function requestWithAttempt(
   const family = context.familyOf?.(item) ?? null;
   if (family !== null) first.family = family;
   const history = context.history ?? new Map();
-  const attempt = nextAttempt(history, first);
+  const attempt = nextAttempt(history, first, (record) => context.forgiven?.(item, record) ?? false);
   const request = attempt === 1 ? first : { ...first, attempt };
   // Only a rollout the ledger has not seen yet belongs to this run; the others run (or ran) in
   // an earlier one, and starting them again is a no-op.
@@ -63,6 +63,11 @@ export interface RequestContext {
   waves?: ReadonlyArray<Pick<WavePolicy, 'name' | 'forceOnPodEvictionFailure'>>;
   /** The release line of an item's target (the guard matches recalls by it); absent or null: unknown. */
   familyOf?: (item: PlanItem) => string | null;
+  /**
+   * True when an operator forgave this failed record of `item`'s node group (an approval of its
+   * release for the wave, or a retry, after the failure): the next attempt starts. Absent: never.
+   */
+  forgiven?: (item: PlanItem, record: RolloutRecord) => boolean;
   /** The run starting these rollouts; stamped on each request new to the ledger. */
   runId?: string;
   /**

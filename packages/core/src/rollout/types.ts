@@ -41,6 +41,12 @@ export interface RolloutRequest {
   /** The run that started this rollout (bot mode: its notices go to that run's Slack thread). */
   runId?: string;
   /**
+   * The plan that started this rollout held other node groups back only for the budget: when it
+   * ends, the workflow asks for a continuation scan (see {@link ContinuationPort}) so the next one
+   * starts while the maintenance window is open. Absent means false.
+   */
+  continuation?: boolean;
+  /**
    * Launch-template only: after the rollout succeeds, retire nodekeeper's old versions of the
    * template beyond `keep`, never one that a node group in `users` (every node group of the
    * inspected fleet referencing the template, this one included) uses. Absent: nothing is retired.
@@ -330,9 +336,22 @@ export type NotifyResult = { ok: true; ts: string | null } | { ok: false; error:
 export type NotifyPort = (notice: RolloutNotice) => Promise<NotifyResult>;
 
 /** Everything a rollout needs from the outside world. */
+/**
+ * Asks for a continuation scan when a rollout ends (the Lambda: an asynchronous invocation of the
+ * scan function, which never runs twice at once). The scan plans again as of its own time, so
+ * outside the window it starts nothing. `id` is the same on every replay of the asking step.
+ */
+export interface ContinuationPort {
+  request(input: { id: string; runId: string | null; time: string }): Promise<
+    { kind: 'requested' } | { kind: 'failed'; error: string }
+  >;
+}
+
 export interface RolloutDeps {
   /** Bot mode: the run ledger and Slack for run threads; absent means flat notices. */
   runs?: RunDeps;
+  /** Continuation scans (Lambda only; `nodekeeper roll --wait` plans again itself). Absent: none. */
+  continuation?: ContinuationPort;
   aws: RolloutPort;
   ledger: LedgerPort;
   pause: PausePort;

@@ -7,6 +7,25 @@ import type { Approval, Policy, RolloutFact } from '../types/policy.ts';
 import { latestApproval } from './approvals.ts';
 import { timeOf } from './format.ts';
 
+/** One failed rollout the breaker counts: where, on which version of the release, when. */
+export interface FailedRollout {
+  /** `cluster/nodegroup`. */
+  group: string;
+  /** The release as that node group named it (`1.31.14-20261110`), else the identity. */
+  version: string;
+  /** ISO time of the failure, or null. */
+  at: string | null;
+}
+
+/** The failed rollouts of `facts` as the breaker shows them, oldest first. Pure. */
+export function failedRollouts(facts: readonly RolloutFact[]): FailedRollout[] {
+  return facts.map((f) => ({
+    group: `${f.cluster}/${f.nodegroup}`,
+    version: f.version ?? f.release,
+    at: f.finishedAt ?? f.startedAt,
+  }));
+}
+
 /** A release the breaker has stopped. */
 export interface HaltedRelease {
   family: string;
@@ -15,6 +34,8 @@ export interface HaltedRelease {
   failures: number;
   /** `cluster/nodegroup` of the counted failures, oldest first. */
   failedGroups: string[];
+  /** The counted failures with the version each node group failed on, oldest first. */
+  failed: FailedRollout[];
   /** ISO time of the first counted failure (null when unknown). */
   firstFailureAt: string | null;
   /**
@@ -78,6 +99,7 @@ export function haltedReleases(
       release,
       failures: counted.length,
       failedGroups: counted.map((f) => `${f.cluster}/${f.nodegroup}`),
+      failed: failedRollouts(counted),
       firstFailureAt,
       noticeKey: `halted/${family}/${release}/${firstFailureAt ?? 'unknown'}`,
     });

@@ -7,15 +7,16 @@
 import { matchesAny } from '../glob.ts';
 import type { CatalogSnapshot, Fleet, NodegroupFacts } from '../types/fleet.ts';
 import { Decision, type PlanItem, SkipReason, Strategy } from '../types/plan.ts';
-import type { PauseState, Policy } from '../types/policy.ts';
-import { approveCommand } from './approvals.ts';
-import { countedFailures } from './breaker.ts';
+import type { PauseState, Policy, RolloutFact } from '../types/policy.ts';
+import { approveCommand, failureForgiven, latestRetry, retryCommand } from './approvals.ts';
+import { countedFailures, failedRollouts } from './breaker.ts';
 import { allocateBudget, type BudgetCandidate, isLiveStart, updatesInProgress } from './budgets.ts';
 import { FORCE_NOTE } from './force.ts';
-import { formatUtc } from './format.ts';
+import { formatUtc, timeOf } from './format.ts';
 import { findRecall, recalledMessage, targetSubject } from './recall.ts';
+import { releaseName } from './release.ts';
 import { clusterKey, scopeFleet, waveIndexOf } from './scope.ts';
-import { type UninspectedCluster, waveGateHold } from './waves.ts';
+import { type UninspectedCluster, waveGate } from './waves.ts';
 import { describeMoment, windowState } from './window.ts';
 
 /** A node group the rules before the safety pass would roll. */
@@ -31,12 +32,48 @@ export interface SafetyCandidate {
   targetCreatedAt: string | null;
 }
 
+/** At most this many failed node groups are named in a `halted` item; the rest are counted. */
+const MAX_FAILURES_NAMED = 3;
+
+/**
+ * The one-line message of a `halted` item: the release (identity and line), each counted failure
+ * with the version that node group failed on, and the command that resumes this item's wave. Pure.
+ */
+function haltedHold(c: SafetyCandidate, failures: readonly RolloutFact[], max: number): string {
+  const listed = failedRollouts(failures.slice(-MAX_FAILURES_NAMED)).map(
+    (f) => `${f.group} on ${f.version}${f.at ? ` at ${formatUtc(f.at)}` : ''}`,
+  );
+  const more = failures.length - listed.length;
+  const named = `${listed.join(', ')}${more > 0 ? ` and ${more} earlier` : ''}`;
+  const count = `${failures.length} failed rollout${failures.length === 1 ? '' : 's'}`;
+  return `${count} of release ${releaseName(c.family, c.release)} reached maxFailuresPerRelease ${max}: ${named}; resume with \`${approveCommand(c.release, c.item.wave, c.family)}\``;
+}
+
 const NO_TARGET = { releaseVersion: null, imageId: null };
 
 /** The target as the node group names it: the release version, or the AMI of a custom AMI. */
 function targetLabelOf(item: PlanItem): string {
   const t = item.target ?? NO_TARGET;
   return (item.strategy === Strategy.launchTemplate ? t.imageId : t.releaseVersion) ?? t.imageId ?? '?';
+}
+
+/**
+ * The node group's last final try of (family, release) when it failed, else null: a later success
+ * or a rollout still running means there is nothing to forgive. Failures of nodekeeper's own before
+ * any update ran (`retryable`) are not tries. Pure.
+ */
+function lastOwnFailure(facts: readonly RolloutFact[], family: string, release: string): RolloutFact | null {
+  let last: RolloutFact | null = null;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  for (const f of facts) {
+    if (f.family !== family || f.release !== release || f.retryable) continue;
+    const t = timeOf(f.finishedAt ?? f.startedAt) ?? Number.NEGATIVE_INFINITY;
+    if (last === null || t >= lastAt) {
+      last = f;
+      lastAt = t;
+    }
+  }
+  return last?.outcome === 'failed' ? last : null;
 }
 
 /** The one-line message of a `paused` item. Pure. */
@@ -107,6 +144,8 @@ export function applySafety(
   const skip = (c: SafetyCandidate, reason: SkipReason, message: string) =>
     out.set(c, { ...c.item, decision: Decision.skip, reason, message });
   const pool: SafetyCandidate[] = [];
+  /** Notes for items that roll (an unproven release). */
+  const notes = new Map<SafetyCandidate, string>();
 
   for (const c of candidates) {
     const group = byNg.get(c.ng);
@@ -137,25 +176,38 @@ export function applySafety(
       );
       continue;
     }
+    // This node group's own last try of the release, and whether an approval or a retry forgave it.
+    const own = lastOwnFailure(group?.facts ?? [], c.family, c.release);
+    const forgiven =
+      own !== null &&
+      failureForgiven(
+        approvals,
+        c.item,
+        c.family,
+        c.release,
+        c.item.wave,
+        timeOf(own.finishedAt ?? own.startedAt),
+      );
+    const retried = forgiven && latestRetry(approvals, c.item, c.family, c.release) !== null;
     const failures = countedFailures(history, approvals, c.family, c.release, c.item.wave);
-    if (failures.length >= policy.maxFailuresPerRelease) {
-      const last = failures[failures.length - 1];
-      const where = last
-        ? `, last ${last.cluster}/${last.nodegroup} at ${formatUtc(last.finishedAt ?? last.startedAt ?? '')}`
-        : '';
+    if (failures.length >= policy.maxFailuresPerRelease && !retried) {
+      skip(c, SkipReason.halted, haltedHold(c, failures, policy.maxFailuresPerRelease));
+      continue;
+    }
+    if (own !== null && !forgiven) {
+      const at = own.finishedAt ?? own.startedAt;
       skip(
         c,
-        SkipReason.halted,
-        `halted: ${failures.length} rollout${failures.length === 1 ? '' : 's'} of ${c.item.target?.releaseVersion ?? c.release} failed${where} (maxFailuresPerRelease ${policy.maxFailuresPerRelease}); resume with \`${approveCommand(c.release, c.item.wave)}\``,
+        SkipReason.failed,
+        `${c.item.cluster}/${c.item.nodegroup} failed to roll to ${own.version ?? c.item.target?.releaseVersion ?? c.item.target?.imageId ?? c.release}${at ? ` at ${formatUtc(at)}` : ''}; nodekeeper does not retry it by itself: \`${retryCommand(c.item)}\`, or \`${approveCommand(c.release, c.item.wave, c.family)}\``,
       );
       continue;
     }
-    const gate = waveGateHold(
+    const gate = waveGate(
       {
         key: group?.key ?? '',
         family: c.family,
         release: c.release,
-        releaseLabel: c.item.target?.releaseVersion ?? c.item.target?.imageId ?? c.release,
         waveIndex: group?.waveIndex ?? null,
         targetCreatedAt: c.targetCreatedAt,
       },
@@ -164,10 +216,11 @@ export function applySafety(
       policy,
       now,
     );
-    if (gate !== null) {
-      skip(c, SkipReason.waveGate, gate);
+    if (gate.hold !== null) {
+      skip(c, SkipReason.waveGate, gate.hold);
       continue;
     }
+    if (gate.note !== null) notes.set(c, gate.note);
     const window = outsideWindow();
     if (window !== null) {
       skip(c, SkipReason.outsideWindow, window);
@@ -198,10 +251,10 @@ export function applySafety(
       continue;
     }
     const wave = policy.waves.find((w) => w.name === c.item.wave);
-    out.set(
-      c,
-      wave?.forceOnPodEvictionFailure ? { ...c.item, message: `${c.item.message}; ${FORCE_NOTE}` } : c.item,
+    const extra = [notes.get(c), wave?.forceOnPodEvictionFailure ? FORCE_NOTE : undefined].filter(
+      (n): n is string => n !== undefined,
     );
+    out.set(c, extra.length > 0 ? { ...c.item, message: [c.item.message, ...extra].join('; ') } : c.item);
   }
   return candidates.map((c) => out.get(c) ?? c.item);
 }

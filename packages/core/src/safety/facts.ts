@@ -1,4 +1,5 @@
 /** Turning ledger records into the facts the safety rules read. Pure. */
+import { isRetryable } from '../rollout/attempt.ts';
 import type { RolloutRecord } from '../rollout/types.ts';
 import type { CatalogSnapshot, Fleet, NodegroupFacts } from '../types/fleet.ts';
 import type { RolloutFact } from '../types/policy.ts';
@@ -42,7 +43,9 @@ export function rolloutFactsFromRecords(
       nodegroup: r.nodegroup,
       family,
       release,
+      version: r.to.releaseVersion ?? r.to.imageId ?? null,
       outcome: r.outcome,
+      ...(r.outcome === 'failed' && isRetryable(r) ? { retryable: true } : {}),
       startedAt: r.startedAt ?? r.createdAt,
       finishedAt: r.finishedAt,
     });

@@ -47,6 +47,16 @@ export function releaseIdentity(family: string | null, target: AmiRef): string |
 }
 
 /**
+ * A release as people read it: its identity and its line, `20261110 (al2023)`, `1.50.0
+ * (bottlerocket)`, `ami-0abc… (golden:/images/web)`. One release is one (line, identity): an Amazon
+ * Linux build date covers that build's image for every Kubernetes version, architecture and variant.
+ * A node group names it by its own release version (`1.31.14-20261110`). Pure.
+ */
+export function releaseName(family: string, release: string): string {
+  return `${release} (${family})`;
+}
+
+/**
  * What an operator typed as a release (`1.33.5-20261110`, `20261110`, `v1.50.0-abcdef12`,
  * `1.33-2026.11.12`, `ami-…`), as an identity; `family` settles ambiguous input. Null when the
  * input follows no known scheme. Pure.

@@ -1,15 +1,19 @@
 /**
  * Wave gates. A node group in wave k takes release R of its line only when every in-scope node
- * group of that line in earlier waves has run R (or newer) successfully for at least the earlier
- * wave's soakDays. A failed rollout of R in an earlier wave holds later waves until that group
- * succeeds on R or an operator approves R for the later wave (after the failure). A wave with
- * `requiresApproval` never takes a release without an approval. Pure.
+ * group of that line in earlier waves that *can take* R has run R (or newer) successfully for at
+ * least the earlier wave's soakDays. A group can take R when it runs R or newer, rolled (or tried)
+ * R or newer, or its own target is R or newer; a group whose newest image for its Kubernetes
+ * version and architecture is older than R is not waited for. When no earlier-wave group can take
+ * R, the wave's `unprovenRelease` decides: `roll` (default, with a note) or `hold` until approved.
+ * A failed rollout of R in an earlier wave holds later waves until that group succeeds on R or an
+ * operator approves R for the later wave (after the failure). A wave with `requiresApproval` never
+ * takes a release without an approval. Pure.
  */
 import { NodegroupStatus } from '../types/fleet.ts';
 import type { Approval, Policy, WavePolicy } from '../types/policy.ts';
 import { approveCommand, latestApproval } from './approvals.ts';
 import { DAY_MS, formatDuration, formatUtc, timeOf } from './format.ts';
-import { compareIdentities } from './release.ts';
+import { compareIdentities, releaseName } from './release.ts';
 import type { ScopedGroup } from './scope.ts';
 
 /** A node group that would roll, as the gate sees it. */
@@ -17,8 +21,6 @@ export interface GateCandidate {
   key: string;
   family: string;
   release: string;
-  /** How the release is shown: the target release version, else the AMI. */
-  releaseLabel: string;
   waveIndex: number | null;
   /** ISO creation date of the target image (the soak clock when the ledger has no record). */
   targetCreatedAt: string | null;
@@ -43,6 +45,20 @@ function atLeast(family: string, have: string, want: string): boolean {
   return order !== null && order >= 0;
 }
 
+/** True when `e` can take release `c.release`: it runs, ran or tried it (or newer), or its own target is it or newer. */
+function canTake(e: ScopedGroup, c: GateCandidate): boolean {
+  if (e.currentRelease !== null && atLeast(c.family, e.currentRelease, c.release)) return true;
+  if (e.facts.some((f) => f.family === c.family && atLeast(c.family, f.release, c.release))) return true;
+  return e.target !== null && atLeast(c.family, e.target.release, c.release);
+}
+
+/** How `e` names release `c.release`: its own release version of it when known, else the release's name. */
+function labelFor(e: ScopedGroup, c: GateCandidate): string {
+  if (e.target?.release === c.release) return e.target.label;
+  const fact = e.facts.find((f) => f.family === c.family && f.release === c.release && f.version);
+  return fact?.version ?? releaseName(c.family, c.release);
+}
+
 function holdFor(
   e: ScopedGroup,
   c: GateCandidate,
@@ -53,7 +69,7 @@ function holdFor(
 ): Hold | null {
   const soakMs = earlier.soakDays * DAY_MS;
   // Name the release as the earlier group knows it (another Kubernetes version has another version string).
-  const label = e.target?.release === c.release ? e.target.label : c.releaseLabel;
+  const label = labelFor(e, c);
   const facts = e.facts.filter((f) => f.family === c.family);
   const successes = facts
     .filter((f) => f.outcome === 'succeeded' && atLeast(c.family, f.release, c.release))
@@ -87,7 +103,7 @@ function holdFor(
     const when = Number.isFinite(lastFailure) ? ` at ${formatUtc(lastFailure)}` : '';
     return {
       rank: 0,
-      text: `held: ${e.label} (wave ${earlier.name}) failed to roll to ${label}${when}; retry it, or approve with \`${approveCommand(c.release, wave?.name ?? null)}\``,
+      text: `held: ${e.label} (wave ${earlier.name}) failed to roll to ${label}${when}; retry it (\`nodekeeper retry ${e.label}\`), or approve with \`${approveCommand(c.release, wave?.name ?? null, c.family)}\``,
     };
   }
   const rolling = facts.some(
@@ -105,18 +121,38 @@ function holdFor(
   return { rank: 2, text: `waits for ${e.label} (wave ${earlier.name}) to roll to ${label} first` };
 }
 
+/** What the wave gate says about a candidate: a hold (skip), or a note for a roll, or neither. */
+export interface GateResult {
+  hold: string | null;
+  note: string | null;
+}
+
 /**
- * The wave-gate hold for a candidate, as one line, or null when the gate is open. `groups` is the
- * scoped fleet; `uninspected` the clusters that could not be inspected. Pure.
+ * Why no earlier-wave group proves the release: "no node group in earlier waves can take 20261121
+ * (al2023) (dev-a/general's newest is 1.32.9-20261110)", or none is on the line at all.
  */
-export function waveGateHold(
+function unprovenText(unable: readonly ScopedGroup[], c: GateCandidate): string {
+  const first = unable[0];
+  if (first === undefined) return `no node group in earlier waves is on ${c.family}`;
+  const newest = first.target?.label ?? first.currentRelease ?? 'unknown';
+  const more = unable.length - 1;
+  const others = more > 0 ? ` (+${more} more node group${more === 1 ? '' : 's'} in earlier waves)` : '';
+  return `no node group in earlier waves can take ${releaseName(c.family, c.release)} (${first.label}'s newest is ${newest}${others})`;
+}
+
+/**
+ * The wave gate for a candidate: a one-line hold, or null when the gate is open (then maybe a note
+ * for the roll item). `groups` is the scoped fleet; `uninspected` the clusters that could not be
+ * inspected. Pure.
+ */
+export function waveGate(
   c: GateCandidate,
   groups: readonly ScopedGroup[],
   uninspected: readonly UninspectedCluster[],
   policy: Policy,
   now: Date,
-): string | null {
-  if (c.waveIndex === null) return null;
+): GateResult {
+  if (c.waveIndex === null) return { hold: null, note: null };
   const wave = policy.waves[c.waveIndex] ?? null;
   const approvals = policy.approvals ?? [];
   const holds: Hold[] = [];
@@ -129,24 +165,41 @@ export function waveGateHold(
       });
     }
   }
+  const unable: ScopedGroup[] = [];
+  let able = 0;
   for (const e of groups) {
     if (!e.inScope || e.key === c.key || e.line !== c.family) continue;
     if (e.waveIndex === null || e.waveIndex >= c.waveIndex) continue;
     const earlier = policy.waves[e.waveIndex];
     if (!earlier) continue;
+    if (!canTake(e, c)) {
+      unable.push(e);
+      continue;
+    }
+    able += 1;
     const hold = holdFor(e, c, earlier, wave, approvals, now);
     if (hold) holds.push(hold);
   }
   let text: string | null = null;
+  let note: string | null = null;
   if (holds.length > 0) {
     holds.sort((a, b) => a.rank - b.rank || (b.rank === 4 && a.rank === 4 ? b.leftMs - a.leftMs : 0));
     const first = holds[0];
     const more = holds.length - 1;
     text = `${first?.text ?? ''}${more > 0 ? ` (+${more} more node group${more === 1 ? '' : 's'} in earlier waves)` : ''}`;
+  } else if (able === 0 && c.waveIndex > 0) {
+    // No earlier wave can prove this release: the wave's policy decides.
+    const why = unprovenText(unable, c);
+    const approved = wave !== null && latestApproval(approvals, c.family, c.release, wave.name) !== null;
+    if (wave?.unprovenRelease === 'hold' && !approved) {
+      text = `${why}; wave ${wave.name} holds unproven releases (unprovenRelease: hold): \`${approveCommand(c.release, wave.name, c.family)}\``;
+    } else if (!approved) {
+      note = `${why}: rolls without earlier-wave evidence (unprovenRelease: roll)`;
+    }
   }
   if (wave?.requiresApproval && latestApproval(approvals, c.family, c.release, wave.name) === null) {
-    const need = `wave ${wave.name} requires an approval: \`${approveCommand(c.release, wave.name)}\``;
-    return text === null ? need : `${text}; then ${need}`;
+    const need = `wave ${wave.name} requires an approval: \`${approveCommand(c.release, wave.name, c.family)}\``;
+    return { hold: text === null ? need : `${text}; then ${need}`, note: null };
   }
-  return text;
+  return { hold: text, note: text === null ? note : null };
 }

@@ -21,6 +21,11 @@ export const SkipReason = {
   budget: 'budget',
   paused: 'paused',
   halted: 'halted',
+  /**
+   * The node group's last rollout to this target failed; nodekeeper does not try it again by
+   * itself (`nodekeeper retry`, or an approval of the release for its wave, starts a new attempt).
+   */
+  failed: 'failed',
   /** The pause flag or the ledger could not be read: nothing rolls until they can (see docs/rollouts.md). */
   stateUnreadable: 'state-unreadable',
   /** The target release or image is recalled (`nodekeeper recall`) until `nodekeeper unrecall`. */

@@ -17,7 +17,17 @@ export interface WavePolicy {
   soakDays: number;
   requiresApproval: boolean;
   forceOnPodEvictionFailure: boolean;
+  /**
+   * When no node group of an earlier wave can take a release (none is on its line, or the build is
+   * not published for their Kubernetes version or architecture): `roll` takes it without
+   * earlier-wave evidence (the default), `hold` waits for an approval. Absent means `roll`.
+   */
+  unprovenRelease?: UnprovenRelease;
 }
+
+/** What a wave does with a release no earlier-wave node group can take (see `WavePolicy.unprovenRelease`). */
+export const UnprovenRelease = { roll: 'roll', hold: 'hold' } as const;
+export type UnprovenRelease = (typeof UnprovenRelease)[keyof typeof UnprovenRelease];
 
 /** The pause flag as read from its SSM parameter; null when rollouts are not paused. */
 export interface PauseState {
@@ -53,7 +63,17 @@ export interface RolloutFact {
   family: string;
   /** Release identity: AL date stamp `20261110`, Bottlerocket `1.50.0`, Windows `2026.11.12`, or an AMI ID. */
   release: string;
+  /**
+   * The release as this node group named it: its release version (`1.31.14-20261110`), else the
+   * AMI ID. Absent on facts built by hand: messages fall back to the identity.
+   */
+  version?: string | null;
   outcome: RolloutFactOutcome;
+  /**
+   * A failure of nodekeeper's own before any update ran (AWS unreachable while guarding or
+   * starting): the next scan tries again, so it never holds the node group as `failed`.
+   */
+  retryable?: boolean;
   /** ISO 8601; null when unknown. */
   startedAt: string | null;
   /** ISO 8601; null while `started`. */
@@ -75,6 +95,20 @@ export interface Approval {
   by: string;
   /** ISO 8601. */
   at: string;
+  /**
+   * A retry (`nodekeeper retry <cluster>/<nodegroup>`): this approval covers only this node group,
+   * whose failed rollouts of the release up to `at` it forgives (a new attempt may start). Absent
+   * or null: an approval of the release for a wave.
+   */
+  nodegroup?: ApprovalScope | null;
+}
+
+/** The node group a retry covers. */
+export interface ApprovalScope {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
 }
 
 /**

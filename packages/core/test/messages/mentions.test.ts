@@ -30,8 +30,8 @@ const halted = {
   release: '20261110',
   family: 'al2023',
   failures: 1,
-  failedGroups: ['dev-a/lagging'],
-  failedWaves: ['dev'],
+  failed: [{ group: 'dev-a/lagging', version: '1.31.14-20261110', wave: 'dev' }],
+  waves: ['dev'],
 };
 
 describe('mentionText', () => {

@@ -366,29 +366,44 @@ describe('Slack message builders', () => {
     const halted = {
       release: '20261110',
       family: 'al2023',
-      failures: 1,
-      failedGroups: ['dev-a/lagging'],
-      failedWaves: ['dev'],
+      failures: 2,
+      failed: [
+        { group: 'dev-a/lagging', version: '1.31.14-20261110', wave: 'dev' },
+        { group: 'prod-a/gpu', version: '1.33.5-20261110', wave: 'prod' },
+      ],
+      waves: ['dev', 'prod'],
     };
 
-    it('says the text once: a short fallback and blocks with the failed groups and wave', () => {
+    it('names the release, each failed node group with its version and wave, and a resume command per wave', () => {
       const message = buildReleaseHaltedMessage(halted);
       expect(message.text).toBe(
-        'Release 20261110 (al2023) halted in every wave after 1 failed rollout in wave dev',
+        'Release 20261110 (al2023) halted after 2 failed rollouts: dev-a/lagging on 1.31.14-20261110 and 1 more',
       );
       const sections = texts(message).mrkdwn.slice(1);
       expect(sections).not.toContain(message.text);
       const all = allText(message);
-      expect(all).toContain('*Failed:* `dev-a/lagging`');
-      expect(all).toContain('`nodekeeper approve 20261110 --wave WAVE`');
-      expect(all).toContain('`nodekeeper approve 20261110`');
+      expect(all).toContain('• `dev-a/lagging` on `1.31.14-20261110` (wave dev)');
+      expect(all).toContain('• `prod-a/gpu` on `1.33.5-20261110` (wave prod)');
+      expect(all).toContain('Resume wave dev: `nodekeeper approve 20261110 --family al2023 --wave dev`');
+      expect(all).toContain('Resume wave prod: `nodekeeper approve 20261110 --family al2023 --wave prod`');
+      expect(all).toContain('Resume every wave: `nodekeeper approve 20261110 --family al2023`');
+      expect(all).not.toContain('WAVE');
       expect(all).not.toContain('rollout(s)');
       expectValidSlackMessage(message);
     });
 
-    it('counts several failures in the plural', () => {
-      const message = buildReleaseHaltedMessage({ ...halted, failures: 2, failedWaves: [] });
-      expect(message.text).toBe('Release 20261110 (al2023) halted in every wave after 2 failed rollouts');
+    it('counts one failure in the singular and names no --family for a line of its own', () => {
+      const message = buildReleaseHaltedMessage({
+        release: '1.50.0',
+        family: 'bottlerocket',
+        failures: 1,
+        failed: [{ group: 'prod-b/bottlerocket', version: '1.50.0-abcdef12', wave: null }],
+        waves: [],
+      });
+      expect(message.text).toBe(
+        'Release 1.50.0 (bottlerocket) halted after 1 failed rollout: prod-b/bottlerocket on 1.50.0-abcdef12',
+      );
+      expect(allText(message)).toContain('Resume every wave: `nodekeeper approve 1.50.0`');
     });
   });
 

@@ -196,4 +196,72 @@ describe('runRollout (the CLI’s local runner)', () => {
       });
     });
   });
+
+  describe('when the plan held other node groups back for the budget', () => {
+    const asking = () => {
+      const asked: Array<{ id: string; runId: string | null; time: string }> = [];
+      return {
+        asked,
+        port: {
+          request: async (input: { id: string; runId: string | null; time: string }) => {
+            asked.push(input);
+            return { kind: 'requested' as const };
+          },
+        },
+      };
+    };
+
+    it('asks for a continuation scan once, in a last step, after the outcome is recorded and told', async () => {
+      const { port } = scriptedPort({ updates: [update('Successful')] });
+      const { runner, names } = recordingRunner();
+      const continuation = asking();
+      const request = { ...releaseRequest(), continuation: true, runId: 'scan-run-1' };
+      const summary = await runRolloutProgram(
+        runner,
+        request,
+        { ...world(port).deps, continuation: continuation.port },
+        { schedule, newOwner: () => 'test' },
+      );
+      expect(summary.outcome).toBe('succeeded');
+      expect(names.slice(-3)).toEqual(['record-outcome', 'notify-succeeded', 'continue']);
+      expect(continuation.asked).toEqual([
+        { id: `continuation:${rolloutKey(request)}`, runId: 'scan-run-1', time: NOW.toISOString() },
+      ]);
+    });
+
+    it('asks for none when the request does not say so', async () => {
+      const { port } = scriptedPort({ updates: [update('Successful')] });
+      const { runner, names } = recordingRunner();
+      const continuation = asking();
+      await runRolloutProgram(
+        runner,
+        releaseRequest(),
+        { ...world(port).deps, continuation: continuation.port },
+        { schedule, newOwner: () => 'test' },
+      );
+      expect(names).not.toContain('continue');
+      expect(continuation.asked).toEqual([]);
+    });
+
+    it('reports a failed request and still returns the outcome', async () => {
+      const { port } = scriptedPort({ updates: [update('Successful')] });
+      const { runner } = recordingRunner();
+      const seen: unknown[] = [];
+      const summary = await runRolloutProgram(
+        runner,
+        { ...releaseRequest(), continuation: true },
+        {
+          ...world(port).deps,
+          continuation: { request: async () => ({ kind: 'failed', error: 'AccessDeniedException' }) },
+        },
+        {
+          schedule,
+          newOwner: () => 'test',
+          observe: (o) => o.kind === 'continuation' && seen.push(o.result),
+        },
+      );
+      expect(summary.outcome).toBe('succeeded');
+      expect(seen).toEqual([{ kind: 'failed', error: 'AccessDeniedException' }]);
+    });
+  });
 });

@@ -31,6 +31,7 @@ function world(overrides: { plan?: Partial<PlanPorts>; slack?: boolean } = {}) {
         return { kind: 'claimed' };
       },
       markNotificationSent: async () => undefined,
+      get: async () => null,
     },
     notify:
       overrides.slack === false
@@ -104,6 +105,114 @@ describe('runScanProgram', () => {
       });
       expect(w.started).toEqual([]);
       expect(w.posts).toEqual([]);
+    });
+  });
+
+  describe('when the plan holds node groups back for the budget', () => {
+    const budget: Config = parseConfig({
+      regions: ['us-east-1'],
+      clusters: ['prod-*'],
+      maxConcurrentPerCluster: 1,
+    });
+    const two = () => ({
+      inspect: async () => ({
+        fleet: aFleet([aNodegroup(), aNodegroup({ nodegroup: 'batch' })]),
+        catalog: aCatalog(),
+      }),
+    });
+
+    it('marks each started rollout to ask for a continuation scan when it ends', async () => {
+      const requests: Array<{ continuation?: boolean }> = [];
+      const w = world({ plan: two() });
+      const start = w.ports.starter.start;
+      w.ports.starter = {
+        start: (input) => {
+          requests.push(input.request);
+          return start(input);
+        },
+      };
+      const out = await runScanProgram({ event, config: budget, stage: 'test' }, w.ports);
+      expect(out.kind === 'ran' && out.planned.plan.items.map((i) => [i.nodegroup, i.reason])).toEqual([
+        ['batch', null],
+        ['general', 'budget'],
+      ]);
+      expect(requests).toEqual([expect.objectContaining({ nodegroup: 'batch', continuation: true })]);
+    });
+
+    it('asks for none when nothing waits for the budget', async () => {
+      const requests: Array<{ continuation?: boolean }> = [];
+      const w = world();
+      const start = w.ports.starter.start;
+      w.ports.starter = {
+        start: (input) => {
+          requests.push(input.request);
+          return start(input);
+        },
+      };
+      await runScanProgram({ event, config: budget, stage: 'test' }, w.ports);
+      expect(requests).toHaveLength(1);
+      expect(requests[0]?.continuation).toBeUndefined();
+    });
+  });
+
+  describe('when the trigger is a continuation', () => {
+    it('plans as of its own clock, keeps the run and posts no plan summary', async () => {
+      const later = new Date(NOW.getTime() + 3_600_000);
+      const w = world();
+      w.ports.now = () => later;
+      const starts: Array<{ runId?: string }> = [];
+      const start = w.ports.starter.start;
+      w.ports.starter = {
+        start: (input) => {
+          starts.push(input.request);
+          return start(input);
+        },
+      };
+      const out = await runScanProgram(
+        {
+          event: { id: 'continuation:abc', time: NOW.toISOString(), continuation: { runId: 'scan-run-1' } },
+          config,
+          stage: 'test',
+        },
+        w.ports,
+      );
+      expect(out.kind === 'ran' && out.planned.plan.generatedAt).toBe(later.toISOString());
+      expect(out.kind === 'ran' && out.runId).toBe('scan-run-1');
+      expect(starts).toEqual([expect.objectContaining({ runId: 'scan-run-1' })]);
+      expect(w.posts).toEqual([]);
+    });
+  });
+
+  describe('after starting rollouts', () => {
+    it('returns once the ledger shows each of them, reading again between sleeps', async () => {
+      const w = world();
+      let reads = 0;
+      const slept: number[] = [];
+      w.ports.ledger.get = async () => {
+        reads += 1;
+        return reads >= 3 ? ({ outcome: 'started' } as never) : null;
+      };
+      w.ports.sleep = async (ms) => {
+        slept.push(ms);
+      };
+      const seen: string[] = [];
+      await runScanProgram({ event, config, stage: 'test' }, w.ports, (o) => seen.push(o.kind));
+      expect(reads).toBe(3);
+      expect(slept).toEqual([2000, 2000]);
+      expect(seen).not.toContain('starts-not-visible');
+    });
+
+    it('gives up after the bound and says which rollouts the ledger did not show', async () => {
+      const w = world();
+      let sleeps = 0;
+      w.ports.sleep = async () => {
+        sleeps += 1;
+      };
+      const seen: Array<{ kind: string; keys?: string[] }> = [];
+      const out = await runScanProgram({ event, config, stage: 'test' }, w.ports, (o) => seen.push(o));
+      expect(sleeps).toBe(29);
+      const keys = out.kind === 'ran' ? out.starts.map((s) => s.key) : [];
+      expect(seen.at(-1)).toEqual({ kind: 'starts-not-visible', keys });
     });
   });
 });

@@ -235,21 +235,82 @@ describe('plan safety rules', () => {
         expect: { 'dev-a/general': 'skip:halted', 'prod-a/general': 'skip:halted' },
         messages: {
           'prod-a/general': [
-            'halted: 1 rollout of 1.33.5-20261110 failed, last dev-a/general at 2026-11-18 03:00 UTC (maxFailuresPerRelease 1)',
-            '`nodekeeper approve 20261110 --wave prod`',
+            '1 failed rollout of release 20261110 (al2023) reached maxFailuresPerRelease 1: dev-a/general on 20261110 at 2026-11-18 03:00 UTC',
+            '`nodekeeper approve 20261110 --family al2023 --wave prod`',
           ],
         },
       },
       {
-        name: 'holds later waves with wave-gate below the breaker threshold, and retries dev',
+        name: 'holds later waves with wave-gate below the breaker threshold, and holds the failed group for a retry',
         fleet: aFleet([devA(), prodA()]),
         policy: { history: [devFailed()], maxFailuresPerRelease: 2 },
-        expect: { 'dev-a/general': 'roll', 'prod-a/general': 'skip:wave-gate' },
+        expect: { 'dev-a/general': 'skip:failed', 'prod-a/general': 'skip:wave-gate' },
         messages: {
           'prod-a/general': [
             'held: dev-a/general (wave dev) failed to roll to 1.33.5-20261110 at 2026-11-18 03:00 UTC',
+            '`nodekeeper retry dev-a/general`',
+          ],
+          'dev-a/general': [
+            'dev-a/general failed to roll to 1.33.5-20261110 at 2026-11-18 03:00 UTC; nodekeeper does not retry it by itself: `nodekeeper retry dev-a/general`, or `nodekeeper approve 20261110 --family al2023 --wave dev`',
           ],
         },
+      },
+      {
+        name: 'rolls the failed group again after an approval of the release for its wave',
+        fleet: aFleet([devA(), prodA()]),
+        policy: {
+          history: [devFailed()],
+          maxFailuresPerRelease: 2,
+          approvals: [anApproval({ wave: 'dev' })],
+        },
+        expect: { 'dev-a/general': 'roll', 'prod-a/general': 'skip:wave-gate' },
+      },
+      {
+        name: 'rolls only the retried group of a halted release; the others stay halted',
+        fleet: aFleet([devA(), devA({ cluster: 'dev-b' }), prodA()]),
+        policy: {
+          history: [
+            devFailed(),
+            aFact({
+              cluster: 'dev-b',
+              outcome: 'failed',
+              startedAt: '2026-11-18T04:00:00.000Z',
+              finishedAt: '2026-11-18T04:00:00.000Z',
+            }),
+          ],
+          maxFailuresPerRelease: 2,
+          approvals: [
+            anApproval({
+              wave: null,
+              nodegroup: { accountId: null, region: 'us-east-1', cluster: 'dev-a', nodegroup: 'general' },
+            }),
+          ],
+        },
+        expect: { 'dev-a/general': 'roll', 'dev-b/general': 'skip:halted', 'prod-a/general': 'skip:halted' },
+      },
+      {
+        name: 'ignores a retry given before the failure',
+        fleet: aFleet([devA(), prodA()]),
+        policy: {
+          history: [devFailed('2026-11-19T13:00:00.000Z')],
+          maxFailuresPerRelease: 2,
+          approvals: [
+            anApproval({
+              wave: null,
+              nodegroup: { accountId: null, region: 'us-east-1', cluster: 'dev-a', nodegroup: 'general' },
+            }),
+          ],
+        },
+        expect: { 'dev-a/general': 'skip:failed', 'prod-a/general': 'skip:wave-gate' },
+      },
+      {
+        name: 'does not hold a group whose failure was nodekeeper not reaching AWS before any update ran',
+        fleet: aFleet([devA()]),
+        policy: {
+          history: [{ ...devFailed(), retryable: true }],
+          maxFailuresPerRelease: 2,
+        },
+        expect: { 'dev-a/general': 'roll' },
       },
       {
         name: 'lets prod proceed after an approval for prod given after the failure (breaker × approval)',
@@ -296,6 +357,94 @@ describe('plan safety rules', () => {
     ]);
   });
 
+  describe('when an earlier-wave node group cannot take the release', () => {
+    // dev runs Kubernetes 1.32, whose newest image is an older build (20261101) than prod's (20261110).
+    const P132 = '/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended';
+    const AMI_132 = 'ami-0000000000000132a';
+    const withOlder132 = (build: string) =>
+      aCatalog({
+        parameters: {
+          [AL2023_X86_IMAGE_PARAM]: NEW_AMI,
+          [AL2023_X86_RELEASE_PARAM]: '1.33.5-20261110',
+          [`${P132}/image_id`]: AMI_132,
+          [`${P132}/release_version`]: `1.32.9-${build}`,
+        },
+        images: [
+          anImage(),
+          anOldImage(),
+          anImage({
+            imageId: AMI_132,
+            name: `amazon-eks-node-al2023-x86_64-standard-1.32-v${build}`,
+            creationDate: `${build.slice(0, 4)}-${build.slice(4, 6)}-${build.slice(6)}T00:00:00.000Z`,
+          }),
+        ],
+      });
+    const dev132 = (o: Partial<NodegroupFacts> = {}) =>
+      devA({ version: '1.32', releaseVersion: '1.32.9-20261001', ...o });
+    const run = (fleet: Fleet, cat: ReturnType<typeof aCatalog>, policy: Partial<Policy> = {}) => {
+      const result = plan(fleet, cat, aPolicy({ waves: WAVES, ...policy }), NOW);
+      return Object.fromEntries(
+        result.items.map((i) => [
+          `${i.cluster}/${i.nodegroup}`,
+          { decision: i.decision, reason: i.reason, message: i.message },
+        ]),
+      );
+    };
+
+    it('does not wait for it, and rolls by default with a note naming why no earlier wave proved the release', () => {
+      const items = run(aFleet([dev132(), prodA()]), withOlder132('20261101'));
+      expect(items['dev-a/general']).toMatchObject({
+        decision: 'roll',
+        message: '1.32.9-20261001 → 1.32.9-20261101',
+      });
+      expect(items['prod-a/general']).toMatchObject({ decision: 'roll' });
+      expect(items['prod-a/general']?.message).toBe(
+        "1.33.4-20261001 → 1.33.5-20261110; no node group in earlier waves can take 20261110 (al2023) (dev-a/general's newest is 1.32.9-20261101): rolls without earlier-wave evidence (unprovenRelease: roll)",
+      );
+    });
+
+    it('holds with unprovenRelease: hold until the wave approves the release', () => {
+      const hold = { waves: [DEV, { ...PROD, unprovenRelease: 'hold' as const }] };
+      const held = run(aFleet([dev132(), prodA()]), withOlder132('20261101'), hold);
+      expect(held['prod-a/general']).toMatchObject({ decision: 'skip', reason: 'wave-gate' });
+      expect(held['prod-a/general']?.message).toBe(
+        "no node group in earlier waves can take 20261110 (al2023) (dev-a/general's newest is 1.32.9-20261101); wave prod holds unproven releases (unprovenRelease: hold): `nodekeeper approve 20261110 --family al2023 --wave prod`",
+      );
+      const approved = run(aFleet([dev132(), prodA()]), withOlder132('20261101'), {
+        ...hold,
+        approvals: [anApproval({ wave: 'prod', at: '2026-11-19T00:00:00.000Z' })],
+      });
+      expect(approved['prod-a/general']).toMatchObject({
+        decision: 'roll',
+        message: '1.33.4-20261001 → 1.33.5-20261110',
+      });
+    });
+
+    it('waits for an earlier group whose own Kubernetes version has the build, naming it by its own version', () => {
+      const items = run(aFleet([dev132(), prodA()]), withOlder132('20261110'));
+      expect(items['prod-a/general']).toMatchObject({
+        decision: 'skip',
+        reason: 'wave-gate',
+        message: 'waits for dev-a/general (wave dev) to roll to 1.32.9-20261110 first',
+      });
+    });
+
+    it('waits only for the earlier groups that can take it', () => {
+      const able = devA({ nodegroup: 'x133' });
+      const items = run(aFleet([dev132(), able, prodA()]), withOlder132('20261101'));
+      expect(items['prod-a/general']?.message).toBe(
+        'waits for dev-a/x133 (wave dev) to roll to 1.33.5-20261110 first',
+      );
+    });
+
+    it('names no earlier group when no earlier-wave node group is on the line at all', () => {
+      const items = run(aFleet([devA(), bottlerocket({ cluster: 'prod-b' })]), catalog);
+      expect(items['prod-b/br']?.message).toBe(
+        '1.49.0-1a2b3c4d → 1.50.0-abcdef12; no node group in earlier waves is on bottlerocket: rolls without earlier-wave evidence (unprovenRelease: roll)',
+      );
+    });
+  });
+
   describe('when a wave requires approval', () => {
     const waves = [DEV, aWave({ ...PROD, requiresApproval: true })];
     const soaked = [devSucceeded('2026-11-17T00:00:00.000Z')];
@@ -306,7 +455,9 @@ describe('plan safety rules', () => {
         policy: { waves, history: soaked },
         expect: { 'dev-a/general': 'current', 'prod-a/general': 'skip:wave-gate' },
         messages: {
-          'prod-a/general': ['wave prod requires an approval: `nodekeeper approve 20261110 --wave prod`'],
+          'prod-a/general': [
+            'wave prod requires an approval: `nodekeeper approve 20261110 --family al2023 --wave prod`',
+          ],
         },
       },
       {

@@ -89,6 +89,10 @@ describe('haltedReleases', () => {
         release: '20261110',
         failures: 2,
         failedGroups: ['dev-a/general', 'dev-b/general'],
+        failed: [
+          { group: 'dev-a/general', version: '20261110', at: '2026-11-18T03:00:00.000Z' },
+          { group: 'dev-b/general', version: '20261110', at: '2026-11-18T04:00:00.000Z' },
+        ],
         firstFailureAt: '2026-11-18T03:00:00.000Z',
         noticeKey: 'halted/al2023/20261110/2026-11-18T03:00:00.000Z',
       },
@@ -175,6 +179,7 @@ describe('rolloutFactsFromRecords', () => {
         nodegroup: 'general',
         family: 'al2023',
         release: '20261110',
+        version: '1.33.5-20261110',
         outcome: 'succeeded',
         startedAt: '2026-11-15T02:00:10.000Z',
         finishedAt: '2026-11-15T02:40:00.000Z',

@@ -12,6 +12,31 @@ function indent(text: string): string {
     .join('\n');
 }
 
+/** Node groups named before "and N more" on one warning line. */
+const WARNING_NAMES_SHOWN = 5;
+
+/**
+ * One line per distinct warning of a cluster's items: node groups with the same code and message
+ * (an AMI family at its end of life, say) share a line. Pure.
+ */
+function warningLines(items: readonly PlanItem[]): string[] {
+  const byWarning = new Map<string, { code: string; message: string; nodegroups: string[] }>();
+  for (const item of items) {
+    for (const w of item.warnings ?? []) {
+      const key = `${w.code}\u0000${w.message}`;
+      const seen = byWarning.get(key);
+      if (seen) seen.nodegroups.push(item.nodegroup);
+      else byWarning.set(key, { code: w.code, message: w.message, nodegroups: [item.nodegroup] });
+    }
+  }
+  return [...byWarning.values()].map(({ code, message, nodegroups }) => {
+    const shown = nodegroups.slice(0, WARNING_NAMES_SHOWN).join(', ');
+    const more =
+      nodegroups.length > WARNING_NAMES_SHOWN ? ` and ${nodegroups.length - WARNING_NAMES_SHOWN} more` : '';
+    return `  warning: ${shown}${more}: ${message} (${code})`;
+  });
+}
+
 /**
  * The plan as people read it: one block per account/region/cluster, one row per node group with
  * its decision and either `from → to` or the reason it is skipped, then a one-line summary.
@@ -37,9 +62,7 @@ export function renderPlanTable(plan: Plan): string {
     ]);
     const table = renderTable(['NODEGROUP', 'DECISION', 'STRATEGY', 'WAVE', 'DETAIL'], rows);
     out.push(indent(table));
-    for (const item of items) {
-      for (const w of item.warnings ?? []) out.push(`  warning: ${item.nodegroup}: ${w.message} (${w.code})`);
-    }
+    out.push(...warningLines(items));
     out.push('');
   }
   const count = (d: string) => plan.items.filter((i) => i.decision === d).length;

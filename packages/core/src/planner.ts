@@ -10,6 +10,7 @@
  */
 import { decideByAge } from './age-selection.ts';
 import { compareReleases } from './catalog.ts';
+import { withEndOfLife } from './end-of-life.ts';
 import { matchesAny } from './glob.ts';
 import { assignWave, type WaveAssignment } from './policy.ts';
 import { applySafety, type SafetyCandidate } from './safety/evaluate.ts';
@@ -277,7 +278,12 @@ export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now
   const recalled = withRecallWarnings(fleet, catalog, policy);
   return {
     generatedAt: now.toISOString(),
-    items: [...items.values()].map(warned).map(recalled).sort(compareItems).map(inContractOrder),
+    items: [...items.values()]
+      .map(warned)
+      .map(recalled)
+      .map(withEndOfLife(fleet, catalog, now))
+      .sort(compareItems)
+      .map(inContractOrder),
   };
 }
 
@@ -350,6 +356,16 @@ function inContractOrder(item: PlanItem): PlanItem {
     current: { releaseVersion: item.current.releaseVersion, imageId: item.current.imageId },
     target: item.target ? { releaseVersion: item.target.releaseVersion, imageId: item.target.imageId } : null,
     wave: item.wave,
+    ...(item.updateConfig !== undefined
+      ? {
+          updateConfig: item.updateConfig && {
+            updateStrategy: item.updateConfig.updateStrategy,
+            maxUnavailable: item.updateConfig.maxUnavailable,
+            maxUnavailablePercentage: item.updateConfig.maxUnavailablePercentage,
+          },
+        }
+      : {}),
+    ...(item.endOfLife ? { endOfLife: item.endOfLife } : {}),
     ...(item.warnings && item.warnings.length > 0
       ? { warnings: item.warnings.map((w) => ({ code: w.code, message: w.message })) }
       : {}),

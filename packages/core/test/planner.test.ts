@@ -56,6 +56,8 @@ describe('plan', () => {
             current: { releaseVersion: '1.33.4-20261001', imageId: null },
             target: { releaseVersion: '1.33.5-20261110', imageId: NEW_AMI },
             wave: null,
+            updateConfig: null,
+            endOfLife: { family: 'al2023', familyEndOfLife: null, image: null },
           },
         ],
       });
@@ -126,6 +128,17 @@ describe('plan', () => {
         current: { releaseVersion: OLD_AMI, imageId: OLD_AMI },
         target: { releaseVersion: '1.33.5-20261110', imageId: NEW_AMI },
         wave: null,
+        updateConfig: null,
+        endOfLife: {
+          family: 'al2023',
+          familyEndOfLife: null,
+          image: {
+            imageId: OLD_AMI,
+            name: 'amazon-eks-node-al2023-x86_64-standard-1.33-v20261001',
+            deprecationTime: null,
+            daysToDeprecation: null,
+          },
+        },
       });
     });
 

@@ -1,4 +1,5 @@
 /** The plan summary message. Pure. */
+import { DEPRECATION_WARNING_DAYS } from '../end-of-life.ts';
 import { type Plan, type PlanItem, PlanWarningCode } from '../types/plan.ts';
 import { amiLabel, context, field, free, header, name, plural, section } from './format.ts';
 import { fitToSlackLimits } from './limits.ts';
@@ -45,6 +46,30 @@ function recalledSection(plan: Plan): Block | null {
   return section(
     `*Running a recalled image* (${lines.length})\n${shown.join('\n')}${more > 0 ? `\n…and ${plural(more, 'more node group')}. Run \`nodekeeper plan\` for the full list.` : ''}`,
   );
+}
+
+/** End-of-life warning codes, most urgent first, with how the summary names them. */
+const END_OF_LIFE: ReadonlyArray<{ code: PlanWarningCode; label: string }> = [
+  { code: PlanWarningCode.imageDeprecated, label: 'running a deprecated image' },
+  { code: PlanWarningCode.imageDeprecating, label: `image deprecated within ${DEPRECATION_WARNING_DAYS} days` },
+  { code: PlanWarningCode.amiFamilyEndOfLife, label: 'AMI family without new images' },
+];
+const END_OF_LIFE_NAMES = 5;
+
+/** "*End of life*" with one line per end-of-life warning code that occurs, naming the node groups; null when none. Pure. */
+function endOfLifeSection(plan: Plan): string | null {
+  const lines = END_OF_LIFE.flatMap(({ code: c, label }) => {
+    const items = plan.items.filter((i) => i.warnings?.some((w) => w.code === c));
+    if (items.length === 0) return [];
+    const names = items.slice(0, END_OF_LIFE_NAMES).map((i) => name(`${i.cluster}/${i.nodegroup}`));
+    const more = items.length > END_OF_LIFE_NAMES ? ` and ${items.length - END_OF_LIFE_NAMES} more` : '';
+    const advice =
+      c === PlanWarningCode.amiFamilyEndOfLife
+        ? ` (${escapeMrkdwn(items[0]?.endOfLife?.familyEndOfLife?.advice ?? 'move to a supported family')})`
+        : '';
+    return [`• ${code(c)} ${plural(items.length, 'node group')}, ${escapeMrkdwn(label)}${advice}: ${names.join(', ')}${more}`];
+  });
+  return lines.length > 0 ? `*End of life*\n${lines.join('\n')}` : null;
 }
 
 /** Counts of items by decision and of skipped items by reason. Pure. */
@@ -96,6 +121,8 @@ export function buildPlanSummaryMessage(plan: Plan): SlackMessage {
   }
   const recalled = recalledSection(plan);
   if (recalled !== null) blocks.push(recalled);
+  const endOfLife = endOfLifeSection(plan);
+  if (endOfLife !== null) blocks.push(section(endOfLife));
   blocks.push(context(`Generated for ${escapeMrkdwn(plan.generatedAt)}`));
 
   const groups = new Map<string, PlanItem[]>();

@@ -1,4 +1,5 @@
 /** The plan contract (`nodekeeper plan --json`); see docs and ../shared/DESIGN.md. */
+import type { UpdateConfig } from './fleet.ts';
 
 export const Decision = { roll: 'roll', current: 'current', skip: 'skip' } as const;
 export type Decision = (typeof Decision)[keyof typeof Decision];
@@ -60,6 +61,40 @@ export interface AmiRef {
   imageId: string | null;
 }
 
+/** An AMI family whose EKS-optimized AMIs have (or will have) an announced end (see `AMI_FAMILY_END_OF_LIFE`). */
+export interface FamilyEndOfLife {
+  /** Release line, e.g. `al2`. */
+  family: string;
+  /** ISO date (YYYY-MM-DD): from this day on EKS publishes no new AMIs of the family. */
+  endOfSupport: string;
+  /** The last Kubernetes minor the family was published for; null when none is announced. */
+  lastKubernetesVersion: string | null;
+  /** What to do, e.g. `move to AL2023 or Bottlerocket`. */
+  advice: string;
+  /** The AWS page that announces it. */
+  source: string;
+}
+
+/** The image a node group runs, as EC2 DescribeImages (deprecated images included) reported it. */
+export interface CurrentImageLifecycle {
+  imageId: string;
+  name: string;
+  /** ISO 8601 EC2 `DeprecationTime`; null when none is set. */
+  deprecationTime: string | null;
+  /** Whole days from the plan's time to `deprecationTime` (negative once past); null without one. */
+  daysToDeprecation: number | null;
+}
+
+/** What a plan item says about the end of life of what the node group runs. */
+export interface EndOfLife {
+  /** Release line of the running AMI (`al2023`, `al2`, `bottlerocket`, `windows-2022`…); null for AMIs nodekeeper cannot place (golden images). */
+  family: string | null;
+  /** The family's announced end; null when none is announced. */
+  familyEndOfLife: FamilyEndOfLife | null;
+  /** The running image; null when it could not be described (not found, or made private). */
+  image: CurrentImageLifecycle | null;
+}
+
 export interface PlanItem {
   /** Present from the multi-account work on; null means the caller's own account. */
   accountId: string | null;
@@ -77,6 +112,10 @@ export interface PlanItem {
   wave: string | null;
   /** Additive: present only when the item has warnings. */
   warnings?: PlanWarning[];
+  /** Additive: EKS `updateConfig` of the node group (null when EKS reported none); absent on `error` items. */
+  updateConfig?: UpdateConfig | null;
+  /** Additive: the running family's and image's end of life; absent on `error` items. */
+  endOfLife?: EndOfLife;
 }
 
 export interface Plan {

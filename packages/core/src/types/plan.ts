@@ -47,6 +47,12 @@ export const PlanWarningCode = {
    * names the recall and says whether a newer release lets it roll forward.
    */
   runningRecalled: 'running-recalled',
+  /** The node group's AMI family gets no new EKS AMIs (AL2 since 2025-11-26): move to AL2023 or Bottlerocket. */
+  amiFamilyEndOfLife: 'ami-family-end-of-life',
+  /** The image the node group runs is past its EC2 `DeprecationTime`. */
+  imageDeprecated: 'image-deprecated',
+  /** The image the node group runs reaches its EC2 `DeprecationTime` within `DEPRECATION_WARNING_DAYS`. */
+  imageDeprecating: 'image-deprecating',
 } as const;
 export type PlanWarningCode = (typeof PlanWarningCode)[keyof typeof PlanWarningCode];
 

@@ -441,7 +441,8 @@ export function functionPermissions(
     ],
     // functions/slack-command.ts: `plan` (inspectFleet, pause flag), `pause`/`resume` (the flag),
     // `history`/`status` (listHistory: Query by cluster, else Scan), the once-only claim of each
-    // signed request (conditional PutItem), and asynchronous invokes of
+    // signed request (conditional PutItem), `approve` and its button (approval items), Pause/Resume
+    // on a run's parent (the run item's control), and asynchronous invokes of
     // itself (the worker that answers on response_url) and of the patch function. `plan` reaches
     // other accounts through their read-only roles only.
     'slack-command': [
@@ -460,6 +461,22 @@ export function functionPermissions(
         actions: [Ledger.put],
         resources: [`arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${names.ledgerTable}`],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLACKREQ#*'] } },
+      },
+      // `approve` (typed or a button): the approval item, as `nodekeeper approve` writes it
+      // (packages/aws/src/approvals.ts: conditional PutItem, GetItem of the newer one it lost to).
+      {
+        sid: 'SlackApprovals',
+        actions: [Ledger.get, Ledger.put],
+        resources: [`arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${names.ledgerTable}`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APPROVAL#*'] } },
+      },
+      // Pause/Resume on a run's parent message: the run's control (packages/aws/src/runs.ts
+      // setRunControl, getRun), never a rollout record.
+      {
+        sid: 'RunControls',
+        actions: [Ledger.get, Ledger.update],
+        resources: [`arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${names.ledgerTable}`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*'] } },
       },
       ...readTargets,
     ],

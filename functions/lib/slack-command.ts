@@ -135,6 +135,23 @@ function logOutcome(log: NotifierLogger, who: Record<string, unknown>, o: SlashO
     log.error('pause flag not changed', { ...who, command: o.command, error: o.error });
   else if (o.kind === 'pause-set')
     log.info(o.command === 'pause' ? 'rollouts paused' : 'rollouts resumed', { ...who, command: o.command });
+  else if (o.kind === 'approved')
+    log.info(o.result === 'recorded' ? 'release approved' : 'release already approved', {
+      ...who,
+      command: 'approve',
+      release: o.approval.release,
+      family: o.approval.family,
+      wave: o.approval.wave,
+      by: o.approval.by,
+    });
+  else if (o.kind === 'approve-failed')
+    log.error('approval not recorded', {
+      ...who,
+      command: 'approve',
+      release: o.approval.release,
+      wave: o.approval.wave,
+      error: o.error,
+    });
   else {
     const r = o.request;
     const fields = {

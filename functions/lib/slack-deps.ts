@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  createApprovalStore,
   createAsyncInvoker,
   createClients,
   createLambdaClient,
@@ -85,6 +86,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
     const lambda = createLambdaClient(fast.context);
     const home = targetClientsFor(null, { homeRegion, ...aws })(null, homeRegion);
     const ledger = createLedger(home.dynamodb, { tableName: settings.ledgerTable });
+    const approvals = createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable });
     const pauseParameter = settings.pauseParameter;
     return {
       config,
@@ -115,6 +117,15 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
         });
         // The scan's pipeline: an unreadable pause flag or ledger holds every rollout (docs/rollouts.md).
         return (await planFleet(ports, { config, now })).plan;
+      },
+      // `approve` writes what `nodekeeper approve` writes (the same ledger items).
+      approvals: {
+        async record(approval) {
+          const result = await approvals.record(approval);
+          return result.kind === 'recorded'
+            ? result
+            : { kind: 'exists', approval: { ...result.approval, family: result.approval.family ?? null } };
+        },
       },
       history: (query) => ledger.listHistory(query),
       respond(responseUrl, message) {

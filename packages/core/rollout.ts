@@ -11,6 +11,13 @@ export {
 } from './src/rollout/key.ts';
 export { rolloutSlackMessage } from './src/rollout/notice.ts';
 export {
+  NOTICE_EVENT_TYPE,
+  type NoticeFinderPort,
+  type NoticeLookup,
+  type NoticeMetadata,
+  noticeMetadata,
+} from './src/rollout/notices.ts';
+export {
   DEFAULT_MAX_WAIT_HOURS,
   MAX_WAIT_HOURS,
   PollSchedule,

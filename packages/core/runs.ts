@@ -2,9 +2,11 @@
  * Runs and their Slack thread (bot mode: one parent message per run, edited as it progresses).
  */
 export {
+  controlRun,
   dropFromRun,
   newRun,
   openRunThread,
+  type RunControl,
   type RunDeps,
   type RunItem,
   type RunLedgerPort,

@@ -3,6 +3,18 @@
  */
 
 export {
+  type ButtonIntent,
+  buttonIntentOf,
+  buttonNotUnderstoodText,
+  type InteractionOutcome,
+  type InteractionParse,
+  type InteractionPorts,
+  type InteractionSlackPort,
+  parseInteractionPayload,
+  runSignedInteraction,
+  type SlackInteraction,
+} from './src/slash/interaction.ts';
+export {
   acknowledgeSlashCommand,
   alreadyHandledText,
   claimFailedText,
@@ -18,7 +30,11 @@ export {
   answerDeferredCommand,
   type PauseWriteOutcome,
   patchPayload,
+  type RecordedApproval,
+  runSlashAction,
   runSlashCommand,
+  type SlashApprovalPort,
+  type SlashConfig,
   type SlashContext,
   type SlashInvokeOutcome,
   type SlashOutcome,
@@ -44,6 +60,7 @@ export { parseSlashRequest, parseSlashWork } from './src/slash/request.ts';
 export { routeSlashCommand } from './src/slash/route.ts';
 export type {
   DeferredCommand,
+  SlashApproval,
   SlashPatchRequest,
   SlashRequest,
   SlashWorkPayload,

@@ -48,6 +48,12 @@ function services() {
         return { paused: false, reason: null };
       },
     } as unknown as SlackCommandServices['pause'],
+    approvals: {
+      async record() {
+        mutations.push('approvals.record');
+        return { kind: 'recorded' };
+      },
+    },
     plan: async (now) => ({ generatedAt: now.toISOString(), items: [] }),
     history: async () => [],
     respond: async () => ({ ok: true, ts: null }),

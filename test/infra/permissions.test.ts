@@ -195,7 +195,9 @@ describe('functionPermissions', () => {
         'ssm:PutParameter', // pause, resume
         'dynamodb:Query', // listHistory of one cluster
         'dynamodb:Scan', // listHistory of every cluster
-        'dynamodb:PutItem', // the once-only claim of a signed request (SLACKREQ# items only)
+        'dynamodb:PutItem', // the once-only claim of a signed request (SLACKREQ#), approvals (APPROVAL#)
+        'dynamodb:GetItem', // an approval it lost to (APPROVAL#), a run (RUN#)
+        'dynamodb:UpdateItem', // a run's control: Pause/Resume on its parent (RUN#)
         'lambda:InvokeFunction', // its worker, the patch function
       ],
     };
@@ -288,17 +290,20 @@ describe('functionPermissions', () => {
       ]);
     });
 
-    it('gives slack-command read access, and PutItem only on the claims of signed requests', () => {
+    it('gives slack-command read access, and writes only to claims, approvals and run controls', () => {
       const writes = perms['slack-command'].filter((st) =>
         st.actions.some((a) => a.startsWith('dynamodb:') && !isReadOnlyAction(a)),
       );
+      const onKeys = (sid: string, actions: string[], keys: string) => ({
+        sid,
+        actions,
+        resources: [expect.stringMatching(/:table\/nodekeeper-prod-ledger$/)],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys] } },
+      });
       expect(writes).toEqual([
-        {
-          sid: 'SignedRequestClaims',
-          actions: ['dynamodb:PutItem'],
-          resources: [expect.stringMatching(/:table\/nodekeeper-prod-ledger$/)],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLACKREQ#*'] } },
-        },
+        onKeys('SignedRequestClaims', ['dynamodb:PutItem'], 'SLACKREQ#*'),
+        onKeys('SlackApprovals', ['dynamodb:GetItem', 'dynamodb:PutItem'], 'APPROVAL#*'),
+        onKeys('RunControls', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'RUN#*'),
       ]);
     });
   });

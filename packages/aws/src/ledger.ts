@@ -166,7 +166,7 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
 
     async claimNotification(key, event, owner, now): Promise<ClaimResult> {
       try {
-        await doc.send(
+        const out = await doc.send(
           new PutCommand({
             TableName,
             Item: {
@@ -182,9 +182,16 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
             ConditionExpression: 'attribute_not_exists(pk) OR (#owner = :owner AND #state = :claimed)',
             ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
             ExpressionAttributeValues: { ':owner': owner, ':claimed': 'claimed' },
+            // The replaced item, if any, is this owner's unmarked claim: the notice may be in Slack already.
+            ReturnValues: 'ALL_OLD',
           }),
         );
-        return { kind: 'claimed' };
+        const earlier = out.Attributes;
+        if (earlier === undefined) return { kind: 'claimed' };
+        return {
+          kind: 'claimed',
+          reclaimed: { at: typeof earlier.claimedAt === 'string' ? earlier.claimedAt : now },
+        };
       } catch (error) {
         if (!isConditionFailure(error)) return fail('PutItem', error, `${key} ${event}`);
         const out = await doc.send(

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type RunControl,
   type RunItem,
   type RunLedgerPort,
   type RunRecord,
@@ -12,7 +13,8 @@ import { AwsAdapterError, describeAwsError } from './errors.ts';
 /**
  * Runs (one scan's rollouts, or one patch request) and their Slack parent message, in the ledger
  * table: `RUN#<runId>` / `RUN`, node groups in the map attribute `items` (by run item key),
- * `thread` once the parent was posted, `version` counting item changes, TTL `expiresAt`.
+ * `thread` once the parent was posted, `version` counting item changes, `control` (the last pause
+ * or resume done from the parent's buttons), TTL `expiresAt`.
  */
 export const RunKeys = {
   run: (runId: string) => ({ pk: `RUN#${runId}`, sk: 'RUN' }),
@@ -36,6 +38,7 @@ function toRun(item: Record<string, unknown>): RunRecord {
     items: (item.items as Record<string, RunItem> | undefined) ?? {},
     thread: (item.thread as RunThread | undefined) ?? null,
     version: Number(item.version ?? 0),
+    ...(item.control ? { control: item.control as RunControl } : {}),
   };
 }
 
@@ -142,6 +145,28 @@ export function createRunLedger(client: DynamoDBClient, options: RunLedgerOption
         return out.Attributes ? toRun(out.Attributes) : null;
       } catch (error) {
         if (conditionFailed(error)) return null;
+        throw new AwsAdapterError('dynamodb', 'UpdateItem', error, `run ${runId}`);
+      }
+    },
+
+    async setRunControl(runId, control) {
+      try {
+        // A newer pause or resume is never replaced by an older one (two clicks arriving out of order).
+        const out = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: RunKeys.run(runId),
+            UpdateExpression: 'SET #control = :control ADD #version :one',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(#control) OR #control.#at <= :at)',
+            ExpressionAttributeNames: { '#control': 'control', '#at': 'at', '#version': 'version' },
+            ExpressionAttributeValues: { ':control': control, ':at': control.at, ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes ? toRun(out.Attributes) : null;
+      } catch (error) {
+        if (conditionFailed(error)) return port.getRun(runId);
         throw new AwsAdapterError('dynamodb', 'UpdateItem', error, `run ${runId}`);
       }
     },

@@ -57,4 +57,16 @@ describe('createRunLedger (dynalite)', () => {
     expect(dropped?.version).toBe(4);
     expect(await runs.setRunItem('no-such-run', { ...ref('x'), state: 'failed' })).toBeNull();
   });
+
+  it('records who paused or resumed from the parent, newest wins, and counts it as a change', async () => {
+    const runs = createRunLedger(client, { tableName: 'runs' });
+    await runs.openRun(newRun('run-d', 'rollout', '2026-11-24T03:00:00.000Z', [ref('general')]));
+    const paused = { paused: true, by: 'slack:U0ALLOWED1', at: '2026-11-24T03:12:00.000Z' };
+    const resumed = { paused: false, by: 'slack:U0OTHER22', at: '2026-11-24T03:20:00.000Z' };
+    expect(await runs.setRunControl('run-d', paused)).toMatchObject({ control: paused, version: 1 });
+    expect(await runs.setRunControl('run-d', resumed)).toMatchObject({ control: resumed, version: 2 });
+    // A click that arrives late (older) does not undo the newer one.
+    expect((await runs.setRunControl('run-d', paused))?.control).toEqual(resumed);
+    expect(await runs.setRunControl('no-such-run', paused)).toBeNull();
+  });
 });

@@ -6,7 +6,15 @@
  * same parent. Orchestration against ports; pure apart from the ports.
  */
 import { buildRunStatusMessage } from './messages/status.ts';
-import { type NodegroupRef, RunItemState, type RunStatus, type SlackMessage } from './messages/types.ts';
+import {
+  type NodegroupRef,
+  type RunControl,
+  RunItemState,
+  type RunStatus,
+  type SlackMessage,
+} from './messages/types.ts';
+
+export type { RunControl } from './messages/types.ts';
 
 export interface RunItem extends NodegroupRef {
   state: RunItemState;
@@ -29,6 +37,8 @@ export interface RunRecord {
   thread: RunThread | null;
   /** Incremented by every item change; a parent edit carries the newest version it saw. */
   version: number;
+  /** The last pause or resume done from the parent's buttons (absent: none). */
+  control?: RunControl | null;
 }
 
 /** The run in the ledger. Every write is conditional or atomic. */
@@ -42,6 +52,8 @@ export interface RunLedgerPort {
   setRunItem(runId: string, item: RunItem): Promise<RunRecord | null>;
   /** Removes items (by {@link runItemKey}) and answers the run as stored after it. */
   dropRunItems(runId: string, keys: readonly string[]): Promise<RunRecord | null>;
+  /** Records the last pause or resume done from the parent; answers the run as stored after it (null: no run). */
+  setRunControl(runId: string, control: RunControl): Promise<RunRecord | null>;
 }
 
 /** Slack for the parent: post (optionally in a thread) and edit. Never throws. */
@@ -100,7 +112,7 @@ export function runStatusOf(run: RunRecord): RunStatus {
       a.cluster.localeCompare(b.cluster) ||
       a.nodegroup.localeCompare(b.nodegroup),
   );
-  return { kind: run.kind, startedAt: run.startedAt, items };
+  return { kind: run.kind, startedAt: run.startedAt, items, runId: run.runId, control: run.control ?? null };
 }
 
 export type OpenRunResult =
@@ -186,18 +198,43 @@ export type MarkRunItemResult =
  */
 export async function markRunItem(runId: string, item: RunItem, deps: RunDeps): Promise<MarkRunItemResult> {
   try {
-    let run = await deps.runs.setRunItem(runId, item);
-    if (run === null || run.thread === null) return { kind: 'no-thread' };
-    for (let round = 0; round < MAX_EDIT_ROUNDS; round += 1) {
-      const thread: RunThread = run.thread ?? { channel: null, ts: '' };
-      const edited = await deps.slack.update(thread, buildRunStatusMessage(runStatusOf(run)));
-      if (!edited.ok) return { kind: 'undeliverable', error: edited.error };
-      const again: RunRecord | null = await deps.runs.getRun(runId);
-      if (again === null || again.version <= run.version) break;
-      run = again;
-    }
-    return { kind: 'updated', run };
+    return await editParent(runId, await deps.runs.setRunItem(runId, item), deps);
   } catch (error) {
     return { kind: 'undeliverable', error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * Records a pause or resume done from the run's parent message and edits the parent (its buttons
+ * and control line follow), with the same re-reads as {@link markRunItem}. Never throws.
+ */
+export async function controlRun(
+  runId: string,
+  control: RunControl,
+  deps: RunDeps,
+): Promise<MarkRunItemResult> {
+  try {
+    return await editParent(runId, await deps.runs.setRunControl(runId, control), deps);
+  } catch (error) {
+    return { kind: 'undeliverable', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Edits the parent to `stored`, then again while a newer change arrived meanwhile (a few rounds). */
+async function editParent(
+  runId: string,
+  stored: RunRecord | null,
+  deps: RunDeps,
+): Promise<MarkRunItemResult> {
+  let run = stored;
+  if (run === null || run.thread === null) return { kind: 'no-thread' };
+  for (let round = 0; round < MAX_EDIT_ROUNDS; round += 1) {
+    const thread: RunThread = run.thread ?? { channel: null, ts: '' };
+    const edited = await deps.slack.update(thread, buildRunStatusMessage(runStatusOf(run)));
+    if (!edited.ok) return { kind: 'undeliverable', error: edited.error };
+    const again: RunRecord | null = await deps.runs.getRun(runId);
+    if (again === null || again.version <= run.version) break;
+    run = again;
+  }
+  return { kind: 'updated', run };
 }

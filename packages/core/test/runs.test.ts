@@ -40,6 +40,13 @@ function world(options: { slackDown?: boolean } = {}) {
       r.version += 1;
       return structuredClone(r);
     },
+    async setRunControl(id, control) {
+      const r = stored.get(id);
+      if (!r) return null;
+      if (!r.control || r.control.at <= control.at) r.control = control;
+      r.version += 1;
+      return structuredClone(r);
+    },
   };
   const posted: string[] = [];
   const edits: string[] = [];

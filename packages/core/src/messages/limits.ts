@@ -1,6 +1,13 @@
 /** Slack's Block Kit limits, enforced in one place so no builder can produce a rejected post. */
 import { truncateMrkdwn, truncatePlain } from './mrkdwn.ts';
-import type { Block, ButtonElement, MrkdwnObject, PlainTextObject, SlackMessage } from './types.ts';
+import type {
+  ActionButton,
+  Block,
+  ButtonElement,
+  MrkdwnObject,
+  PlainTextObject,
+  SlackMessage,
+} from './types.ts';
 
 export const SlackLimits = {
   blocks: 50,
@@ -13,6 +20,12 @@ export const SlackLimits = {
   actionsElements: 25,
   buttonText: 75,
   buttonUrl: 3000,
+  buttonValue: 2000,
+  actionId: 255,
+  blockId: 255,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
   /** Slack truncates `text` at 40,000 characters; we keep the fallback far shorter. */
   fallbackText: 4000,
 } as const;
@@ -30,6 +43,27 @@ function mrkdwn(obj: MrkdwnObject, max: number): MrkdwnObject {
 function button(b: ButtonElement): ButtonElement | null {
   if (b.url.length > SlackLimits.buttonUrl) return null;
   return { ...b, text: plain(b.text, SlackLimits.buttonText) };
+}
+
+/** An action button whose value or ID does not fit is dropped: a cut value would act on the wrong thing. */
+function actionButton(b: ActionButton): ActionButton | null {
+  if (b.value.length > SlackLimits.buttonValue || b.action_id.length > SlackLimits.actionId) return null;
+  const fitted: ActionButton = { ...b, text: plain(b.text, SlackLimits.buttonText) };
+  if (b.confirm) {
+    fitted.confirm = {
+      ...b.confirm,
+      title: plain(b.confirm.title, SlackLimits.confirmTitle),
+      text: plain(b.confirm.text, SlackLimits.confirmText),
+      confirm: plain(b.confirm.confirm, SlackLimits.confirmButton),
+      deny: plain(b.confirm.deny, SlackLimits.confirmButton),
+    };
+  }
+  return fitted;
+}
+
+/** `block_id` kept when it fits (interaction payloads name the block by it). */
+function blockId(id: string | undefined): { block_id?: string } {
+  return id !== undefined && id.length <= SlackLimits.blockId ? { block_id: id } : {};
 }
 
 function fitBlock(block: Block): Block | null {
@@ -63,14 +97,14 @@ function fitBlock(block: Block): Block | null {
         .map((e) =>
           e.type === 'mrkdwn' ? mrkdwn(e, SlackLimits.contextText) : plain(e, SlackLimits.contextText),
         );
-      return elements.length === 0 ? null : { type: 'context', elements };
+      return elements.length === 0 ? null : { type: 'context', elements, ...blockId(block.block_id) };
     }
     case 'actions': {
       const elements = block.elements
         .slice(0, SlackLimits.actionsElements)
-        .map(button)
-        .filter((b): b is ButtonElement => b !== null);
-      return elements.length === 0 ? null : { type: 'actions', elements };
+        .map((e) => ('action_id' in e && e.url === undefined ? actionButton(e) : button(e as ButtonElement)))
+        .filter((b): b is ButtonElement | ActionButton => b !== null);
+      return elements.length === 0 ? null : { type: 'actions', elements, ...blockId(block.block_id) };
     }
     case 'divider':
       return block;

@@ -7,6 +7,7 @@ export type SlashCommand =
   | { kind: 'patch'; cluster: string; nodegroup?: string; install: boolean; reboot: boolean }
   | { kind: 'pause'; reason?: string }
   | { kind: 'resume' }
+  | { kind: 'approve'; release: string; wave?: string; family?: string }
   | { kind: 'usage'; error?: string };
 
 /** Slack command text longer than this is refused outright. */
@@ -28,7 +29,8 @@ export function slashUsageText(): string {
     '• `patch <cluster> [nodegroup] [--install] [--reboot]`: patch nodes in place with SSM (scan only unless `--install`)',
     '• `pause [reason]`: stop starting new rollouts',
     '• `resume`: start rollouts again',
-    '`patch`, `pause` and `resume` need your Slack user to be on the allowlist.',
+    '• `approve <release> [--wave W] [--family F]`: approve a release the breaker halted or a wave holds',
+    '`patch`, `pause`, `resume` and `approve` need your Slack user to be on the allowlist.',
   ].join('\n');
 }
 
@@ -77,6 +79,46 @@ function parsePatch(args: string[]): SlashCommand {
     : { kind: 'patch', cluster, nodegroup, install, reboot };
 }
 
+/** A release as typed: a version, build date, Bottlerocket version or AMI ID (checked again when routed). */
+const RELEASE_TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** A release line: an AMI family name or `golden:<parameter>`. */
+const FAMILY_TOKEN = /^(?:[a-z0-9-]{2,30}|golden:\/[A-Za-z0-9_.\-/]{1,1000})$/;
+/** A wave name as typed (config allows up to 63 characters; one word here). */
+const WAVE_TOKEN = /^[^\s`<>&*]{1,63}$/;
+
+function parseApprove(args: string[]): SlashCommand {
+  const positional: string[] = [];
+  let wave: string | undefined;
+  let family: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--wave' || arg === '--family') {
+      const value = args[i + 1];
+      if (value === undefined) return usage(`\`${arg}\` needs a value`);
+      i++;
+      if (arg === '--wave') {
+        if (!WAVE_TOKEN.test(value)) return usage(`not a wave name: ${shown(value)}`);
+        wave = value;
+      } else {
+        if (!FAMILY_TOKEN.test(value)) return usage(`not a release line: ${shown(value)}`);
+        family = value;
+      }
+    } else if (arg.startsWith('-')) return usage(`unknown option for \`approve\`: ${shown(arg)}`);
+    else positional.push(arg);
+  }
+  const [release, extra] = positional;
+  if (release === undefined)
+    return usage('`approve` needs a release, e.g. `approve 1.33.5-20261110 --wave prod`');
+  if (extra !== undefined) return usage('`approve` takes one release');
+  if (!RELEASE_TOKEN.test(release)) return usage(`not a release: ${shown(release)}`);
+  return {
+    kind: 'approve',
+    release,
+    ...(wave === undefined ? {} : { wave }),
+    ...(family === undefined ? {} : { family }),
+  };
+}
+
 /**
  * Parses the `text` of a `/nodekeeper` slash command. Unknown or malformed input yields
  * `{kind:'usage', error}`; an empty text or `help` yields `{kind:'usage'}`. Pure; never throws.
@@ -99,6 +141,8 @@ export function parseSlashCommand(text: string): SlashCommand {
       return args.length > 0 ? usage(`\`${sub}\` takes no arguments`) : { kind: sub };
     case 'patch':
       return parsePatch(args);
+    case 'approve':
+      return parseApprove(args);
     case 'pause': {
       const reason = decoded
         .slice(first.length)
@@ -114,7 +158,12 @@ export function parseSlashCommand(text: string): SlashCommand {
   }
 }
 
-/** True for subcommands that change something (`patch`, `pause`, `resume`): these need the allowlist. Pure. */
+/** True for subcommands that change something (`patch`, `pause`, `resume`, `approve`): these need the allowlist. Pure. */
 export function isMutating(command: SlashCommand): boolean {
-  return command.kind === 'patch' || command.kind === 'pause' || command.kind === 'resume';
+  return (
+    command.kind === 'patch' ||
+    command.kind === 'pause' ||
+    command.kind === 'resume' ||
+    command.kind === 'approve'
+  );
 }

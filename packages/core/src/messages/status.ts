@@ -1,5 +1,6 @@
 /** The bot-mode parent message of a run, edited with chat.update as the run progresses. Pure. */
 
+import { runControlBlocks } from './actions.ts';
 import {
   context,
   free,
@@ -73,6 +74,8 @@ export function buildRunStatusMessage(status: RunStatus): SlackMessage {
   const more = status.items.length - shown.length;
   if (more > 0) blocks.push(section(`…and ${more} more node groups`));
   blocks.push(context(`Started ${free(status.startedAt, 40)}`));
+  // Pause/Resume while node groups are still to go, and who last paused or resumed from here.
+  blocks.push(...runControlBlocks(status));
   return fitToSlackLimits({ text: `${what} of ${summary}`, blocks });
 }
 

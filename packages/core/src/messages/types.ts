@@ -14,9 +14,30 @@ export interface PlainTextObject extends Slack.PlainTextElement {}
 
 export interface MrkdwnObject extends Slack.MrkdwnElement {}
 
+/** A link button (opens a URL, e.g. the AWS console). */
 export interface ButtonElement extends Slack.Button {
   text: PlainTextObject;
   url: string;
+}
+
+/** A confirmation dialog shown before an action button's click is sent. */
+export interface ConfirmObject extends Slack.ConfirmationDialog {
+  title: PlainTextObject;
+  text: PlainTextObject;
+  confirm: PlainTextObject;
+  deny: PlainTextObject;
+}
+
+/**
+ * An interactive button: Slack sends a `block_actions` payload with `action_id` and `value` to the
+ * app's interactivity URL when it is clicked (the value is untrusted input there).
+ */
+export interface ActionButton extends Slack.Button {
+  text: PlainTextObject;
+  action_id: string;
+  value: string;
+  url?: never;
+  confirm?: ConfirmObject;
 }
 
 export interface HeaderBlock extends Slack.HeaderBlock {
@@ -31,12 +52,14 @@ export interface SectionBlock extends Slack.SectionBlock {
 
 export interface ContextBlock extends Slack.ContextBlock {
   elements: (MrkdwnObject | PlainTextObject)[];
+  block_id?: string;
 }
 
 export interface DividerBlock extends Slack.DividerBlock {}
 
 export interface ActionsBlock extends Slack.ActionsBlock {
-  elements: ButtonElement[];
+  elements: (ButtonElement | ActionButton)[];
+  block_id?: string;
 }
 
 export type Block = HeaderBlock | SectionBlock | ContextBlock | DividerBlock | ActionsBlock;
@@ -180,10 +203,23 @@ export const RunItemState = {
 } as const;
 export type RunItemState = (typeof RunItemState)[keyof typeof RunItemState];
 
+/** The last pause or resume done from a run's parent message (its buttons). */
+export interface RunControl {
+  paused: boolean;
+  /** `slack:<user id>`. */
+  by: string;
+  /** ISO 8601. */
+  at: string;
+}
+
 /** The state of a whole run (one scan's rollouts, or one patch request) for the bot-mode parent message. */
 export interface RunStatus {
   kind: 'rollout' | 'patch';
   /** ISO 8601. */
   startedAt: string;
   items: (NodegroupRef & { state: RunItemState })[];
+  /** The run's ID: its parent carries Pause/Resume buttons for it (rollout runs). */
+  runId?: string;
+  /** The last pause or resume done from the parent, shown on it. */
+  control?: RunControl | null;
 }

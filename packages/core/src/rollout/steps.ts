@@ -5,6 +5,7 @@ import { NodegroupStatus } from '../types/fleet.ts';
 import { MAX_ATTEMPT } from './attempt.ts';
 import { guardRollout, isOnTarget } from './guard.ts';
 import { rolloutKey, targetIdentity } from './key.ts';
+import { earlierPost } from './notices.ts';
 import {
   type PollResult,
   PollSchedule,
@@ -15,6 +16,7 @@ import {
 import { findOwnUpdate, refOf, type StartResult, startRollout } from './start.ts';
 import {
   type FinalOutcome,
+  type NotifyResult,
   type NotStartedReason,
   type RolloutDeps,
   type RolloutEvent,
@@ -237,7 +239,8 @@ export function pollStep(request: RolloutRequest, updateId: string, deps: Rollou
 }
 
 export type NotifyStepResult =
-  | { kind: 'sent'; ts: string | null }
+  /** `recovered`: a replay found the message its crashed predecessor had posted, and posted nothing. */
+  | { kind: 'sent'; ts: string | null; recovered?: true }
   | { kind: 'skipped'; why: 'already-sent' | 'claimed-by-other' }
   | { kind: 'undeliverable'; error: string };
 
@@ -251,10 +254,12 @@ const RUN_STATE: Record<RolloutNotice['event'], RunItemState> = {
 };
 
 /**
- * Sends one notice at most once per (rollout, event) across every process, via the ledger's
- * claim. In bot mode, when the rollout belongs to a run with a parent message, the notice is a
- * reply in the run's thread and the parent is edited to the run's new state. Never throws: a
- * Slack or ledger failure comes back as `undeliverable` for the caller to log.
+ * Sends one notice once per (rollout, event) across every process, via the ledger's claim. In bot
+ * mode, when the rollout belongs to a run with a parent message, the notice is a reply in the
+ * run's thread and the parent is edited to the run's new state. The notice carries its key as
+ * Slack metadata: a replay of a claim never marked sent (the process died after posting) finds the
+ * message it posted and does not post again. Never throws: a Slack or ledger failure comes back as
+ * `undeliverable` for the caller to log.
  */
 export async function notifyStep(
   notice: RolloutNotice,
@@ -267,7 +272,16 @@ export async function notifyStep(
     if (claim.kind !== 'claimed') return { kind: 'skipped', why: claim.kind };
     const runId = notice.request.runId;
     const thread = deps.runs ? await runThreadOf(runId, deps.runs.runs) : null;
-    const posted = await deps.notify(thread ? { ...notice, threadTs: thread.ts } : notice);
+    const noticeKey = `${key}/${notice.event}`;
+    const earlier = await earlierPost(claim, deps.notices, noticeKey, {
+      threadTs: thread?.ts ?? null,
+      channel: thread?.channel ?? null,
+    });
+    // Found: posted before the crash. Not found or unreadable: post (a duplicate beats a lost notice).
+    const posted: NotifyResult =
+      earlier?.kind === 'found'
+        ? { ok: true, ts: earlier.ts }
+        : await deps.notify({ ...notice, noticeKey, ...(thread ? { threadTs: thread.ts } : {}) });
     await deps.ledger.markNotificationSent(key, notice.event, {
       ts: thread?.ts ?? (posted.ok ? posted.ts : null),
       delivered: posted.ok,
@@ -286,7 +300,10 @@ export async function notifyStep(
         deps.runs,
       );
     }
-    return posted.ok ? { kind: 'sent', ts: posted.ts } : { kind: 'undeliverable', error: posted.error };
+    if (!posted.ok) return { kind: 'undeliverable', error: posted.error };
+    return earlier?.kind === 'found'
+      ? { kind: 'sent', ts: posted.ts, recovered: true }
+      : { kind: 'sent', ts: posted.ts };
   } catch (error) {
     return { kind: 'undeliverable', error: error instanceof Error ? error.message : String(error) };
   }

@@ -5,6 +5,7 @@
 import type { RunDeps } from '../runs.ts';
 import type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 import type { AmiRef, Strategy } from '../types/plan.ts';
+import type { NoticeFinderPort } from './notices.ts';
 import type { Recall } from '../types/policy.ts';
 
 export type { NodegroupRef, UpdateError } from '../types/fleet.ts';
@@ -262,7 +263,17 @@ export const RolloutEvent = {
 } as const;
 export type RolloutEvent = (typeof RolloutEvent)[keyof typeof RolloutEvent];
 
-export type ClaimResult = { kind: 'claimed' } | { kind: 'already-sent' } | { kind: 'claimed-by-other' };
+export type ClaimResult =
+  | {
+      kind: 'claimed';
+      /**
+       * Present when this owner had claimed it before without marking it sent (a replay after a
+       * crash): when that claim was made. The notice may already be in Slack.
+       */
+      reclaimed?: { at: string };
+    }
+  | { kind: 'already-sent' }
+  | { kind: 'claimed-by-other' };
 
 export interface HistoryQuery {
   cluster?: string;
@@ -328,6 +339,8 @@ export interface RolloutNotice {
   finishedAt: string | null;
   /** EKS update status for outcome notices (`Successful`, `Failed`, …), `StartFailed` when refused. */
   status: string | null;
+  /** The notice's once-only key, posted as Slack message metadata so a replay can find it. */
+  noticeKey?: string;
 }
 
 export type NotifyResult = { ok: true; ts: string | null } | { ok: false; error: string };
@@ -357,6 +370,8 @@ export interface RolloutDeps {
   pause: PausePort;
   recalls: RecallPort;
   notify: NotifyPort;
+  /** Bot mode: finds a notice posted before a crash, so a replay does not post it twice. */
+  notices?: NoticeFinderPort;
   /** The only clock the orchestration reads. */
   now: () => Date;
 }

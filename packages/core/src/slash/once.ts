@@ -3,12 +3,12 @@
  * claim. Slash commands use it today; interactions (buttons) share the same claim, keyed by the
  * hash of their signature and timestamp. Pure: the claim is a port.
  */
-import type { Config } from '../config.ts';
 import { code } from '../messages/mrkdwn.ts';
 import type { SlackMessage } from '../messages/types.ts';
 import {
   answerDeferredCommand,
   runSlashCommand,
+  type SlashConfig,
   type SlashContext,
   type SlashOutcome,
   type SlashPorts,
@@ -40,13 +40,14 @@ export type SlashAck =
 /** Routes for the acknowledgement: usage and refusals answer now; everything else goes to the worker. */
 export function acknowledgeSlashCommand(
   request: Pick<SlashRequest, 'text' | 'userId'>,
-  config: Pick<Config, 'slack' | 'clusters'>,
+  config: SlashConfig,
 ): SlashAck {
   const action = routeSlashCommand({
     text: request.text,
     userId: request.userId,
     allowedUserIds: config.slack.allowedUserIds,
     clusterPatterns: config.clusters,
+    waveNames: (config.waves ?? []).map((w) => w.name),
   });
   switch (action.kind) {
     case 'reply':
@@ -96,7 +97,7 @@ export type SignedWorkOutcome =
 export async function runSignedSlashWork(
   request: SlashRequest,
   claim: { key: string; timestampSeconds: number },
-  config: Pick<Config, 'slack' | 'clusters'>,
+  config: SlashConfig,
   ports: SlashPorts & { claims: RequestClaimPort },
   context: SlashContext,
 ): Promise<{ message: SlackMessage; outcome: SignedWorkOutcome }> {
@@ -120,6 +121,7 @@ export async function runSignedSlashWork(
     userId: request.userId,
     allowedUserIds: config.slack.allowedUserIds,
     clusterPatterns: config.clusters,
+    waveNames: (config.waves ?? []).map((w) => w.name),
   });
   if (action.kind === 'defer') {
     const answer = await answerDeferredCommand(action.command, ports, context.now);

@@ -10,6 +10,8 @@ import type { SlackMessage } from '../messages/types.ts';
 import type { HistoryQuery, RolloutRecord } from '../rollout/types.ts';
 import type { Plan } from '../types/plan.ts';
 import {
+  approvedText,
+  approveFailedText,
   buildHistoryMessage,
   buildStatusMessage,
   buildWorkFailedMessage,
@@ -26,6 +28,8 @@ import { routeSlashCommand } from './route.ts';
 import type {
   DeferredCommand,
   RefusalReason,
+  SlashAction,
+  SlashApproval,
   SlashPatchRequest,
   SlashRequest,
   SlashWorkPayload,
@@ -45,10 +49,25 @@ export interface SlashPausePort {
   read(): Promise<{ paused: boolean; reason: string | null }>;
 }
 
+/** An approval as stored: who gave it and when (ISO 8601). */
+export interface RecordedApproval extends SlashApproval {
+  by: string;
+  at: string;
+}
+
+/** Operator approvals (the ledger's approval items, as `nodekeeper approve` writes them). */
+export interface SlashApprovalPort {
+  /** Records `approval` unless an equal or newer one exists (then answers it). Throws when unreachable. */
+  record(
+    approval: RecordedApproval,
+  ): Promise<{ kind: 'recorded' } | { kind: 'exists'; approval: RecordedApproval }>;
+}
+
 /** What the slash command reads and writes through. */
 export interface SlashPorts {
   invoker: { invoke(functionName: string, payload: unknown): Promise<SlashInvokeOutcome> };
   pause: SlashPausePort;
+  approvals: SlashApprovalPort;
   /** Inspects every configured region and plans, as a scan would (read-only). */
   plan(now: Date): Promise<Plan>;
   history(query: HistoryQuery): Promise<RolloutRecord[]>;
@@ -78,7 +97,12 @@ export type SlashOutcome =
   | { kind: 'pause-set'; command: 'pause' | 'resume' }
   | { kind: 'pause-failed'; command: 'pause' | 'resume'; error: string }
   | { kind: 'patch-requested'; request: SlashPatchRequest; lambdaRequestId: string | null }
-  | { kind: 'patch-not-sent'; request: SlashPatchRequest; error: string };
+  | { kind: 'patch-not-sent'; request: SlashPatchRequest; error: string }
+  | { kind: 'approved'; result: 'recorded' | 'exists'; approval: RecordedApproval }
+  | { kind: 'approve-failed'; approval: SlashApproval; error: string };
+
+/** The config the slash program reads: the allowlist, the managed clusters and the waves. */
+export type SlashConfig = Pick<Config, 'slack' | 'clusters'> & { waves?: ReadonlyArray<{ name: string }> };
 
 const reply = (responseType: SlashReply['responseType'], text: string): SlashReply => ({
   responseType,
@@ -88,7 +112,7 @@ const reply = (responseType: SlashReply['responseType'], text: string): SlashRep
 /** Routes a verified request by `config` and carries it out through `ports`. Never throws for AWS refusals. */
 export async function runSlashCommand(
   request: SlashRequest,
-  config: Pick<Config, 'slack' | 'clusters'>,
+  config: SlashConfig,
   ports: SlashPorts,
   context: SlashContext,
 ): Promise<{ reply: SlashReply; outcome: SlashOutcome }> {
@@ -97,7 +121,21 @@ export async function runSlashCommand(
     userId: request.userId,
     allowedUserIds: config.slack.allowedUserIds,
     clusterPatterns: config.clusters,
+    waveNames: (config.waves ?? []).map((w) => w.name),
   });
+  return runSlashAction(action, request, ports, context);
+}
+
+/**
+ * Carries out one routed action (typed, or from a button: the same program does the same thing)
+ * through `ports`. Never throws for AWS refusals.
+ */
+export async function runSlashAction(
+  action: SlashAction,
+  request: Pick<SlashRequest, 'userId' | 'responseUrl'>,
+  ports: SlashPorts,
+  context: SlashContext,
+): Promise<{ reply: SlashReply; outcome: SlashOutcome }> {
   switch (action.kind) {
     case 'reply':
       return { reply: reply('ephemeral', action.text), outcome: { kind: 'usage' } };
@@ -170,6 +208,23 @@ export async function runSlashCommand(
             reply: reply('in_channel', patchAcceptedText(patch, request.userId)),
             outcome: { kind: 'patch-requested', request: patch, lambdaRequestId: invoked.lambdaRequestId },
           };
+    }
+    case 'approve': {
+      const approval: RecordedApproval = { ...action.approval, by: action.by, at: context.now.toISOString() };
+      try {
+        const recorded = await ports.approvals.record(approval);
+        const stored = recorded.kind === 'recorded' ? approval : recorded.approval;
+        return {
+          reply: reply('in_channel', approvedText(stored, recorded.kind, request.userId)),
+          outcome: { kind: 'approved', result: recorded.kind, approval: stored },
+        };
+      } catch (error) {
+        const code = slashErrorCode(error);
+        return {
+          reply: reply('ephemeral', approveFailedText(action.approval, code)),
+          outcome: { kind: 'approve-failed', approval: action.approval, error: code },
+        };
+      }
     }
   }
 }

@@ -2,12 +2,13 @@
  * What the slash command says back: short texts for the immediate answer, and Block Kit messages
  * for answers posted later on response_url. Untrusted text is escaped. Pure.
  */
+import { actorText } from '../messages/actions.ts';
 import { context, free, header, linesToSections, name, section } from '../messages/format.ts';
 import { fitToSlackLimits } from '../messages/limits.ts';
 import { code } from '../messages/mrkdwn.ts';
 import type { Block, SlackMessage } from '../messages/types.ts';
 import type { RolloutRecord } from '../rollout/types.ts';
-import type { DeferredCommand, SlashPatchRequest } from './types.ts';
+import type { DeferredCommand, SlashApproval, SlashPatchRequest } from './types.ts';
 
 /** At most this many ledger records are listed in a history or status answer. */
 export const SLASH_MAX_LISTED = 25;
@@ -15,6 +16,33 @@ export const SLASH_MAX_LISTED = 25;
 /** A Slack mention of a validated user ID (`U…`/`W…`); anything else is shown as code. */
 function mention(userId: string): string {
   return /^[UW][A-Z0-9]{2,30}$/.test(userId) ? `<@${userId}>` : code(userId);
+}
+
+/** What an approval covers: "`20261110` (line `al2023`) for wave `prod`". */
+export function approvalScope(approval: SlashApproval): string {
+  const line = approval.family === null ? '' : ` (line ${name(approval.family)})`;
+  const where = approval.wave === null ? 'every wave' : `wave ${name(approval.wave)}`;
+  return `${name(approval.release)}${line} for ${where}`;
+}
+
+/** The in-channel answer to an approval: recorded now, or an equal or newer one was already there. */
+export function approvedText(
+  approval: SlashApproval & { by: string; at: string },
+  result: 'recorded' | 'exists',
+  userId: string,
+): string {
+  const scope = approvalScope(approval);
+  const effect =
+    'The breaker and failure holds are lifted there for failures before now, and `requiresApproval` is ' +
+    'satisfied; soak, windows, budgets and a pause still apply. The next scan plans with it.';
+  return result === 'recorded'
+    ? `:white_check_mark: ${mention(userId)} approved ${scope}. ${effect}`
+    : `:white_check_mark: ${scope} was already approved by ${actorText(approval.by)} at ${free(approval.at, 40)}; nothing changed.`;
+}
+
+/** When the approval could not be recorded. */
+export function approveFailedText(approval: SlashApproval, errorCode: string): string {
+  return `Sorry, the approval of ${approvalScope(approval)} could not be recorded (${code(errorCode)}). Nothing was approved; please try again.`;
 }
 
 /** `plan prod-*`, `status`, `history` as typed. */

@@ -6,6 +6,7 @@ import {
   type SlashCommand,
   slashUsageText,
 } from '../messages/slash-command.ts';
+import { normalizeReleaseInput } from '../safety/release.ts';
 import { RefusalReason as Reason, type RefusalReason, type SlashAction } from './types.ts';
 
 export interface RouteInput {
@@ -17,6 +18,8 @@ export interface RouteInput {
   allowedUserIds: readonly string[];
   /** `clusters` from config: `patch` never targets a cluster outside them. */
   clusterPatterns: readonly string[];
+  /** Names of the configured waves: `approve --wave` names one of them. Absent: any wave is refused. */
+  waveNames?: readonly string[];
 }
 
 /** True when `userId` may run mutating subcommands. An empty allowlist allows nobody. Pure. */
@@ -26,6 +29,48 @@ export function isAllowedUser(userId: string, allowedUserIds: readonly string[])
 
 function refusal(command: SlashCommand['kind'], reason: RefusalReason, text: string): SlashAction {
   return { kind: 'refuse', command, reason, text };
+}
+
+/** The refusal of a mutating subcommand (or button) to a user off the allowlist. Pure. */
+export function notAllowedText(kind: string): string {
+  return (
+    `Sorry, \`${kind}\` changes your fleet, and your Slack user is not on nodekeeper's allowlist ` +
+    '(`slack.allowedUserIds` in nodekeeper.config.json). Nothing was changed. ' +
+    'Ask an operator to add you, or use `plan`, `status` or `history`.'
+  );
+}
+
+/**
+ * An approval of `release` (as typed or as a button carries it) for `wave` (null: every wave) on
+ * line `family` (null: every line), checked against the config's waves; the caller checked the
+ * allowlist. A release nodekeeper cannot read, or a wave not configured, is refused. Pure.
+ */
+export function approveAction(
+  input: { release: string; wave: string | null; family: string | null; userId: string },
+  waveNames: readonly string[],
+): SlashAction {
+  const release = normalizeReleaseInput(input.release, input.family);
+  if (release === null) {
+    return refusal(
+      'approve',
+      Reason.unknownRelease,
+      `\`${input.release.slice(0, 100)}\` is not a release version, release identity or AMI ID` +
+        `${input.family === null ? '' : ` of line \`${input.family.slice(0, 100)}\``}. Nothing was approved.`,
+    );
+  }
+  if (input.wave !== null && !waveNames.includes(input.wave)) {
+    const known = waveNames.length === 0 ? 'none' : waveNames.map((w) => `\`${w}\``).join(', ');
+    return refusal(
+      'approve',
+      Reason.unknownWave,
+      `\`${input.wave.slice(0, 63)}\` is not a configured wave (configured: ${known}). Nothing was approved.`,
+    );
+  }
+  return {
+    kind: 'approve',
+    approval: { release, family: input.family, wave: input.wave },
+    by: `slack:${input.userId}`,
+  };
 }
 
 /**
@@ -40,13 +85,7 @@ export function routeSlashCommand(input: RouteInput): SlashAction {
     return { kind: 'reply', text: command.error ? `${command.error}\n\n${usage}` : usage };
   }
   if (isMutating(command) && !isAllowedUser(input.userId, input.allowedUserIds)) {
-    return refusal(
-      command.kind,
-      Reason.notAllowed,
-      `Sorry, \`${command.kind}\` changes your fleet, and your Slack user is not on nodekeeper's allowlist ` +
-        '(`slack.allowedUserIds` in nodekeeper.config.json). Nothing was changed. ' +
-        'Ask an operator to add you, or use `plan`, `status` or `history`.',
-    );
+    return refusal(command.kind, Reason.notAllowed, notAllowedText(command.kind));
   }
   const by = `slack:${input.userId}`;
   switch (command.kind) {
@@ -58,6 +97,16 @@ export function routeSlashCommand(input: RouteInput): SlashAction {
       return { kind: 'pause', reason: command.reason ?? null, by };
     case 'resume':
       return { kind: 'resume', by };
+    case 'approve':
+      return approveAction(
+        {
+          release: command.release,
+          wave: command.wave ?? null,
+          family: command.family ?? null,
+          userId: input.userId,
+        },
+        input.waveNames ?? [],
+      );
     case 'patch': {
       if (!matchesAny(command.cluster, input.clusterPatterns)) {
         return refusal(

@@ -21,6 +21,10 @@ export interface SlashPatchRequest {
 export const RefusalReason = {
   notAllowed: 'not-allowed',
   clusterNotManaged: 'cluster-not-managed',
+  /** `approve --wave W` names no configured wave. */
+  unknownWave: 'unknown-wave',
+  /** `approve` names no release nodekeeper can read (or one that does not fit `--family`). */
+  unknownRelease: 'unknown-release',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
 
@@ -34,7 +38,18 @@ export type SlashAction =
   | { kind: 'defer'; command: DeferredCommand }
   | { kind: 'pause'; reason: string | null; by: string }
   | { kind: 'resume'; by: string }
-  | { kind: 'patch'; request: Omit<SlashPatchRequest, 'requestId'> };
+  | { kind: 'patch'; request: Omit<SlashPatchRequest, 'requestId'> }
+  | { kind: 'approve'; approval: SlashApproval; by: string };
+
+/** An approval as the slash command (or a button) asks for it; `by` and `at` are added when recorded. */
+export interface SlashApproval {
+  /** Release identity (normalised). */
+  release: string;
+  /** Release line, or null for every line with that identity. */
+  family: string | null;
+  /** Wave, or null for every wave. */
+  wave: string | null;
+}
 
 /** The fields of a slash-command request nodekeeper uses (Slack sends more). */
 export interface SlashRequest {

@@ -23,6 +23,12 @@ describe('parseSlashCommand', () => {
       ['pause', { kind: 'pause' }],
       ['pause  incident 42 &amp; friends', { kind: 'pause', reason: 'incident 42 & friends' }],
       ['resume', { kind: 'resume' }],
+      ['approve 1.33.5-20261110', { kind: 'approve', release: '1.33.5-20261110' }],
+      [
+        'approve 20261110 --wave prod --family al2023',
+        { kind: 'approve', release: '20261110', wave: 'prod', family: 'al2023' },
+      ],
+      ['approve --wave dev ami-0abc', { kind: 'approve', release: 'ami-0abc', wave: 'dev' }],
       ['', { kind: 'usage' }],
       ['help', { kind: 'usage' }],
     ])('parses %j', (text, expected) => {
@@ -46,6 +52,12 @@ describe('parseSlashCommand', () => {
       [`patch ${'a'.repeat(101)}`, `not a cluster name: ${'a'.repeat(40)}`],
       [`pause ${'r'.repeat(201)}`, 'the pause reason is longer than 200 characters'],
       ['x'.repeat(1001), 'command text is too long'],
+      ['approve', '`approve` needs a release, e.g. `approve 1.33.5-20261110 --wave prod`'],
+      ['approve 20261110 20261111', '`approve` takes one release'],
+      ['approve 20261110 --wave', '`--wave` needs a value'],
+      ['approve 20261110 --wave <!channel>', 'not a wave name: ??channel?'],
+      ['approve 20261110 --family AL2023!', 'not a release line: AL2023?'],
+      ['approve 20261110 --force', 'unknown option for `approve`: --force'],
     ])('answers %j with usage and an error', (text, error) => {
       expect(parseSlashCommand(text)).toEqual({ kind: 'usage', error });
     });
@@ -53,11 +65,17 @@ describe('parseSlashCommand', () => {
 });
 
 describe('isMutating', () => {
-  it('is true only for patch, pause and resume', () => {
-    const kinds = ['plan', 'status', 'history', 'patch prod-a', 'pause', 'resume', 'nonsense'].map((t) => [
-      parseSlashCommand(t).kind,
-      isMutating(parseSlashCommand(t)),
-    ]);
+  it('is true only for patch, pause, resume and approve', () => {
+    const kinds = [
+      'plan',
+      'status',
+      'history',
+      'patch prod-a',
+      'pause',
+      'resume',
+      'approve 20261110',
+      'nonsense',
+    ].map((t) => [parseSlashCommand(t).kind, isMutating(parseSlashCommand(t))]);
     expect(kinds).toEqual([
       ['plan', false],
       ['status', false],
@@ -65,6 +83,7 @@ describe('isMutating', () => {
       ['patch', true],
       ['pause', true],
       ['resume', true],
+      ['approve', true],
       ['usage', false],
     ]);
   });

@@ -59,6 +59,12 @@ function ports() {
         return { paused: false, reason: null };
       },
     },
+    approvals: {
+      async record(approval) {
+        done.push(`approve:${approval.release}:${approval.wave ?? '*'}`);
+        return { kind: 'recorded' };
+      },
+    },
     plan: async (now) => ({ generatedAt: now.toISOString(), items: [] }) as never,
     history: async () => [],
   };

@@ -32,6 +32,7 @@ function ports(overrides: Partial<SlashPorts> = {}): SlashPorts & { invoked: str
       },
     },
     pause: { set: async () => ({ kind: 'set' }), read: async () => ({ paused: false, reason: null }) },
+    approvals: { record: async () => ({ kind: 'recorded' }) },
     plan: async () => {
       throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
     },

@@ -81,10 +81,44 @@ describe('routeSlashCommand', () => {
     });
   });
 
-  describe('when the user is not on the allowlist', () => {
-    it.each(['pause', 'resume', 'patch prod-a --install'])('refuses `%s` with not-allowed', (text) => {
-      expect(route(text, 'U0SOMEONE')).toMatchObject({ kind: 'refuse', reason: 'not-allowed' });
+  describe('when an allowlisted user approves a release', () => {
+    const approve = (text: string) =>
+      routeSlashCommand({
+        text,
+        userId: ALLOWED,
+        allowedUserIds: [ALLOWED],
+        clusterPatterns: ['prod-*'],
+        waveNames: ['dev', 'prod'],
+      });
+
+    it('approves the release identity for the wave, by the Slack user', () => {
+      expect(approve('approve 1.33.5-20261110 --wave prod')).toEqual({
+        kind: 'approve',
+        approval: { release: '20261110', family: null, wave: 'prod' },
+        by: `slack:${ALLOWED}`,
+      });
     });
+
+    it('refuses a wave the config does not have, naming the configured ones', () => {
+      expect(approve('approve 20261110 --wave canary')).toMatchObject({
+        kind: 'refuse',
+        reason: 'unknown-wave',
+        text: expect.stringContaining('configured: `dev`, `prod`'),
+      });
+    });
+
+    it('refuses a release nodekeeper cannot read', () => {
+      expect(approve('approve latest')).toMatchObject({ kind: 'refuse', reason: 'unknown-release' });
+    });
+  });
+
+  describe('when the user is not on the allowlist', () => {
+    it.each(['pause', 'resume', 'patch prod-a --install', 'approve 20261110'])(
+      'refuses `%s` with not-allowed',
+      (text) => {
+        expect(route(text, 'U0SOMEONE')).toMatchObject({ kind: 'refuse', reason: 'not-allowed' });
+      },
+    );
 
     it('refuses before looking at the cluster', () => {
       expect(route('patch elsewhere', 'U0SOMEONE')).toMatchObject({ reason: 'not-allowed' });

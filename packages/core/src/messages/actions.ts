@@ -1,0 +1,254 @@
+/**
+ * Buttons on the messages that ask for a decision (a halted release, a rollout run), the values
+ * they carry, and what a decision turns them into: the clicked buttons become the outcome ("Approved
+ * for wave prod by @user at 03:12 UTC"). Pure.
+ */
+import { context } from './format.ts';
+import { code, truncatePlain } from './mrkdwn.ts';
+import type { ActionButton, ActionsBlock, Block, ContextBlock, RunControl, RunStatus } from './types.ts';
+
+/** `action_id` prefixes; a message with several buttons of one kind numbers them (`.1`, `.2`). */
+export const ActionId = {
+  approve: 'nodekeeper.approve',
+  keepHalted: 'nodekeeper.keep-halted',
+  pause: 'nodekeeper.pause',
+  resume: 'nodekeeper.resume',
+} as const;
+export type ActionId = (typeof ActionId)[keyof typeof ActionId];
+export type ActionKind = 'approve' | 'keep-halted' | 'pause' | 'resume';
+
+/** The `block_id` of nodekeeper's actions block (a suffix `.N` after each update, as Slack asks). */
+export const ACTIONS_BLOCK_ID = 'nodekeeper.actions';
+/** The `block_id` prefix of an outcome line. */
+export const OUTCOME_BLOCK_ID = 'nodekeeper.outcome';
+
+/** At most this many "Approve … for wave W" buttons on one halt notice. */
+export const MAX_WAVE_BUTTONS = 5;
+
+/** The action kind of an `action_id` nodekeeper wrote, or null. Pure. */
+export function actionKindOf(actionId: string): ActionKind | null {
+  const m = /^nodekeeper\.(approve|keep-halted|pause|resume)(?:\.\d{1,2})?$/.exec(actionId);
+  return (m?.[1] as ActionKind | undefined) ?? null;
+}
+
+/** What an Approve button carries (its `value`, JSON). */
+export interface ApproveValue {
+  release: string;
+  family: string;
+  /** Null: every wave. */
+  wave: string | null;
+}
+
+/** What Keep halted carries. */
+export interface HaltValue {
+  release: string;
+  family: string;
+}
+
+/** What Pause and Resume on a run's parent carry. */
+export interface RunValue {
+  runId: string;
+}
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+
+function button(
+  actionId: string,
+  text: string,
+  value: object,
+  confirm?: { title: string; text: string; confirm: string },
+): ActionButton {
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: plain(truncatePlain(text, 75)),
+    value: JSON.stringify({ v: 1, ...value }),
+    ...(confirm
+      ? {
+          confirm: {
+            title: plain(truncatePlain(confirm.title, 100)),
+            text: plain(truncatePlain(confirm.text, 300)),
+            confirm: plain(confirm.confirm),
+            deny: plain('Cancel'),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The buttons of a halt notice: "Approve <release> for wave <W>" for each wave a counted failure
+ * happened in (at most {@link MAX_WAVE_BUTTONS}), "Approve <release> for every wave", and "Keep
+ * halted". Each approval asks for confirmation first. Pure.
+ */
+export function haltActions(halted: {
+  release: string;
+  family: string;
+  /** Waves the counted failures happened in, in order; duplicates are ignored. */
+  failedWaves: readonly string[];
+}): ActionsBlock {
+  const { release, family } = halted;
+  const waves = [...new Set(halted.failedWaves)].slice(0, MAX_WAVE_BUTTONS);
+  const approve = (wave: string | null, n: number): ActionButton => {
+    const where = wave === null ? 'every wave' : `wave ${wave}`;
+    const value: ApproveValue = { release, family, wave };
+    return button(`${ActionId.approve}.${n}`, `Approve ${release} for ${where}`, value, {
+      title: `Approve ${release}?`,
+      text:
+        `nodekeeper starts release ${release} (${family}) in ${where} again, on its next scan in the ` +
+        'window and budgets. Failures before now are forgiven there; a new failure holds it again.',
+      confirm: 'Approve',
+    });
+  };
+  const keep: HaltValue = { release, family };
+  return {
+    type: 'actions',
+    block_id: ACTIONS_BLOCK_ID,
+    elements: [
+      ...waves.map((w, i) => approve(w, i + 1)),
+      approve(null, waves.length + 1),
+      button(ActionId.keepHalted, 'Keep halted', keep),
+    ],
+  };
+}
+
+/** Who did something, as recorded (`slack:U…`, an IAM ARN, `user:…`): a mention for Slack users, else code. Pure. */
+export function actorText(by: string): string {
+  const slack = /^slack:([UW][A-Z0-9]{2,30})$/.exec(by);
+  return slack?.[1] ? `<@${slack[1]}>` : code(by.slice(0, 200));
+}
+
+/** "03:12 UTC on 2026-11-24". Pure. */
+export function utcTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return code(iso.slice(0, 40));
+  const d = new Date(t).toISOString();
+  return `${d.slice(11, 16)} UTC on ${d.slice(0, 10)}`;
+}
+
+/** The pause state a run's parent shows: who last paused or resumed from it, and when. */
+function controlLine(control: RunControl): string {
+  return control.paused
+    ? `:double_vertical_bar: Paused by ${actorText(control.by)} at ${utcTime(control.at)}: updates already running finish; no new rollout starts until resumed.`
+    : `:arrow_forward: Resumed by ${actorText(control.by)} at ${utcTime(control.at)}.`;
+}
+
+/**
+ * The parent's controls: the last pause or resume done from it, and while any node group is still
+ * pending or in progress, "Pause rollouts" (or "Resume rollouts" after a pause). Rollout runs only;
+ * none without a run ID. Pure.
+ */
+export function runControlBlocks(status: RunStatus): Block[] {
+  if (status.kind !== 'rollout' || status.runId === undefined) return [];
+  const blocks: Block[] = [];
+  const control = status.control ?? null;
+  if (control !== null) blocks.push({ ...context(controlLine(control)), block_id: OUTCOME_BLOCK_ID });
+  const active = status.items.some((i) => i.state === 'pending' || i.state === 'in-progress');
+  if (!active) return blocks;
+  const value: RunValue = { runId: status.runId };
+  const paused = control?.paused === true;
+  blocks.push({
+    type: 'actions',
+    block_id: ACTIONS_BLOCK_ID,
+    elements: [
+      paused
+        ? button(ActionId.resume, 'Resume rollouts', value)
+        : button(ActionId.pause, 'Pause rollouts', value, {
+            title: 'Pause nodekeeper rollouts?',
+            text: 'Updates already running finish; no new rollout starts anywhere until someone resumes.',
+            confirm: 'Pause',
+          }),
+    ],
+  });
+  return blocks;
+}
+
+/** What a click decided, as the message shows it. */
+export type Decision =
+  | {
+      kind: 'approved';
+      wave: string | null;
+      by: string;
+      at: string;
+      /** An equal or newer approval was already there (given by `by` at `at`). */
+      already: boolean;
+    }
+  | { kind: 'kept-halted'; by: string; at: string }
+  | { kind: 'paused' | 'resumed'; by: string; at: string };
+
+/** The outcome line of a decision. Pure. */
+export function decisionText(decision: Decision): string {
+  const who = `${actorText(decision.by)} at ${utcTime(decision.at)}`;
+  switch (decision.kind) {
+    case 'approved': {
+      const where = decision.wave === null ? 'every wave' : `wave ${code(truncatePlain(decision.wave, 63))}`;
+      return decision.already
+        ? `:white_check_mark: Already approved for ${where} by ${who}.`
+        : `:white_check_mark: Approved for ${where} by ${who}.`;
+    }
+    case 'kept-halted':
+      return `:no_entry: Kept halted by ${who}: no wave starts this release until someone approves it.`;
+    case 'paused':
+      return controlLine({ paused: true, by: decision.by, at: decision.at });
+    case 'resumed':
+      return controlLine({ paused: false, by: decision.by, at: decision.at });
+  }
+}
+
+/** A block of a message as Slack sends it back in an interaction payload (validated, otherwise opaque). */
+export type EchoedBlock = { type: string; block_id?: string } & Record<string, unknown>;
+
+function isOurs(block: EchoedBlock): boolean {
+  return block.type === 'actions' && (block.block_id ?? '').startsWith(ACTIONS_BLOCK_ID);
+}
+
+/** Which buttons a decision leaves on the message. */
+function keeps(decision: Decision, clickedActionId: string, element: { action_id?: unknown }): boolean {
+  if (decision.kind !== 'approved' || decision.wave === null) return false;
+  // One wave approved: the other waves' buttons stay, and Keep halted while any of them does.
+  return element.action_id !== clickedActionId;
+}
+
+/**
+ * The message after a click, from its blocks as Slack sent them: nodekeeper's buttons become the
+ * outcome (a context line appended; the clicked button removed, or every button when the decision
+ * settles the message), everything else unchanged. At most 50 blocks: older outcome lines give way.
+ * Pure.
+ */
+export function decidedBlocks(
+  blocks: readonly EchoedBlock[],
+  clickedActionId: string,
+  decision: Decision,
+): EchoedBlock[] {
+  let generation = 0;
+  const out: EchoedBlock[] = [];
+  for (const block of blocks) {
+    if (!isOurs(block)) {
+      out.push(block);
+      continue;
+    }
+    const suffix = /\.(\d{1,6})$/.exec(block.block_id ?? '');
+    generation = Math.max(generation, Number(suffix?.[1] ?? 0));
+    const elements = Array.isArray(block.elements) ? (block.elements as Array<{ action_id?: unknown }>) : [];
+    const left = elements.filter((e) => keeps(decision, clickedActionId, e));
+    const approvals = left.filter(
+      (e) => typeof e.action_id === 'string' && actionKindOf(e.action_id) === 'approve',
+    );
+    if (approvals.length > 0)
+      out.push({ ...block, block_id: `${ACTIONS_BLOCK_ID}.${generation + 1}`, elements: left });
+  }
+  const context_: ContextBlock = context(decisionText(decision));
+  const line: EchoedBlock = {
+    type: 'context',
+    elements: context_.elements,
+    block_id: `${OUTCOME_BLOCK_ID}.${generation + 1}`,
+  };
+  // The outcome goes above the remaining buttons, below earlier outcomes.
+  const at = out.findIndex(isOurs);
+  const next = at === -1 ? [...out, line] : [...out.slice(0, at), line, ...out.slice(at)];
+  while (next.length > 50) {
+    const oldest = next.findIndex((b) => (b.block_id ?? '').startsWith(OUTCOME_BLOCK_ID));
+    next.splice(oldest === -1 ? 0 : oldest, 1);
+  }
+  return next;
+}

@@ -188,6 +188,7 @@ describe('functionPermissions', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'dynamodb:Query', // the guard's active recalls (gsi1)
+        'lambda:InvokeFunction', // the continuation scan it asks for at its end (createContinuationPort)
       ],
       'slack-command': [
         ...inspect,

@@ -4,6 +4,7 @@ import {
   createLambdaWorkflowStarter,
   createLedger,
   createRecallStore,
+  createReleaseHistoryReader,
   homeRegion,
   inspectTarget,
   readConfig,
@@ -33,6 +34,8 @@ export async function handler(event: unknown): Promise<ScanResult> {
   const lambda = createLambdaClient(home.context);
   const notifier = notifierFromSettings(settings);
   const runs = runDepsFor(settings, home, notifier);
+  // This scan reads AWS's older releases (age selection) once per region, for every account.
+  const releaseHistories = createReleaseHistoryReader();
   logger.info('scan started', {
     eventId: scan.id,
     source: scan.source,
@@ -43,7 +46,7 @@ export async function handler(event: unknown): Promise<ScanResult> {
   });
   return runScan(scan, {
     config,
-    inspect: (target) => inspectTarget(clients, target, { logger }),
+    inspect: (target) => inspectTarget(clients, target, { logger, releaseHistories }),
     pause: pauseReaderFor(home, settings.pauseParameter),
     starter: createLambdaWorkflowStarter(lambda, settings.workflowArn),
     notifier,

@@ -61,9 +61,7 @@ export {
 } from './src/inspect.ts';
 export {
   type AsyncInvoker,
-  type ContinuationEvent,
   createAsyncInvoker,
-  createContinuationPort,
   createLambdaClient,
   type InvokeOutcome,
 } from './src/invoke.ts';
@@ -135,6 +133,17 @@ export {
   type RecallTarget,
   type UnrecallResult,
 } from './src/recalls.ts';
+export {
+  createReleaseHistoryReader,
+  describeImagesNamed,
+  getParametersUnderPath,
+  getParameterVersions,
+  PARAMETER_HISTORY_MAX_VERSIONS,
+  RELEASE_IMAGES_MAX,
+  RELEASE_PATH_MAX_PARAMETERS,
+  type ReleaseHistoryRead,
+  type ReleaseHistoryReader,
+} from './src/releases.ts';
 export { createRequestClaims } from './src/request-claims.ts';
 export {
   createRolloutPort,

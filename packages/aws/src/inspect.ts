@@ -1,18 +1,24 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { FleetTarget } from '@nodekeeper/core/config';
 import type {
+  AmiAgeRequest,
   CatalogSnapshot,
   ClusterProgress,
   Fleet,
   ImageFacts,
   InspectionError,
+  InspectionTarget,
   NodegroupFacts,
+  ReleaseHistory,
+  ReleaseHistorySource,
 } from '@nodekeeper/core/plan';
 import {
   eksOptimizedAmiName,
   lookupTarget,
   matchesAny,
   parametersForNodegroup,
+  releaseHistoryWanted,
+  releaseImagesToDescribe,
   TARGET_CONCURRENCY,
   WHOLE_CLUSTER,
 } from '@nodekeeper/core/plan';
@@ -27,6 +33,7 @@ import {
 } from './ec2.ts';
 import { describeCluster, describeNodegroup, type EksCluster, listClusters, listNodegroups } from './eks.ts';
 import { createSemaphore, mapLimit } from './limit.ts';
+import { createReleaseHistoryReader, type ReleaseHistoryReader } from './releases.ts';
 import { getParametersBatch, parameterBatchSize } from './ssm.ts';
 import { checkTargetAccess, type TargetClientCache } from './targets.ts';
 
@@ -42,6 +49,13 @@ export interface InspectFleetOptions {
   logger?: Logger;
   /** Called after each selected cluster's node groups are described (progress). */
   onCluster?: (progress: ClusterProgress) => void;
+  /**
+   * The plan's time and age rules: older releases are read for targets whose newest image is
+   * younger than a node group's minimum age (age selection). Absent: none are read.
+   */
+  amiAge?: AmiAgeRequest | null;
+  /** Memoises older-release reads across the targets of one run (default: one reader per call). */
+  releaseHistories?: ReleaseHistoryReader;
 }
 
 export interface InspectFleetResult {
@@ -77,6 +91,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   const entries: Entry[] = [];
   const parameters: Record<string, string> = {};
   const images: Record<string, ImageFacts> = {};
+  const releases: Record<string, ReleaseHistory> = {};
   const byLocation = (
     a: { cluster: string; nodegroup: string | null },
     b: { cluster: string; nodegroup: string | null },
@@ -89,7 +104,11 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
         .sort(byLocation),
       errors: [...errors].sort(byLocation),
     },
-    catalog: { parameters: { [region]: parameters }, images: { [region]: images } },
+    catalog: {
+      parameters: { [region]: parameters },
+      images: { [region]: images },
+      ...(Object.keys(releases).length > 0 ? { releases: { [region]: releases } } : {}),
+    },
   });
   const fail = (cluster: string, nodegroup: string | null, err: unknown): void => {
     const message = err instanceof Error ? err.message : String(err);
@@ -312,6 +331,61 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     }),
   ]);
 
+  // 6. Age selection: the older releases of targets whose newest image is younger than a node
+  // group's minimum age (one read per history), then their images, newest first and bounded.
+  const amiAge = options.amiAge ?? null;
+  if (amiAge !== null) {
+    const now = new Date(amiAge.now);
+    const reader = options.releaseHistories ?? createReleaseHistoryReader();
+    const current: CatalogSnapshot = {
+      parameters: { [region]: parameters },
+      images: { [region]: images },
+      releases: { [region]: releases },
+    };
+    const wanted = new Map<string, { source: ReleaseHistorySource; entry: Entry }>();
+    for (const entry of entries) {
+      if (entry.failed !== null) continue;
+      const source = releaseHistoryWanted(entry.facts, current, amiAge.rule, now);
+      if (source !== null && !wanted.has(source.key)) wanted.set(source.key, { source, entry });
+    }
+    const olderImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
+    const describing: Array<Promise<unknown>> = [];
+    const failures = new Set<string>();
+    await Promise.all(
+      [...wanted.values()].map(async ({ source, entry }) => {
+        const { history, images: named } = await sem.run(() =>
+          reader.read(clients, { accountId, region }, source),
+        );
+        releases[source.key] = history;
+        for (const image of named) images[image.imageId] ??= image;
+        logger.info('older releases read', {
+          accountId,
+          region,
+          location: history.location,
+          releases: history.releases.length,
+          complete: history.complete,
+          ...(history.error !== null ? { error: history.error } : {}),
+        });
+        const found = lookupTarget(entry.facts, current);
+        if (found.kind !== 'found' || history.error !== null) return;
+        const created = (id: string) => images[id]?.creationDate ?? null;
+        for (const id of releaseImagesToDescribe(found, history, created)) {
+          if (images[id] !== undefined || olderImages.has(id)) continue;
+          describing.push(
+            olderImages.get(id).catch((err: unknown) => {
+              failures.add(err instanceof Error ? err.message : String(err));
+            }),
+          );
+        }
+      }),
+    );
+    olderImages.flush();
+    await Promise.all(describing);
+    // An older release whose image could not be described is simply not a candidate.
+    for (const error of failures)
+      logger.warn('older release images not described', { accountId, region, error });
+  }
+
   const out = result();
   logger.info('fleet inspected', {
     accountId,
@@ -357,8 +431,8 @@ export function targetError(
  */
 export async function inspectTarget(
   clients: TargetClientCache,
-  target: FleetTarget,
-  options: Pick<InspectFleetOptions, 'concurrency' | 'logger' | 'onCluster'> = {},
+  target: InspectionTarget,
+  options: Pick<InspectFleetOptions, 'concurrency' | 'logger' | 'onCluster' | 'releaseHistories'> = {},
 ): Promise<InspectFleetResult> {
   const c = clients(target.accountId, target.region);
   if (target.role !== null) {
@@ -377,6 +451,7 @@ export async function inspectTarget(
     accountId: target.accountId,
     region: target.region,
     clusterPatterns: target.clusters,
+    amiAge: target.amiAge ?? null,
     ...options,
   });
 }
@@ -388,9 +463,14 @@ export async function inspectTarget(
  */
 export function inspectTargets(
   clients: TargetClientCache,
-  targets: readonly FleetTarget[],
-  options: Pick<InspectFleetOptions, 'concurrency' | 'logger'> & { targetConcurrency?: number } = {},
+  targets: readonly InspectionTarget[],
+  options: Pick<InspectFleetOptions, 'concurrency' | 'logger' | 'releaseHistories'> & {
+    targetConcurrency?: number;
+  } = {},
 ): Promise<InspectFleetResult[]> {
   const { targetConcurrency = TARGET_CONCURRENCY, ...rest } = options;
-  return mapLimit(targets, targetConcurrency, (t) => inspectTarget(clients, t, rest));
+  const releaseHistories = rest.releaseHistories ?? createReleaseHistoryReader();
+  return mapLimit(targets, targetConcurrency, (t) =>
+    inspectTarget(clients, t, { ...rest, releaseHistories }),
+  );
 }

@@ -7,6 +7,7 @@ import { inspectTarget } from './inspect.ts';
 import { createLedger } from './ledger.ts';
 import { createPausePort } from './pause.ts';
 import { createRecallStore } from './recalls.ts';
+import { createReleaseHistoryReader } from './releases.ts';
 import type { TargetClientCache } from './targets.ts';
 
 /** Whether a ledger read failed because the table does not exist (nothing recorded there yet). Pure. */
@@ -31,9 +32,12 @@ export interface PlanPortsOptions {
  */
 export function createPlanPorts(options: PlanPortsOptions): PlanPorts {
   const { home, ledgerTable: tableName } = options;
+  // One run: AWS's older releases are read once per region, whatever the number of accounts.
+  const releaseHistories = createReleaseHistoryReader();
   return {
     inspect: (target, onCluster) =>
       inspectTarget(options.targets, target, {
+        releaseHistories,
         ...(options.logger ? { logger: options.logger } : {}),
         ...(onCluster ? { onCluster } : {}),
       }),

@@ -239,7 +239,7 @@ describe('nodekeeper report against the sandbox', () => {
       expect(out.stdout).toContain('no ledger (table no-such-table does not exist)');
       expect(out.stdout).toContain('prod-a');
       expect(out.stdout).toMatch(
-        /general\s+prod\s+1\.33\.4-20261001\s+52\s+1\.33\.5-20261110\s+40\s+skip \(wave-gate\)/,
+        /general\s+prod\s+1\.33\.4-20261001\s+52\s+1\.33\.5-20261110\s+40\s+-\s+max 1 node\s+skip \(wave-gate\)/,
       );
       const json = await report(['--config', config, '--now', NOW, '--format', 'json'], {
         NODEKEEPER_LEDGER_TABLE: 'no-such-table',

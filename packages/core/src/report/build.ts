@@ -15,6 +15,7 @@ import {
   NextRollKind,
   type RecalledNodegroup,
   type Report,
+  type EndOfLifeNotice,
   type ReportCluster,
   type ReportNodegroup,
   type ReportPatch,
@@ -312,6 +313,8 @@ export function buildReport(input: ReportInput): Report {
       message: item.message,
       lastRollout: last ? toReportRollout(last) : null,
       nextRoll: nextRollOf(item, latest, now, input.policy, windowAfter),
+      updateConfig: item.updateConfig ?? null,
+      endOfLife: item.endOfLife ?? null,
     };
   });
 
@@ -377,6 +380,8 @@ export function buildReport(input: ReportInput): Report {
     patches.failed += p.failed;
   }
   const ages = nodegroups.flatMap((n) => (n.current.ageDays === null ? [] : [n.current.ageDays]));
+  const endOfLife = endOfLifeNotices(input.plan);
+  const countOf = (code: PlanWarningCode) => endOfLife.filter((n) => n.code === code).length;
 
   return {
     generatedAt: input.plan.generatedAt,
@@ -396,10 +401,16 @@ export function buildReport(input: ReportInput): Report {
       skip: nodegroups.filter((n) => n.decision === 'skip').length,
       rollouts,
       patches,
+      endOfLife: {
+        familyEndOfLife: countOf(PlanWarningCode.amiFamilyEndOfLife),
+        imageDeprecated: countOf(PlanWarningCode.imageDeprecated),
+        imageDeprecating: countOf(PlanWarningCode.imageDeprecating),
+      },
     },
     clusters,
     timeline,
     holds,
+    endOfLife,
     recalls: recallsOf(input),
   };
 }
@@ -426,4 +437,39 @@ function recallsOf(input: ReportInput): ReportRecalls {
     });
   }
   return { active, running };
+}
+
+const END_OF_LIFE_CODES: readonly PlanWarningCode[] = [
+  PlanWarningCode.imageDeprecated,
+  PlanWarningCode.imageDeprecating,
+  PlanWarningCode.amiFamilyEndOfLife,
+];
+
+/**
+ * The plan's end-of-life warnings, one notice each: deprecated images first (longest past first),
+ * then deprecating ones (soonest first), then families at their end. Pure.
+ */
+function endOfLifeNotices(plan: Plan): EndOfLifeNotice[] {
+  const notices: EndOfLifeNotice[] = [];
+  for (const item of plan.items) {
+    for (const w of item.warnings ?? []) {
+      if (!END_OF_LIFE_CODES.includes(w.code)) continue;
+      notices.push({
+        accountId: item.accountId,
+        region: item.region,
+        cluster: item.cluster,
+        nodegroup: item.nodegroup,
+        code: w.code,
+        message: w.message,
+        daysToDeprecation:
+          w.code === PlanWarningCode.amiFamilyEndOfLife ? null : (item.endOfLife?.image?.daysToDeprecation ?? null),
+      });
+    }
+  }
+  // Stable: ties keep the plan's order (region, cluster, node group).
+  return notices.sort(
+    (a, b) =>
+      END_OF_LIFE_CODES.indexOf(a.code) - END_OF_LIFE_CODES.indexOf(b.code) ||
+      (a.daysToDeprecation ?? 0) - (b.daysToDeprecation ?? 0),
+  );
 }

@@ -1,10 +1,16 @@
 /**
  * The fleet freshness report as ONE self-contained HTML file: inline CSS and SVG, no scripts, no
  * fonts, no images, nothing fetched. Summary first, then the per-cluster heat map of AMI age, the
- * timeline of recent rollouts and patches, the holds explained, and per-cluster detail (collapsed
+ * timeline of recent rollouts and patches, the holds explained, end of life (AMI families without
+ * new images, images near their DeprecationTime), and per-cluster detail (collapsed
  * when the fleet is large). Pure and deterministic: the same report gives the same bytes.
  */
+import { DEPRECATION_WARNING_DAYS } from '../end-of-life.ts';
+import { recallLabel, unrecallCommand } from '../safety/recall.ts';
+import { PlanWarningCode } from '../types/plan.ts';
+import { deprecationText, maxUnavailableText } from './end-of-life-text.ts';
 import type {
+  EndOfLifeNotice,
   HoldGroup,
   Report,
   ReportCluster,
@@ -210,10 +216,102 @@ ${card('', String(s.roll), 'Would roll', report.nextWindow ? `next window ${form
 ${card(holds > 0 ? 'warn' : '', String(holds), 'Held', `${plural(report.holds.length, 'reason')}`)}
 ${card(s.rollouts.failed > 0 ? 'bad' : 'good', `${s.rollouts.succeeded}/${s.rollouts.succeeded + s.rollouts.failed}`, `Rollouts ok (${report.timelineDays} d)`, `${s.rollouts.failed} failed, ${s.rollouts.started} running${s.rollouts.stillRunning > 0 ? `, ${s.rollouts.stillRunning} still running in EKS` : ''}`)}
 ${card(s.patches.failed > 0 ? 'warn' : s.patches.succeeded > 0 ? 'good' : '', String(s.patches.succeeded), `Instances patched (${report.timelineDays} d)`, `${s.patches.failed} failed`)}
+${endOfLifeCard(report, card)}
 </div>
 ${ageBar(all, 'dist')}
 ${legend()}
 </section>`;
+}
+
+function endOfLifeCard(
+  report: Report,
+  card: (cls: string, n: string, label: string, detail: string) => string,
+): string {
+  const e = report.summary.endOfLife;
+  const groups = new Set(
+    report.endOfLife.map((n) => `${n.accountId ?? ''}/${n.region}/${n.cluster}/${n.nodegroup}`),
+  ).size;
+  const cls = e.imageDeprecated > 0 ? 'bad' : groups > 0 ? 'warn' : 'good';
+  return card(
+    cls,
+    String(groups),
+    'End of life',
+    `${e.imageDeprecated} deprecated, ${e.imageDeprecating} within ${DEPRECATION_WARNING_DAYS} d, ${e.familyEndOfLife} on a family without new AMIs`,
+  );
+}
+
+const END_OF_LIFE_GROUPS: ReadonlyArray<{
+  code: PlanWarningCode;
+  title: string;
+  explanation: string;
+  cls: string;
+}> = [
+  {
+    code: PlanWarningCode.imageDeprecated,
+    title: 'Running a deprecated image',
+    explanation:
+      'EC2 deprecated the image these node groups run: it no longer appears in AMI listings. Running nodes and launches by ID go on; roll to a current image.',
+    cls: 'r-error',
+  },
+  {
+    code: PlanWarningCode.imageDeprecating,
+    title: `Image deprecated within ${DEPRECATION_WARNING_DAYS} days`,
+    explanation: 'The image these node groups run reaches its EC2 DeprecationTime soon. Roll before it does.',
+    cls: '',
+  },
+  {
+    code: PlanWarningCode.amiFamilyEndOfLife,
+    title: 'AMI family without new images',
+    explanation:
+      'EKS publishes no new AMIs of this family (security fixes included): rolling cannot keep these node groups current. Move them to a supported family.',
+    cls: 'r-halted',
+  },
+];
+
+function endOfLifeSection(report: Report): string {
+  const cards = END_OF_LIFE_GROUPS.flatMap((g) => {
+    const items = report.endOfLife.filter((n) => n.code === g.code);
+    if (items.length === 0) return [];
+    const li = (n: EndOfLifeNotice) =>
+      `<li><code>${esc(`${n.cluster}/${n.nodegroup}`)}</code>: ${esc(n.message)}</li>`;
+    const shown = items.slice(0, HOLD_ITEMS_SHOWN);
+    const rest = items.slice(HOLD_ITEMS_SHOWN);
+    const more =
+      rest.length > 0
+        ? `<details><summary class="note">and ${rest.length} more</summary><ul>${rest.map(li).join('')}</ul></details>`
+        : '';
+    return [
+      `<div class="hold${items.length > 3 ? ' wide' : ''} ${g.cls}" data-eol="${esc(g.code)}"><h3><span>${esc(g.title)}</span><span class="count">${items.length}</span></h3><p>${esc(g.explanation)} <code>${esc(g.code)}</code></p><ul>${shown.map(li).join('')}</ul>${more}</div>`,
+    ];
+  });
+  const body =
+    cards.length === 0
+      ? `<p class="note">No node group runs an AMI family without new images, or an image within ${DEPRECATION_WARNING_DAYS} days of its EC2 DeprecationTime.</p>`
+      : `<div class="holds">${cards.join('\n')}</div>`;
+  return `<section id="end-of-life" aria-labelledby="end-of-life-h">
+<header><h2 id="end-of-life-h">End of life</h2><span class="sub">AMI families EKS no longer publishes, and images near or past their DeprecationTime</span></header>
+${body}
+</section>`;
+}
+
+function endOfLifeCellHtml(ng: ReportNodegroup): string {
+  const e = ng.endOfLife;
+  if (e === null) return '<span class="s">unknown</span>';
+  const family = e.familyEndOfLife
+    ? `<b style="color:#a3241a">${esc(`${e.familyEndOfLife.family}: no new AMIs since ${e.familyEndOfLife.endOfSupport}`)}</b><span class="s">${esc(e.familyEndOfLife.advice)}</span>`
+    : '';
+  const dep = deprecationText(e);
+  const image = e.image
+    ? `<span class="s">${esc(dep === null ? 'no DeprecationTime' : `${dep} (${formatDay(e.image.deprecationTime ?? '')})`)}</span>`
+    : '<span class="s">image not described</span>';
+  return `${family}${image}`;
+}
+
+function updateCellHtml(ng: ReportNodegroup): string {
+  const u = ng.updateConfig;
+  if (u === null) return '<span class="s">unknown</span>';
+  const max = maxUnavailableText(u);
+  return `${esc(u.updateStrategy ?? '—')}<span class="s">${esc(max ? `${max} unavailable` : '')}</span>`;
 }
 
 function cellTitle(ng: ReportNodegroup): string {
@@ -401,13 +499,13 @@ function nodegroupRow(ng: ReportNodegroup, timeZone: string | null): string {
   const label = NEXT_LABELS[ng.nextRoll.kind];
   const next = ng.nextRoll.at ? `<b>${esc(formatTime(ng.nextRoll.at, timeZone))}</b>` : esc(label);
   const why = ng.nextRoll.why === ng.message ? (ng.nextRoll.at ? label : '') : ng.nextRoll.why;
-  return `<tr data-nodegroup="${esc(ng.nodegroup)}"><td><b>${esc(ng.nodegroup)}</b><span class="s">${esc(ng.amiType ?? '')}</span></td><td>${esc(ng.wave ?? '—')}</td><td>${chip}<span class="mono">${esc(ami(ng.current, ng.strategy))}</span><span class="s">${esc(ageText(ng.current.ageDays))}${ng.current.dateSource ? ` (${esc(ng.current.dateSource)})` : ''}</span></td><td><span class="mono">${esc(ng.latest ? ami(ng.latest, ng.strategy) : '—')}</span><span class="s">${ng.daysBehind === null ? (ng.behind === false ? 'current' : 'unknown') : ng.daysBehind === 0 ? (ng.behind ? 'same day' : 'current') : `${esc(plural(ng.daysBehind, 'day'))} behind`}</span></td><td>${decisionPill(ng)}<span class="s">${esc(ng.message)}</span></td><td>${last}</td><td>${next}<span class="s">${esc(why)}</span></td></tr>`;
+  return `<tr data-nodegroup="${esc(ng.nodegroup)}"><td><b>${esc(ng.nodegroup)}</b><span class="s">${esc(ng.amiType ?? '')}</span></td><td>${esc(ng.wave ?? '—')}</td><td>${chip}<span class="mono">${esc(ami(ng.current, ng.strategy))}</span><span class="s">${esc(ageText(ng.current.ageDays))}${ng.current.dateSource ? ` (${esc(ng.current.dateSource)})` : ''}</span></td><td><span class="mono">${esc(ng.latest ? ami(ng.latest, ng.strategy) : '—')}</span><span class="s">${ng.daysBehind === null ? (ng.behind === false ? 'current' : 'unknown') : ng.daysBehind === 0 ? (ng.behind ? 'same day' : 'current') : `${esc(plural(ng.daysBehind, 'day'))} behind`}</span></td><td>${endOfLifeCellHtml(ng)}</td><td>${updateCellHtml(ng)}</td><td>${decisionPill(ng)}<span class="s">${esc(ng.message)}</span></td><td>${last}</td><td>${next}<span class="s">${esc(why)}</span></td></tr>`;
 }
 
 function clusterDetails(c: ReportCluster, open: boolean, timeZone: string | null): string {
   const rows = c.nodegroups.map((ng) => nodegroupRow(ng, timeZone)).join('');
   return `<details class="cluster" data-cluster="${esc(c.cluster)}"${open ? ' open' : ''}><summary><span class="name">${esc(c.cluster)}</span>${ageBar(c.nodegroups, 'bar')}<span class="num"><b>${c.nodegroups.length}</b> groups</span><span class="num"><b>${c.behind}</b> behind</span><span class="num">${c.failed > 0 ? `<b style="color:#d73027">${c.failed}</b> failed` : c.maxAgeDays === null ? 'age ?' : `max <b>${c.maxAgeDays}</b> d`}</span></summary>
-<div class="tablewrap"><table><thead><tr><th>Node group</th><th>Wave</th><th>Current AMI</th><th>Latest</th><th>Plan</th><th>Last rollout</th><th>Next roll</th></tr></thead><tbody>${rows}</tbody></table></div></details>`;
+<div class="tablewrap"><table><thead><tr><th>Node group</th><th>Wave</th><th>Current AMI</th><th>Latest</th><th>End of life</th><th>Update</th><th>Plan</th><th>Last rollout</th><th>Next roll</th></tr></thead><tbody>${rows}</tbody></table></div></details>`;
 }
 
 function clustersSection(report: Report): string {
@@ -473,6 +571,7 @@ ${ledgerNotice(report)}${summarySection(report)}
 ${heatmapSection(report)}
 ${timelineSection(report)}
 ${holdsSection(report)}
+${endOfLifeSection(report)}
 ${clustersSection(report)}
 <footer>nodekeeper · read-only report · ${esc(report.generatedAt)}</footer>
 </main>

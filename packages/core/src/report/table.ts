@@ -1,5 +1,8 @@
 /** The fleet freshness report as plain text: one aligned table per cluster. Pure. */
+import { DEPRECATION_WARNING_DAYS } from '../end-of-life.ts';
+import { recallLabel, unrecallCommand } from '../safety/recall.ts';
 import { renderTable } from '../text.ts';
+import { endOfLifeText, updateConfigText } from './end-of-life-text.ts';
 import type { Report, ReportNodegroup } from './types.ts';
 
 function ami(ref: { releaseVersion: string | null; imageId: string | null }, strategy: string | null) {
@@ -22,6 +25,8 @@ function row(ng: ReportNodegroup): string[] {
     ng.current.ageDays === null ? '?' : String(ng.current.ageDays),
     ng.latest ? ami(ng.latest, ng.strategy) : '-',
     ng.daysBehind === null ? '?' : String(ng.daysBehind),
+    endOfLifeText(ng.endOfLife),
+    updateConfigText(ng.updateConfig),
     ng.decision === 'skip' && ng.reason ? `skip (${ng.reason})` : ng.decision,
     last,
     next,
@@ -42,6 +47,7 @@ export function renderReportTable(report: Report): string {
     `nodekeeper report ${report.generatedAt}`,
     `${s.nodegroups} node groups in ${s.clusters} clusters: ${s.behind} behind, ${s.current} current, ${s.unknown} unknown; oldest AMI ${s.maxAgeDays ?? '?'} days`,
     `next window: ${report.nextWindow ? `${report.nextWindow.start} → ${report.nextWindow.end}` : report.schedule ? 'unknown' : 'no schedule'}; ${ledger}`,
+    `end of life: ${s.endOfLife.familyEndOfLife} on a family without new AMIs, ${s.endOfLife.imageDeprecated} on a deprecated image, ${s.endOfLife.imageDeprecating} deprecating within ${DEPRECATION_WARNING_DAYS} days`,
     '',
   ];
   const headers = [
@@ -51,6 +57,8 @@ export function renderReportTable(report: Report): string {
     'AGE',
     'LATEST',
     'BEHIND',
+    'END OF LIFE',
+    'UPDATE',
     'PLAN',
     'LAST ROLLOUT',
     'NEXT',
@@ -58,6 +66,11 @@ export function renderReportTable(report: Report): string {
   ];
   for (const c of report.clusters) {
     out.push(`${c.region} / ${c.cluster}`, renderTable(headers, c.nodegroups.map(row)), '');
+  }
+  if (report.endOfLife.length > 0) {
+    out.push('End of life:');
+    for (const n of report.endOfLife) out.push(`  ${n.cluster}/${n.nodegroup}: ${n.message} (${n.code})`);
+    out.push('');
   }
   return `${out.join('\n')}\n`;
 }

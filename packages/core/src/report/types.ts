@@ -4,7 +4,8 @@
  */
 import type { DatedAmi } from '../metrics.ts';
 import type { RolloutOutcome } from '../rollout/types.ts';
-import type { Decision, SkipReason, Strategy } from '../types/plan.ts';
+import type { UpdateConfig } from '../types/fleet.ts';
+import type { Decision, EndOfLife, PlanWarningCode, SkipReason, Strategy } from '../types/plan.ts';
 import type { Recall } from '../types/policy.ts';
 
 /** A maintenance window: when the schedule fires and how long it stays open (ISO 8601). */
@@ -73,6 +74,23 @@ export interface ReportNodegroup {
   message: string;
   lastRollout: ReportRollout | null;
   nextRoll: NextRoll;
+  /** EKS `updateConfig` (strategy, max unavailable); null when EKS reported none or the group could not be read. */
+  updateConfig: UpdateConfig | null;
+  /** End of life of its AMI family and running image (the plan item's `endOfLife`); null when unknown. */
+  endOfLife: EndOfLife | null;
+}
+
+/** A node group whose family or running image is at (or near) its end of life: one plan warning. */
+export interface EndOfLifeNotice {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+  /** `ami-family-end-of-life`, `image-deprecated` or `image-deprecating`. */
+  code: PlanWarningCode;
+  message: string;
+  /** Whole days to the running image's DeprecationTime (negative once past); null for a family notice. */
+  daysToDeprecation: number | null;
 }
 
 export interface ReportCluster {
@@ -166,6 +184,8 @@ export interface ReportSummary {
   /** `stillRunning`: nodekeeper stopped waiting (rollout.maxWaitHours) while EKS still ran the update. */
   rollouts: { succeeded: number; failed: number; started: number; stillRunning: number; notStarted: number };
   patches: { succeeded: number; failed: number };
+  /** Node groups with each end-of-life notice (one group may count under several). */
+  endOfLife: { familyEndOfLife: number; imageDeprecated: number; imageDeprecating: number };
 }
 
 export interface Report {
@@ -181,5 +201,7 @@ export interface Report {
   clusters: ReportCluster[];
   timeline: TimelineEvent[];
   holds: HoldGroup[];
+  /** End-of-life notices, most urgent first: deprecated images, then deprecating ones (soonest first), then families. */
+  endOfLife: EndOfLifeNotice[];
   recalls: ReportRecalls;
 }

@@ -141,7 +141,7 @@ describe('renderReportTable', () => {
         buildReport(input({ history: [], ledger: { kind: 'missing', table: 't', message: 'gone' } })),
       );
       expect(text).toContain('no ledger (table t does not exist)');
-      expect(text).toMatch(/general\s+-\s+1\.33\.4-20261001\s+50\s+1\.33\.5-20261110\s+40\s+roll/);
+      expect(text).toMatch(/general\s+-\s+1\.33\.4-20261001\s+50\s+1\.33\.5-20261110\s+40\s+-\s+-\s+roll/);
     });
   });
 });

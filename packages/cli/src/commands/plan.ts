@@ -18,7 +18,10 @@ images) with your AWS credentials and prints, per node group, roll / current / s
 reason. It also reads the pause flag (SSM parameter NODEKEEPER_PAUSE_PARAMETER, default
 ${DEFAULT_PAUSE_PARAMETER}) and the ledger (DynamoDB table NODEKEEPER_LEDGER_TABLE, default
 ${DEFAULT_LEDGER_TABLE}: rollout history, approvals and recalls) for wave gates, budgets, the
-circuit breaker and recalled releases. It never makes a mutating AWS call.
+circuit breaker and recalled releases. It never makes a mutating AWS call. Warnings follow each
+cluster's table, one line per distinct warning (a shared launch template, a recalled image, an AMI
+family without new images, an image near or past its EC2 DeprecationTime); --json carries them,
+and each node group's EKS updateConfig and endOfLife (docs/plan.md).
 
 Options:
   --config FILE     config file (default: ./nodekeeper.config.json)

@@ -172,9 +172,11 @@ export const reportCommand: Command = {
   usage: `Usage: nodekeeper report [--config FILE] [--now ISO] [--format table|json|html] [--out FILE]
 
 For every node group: the current release/AMI and its age, the latest available and days behind,
-the wave, the last rollout from the ledger with its outcome, and the next window in which it would
-roll, with the reason it waits. The html format is one self-contained file (no network fetches):
-a heat map of AMI age per cluster, a timeline of recent rollouts and patches, and the holds
+its end of life (an AMI family without new images, days to the running image's EC2
+DeprecationTime) and EKS update strategy and max unavailable, the wave, the last rollout from the
+ledger with its outcome, and the next window in which it would roll, with the reason it waits.
+The html format is one self-contained file (no network fetches): a heat map of AMI age per
+cluster, a timeline of recent rollouts and patches, the holds and the end-of-life notices
 explained. It never makes a mutating AWS call.
 
 Options:

@@ -136,7 +136,7 @@ describe('a release that fails on one Kubernetes version', () => {
     const plan0 = await w.planAt(day(0));
     expect(plan0['prod-a/arm']).toMatchObject({ decision: 'roll' });
     expect(plan0['prod-a/arm']?.message).toContain(
-      "no node group in earlier waves can take 20261121 (al2023) (dev-a/general's newest is 1.32.9-20261110 (+1 more node group in earlier waves)): rolls without earlier-wave evidence",
+      "no node group in earlier waves can take 20261121 (al2023) (dev-a/general's newest is 1.32.9-20261110; +1 more node group in earlier waves): rolls without earlier-wave evidence",
     );
     expect(plan0['prod-a/general']?.message).toBe(
       'waits for dev-a/general (wave dev) to roll to 1.32.9-20261110 first (+1 more node group in earlier waves)',

@@ -136,7 +136,7 @@ function unprovenText(unable: readonly ScopedGroup[], c: GateCandidate): string 
   if (first === undefined) return `no node group in earlier waves is on ${c.family}`;
   const newest = first.target?.label ?? first.currentRelease ?? 'unknown';
   const more = unable.length - 1;
-  const others = more > 0 ? ` (+${more} more node group${more === 1 ? '' : 's'} in earlier waves)` : '';
+  const others = more > 0 ? `; +${more} more node group${more === 1 ? '' : 's'} in earlier waves` : '';
   return `no node group in earlier waves can take ${releaseName(c.family, c.release)} (${first.label}'s newest is ${newest}${others})`;
 }
 

@@ -69,5 +69,11 @@ export function renderPlanTable(plan: Plan): string {
   out.push(
     `${plan.items.length} node groups: ${count('roll')} to roll, ${count('current')} current, ${count('skip')} skipped.`,
   );
+  const recalled = plan.items.filter((i) => i.warnings?.some((w) => w.code === 'running-recalled')).length;
+  if (recalled > 0) {
+    out.push(
+      `${recalled} node group${recalled === 1 ? ' runs' : 's run'} a recalled image (running-recalled above); \`nodekeeper recall --list\` shows the recalls.`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }

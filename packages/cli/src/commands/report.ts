@@ -8,7 +8,7 @@ import {
   homeRegion,
 } from '@nodekeeper/aws';
 import type { Config } from '@nodekeeper/core/config';
-import { PLAN_HISTORY_LIMIT, type PlanLedgerState, policyFromConfig } from '@nodekeeper/core/plan';
+import { PLAN_HISTORY_LIMIT, type PlanLedgerState } from '@nodekeeper/core/plan';
 import {
   buildReport,
   type LedgerStatus,
@@ -125,7 +125,8 @@ export async function generateReport(
     fleet: run.fleet,
     catalog: run.catalog,
     plan: run.plan,
-    policy: policyFromConfig(options.config),
+    // The policy the plan was made with: its recalls list the node groups running a recalled image.
+    policy: run.policy,
     history: run.records,
     ledger,
     windowAfter: windowEvaluator(options.config),

@@ -449,6 +449,30 @@ ${empty}<ul class="events">${listed.map(eventItem).join('')}</ul>${more}
 </section>`;
 }
 
+/** Active recalls and the node groups already running what they recall; nothing when there are none. */
+function recallsSection(report: Report): string {
+  const { active, running } = report.recalls;
+  if (active.length === 0 && running.length === 0) return '';
+  const recalls = active
+    .map(
+      (r) =>
+        `<li><b class="mono">${esc(recallLabel(r))}</b> recalled by ${esc(r.by)} at ${esc(formatTime(r.at, null))}: ${esc(r.reason)} <span class="s mono">${esc(unrecallCommand(r))}</span></li>`,
+    )
+    .join('');
+  const groups = running
+    .map(
+      (n) =>
+        `<li data-recalled="${esc(`${n.cluster}/${n.nodegroup}`)}"><b>${esc(`${n.cluster}/${n.nodegroup}`)}</b> <span class="s">${esc([n.accountId, n.region].filter(Boolean).join(' · '))}</span> ${esc(n.message)}</li>`,
+    )
+    .join('');
+  return `<section id="recalls" aria-labelledby="recalls-h">
+<header><h2 id="recalls-h">Recalled releases</h2><span class="sub">Nothing rolls to a recalled release or image until <span class="mono">nodekeeper unrecall</span></span></header>
+<div class="holds"><div class="hold r-halted wide"><h3>Active recalls<span class="count">${active.length}</span></h3><ul>${recalls || '<li>none</li>'}</ul></div>
+<div class="hold r-halted wide"><h3>Node groups running a recalled image<span class="count">${running.length}</span></h3><p>Roll forward where a newer release exists; otherwise wait for a fixed release or roll back by hand.</p><ul>${groups || '<li>none</li>'}</ul></div></div>
+</section>
+`;
+}
+
 function holdCard(h: HoldGroup, timeZone: string | null): string {
   const shown = h.items.slice(0, HOLD_ITEMS_SHOWN);
   const rest = h.items.slice(HOLD_ITEMS_SHOWN);
@@ -568,7 +592,7 @@ export function renderReportHtml(report: Report): string {
 <main>
 <header class="top"><div><h1><span class="brand">nodekeeper</span> fleet report</h1><div class="sub">How far behind the latest AMI the fleet is, what rolled, and why the rest waits</div></div><div class="meta">${meta}</div></header>
 ${ledgerNotice(report)}${summarySection(report)}
-${heatmapSection(report)}
+${recallsSection(report)}${heatmapSection(report)}
 ${timelineSection(report)}
 ${holdsSection(report)}
 ${endOfLifeSection(report)}

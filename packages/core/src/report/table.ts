@@ -50,6 +50,16 @@ export function renderReportTable(report: Report): string {
     `end of life: ${s.endOfLife.familyEndOfLife} on a family without new AMIs, ${s.endOfLife.imageDeprecated} on a deprecated image, ${s.endOfLife.imageDeprecating} deprecating within ${DEPRECATION_WARNING_DAYS} days`,
     '',
   ];
+  if (report.recalls.active.length > 0 || report.recalls.running.length > 0) {
+    out.push('Recalls:');
+    for (const r of report.recalls.active) {
+      out.push(
+        `  ${recallLabel(r)} recalled by ${r.by} at ${r.at}: ${r.reason} (\`${unrecallCommand(r)}\` lifts it)`,
+      );
+    }
+    for (const n of report.recalls.running) out.push(`  ${n.cluster}/${n.nodegroup}: ${n.message}`);
+    out.push('');
+  }
   const headers = [
     'NODE GROUP',
     'WAVE',

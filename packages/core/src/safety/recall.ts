@@ -98,8 +98,9 @@ export function targetSubject(
 
 /**
  * What `ng` runs now, as a recall subject, with a label people read (its release version, or the
- * AMI ID for custom AMIs). The image of an EKS-AMI node group is known only when it runs its plan
- * target (`item`), or from its launch template. Pure.
+ * AMI ID for custom AMIs). The image of an EKS-AMI node group comes from its launch template, the
+ * image inspection found by its release's name (`currentImageId`), or its plan target (`item`)
+ * when it runs that. Pure.
  */
 export function runningSubject(
   ng: NodegroupFacts,
@@ -115,7 +116,8 @@ export function runningSubject(
         family === null
           ? null
           : releaseIdentity(family, { releaseVersion: ng.releaseVersion, imageId: null }),
-      imageId: ng.launchTemplate?.imageId ?? (onTarget ? (item.target?.imageId ?? null) : null),
+      imageId:
+        ng.launchTemplate?.imageId ?? ng.currentImageId ?? (onTarget ? (item.target?.imageId ?? null) : null),
       label: ng.releaseVersion,
     };
   }

@@ -4,6 +4,8 @@ import { buildPlanSummaryMessage } from '../../src/messages/plan-summary.ts';
 import { planFleet } from '../../src/plan-pipeline.ts';
 import { plan } from '../../src/planner.ts';
 import { buildReport } from '../../src/report/build.ts';
+import { renderReportHtml } from '../../src/report/html.ts';
+import { renderReportTable } from '../../src/report/table.ts';
 import { isRetryable, nextAttempt, recordsByKey } from '../../src/rollout/attempt.ts';
 import { guardRollout } from '../../src/rollout/guard.ts';
 import { rolloutKey } from '../../src/rollout/key.ts';
@@ -177,6 +179,15 @@ describe('plan', () => {
           ),
         );
       }
+    });
+
+    it('warns an EKS-AMI group on a recalled image, found by the name its release implies', () => {
+      const ng = aNodegroup({ releaseVersion: '1.33.4-20261001', currentImageId: OLD_AMI });
+      const p = plan(aFleet([ng]), aCatalog(), aPolicy({ recalls: [aRecall({ release: OLD_AMI })] }), NOW);
+      expect(itemOf(p)?.decision).toBe('roll');
+      expect(itemOf(p)?.warnings?.[0]?.message).toMatch(
+        new RegExp(`^runs 1\\.33\\.4-20261001, recalled by .* \\(recall of ${OLD_AMI}\\); rolls forward to`),
+      );
     });
 
     it('warns nothing when no recall covers what it runs', () => {
@@ -404,6 +415,28 @@ describe('the report and the plan summary', () => {
       items: [expect.objectContaining({ nodegroup: 'gpu' })],
     });
     expect(report.clusters[0]?.nodegroups.find((n) => n.nodegroup === 'gpu')?.nextRoll.kind).toBe('blocked');
+
+    const table = renderReportTable(report);
+    expect(table).toContain(
+      `Recalls:\n  20261110 recalled by ${BY} at 2026-11-19T12:00:00.000Z: ${recall.reason} (\`nodekeeper unrecall 20261110\` lifts it)\n  prod-a/general: runs 1.33.5-20261110, recalled by`,
+    );
+    const html = renderReportHtml(report);
+    expect(html).toContain('<section id="recalls"');
+    expect(html).toContain('data-recalled="prod-a/general"');
+  });
+
+  it('has no recalls section when nothing is recalled', () => {
+    const none = buildReport({
+      fleet,
+      catalog,
+      plan: plan(fleet, catalog, aPolicy(), NOW),
+      policy: aPolicy(),
+      history: [],
+      ledger: { kind: 'ok', table: 't', records: 0 },
+    });
+    expect(none.recalls).toEqual({ active: [], running: [] });
+    expect(renderReportTable(none)).not.toContain('Recalls:');
+    expect(renderReportHtml(none)).not.toContain('id="recalls"');
   });
 
   it('has a section in the Slack plan summary', () => {

@@ -17,9 +17,9 @@ import { parseScanEvent, runScan, type ScanResult } from './lib/scan.ts';
 import { readSettings } from './lib/settings.ts';
 
 /**
- * Scheduled scan: EventBridge Scheduler (the schedule's Input, see stacks/schedule.ts) or a
- * Parameter Store Change → inspect → plan → Slack plan summary → one durable rollout execution
- * per `roll` item. Reads NODEKEEPER_CONFIG (JSON),
+ * Scheduled scan: EventBridge Scheduler (the schedule's Input, see stacks/schedule.ts), a
+ * Parameter Store Change or a continuation asked for by a rollout that ended → inspect → plan →
+ * Slack plan summary → one durable rollout execution per `roll` item. Reads NODEKEEPER_CONFIG (JSON),
  * NODEKEEPER_WORKFLOW_ARN (qualified), NODEKEEPER_LEDGER_TABLE, NODEKEEPER_PAUSE_PARAMETER,
  * AWS_REGION and the Slack secrets (SST links or NODEKEEPER_SLACK_* env).
  */
@@ -55,5 +55,8 @@ export async function handler(event: unknown): Promise<ScanResult> {
     recalls: createRecallStore(home.dynamodb, { tableName: settings.ledgerTable }),
     ...(runs ? { runs } : {}),
     stage: settings.stage,
+    // Return only once this scan's starts show in the ledger: the next scan (scans never overlap)
+    // counts them in its budgets even before their workflows reach EKS.
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 }

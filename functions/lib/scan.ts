@@ -172,7 +172,11 @@ export interface ScanDeps {
    * process clock. Scheduled plans use the event's time.
    */
   now?: () => Date;
-  /** Waits while the rollouts it started appear in the ledger (default: timers). */
+  /**
+   * Waits between reads of the ledger until the rollouts it started show there (the deployed
+   * handler passes timers: scans never overlap, and the next one must count them). Absent: the
+   * scan returns right after starting them.
+   */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -238,7 +242,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       runs: deps.runs ?? null,
       now: deps.now ?? (() => new Date()),
       newClaimOwner: () => `scan:${randomUUID()}`,
-      sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
     },
     (o) => logScanStep(event, o, Math.round(performance.now() - startedMs)),
   );

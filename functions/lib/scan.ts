@@ -314,6 +314,19 @@ function logScanStep(event: ScanEvent, o: ScanObservation, elapsedMs: number): v
       emitSlackFailure(metrics);
       logger.warn('halt notice undeliverable', { release: o.release, error: o.error });
       return;
+    case 'recall':
+      if (!o.delivered) emitSlackFailure(metrics);
+      logger.info('release recalled', {
+        release: o.release,
+        family: o.family,
+        runningNodegroups: o.running,
+        delivered: o.delivered,
+      });
+      return;
+    case 'recall-undeliverable':
+      emitSlackFailure(metrics);
+      logger.warn('recall notice undeliverable', { release: o.release, error: o.error });
+      return;
     case 'starts-not-visible':
       logger.warn('started rollouts not in the ledger yet; a scan right after may not count them', {
         keys: o.keys,

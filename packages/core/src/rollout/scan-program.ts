@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { buildPlanSummaryMessage } from '../messages/plan-summary.ts';
+import { buildRecallNoticeMessage } from '../messages/recall.ts';
 import { buildReleaseHaltedMessage, type HaltedFailure } from '../messages/status.ts';
 import type { SlackMessage } from '../messages/types.ts';
 import {
@@ -14,6 +15,7 @@ import {
 import { RunItemState } from '../messages/types.ts';
 import { dropFromRun, markRunItem, newRun, openRunThread, type RunDeps } from '../runs.ts';
 import { type HaltedRelease, haltedReleases } from '../safety/breaker.ts';
+import { type RecallNotice, recallNotices } from '../safety/recall.ts';
 import { type Plan, SkipReason } from '../types/plan.ts';
 import { type ScanStartResult, startRollouts, type WorkflowStarter } from './scan.ts';
 import { refOf } from './start.ts';
@@ -72,6 +74,9 @@ export type ScanObservation =
   | { kind: 'summary-undeliverable'; error: string }
   | { kind: 'halt'; release: string; family: string; delivered: boolean }
   | { kind: 'halt-undeliverable'; release: string; error: string }
+  /** The one notice of a recall (the first scan that plans with it posts it). */
+  | { kind: 'recall'; release: string; family: string | null; running: number; delivered: boolean }
+  | { kind: 'recall-undeliverable'; release: string; error: string }
   /** Rollouts this scan started that the ledger did not show within {@link START_VISIBLE_WAIT}. */
   | { kind: 'starts-not-visible'; keys: string[] };
 
@@ -165,6 +170,7 @@ export async function runScanProgram(
   )) {
     await postHaltOnce(halted, policy.waves.map((w) => w.name), plan, ports, observe);
   }
+  for (const notice of recallNotices(planned)) await postRecallOnce(notice, ports, observe);
   const starts = await startRollouts(requests, ports.starter, input.stage);
   if (ports.runs !== null && ownRun) {
     // Rollouts another run already started stay in that run's thread.
@@ -251,6 +257,42 @@ async function postHaltOnce(
     observe({ kind: 'halt', release: halted.release, family: halted.family, delivered: posted.ok });
   } catch (error) {
     observe({ kind: 'halt-undeliverable', release: halted.release, error: messageOf(error) });
+  }
+}
+
+/**
+ * Tells Slack once per recall (the ledger claim makes later scans say nothing): what is recalled,
+ * who runs it already and what to do, how many rollouts it holds.
+ */
+async function postRecallOnce(
+  notice: RecallNotice,
+  ports: ScanPorts,
+  observe: (o: ScanObservation) => void,
+): Promise<void> {
+  if (ports.notify === null) return;
+  const { recall } = notice;
+  try {
+    const claim = await ports.ledger.claimNotification(
+      notice.noticeKey,
+      'started',
+      ports.newClaimOwner(),
+      ports.now().toISOString(),
+    );
+    if (claim.kind !== 'claimed') return;
+    const posted = await ports.notify.post(buildRecallNoticeMessage(notice));
+    await ports.ledger.markNotificationSent(notice.noticeKey, 'started', {
+      ts: posted.ok ? posted.ts : null,
+      delivered: posted.ok,
+    });
+    observe({
+      kind: 'recall',
+      release: recall.release,
+      family: recall.family,
+      running: notice.running.length,
+      delivered: posted.ok,
+    });
+  } catch (error) {
+    observe({ kind: 'recall-undeliverable', release: recall.release, error: messageOf(error) });
   }
 }
 

@@ -190,3 +190,54 @@ export function runningRecallWarning(
     message: `runs ${running.label}, ${recallDetail(recall)}${which}; ${advice}`,
   };
 }
+
+/** What the one Slack notice of a recall says: the node groups running it and the rollouts it holds. */
+export interface RecallNotice {
+  recall: Recall;
+  /** The notification claim key: one notice per recall (line, release and when it was recalled). */
+  noticeKey: string;
+  /** `cluster/nodegroup` and the plan's `running-recalled` warning, for each node group running it. */
+  running: Array<{ group: string; message: string }>;
+  /** Plan items skipped with `recalled` by this recall. */
+  held: number;
+}
+
+/**
+ * One notice per active recall of the plan's policy: which node groups run what it recalls (from
+ * their `running-recalled` warnings) and how many planned rollouts it holds. Pure.
+ */
+export function recallNotices(planned: {
+  fleet: { nodegroups: readonly NodegroupFacts[] };
+  catalog: CatalogSnapshot;
+  plan: { items: readonly PlanItem[] };
+  policy: { recalls?: readonly Recall[] };
+}): RecallNotice[] {
+  const recalls = planned.policy.recalls ?? [];
+  if (recalls.length === 0) return [];
+  const key = (x: { accountId: string | null; region: string; cluster: string; nodegroup: string }) =>
+    JSON.stringify([x.accountId, x.region, x.cluster, x.nodegroup]);
+  const nodegroups = new Map(planned.fleet.nodegroups.map((ng) => [key(ng), ng]));
+  return recalls.map((recall) => {
+    const running: RecallNotice['running'] = [];
+    let held = 0;
+    for (const item of planned.plan.items) {
+      const ng = nodegroups.get(key(item));
+      if (ng === undefined) continue;
+      const group = `${item.cluster}/${item.nodegroup}`;
+      const warning = item.warnings?.find((w) => w.code === PlanWarningCode.runningRecalled);
+      if (warning && runningRecall(ng, planned.catalog, item, [recall]) !== null) {
+        running.push({ group, message: warning.message });
+      }
+      if (item.reason === 'recalled' && item.target !== null) {
+        const subject = targetSubject(releaseLineOf(ng, planned.catalog), item.target);
+        if (recallCovers(recall, subject)) held += 1;
+      }
+    }
+    return {
+      recall,
+      noticeKey: `recalled/${recall.family ?? '*'}/${recall.release}/${recall.at}`,
+      running,
+      held,
+    };
+  });
+}

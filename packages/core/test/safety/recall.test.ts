@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { buildPlanSummaryMessage } from '../../src/messages/plan-summary.ts';
+import { buildRecallNoticeMessage } from '../../src/messages/recall.ts';
 import { planFleet } from '../../src/plan-pipeline.ts';
 import { plan } from '../../src/planner.ts';
 import { buildReport } from '../../src/report/build.ts';
@@ -12,7 +13,7 @@ import { rolloutKey } from '../../src/rollout/key.ts';
 import { requestWithAttempt } from '../../src/rollout/scan.ts';
 import { guardStep, rolloutRecord } from '../../src/rollout/steps.ts';
 import type { LedgerPort, RolloutDeps } from '../../src/rollout/types.ts';
-import { findRecall, recallCovers } from '../../src/safety/recall.ts';
+import { findRecall, type RecallNotice, recallCovers, recallNotices } from '../../src/safety/recall.ts';
 import type { Recall } from '../../src/types/policy.ts';
 import {
   aCatalog,
@@ -437,6 +438,25 @@ describe('the report and the plan summary', () => {
     expect(none.recalls).toEqual({ active: [], running: [] });
     expect(renderReportTable(none)).not.toContain('Recalls:');
     expect(renderReportHtml(none)).not.toContain('id="recalls"');
+  });
+
+  it('makes one notice per recall: who runs it, with the advice, and how many rollouts it holds', () => {
+    const other = aRecall({ release: '1.50.0', family: 'bottlerocket', at: '2026-11-19T13:00:00.000Z' });
+    const notices = recallNotices({ fleet, catalog, plan: p, policy: { recalls: [recall, other] } });
+    expect(notices.map((n) => [n.noticeKey, n.running.map((r) => r.group), n.held])).toEqual([
+      ['recalled/*/20261110/2026-11-19T12:00:00.000Z', ['prod-a/general'], 1],
+      ['recalled/bottlerocket/1.50.0/2026-11-19T13:00:00.000Z', [], 0],
+    ]);
+    const message = buildRecallNoticeMessage(notices[0] as RecallNotice);
+    const text = JSON.stringify(message);
+    expect(message.text).toBe(`Release 20261110 recalled by ${BY}: ${recall.reason}; 1 node group runs it`);
+    expect(text).toContain('Release 20261110 recalled');
+    expect(text).toContain('1 planned rollout held');
+    expect(text).toContain('`prod-a/general` runs 1.33.5-20261110, recalled by');
+    expect(text).toContain('`nodekeeper unrecall 20261110`');
+    expect(JSON.stringify(buildRecallNoticeMessage(notices[1] as RecallNotice))).toContain(
+      'No node group runs it.',
+    );
   });
 
   it('has a section in the Slack plan summary', () => {

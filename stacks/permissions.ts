@@ -194,6 +194,28 @@ function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Sta
         ),
       ],
     },
+    // Age selection (packages/aws/src/releases.ts): when a target's newest image is too young, the
+    // older releases AWS publishes beside `recommended`/`latest` under the family's parameter root.
+    {
+      sid: 'SsmReadAmiReleaseHistory',
+      actions: ['ssm:GetParametersByPath'],
+      resources: [
+        `arn:${s.partition}:ssm:*::parameter/aws/service/eks/optimized-ami/*`,
+        `arn:${s.partition}:ssm:*::parameter/aws/service/bottlerocket/*`,
+      ],
+    },
+    // …and the earlier values of the operator's own golden parameters.
+    ...(goldenParameters.length > 0
+      ? [
+          {
+            sid: 'SsmReadGoldenParameterHistory',
+            actions: ['ssm:GetParameterHistory'],
+            resources: s.regions.flatMap((region) =>
+              goldenParameters.map((name) => parameterArn(s.partition, region, s.accountId, name)),
+            ),
+          },
+        ]
+      : []),
   ];
 }
 

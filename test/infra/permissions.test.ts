@@ -150,6 +150,25 @@ describe('functionPermissions', () => {
     });
   });
 
+  describe('when the scan and the slash command look for older releases (age selection)', () => {
+    it("list only the public EKS and Bottlerocket parameter roots and read only the golden parameters' history", () => {
+      for (const fn of ['rollout-scan', 'slack-command'] as const) {
+        expect(statementsWith(perms[fn], 'ssm:GetParametersByPath').map((s) => s.resources)).toEqual([
+          [
+            'arn:aws:ssm:*::parameter/aws/service/eks/optimized-ami/*',
+            'arn:aws:ssm:*::parameter/aws/service/bottlerocket/*',
+          ],
+        ]);
+        expect(statementsWith(perms[fn], 'ssm:GetParameterHistory').map((s) => s.resources)).toEqual([
+          [
+            `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
+            `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/golden/eks-al2023/ami`,
+          ],
+        ]);
+      }
+    });
+  });
+
   describe('when compared with the SDK calls each handler can reach', () => {
     // inspectFleet (packages/aws/src/inspect.ts).
     const inspect = [
@@ -160,6 +179,8 @@ describe('functionPermissions', () => {
       'ec2:DescribeImages',
       'ec2:DescribeLaunchTemplateVersions',
       'ssm:GetParameters',
+      'ssm:GetParametersByPath', // older releases (age selection)
+      'ssm:GetParameterHistory', // earlier golden AMIs (age selection)
     ];
     const expected: Partial<Record<FunctionName, string[]>> = {
       'rollout-scan': [
@@ -465,6 +486,7 @@ describe('spokeRolePolicies', () => {
           'ec2:DescribeImages',
           'ec2:DescribeLaunchTemplateVersions',
           'ssm:GetParameters',
+          'ssm:GetParametersByPath',
           'ssm:ListCommandInvocations',
         ].sort(),
       );

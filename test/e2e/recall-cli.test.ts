@@ -9,11 +9,11 @@ import { sandboxEnv } from '../helpers/cli.ts';
 
 /**
  * `nodekeeper recall` and `unrecall` over real HTTP against the sandbox (STS for who, DynamoDB for
- * the ledger), run in-process through the CLI's `main`; `plan` reads what they wrote.
+ * the ledger), run in-process through the CLI's `main`; `plan` reads what they wrote. One clock: the
+ * sandbox, the recall's time and every plan run on the process clock.
  */
 
 const savedEnv = { ...process.env };
-const NOW = '2026-11-24T02:15:00Z';
 
 async function runCli(args: string[], env: Record<string, string>) {
   let stdout = '';
@@ -52,7 +52,7 @@ describe('nodekeeper recall and unrecall against the sandbox', () => {
   });
 
   const planAt = async () => {
-    const result = await runCli(['plan', '--config', config, '--now', NOW, '--json'], env);
+    const result = await runCli(['plan', '--config', config, '--json'], env);
     expect(result.code).toBe(0);
     return JSON.parse(result.stdout) as Plan;
   };

@@ -29,6 +29,7 @@ const HEADINGS = [
   'AMI age by cluster',
   'Recent rollouts and patches',
   'Why node groups wait',
+  'End of life',
   'Node groups by cluster',
 ];
 
@@ -220,6 +221,13 @@ describe.skipIf(!hasChromium && !inCi)('the HTML report in headless chromium', (
       expect(await page.locator('.hold[data-reason="update-in-progress"]').innerText()).toContain(
         'prod-b/batch',
       );
+    });
+
+    it('lists the end-of-life notices with the node groups they concern', async () => {
+      expect(await page.locator('[data-eol="image-deprecated"]').innerText()).toContain('dev-a/lagging');
+      const family = page.locator('[data-eol="ami-family-end-of-life"]');
+      expect(await family.locator('h3').innerText()).toMatch(/^AMI family without new images\s*1$/);
+      expect(await family.innerText()).toContain('prod-b/legacy');
     });
 
     it('plots the rollouts and patches on the timeline', async () => {

@@ -5,6 +5,7 @@ import {
   createLedger,
   createRecallStore,
   createReleaseHistoryReader,
+  createScanMarks,
   homeRegion,
   inspectTarget,
   readConfig,
@@ -58,5 +59,7 @@ export async function handler(event: unknown): Promise<ScanResult> {
     // Return only once this scan's starts show in the ledger: the next scan (scans never overlap)
     // counts them in its budgets even before their workflows reach EKS.
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    // A burst of continuations (rollouts ending together) inspects the fleet once.
+    marks: createScanMarks(home.dynamodb, { tableName: settings.ledgerTable }),
   });
 }

@@ -15,6 +15,7 @@ import {
   type LedgerPort,
   type PausePort,
   runScanProgram,
+  type ScanMarkPort,
   type ScanObservation,
   type ScanStartResult,
   type WorkflowStarter,
@@ -178,6 +179,8 @@ export interface ScanDeps {
    * scan returns right after starting them.
    */
   sleep?: (ms: number) => Promise<void>;
+  /** When scans began planning, so a burst of continuations inspects the fleet once (see ScanMarkPort). */
+  marks?: ScanMarkPort;
 }
 
 export interface ScanResult {
@@ -192,6 +195,8 @@ export interface ScanResult {
   }>;
   /** The run its new rollouts belong to (bot mode: one Slack thread), when any. */
   runId: string | null;
+  /** A continuation an earlier scan already covered (it planned after the rollout ended): nothing ran. */
+  covered?: true;
 }
 
 /**
@@ -243,10 +248,25 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       now: deps.now ?? (() => new Date()),
       newClaimOwner: () => `scan:${randomUUID()}`,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      ...(deps.marks ? { marks: deps.marks } : {}),
     },
     (o) => logScanStep(event, o, Math.round(performance.now() - startedMs)),
   );
   if (outcome.kind === 'held') throw new NodekeeperError(outcome.message);
+  if (outcome.kind === 'covered') {
+    logger.info('continuation already covered by a later scan', {
+      eventId: event.id,
+      lastPlannedAt: outcome.lastPlannedAt,
+    });
+    return {
+      eventId: event.id,
+      generatedAt: outcome.lastPlannedAt,
+      runId: null,
+      counts: { roll: 0, current: 0, skip: 0 },
+      starts: [],
+      covered: true,
+    };
+  }
   for (const s of outcome.starts) {
     const fields = {
       cluster: s.request.cluster,

@@ -61,7 +61,9 @@ export {
 } from './src/inspect.ts';
 export {
   type AsyncInvoker,
+  type ContinuationEvent,
   createAsyncInvoker,
+  createContinuationPort,
   createLambdaClient,
   type InvokeOutcome,
 } from './src/invoke.ts';
@@ -151,6 +153,7 @@ export {
 } from './src/rollout.ts';
 // --- end safety ---
 export { createRunLedger, RunKeys, type RunLedgerOptions } from './src/runs.ts';
+export { createScanMarks } from './src/scan-marks.ts';
 export { getParameters, getParametersBatch, type ParameterValues, parameterBatchSize } from './src/ssm.ts';
 export { type CallStats, callStats, type OperationStats, resetCallStats } from './src/stats.ts';
 export {

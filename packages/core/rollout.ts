@@ -44,6 +44,7 @@ export {
   runScanProgram,
   START_VISIBLE_WAIT,
   type ScanCounts,
+  type ScanMarkPort,
   type ScanNotifyPort,
   type ScanObservation,
   type ScanOutcome,

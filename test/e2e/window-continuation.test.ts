@@ -1,4 +1,4 @@
-import { createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
+import { createClients, createLedgerTable, createScanMarks, inspectFleet } from '@nodekeeper/aws';
 import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
 import type { ContinuationPort, LedgerPort, RolloutDeps } from '@nodekeeper/core/rollout';
 import { type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
@@ -45,12 +45,12 @@ function eightNodegroups(): FleetFile {
   return f;
 }
 
-function configWith(windowMinutes: number): Config {
+function configWith(windowMinutes: number, maxConcurrentPerCluster = 1): Config {
   return parseConfig({
     regions: [REGION],
     clusters: ['prod-a'],
     schedule: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'UTC', windowMinutes },
-    maxConcurrentPerCluster: 1,
+    maxConcurrentPerCluster,
   });
 }
 
@@ -75,7 +75,7 @@ async function world(sb: Sandbox, config: Config) {
   };
   // The scan function runs one invocation at a time: continuation scans queue (async invoke).
   let queue: Promise<unknown> = Promise.resolve();
-  const scans: Array<{ id: string; at: string; started: string[] }> = [];
+  const scans: Array<{ id: string; at: string; started: string[]; covered: boolean }> = [];
   const errors: unknown[] = [];
   const continuation: ContinuationPort = {
     request: async ({ id, runId, time }) => {
@@ -102,6 +102,8 @@ async function world(sb: Sandbox, config: Config) {
     ledger: base.ledger as LedgerPort,
     now,
     sleep: async () => undefined,
+    // As deployed: a continuation asked for before the last scan began planning is covered by it.
+    marks: createScanMarks(home.dynamodb, { tableName: settings.ledgerTable }),
   };
   const scan = async (event: ReturnType<typeof parseScanEvent>) => {
     const at = now().toISOString();
@@ -110,6 +112,7 @@ async function world(sb: Sandbox, config: Config) {
       id: event.id,
       at,
       started: result.starts.filter((s) => s.result === 'started').map((s) => s.nodegroup),
+      covered: result.covered === true,
     });
     return result;
   };
@@ -191,5 +194,28 @@ describe('a maintenance window keeps rolling', () => {
     // Every rollout that started finished; the scan after the window closed started nothing.
     expect(runs.map((r) => r.summary?.outcome)).toEqual(updates.map(() => 'succeeded'));
     expect(w.scans.at(-1)?.started).toEqual([]);
+  });
+
+  it('at budget 2, rolls all 8 with never more than 2 at once, and a continuation an earlier scan covered inspects nothing', async () => {
+    sb = await startSandbox({ fleet: eightNodegroups(), port: 0, now: FIRE });
+    const w = await world(sb, configWith(240, 2));
+    const runs = await w.fire();
+    expect(w.errors).toEqual([]);
+    expect(runs.map((r) => r.summary?.outcome)).toEqual(NODEGROUPS.map(() => 'succeeded'));
+    const updates = await eksUpdates(w.home);
+    expect(updates.map((u) => u.nodegroup).sort()).toEqual(NODEGROUPS);
+    // At each update's start, at most one other update is still running (each takes 20 minutes).
+    for (const u of updates) {
+      const running = updates.filter(
+        (o) => o.createdAt <= u.createdAt && u.createdAt < o.createdAt + UPDATE_SECONDS * 1000,
+      );
+      expect(running.length, new Date(u.createdAt).toISOString()).toBeLessThanOrEqual(2);
+    }
+    // Every continuation either planned or was covered by a scan that began after it was asked for.
+    const continuations = w.scans.filter((x) => x.id.startsWith('continuation:'));
+    // (The rollouts started when nothing else waited for the budget ask for none.)
+    expect(continuations.length).toBeGreaterThan(0);
+    expect(continuations.length).toBeLessThan(NODEGROUPS.length);
+    expect(continuations.filter((x) => x.covered).every((x) => x.started.length === 0)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { buildPlanSummaryMessage } from '../messages/plan-summary.ts';
 import { buildRecallNoticeMessage } from '../messages/recall.ts';
 import { buildReleaseHaltedMessage, type HaltedFailure } from '../messages/status.ts';
 import type { SlackMessage } from '../messages/types.ts';
+import { RunItemState } from '../messages/types.ts';
 import {
   factsUnreadable,
   PlanFactsWarningCode,
@@ -12,7 +13,6 @@ import {
   planFleet,
   plannedRolloutRequests,
 } from '../plan-pipeline.ts';
-import { RunItemState } from '../messages/types.ts';
 import { dropFromRun, markRunItem, newRun, openRunThread, type RunDeps } from '../runs.ts';
 import { type HaltedRelease, haltedReleases } from '../safety/breaker.ts';
 import { type RecallNotice, recallNotices } from '../safety/recall.ts';
@@ -31,6 +31,16 @@ export interface ScanTrigger {
    * nothing), adds its rollouts to the run `runId` (its Slack thread) and posts no plan summary.
    */
   continuation?: { runId: string | null };
+}
+
+/**
+ * When the last scan began planning. Scans never overlap, so a continuation asked for before that
+ * moment is covered: that scan already saw the rollout that asked end (a burst of rollouts ending
+ * together costs one fleet inspection, not one each).
+ */
+export interface ScanMarkPort {
+  lastPlannedAt(): Promise<string | null>;
+  markPlanned(at: string): Promise<void>;
 }
 
 /** How long a scan waits for the rollouts it started to show in the ledger before it returns. */
@@ -63,6 +73,8 @@ export interface ScanPorts {
    * Absent: the scan returns without waiting for its starts to show.
    */
   sleep?: (ms: number) => Promise<void>;
+  /** When scans began planning (continuations already covered start nothing). Absent: every continuation plans. */
+  marks?: ScanMarkPort;
 }
 
 /** Something the scan program did, in order; the shell logs it and counts metrics. */
@@ -89,6 +101,8 @@ export interface ScanCounts {
 /** The program's end: `held` when the pause flag or the ledger was unreadable (nothing may start). */
 export type ScanOutcome =
   | { kind: 'held'; message: string; planned: PlannedFleet }
+  /** A continuation a scan that began planning after it was asked for already covered. */
+  | { kind: 'covered'; lastPlannedAt: string }
   | {
       kind: 'ran';
       planned: PlannedFleet;
@@ -120,6 +134,13 @@ export async function runScanProgram(
 ): Promise<ScanOutcome> {
   const { event, config } = input;
   const continuation = event.continuation ?? null;
+  if (continuation !== null && ports.marks) {
+    const last = await ports.marks.lastPlannedAt().catch(() => null);
+    if (last !== null && Date.parse(last) > Date.parse(event.time))
+      return { kind: 'covered', lastPlannedAt: last };
+  }
+  // Before reading anything: a continuation asked for from now on needs a scan after this one.
+  await ports.marks?.markPlanned(ports.now().toISOString()).catch(() => undefined);
   // A continuation plans as of now: the window may have closed since the rollout that asked ended.
   const now = continuation === null ? new Date(event.time) : ports.now();
   const planned = await planFleet(ports.plan, { config, now });
@@ -157,7 +178,8 @@ export async function runScanProgram(
       observe({ kind: 'run-thread', runId, result: opened.kind });
       if (opened.kind === 'exists' && continuation !== null) {
         // The run goes on: its parent message lists the rollouts this continuation adds.
-        for (const r of fresh) await markRunItem(runId, { ...refOf(r), state: RunItemState.pending }, ports.runs);
+        for (const r of fresh)
+          await markRunItem(runId, { ...refOf(r), state: RunItemState.pending }, ports.runs);
         ownRun = true;
       }
     }
@@ -168,7 +190,13 @@ export async function runScanProgram(
     { history: policy.history ?? [], approvals: policy.approvals ?? [] },
     policy,
   )) {
-    await postHaltOnce(halted, policy.waves.map((w) => w.name), plan, ports, observe);
+    await postHaltOnce(
+      halted,
+      policy.waves.map((w) => w.name),
+      plan,
+      ports,
+      observe,
+    );
   }
   for (const notice of recallNotices(planned)) await postRecallOnce(notice, ports, observe);
   const starts = await startRollouts(requests, ports.starter, input.stage);

@@ -215,4 +215,57 @@ describe('runScanProgram', () => {
       expect(seen.at(-1)).toEqual({ kind: 'starts-not-visible', keys });
     });
   });
+
+  describe('when scans mark when they began planning', () => {
+    const marks = () => {
+      let last: string | null = null;
+      const set: string[] = [];
+      return {
+        set,
+        port: {
+          lastPlannedAt: async () => last,
+          markPlanned: async (at: string) => {
+            last = at;
+            set.push(at);
+          },
+        },
+      };
+    };
+
+    it('skips a continuation asked for before the last scan began planning: that scan saw it', async () => {
+      const m = marks();
+      const w = world();
+      w.ports.marks = m.port;
+      await runScanProgram({ event, config, stage: 'test' }, w.ports);
+      expect(m.set).toEqual([NOW.toISOString()]);
+      const before = new Date(NOW.getTime() - 60_000).toISOString();
+      const covered = await runScanProgram(
+        {
+          event: { id: 'continuation:x', time: before, continuation: { runId: null } },
+          config,
+          stage: 'test',
+        },
+        w.ports,
+      );
+      expect(covered).toEqual({ kind: 'covered', lastPlannedAt: NOW.toISOString() });
+      expect(m.set).toHaveLength(1);
+    });
+
+    it('plans a continuation asked for after the last scan began planning, and marks it', async () => {
+      const m = marks();
+      const w = world();
+      w.ports.marks = m.port;
+      await m.port.markPlanned(new Date(NOW.getTime() - 60_000).toISOString());
+      const out = await runScanProgram(
+        {
+          event: { id: 'continuation:y', time: NOW.toISOString(), continuation: { runId: null } },
+          config,
+          stage: 'test',
+        },
+        w.ports,
+      );
+      expect(out.kind).toBe('ran');
+      expect(m.set.at(-1)).toBe(NOW.toISOString());
+    });
+  });
 });

@@ -1,9 +1,11 @@
 /**
  * Runs and their Slack thread (bot mode: one parent message per run, edited as it progresses).
  */
+export { RunItemState } from './src/messages/types.ts';
 export {
   controlRun,
   dropFromRun,
+  markRunItem,
   newRun,
   openRunThread,
   type RunControl,

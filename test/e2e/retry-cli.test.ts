@@ -85,6 +85,13 @@ afterEach(async () => {
 describe('nodekeeper roll --apply --wait with a budget of one', () => {
   it('rolls the held node groups round after round until nothing waits for the budget', async () => {
     const { sb, cli } = await setup({ maxConcurrentPerCluster: 1, maxFailuresPerRelease: 2 });
+    // Bot mode: every round goes on in one run, one parent message.
+    Object.assign(process.env, {
+      NODEKEEPER_SLACK_BOT_TOKEN: 'xoxb-sandbox-token',
+      NODEKEEPER_SLACK_CHANNEL: '#platform-ops',
+      NODEKEEPER_SLACK_API_URL: sb.slackApiUrl,
+      NODEKEEPER_SLACK_ALLOW_LOCAL: '1',
+    });
     const r = await cli(rollCommand, ['--apply', '--wait', '--poll-seconds', '1', '--json']);
     const items = byName(r.out);
     expect(Object.fromEntries(Object.entries(items).map(([k, v]) => [k, v.outcome]))).toEqual({
@@ -98,6 +105,11 @@ describe('nodekeeper roll --apply --wait with a budget of one', () => {
     expect(starts).toHaveLength(3);
     expect(r.err).toContain('budget free again: 1 more node group to roll (round 2)');
     expect(r.err).toContain('(round 3)');
+    const posts = sb.slackPosts().filter((p) => p.kind === 'chat.postMessage');
+    const parents = posts.filter((p) => p.body.thread_ts === undefined).map((p) => String(p.body.text));
+    expect(parents).toEqual(['Rollout of 1 node group: 1 pending']);
+    const edits = sb.slackPosts().filter((p) => p.kind === 'chat.update').map((p) => String(p.body.text));
+    expect(edits.at(-1)).toBe('Rollout of 3 node groups: 2 succeeded, 1 failed');
   });
 });
 

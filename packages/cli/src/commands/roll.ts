@@ -35,7 +35,7 @@ import {
   rolloutRequestFromRecord,
   runRollout,
 } from '@nodekeeper/core/rollout';
-import { newRun, openRunThread } from '@nodekeeper/core/runs';
+import { markRunItem, newRun, openRunThread, RunItemState } from '@nodekeeper/core/runs';
 import { notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
@@ -286,6 +286,9 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
         warn: (line) => log(`warning: ${line}`),
         note: values.json ? () => undefined : log,
       });
+    // One run (one Slack thread) and one owner for every round of this command.
+    const owner = `cli:${randomUUID()}`;
+    const runId = `cli-${randomUUID()}`;
     /** Starts (and with --wait follows) one plan's rollouts; the items with their outcomes. */
     async function applyRound(run: PlannedFleet, round: number) {
       // Ledger records by rollout key (the records the plan saw).
@@ -317,8 +320,6 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
             now: () => new Date(),
             ...(runs ? { runs } : {}),
           };
-          const owner = `cli:${randomUUID()}`;
-          const runId = `cli-${randomUUID()}`;
           const { waves } = run.policy;
           // Numbered by the scan's own function: attempts that ended "not now" are followed by a fresh one.
           const requests = new Map<PlanItem, RolloutRequest>(
@@ -328,13 +329,17 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
           );
           const launchTemplateOf = launchTemplateLookup(run.fleet);
           const fresh = [...requests.values()].filter((r) => r.runId === runId);
-          if (runs && fresh.length > 0) {
+          if (runs && fresh.length > 0 && round === 1) {
             const opened = await openRunThread(
               newRun(runId, 'rollout', now.toISOString(), fresh.map(refOf)),
               runs,
             );
             if (opened.kind === 'undeliverable')
               log(`warning: slack: run thread not opened (${opened.error})`);
+          } else if (runs) {
+            // A later round goes on in the same run: its parent message lists what this round adds.
+            for (const r of fresh)
+              await markRunItem(runId, { ...refOf(r), state: RunItemState.pending }, runs);
           }
           // Every `started` record of these node groups that no request resumes (an interrupted run,
           // or --apply without --wait): followed by its recorded update ID, never started again.

@@ -62,6 +62,33 @@ describe('parseScanEvent', () => {
     });
   });
 
+  describe('when the event is a continuation asked for by a rollout that ended', () => {
+    const continuation = {
+      source: 'nodekeeper.continuation',
+      id: 'continuation:3d297ccb',
+      time: '2026-11-24T03:20:00.000Z',
+      runId: 'scan-0123456789abcdef',
+    };
+
+    it('keys the scan on its id and carries the run it continues', () => {
+      expect(parseScanEvent(continuation)).toEqual({
+        id: 'continuation:3d297ccb',
+        time: '2026-11-24T03:20:00.000Z',
+        source: 'nodekeeper.continuation',
+        continuation: { runId: 'scan-0123456789abcdef' },
+      });
+      expect(parseScanEvent({ ...continuation, runId: null }).continuation).toEqual({ runId: null });
+    });
+
+    it('names the bad field, and refuses fields it does not know', () => {
+      expect(issuesOf({ ...continuation, runId: 'not a run id!' })).toEqual([
+        expect.stringMatching(/^runId: /),
+      ]);
+      expect(issuesOf({ ...continuation, time: 'soon' })).toEqual([expect.stringMatching(/^time: /)]);
+      expect(issuesOf({ ...continuation, extra: 1 })).toEqual([expect.stringMatching(/extra/)]);
+    });
+  });
+
   describe('when the event is anything else', () => {
     for (const [what, event] of [
       ['null', null],

@@ -500,6 +500,14 @@ export function functionPermissions(
         resources: [`arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${names.ledgerTable}`],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*'] } },
       },
+      // `recall` and `unrecall`: the recall items, as `nodekeeper recall` writes them
+      // (packages/aws/src/recalls.ts: consistent GetItem, conditional PutItem and UpdateItem).
+      {
+        sid: 'SlackRecalls',
+        actions: [Ledger.get, Ledger.put, Ledger.update],
+        resources: [`arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${names.ledgerTable}`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RECALL#*'] } },
+      },
       ...readTargets,
     ],
   };

@@ -152,6 +152,35 @@ function logOutcome(log: NotifierLogger, who: Record<string, unknown>, o: SlashO
       wave: o.approval.wave,
       error: o.error,
     });
+  else if (o.kind === 'recalled')
+    log.info(o.result === 'recorded' ? 'release recalled' : 'release already recalled', {
+      ...who,
+      command: 'recall',
+      release: o.recall.release,
+      family: o.recall.family,
+      by: o.recall.by,
+    });
+  else if (o.kind === 'recall-failed')
+    log.error('recall not recorded', {
+      ...who,
+      command: 'recall',
+      release: o.recall.release,
+      error: o.error,
+    });
+  else if (o.kind === 'unrecalled')
+    log.info(o.result === 'lifted' ? 'recall lifted' : 'nothing recalled to lift', {
+      ...who,
+      command: 'unrecall',
+      release: o.target.release,
+      family: o.target.family,
+    });
+  else if (o.kind === 'unrecall-failed')
+    log.error('recall not lifted', {
+      ...who,
+      command: 'unrecall',
+      release: o.target.release,
+      error: o.error,
+    });
   else {
     const r = o.request;
     const fields = {

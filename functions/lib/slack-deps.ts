@@ -6,6 +6,7 @@ import {
   createLambdaClient,
   createLedger,
   createPlanPorts,
+  createRecallStore,
   createRequestClaims,
   describeAwsError,
   homeRegion as homeRegionOf,
@@ -87,6 +88,7 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
     const home = targetClientsFor(null, { homeRegion, ...aws })(null, homeRegion);
     const ledger = createLedger(home.dynamodb, { tableName: settings.ledgerTable });
     const approvals = createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable });
+    const recalls = createRecallStore(home.dynamodb, { tableName: settings.ledgerTable });
     const pauseParameter = settings.pauseParameter;
     return {
       config,
@@ -125,6 +127,14 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
           return result.kind === 'recorded'
             ? result
             : { kind: 'exists', approval: { ...result.approval, family: result.approval.family ?? null } };
+        },
+      },
+      // `recall` and `unrecall` write what `nodekeeper recall` and `unrecall` write (the same ledger items).
+      recalls: {
+        recall: (recall) => recalls.recall(recall),
+        async unrecall(target, lift) {
+          const result = await recalls.unrecall(target, lift);
+          return result.kind === 'lifted' ? result : { kind: 'not-recalled' };
         },
       },
       history: (query) => ledger.listHistory(query),

@@ -217,9 +217,9 @@ describe('functionPermissions', () => {
         'ssm:PutParameter', // pause, resume
         'dynamodb:Query', // listHistory of one cluster
         'dynamodb:Scan', // listHistory of every cluster
-        'dynamodb:PutItem', // the once-only claim of a signed request (SLACKREQ#), approvals (APPROVAL#)
-        'dynamodb:GetItem', // an approval it lost to (APPROVAL#), a run (RUN#)
-        'dynamodb:UpdateItem', // a run's control: Pause/Resume on its parent (RUN#)
+        'dynamodb:PutItem', // the once-only claim of a signed request (SLACKREQ#), approvals (APPROVAL#), recalls (RECALL#)
+        'dynamodb:GetItem', // an approval it lost to (APPROVAL#), a run (RUN#), a recall (RECALL#)
+        'dynamodb:UpdateItem', // a run's control: Pause/Resume on its parent (RUN#), unrecall (RECALL#)
         'lambda:InvokeFunction', // its worker, the patch function
       ],
     };
@@ -312,7 +312,7 @@ describe('functionPermissions', () => {
       ]);
     });
 
-    it('gives slack-command read access, and writes only to claims, approvals and run controls', () => {
+    it('gives slack-command read access, and writes only to claims, approvals, run controls and recalls', () => {
       const writes = perms['slack-command'].filter((st) =>
         st.actions.some((a) => a.startsWith('dynamodb:') && !isReadOnlyAction(a)),
       );
@@ -326,6 +326,7 @@ describe('functionPermissions', () => {
         onKeys('SignedRequestClaims', ['dynamodb:PutItem'], 'SLACKREQ#*'),
         onKeys('SlackApprovals', ['dynamodb:GetItem', 'dynamodb:PutItem'], 'APPROVAL#*'),
         onKeys('RunControls', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'RUN#*'),
+        onKeys('SlackRecalls', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], 'RECALL#*'),
       ]);
     });
   });

@@ -8,6 +8,8 @@ export type SlashCommand =
   | { kind: 'pause'; reason?: string }
   | { kind: 'resume' }
   | { kind: 'approve'; release: string; wave?: string; family?: string }
+  | { kind: 'recall'; release: string; family?: string; reason: string }
+  | { kind: 'unrecall'; release: string; family?: string; reason?: string }
   | { kind: 'usage'; error?: string };
 
 /** Slack command text longer than this is refused outright. */
@@ -30,7 +32,9 @@ export function slashUsageText(): string {
     '• `pause [reason]`: stop starting new rollouts',
     '• `resume`: start rollouts again',
     '• `approve <release> [--wave W] [--family F]`: approve a release the breaker halted or a wave holds',
-    '`patch`, `pause`, `resume` and `approve` need your Slack user to be on the allowlist.',
+    '• `recall <release|ami-id> [--family F] <reason>`: nothing rolls to it until `unrecall`',
+    '• `unrecall <release|ami-id> [--family F] [reason]`: lift a recall',
+    '`patch`, `pause`, `resume`, `approve`, `recall` and `unrecall` need your Slack user to be on the allowlist.',
   ].join('\n');
 }
 
@@ -120,6 +124,50 @@ function parseApprove(args: string[]): SlashCommand {
 }
 
 /**
+ * `recall <release> [--family F] <reason…>` and `unrecall <release> [--family F] [reason…]`: the
+ * words after the release (and the line) are the reason, required for `recall`.
+ */
+function parseRecall(kind: 'recall' | 'unrecall', args: string[]): SlashCommand {
+  let release: string | undefined;
+  let family: string | undefined;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--family') {
+      const value = args[i + 1];
+      if (value === undefined) return usage('`--family` needs a value');
+      if (!FAMILY_TOKEN.test(value)) return usage(`not a release line: ${shown(value)}`);
+      family = value;
+      i++;
+    } else if (release === undefined && !arg.startsWith('-')) {
+      if (!RELEASE_TOKEN.test(arg)) return usage(`not a release: ${shown(arg)}`);
+      release = arg;
+    } else break;
+  }
+  if (release === undefined) {
+    return usage(
+      `\`${kind}\` needs a release or AMI ID, e.g. \`${kind} 1.33.5-20261110 GPU nodes fail to join\``,
+    );
+  }
+  const reason = args
+    .slice(i)
+    .join(' ')
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim();
+  if (reason.length > MAX_REASON) return usage(`the ${kind} reason is longer than ${MAX_REASON} characters`);
+  if (kind === 'recall') {
+    if (reason === '') return usage('`recall` needs a reason after the release: say why');
+    return { kind, release, reason, ...(family === undefined ? {} : { family }) };
+  }
+  return {
+    kind,
+    release,
+    ...(family === undefined ? {} : { family }),
+    ...(reason === '' ? {} : { reason }),
+  };
+}
+
+/**
  * Parses the `text` of a `/nodekeeper` slash command. Unknown or malformed input yields
  * `{kind:'usage', error}`; an empty text or `help` yields `{kind:'usage'}`. Pure; never throws.
  */
@@ -143,6 +191,9 @@ export function parseSlashCommand(text: string): SlashCommand {
       return parsePatch(args);
     case 'approve':
       return parseApprove(args);
+    case 'recall':
+    case 'unrecall':
+      return parseRecall(sub, args);
     case 'pause': {
       const reason = decoded
         .slice(first.length)
@@ -158,12 +209,17 @@ export function parseSlashCommand(text: string): SlashCommand {
   }
 }
 
-/** True for subcommands that change something (`patch`, `pause`, `resume`, `approve`): these need the allowlist. Pure. */
+/**
+ * True for subcommands that change something (`patch`, `pause`, `resume`, `approve`, `recall`,
+ * `unrecall`): these need the allowlist. Pure.
+ */
 export function isMutating(command: SlashCommand): boolean {
   return (
     command.kind === 'patch' ||
     command.kind === 'pause' ||
     command.kind === 'resume' ||
-    command.kind === 'approve'
+    command.kind === 'approve' ||
+    command.kind === 'recall' ||
+    command.kind === 'unrecall'
   );
 }

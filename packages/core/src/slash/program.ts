@@ -19,8 +19,12 @@ import {
   patchFailedText,
   pausedText,
   pauseFailedText,
+  recalledText,
+  recallFailedText,
   resumedText,
   SLASH_MAX_LISTED,
+  unrecalledText,
+  unrecallFailedText,
   workFailedToStartText,
   workingText,
 } from './replies.ts';
@@ -31,6 +35,8 @@ import type {
   SlashAction,
   SlashApproval,
   SlashPatchRequest,
+  SlashRecall,
+  SlashRecallTarget,
   SlashRequest,
   SlashWorkPayload,
 } from './types.ts';
@@ -63,11 +69,30 @@ export interface SlashApprovalPort {
   ): Promise<{ kind: 'recorded' } | { kind: 'exists'; approval: RecordedApproval }>;
 }
 
+/** A recall as stored: who recalled and when (ISO 8601). */
+export interface RecordedRecall extends SlashRecall {
+  by: string;
+  at: string;
+}
+
+/** Recalls (the ledger's recall items, as `nodekeeper recall` writes them). Both throw when unreachable. */
+export interface SlashRecallPort {
+  /** Records `recall` unless the same (line, release) is recalled already (then answers that one). */
+  recall(recall: RecordedRecall): Promise<{ kind: 'recorded' | 'exists'; recall: RecordedRecall }>;
+  /** Lifts the active recall of `target`, keeping who, when and why. */
+  unrecall(
+    target: SlashRecallTarget,
+    lift: { by: string; at: string; reason: string | null },
+  ): Promise<{ kind: 'lifted'; recall: RecordedRecall } | { kind: 'not-recalled' }>;
+}
+
 /** What the slash command reads and writes through. */
 export interface SlashPorts {
   invoker: { invoke(functionName: string, payload: unknown): Promise<SlashInvokeOutcome> };
   pause: SlashPausePort;
   approvals: SlashApprovalPort;
+  /** Absent: `recall` and `unrecall` answer that they cannot be recorded here. */
+  recalls?: SlashRecallPort;
   /** Inspects every configured region and plans, as a scan would (read-only). */
   plan(now: Date): Promise<Plan>;
   history(query: HistoryQuery): Promise<RolloutRecord[]>;
@@ -99,7 +124,11 @@ export type SlashOutcome =
   | { kind: 'patch-requested'; request: SlashPatchRequest; lambdaRequestId: string | null }
   | { kind: 'patch-not-sent'; request: SlashPatchRequest; error: string }
   | { kind: 'approved'; result: 'recorded' | 'exists'; approval: RecordedApproval }
-  | { kind: 'approve-failed'; approval: SlashApproval; error: string };
+  | { kind: 'approve-failed'; approval: SlashApproval; error: string }
+  | { kind: 'recalled'; result: 'recorded' | 'exists'; recall: RecordedRecall }
+  | { kind: 'recall-failed'; recall: SlashRecall; error: string }
+  | { kind: 'unrecalled'; result: 'lifted' | 'not-recalled'; target: SlashRecallTarget }
+  | { kind: 'unrecall-failed'; target: SlashRecallTarget; error: string };
 
 /** The config the slash program reads: the allowlist, the managed clusters and the waves. */
 export type SlashConfig = Pick<Config, 'slack' | 'clusters'> & { waves?: ReadonlyArray<{ name: string }> };
@@ -226,6 +255,66 @@ export async function runSlashAction(
         };
       }
     }
+    case 'recall':
+      return runRecall(action, request.userId, ports, context.now);
+    case 'unrecall':
+      return runUnrecall(action, request.userId, ports, context.now);
+  }
+}
+
+/** Records a recall (`/nodekeeper recall`), as `nodekeeper recall` does. Never throws. */
+async function runRecall(
+  action: Extract<SlashAction, { kind: 'recall' }>,
+  userId: string,
+  ports: SlashPorts,
+  now: Date,
+): Promise<{ reply: SlashReply; outcome: SlashOutcome }> {
+  const recall: RecordedRecall = { ...action.recall, by: action.by, at: now.toISOString() };
+  try {
+    if (ports.recalls === undefined)
+      throw Object.assign(new Error('no recall store'), { code: 'not-configured' });
+    const recorded = await ports.recalls.recall(recall);
+    return {
+      reply: reply('in_channel', recalledText(recorded.recall, recorded.kind, userId)),
+      outcome: { kind: 'recalled', result: recorded.kind, recall: recorded.recall },
+    };
+  } catch (error) {
+    const code = slashErrorCode(error);
+    return {
+      reply: reply('ephemeral', recallFailedText(action.recall, code)),
+      outcome: { kind: 'recall-failed', recall: action.recall, error: code },
+    };
+  }
+}
+
+/** Lifts a recall (`/nodekeeper unrecall`), as `nodekeeper unrecall` does. Never throws. */
+async function runUnrecall(
+  action: Extract<SlashAction, { kind: 'unrecall' }>,
+  userId: string,
+  ports: SlashPorts,
+  now: Date,
+): Promise<{ reply: SlashReply; outcome: SlashOutcome }> {
+  try {
+    if (ports.recalls === undefined)
+      throw Object.assign(new Error('no recall store'), { code: 'not-configured' });
+    const lifted = await ports.recalls.unrecall(action.target, {
+      by: action.by,
+      at: now.toISOString(),
+      reason: action.reason,
+    });
+    return {
+      reply: reply(
+        lifted.kind === 'lifted' ? 'in_channel' : 'ephemeral',
+        unrecalledText(action.target, lifted, userId),
+      ),
+      outcome: { kind: 'unrecalled', result: lifted.kind, target: action.target },
+    };
+  } catch (error) {
+    const code = slashErrorCode(error);
+    return {
+      reply: reply('ephemeral', unrecallFailedText(action.target, code)),
+      outcome: { kind: 'unrecall-failed', target: action.target, error: code },
+    };
   }
 }
 

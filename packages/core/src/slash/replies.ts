@@ -8,7 +8,14 @@ import { fitToSlackLimits } from '../messages/limits.ts';
 import { code } from '../messages/mrkdwn.ts';
 import type { Block, SlackMessage } from '../messages/types.ts';
 import type { RolloutRecord } from '../rollout/types.ts';
-import type { DeferredCommand, SlashApproval, SlashPatchRequest } from './types.ts';
+import { unrecallCommand } from '../safety/recall.ts';
+import type {
+  DeferredCommand,
+  SlashApproval,
+  SlashPatchRequest,
+  SlashRecall,
+  SlashRecallTarget,
+} from './types.ts';
 
 /** At most this many ledger records are listed in a history or status answer. */
 export const SLASH_MAX_LISTED = 25;
@@ -43,6 +50,46 @@ export function approvedText(
 /** When the approval could not be recorded. */
 export function approveFailedText(approval: SlashApproval, errorCode: string): string {
   return `Sorry, the approval of ${approvalScope(approval)} could not be recorded (${code(errorCode)}). Nothing was approved; please try again.`;
+}
+
+/** A recall as people read it: "`20261110` (line `al2023`)". */
+function recallScope(target: SlashRecallTarget): string {
+  return `${name(target.release)}${target.family === null ? '' : ` (line ${name(target.family)})`}`;
+}
+
+/** The in-channel answer to a recall: recorded now, or the release was recalled already. */
+export function recalledText(
+  recall: SlashRecall & { by: string; at: string },
+  result: 'recorded' | 'exists',
+  userId: string,
+): string {
+  const scope = recallScope(recall);
+  const lift = code(unrecallCommand(recall));
+  return result === 'recorded'
+    ? `:no_entry: ${mention(userId)} recalled ${scope}: ${free(recall.reason, 200)}. Every scan skips rollouts to it and every workflow's guard refuses to start one, even one planned before now; updates already running finish. \`plan\` lists the node groups running it. Lift with ${lift}.`
+    : `:no_entry: ${scope} was already recalled by ${actorText(recall.by)} at ${free(recall.at, 40)}: ${free(recall.reason, 200)}; nothing changed. Lift with ${lift}.`;
+}
+
+/** When the recall could not be recorded. */
+export function recallFailedText(recall: SlashRecallTarget, errorCode: string): string {
+  return `Sorry, the recall of ${recallScope(recall)} could not be recorded (${code(errorCode)}). Nothing was recalled; please try again, or use \`nodekeeper recall\`.`;
+}
+
+/** The answer to `unrecall`: lifted (in the channel), or nothing active to lift. */
+export function unrecalledText(
+  target: SlashRecallTarget,
+  result: { kind: 'lifted'; recall: { by: string; at: string; reason: string } } | { kind: 'not-recalled' },
+  userId: string,
+): string {
+  const scope = recallScope(target);
+  return result.kind === 'lifted'
+    ? `:white_check_mark: ${mention(userId)} lifted the recall of ${scope} (recalled by ${actorText(result.recall.by)} at ${free(result.recall.at, 40)}: ${free(result.recall.reason, 200)}). The next scan plans rollouts to it again.`
+    : `${scope} is not recalled${target.family === null ? '' : ' on that line'}; nothing changed. \`nodekeeper recall --list\` shows the active recalls.`;
+}
+
+/** When the lift could not be recorded. */
+export function unrecallFailedText(target: SlashRecallTarget, errorCode: string): string {
+  return `Sorry, the recall of ${recallScope(target)} could not be lifted (${code(errorCode)}). It is still active; please try again, or use \`nodekeeper unrecall\`.`;
 }
 
 /** `plan prod-*`, `status`, `history` as typed. */

@@ -9,6 +9,8 @@ import {
 import { normalizeReleaseInput } from '../safety/release.ts';
 import { RefusalReason as Reason, type RefusalReason, type SlashAction } from './types.ts';
 
+const AMI_ID = /^ami-[0-9a-zA-Z]+$/;
+
 export interface RouteInput {
   /** The command text after `/nodekeeper` (Slack's `text` field). */
   text: string;
@@ -74,6 +76,37 @@ export function approveAction(
 }
 
 /**
+ * A recall or its lift, with the release normalised as `nodekeeper recall` does; the caller checked
+ * the allowlist. A release nodekeeper cannot read, or a line beside an AMI ID, is refused. Pure.
+ */
+export function recallAction(
+  command: Extract<SlashCommand, { kind: 'recall' | 'unrecall' }>,
+  by: string,
+): SlashAction {
+  const family = command.family ?? null;
+  const release = normalizeReleaseInput(command.release, family);
+  const nothing = command.kind === 'recall' ? 'Nothing was recalled.' : 'Nothing was lifted.';
+  if (release === null) {
+    return refusal(
+      command.kind,
+      Reason.unknownRelease,
+      `\`${command.release.slice(0, 100)}\` is not a release version, release identity or AMI ID` +
+        `${family === null ? '' : ` of line \`${family.slice(0, 100)}\``}. ${nothing}`,
+    );
+  }
+  if (family !== null && AMI_ID.test(release)) {
+    return refusal(
+      command.kind,
+      Reason.unknownRelease,
+      `An AMI ID names one image on every line: drop \`--family\`. ${nothing}`,
+    );
+  }
+  return command.kind === 'recall'
+    ? { kind: 'recall', recall: { release, family, reason: command.reason }, by }
+    : { kind: 'unrecall', target: { release, family }, reason: command.reason ?? null, by };
+}
+
+/**
  * Decides what one slash command does: usage text for anything not understood, a polite refusal
  * for mutating subcommands from users off the allowlist (checked before anything else about
  * them), deferral for read-only subcommands, and the mutation otherwise. Pure; never throws.
@@ -107,6 +140,9 @@ export function routeSlashCommand(input: RouteInput): SlashAction {
         },
         input.waveNames ?? [],
       );
+    case 'recall':
+    case 'unrecall':
+      return recallAction(command, by);
     case 'patch': {
       if (!matchesAny(command.cluster, input.clusterPatterns)) {
         return refusal(

@@ -23,7 +23,7 @@ export const RefusalReason = {
   clusterNotManaged: 'cluster-not-managed',
   /** `approve --wave W` names no configured wave. */
   unknownWave: 'unknown-wave',
-  /** `approve` names no release nodekeeper can read (or one that does not fit `--family`). */
+  /** `approve`, `recall` or `unrecall` names no release nodekeeper can read (or one that does not fit `--family`). */
   unknownRelease: 'unknown-release',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
@@ -39,7 +39,20 @@ export type SlashAction =
   | { kind: 'pause'; reason: string | null; by: string }
   | { kind: 'resume'; by: string }
   | { kind: 'patch'; request: Omit<SlashPatchRequest, 'requestId'> }
-  | { kind: 'approve'; approval: SlashApproval; by: string };
+  | { kind: 'approve'; approval: SlashApproval; by: string }
+  | { kind: 'recall'; recall: SlashRecall; by: string }
+  | { kind: 'unrecall'; target: SlashRecallTarget; reason: string | null; by: string };
+
+/** Which recall: a release identity (normalised) or an AMI ID, and its line (null: every line). */
+export interface SlashRecallTarget {
+  release: string;
+  family: string | null;
+}
+
+/** A recall as the slash command asks for it; `by` and `at` are added when recorded. */
+export interface SlashRecall extends SlashRecallTarget {
+  reason: string;
+}
 
 /** An approval as the slash command (or a button) asks for it; `by` and `at` are added when recorded. */
 export interface SlashApproval {

@@ -51,7 +51,10 @@ function recalledSection(plan: Plan): Block | null {
 /** End-of-life warning codes, most urgent first, with how the summary names them. */
 const END_OF_LIFE: ReadonlyArray<{ code: PlanWarningCode; label: string }> = [
   { code: PlanWarningCode.imageDeprecated, label: 'running a deprecated image' },
-  { code: PlanWarningCode.imageDeprecating, label: `image deprecated within ${DEPRECATION_WARNING_DAYS} days` },
+  {
+    code: PlanWarningCode.imageDeprecating,
+    label: `image deprecated within ${DEPRECATION_WARNING_DAYS} days`,
+  },
   { code: PlanWarningCode.amiFamilyEndOfLife, label: 'AMI family without new images' },
 ];
 const END_OF_LIFE_NAMES = 5;
@@ -67,7 +70,9 @@ function endOfLifeSection(plan: Plan): string | null {
       c === PlanWarningCode.amiFamilyEndOfLife
         ? ` (${escapeMrkdwn(items[0]?.endOfLife?.familyEndOfLife?.advice ?? 'move to a supported family')})`
         : '';
-    return [`• ${code(c)} ${plural(items.length, 'node group')}, ${escapeMrkdwn(label)}${advice}: ${names.join(', ')}${more}`];
+    return [
+      `• ${code(c)} ${plural(items.length, 'node group')}, ${escapeMrkdwn(label)}${advice}: ${names.join(', ')}${more}`,
+    ];
   });
   return lines.length > 0 ? `*End of life*\n${lines.join('\n')}` : null;
 }

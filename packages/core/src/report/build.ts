@@ -9,13 +9,13 @@ import type { CatalogSnapshot, Fleet } from '../types/fleet.ts';
 import { type Plan, type PlanItem, PlanWarningCode, SkipReason, Strategy } from '../types/plan.ts';
 import type { Policy } from '../types/policy.ts';
 import {
+  type EndOfLifeNotice,
   type HoldGroup,
   type LedgerStatus,
   type NextRoll,
   NextRollKind,
   type RecalledNodegroup,
   type Report,
-  type EndOfLifeNotice,
   type ReportCluster,
   type ReportNodegroup,
   type ReportPatch,
@@ -462,7 +462,9 @@ function endOfLifeNotices(plan: Plan): EndOfLifeNotice[] {
         code: w.code,
         message: w.message,
         daysToDeprecation:
-          w.code === PlanWarningCode.amiFamilyEndOfLife ? null : (item.endOfLife?.image?.daysToDeprecation ?? null),
+          w.code === PlanWarningCode.amiFamilyEndOfLife
+            ? null
+            : (item.endOfLife?.image?.daysToDeprecation ?? null),
       });
     }
   }

@@ -43,9 +43,10 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
     ledgerTable: ledger.name,
     pauseParameter: pauseFlag.name,
     scheduleDlqUrl: schedule.dlq.url,
-    // Subscribe to this topic for alarms (independent of Slack); see docs for the dashboard.
+    // Subscribe to this topic for alarms (independent of Slack); docs/deploy.md#observability.
     alarmTopicArn: observability.alarmTopicArn,
-    dashboardName: observability.dashboardName,
+    // Only with `observability.dashboard` in the config.
+    ...(observability.dashboardName ? { dashboardName: observability.dashboardName } : {}),
     // The hub roles each spoke role must trust (`npm run iam -- --spoke --read-hub-role-arn …
     // --write-hub-role-arn …`): the functions that only read, and those that change node groups.
     hubReadRoleArns: $resolve([

@@ -7,6 +7,8 @@ import type { PermissionsConfig } from './permissions.ts';
 export type StackConfig = PermissionsConfig & {
   /** Optional in the config file; a deploy needs it (see schedule.ts). */
   schedule?: { cron: string; timezone: string } | undefined;
+  /** The config's `observability` section (defaults applied): whether to deploy the dashboard. */
+  observability: { dashboard: boolean; clusterMetrics: boolean };
 };
 
 export type DeployConfig = {
@@ -75,6 +77,10 @@ function deployConfigOf(validated: unknown): DeployConfig {
     goldenAmiParameters: parsed.goldenAmiParameters ?? [],
     targets: parsed.targets,
     schedule: parsed.schedule,
+    observability: {
+      dashboard: parsed.observability?.dashboard ?? false,
+      clusterMetrics: parsed.observability?.clusterMetrics ?? false,
+    },
   };
   return { config, json: JSON.stringify(parsed) };
 }

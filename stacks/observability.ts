@@ -1,6 +1,7 @@
-// Observability: a CloudWatch dashboard (fleet freshness, rollouts, patches, nodekeeper's own
-// health) and alarms that notify an SNS topic the operator subscribes to, independent of Slack.
-// Metric names and dimensions come from core's definitions, so the stacks and the handlers agree.
+// Observability: alarms that notify an SNS topic the operator subscribes to, independent of Slack,
+// and (config `observability.dashboard`) a CloudWatch dashboard: fleet freshness, rollouts,
+// patches, nodekeeper's own health. Metric names and dimensions come from core's definitions, so
+// the stacks and the handlers agree (test/infra/observability.test.ts holds the seam).
 import { METRICS_NAMESPACE, METRICS_SERVICE, MetricName, scanAlarmWindow } from '@nodekeeper/core/metrics';
 import type { StackContext } from './context.ts';
 
@@ -9,6 +10,13 @@ export const ALARM_PERIOD_SECONDS = 300;
 /** "Repeated" Slack failures: at least this many undeliverable posts within an hour. */
 export const SLACK_FAILURES_THRESHOLD = 3;
 export const SLACK_FAILURES_PERIOD_SECONDS = 3600;
+
+/**
+ * Alarm metrics CloudWatch bills (standard resolution, one per metric an alarm reads: the durable
+ * executions alarm reads two). The bench prices them; test/infra/observability.test.ts counts them
+ * in the rendered stack.
+ */
+export const ALARM_METRICS = 8;
 
 /** Lambda's metrics for durable executions (AWS/Lambda, dimension FunctionName). */
 export const DurableMetric = {
@@ -32,7 +40,11 @@ export type ObservabilityInputs = {
 
 const service = { service: METRICS_SERVICE };
 
-/** Creates the alarm topic, the alarms and the dashboard. Returns them and the topic ARN. */
+/**
+ * Creates the alarm topic and the alarms, and the dashboard when the config's
+ * `observability.dashboard` asks for it. Returns them, the topic ARN and the dashboard's name (null
+ * without one).
+ */
 export function createObservability(ctx: StackContext, inputs: ObservabilityInputs) {
   const prefix = `nodekeeper-${ctx.stage}`;
   const topic = new aws.sns.Topic('AlarmTopic', {
@@ -170,32 +182,45 @@ export function createObservability(ctx: StackContext, inputs: ObservabilityInpu
     slackFailures,
   };
 
-  const dashboard = new aws.cloudwatch.Dashboard('Dashboard', {
-    dashboardName: prefix,
-    dashboardBody: $resolve([
-      aws.getRegionOutput({}).region,
-      $output(inputs.scheduleDlqName),
-      ...Object.values(alarms).map((a) => a.arn),
-    ]).apply(([region, dlqName, ...alarmArns]) =>
-      JSON.stringify(
-        dashboardBody({
-          region: region as string,
-          dlqName: dlqName as string,
-          alarmArns: alarmArns as string[],
-          functions: inputs.functions,
-          workflowFunction: inputs.workflowFunction,
-          scanFunction: inputs.scanFunction,
-        }),
-      ),
-    ),
-  });
+  const { dashboard: withDashboard, clusterMetrics } = ctx.config.observability;
+  const dashboard = withDashboard
+    ? new aws.cloudwatch.Dashboard('Dashboard', {
+        dashboardName: prefix,
+        dashboardBody: $resolve([
+          aws.getRegionOutput({}).region,
+          $output(inputs.scheduleDlqName),
+          ...Object.values(alarms).map((a) => a.arn),
+        ]).apply(([region, dlqName, ...alarmArns]) =>
+          JSON.stringify(
+            dashboardBody({
+              region: region as string,
+              dlqName: dlqName as string,
+              alarmArns: alarmArns as string[],
+              functions: inputs.functions,
+              workflowFunction: inputs.workflowFunction,
+              scanFunction: inputs.scanFunction,
+              clusterMetrics,
+            }),
+          ),
+        ),
+      })
+    : null;
 
-  return { topic, alarms, dashboard, alarmTopicArn: topic.arn, dashboardName: dashboard.dashboardName };
+  return {
+    topic,
+    alarms,
+    dashboard,
+    alarmTopicArn: topic.arn,
+    dashboardName: dashboard ? dashboard.dashboardName : null,
+  };
 }
 
 type Widget = Record<string, unknown>;
 
-/** The dashboard body (CloudWatch dashboard JSON). Pure: everything it needs is an argument. */
+/**
+ * The dashboard body (CloudWatch dashboard JSON). It reads only the dimension sets the handlers
+ * emit: per-cluster freshness only with `clusterMetrics`. Pure: everything it needs is an argument.
+ */
 export function dashboardBody(o: {
   region: string;
   dlqName: string;
@@ -203,6 +228,7 @@ export function dashboardBody(o: {
   functions: Record<string, string>;
   scanFunction: string;
   workflowFunction: string;
+  clusterMetrics: boolean;
 }): { widgets: Widget[] } {
   const ns = METRICS_NAMESPACE;
   const fleet = (name: string, stat: string, label: string) => [
@@ -272,6 +298,24 @@ export function dashboardBody(o: {
           ]),
         },
       ]),
+      ...(o.clusterMetrics
+        ? row(6, [
+            {
+              w: 24,
+              widget: metricWidget('Node groups behind the latest AMI by cluster', [
+                [
+                  search(
+                    'service,account,region,cluster',
+                    MetricName.nodegroupsBehind,
+                    'Maximum',
+                    3600,
+                    'k1',
+                  ),
+                ],
+              ]),
+            },
+          ])
+        : []),
       ...row(6, [
         {
           w: 12,

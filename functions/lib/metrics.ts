@@ -1,14 +1,17 @@
 import { Metrics, type MetricUnit } from '@aws-lambda-powertools/metrics';
+import { parseConfigText } from '@nodekeeper/core/config';
 import type { PatchCompletedEvent } from '@nodekeeper/core/messages';
 import {
+  DEFAULT_METRIC_OPTIONS,
   fleetFreshness,
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   type MetricBatch,
-  patchMetricBatch,
-  rolloutMetricBatch,
+  type MetricOptions,
+  patchMetricBatches,
+  rolloutMetricBatches,
   scanMetricBatches,
-  slackFailureMetricBatch,
+  slackFailureMetricBatches,
 } from '@nodekeeper/core/metrics';
 import type { CatalogSnapshot, Fleet, Plan } from '@nodekeeper/core/plan';
 import type { RolloutRecord } from '@nodekeeper/core/rollout';
@@ -27,32 +30,55 @@ export function createMetrics(): Metrics {
 /** The functions' shared metrics instance. */
 export const metrics = createMetrics();
 
+let cached: { json: string | null; options: MetricOptions } | null = null;
+
 /**
- * Writes each batch as one EMF document on stdout (CloudWatch Logs turns it into metrics). A
- * `fleetWide` batch carries two dimension sets: its own and `service` alone. Never throws for
- * a bad value: metrics must not fail a handler.
+ * What the functions emit: the `observability` section of the config in NODEKEEPER_CONFIG (the
+ * default when it is unset or unreadable: metrics must never fail a handler). Memoised per config.
+ */
+export function metricOptionsFromEnv(vars: Record<string, string | undefined> = process.env): MetricOptions {
+  const json = vars.NODEKEEPER_CONFIG?.trim() ? (vars.NODEKEEPER_CONFIG as string) : null;
+  if (cached?.json === json) return cached.options;
+  let options = DEFAULT_METRIC_OPTIONS;
+  if (json !== null) {
+    try {
+      options = { clusterMetrics: parseConfigText(json, 'NODEKEEPER_CONFIG').observability.clusterMetrics };
+    } catch {
+      // The handler's own config read reports a bad config; metrics fall back to the default.
+      options = DEFAULT_METRIC_OPTIONS;
+    }
+  }
+  cached = { json, options };
+  return options;
+}
+
+/**
+ * Writes each batch as one EMF document on stdout (CloudWatch Logs turns it into metrics), with
+ * exactly the batch's dimension sets. Never throws for a bad value: metrics must not fail a handler.
  */
 export function publishBatches(target: Metrics, batches: readonly MetricBatch[]): void {
   for (const batch of batches) {
-    if (batch.values.length === 0) continue;
-    const dimensions = Object.fromEntries(
-      Object.entries(batch.dimensions).filter(
-        (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
-      ),
-    );
-    if (Object.keys(dimensions).length > 0) target.addDimensions(dimensions);
-    // An empty set serializes as [service]: the fleet-wide series of the same values.
-    if (batch.fleetWide && Object.keys(dimensions).length > 0) target.addDimensions({});
-    for (const v of batch.values) {
-      if (Number.isFinite(v.value)) target.addMetric(v.name, v.unit as Unit, v.value);
+    const values = batch.values.filter((v) => Number.isFinite(v.value));
+    if (values.length === 0 || batch.dimensionSets.length === 0) continue;
+    for (const set of batch.dimensionSets) {
+      // Powertools adds `service` (the default dimension) to every set; an empty set is [service].
+      target.addDimensions(
+        Object.fromEntries(
+          set
+            .filter((d) => d !== 'service')
+            .map((d) => [d, batch.dimensions[d as keyof MetricBatch['dimensions']] ?? '']),
+        ),
+      );
     }
+    for (const v of values) target.addMetric(v.name, v.unit as Unit, v.value);
     target.publishStoredMetrics();
   }
 }
 
 /**
- * Scan metrics: NodegroupsBehind and MaxAmiAgeDays fleet-wide, per wave and per cluster, and
- * ScanDurationSeconds. Pass the catalog so custom AMIs' ages (image creation dates) are known.
+ * Scan metrics: NodegroupsBehind and MaxAmiAgeDays fleet-wide and per wave (per cluster with
+ * `clusterMetrics`), and ScanDurationSeconds. Pass the catalog so custom AMIs' ages (image creation
+ * dates) are known.
  */
 export function emitScanMetrics(
   target: Metrics,
@@ -60,8 +86,9 @@ export function emitScanMetrics(
   fleet: Fleet,
   durationMs: number,
   catalog: CatalogSnapshot = { parameters: {}, images: {} },
+  options: MetricOptions = metricOptionsFromEnv(),
 ): void {
-  publishBatches(target, scanMetricBatches(fleetFreshness(fleet, catalog, plan), durationMs));
+  publishBatches(target, scanMetricBatches(fleetFreshness(fleet, catalog, plan), durationMs, options));
 }
 
 /**
@@ -70,28 +97,36 @@ export function emitScanMetrics(
  * `not-started` → nothing. Call it inside the step that writes the record, so a replay of the
  * durable workflow does not count it again.
  */
-export function emitRolloutOutcome(target: Metrics, record: RolloutRecord): void {
-  const batch = rolloutMetricBatch(record);
-  if (batch !== null) publishBatches(target, [batch]);
+export function emitRolloutOutcome(
+  target: Metrics,
+  record: RolloutRecord,
+  options: MetricOptions = metricOptionsFromEnv(),
+): void {
+  publishBatches(target, rolloutMetricBatches(record, options));
 }
 
-/** PatchInstancesSucceeded/Failed of one patch command (per cluster and fleet-wide). */
+/** PatchInstancesSucceeded/Failed of one patch command (fleet-wide; per cluster with `clusterMetrics`). */
 export function emitPatchResults(
   target: Metrics,
   result: Pick<PatchCompletedEvent, 'accountId' | 'region' | 'cluster' | 'counts'>,
+  options: MetricOptions = metricOptionsFromEnv(),
 ): void {
-  publishBatches(target, [
-    patchMetricBatch({
-      accountId: result.accountId,
-      region: result.region,
-      cluster: result.cluster,
-      succeeded: result.counts.succeeded,
-      failed: result.counts.failed,
-    }),
-  ]);
+  publishBatches(
+    target,
+    patchMetricBatches(
+      {
+        accountId: result.accountId,
+        region: result.region,
+        cluster: result.cluster,
+        succeeded: result.counts.succeeded,
+        failed: result.counts.failed,
+      },
+      options,
+    ),
+  );
 }
 
 /** One SlackDeliveryFailures count (a post the notifier gave up on). */
 export function emitSlackFailure(target: Metrics, count = 1): void {
-  publishBatches(target, [slackFailureMetricBatch(count)]);
+  publishBatches(target, slackFailureMetricBatches(count));
 }

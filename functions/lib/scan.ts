@@ -250,7 +250,7 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.marks ? { marks: deps.marks } : {}),
     },
-    (o) => logScanStep(event, o, Math.round(performance.now() - startedMs)),
+    (o) => logScanStep(event, o, Math.round(performance.now() - startedMs), deps.config),
   );
   if (outcome.kind === 'held') throw new NodekeeperError(outcome.message);
   if (outcome.kind === 'covered') {
@@ -291,11 +291,11 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
 }
 
 /** One log line (and, for Slack failures, one metric) per step of the scan program. */
-function logScanStep(event: ScanEvent, o: ScanObservation, elapsedMs: number): void {
+function logScanStep(event: ScanEvent, o: ScanObservation, elapsedMs: number, config: Config): void {
   switch (o.kind) {
     case 'planned': {
       const { plan, fleet, catalog, warnings } = o.planned;
-      emitScanMetrics(metrics, plan, fleet, elapsedMs, catalog);
+      emitScanMetrics(metrics, plan, fleet, elapsedMs, catalog, config.observability);
       logger.info('scan planned', {
         eventId: event.id,
         source: event.source,

@@ -17,6 +17,7 @@ import {
   emitRolloutOutcome,
   emitScanMetrics,
   emitSlackFailure,
+  metricOptionsFromEnv,
 } from '../lib/metrics.ts';
 
 type Emf = {
@@ -202,10 +203,9 @@ describe('emitScanMetrics (rollout-scan)', () => {
       });
     });
 
-    it('writes one document per wave and one per cluster with account, region and cluster', () => {
+    it('writes one document per wave', () => {
       emitScanMetrics(metrics, planned, fleet, 1000, catalog);
       const docs = emitted().map(read);
-      expect(docs).toHaveLength(5);
       expect(docs.slice(1).map((d) => [d.dimensionSets, d.dimensions, d.metrics])).toEqual([
         [
           [['service', 'wave']],
@@ -217,6 +217,16 @@ describe('emitScanMetrics (rollout-scan)', () => {
           { service: 'nodekeeper', wave: 'prod' },
           { NodegroupsBehind: { unit: 'Count', value: 2 }, MaxAmiAgeDays: { unit: 'None', value: 93 } },
         ],
+      ]);
+    });
+  });
+
+  describe('when cluster metrics are on', () => {
+    it('also writes one document per cluster with account, region and cluster', () => {
+      emitScanMetrics(metrics, planned, fleet, 1000, catalog, { clusterMetrics: true });
+      const docs = emitted().map(read);
+      expect(docs).toHaveLength(5);
+      expect(docs.slice(3).map((d) => [d.dimensionSets, d.dimensions, d.metrics])).toEqual([
         [
           [['service', 'account', 'region', 'cluster']],
           { service: 'nodekeeper', account: 'self', region: REGION, cluster: 'dev-a' },
@@ -242,13 +252,25 @@ describe('emitScanMetrics (rollout-scan)', () => {
 
 describe('emitRolloutOutcome (rollout-workflow)', () => {
   describe('when a rollout starts', () => {
-    it('counts RolloutsStarted per cluster and wave and fleet-wide in one document', () => {
+    it('counts RolloutsStarted fleet-wide', () => {
       emitRolloutOutcome(metrics, record({}));
-      const docs = emitted().map(read);
-      expect(docs).toEqual([
+      expect(emitted().map(read)).toEqual([
         {
           namespace: 'nodekeeper',
-          dimensionSets: [['service', 'account', 'region', 'cluster', 'wave'], ['service']],
+          dimensionSets: [['service']],
+          dimensions: { service: 'nodekeeper' },
+          metrics: { RolloutsStarted: { unit: 'Count', value: 1 } },
+          names: ['RolloutsStarted'],
+        },
+      ]);
+    });
+
+    it('also counts it per cluster and wave with cluster metrics on, in one document', () => {
+      emitRolloutOutcome(metrics, record({}), { clusterMetrics: true });
+      expect(emitted().map(read)).toEqual([
+        {
+          namespace: 'nodekeeper',
+          dimensionSets: [['service'], ['service', 'account', 'region', 'cluster', 'wave']],
           dimensions: {
             service: 'nodekeeper',
             account: 'self',
@@ -264,7 +286,7 @@ describe('emitRolloutOutcome (rollout-workflow)', () => {
   });
 
   describe('when a rollout fails after 25 minutes', () => {
-    it('counts RolloutsFailed and records RolloutDurationSeconds', () => {
+    it('counts RolloutsFailed fleet-wide and per cluster and wave, RolloutDurationSeconds fleet-wide', () => {
       emitRolloutOutcome(
         metrics,
         record({
@@ -275,23 +297,24 @@ describe('emitRolloutOutcome (rollout-workflow)', () => {
           errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'x', resourceIds: [] }],
         }),
       );
-      const [doc] = emitted().map(read);
-      expect(doc?.dimensions).toEqual({
-        service: 'nodekeeper',
-        account: '111122223333',
-        region: REGION,
-        cluster: 'prod-a',
-        wave: 'none',
-      });
-      expect(doc?.metrics).toEqual({
-        RolloutsFailed: { unit: 'Count', value: 1 },
-        RolloutDurationSeconds: { unit: 'Seconds', value: 1500 },
-      });
+      const docs = emitted().map(read);
+      expect(docs.map((d) => [d.dimensionSets, d.dimensions, d.metrics])).toEqual([
+        [
+          [['service'], ['service', 'account', 'region', 'cluster', 'wave']],
+          { service: 'nodekeeper', account: '111122223333', region: REGION, cluster: 'prod-a', wave: 'none' },
+          { RolloutsFailed: { unit: 'Count', value: 1 } },
+        ],
+        [
+          [['service']],
+          { service: 'nodekeeper' },
+          { RolloutDurationSeconds: { unit: 'Seconds', value: 1500 } },
+        ],
+      ]);
     });
   });
 
   describe('when a rollout succeeds', () => {
-    it('counts RolloutsSucceeded', () => {
+    it('counts RolloutsSucceeded and records its duration', () => {
       emitRolloutOutcome(metrics, record({ outcome: 'succeeded', finishedAt: '2026-11-22T03:10:05.000Z' }));
       expect(read(emitted()[0] as Emf).metrics).toEqual({
         RolloutsSucceeded: { unit: 'Count', value: 1 },
@@ -309,19 +332,21 @@ describe('emitRolloutOutcome (rollout-workflow)', () => {
 });
 
 describe('emitPatchResults (patch-status)', () => {
+  const result = {
+    accountId: null,
+    region: REGION,
+    cluster: 'prod-a',
+    counts: { targeted: 5, succeeded: 4, failed: 1 },
+  };
+
   describe('when a patch command finishes with one failed instance', () => {
-    it('counts succeeded and failed instances per cluster and fleet-wide', () => {
-      emitPatchResults(metrics, {
-        accountId: null,
-        region: REGION,
-        cluster: 'prod-a',
-        counts: { targeted: 5, succeeded: 4, failed: 1 },
-      });
+    it('counts succeeded and failed instances fleet-wide', () => {
+      emitPatchResults(metrics, result);
       expect(emitted().map(read)).toEqual([
         {
           namespace: 'nodekeeper',
-          dimensionSets: [['service', 'account', 'region', 'cluster'], ['service']],
-          dimensions: { service: 'nodekeeper', account: 'self', region: REGION, cluster: 'prod-a' },
+          dimensionSets: [['service']],
+          dimensions: { service: 'nodekeeper' },
           metrics: {
             PatchInstancesSucceeded: { unit: 'Count', value: 4 },
             PatchInstancesFailed: { unit: 'Count', value: 1 },
@@ -329,6 +354,36 @@ describe('emitPatchResults (patch-status)', () => {
           names: ['PatchInstancesSucceeded', 'PatchInstancesFailed'],
         },
       ]);
+    });
+
+    it('also counts them per cluster with cluster metrics on', () => {
+      emitPatchResults(metrics, result, { clusterMetrics: true });
+      const [doc] = emitted().map(read);
+      expect(doc?.dimensionSets).toEqual([['service'], ['service', 'account', 'region', 'cluster']]);
+      expect(doc?.dimensions).toEqual({
+        service: 'nodekeeper',
+        account: 'self',
+        region: REGION,
+        cluster: 'prod-a',
+      });
+    });
+  });
+});
+
+describe('metricOptionsFromEnv', () => {
+  describe('when NODEKEEPER_CONFIG turns cluster metrics on', () => {
+    it('reads observability.clusterMetrics from the config', () => {
+      const json = JSON.stringify({ regions: [REGION], observability: { clusterMetrics: true } });
+      expect(metricOptionsFromEnv({ NODEKEEPER_CONFIG: json })).toEqual({ clusterMetrics: true });
+    });
+  });
+
+  describe('when the config is unset or unreadable', () => {
+    it('falls back to the default, never throwing', () => {
+      expect(metricOptionsFromEnv({})).toEqual({ clusterMetrics: false });
+      expect(metricOptionsFromEnv({ NODEKEEPER_CONFIG: '{"regions": []' })).toEqual({
+        clusterMetrics: false,
+      });
     });
   });
 });

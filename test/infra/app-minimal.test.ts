@@ -1,4 +1,5 @@
-// The app for a config without golden AMI parameters (its own process: Pulumi mocks are global).
+// The app for a config without golden AMI parameters and without an `observability` section (its own
+// process: Pulumi mocks are global).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, importStacks, installSstHarness } from './harness.ts';
 
@@ -9,16 +10,20 @@ const rawConfig = {
 };
 
 let h: Harness;
+let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
   h = await installSstHarness('dev');
   const { parseDeployConfig } = await import('../../stacks/config.ts');
   const { createNodekeeper } = await importStacks();
-  createNodekeeper(
+  const app = createNodekeeper(
     parseDeployConfig(rawConfig, (raw) => raw),
     'dev',
   );
   await h.settle();
+  outputs = await new Promise((resolve) =>
+    h.pulumi.output(app.outputs).apply((v) => resolve(v as Record<string, unknown>)),
+  );
 });
 
 describe('the nodekeeper app', () => {
@@ -46,6 +51,19 @@ describe('the nodekeeper app', () => {
         'cron(30 1 ? * MON *)',
         'America/New_York',
       ]);
+    });
+  });
+
+  describe('when the config does not ask for the dashboard', () => {
+    it('deploys no dashboard and outputs no dashboard name', () => {
+      expect(h.resources.filter((r) => r.type === 'aws:cloudwatch/dashboard:Dashboard')).toEqual([]);
+      expect(outputs).not.toHaveProperty('dashboardName');
+    });
+
+    it('still deploys every alarm and the alarm topic', () => {
+      const alarms = h.resources.filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm');
+      expect(alarms).toHaveLength(7);
+      expect(outputs.alarmTopicArn).toEqual(expect.stringContaining('AlarmTopic'));
     });
   });
 });

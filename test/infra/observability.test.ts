@@ -1,7 +1,32 @@
-// The dashboard, the alarms and the alarm topic under Pulumi mocks (its own process: mocks are global).
-import { METRIC_DEFINITIONS, MetricName } from '@nodekeeper/core/metrics';
-import { beforeAll, describe, expect, it } from 'vitest';
+// The dashboard, the alarms and the alarm topic under Pulumi mocks (its own process: mocks are global),
+// and the seam between what they read and the EMF the handlers write.
+import {
+  METRIC_DEFINITIONS,
+  MetricName,
+  type MetricOptions,
+  NO_WAVE,
+  type NodegroupFreshness,
+  scanMetricBatches,
+} from '@nodekeeper/core/metrics';
+import type { RolloutRecord } from '@nodekeeper/core/rollout';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  createMetrics,
+  emitPatchResults,
+  emitRolloutOutcome,
+  emitSlackFailure,
+  publishBatches,
+} from '../../functions/lib/metrics.ts';
+import { ALARM_METRICS, dashboardBody } from '../../stacks/observability.ts';
 import { resourceNames } from '../../stacks/permissions.ts';
+import {
+  alarmReads,
+  dashboardReads,
+  type EmittedSeries,
+  emittedSeries,
+  type MetricRead,
+  reads,
+} from '../helpers/cloudwatch.ts';
 import { ACCOUNT_ID, type Harness, importStacks, installSstHarness, REGION } from './harness.ts';
 
 const STAGE = 'obs';
@@ -11,6 +36,7 @@ const rawConfig = {
   clusters: ['prod-*', 'dev-*'],
   // Daily at 03:00: two schedule periods are two days.
   schedule: { cron: 'cron(0 3 * * ? *)', timezone: 'Europe/Berlin', windowMinutes: 240 },
+  observability: { dashboard: true },
 };
 const topicArn = `arn:aws:mock:${REGION}:${ACCOUNT_ID}:AlarmTopic`;
 
@@ -249,6 +275,167 @@ describe('observability', () => {
       const alarms = widget('Alarms').properties.alarms as string[];
       expect(alarms).toHaveLength(7);
       for (const arn of alarms) expect(arn).toMatch(/^arn:aws:mock:us-east-1:111122223333:[A-Za-z]+Alarm$/);
+    });
+  });
+
+  describe('when CloudWatch bills the alarms', () => {
+    it('reads as many alarm metrics as the bench prices', () => {
+      const alarms = h.resources.filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm');
+      const metrics = alarms.flatMap((a) => alarmReads(a.inputs as Inputs));
+      expect(metrics).toHaveLength(ALARM_METRICS);
+    });
+  });
+});
+
+// --- The seam: what the dashboard and the alarms read vs. the EMF the handlers write -------------
+
+/** Every EMF document the handlers write for a fleet in two waves and two clusters, under `options`. */
+function emitEverything(options: MetricOptions): EmittedSeries[] {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
+    return true;
+  });
+  const metrics = createMetrics();
+  const row = (cluster: string, wave: string | null, behind: boolean): NodegroupFreshness => ({
+    accountId: null,
+    region: REGION,
+    cluster,
+    nodegroup: 'general',
+    wave,
+    amiType: 'AL2023_x86_64_STANDARD',
+    current: { releaseVersion: '1.33.4-20261001', imageId: null, date: null, dateSource: null, ageDays: 50 },
+    latest: null,
+    daysBehind: behind ? 40 : 0,
+    behind,
+  });
+  // The scan: rollout-scan's emitScanMetrics publishes these batches for its plan.
+  publishBatches(
+    metrics,
+    scanMetricBatches(
+      [row('dev-a', 'dev', false), row('prod-a', 'prod', true), row('misc', null, true)],
+      1200,
+      options,
+    ),
+  );
+  const record = (outcome: RolloutRecord['outcome'], cluster: string): RolloutRecord =>
+    ({
+      key: `k-${cluster}`,
+      accountId: '444455556666',
+      region: REGION,
+      cluster,
+      nodegroup: 'general',
+      wave: 'prod',
+      outcome,
+      startedAt: '2026-11-24T03:00:00.000Z',
+      finishedAt: outcome === 'started' ? null : '2026-11-24T03:20:00.000Z',
+    }) as unknown as RolloutRecord;
+  for (const outcome of ['started', 'succeeded', 'failed'] as const) {
+    emitRolloutOutcome(metrics, record(outcome, 'prod-a'), options);
+  }
+  emitPatchResults(
+    metrics,
+    { accountId: null, region: REGION, cluster: 'prod-a', counts: { targeted: 3, succeeded: 2, failed: 1 } },
+    options,
+  );
+  emitSlackFailure(metrics);
+  vi.restoreAllMocks();
+  return emittedSeries(lines);
+}
+
+/** The reads of a dashboard for `clusterMetrics` and of the rendered alarms, in the nodekeeper namespace. */
+function stackReads(clusterMetrics: boolean, withDashboard = true): MetricRead[] {
+  const alarms = h.resources
+    .filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm')
+    .flatMap((a) => alarmReads(a.inputs as Inputs));
+  const board = withDashboard
+    ? dashboardReads(
+        dashboardBody({
+          region: REGION,
+          dlqName: 'dlq',
+          alarmArns: [],
+          functions: names.functions,
+          scanFunction: names.functions['rollout-scan'],
+          workflowFunction: names.functions['rollout-workflow'],
+          clusterMetrics,
+        }),
+      )
+    : [];
+  return [...board, ...alarms].filter((r) => r.namespace === 'nodekeeper');
+}
+
+const key = (s: { name: string; dimensions: Record<string, unknown> }) =>
+  `${s.name} {${Object.keys(s.dimensions).sort().join(',')}}`;
+
+describe('the seam between the stacks and the handlers', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('checks the dashboard the stack rendered (cluster metrics off in this config)', () => {
+    const rendered = dashboardReads(dashboard()).filter((r) => r.namespace === 'nodekeeper');
+    const checked = stackReads(false).filter((r) => !r.source.startsWith('alarm'));
+    expect(rendered).toEqual(checked);
+  });
+
+  for (const clusterMetrics of [false, true]) {
+    describe(`when cluster metrics are ${clusterMetrics ? 'on' : 'off'}`, () => {
+      it('emits every metric the dashboard or an alarm reads, with exactly the dimensions read', () => {
+        const emitted = emitEverything({ clusterMetrics });
+        for (const read of stackReads(clusterMetrics)) {
+          const matches = emitted.filter((s) => reads(read, s));
+          expect(
+            matches.length,
+            `${read.source}: ${key(read)} ${JSON.stringify(read.dimensions)}`,
+          ).toBeGreaterThan(0);
+        }
+      });
+    });
+  }
+
+  describe('when cluster metrics are off (the default)', () => {
+    it('emits nothing the dashboard and the alarms do not read', () => {
+      const read = new Set(stackReads(false).map(key));
+      const unread = [...new Set(emitEverything({ clusterMetrics: false }).map(key))].filter(
+        (k) => !read.has(k),
+      );
+      expect(unread).toEqual([]);
+    });
+
+    it("emits each metric exactly with its definition's dimension sets", () => {
+      const emitted = emitEverything({ clusterMetrics: false });
+      for (const d of METRIC_DEFINITIONS) {
+        const sets = [...new Set(emitted.filter((s) => s.name === d.name).map(key))].sort();
+        expect(sets, d.name).toEqual(
+          d.dimensionSets.map((set) => `${d.name} {${[...set].sort().join(',')}}`).sort(),
+        );
+      }
+    });
+
+    it('lets the alarms alone read only fleet-wide series', () => {
+      for (const read of stackReads(false, false))
+        expect(read.dimensions, read.source).toEqual({ service: 'nodekeeper' });
+    });
+  });
+
+  describe('when cluster metrics are on', () => {
+    it('adds per-cluster series the dashboard charts by cluster', () => {
+      const emitted = emitEverything({ clusterMetrics: true });
+      const perCluster = stackReads(true).filter(
+        (r) => 'cluster' in r.dimensions && r.name === MetricName.nodegroupsBehind,
+      );
+      expect(perCluster).toHaveLength(1);
+      expect(
+        emitted
+          .filter((s) => perCluster.some((r) => reads(r, s)))
+          .map((s) => s.dimensions.cluster)
+          .sort(),
+      ).toEqual(['dev-a', 'misc', 'prod-a']);
+      expect(emitted.some((s) => s.dimensions.wave === NO_WAVE)).toBe(true);
     });
   });
 });

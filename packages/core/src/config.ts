@@ -171,6 +171,21 @@ const slackSchema = z.strictObject({
     ),
 });
 
+const observabilitySchema = z.strictObject({
+  dashboard: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Deploy the CloudWatch dashboard (the stack output dashboardName). CloudWatch bills $3.00 a month per dashboard beyond its free tier (3 dashboards of up to 50 metrics per account), more than the rest of nodekeeper together for 1,000 node groups rolling weekly (bench/README.md); off by default. The metrics and alarms are deployed either way.',
+    ),
+  clusterMetrics: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also emit per-cluster series: NodegroupsBehind and MaxAmiAgeDays per cluster, RolloutsStarted, RolloutsSucceeded and RolloutDurationSeconds per cluster and wave, patch results per cluster. CloudWatch bills each combination of dimension values as one custom metric for every hour it receives data: about 5 more series per cluster. Off by default: the dashboard and the alarms read only the fleet-wide and per-wave series (and failed rollouts per cluster, emitted always).',
+    ),
+});
+
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 
 /** A required string whose absence says what it is for (`required: …`). */
@@ -278,6 +293,9 @@ export const configSchema = z
     patch: patchSchema.prefault({}),
     rollout: rolloutSchema.prefault({}),
     slack: slackSchema.prefault({}),
+    observability: observabilitySchema
+      .prefault({})
+      .describe('What nodekeeper deploys and emits for CloudWatch beyond its alarms.'),
   })
   .superRefine((config, ctx) => {
     const accounts = new Set<string>();

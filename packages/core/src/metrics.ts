@@ -69,10 +69,19 @@ export interface MetricDefinition {
   description: string;
   /** Emitted by which function(s). */
   emittedBy: readonly string[];
+  /**
+   * The dimension sets it is always emitted with: exactly what the dashboard and the alarms read
+   * (stacks/observability.ts; test/infra/observability.test.ts holds the two together).
+   */
   dimensionSets: readonly (readonly MetricDimension[])[];
+  /**
+   * Per-cluster sets, emitted only with the config's `observability.clusterMetrics` (CloudWatch
+   * bills every dimension-value combination as one custom metric, so these cost ~5 series per cluster).
+   */
+  clusterDimensionSets: readonly (readonly MetricDimension[])[];
 }
 
-/** Every nodekeeper metric. Pure data; the dashboard, the alarms and the docs read it. */
+/** Every nodekeeper metric. Pure data; the handlers, the dashboard, the alarms and the docs read it. */
 export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   {
     name: MetricName.nodegroupsBehind,
@@ -80,7 +89,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     statistic: 'Maximum',
     description: 'Node groups whose AMI is older than the latest available one (per scan).',
     emittedBy: ['rollout-scan'],
-    dimensionSets: [DimensionSet.fleet, DimensionSet.wave, DimensionSet.cluster],
+    dimensionSets: [DimensionSet.fleet, DimensionSet.wave],
+    clusterDimensionSets: [DimensionSet.cluster],
   },
   {
     name: MetricName.maxAmiAgeDays,
@@ -88,7 +98,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     statistic: 'Maximum',
     description: 'Age in days of the oldest AMI a node group runs (per scan).',
     emittedBy: ['rollout-scan'],
-    dimensionSets: [DimensionSet.fleet, DimensionSet.wave, DimensionSet.cluster],
+    dimensionSets: [DimensionSet.fleet, DimensionSet.wave],
+    clusterDimensionSets: [DimensionSet.cluster],
   },
   {
     name: MetricName.scanDurationSeconds,
@@ -97,6 +108,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     description: 'Wall-clock time of one scan: inspect, plan, post, start.',
     emittedBy: ['rollout-scan'],
     dimensionSets: [DimensionSet.fleet],
+    clusterDimensionSets: [],
   },
   {
     name: MetricName.rolloutsStarted,
@@ -104,7 +116,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     statistic: 'Sum',
     description: 'Node group updates nodekeeper started.',
     emittedBy: ['rollout-workflow'],
-    dimensionSets: [DimensionSet.fleet, DimensionSet.clusterWave],
+    dimensionSets: [DimensionSet.fleet],
+    clusterDimensionSets: [DimensionSet.clusterWave],
   },
   {
     name: MetricName.rolloutsSucceeded,
@@ -112,15 +125,18 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     statistic: 'Sum',
     description: 'Rollouts whose EKS update finished Successful.',
     emittedBy: ['rollout-workflow'],
-    dimensionSets: [DimensionSet.fleet, DimensionSet.clusterWave],
+    dimensionSets: [DimensionSet.fleet],
+    clusterDimensionSets: [DimensionSet.clusterWave],
   },
   {
     name: MetricName.rolloutsFailed,
     unit: MetricUnitName.count,
     statistic: 'Sum',
-    description: 'Rollouts that failed (EKS update Failed/Cancelled, or AWS refused the start).',
+    description:
+      'Rollouts that failed (EKS update Failed/Cancelled, or AWS refused the start). Per cluster and wave always: a series exists only where something failed.',
     emittedBy: ['rollout-workflow'],
     dimensionSets: [DimensionSet.fleet, DimensionSet.clusterWave],
+    clusterDimensionSets: [],
   },
   {
     name: MetricName.rolloutDurationSeconds,
@@ -128,7 +144,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     statistic: 'Maximum',
     description: 'Start to finish of a rollout that finished (succeeded or failed).',
     emittedBy: ['rollout-workflow'],
-    dimensionSets: [DimensionSet.fleet, DimensionSet.clusterWave],
+    dimensionSets: [DimensionSet.fleet],
+    clusterDimensionSets: [DimensionSet.clusterWave],
   },
   {
     name: MetricName.patchInstancesSucceeded,
@@ -136,7 +153,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     statistic: 'Sum',
     description: 'Instances AWS-RunPatchBaseline patched successfully.',
     emittedBy: ['patch-status'],
-    dimensionSets: [DimensionSet.fleet, DimensionSet.cluster],
+    dimensionSets: [DimensionSet.fleet],
+    clusterDimensionSets: [DimensionSet.cluster],
   },
   {
     name: MetricName.patchInstancesFailed,
@@ -144,7 +162,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     statistic: 'Sum',
     description: 'Instances where AWS-RunPatchBaseline failed, timed out or was cancelled.',
     emittedBy: ['patch-status'],
-    dimensionSets: [DimensionSet.fleet, DimensionSet.cluster],
+    dimensionSets: [DimensionSet.fleet],
+    clusterDimensionSets: [DimensionSet.cluster],
   },
   {
     name: MetricName.slackDeliveryFailures,
@@ -153,8 +172,30 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     description: 'Slack posts that could not be delivered (after the notifier gave up retrying).',
     emittedBy: ['rollout-scan', 'rollout-workflow', 'patch', 'patch-status', 'slack-command'],
     dimensionSets: [DimensionSet.fleet],
+    clusterDimensionSets: [],
   },
 ];
+
+/** What the handlers emit (the config's `observability` section). */
+export interface MetricOptions {
+  /** Also emit each metric's `clusterDimensionSets` (per-cluster series). */
+  clusterMetrics: boolean;
+}
+
+/** The default: only the dimension sets the dashboard and the alarms read. */
+export const DEFAULT_METRIC_OPTIONS: MetricOptions = { clusterMetrics: false };
+
+/** The dimension sets `name` is emitted with under `options`, `service` first in each. Pure. */
+export function metricDimensionSets(
+  name: MetricName,
+  options: MetricOptions = DEFAULT_METRIC_OPTIONS,
+): readonly (readonly MetricDimension[])[] {
+  const definition = METRIC_DEFINITIONS.find((d) => d.name === name);
+  if (!definition) throw new Error(`no metric definition for ${name}`);
+  return options.clusterMetrics
+    ? [...definition.dimensionSets, ...definition.clusterDimensionSets]
+    : definition.dimensionSets;
+}
 
 /** One value of one metric. */
 export interface MetricValue {
@@ -164,14 +205,81 @@ export interface MetricValue {
 }
 
 /**
- * Values that share dimensions: one EMF document. `dimensions` excludes `service`; `fleetWide`
- * adds the service-only dimension set too, so one document feeds the per-cluster and the
- * fleet-wide series (right for counters, whose fleet value is the sum).
+ * Values emitted with the same dimension sets: one EMF document. `dimensions` holds the values of
+ * the dimensions the sets name (all but `service`, which Powertools adds to every set).
  */
 export interface MetricBatch {
   dimensions: Partial<Record<Exclude<MetricDimension, 'service'>, string>>;
-  fleetWide: boolean;
+  /** Every set each value is emitted with (from METRIC_DEFINITIONS), `service` first in each. */
+  dimensionSets: readonly (readonly MetricDimension[])[];
   values: MetricValue[];
+}
+
+type DimensionValues = MetricBatch['dimensions'];
+
+const sameSet = (a: readonly MetricDimension[], b: readonly MetricDimension[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Groups `values` into batches by the dimension sets their definitions give under `options`; a set
+ * naming a dimension `dimensions` has no value for is left out. `only`: keep just that set (an
+ * aggregate of one level, such as one wave's maximum, belongs to that level's series only).
+ */
+function batchesOf(
+  values: readonly MetricValue[],
+  dimensions: DimensionValues,
+  options: MetricOptions,
+  only?: readonly MetricDimension[],
+): MetricBatch[] {
+  const has = (d: MetricDimension) => d === 'service' || typeof dimensions[d] === 'string';
+  const groups = new Map<string, MetricBatch>();
+  for (const value of values) {
+    const sets = metricDimensionSets(value.name, options).filter(
+      (set) => set.every(has) && (only === undefined || sameSet(set, only)),
+    );
+    if (sets.length === 0) continue;
+    const key = sets.map((set) => set.join(',')).join('|');
+    const group = groups.get(key);
+    if (group) {
+      group.values.push(value);
+      continue;
+    }
+    const named = new Set(sets.flat());
+    groups.set(key, {
+      dimensions: Object.fromEntries(
+        Object.entries(dimensions).filter(([d]) => named.has(d as MetricDimension)),
+      ) as DimensionValues,
+      dimensionSets: sets,
+      values: [value],
+    });
+  }
+  return [...groups.values()];
+}
+
+/** One CloudWatch metric (namespace `nodekeeper`): a name and one value per dimension of its set. */
+export interface MetricSeries {
+  name: MetricName;
+  dimensions: Partial<Record<MetricDimension, string>>;
+}
+
+/**
+ * The CloudWatch metrics the batches write to: one per value and dimension set (CloudWatch treats
+ * each combination of dimension values as its own metric and bills it so). Deduplicated. Pure.
+ */
+export function metricSeries(batches: readonly MetricBatch[]): MetricSeries[] {
+  const out = new Map<string, MetricSeries>();
+  for (const batch of batches) {
+    for (const set of batch.dimensionSets) {
+      const dimensions = Object.fromEntries(
+        set.map((d) => [d, d === 'service' ? METRICS_SERVICE : (batch.dimensions[d] ?? '')]),
+      ) as MetricSeries['dimensions'];
+      for (const value of batch.values) {
+        const key = JSON.stringify([value.name, set, set.map((d) => dimensions[d])]);
+        if (!out.has(key)) out.set(key, { name: value.name, dimensions });
+      }
+    }
+  }
+  return [...out.values()];
 }
 
 // --- Freshness -------------------------------------------------------------------------------
@@ -383,13 +491,16 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
 
 /**
  * The scan's metric batches: fleet-wide (NodegroupsBehind, MaxAmiAgeDays, ScanDurationSeconds),
- * one per wave and one per (account, region, cluster). Sorted, so the output is deterministic. Pure.
+ * one per wave and, with `clusterMetrics`, one per (account, region, cluster). Each level carries
+ * only its own aggregate. Sorted, so the output is deterministic. Pure.
  */
-export function scanMetricBatches(rows: readonly NodegroupFreshness[], durationMs: number): MetricBatch[] {
-  const fleet: MetricBatch = {
-    dimensions: {},
-    fleetWide: false,
-    values: [
+export function scanMetricBatches(
+  rows: readonly NodegroupFreshness[],
+  durationMs: number,
+  options: MetricOptions = DEFAULT_METRIC_OPTIONS,
+): MetricBatch[] {
+  const fleet = batchesOf(
+    [
       ...freshnessValues(rows),
       {
         name: MetricName.scanDurationSeconds,
@@ -397,29 +508,27 @@ export function scanMetricBatches(rows: readonly NodegroupFreshness[], durationM
         value: Math.max(0, durationMs) / 1000,
       },
     ],
-  };
+    {},
+    options,
+    DimensionSet.fleet,
+  );
   const byWave = [...groupBy(rows, (r) => r.wave ?? NO_WAVE)].sort(([a], [b]) => (a < b ? -1 : 1));
   const byCluster = [
     ...groupBy(rows, (r) => [r.accountId ?? SELF_ACCOUNT, r.region, r.cluster].join('\u0000')),
   ].sort(([a], [b]) => (a < b ? -1 : 1));
   return [
-    fleet,
-    ...byWave.map(([name, list]) => ({
-      dimensions: { wave: name },
-      fleetWide: false,
-      values: freshnessValues(list),
-    })),
-    ...byCluster.map(([, list]) => {
+    ...fleet,
+    ...byWave.flatMap(([name, list]) =>
+      batchesOf(freshnessValues(list), { wave: name }, options, DimensionSet.wave),
+    ),
+    ...byCluster.flatMap(([, list]) => {
       const first = list[0] as NodegroupFreshness;
-      return {
-        dimensions: {
-          account: first.accountId ?? SELF_ACCOUNT,
-          region: first.region,
-          cluster: first.cluster,
-        },
-        fleetWide: false,
-        values: freshnessValues(list),
+      const dimensions = {
+        account: first.accountId ?? SELF_ACCOUNT,
+        region: first.region,
+        cluster: first.cluster,
       };
+      return batchesOf(freshnessValues(list), dimensions, options, DimensionSet.cluster);
     }),
   ];
 }
@@ -427,9 +536,12 @@ export function scanMetricBatches(rows: readonly NodegroupFreshness[], durationM
 /**
  * The metrics of one rollout record as the workflow records it: `started` counts a start;
  * `succeeded`/`failed` count the outcome plus its duration (when the start time is known);
- * `not-started` emits nothing (no batch). Pure.
+ * `not-started` emits nothing (no batch). Each value goes to the sets its definition names. Pure.
  */
-export function rolloutMetricBatch(record: RolloutRecord): MetricBatch | null {
+export function rolloutMetricBatches(
+  record: RolloutRecord,
+  options: MetricOptions = DEFAULT_METRIC_OPTIONS,
+): MetricBatch[] {
   const values: MetricValue[] = [];
   if (record.outcome === 'started') {
     values.push({ name: MetricName.rolloutsStarted, unit: MetricUnitName.count, value: 1 });
@@ -451,17 +563,16 @@ export function rolloutMetricBatch(record: RolloutRecord): MetricBatch | null {
       }
     }
   }
-  if (values.length === 0) return null;
-  return {
-    dimensions: {
+  return batchesOf(
+    values,
+    {
       account: record.accountId ?? SELF_ACCOUNT,
       region: record.region,
       cluster: record.cluster,
       wave: record.wave ?? NO_WAVE,
     },
-    fleetWide: true,
-    values,
-  };
+    options,
+  );
 }
 
 /** Patch results of one command (or one cluster's part of it). */
@@ -473,12 +584,13 @@ export interface PatchResultCounts {
   failed: number;
 }
 
-/** PatchInstancesSucceeded/Failed for one cluster, also fleet-wide. Pure. */
-export function patchMetricBatch(result: PatchResultCounts): MetricBatch {
-  return {
-    dimensions: { account: result.accountId ?? SELF_ACCOUNT, region: result.region, cluster: result.cluster },
-    fleetWide: true,
-    values: [
+/** PatchInstancesSucceeded/Failed fleet-wide, and per cluster with `clusterMetrics`. Pure. */
+export function patchMetricBatches(
+  result: PatchResultCounts,
+  options: MetricOptions = DEFAULT_METRIC_OPTIONS,
+): MetricBatch[] {
+  return batchesOf(
+    [
       {
         name: MetricName.patchInstancesSucceeded,
         unit: MetricUnitName.count,
@@ -490,16 +602,18 @@ export function patchMetricBatch(result: PatchResultCounts): MetricBatch {
         value: Math.max(0, result.failed),
       },
     ],
-  };
+    { account: result.accountId ?? SELF_ACCOUNT, region: result.region, cluster: result.cluster },
+    options,
+  );
 }
 
 /** One SlackDeliveryFailures count, fleet-wide only (Slack is one destination). Pure. */
-export function slackFailureMetricBatch(count = 1): MetricBatch {
-  return {
-    dimensions: {},
-    fleetWide: false,
-    values: [{ name: MetricName.slackDeliveryFailures, unit: MetricUnitName.count, value: count }],
-  };
+export function slackFailureMetricBatches(count = 1): MetricBatch[] {
+  return batchesOf(
+    [{ name: MetricName.slackDeliveryFailures, unit: MetricUnitName.count, value: count }],
+    {},
+    DEFAULT_METRIC_OPTIONS,
+  );
 }
 
 // --- Schedule period for the "scan is not running" alarm ------------------------------------------

@@ -58,6 +58,7 @@ describe('parseConfig', () => {
         goldenAmiParameters: [],
         rollout: { maxWaitHours: 24 },
         slack: { allowedUserIds: [], mentionOnFailure: [] },
+        observability: { dashboard: false, clusterMetrics: false },
       });
     });
   });
@@ -77,7 +78,21 @@ describe('parseConfig', () => {
         patch: { maxConcurrency: '10%', maxErrors: '1', reboot: false },
         rollout: { maxWaitHours: 24 },
         slack: { allowedUserIds: [], mentionOnFailure: [] },
+        observability: { dashboard: false, clusterMetrics: false },
       });
+    });
+  });
+
+  describe('when observability is configured', () => {
+    it('keeps the dashboard and cluster metrics choices', () => {
+      const config = parseConfig({ regions: ['us-east-1'], observability: { dashboard: true } });
+      expect(config.observability).toEqual({ dashboard: true, clusterMetrics: false });
+    });
+
+    it('rejects an unknown key with its path', () => {
+      expect(issuesOf({ regions: ['us-east-1'], observability: { perCluster: true } })).toEqual([
+        'observability.perCluster: unknown key',
+      ]);
     });
   });
 

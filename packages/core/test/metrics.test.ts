@@ -4,10 +4,14 @@ import {
   fleetFreshness,
   METRIC_DEFINITIONS,
   MetricName,
+  metricDimensionSets,
+  metricSeries,
+  patchMetricBatches,
   releaseStampDate,
-  rolloutMetricBatch,
+  rolloutMetricBatches,
   scanAlarmWindow,
   scanMetricBatches,
+  slackFailureMetricBatches,
 } from '../src/metrics.ts';
 import { plan } from '../src/planner.ts';
 import type { RolloutRecord } from '../src/rollout/types.ts';
@@ -26,6 +30,39 @@ describe('metric definitions', () => {
   it('defines every metric the issue names exactly once', () => {
     expect(METRIC_DEFINITIONS.map((d) => d.name).sort()).toEqual(Object.values(MetricName).sort());
     for (const d of METRIC_DEFINITIONS) expect(d.dimensionSets[0]).toEqual(['service']);
+  });
+
+  it('puts service first in every set and never lists a set twice', () => {
+    for (const d of METRIC_DEFINITIONS) {
+      const sets = metricDimensionSets(d.name, { clusterMetrics: true });
+      for (const set of sets) expect(set[0], d.name).toBe('service');
+      expect(new Set(sets.map((set) => set.join())).size, d.name).toBe(sets.length);
+    }
+  });
+
+  describe('when cluster metrics are off (the default)', () => {
+    it('emits no per-cluster set but failed rollouts per cluster and wave', () => {
+      const perCluster = METRIC_DEFINITIONS.filter((d) =>
+        metricDimensionSets(d.name).some((set) => set.includes('cluster')),
+      ).map((d) => d.name);
+      expect(perCluster).toEqual(['RolloutsFailed']);
+    });
+  });
+
+  describe('when cluster metrics are on', () => {
+    it("adds each definition's per-cluster sets after the default ones", () => {
+      for (const d of METRIC_DEFINITIONS) {
+        expect(metricDimensionSets(d.name, { clusterMetrics: true })).toEqual([
+          ...d.dimensionSets,
+          ...d.clusterDimensionSets,
+        ]);
+      }
+      expect(metricDimensionSets(MetricName.nodegroupsBehind, { clusterMetrics: true })).toEqual([
+        ['service'],
+        ['service', 'wave'],
+        ['service', 'account', 'region', 'cluster'],
+      ]);
+    });
   });
 });
 
@@ -69,18 +106,35 @@ describe('fleetFreshness', () => {
     });
   });
 
-  it('turns into fleet, wave and cluster batches', () => {
-    const batches = scanMetricBatches(fleetFreshness(fleet, catalog, planned), 2500);
-    expect(batches[0]?.values).toEqual([
-      { name: 'NodegroupsBehind', unit: 'Count', value: 2 },
-      { name: 'MaxAmiAgeDays', unit: 'None', value: 50 },
-      { name: 'ScanDurationSeconds', unit: 'Seconds', value: 2.5 },
-    ]);
-    expect(batches.at(-1)?.dimensions).toEqual({ account: 'self', region: 'us-east-1', cluster: 'prod-a' });
+  describe('when it turns into scan batches', () => {
+    const rows = fleetFreshness(fleet, catalog, planned);
+
+    it('writes the fleet level and one batch per wave, each with its own set only', () => {
+      const batches = scanMetricBatches(rows, 2500);
+      expect(batches.map((b) => [b.dimensions, b.dimensionSets])).toEqual([
+        [{}, [['service']]],
+        [{ wave: 'none' }, [['service', 'wave']]],
+      ]);
+      expect(batches[0]?.values).toEqual([
+        { name: 'NodegroupsBehind', unit: 'Count', value: 2 },
+        { name: 'MaxAmiAgeDays', unit: 'None', value: 50 },
+        { name: 'ScanDurationSeconds', unit: 'Seconds', value: 2.5 },
+      ]);
+      expect(batches[1]?.values.map((v) => v.name)).toEqual(['NodegroupsBehind', 'MaxAmiAgeDays']);
+    });
+
+    it('adds one batch per cluster with cluster metrics on', () => {
+      const batches = scanMetricBatches(rows, 2500, { clusterMetrics: true });
+      expect(batches).toHaveLength(3);
+      expect(batches.at(-1)).toMatchObject({
+        dimensions: { account: 'self', region: 'us-east-1', cluster: 'prod-a' },
+        dimensionSets: [['service', 'account', 'region', 'cluster']],
+      });
+    });
   });
 });
 
-describe('rolloutMetricBatch', () => {
+describe('rolloutMetricBatches', () => {
   const base = {
     key: 'k',
     accountId: null,
@@ -90,28 +144,126 @@ describe('rolloutMetricBatch', () => {
     wave: null,
     startedAt: '2026-11-20T00:00:00.000Z',
   };
+  const failed = {
+    ...base,
+    outcome: 'failed',
+    finishedAt: '2026-11-20T00:10:00.000Z',
+  } as unknown as RolloutRecord;
+
   describe('when the record is not-started', () => {
-    it('returns null', () => {
+    it('returns no batch', () => {
       expect(
-        rolloutMetricBatch({ ...base, outcome: 'not-started', finishedAt: null } as unknown as RolloutRecord),
-      ).toBeNull();
+        rolloutMetricBatches({
+          ...base,
+          outcome: 'not-started',
+          finishedAt: null,
+        } as unknown as RolloutRecord),
+      ).toEqual([]);
     });
   });
+
+  describe('when it started', () => {
+    it('counts the start fleet-wide only by default', () => {
+      expect(
+        rolloutMetricBatches({ ...base, outcome: 'started', finishedAt: null } as unknown as RolloutRecord),
+      ).toEqual([
+        {
+          dimensions: {},
+          dimensionSets: [['service']],
+          values: [{ name: 'RolloutsStarted', unit: 'Count', value: 1 }],
+        },
+      ]);
+    });
+  });
+
   describe('when it failed', () => {
-    it('counts the failure with its duration, fleet-wide too', () => {
-      const batch = rolloutMetricBatch({
-        ...base,
-        outcome: 'failed',
-        finishedAt: '2026-11-20T00:10:00.000Z',
-      } as unknown as RolloutRecord);
-      expect(batch).toEqual({
-        dimensions: { account: 'self', region: 'us-east-1', cluster: 'c', wave: 'none' },
-        fleetWide: true,
-        values: [
-          { name: 'RolloutsFailed', unit: 'Count', value: 1 },
-          { name: 'RolloutDurationSeconds', unit: 'Seconds', value: 600 },
-        ],
-      });
+    it('counts the failure fleet-wide and per cluster and wave, its duration fleet-wide', () => {
+      expect(rolloutMetricBatches(failed)).toEqual([
+        {
+          dimensions: { account: 'self', region: 'us-east-1', cluster: 'c', wave: 'none' },
+          dimensionSets: [['service'], ['service', 'account', 'region', 'cluster', 'wave']],
+          values: [{ name: 'RolloutsFailed', unit: 'Count', value: 1 }],
+        },
+        {
+          dimensions: {},
+          dimensionSets: [['service']],
+          values: [{ name: 'RolloutDurationSeconds', unit: 'Seconds', value: 600 }],
+        },
+      ]);
+    });
+
+    it('puts the duration per cluster and wave too with cluster metrics on', () => {
+      expect(rolloutMetricBatches(failed, { clusterMetrics: true })).toEqual([
+        {
+          dimensions: { account: 'self', region: 'us-east-1', cluster: 'c', wave: 'none' },
+          dimensionSets: [['service'], ['service', 'account', 'region', 'cluster', 'wave']],
+          values: [
+            { name: 'RolloutsFailed', unit: 'Count', value: 1 },
+            { name: 'RolloutDurationSeconds', unit: 'Seconds', value: 600 },
+          ],
+        },
+      ]);
+    });
+  });
+});
+
+describe('patchMetricBatches', () => {
+  const result = { accountId: null, region: 'us-east-1', cluster: 'c', succeeded: 4, failed: 1 };
+  it('counts instances fleet-wide by default and per cluster with cluster metrics on', () => {
+    expect(patchMetricBatches(result).map((b) => b.dimensionSets)).toEqual([[['service']]]);
+    expect(patchMetricBatches(result, { clusterMetrics: true }).map((b) => b.dimensionSets)).toEqual([
+      [['service'], ['service', 'account', 'region', 'cluster']],
+    ]);
+  });
+});
+
+describe('metricSeries', () => {
+  describe('when failures in two clusters and a start are counted', () => {
+    it('lists each metric once per combination of dimension values', () => {
+      const record = (cluster: string, outcome: string) =>
+        ({
+          key: cluster,
+          accountId: null,
+          region: 'us-east-1',
+          cluster,
+          nodegroup: 'n',
+          wave: 'prod',
+          outcome,
+          startedAt: null,
+          finishedAt: null,
+        }) as unknown as RolloutRecord;
+      const batches = [
+        ...rolloutMetricBatches(record('a', 'failed')),
+        ...rolloutMetricBatches(record('a', 'failed')),
+        ...rolloutMetricBatches(record('b', 'failed')),
+        ...rolloutMetricBatches(record('b', 'started')),
+        ...slackFailureMetricBatches(),
+      ];
+      expect(metricSeries(batches)).toEqual([
+        { name: 'RolloutsFailed', dimensions: { service: 'nodekeeper' } },
+        {
+          name: 'RolloutsFailed',
+          dimensions: {
+            service: 'nodekeeper',
+            account: 'self',
+            region: 'us-east-1',
+            cluster: 'a',
+            wave: 'prod',
+          },
+        },
+        {
+          name: 'RolloutsFailed',
+          dimensions: {
+            service: 'nodekeeper',
+            account: 'self',
+            region: 'us-east-1',
+            cluster: 'b',
+            wave: 'prod',
+          },
+        },
+        { name: 'RolloutsStarted', dimensions: { service: 'nodekeeper' } },
+        { name: 'SlackDeliveryFailures', dimensions: { service: 'nodekeeper' } },
+      ]);
     });
   });
 });

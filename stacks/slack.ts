@@ -23,10 +23,12 @@ export function createSlackSecrets() {
 export const SLACK_COMMAND_RESERVED_CONCURRENCY = 10;
 
 /**
- * The slash-command endpoint. It verifies Slack's signature with the signing secret and hands
- * every subcommand that touches AWS to an asynchronous invoke of itself (the worker claims the
- * signed request once in the ledger, does the work and answers on Slack's response_url); the
- * worker invokes the patch function asynchronously (name in env).
+ * The slash-command and interactivity endpoint (one Function URL: `/slack/commands` and `/`,
+ * `/slack/interactions` for button clicks). It verifies Slack's signature with the signing secret
+ * and hands every subcommand or click that touches AWS to an asynchronous invoke of itself (the
+ * worker claims the signed request once in the ledger, does the work and answers on Slack's
+ * response_url, or edits the clicked message with the bot token); the worker invokes the patch
+ * function asynchronously (name in env).
  */
 export function createSlackCommand(ctx: StackContext, secrets: SlackSecrets, patchFunctionName: string) {
   return new sst.aws.Function('SlackCommand', {
@@ -45,7 +47,8 @@ export function createSlackCommand(ctx: StackContext, secrets: SlackSecrets, pat
     // Slack calls server to server: no CORS; authorization is the request signature.
     url: { cors: false },
     environment: ctx.environment({ NODEKEEPER_PATCH_FUNCTION: patchFunctionName }),
-    link: [secrets.signingSecret],
+    // The bot token edits a clicked message in place (chat.update); without it, response_url does.
+    link: [secrets.signingSecret, secrets.botToken],
     permissions: ctx.permissions('slack-command'),
   });
 }

@@ -16,7 +16,7 @@ import { type Config, parseConfigText, SpokeAccess } from '@nodekeeper/core/conf
 import type { NodegroupRef } from '@nodekeeper/core/plan';
 import type { PausePort, RolloutDeps } from '@nodekeeper/core/rollout';
 import type { RunDeps } from '@nodekeeper/core/runs';
-import { type Notifier, runThreadDeps } from '@nodekeeper/slack';
+import { type Notifier, noticeFinderFrom, runThreadDeps } from '@nodekeeper/slack';
 import { notifierFromSettings, notifyPortFrom } from './notify.ts';
 import type { Settings } from './settings.ts';
 
@@ -78,6 +78,8 @@ export function buildRolloutDeps(settings: Settings, options: AwsDepsOptions): R
     // The guard reads the active recalls right before every start (a recall after planning still refuses).
     recalls: createRecallStore(home.dynamodb, { tableName: settings.ledgerTable }),
     notify: notifyPortFrom(notifier),
+    // Bot mode: a replayed step finds the notice its crashed predecessor posted (Slack metadata).
+    ...(noticeFinderFrom(notifier) ? { notices: noticeFinderFrom(notifier) } : {}),
     now: options.now ?? (() => new Date()),
     // Bot mode: notices go to the run's thread and edit its parent message.
     ...(runs ? { runs } : {}),

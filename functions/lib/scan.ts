@@ -21,7 +21,7 @@ import {
   type WorkflowStarter,
 } from '@nodekeeper/core/rollout';
 import type { RunDeps } from '@nodekeeper/core/runs';
-import type { Notifier } from '@nodekeeper/slack';
+import { type Notifier, noticeFinderFrom } from '@nodekeeper/slack';
 import { z } from 'zod';
 import { logger } from './logger.ts';
 import { emitScanMetrics, emitSlackFailure, metrics } from './metrics.ts';
@@ -247,6 +247,8 @@ export async function runScan(event: ScanEvent, deps: ScanDeps): Promise<ScanRes
       runs: deps.runs ?? null,
       now: deps.now ?? (() => new Date()),
       newClaimOwner: () => `scan:${randomUUID()}`,
+      // Bot mode: a redelivered fire finds the halt notice or summary a crashed delivery posted.
+      notices: noticeFinderFrom(deps.notifier) ?? null,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.marks ? { marks: deps.marks } : {}),
     },

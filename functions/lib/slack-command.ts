@@ -9,18 +9,27 @@
  *   asynchronous Lambda invoke: verified again, claimed once, run (`runSignedSlashWork`) and
  *   answered on Slack's response_url;
  * - the older read-only work payload `{kind:'slack-command-work',…}` (plan, status, history).
+ * Button clicks (Slack's `block_actions` interaction payloads) reach the same Function URL on
+ * {@link SlackPaths.interactions}: verified the same way, acknowledged with an empty 200 after the
+ * hand-off of `{kind:'slack-interaction-signed',…}` to the worker, which claims the click once,
+ * runs it through the slash program and edits the clicked message (chat.update).
  */
 
 import type { Config } from '@nodekeeper/core/config';
 import type { SlackMessage } from '@nodekeeper/core/messages';
+import type { RunLedgerPort } from '@nodekeeper/core/runs';
 import {
   acknowledgeSlashCommand,
   answerDeferredCommand,
   type DeferredCommand,
+  type InteractionOutcome,
+  type InteractionSlackPort,
   misconfiguredText,
+  parseInteractionPayload,
   parseSlashRequest,
   parseSlashWork,
   type RequestClaimPort,
+  runSignedInteraction,
   runSignedSlashWork,
   type SignedWorkOutcome,
   type SlashInvokeOutcome,
@@ -48,7 +57,17 @@ export interface SlackCommandServices extends SlashPorts {
   config: Config | null;
   /** Posts to a response_url (already validated). Never throws. */
   respond(responseUrl: string, message: SlackMessage): Promise<DeliveryResult>;
+  /** Buttons: edit the clicked message (chat.update with the bot token, else response_url), answer the clicker. */
+  interactions: InteractionSlackPort;
+  /** The run ledger (Pause/Resume on a run's parent). */
+  runs: RunLedgerPort | null;
 }
+
+/** The Function URL's paths: slash commands (and, as before, `/`), and button clicks. */
+export const SlackPaths = {
+  commands: '/slack/commands',
+  interactions: '/slack/interactions',
+} as const;
 
 export interface SlackCommandDeps {
   now: () => Date;
@@ -73,6 +92,7 @@ export interface SlackCommandDeps {
 export type SlackWorkResult =
   | { kind: 'work-done'; command: DeferredCommand['kind']; delivered: boolean }
   | { kind: 'signed-done'; outcome: SignedWorkOutcome['kind']; delivered: boolean }
+  | { kind: 'interaction-done'; outcome: InteractionOutcome }
   | { kind: 'rejected'; problems: string[] };
 
 export type SlackCommandResult = LambdaFunctionURLResult | SlackWorkResult;
@@ -92,6 +112,26 @@ const signedWorkSchema = z.strictObject({
   signature: z.string().max(100),
 });
 type SignedWork = z.infer<typeof signedWorkSchema>;
+
+/**
+ * A signed click, handed to the worker the same way. Slack's payload carries the whole message
+ * (up to 50 blocks), so the body may be larger than a slash command's; Lambda's asynchronous
+ * invoke takes 256 KB.
+ */
+const signedInteractionSchema = z.strictObject({
+  kind: z.literal('slack-interaction-signed'),
+  version: z.literal(1),
+  rawBody: z.string().max(200_000),
+  timestamp: z.string().max(20),
+  signature: z.string().max(100),
+});
+type SignedInteraction = z.infer<typeof signedInteractionSchema>;
+
+/** The Function URL path of a request, without a trailing slash (`/` for the root). */
+function pathOf(event: LambdaFunctionURLEvent): string {
+  const raw = event.rawPath ?? event.requestContext?.http?.path ?? '/';
+  return raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+}
 
 function text(statusCode: number, body: string): LambdaFunctionURLResult {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
@@ -197,6 +237,36 @@ function logOutcome(log: NotifierLogger, who: Record<string, unknown>, o: SlashO
   }
 }
 
+/** The one log line of what a click did. */
+function logInteraction(log: NotifierLogger, who: Record<string, unknown>, o: InteractionOutcome): void {
+  switch (o.kind) {
+    case 'replayed':
+      log.warn('interaction replay refused: already handled', who);
+      return;
+    case 'claim-failed':
+      log.error('interaction not run: claim failed', { ...who, error: o.error });
+      return;
+    case 'invalid':
+      log.warn('interaction refused: button not understood', { ...who, problem: o.problem });
+      return;
+    case 'refused':
+      log.info('interaction refused', { ...who, action: o.action, reason: o.reason });
+      return;
+    case 'failed':
+      log.error('interaction failed', { ...who, action: o.action, error: o.error });
+      return;
+    case 'done':
+      if (o.outcome) logOutcome(log, { ...who, via: 'button' }, o.outcome);
+      if (o.updateError === null) log.info('interaction done; message updated', { ...who, action: o.action });
+      else
+        log.error('interaction done; message not updated', {
+          ...who,
+          action: o.action,
+          slackError: o.updateError,
+        });
+  }
+}
+
 /** Builds the handler. Keeps no state across invocations beyond the lazily built services. */
 export function createSlackCommandHandler(deps: SlackCommandDeps) {
   const responseUrls = new Set<string>();
@@ -221,6 +291,12 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
 
     const method = event.requestContext?.http?.method;
     if (method !== undefined && method !== 'POST') return text(405, 'method not allowed');
+    const path = pathOf(event);
+    if (path === SlackPaths.interactions) return onInteractionHttp(verified);
+    if (path !== SlackPaths.commands && path !== '/') {
+      log.warn('signed request refused: unknown path', { path: path.slice(0, 100) });
+      return text(404, 'not found');
+    }
     const parsed = parseSlashRequest(verified.rawBody, { allowLocal: deps.allowLocal });
     if (!parsed.ok) {
       log.warn('slash command refused: invalid request', { problems: parsed.problems });
@@ -262,8 +338,50 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     return slackReply({ responseType: 'ephemeral', text: ack.text });
   }
 
+  /**
+   * A button click: read without AWS, handed to the worker (the one bounded AWS call), then
+   * acknowledged with an empty 200 (Slack shows nothing; the worker edits the message). A click
+   * that could not be handed off answers 500, so Slack tells the user it did not work.
+   */
+  async function onInteractionHttp(verified: {
+    rawBody: string;
+    timestamp: string;
+    signature: string;
+  }): Promise<LambdaFunctionURLResult> {
+    const parsed = parseInteractionPayload(verified.rawBody, { allowLocal: deps.allowLocal });
+    if (!parsed.ok) {
+      log.warn('interaction refused: invalid payload', { problems: parsed.problems });
+      return text(400, 'invalid interaction payload');
+    }
+    const click = parsed.interaction;
+    responseUrls.add(click.responseUrl);
+    const fields = {
+      userId: click.userId,
+      teamId: click.teamId,
+      channelId: click.channelId,
+      actionId: click.actionId,
+    };
+    const handed = await handOff({
+      kind: 'slack-interaction-signed',
+      version: 1,
+      rawBody: verified.rawBody,
+      timestamp: verified.timestamp,
+      signature: verified.signature,
+    });
+    if (handed.kind === 'failed') {
+      log.error('interaction work not started', { ...fields, error: handed.errorCode });
+      return text(500, 'could not start; nothing was changed');
+    }
+    if (handed.kind === 'timed-out')
+      log.warn('interaction work hand-off unconfirmed', { ...fields, waitedMs: ACK_INVOKE_BUDGET_MS });
+    else log.info('interaction work started', { ...fields, lambdaRequestId: handed.lambdaRequestId });
+    return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
+  }
+
   /** The asynchronous self-invoke, waited on for at most ACK_INVOKE_BUDGET_MS. */
-  async function handOff(work: SignedWork): Promise<SlashInvokeOutcome | { kind: 'timed-out' }> {
+  async function handOff(
+    work: SignedWork | SignedInteraction,
+  ): Promise<SlashInvokeOutcome | { kind: 'timed-out' }> {
     if (deps.selfFunctionName === null) return { kind: 'failed', errorCode: 'self-function-unknown' };
     const invoked = getServices()
       .invoker.invoke(deps.selfFunctionName, work)
@@ -347,6 +465,67 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     return { kind: 'signed-done', outcome, delivered: delivered.ok };
   }
 
+  async function onSignedInteraction(event: unknown): Promise<SlackWorkResult> {
+    const parsedWork = signedInteractionSchema.safeParse(event);
+    if (!parsedWork.success) {
+      const problems = parsedWork.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+      log.error('work payload rejected', { problems });
+      return { kind: 'rejected', problems };
+    }
+    const work = parsedWork.data;
+    if (deps.signingSecret === null) {
+      log.error('signed interaction refused: no signing secret configured');
+      return { kind: 'rejected', problems: ['signature: no signing secret configured'] };
+    }
+    const now = deps.now();
+    // Verified again: a direct invoke must carry a click Slack signed, at most 15 minutes old.
+    const check = verifySlackSignature({
+      signingSecret: deps.signingSecret,
+      timestamp: work.timestamp,
+      signature: work.signature,
+      rawBody: work.rawBody,
+      now,
+      maxAgeSeconds: WORKER_MAX_REQUEST_AGE_SECONDS,
+    });
+    if (!check.ok) {
+      log.warn('signed interaction refused: bad signature', { reason: check.reason });
+      return { kind: 'rejected', problems: [`signature: ${check.reason}`] };
+    }
+    const parsed = parseInteractionPayload(work.rawBody, { allowLocal: deps.allowLocal });
+    if (!parsed.ok) {
+      log.warn('signed interaction refused: invalid payload', { problems: parsed.problems });
+      return { kind: 'rejected', problems: parsed.problems };
+    }
+    const click = parsed.interaction;
+    responseUrls.add(click.responseUrl);
+    const who = {
+      userId: click.userId,
+      teamId: click.teamId,
+      channelId: click.channelId,
+      actionId: click.actionId,
+    };
+    const svc = getServices();
+    if (svc.config === null) {
+      log.error('interaction not run: configuration missing or invalid', who);
+      await svc.interactions.ephemeral(click.responseUrl, misconfiguredText());
+      return { kind: 'rejected', problems: ['config: missing or invalid'] };
+    }
+    const outcome = await runSignedInteraction(
+      click,
+      { key: signedRequestKey(work.timestamp, work.signature), timestampSeconds: Number(work.timestamp) },
+      svc.config,
+      { ...svc, claims: svc.claims, runs: svc.runs, slack: svc.interactions },
+      {
+        now,
+        selfFunctionName: null,
+        patchFunctionName: deps.patchFunctionName,
+        newRequestId: deps.newRequestId,
+      },
+    );
+    logInteraction(log, who, outcome);
+    return { kind: 'interaction-done', outcome };
+  }
+
   async function onWork(event: unknown): Promise<SlackWorkResult> {
     const parsed = parseSlashWork(event, { allowLocal: deps.allowLocal });
     if (!parsed.ok) {
@@ -379,6 +558,7 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     }
     if (looksLikeHttp(event)) return onHttp(event as LambdaFunctionURLEvent);
     if ((event as { kind?: unknown }).kind === 'slack-command-signed') return onSigned(event);
+    if ((event as { kind?: unknown }).kind === 'slack-interaction-signed') return onSignedInteraction(event);
     return onWork(event);
   };
 }

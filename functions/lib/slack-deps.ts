@@ -8,16 +8,26 @@ import {
   createPlanPorts,
   createRecallStore,
   createRequestClaims,
+  createRunLedger,
   describeAwsError,
   homeRegion as homeRegionOf,
   setPauseState,
 } from '@nodekeeper/aws';
 import { type Config, SpokeAccess } from '@nodekeeper/core/config';
+import type { SlackMessage } from '@nodekeeper/core/messages';
 import { planFleet } from '@nodekeeper/core/plan';
-import { createNotifier, type FetchLike, type NotifierLogger, SlackEnv } from '@nodekeeper/slack';
+import type { InteractionSlackPort } from '@nodekeeper/core/slash';
+import {
+  createNotifier,
+  type FetchLike,
+  type Notifier,
+  type NotifierLogger,
+  SlackConfigError,
+  SlackEnv,
+} from '@nodekeeper/slack';
 import { configOf, pauseReaderFor, targetClientsFor } from './deps.ts';
 import { logger as defaultLogger } from './logger.ts';
-import { readSettings } from './settings.ts';
+import { readSettings, type Settings } from './settings.ts';
 import type { SlackCommandDeps, SlackCommandServices } from './slack-command.ts';
 
 export interface SlackCommandEnvOptions {
@@ -138,18 +148,44 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
         },
       },
       history: (query) => ledger.listHistory(query),
-      respond(responseUrl, message) {
-        // A response_url is a webhook for this one command: the notifier's retries and redaction apply.
-        const notifier = createNotifier({
-          webhookUrl: responseUrl,
-          allowInsecureLocalUrls: allowLocal,
-          logger,
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-          ...(options.sleep ? { sleep: options.sleep } : {}),
-        });
-        return notifier.post(message);
-      },
+      respond,
+      interactions: interactionSlack(botNotifier(settings), respond),
+      runs: createRunLedger(home.dynamodb, { tableName: settings.ledgerTable }),
     };
+  }
+
+  function respond(responseUrl: string, message: SlackMessage) {
+    // A response_url is a webhook for this one command or click: the notifier's retries and redaction apply.
+    const notifier = createNotifier({
+      webhookUrl: responseUrl,
+      allowInsecureLocalUrls: allowLocal,
+      logger,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    });
+    return notifier.post(message);
+  }
+
+  /** The bot (chat.update of clicked messages), or null without a bot token or channel. */
+  function botNotifier(s: Settings): Notifier | null {
+    if (s.slack.botToken === null) return null;
+    try {
+      return createNotifier({
+        botToken: s.slack.botToken,
+        channel: s.slack.channel ?? '',
+        ...(value(SlackEnv.apiUrl) ? { apiBaseUrl: value(SlackEnv.apiUrl) ?? '' } : {}),
+        allowInsecureLocalUrls: allowLocal,
+        logger,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof SlackConfigError)) throw error;
+      logger.warn('Slack bot not usable; clicked messages are edited through response_url', {
+        problems: error.message,
+      });
+      return null;
+    }
   }
 
   return {
@@ -162,5 +198,32 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
     newRequestId: options.newRequestId ?? randomUUID,
     sleep: options.ackSleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     services,
+  };
+}
+
+/**
+ * Edits the clicked message with chat.update (bot token: the message's own channel and ts), else
+ * through the click's response_url (`replace_original`); answers the clicker alone on the
+ * response_url (`ephemeral`, the message stays). Never throws.
+ */
+export function interactionSlack(
+  bot: Notifier | null,
+  respond: (
+    responseUrl: string,
+    message: SlackMessage,
+  ) => Promise<{ ok: true } | { ok: false; error: string }>,
+): InteractionSlackPort {
+  const result = (r: { ok: true } | { ok: false; error: string }) =>
+    r.ok ? { ok: true as const } : { ok: false as const, error: r.error };
+  return {
+    async update(target, message) {
+      if (bot?.update) return result(await bot.update(target.ts, message, { channel: target.channel }));
+      return result(await respond(target.responseUrl, { ...message, replaceOriginal: true }));
+    },
+    async ephemeral(responseUrl, text) {
+      return result(
+        await respond(responseUrl, { text, blocks: [], responseType: 'ephemeral', replaceOriginal: false }),
+      );
+    },
   };
 }

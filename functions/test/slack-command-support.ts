@@ -52,12 +52,12 @@ export function formBody(fields: {
 export function urlEvent(
   body: string,
   headers: Record<string, string>,
-  options: { base64?: boolean; method?: string } = {},
+  options: { base64?: boolean; method?: string; path?: string } = {},
 ): LambdaFunctionURLEvent {
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: '/',
+    rawPath: options.path ?? '/',
     rawQueryString: '',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     requestContext: {
@@ -67,7 +67,7 @@ export function urlEvent(
       domainPrefix: 'abcdefghijklmnop',
       http: {
         method: options.method ?? 'POST',
-        path: '/',
+        path: options.path ?? '/',
         protocol: 'HTTP/1.1',
         sourceIp: '127.0.0.1',
         userAgent: 'Slackbot 1.0 (+https://api.slack.com/robots)',
@@ -86,7 +86,7 @@ export function urlEvent(
 /** A signed Function URL event. */
 export function signedEvent(
   body: string,
-  options: { secret?: string; timestamp?: string; base64?: boolean } = {},
+  options: { secret?: string; timestamp?: string; base64?: boolean; path?: string } = {},
 ): LambdaFunctionURLEvent {
   const timestamp = options.timestamp ?? NOW_TS;
   return urlEvent(
@@ -95,7 +95,7 @@ export function signedEvent(
       'x-slack-request-timestamp': timestamp,
       'x-slack-signature': sign(options.secret ?? SECRET_CANARY, timestamp, body),
     },
-    { base64: options.base64 === true },
+    { base64: options.base64 === true, ...(options.path ? { path: options.path } : {}) },
   );
 }
 

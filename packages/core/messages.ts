@@ -1,6 +1,7 @@
 /**
  * Slack messages as data (Block Kit): plan summary, rollout and patch notices, run status, links and limits.
  */
+export { ActionId, actionKindOf, haltActions, runControlBlocks } from './src/messages/actions.ts';
 export {
   mentionText,
   SLACK_USER_GROUP,

@@ -3,11 +3,23 @@ export { DemoAmis, demoFleet } from './src/demo-fleet.ts';
 export { FleetValidationError, SandboxError } from './src/errors.ts';
 export type { FleetFile } from './src/fleet.ts';
 export { fleetSchema, loadFleetFile, parseFleet } from './src/fleet.ts';
+export {
+  type FunctionUrl,
+  type FunctionUrlEvent,
+  type FunctionUrlResult,
+  functionUrlEvent,
+  startFunctionUrl,
+} from './src/function-url.ts';
 export type { SandboxCliIo } from './src/main.ts';
 export { runSandboxCli } from './src/main.ts';
 export type { RequestViolation, ViolationRule } from './src/protocol/validate.ts';
 export { startSandbox } from './src/server.ts';
 export { ledgerTableRequest } from './src/services/dynamodb.ts';
+export {
+  blockActionsPayload,
+  signedInteractionRequest,
+  signSlackRequest,
+} from './src/services/slack-interactions.ts';
 export type {
   CallRecord,
   FaultRule,
@@ -15,6 +27,9 @@ export type {
   SandboxClock,
   SandboxEvent,
   SandboxOptions,
+  SlackClick,
+  SlackClickResult,
+  SlackMessageState,
   SlackPost,
 } from './src/types/index.ts';
 export {

@@ -6,7 +6,7 @@ export {
   SlackEnv,
   validateWebhookUrl,
 } from './src/notifier.ts';
-export { notifyPortFrom, patchNotifyFrom } from './src/ports.ts';
+export { noticeFinderFrom, notifyPortFrom, patchNotifyFrom } from './src/ports.ts';
 export { REDACTED, redactingLogger, redactSecrets } from './src/redact.ts';
 export type { FunctionUrlBody, SignatureCheck, SignatureInput } from './src/signature.ts';
 export {
@@ -22,6 +22,7 @@ export { runSlackPort, runThreadDeps } from './src/threads.ts';
 export type {
   DeliveryResult,
   FetchLike,
+  NoticeWhere,
   Notifier,
   NotifierConfig,
   NotifierLogger,

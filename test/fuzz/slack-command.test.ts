@@ -57,6 +57,14 @@ function services() {
     plan: async (now) => ({ generatedAt: now.toISOString(), items: [] }),
     history: async () => [],
     respond: async () => ({ ok: true, ts: null }),
+    interactions: {
+      async update() {
+        mutations.push('slack.update');
+        return { ok: true };
+      },
+      ephemeral: async () => ({ ok: true }),
+    },
+    runs: null,
     claims: {
       async claim(key) {
         if (claimed.has(key)) return { kind: 'already-handled' };

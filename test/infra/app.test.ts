@@ -242,7 +242,7 @@ describe('the nodekeeper app', () => {
         RolloutWorkflowHandler: ['SlackBotToken', 'SlackWebhookUrl'],
         Patch: ['SlackBotToken', 'SlackWebhookUrl'],
         PatchStatus: ['SlackBotToken', 'SlackWebhookUrl'],
-        SlackCommand: ['SlackSigningSecret'],
+        SlackCommand: ['SlackBotToken', 'SlackSigningSecret'],
       });
     });
   });

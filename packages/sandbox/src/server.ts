@@ -25,10 +25,19 @@ import { createEc2Handler } from './services/ec2.ts';
 import { createEksHandler } from './services/eks.ts';
 import { DefaultEventBus, type SandboxEvent } from './services/events.ts';
 import { createSlackSink, SLACK_API_PATH, SLACK_WEBHOOK_PATH } from './services/slack.ts';
+import { blockActionsPayload, sendClick, signedInteractionRequest } from './services/slack-interactions.ts';
 import { createSsmHandler, jsonProtocolError } from './services/ssm.ts';
 import { accessKeyOf, CredentialRegistry, createStsHandler } from './services/sts.ts';
 import { SandboxState } from './state.ts';
-import type { AwsService, CallRecord, FaultRule, Sandbox, SandboxOptions } from './types/index.ts';
+import type {
+  AwsService,
+  CallRecord,
+  FaultRule,
+  Sandbox,
+  SandboxOptions,
+  SlackClick,
+  SlackClickResult,
+} from './types/index.ts';
 import { registerViolationSource } from './violations.ts';
 
 const SERVICES = new Set<string>(['eks', 'ec2', 'ssm', 'sts', 'dynamodb']);
@@ -91,6 +100,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const state = new SandboxState(fleet, clock);
   const faults = new FaultInjector();
   const slack = createSlackSink(() => clock.now());
+  // Set once listening: response URLs of clicks point back at the sink.
+  let endpointUrl = '';
+  async function click(c: SlackClick): Promise<SlackClickResult> {
+    for (const key of ['channel', 'ts', 'actionId', 'userId', 'url', 'signingSecret'] as const)
+      if (typeof c[key] !== 'string' || c[key] === '') throw new Error(`click: ${key} is required`);
+    const message = slack.message(c.channel, c.ts);
+    if (!message) throw new Error(`click: no message ${c.ts} in ${c.channel}`);
+    const nowMs = clock.now().getTime();
+    const timestamp = c.timestamp ?? Math.floor(nowMs / 1000);
+    const payload = blockActionsPayload({
+      message,
+      actionId: c.actionId,
+      ...(c.value === undefined ? {} : { value: c.value }),
+      userId: c.userId,
+      responseUrl: slack.responseUrlFor(endpointUrl, message.channel, message.ts),
+      actionTs: (nowMs / 1000).toFixed(6),
+    });
+    return sendClick(c, signedInteractionRequest(payload, c.signingSecret, timestamp));
+  }
   let calls: CallRecord[] = [];
   // Requests that broke their operation's AWS model, until a test (or the guard) takes them.
   const violations: RequestViolation[] = [];
@@ -190,6 +218,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return jsonReply(200, busEvents(account, url.searchParams.get('region') ?? fleet.region));
     }
     if (path === '/_sandbox/slack' && method === 'GET') return jsonReply(200, slack.posts);
+    if (path === '/_sandbox/slack/messages' && method === 'GET') return jsonReply(200, slack.messages());
     if (path === '/_sandbox/slack' && method === 'DELETE') {
       slack.posts.length = 0;
       return jsonReply(200, { ok: true });
@@ -234,6 +263,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    if (url.pathname === '/_sandbox/slack/click' && method === 'POST') {
+      // A button click, sent by the sandbox to the app as Slack would (answered asynchronously).
+      try {
+        send(res, jsonReply(200, await click(JSON.parse(body.toString('utf8') || '{}') as SlackClick)));
+      } catch (err) {
+        send(res, jsonReply(400, { error: (err as Error).message }));
+      }
+      return;
+    }
     if (url.pathname.startsWith('/_sandbox/')) {
       try {
         send(res, admin(method, url, body));
@@ -249,10 +287,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         req.socket.destroy();
         return;
       }
-      const reply =
-        method === 'POST'
-          ? slack.handle(url.pathname, req.headers, body, decision)
-          : jsonReply(405, { ok: false, error: 'method_not_allowed' });
+      const reply = slack.handle(url.pathname, req.headers, body, decision, {
+        method,
+        query: url.searchParams,
+      });
       if (decision.slowMs > 0) await sleep(decision.slowMs);
       send(res, reply);
       return;
@@ -366,6 +404,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
+  endpointUrl = endpoint;
   let closed: Promise<void> | null = null;
 
   return {
@@ -392,6 +431,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     issuedCredentials: (roleArn) => registry.issuedCount(roleArn),
     events: (accountId, region) => busEvents(accountId ?? fleet.accountId, region ?? fleet.region),
     slackPosts: () => structuredClone(slack.posts),
+    slackMessages: () => slack.messages(),
+    slackClick: click,
     calls: () => structuredClone(calls),
     takeViolations,
     resetCalls: () => {

@@ -6,11 +6,13 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type SlackMessage, withFailureMentions } from '@nodekeeper/core/messages';
+import { NOTICE_EVENT_TYPE, type NoticeLookup } from '@nodekeeper/core/rollout';
 import { SlackConfigError } from './errors.ts';
 import { redactSecrets, redactValue } from './redact.ts';
 import type {
   DeliveryResult,
   FetchLike,
+  NoticeWhere,
   Notifier,
   NotifierConfig,
   NotifierLogger,
@@ -25,6 +27,8 @@ export const DeliveryDefaults = {
   maxBackoffMs: 8000,
   timeoutMs: 10_000,
   apiBaseUrl: 'https://slack.com/api/',
+  /** A notice look-up reads at most this many pages of 200 messages. */
+  maxLookupPages: 5,
 } as const;
 
 /** Web API error codes that mean "try again later" rather than "this request is wrong". */
@@ -312,6 +316,7 @@ export function createNotifier(config: NotifierConfig): Notifier {
             text: message.text,
             blocks: message.blocks,
             ...(message.responseType ? { response_type: message.responseType } : {}),
+            ...(message.replaceOriginal === undefined ? {} : { replace_original: message.replaceOriginal }),
           });
           return deliver('webhook', async (signal) =>
             classifyWebhook(
@@ -361,6 +366,7 @@ export function createNotifier(config: NotifierConfig): Notifier {
         unfurl_media: false,
         ...(opts?.threadTs ? { thread_ts: opts.threadTs } : {}),
         ...(broadcast ? { reply_broadcast: true } : {}),
+        ...(opts?.metadata ? { metadata: opts.metadata } : {}),
       });
       if (result.ok && result.ts && result.channel) channelOfTs.set(result.ts, result.channel);
       return result;
@@ -373,7 +379,101 @@ export function createNotifier(config: NotifierConfig): Notifier {
         blocks: message.blocks,
       });
     },
+    findNotice(noticeKey: string, where: NoticeWhere) {
+      return findNotice(noticeKey, where);
+    },
   };
+
+  /** One page of a read method (GET, idempotent: timeouts are retried too). */
+  async function readPage(
+    method: string,
+    params: URLSearchParams,
+  ): Promise<{ ok: true; json: ReadPage } | { ok: false; error: string }> {
+    for (let attempt = 1; ; attempt++) {
+      let outcome:
+        | { kind: 'ok'; json: ReadPage }
+        | { kind: 'retry' | 'permanent'; error: string; wait: number | null };
+      try {
+        const res = await doFetch(`${base}${method}?${params.toString()}`, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await res.text();
+        let json: ReadPage | null = null;
+        try {
+          const parsed: unknown = JSON.parse(text);
+          if (parsed !== null && typeof parsed === 'object') json = parsed as ReadPage;
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+        }
+        if (res.status === 429 || res.status >= 500)
+          outcome = { kind: 'retry', error: slackCode(json?.error, res.status), wait: retryAfterMs(res) };
+        else if (json?.ok === true) outcome = { kind: 'ok', json };
+        else {
+          const error = slackCode(json?.error, res.status);
+          outcome = TRANSIENT_API_ERRORS.has(error)
+            ? { kind: 'retry', error, wait: retryAfterMs(res) }
+            : { kind: 'permanent', error, wait: null };
+        }
+      } catch (error) {
+        const failed = networkFailure(error);
+        outcome = {
+          kind: 'retry',
+          error: failed.kind === 'retry' ? failed.error : 'network_error',
+          wait: null,
+        };
+      }
+      if (outcome.kind === 'ok') return { ok: true, json: outcome.json };
+      if (outcome.kind === 'permanent' || attempt >= maxAttempts || (outcome.wait ?? 0) > capMs) {
+        log.warn('Slack read failed', { operation: method, attempt, slackError: outcome.error });
+        return { ok: false, error: outcome.error };
+      }
+      await sleep(outcome.wait ?? backoff(attempt));
+    }
+  }
+
+  async function findNotice(noticeKey: string, where: NoticeWhere): Promise<NoticeLookup> {
+    try {
+      const method = where.threadTs ? 'conversations.replies' : 'conversations.history';
+      const since = Date.parse(where.since);
+      let cursor: string | undefined;
+      for (let page = 0; page < DeliveryDefaults.maxLookupPages; page++) {
+        const params = new URLSearchParams({
+          channel: where.channel ?? channel,
+          include_all_metadata: 'true',
+          limit: '200',
+          ...(where.threadTs ? { ts: where.threadTs } : {}),
+          ...(Number.isNaN(since) ? {} : { oldest: (Math.floor(since / 1000) - 1).toString() }),
+          ...(cursor ? { cursor } : {}),
+        });
+        const read = await readPage(method, params);
+        if (!read.ok) return { kind: 'unavailable', error: read.error };
+        for (const m of read.json.messages ?? []) {
+          if (
+            m.metadata?.event_type === NOTICE_EVENT_TYPE &&
+            m.metadata.event_payload?.key === noticeKey &&
+            typeof m.ts === 'string'
+          )
+            return { kind: 'found', ts: m.ts };
+        }
+        cursor = read.json.response_metadata?.next_cursor || undefined;
+        if (!cursor) break;
+      }
+      return { kind: 'not-found' };
+    } catch (error) {
+      log.error('Slack notice look-up crashed', { error: redactValue(error, secrets) });
+      return { kind: 'unavailable', error: 'internal_error' };
+    }
+  }
+}
+
+/** What nodekeeper reads of a conversations.history / conversations.replies page. */
+interface ReadPage {
+  ok?: unknown;
+  error?: unknown;
+  messages?: Array<{ ts?: unknown; metadata?: { event_type?: unknown; event_payload?: { key?: unknown } } }>;
+  response_metadata?: { next_cursor?: string };
 }
 
 /** The environment variables `notifierFromEnv` reads. */

@@ -1,7 +1,13 @@
 // The Slack notifier adapted to core's ports, once for every shell (the functions and the CLI).
 
 import type { PatchNotify } from '@nodekeeper/core/patch';
-import { type NotifyPort, type RolloutNotice, rolloutSlackMessage } from '@nodekeeper/core/rollout';
+import {
+  type NoticeFinderPort,
+  type NotifyPort,
+  noticeMetadata,
+  type RolloutNotice,
+  rolloutSlackMessage,
+} from '@nodekeeper/core/rollout';
 import type { Notifier } from './types/index.ts';
 
 /**
@@ -17,10 +23,10 @@ export function notifyPortFrom(
     if (notifier === null) return { ok: false, error: 'slack-not-configured' };
     let result: Awaited<ReturnType<NotifyPort>>;
     try {
-      const posted = await notifier.post(
-        rolloutSlackMessage(notice),
-        notice.threadTs ? { threadTs: notice.threadTs } : {},
-      );
+      const posted = await notifier.post(rolloutSlackMessage(notice), {
+        ...(notice.threadTs ? { threadTs: notice.threadTs } : {}),
+        ...(notice.noticeKey ? { metadata: noticeMetadata(notice.noticeKey) } : {}),
+      });
       result = posted.ok ? { ok: true, ts: posted.ts } : { ok: false, error: posted.error };
     } catch (error) {
       result = { ok: false, error: error instanceof Error ? error.name : 'unknown-error' };
@@ -50,4 +56,14 @@ export function patchNotifyFrom(
     if (!result.ok) onUndelivered?.(result.error);
     return result;
   };
+}
+
+/**
+ * Finds notices posted before a crash (bot mode: Slack message metadata), or undefined for a
+ * webhook or no Slack: incoming webhooks can neither attach metadata nor read a channel back.
+ */
+export function noticeFinderFrom(notifier: Notifier | null): NoticeFinderPort | undefined {
+  if (notifier === null || notifier.findNotice === undefined) return undefined;
+  const find = notifier.findNotice.bind(notifier);
+  return { find: (key, where) => find(key, where) };
 }

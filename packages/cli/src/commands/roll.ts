@@ -36,7 +36,7 @@ import {
   runRollout,
 } from '@nodekeeper/core/rollout';
 import { markRunItem, newRun, openRunThread, RunItemState } from '@nodekeeper/core/runs';
-import { notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
+import { noticeFinderFrom, notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
 import { homeRegionOf, planForCli } from '../engine.ts';
@@ -319,6 +319,8 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
             notify: notifyPortFrom(notifier),
             now: () => new Date(),
             ...(runs ? { runs } : {}),
+            // Bot mode: `roll --apply` run again after a crash finds the notices it already posted.
+            ...(noticeFinderFrom(notifier) ? { notices: noticeFinderFrom(notifier) } : {}),
           };
           const { waves } = run.policy;
           // Numbered by the scan's own function: attempts that ended "not now" are followed by a fresh one.

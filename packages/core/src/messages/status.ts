@@ -1,6 +1,6 @@
 /** The bot-mode parent message of a run, edited with chat.update as the run progresses. Pure. */
 
-import { runControlBlocks } from './actions.ts';
+import { haltActions, runControlBlocks } from './actions.ts';
 import {
   context,
   free,
@@ -129,6 +129,12 @@ export function buildReleaseHaltedMessage(halted: {
         (lines.length > 0 ? `\n*Failed:*\n${lines.join('\n')}` : ''),
     ),
     section(resume.join('\n')),
+    // The same decisions as buttons: approve a wave a failure happened in, or every wave, or keep it halted.
+    haltActions({
+      release: halted.release,
+      family: halted.family,
+      failedWaves: halted.failed.map((f) => f.wave).filter((w): w is string => w !== null),
+    }),
   ];
   const first = shown[0];
   const where = first ? `: ${first.group} on ${first.version}${halted.failed.length > 1 ? ` and ${halted.failed.length - 1} more` : ''}` : '';

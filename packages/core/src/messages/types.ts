@@ -78,6 +78,11 @@ export interface SlackMessage {
    * (a pause, a resume, an accepted patch), `ephemeral` (Slack's default) to the requester only.
    */
   responseType?: 'in_channel' | 'ephemeral';
+  /**
+   * Only for an answer on a button's response_url: true replaces the clicked message, false
+   * leaves it (Slack's `replace_original`).
+   */
+  replaceOriginal?: boolean;
 }
 
 /** An AMI rollout of one node group from one AMI to another. */

@@ -41,18 +41,31 @@ export interface NoticeFinderPort {
 export const LOOKUP_MARGIN_SECONDS = 300;
 
 /**
+ * How long after an earlier claim a look-up waits before it reads Slack, when two deliveries of one
+ * trigger may run at once (the scan): the other's post (one attempt, 10 s timeout, two quick
+ * retries) lands first.
+ */
+export const CONCURRENT_POST_GRACE_MS = 15_000;
+
+/**
  * When `claim` is this owner's own earlier claim that was never marked sent (the process died
  * between posting and marking, or before posting), the message it may have posted; null when the
- * claim is new or there is no finder. Never throws.
+ * claim is new or there is no finder. With `grace`, a claim younger than its `ms` is given that long
+ * to post first (a concurrent delivery of the same trigger). Never throws.
  */
 export async function earlierPost(
   claim: ClaimResult,
   finder: NoticeFinderPort | null | undefined,
   noticeKey: string,
   where: { threadTs: string | null; channel: string | null },
+  grace?: { now: Date; sleep: (ms: number) => Promise<void>; ms: number },
 ): Promise<NoticeLookup | null> {
   if (claim.kind !== 'claimed' || claim.reclaimed === undefined || !finder) return null;
   const at = Date.parse(claim.reclaimed.at);
+  if (grace && !Number.isNaN(at)) {
+    const wait = at + grace.ms - grace.now.getTime();
+    if (wait > 0) await grace.sleep(Math.min(wait, grace.ms));
+  }
   const since = Number.isNaN(at) ? new Date(0) : new Date(at - LOOKUP_MARGIN_SECONDS * 1000);
   try {
     return await finder.find(noticeKey, { ...where, since: since.toISOString() });

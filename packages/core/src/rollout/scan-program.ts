@@ -17,6 +17,13 @@ import { dropFromRun, markRunItem, newRun, openRunThread, type RunDeps } from '.
 import { type HaltedRelease, haltedReleases } from '../safety/breaker.ts';
 import { type RecallNotice, recallNotices } from '../safety/recall.ts';
 import { type Plan, SkipReason } from '../types/plan.ts';
+import {
+  CONCURRENT_POST_GRACE_MS,
+  earlierPost,
+  type NoticeFinderPort,
+  type NoticeMetadata,
+  noticeMetadata,
+} from './notices.ts';
 import { type ScanStartResult, startRollouts, type WorkflowStarter } from './scan.ts';
 import { refOf } from './start.ts';
 import type { LedgerPort } from './types.ts';
@@ -50,7 +57,7 @@ export const START_VISIBLE_WAIT = { reads: 30, ms: 2000 } as const;
 export interface ScanNotifyPort {
   post(
     message: SlackMessage,
-    options?: { threadTs?: string },
+    options?: { threadTs?: string; metadata?: NoticeMetadata },
   ): Promise<{ ok: true; ts: string | null } | { ok: false; error: string }>;
 }
 
@@ -68,6 +75,11 @@ export interface ScanPorts {
   now: () => Date;
   /** A unique owner for a notification claim (`scan:<uuid>`). */
   newClaimOwner: () => string;
+  /**
+   * Bot mode: finds the halt notice or plan summary a crashed delivery of this trigger already
+   * posted (Slack metadata), so a redelivery does not post it again. Absent: it posts again.
+   */
+  notices?: NoticeFinderPort | null;
   /**
    * Waits between reads of the ledger after starting rollouts (see {@link START_VISIBLE_WAIT}).
    * Absent: the scan returns without waiting for its starts to show.
@@ -191,6 +203,7 @@ export async function runScanProgram(
     policy,
   )) {
     await postHaltOnce(
+      event,
       halted,
       policy.waves.map((w) => w.name),
       plan,
@@ -254,6 +267,7 @@ function failuresWithWaves(halted: HaltedRelease, plan: Plan): HaltedFailure[] {
 
 /** Tells Slack once per halted release (the ledger claim makes a repeated scan say nothing). */
 async function postHaltOnce(
+  event: ScanTrigger,
   halted: HaltedRelease,
   waves: string[],
   plan: Plan,
@@ -262,26 +276,15 @@ async function postHaltOnce(
 ): Promise<void> {
   if (ports.notify === null) return;
   try {
-    const claim = await ports.ledger.claimNotification(
-      halted.noticeKey,
-      'started',
-      ports.newClaimOwner(),
-      ports.now().toISOString(),
-    );
-    if (claim.kind !== 'claimed') return;
-    const posted = await ports.notify.post(
-      buildReleaseHaltedMessage({
-        release: halted.release,
-        family: halted.family,
-        failures: halted.failures,
-        failed: failuresWithWaves(halted, plan),
-        waves,
-      }),
-    );
-    await ports.ledger.markNotificationSent(halted.noticeKey, 'started', {
-      ts: posted.ok ? posted.ts : null,
-      delivered: posted.ok,
+    const message = buildReleaseHaltedMessage({
+      release: halted.release,
+      family: halted.family,
+      failures: halted.failures,
+      failed: failuresWithWaves(halted, plan),
+      waves,
     });
+    const posted = await postNoticeOnce(halted.noticeKey, message, event, ports, ports.notify, null);
+    if (posted === null) return;
     observe({ kind: 'halt', release: halted.release, family: halted.family, delivered: posted.ok });
   } catch (error) {
     observe({ kind: 'halt-undeliverable', release: halted.release, error: messageOf(error) });
@@ -324,6 +327,46 @@ async function postRecallOnce(
   }
 }
 
+/**
+ * Posts one notice once per key, whatever happens to the scan: the claim's owner is the trigger, so
+ * a delivery after a crash re-takes the claim its predecessor never marked sent; it then looks for
+ * the post in Slack by its metadata key (after giving a concurrent delivery time to post) and posts
+ * only when it is not there. Null: another owner claimed or sent it. Throws what the ledger throws.
+ */
+async function postNoticeOnce(
+  key: string,
+  message: SlackMessage,
+  event: ScanTrigger,
+  ports: ScanPorts,
+  notify: ScanNotifyPort,
+  threadTs: string | null,
+): Promise<{ ok: true; ts: string | null } | { ok: false; error: string } | null> {
+  const now = ports.now();
+  const claim = await ports.ledger.claimNotification(
+    key,
+    'started',
+    `scan:${scanRunId(event)}`,
+    now.toISOString(),
+  );
+  if (claim.kind !== 'claimed') return null;
+  const earlier = await earlierPost(
+    claim,
+    ports.notices,
+    key,
+    { threadTs, channel: null },
+    ports.sleep ? { now, sleep: ports.sleep, ms: CONCURRENT_POST_GRACE_MS } : undefined,
+  );
+  const posted =
+    earlier?.kind === 'found'
+      ? { ok: true as const, ts: earlier.ts }
+      : await notify.post(message, { ...(threadTs ? { threadTs } : {}), metadata: noticeMetadata(key) });
+  await ports.ledger.markNotificationSent(key, 'started', {
+    ts: posted.ok ? posted.ts : null,
+    delivered: posted.ok,
+  });
+  return posted;
+}
+
 /** Posts the plan summary once per trigger (keyed on its id), in the run's thread when there is one. */
 async function postSummaryOnce(
   event: ScanTrigger,
@@ -338,21 +381,18 @@ async function postSummaryOnce(
   }
   const key = `scan-${createHash('sha256').update(event.id).digest('hex')}`;
   try {
-    const claim = await ports.ledger.claimNotification(
+    const posted = await postNoticeOnce(
       key,
-      'started',
-      ports.newClaimOwner(),
-      ports.now().toISOString(),
+      buildPlanSummaryMessage(plan),
+      event,
+      ports,
+      ports.notify,
+      threadTs,
     );
-    if (claim.kind !== 'claimed') {
+    if (posted === null) {
       observe({ kind: 'summary', result: 'already-posted' });
       return;
     }
-    const posted = await ports.notify.post(buildPlanSummaryMessage(plan), threadTs ? { threadTs } : {});
-    await ports.ledger.markNotificationSent(key, 'started', {
-      ts: posted.ok ? posted.ts : null,
-      delivered: posted.ok,
-    });
     observe(
       posted.ok
         ? { kind: 'summary', result: 'posted' }

@@ -9,6 +9,8 @@ import {
   runControlBlocks,
 } from '../../src/messages/actions.ts';
 import { fitToSlackLimits } from '../../src/messages/limits.ts';
+import { withFailureMentions } from '../../src/messages/mentions.ts';
+import { buildReleaseHaltedMessage, buildRunStatusMessage } from '../../src/messages/status.ts';
 import type { ActionButton, RunStatus } from '../../src/messages/types.ts';
 
 const AT = '2026-11-24T03:12:09.000Z';
@@ -63,6 +65,47 @@ describe('haltActions', () => {
       const block = haltActions({ release: '1.50.0', family: 'bottlerocket', failedWaves: waves });
       expect(buttons([block])).toHaveLength(MAX_WAVE_BUTTONS + 2);
     });
+  });
+});
+
+describe('buildReleaseHaltedMessage', () => {
+  const message = buildReleaseHaltedMessage({
+    release: '20261110',
+    family: 'al2023',
+    failures: 3,
+    failed: [
+      { group: 'dev-a/lagging', version: '1.31.14-20261110', wave: 'dev' },
+      { group: 'dev-b/general', version: '1.33.5-20261110', wave: 'dev' },
+      { group: 'solo/general', version: '1.33.5-20261110', wave: null },
+    ],
+    waves: ['dev', 'prod'],
+  });
+
+  it('ends with buttons for each wave a failure happened in, every wave, and Keep halted', () => {
+    expect(message.blocks.at(-1)?.type).toBe('actions');
+    expect(buttons(message.blocks).map((b) => b.text.text)).toEqual([
+      'Approve 20261110 for wave dev',
+      'Approve 20261110 for every wave',
+      'Keep halted',
+    ]);
+  });
+
+  it('keeps its buttons when the on-call people are mentioned', () => {
+    const mentioned = withFailureMentions(message, ['U0ONCALL1']);
+    expect(buttons(mentioned.blocks)).toEqual(buttons(message.blocks));
+    expect(mentioned.blocks.at(-1)).toMatchObject({ block_id: ACTIONS_BLOCK_ID });
+  });
+});
+
+describe('buildRunStatusMessage', () => {
+  it('carries Pause under the run while it rolls', () => {
+    const message = buildRunStatusMessage({
+      kind: 'rollout',
+      startedAt: AT,
+      items: [item('in-progress')],
+      runId: 'scan-1',
+    });
+    expect(buttons(message.blocks).map((b) => b.text.text)).toEqual(['Pause rollouts']);
   });
 });
 

@@ -1,8 +1,23 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
 import { rolloutKey } from '../../src/rollout/key.ts';
-import { LOOKUP_MARGIN_SECONDS, type NoticeFinderPort } from '../../src/rollout/notices.ts';
+import {
+  CONCURRENT_POST_GRACE_MS,
+  LOOKUP_MARGIN_SECONDS,
+  type NoticeFinderPort,
+} from '../../src/rollout/notices.ts';
+import {
+  runScanProgram,
+  type ScanObservation,
+  type ScanPorts,
+  START_VISIBLE_WAIT,
+  scanRunId,
+} from '../../src/rollout/scan-program.ts';
 import { notifyStep, rolloutNotice } from '../../src/rollout/steps.ts';
 import type { ClaimResult, LedgerPort, RolloutDeps, RolloutNotice } from '../../src/rollout/types.ts';
+import type { Approval } from '../../src/types/policy.ts';
+import { aCatalog, aFleet, aNodegroup, NOW as SCAN_NOW } from '../builders.ts';
 import { NOW, releaseRequest } from './builders.ts';
 
 /** A ledger whose notification claims behave as DynamoDB's conditional write does (per owner). */
@@ -125,5 +140,103 @@ describe('notifyStep after its process died between posting and marking', () => 
         ts: '1700000000.000101',
       });
     });
+  });
+});
+
+describe('runScanProgram redelivered after a crash between posting the summary and marking it', () => {
+  const config = parseConfig({ regions: ['us-east-1'], clusters: ['prod-*'] });
+  const event = { id: 'fire-1', time: SCAN_NOW.toISOString() };
+
+  function scanWorld(options: {
+    markHangs: boolean;
+    shared: ReturnType<typeof claimLedger>;
+    posts: string[];
+    finder: NoticeFinderPort;
+    slept: number[];
+    now: Date;
+  }) {
+    const { ledger } = options.shared;
+    const ports: ScanPorts = {
+      plan: {
+        inspect: async () => ({ fleet: aFleet([aNodegroup()]), catalog: aCatalog() }),
+        pause: { read: async () => ({ paused: false, reason: null }) },
+        ledger: { listHistory: async () => [] },
+        approvals: { list: async (): Promise<Approval[]> => [] },
+        recalls: { list: async () => [] },
+        isLedgerMissing: () => false,
+      },
+      ledger: {
+        claimNotification: ledger.claimNotification,
+        markNotificationSent: options.markHangs
+          ? () => new Promise<void>(() => undefined)
+          : ledger.markNotificationSent,
+        get: async () => null,
+      },
+      notify: {
+        async post(message, opts) {
+          options.posts.push(`${message.text}|${opts?.metadata?.event_payload.key ?? ''}`);
+          return { ok: true, ts: `1700000000.00010${options.posts.length}` };
+        },
+      },
+      notices: options.finder,
+      starter: { start: async () => ({ kind: 'started' }) },
+      runs: null,
+      now: () => options.now,
+      newClaimOwner: () => `scan:${Math.random()}`,
+      sleep: async (ms) => {
+        options.slept.push(ms);
+      },
+    };
+    return ports;
+  }
+
+  it('finds the summary the dead delivery posted and posts nothing new', async () => {
+    const shared = claimLedger();
+    const posts: string[] = [];
+    const slept: number[] = [];
+    const finder: NoticeFinderPort = {
+      find: async (key) =>
+        posts.some((p) => p.endsWith(`|${key}`))
+          ? { kind: 'found', ts: '1700000000.000101' }
+          : { kind: 'not-found' },
+    };
+    const dying = scanWorld({ markHangs: true, shared, posts, finder, slept, now: SCAN_NOW });
+    void runScanProgram({ event, config, stage: 'test' }, dying);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(posts).toHaveLength(1);
+
+    // Scheduler redelivers the same fire a minute later (the invocation failed).
+    const later = new Date(SCAN_NOW.getTime() + 60_000);
+    const seen: ScanObservation[] = [];
+    await runScanProgram(
+      { event, config, stage: 'test' },
+      scanWorld({ markHangs: false, shared, posts, finder, slept, now: later }),
+      (o) => seen.push(o),
+    );
+    expect(posts).toHaveLength(1);
+    expect(seen.filter((o) => o.kind === 'summary')).toEqual([{ kind: 'summary', result: 'posted' }]);
+    expect(shared.marks).toHaveLength(1);
+    // A minute after the earlier claim, no concurrent delivery can still be posting: no wait.
+    expect(slept.filter((ms) => ms !== START_VISIBLE_WAIT.ms)).toEqual([]);
+  });
+
+  it('gives a concurrent delivery of the same fire time to post before looking', async () => {
+    const shared = claimLedger();
+    const posts: string[] = [];
+    const slept: number[] = [];
+    const finder: NoticeFinderPort = { find: async () => ({ kind: 'found', ts: '1700000000.000101' }) };
+    await shared.ledger.claimNotification(
+      `scan-${createHash('sha256').update(event.id).digest('hex')}`,
+      'started',
+      `scan:${scanRunId(event)}`,
+      SCAN_NOW.toISOString(),
+    );
+    const soon = new Date(SCAN_NOW.getTime() + 5_000);
+    await runScanProgram(
+      { event, config, stage: 'test' },
+      scanWorld({ markHangs: false, shared, posts, finder, slept, now: soon }),
+    );
+    expect(slept.filter((ms) => ms !== START_VISIBLE_WAIT.ms)).toEqual([CONCURRENT_POST_GRACE_MS - 5_000]);
+    expect(posts).toEqual([]);
   });
 });

@@ -33,13 +33,59 @@ export interface CallRecord {
   at: string;
 }
 
-/** One Slack post the sink received. */
+/** One Slack post the sink received (`response`: on a click's response URL; `ts` is the clicked message). */
 export interface SlackPost {
-  kind: 'webhook' | 'chat.postMessage' | 'chat.update';
+  kind: 'webhook' | 'chat.postMessage' | 'chat.update' | 'response';
   at: string;
   body: Record<string, unknown>;
   token: string | null;
   ts: string | null;
+}
+
+/** A message the Web API posted, as it is now, with its earlier states (chat.update keeps them). */
+export interface SlackMessageState {
+  /** The channel ID. */
+  channel: string;
+  ts: string;
+  /** The parent's ts for a reply in a thread. */
+  threadTs: string | null;
+  text: string;
+  blocks: unknown[];
+  /** Slack message metadata, as posted (or last edited). */
+  metadata: { event_type: string; event_payload: Record<string, unknown> } | null;
+  /** A thread reply also shown in the channel (`reply_broadcast`). */
+  broadcast: boolean;
+  postedAt: string;
+  /** Each earlier state, oldest first, with when it was replaced. */
+  edits: Array<{ at: string; text: string; blocks: unknown[] }>;
+}
+
+/** A click on a button of a message in the sink, sent as Slack sends it. */
+export interface SlackClick {
+  /** The message: its channel (ID or the `#name` it was posted to) and ts. */
+  channel: string;
+  ts: string;
+  /** The button: its `action_id` (and `value`, when several buttons share the ID). */
+  actionId: string;
+  value?: string;
+  /** Who clicks (a Slack user ID). */
+  userId: string;
+  /** The app's interactivity Request URL (the Function URL and its path). */
+  url: string;
+  /** The app's signing secret: the request is signed with it as Slack signs. */
+  signingSecret: string;
+  /** Default: now on the sandbox clock (seconds since the epoch, as X-Slack-Request-Timestamp). */
+  timestamp?: number;
+}
+
+/** What the interactivity URL answered, and the request Slack sent. */
+export interface SlackClickResult {
+  status: number;
+  body: string;
+  /** Time from sending to the whole answer (Slack waits at most 3 s). */
+  elapsedMs: number;
+  /** The signed request exactly as sent, for a replay. */
+  request: { headers: Record<string, string>; body: string };
 }
 
 /** The sandbox clock: real time by default; pinned or running from a given instant (see createClock). */
@@ -82,6 +128,14 @@ export interface Sandbox {
    */
   events(accountId?: string, region?: string): SandboxEvent[];
   slackPosts(): SlackPost[];
+  /** Every Web API message as it is now, with its edit history. */
+  slackMessages(): SlackMessageState[];
+  /**
+   * Clicks a button of a message the sink holds: builds the `block_actions` payload Slack would
+   * (form-encoded `payload=`, response URL on the sink), signs it with the signing secret and
+   * POSTs it to `url`. Throws when the message or the button is not there.
+   */
+  slackClick(click: SlackClick): Promise<SlackClickResult>;
   calls(): CallRecord[];
   /**
    * Drains the requests that broke their operation's AWS service model (see docs/sandbox.md).

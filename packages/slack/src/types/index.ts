@@ -1,4 +1,5 @@
 import type { SlackMessage } from '@nodekeeper/core/messages';
+import type { NoticeLookup, NoticeMetadata } from '@nodekeeper/core/rollout';
 
 /**
  * The outcome of one delivery. `error` is Slack's error code (`no_service`, `channel_not_found`,
@@ -11,6 +12,21 @@ export type DeliveryResult =
 export interface PostOptions {
   /** Bot mode: post as a reply in this thread. Ignored by webhooks, which cannot thread. */
   threadTs?: string;
+  /**
+   * Bot mode: Slack message metadata (a notice's once-only key), so a replay can find the message.
+   * Ignored by webhooks.
+   */
+  metadata?: NoticeMetadata;
+}
+
+/** Where to look for a notice posted earlier. */
+export interface NoticeWhere {
+  /** The run's thread; null: among the channel's top-level messages. */
+  threadTs: string | null;
+  /** The channel ID (null: the configured channel, which must then be an ID). */
+  channel: string | null;
+  /** ISO 8601: no earlier message is read. */
+  since: string;
 }
 
 export interface UpdateOptions {
@@ -27,6 +43,11 @@ export interface Notifier {
   post(message: SlackMessage, opts?: PostOptions): Promise<DeliveryResult>;
   /** Bot mode only: edits a message posted earlier (the thread parent). */
   update?(ts: string, message: SlackMessage, opts?: UpdateOptions): Promise<DeliveryResult>;
+  /**
+   * Bot mode only: the message posted with this notice key in its metadata
+   * (conversations.replies / conversations.history with include_all_metadata). Never throws.
+   */
+  findNotice?(noticeKey: string, where: NoticeWhere): Promise<NoticeLookup>;
 }
 
 /** The subset of the Powertools Logger the notifier uses; a Powertools `Logger` satisfies it. */

@@ -15,7 +15,8 @@ export interface SlackFaultRule {
 }
 
 export interface SinkPost {
-  kind: 'webhook' | 'chat.postMessage' | 'chat.update';
+  /** `response`: on a button click's response URL (the sandbox's sink only). */
+  kind: 'webhook' | 'chat.postMessage' | 'chat.update' | 'response';
   body: unknown;
   token: string | null;
   ts: string | null;

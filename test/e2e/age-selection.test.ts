@@ -38,8 +38,12 @@ const releases = Array.from({ length: 17 }, (_, i) => {
   const stamp = at.toISOString().slice(0, 10).replaceAll('-', '');
   return { stamp, at: at.getTime(), releaseVersion: `1.33.5-${stamp}`, imageId: `ami-0a2023${stamp}` };
 });
-const first = releases[0];
-if (!first) throw new Error('no releases');
+function firstRelease() {
+  const release = releases[0];
+  if (!release) throw new Error('no releases');
+  return release;
+}
+const first = firstRelease();
 
 /** The newest release published by `t`, and the newest at least 7 days old then. */
 function expectedAt(t: number) {
@@ -208,7 +212,7 @@ function ageText(ms: number): string {
 
 /** What `general` runs before the scan of `week`: the first release, then what the previous week rolled to. */
 function expectedCurrent(week: number): string {
-  if (week === 0) return first?.releaseVersion ?? '';
+  if (week === 0) return first.releaseVersion;
   const previous = expectedAt(FIRST_SCAN + (week - 1) * 7 * DAY_MS).oldEnough;
   return previous?.releaseVersion ?? '';
 }

@@ -96,6 +96,68 @@ function al2Image(imageId: string, k8s: string, created: string) {
 }
 const BOTTLEROCKET_PARAM = '/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest';
 
+/**
+ * The releases AWS published for the demo's families, about weekly, up to each family's newest (its
+ * `recommended`/`latest` parameters): the sandbox serves their release-named (Amazon Linux) and
+ * versioned (Bottlerocket) parameters, which age selection reads when a newest image is too young.
+ */
+function demoReleaseHistory() {
+  const al = (amiType: string, k8sVersion: string, prefix: string, releases: Array<[string, string]>) =>
+    releases.map(([releaseVersion, imageId]) => {
+      const date = releaseVersion.split('-')[1] ?? '';
+      return {
+        amiType,
+        k8sVersion,
+        releaseVersion,
+        imageId: imageId || `${prefix}${date.slice(4)}`,
+        publishedAt: `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T04:12:33.000Z`,
+      };
+    });
+  return [
+    ...al('AL2023_x86_64_STANDARD', '1.33', 'ami-0a2023x860000', [
+      ['1.33.4-20261001', DemoAmis.al2023x86Old],
+      ['1.33.4-20261015', ''],
+      ['1.33.5-20261022', ''],
+      ['1.33.5-20261029', ''],
+      ['1.33.5-20261103', ''],
+      ['1.33.5-20261110', DemoAmis.al2023x86New],
+    ]),
+    ...al('AL2023_x86_64_NVIDIA', '1.33', 'ami-0a2023n000000', [
+      ['1.33.4-20261001', DemoAmis.al2023GpuOld],
+      ['1.33.5-20261022', ''],
+      ['1.33.5-20261103', ''],
+      ['1.33.5-20261110', DemoAmis.al2023GpuNew],
+    ]),
+    ...al('AL2023_x86_64_STANDARD', '1.32', 'ami-0a2023x861320', [
+      ['1.32.9-20261001', DemoAmis.al2023x86Old132],
+      ['1.32.9-20261022', ''],
+      ['1.32.9-20261110', DemoAmis.al2023x86New132],
+    ]),
+    ...[
+      ['1.49.0-1a2b3c4d', DemoAmis.bottlerocketOld, '2026-10-08T19:01:44.000Z'],
+      ['1.49.1-5e6f7a8b', 'ami-0b0771e0000001491', '2026-10-23T18:20:11.000Z'],
+      ['1.50.0-abcdef12', DemoAmis.bottlerocketNew, '2026-11-12T18:40:02.000Z'],
+    ].map(([releaseVersion, imageId, publishedAt]) => ({
+      amiType: 'BOTTLEROCKET_x86_64',
+      k8sVersion: '1.33',
+      releaseVersion,
+      imageId,
+      publishedAt,
+    })),
+    ...[
+      ['1.33-2026.10.15', DemoAmis.windowsOld, '2026-10-15T21:33:10.000Z'],
+      ['1.33-2026.10.29', 'ami-0w1n2022c0001029', '2026-10-29T21:48:36.000Z'],
+      ['1.33-2026.11.12', DemoAmis.windowsNew, '2026-11-12T22:05:47.000Z'],
+    ].map(([releaseVersion, imageId, publishedAt]) => ({
+      amiType: 'WINDOWS_CORE_2022_x86_64',
+      k8sVersion: '1.33',
+      releaseVersion,
+      imageId,
+      publishedAt,
+    })),
+  ];
+}
+
 /** A fresh copy of the demo fleet (callers may mutate it). Pure. */
 export function demoFleet(): FleetFile {
   return parseFleet({
@@ -120,6 +182,7 @@ export function demoFleet(): FleetFile {
       [`${AL2_PARAM}/release_version`]: '1.32.9-20251209',
       '/golden/eks-al2023/ami': DemoAmis.goldenNew,
     },
+    amiReleases: demoReleaseHistory(),
     images: [
       alImage(DemoAmis.al2023x86Old, '1.33', 'x86_64', 'standard', '20261001'),
       alImage(DemoAmis.al2023x86New, '1.33', 'x86_64', 'standard', '20261110'),

@@ -212,6 +212,7 @@ describe('sandbox EC2', () => {
       );
       expect(out.Images?.map((i) => i.ImageId).sort()).toEqual([
         'ami-0b0771e0000001490',
+        'ami-0b0771e0000001491',
         'ami-0b0771e0000001500',
       ]);
     });

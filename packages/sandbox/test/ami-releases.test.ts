@@ -204,7 +204,7 @@ describe('sandbox amiReleases', () => {
     expect(out.Parameter).toMatchObject({ Value: 'ami-0a1120', Version: 1 });
   });
 
-  it('pages parameter history 50 at a most and answers ParameterNotFound for unknown names', async () => {
+  it('pages parameter history 50 at most and answers ParameterNotFound for unknown names', async () => {
     sb = await startSandbox({ now: '2026-11-22T09:00:00.000Z' });
     const { ssm } = clients(sb);
     for (let i = 0; i < 3; i++) {

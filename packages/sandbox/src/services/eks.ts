@@ -310,9 +310,11 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
         );
       }
       const targetRelease = releaseVersion ?? latestRelease(n, targetVersion) ?? n.releaseVersion;
-      // EKS takes only releases AWS has published for the family and version (the fleet file's amiReleases, when it has any).
-      const published = state.isPublishedRelease(n.amiType, targetVersion, targetRelease);
-      if (!isPlausibleRelease(n.amiType, targetVersion, targetRelease) || published === false) {
+      // EKS takes only releases AWS has published: the family's latest, or one of the fleet file's amiReleases published by now.
+      const published =
+        state.isPublishedRelease(n.amiType, targetVersion, targetRelease) !== false ||
+        targetRelease === latestRelease(n, targetVersion);
+      if (!isPlausibleRelease(n.amiType, targetVersion, targetRelease) || !published) {
         throw invalid(
           `Requested release version ${targetRelease} is not valid for kubernetes version ${targetVersion}.`,
         );

@@ -146,24 +146,60 @@ export function renderReadme(r: BenchResults): string {
 
   const k = r.cost;
   if (k) {
-    const a = k.assumptions;
-    p('## 4. Cost model');
+    const a = k.scenario;
+    const w = k.window;
+    const usd = (n: number) => `$${n.toFixed(n < 0.01 && n > 0 ? 4 : 2)}`;
+    p('## 4. Cost model: the monthly bill');
     p();
     p(
-      `A weekly schedule (${a.scansPerMonth} scans a month) for ${fmt(a.nodegroups)} node groups, worst case: every node group rolls every week (${fmt(a.rolloutsPerMonth)} rollouts a month). Free tiers of Lambda and DynamoDB ignored.`,
+      `Everything nodekeeper deploys, observability included, for ${fmt(a.nodegroups)} node groups (${a.clusters} clusters × ${a.nodegroupsPerCluster}, waves dev ${a.waves.dev} / staging ${a.waves.staging} / prod ${a.waves.prod} clusters, ${a.targets} account and region) rolling every week: one fire a week, a ${a.windowMinutes}-minute window, maxConcurrentPerCluster ${a.maxConcurrentPerCluster} (${fmt(a.rolloutsPerMonth)} rollouts a month). Free tiers ignored (Scheduler's applied). Deterministic: from the scan's and the completion sections' measured figures in results.json, the constants in \`bench/cost.ts\` (\`COST_SCENARIO\`), and nodekeeper's own code.`,
+    );
+    p();
+    p(
+      `- **Scan**: ${a.scanSeconds} s at ${a.scanMemoryGb} GB (section 1's throttled wall time). **Rollout**: ${a.rolloutInvocations} invocations, ${a.rolloutInvocationSeconds} s of compute at ${a.workflowMemoryGb} GB, ${a.billedOperationsPerRollout} billed durable operations, ${a.dynamodbWritesPerRollout} ledger writes and ${a.dynamodbReadsPerRollout} reads (section 2, the ${fmt(a.typicalUpdateSeconds)} s update).`,
     );
     p(
-      `Scan: ${a.scanSeconds} s at ${a.scanMemoryGb} GB (throttled scan wall time). Rollout: ${a.rolloutInvocations} invocations, ${a.rolloutInvocationSeconds} s of compute in total at ${a.workflowMemoryGb} GB, ${a.billedOperationsPerRollout} durable operations, ${a.dynamodbWritesPerRollout} ledger writes and ${a.dynamodbReadsPerRollout} reads (measured, ~20 min update).`,
+      `- **A window** (\`simulateWindow\`: the scan program's rules, updates ${fmt(a.typicalUpdateSeconds)} s ±${a.updateSpread * 100} %): ${w.fullScans} full scans (the scheduled one and continuations), ${fmt(w.coveredContinuations)} continuations a later scan covered, ${fmt(w.rolloutsStarted)} rollouts started, ${w.leftOver} left over, the last ending ${w.lastRolloutEndMinutes} min after the fire; something emitted in ${w.activeHours} clock hours. A month: ${fmt(w.perMonth.fullScans, 1)} full scans, ${fmt(w.perMonth.coveredContinuations, 1)} covered continuations.`,
+    );
+    p(
+      `- **Metrics**: the series are what core's metric batches produce for that window (\`scanMetricBatches\`, \`rolloutMetricBatches\`), each billed for the hours it receives data: ${k.metrics.series} series, ${fmt(k.metrics.metricHoursPerMonth, 1)} metric-hours a month (with \`observability.clusterMetrics\`: ${fmt(k.metrics.seriesWithClusterMetrics)} series, ${fmt(k.metrics.metricHoursPerMonthWithClusterMetrics, 1)} metric-hours). ${a.failedRolloutsPerMonth} failed rollouts a month add RolloutsFailed per cluster and wave.`,
+    );
+    p(
+      `- **Alarms**: ${k.metrics.alarmMetrics} standard-resolution alarm metrics (counted in the rendered stack by test/infra/observability.test.ts). **Dashboard**: off by default (\`observability.dashboard\`); it shows ${k.metrics.dashboardMetrics} metrics (${k.metrics.dashboardMetrics <= 50 ? 'within' : 'over'} the free tier's 50), ${k.metrics.dashboardMetricsWithClusterMetrics} with cluster metrics.`,
+    );
+    p(
+      `- **Logs**: the lines the handlers write, rendered by Powertools with a Lambda context, their EMF documents and Lambda's platform records: ${fmt(k.logs.bytesPerRollout)} bytes per rollout (${fmt(k.logs.emfBytesPerRollout)} of EMF), ${fmt(k.logs.bytesPerFullScan)} per full scan (${fmt(k.logs.emfBytesPerFullScan)} of EMF), ${fmt(k.logs.bytesPerCoveredContinuation)} per covered continuation: ${k.logs.gbPerMonth} GB a month, kept ${a.logRetentionMonths} months.`,
+    );
+    p(
+      `- **Ledger**: ${fmt(k.ledger.records)} records (${a.ledgerRetentionDays} days) of ${fmt(k.ledger.itemBytes)} bytes; a scan reads the ${a.historyWindowDays}-day history window, ${fmt(k.ledger.historyItemsPerScan)} records.`,
     );
     p();
-    p('| item | USD / month |');
-    p('|---|---|');
-    for (const [item, usd] of Object.entries(k.monthlyUsd)) p(`| ${item} | ${usd.toFixed(4)} |`);
+    p('| service | item | quantity | unit price | USD / month | basis |');
+    p('|---|---|---|---|---|---|');
+    for (const l of k.lines) {
+      p(
+        `| ${l.service} | ${l.item} | ${fmt(l.quantity, 3)} ${l.unit} | $${l.unitPriceUsd} | ${l.usd.toFixed(4)} | ${l.basis} [${l.source}] |`,
+      );
+    }
+    p(`| **total** | | | | **${k.monthlyUsd.total.toFixed(2)}** | |`);
     p();
-    p(`Goal < $1/month: ${goal(k.monthlyUsd.total < 1)}.`);
+    p(
+      `Goal: everything deployed under $${k.goalUsd}/month: **${k.pass ? 'PASS' : 'FAIL'}** (${usd(k.monthlyUsd.total)}).`,
+    );
     p();
-    p('Prices assumed:');
-    for (const src of k.prices.sources) p(`- ${src}`);
+    p('| deployment | USD / month | under $3 |');
+    p('|---|---|---|');
+    for (const v of k.variants) p(`| ${v.name} | ${v.totalUsd.toFixed(2)} | ${v.pass ? 'PASS' : 'FAIL'} |`);
+    p();
+    p(
+      `The dashboard costs $3.00 a month unless the account has CloudWatch's free tier left ("3 Dashboards for up to 50 metrics per month"; nodekeeper's shows ${k.metrics.dashboardMetrics}): then the bill with it is the default's. Per-cluster series multiply the metrics line by ${(k.metrics.metricHoursPerMonthWithClusterMetrics / k.metrics.metricHoursPerMonth).toFixed(0)}.`,
+    );
+    p();
+    p('Not modelled:');
+    for (const n of k.notModelled) p(`- ${n}`);
+    p();
+    p('Prices (the bracketed key in each line):');
+    for (const [key, src] of Object.entries(k.prices.sources)) p(`- [${key}] ${src}`);
     p();
   }
 

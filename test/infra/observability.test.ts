@@ -17,7 +17,7 @@ import {
   emitSlackFailure,
   publishBatches,
 } from '../../functions/lib/metrics.ts';
-import { ALARM_METRICS, dashboardBody } from '../../stacks/observability.ts';
+import { ALARM_METRICS, dashboardBody } from '../../stacks/dashboard.ts';
 import { resourceNames } from '../../stacks/permissions.ts';
 import {
   alarmReads,

@@ -1,5 +1,6 @@
 // The dashboard, the alarms and the alarm topic under Pulumi mocks (its own process: mocks are global),
 // and the seam between what they read and the EMF the handlers write.
+import { readFileSync } from 'node:fs';
 import {
   METRIC_DEFINITIONS,
   MetricName,
@@ -284,6 +285,38 @@ describe('observability', () => {
       const metrics = alarms.flatMap((a) => alarmReads(a.inputs as Inputs));
       expect(metrics).toHaveLength(ALARM_METRICS);
     });
+  });
+});
+
+// --- The docs: the metrics table in docs/deploy.md is the definitions --------------------------------
+
+describe('docs/deploy.md', () => {
+  it('lists every metric with its statistic and the dimension sets it is emitted with', () => {
+    const doc = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+    const sets = (cell: string) =>
+      cell.trim() === ''
+        ? []
+        : cell
+            .split(';')
+            .map((set) =>
+              set.trim() === 'fleet'
+                ? ['service']
+                : ['service', ...[...set.matchAll(/`([a-z]+)`/g)].map((m) => m[1])],
+            );
+    const rows = [...doc.matchAll(/^\| `(\w+)` \((\w+)\) \|[^|]*\|([^|]*)\|([^|]*)\|$/gm)].map((m) => ({
+      name: m[1],
+      statistic: m[2],
+      dimensionSets: sets(m[3] ?? ''),
+      clusterDimensionSets: sets(m[4] ?? ''),
+    }));
+    expect(rows).toEqual(
+      METRIC_DEFINITIONS.map((d) => ({
+        name: d.name,
+        statistic: d.statistic,
+        dimensionSets: d.dimensionSets.map((set) => [...set]),
+        clusterDimensionSets: d.clusterDimensionSets.map((set) => [...set]),
+      })),
+    );
   });
 });
 

@@ -432,6 +432,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     events: (accountId, region) => busEvents(accountId ?? fleet.accountId, region ?? fleet.region),
     slackPosts: () => structuredClone(slack.posts),
     slackMessages: () => slack.messages(),
+    slackReads: () => structuredClone(slack.reads),
     slackClick: click,
     calls: () => structuredClone(calls),
     takeViolations,

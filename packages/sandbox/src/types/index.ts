@@ -130,6 +130,8 @@ export interface Sandbox {
   slackPosts(): SlackPost[];
   /** Every Web API message as it is now, with its edit history. */
   slackMessages(): SlackMessageState[];
+  /** The conversations.history / conversations.replies reads the sink answered, oldest first. */
+  slackReads(): Array<{ method: string; at: string; params: Record<string, string> }>;
   /**
    * Clicks a button of a message the sink holds: builds the `block_actions` payload Slack would
    * (form-encoded `payload=`, response URL on the sink), signs it with the signing secret and

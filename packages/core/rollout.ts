@@ -42,7 +42,6 @@ export { type ScanStartResult, startRollouts, type WorkflowStarter } from './src
 export {
   budgetHeld,
   runScanProgram,
-  START_VISIBLE_WAIT,
   type ScanCounts,
   type ScanMarkPort,
   type ScanNotifyPort,
@@ -50,14 +49,15 @@ export {
   type ScanOutcome,
   type ScanPorts,
   type ScanTrigger,
+  START_VISIBLE_WAIT,
   scanRunId,
 } from './src/rollout/scan-program.ts';
 export { refOf } from './src/rollout/start.ts';
 export { type RolloutSummary, rolloutRecord } from './src/rollout/steps.ts';
 export {
   type ClaimResult,
-  type DeleteLaunchTemplateVersionsResult,
   type ContinuationPort,
+  type DeleteLaunchTemplateVersionsResult,
   type DescribeNodegroupResult,
   type FindLaunchTemplateVersionInput,
   type HistoryQuery,

@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { ContinuationPort } from '@nodekeeper/core/rollout';
 import { type ClientContext, type ClientOptions, createClientContext } from './clients.ts';
 import { describeAwsError } from './errors.ts';
-import type { ContinuationPort } from '@nodekeeper/core/rollout';
 
 /**
  * A Lambda client with the shared timeouts, retry policy and rate control of `context` (or of a

@@ -1,5 +1,7 @@
 /** The bot-mode parent message of a run, edited with chat.update as the run progresses. Pure. */
 
+import { approveCommand } from '../safety/approvals.ts';
+import { releaseName } from '../safety/release.ts';
 import { haltActions, runControlBlocks } from './actions.ts';
 import {
   context,
@@ -15,8 +17,6 @@ import {
 } from './format.ts';
 import { fitToSlackLimits } from './limits.ts';
 import { code, escapeMrkdwn, truncatePlain } from './mrkdwn.ts';
-import { approveCommand } from '../safety/approvals.ts';
-import { releaseName } from '../safety/release.ts';
 import type { Block, RunItemState, RunStatus, SlackMessage } from './types.ts';
 
 /** At most this many node groups are listed in the status message; the rest are counted. */
@@ -137,7 +137,9 @@ export function buildReleaseHaltedMessage(halted: {
     }),
   ];
   const first = shown[0];
-  const where = first ? `: ${first.group} on ${first.version}${halted.failed.length > 1 ? ` and ${halted.failed.length - 1} more` : ''}` : '';
+  const where = first
+    ? `: ${first.group} on ${first.version}${halted.failed.length > 1 ? ` and ${halted.failed.length - 1} more` : ''}`
+    : '';
   const text = escapeMrkdwn(`Release ${named} halted after ${rollouts}${where}`);
   return fitToSlackLimits({ text, blocks, failure: true });
 }

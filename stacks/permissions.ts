@@ -135,11 +135,12 @@ const Ledger = {
   put: 'dynamodb:PutItem',
   /** recordOutcome, markNotificationSent; setRunThread, setRunItem, dropRunItems. */
   update: 'dynamodb:UpdateItem',
-  /** listHistory of one cluster, approvals, recalls (GSI). */
+  /** listHistory (by cluster on gsi1, by time on gsi2), approvals and recalls (gsi1). */
   query: 'dynamodb:Query',
-  /** listHistory of every cluster. */
-  scan: 'dynamodb:Scan',
 } as const;
+
+/** The ledger's indexes (stacks/ledger.ts, LedgerSchema in packages/aws/src/ledger.ts). */
+const LEDGER_INDEXES = { byCluster: 'gsi1', byTime: 'gsi2' } as const;
 
 type Scope = { partition: string; accountId: string; region: string; regions: string[]; clusters: string[] };
 
@@ -353,8 +354,25 @@ function ledgerStatements(s: Scope, table: string, sid: string, actions: readonl
  */
 function recallsReadStatement(s: Scope, table: string): Statement {
   const arn = `arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${table}`;
-  // gsi1: the ledger's one index (stacks/ledger.ts, LedgerSchema.gsi in packages/aws/src/ledger.ts).
-  return { sid: 'LedgerRecallsRead', actions: [Ledger.query], resources: [`${arn}/index/gsi1`] };
+  return {
+    sid: 'LedgerRecallsRead',
+    actions: [Ledger.query],
+    resources: [`${arn}/index/${LEDGER_INDEXES.byCluster}`],
+  };
+}
+
+/**
+ * What the plan pipeline and `history`/`status` read besides items: rollout history (Query by
+ * time on gsi2, by cluster on gsi1), approvals and recalls (gsi1). Query on those two indexes
+ * only: never the table itself, and never a Scan.
+ */
+function ledgerIndexReadStatement(s: Scope, table: string, sid: string): Statement {
+  const arn = `arn:${s.partition}:dynamodb:${s.region}:${s.accountId}:table/${table}`;
+  return {
+    sid,
+    actions: [Ledger.query],
+    resources: [`${arn}/index/${LEDGER_INDEXES.byCluster}`, `${arn}/index/${LEDGER_INDEXES.byTime}`],
+  };
 }
 
 function pauseStatement(s: Scope, name: string, write: boolean): Statement {
@@ -414,14 +432,10 @@ export function functionPermissions(
     'rollout-scan': [
       ...fleetReadStatements(s, golden),
       pauseStatement(s, names.pauseParameter, false),
-      // Notifications claims (get/put/update) and the safety facts: history (scan) and approvals (query).
-      ...ledgerStatements(s, names.ledgerTable, 'LedgerScan', [
-        Ledger.get,
-        Ledger.put,
-        Ledger.update,
-        Ledger.query,
-        Ledger.scan,
-      ]),
+      // Notification claims (get/put/update); the safety facts: the history window, approvals and
+      // recalls, read with Query on the ledger's indexes.
+      ...ledgerStatements(s, names.ledgerTable, 'LedgerScan', [Ledger.get, Ledger.put, Ledger.update]),
+      ledgerIndexReadStatement(s, names.ledgerTable, 'LedgerScanQueries'),
       {
         sid: 'StartRolloutExecutions',
         // Starting a durable execution is lambda:InvokeFunction on a qualified ARN (version);
@@ -462,7 +476,7 @@ export function functionPermissions(
       ...readTargets,
     ],
     // functions/slack-command.ts: `plan` (inspectFleet, pause flag), `pause`/`resume` (the flag),
-    // `history`/`status` (listHistory: Query by cluster, else Scan), the once-only claim of each
+    // `history`/`status` (listHistory: Query by cluster on gsi1, else by time on gsi2), the once-only claim of each
     // signed request (conditional PutItem), `approve` and its button (approval items), Pause/Resume
     // on a run's parent (the run item's control), and asynchronous invokes of
     // itself (the worker that answers on response_url) and of the patch function. `plan` reaches
@@ -475,7 +489,7 @@ export function functionPermissions(
         resources: [functionArn('slack-command'), functionArn('patch')],
       },
       pauseStatement(s, names.pauseParameter, true),
-      ...ledgerStatements(s, names.ledgerTable, 'LedgerHistory', [Ledger.query, Ledger.scan]),
+      ledgerIndexReadStatement(s, names.ledgerTable, 'LedgerHistoryQueries'),
       // The worker's once-only claim of each signed request (packages/aws/src/request-claims.ts):
       // PutItem on claim items only, never on rollout or patch records.
       {

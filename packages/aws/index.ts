@@ -74,6 +74,8 @@ export {
   DEFAULT_LEDGER_TABLE,
   type LedgerOptions,
   LedgerSchema,
+  ROLLOUT_ITEM_TYPE,
+  rolloutItem,
 } from './src/ledger.ts';
 export {
   AwsService,

@@ -20,13 +20,20 @@ export {
   isK8sVersion,
 } from './src/catalog.ts';
 export { matchesAny, matchesGlob } from './src/glob.ts';
+export {
+  type HistoryWindow,
+  historyWindow,
+  RELEASE_SKEW_DAYS,
+  type WindowRelease,
+  windowHolds,
+} from './src/history-window.ts';
 export { launchTemplateLookup, mergeInspections } from './src/inspection.ts';
 export {
   type AmiAgeRequest,
   type ClusterProgress,
   factsUnreadable,
   type InspectionTarget,
-  PLAN_HISTORY_LIMIT,
+  PLAN_HISTORY_MAX_RECORDS,
   PlanFactsWarningCode,
   type PlanLedgerState,
   type PlannedFleet,
@@ -36,7 +43,7 @@ export {
   plannedRolloutRequests,
   TARGET_CONCURRENCY,
 } from './src/plan-pipeline.ts';
-export { plan, WHOLE_CLUSTER } from './src/planner.ts';
+export { type CandidateTarget, candidateTargets, plan, WHOLE_CLUSTER } from './src/planner.ts';
 export { policyFromConfig } from './src/policy.ts';
 export {
   type ParameterEntry,

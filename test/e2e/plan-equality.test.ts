@@ -246,7 +246,7 @@ describe('one plan pipeline: nodekeeper plan and the scan', () => {
       const w = await world(sb);
       const now = sb.clock.now();
       sb.setFaults([
-        { service: 'dynamodb', operation: 'Scan', error: { status: 400, code: 'AccessDeniedException' } },
+        { service: 'dynamodb', operation: 'Query', error: { status: 400, code: 'AccessDeniedException' } },
       ]);
 
       const cli = await cliPlan(w.env, now);

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createClients, createLedger, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
 import { parseConfig } from '@nodekeeper/core/config';
-import { PLAN_HISTORY_LIMIT, plan, policyFromConfig } from '@nodekeeper/core/plan';
+import { PLAN_HISTORY_MAX_RECORDS, plan, policyFromConfig } from '@nodekeeper/core/plan';
 import { buildReport, type Report, type ReportPatch, renderReportHtml } from '@nodekeeper/core/report';
 import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { demoFleet, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
@@ -101,7 +101,7 @@ async function reportFor(
     await createLedgerTable(dynamodb, TABLE);
     const ledger = createLedger(dynamodb, { tableName: TABLE });
     for (const r of recordsOf(ngs)) await ledger.create(r);
-    const history = await ledger.listHistory({ limit: PLAN_HISTORY_LIMIT });
+    const history = await ledger.listHistory({ limit: PLAN_HISTORY_MAX_RECORDS });
     dynamodb.destroy();
     const config = parseConfig(configRaw);
     const clients = createClients({ region: 'us-east-1', rateLimits: false });

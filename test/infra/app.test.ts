@@ -1,5 +1,7 @@
 // The nodekeeper SST app under Pulumi mocks: what `sst deploy` would create, checked offline.
+import { LedgerSchema } from '@nodekeeper/aws';
 import { MAX_WAIT_HOURS } from '@nodekeeper/core/rollout';
+import { ledgerTableRequest } from '@nodekeeper/sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScanEvent } from '../../functions/lib/scan.ts';
 import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';
@@ -296,16 +298,69 @@ describe('the nodekeeper app', () => {
   });
 
   describe('when it stores the ledger', () => {
-    it('uses pk/sk, a gsi1 index, TTL on expiresAt and point-in-time recovery', () => {
+    it('uses pk/sk, a gsi1 index, a gsi2 index by type and time, TTL on expiresAt and point-in-time recovery', () => {
       const table = one('aws:dynamodb/table:Table', 'LedgerTable');
       expect(table.name).toBe(names.ledgerTable);
       expect([table.hashKey, table.rangeKey]).toEqual(['pk', 'sk']);
       expect(table.globalSecondaryIndexes).toEqual([
         { name: 'gsi1', hashKey: 'gsi1pk', rangeKey: 'gsi1sk', projectionType: 'ALL' },
+        { name: 'gsi2', hashKey: 'type', rangeKey: 'createdAt', projectionType: 'ALL' },
       ]);
       expect(table.ttl).toEqual({ attributeName: 'expiresAt', enabled: true });
       expect(table.pointInTimeRecovery).toEqual({ enabled: true });
       expect(table.billingMode).toBe('PAY_PER_REQUEST');
+    });
+
+    it("declares the table the sandbox creates and the adapter's LedgerSchema reads", () => {
+      // The seam: tests and the demo run against the sandbox's table, AWS against this one.
+      const table = one('aws:dynamodb/table:Table', 'LedgerTable');
+      const rendered = {
+        attributes: [...table.attributes]
+          .map((a: { name: string; type: string }) => ({ AttributeName: a.name, AttributeType: a.type }))
+          .sort((a, b) => a.AttributeName.localeCompare(b.AttributeName)),
+        keys: [
+          { AttributeName: table.hashKey, KeyType: 'HASH' },
+          { AttributeName: table.rangeKey, KeyType: 'RANGE' },
+        ],
+        indexes: table.globalSecondaryIndexes.map(
+          (g: { name: string; hashKey: string; rangeKey: string; projectionType: string }) => ({
+            IndexName: g.name,
+            KeySchema: [
+              { AttributeName: g.hashKey, KeyType: 'HASH' },
+              { AttributeName: g.rangeKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: g.projectionType },
+          }),
+        ),
+        billing: table.billingMode,
+      };
+      const sandbox = ledgerTableRequest(names.ledgerTable) as {
+        AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+        KeySchema: unknown[];
+        GlobalSecondaryIndexes: unknown[];
+        BillingMode: string;
+        TableName: string;
+      };
+      expect(rendered).toEqual({
+        attributes: [...sandbox.AttributeDefinitions].sort((a, b) =>
+          a.AttributeName.localeCompare(b.AttributeName),
+        ),
+        keys: sandbox.KeySchema,
+        indexes: sandbox.GlobalSecondaryIndexes,
+        billing: sandbox.BillingMode,
+      });
+      expect([LedgerSchema.partitionKey, LedgerSchema.sortKey]).toEqual([table.hashKey, table.rangeKey]);
+      expect(
+        table.globalSecondaryIndexes.map((g: { name: string; hashKey: string; rangeKey: string }) => [
+          g.name,
+          g.hashKey,
+          g.rangeKey,
+        ]),
+      ).toEqual([
+        [LedgerSchema.gsi, LedgerSchema.gsiPartitionKey, LedgerSchema.gsiSortKey],
+        [LedgerSchema.timeIndex, LedgerSchema.timeIndexPartitionKey, LedgerSchema.timeIndexSortKey],
+      ]);
+      expect(table.ttl.attributeName).toBe(LedgerSchema.ttlAttribute);
     });
   });
 

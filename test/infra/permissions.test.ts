@@ -189,8 +189,7 @@ describe('functionPermissions', () => {
         'dynamodb:GetItem', // claimNotification (existing claim)
         'dynamodb:PutItem', // claimNotification
         'dynamodb:UpdateItem', // markNotificationSent
-        'dynamodb:Query', // approvals (gsi1)
-        'dynamodb:Scan', // listHistory: rollout facts for waves, budgets and the breaker
+        'dynamodb:Query', // the history window (gsi2), approvals and recalls (gsi1)
         'lambda:InvokeFunction', // createLambdaWorkflowStarter
       ],
       'rollout-workflow': [
@@ -215,8 +214,7 @@ describe('functionPermissions', () => {
         ...inspect,
         'ssm:GetParameter', // pause flag (plan, status)
         'ssm:PutParameter', // pause, resume
-        'dynamodb:Query', // listHistory of one cluster
-        'dynamodb:Scan', // listHistory of every cluster
+        'dynamodb:Query', // listHistory: by cluster (gsi1), by time (gsi2); plan: approvals, recalls
         'dynamodb:PutItem', // the once-only claim of a signed request (SLACKREQ#), approvals (APPROVAL#), recalls (RECALL#)
         'dynamodb:GetItem', // an approval it lost to (APPROVAL#), a run (RUN#), a recall (RECALL#)
         'dynamodb:UpdateItem', // a run's control: Pause/Resume on its parent (RUN#), unrecall (RECALL#)
@@ -290,14 +288,33 @@ describe('functionPermissions', () => {
   describe('when a function uses the ledger', () => {
     it('touches only the stage ledger table, and its indexes with Query and Scan only', () => {
       const table = `arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/nodekeeper-prod-ledger`;
+      // Index reads only: the workflow's guard (its recalls), the scan's and slack-command's
+      // history window, approvals and recalls.
+      const indexOnly: Record<string, string[]> = {
+        LedgerRecallsRead: [`${table}/index/gsi1`],
+        LedgerScanQueries: [`${table}/index/gsi1`, `${table}/index/gsi2`],
+        LedgerHistoryQueries: [`${table}/index/gsi1`, `${table}/index/gsi2`],
+      };
       for (const [fn, s] of allStatements(perms)) {
         if (!s.actions.some((a) => a.startsWith('dynamodb:'))) continue;
         const queries = s.actions.every((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan');
-        // The workflow's guard queries the index alone (its recalls), never the table.
-        const indexOnly = s.sid === 'LedgerRecallsRead' ? [`${table}/index/gsi1`] : null;
         expect(s.resources, `${fn} ${s.sid}`).toEqual(
-          indexOnly ?? (queries ? [table, `${table}/index/*`] : [table]),
+          indexOnly[s.sid ?? ''] ?? (queries ? [table, `${table}/index/*`] : [table]),
         );
+      }
+    });
+
+    it('lets no deployed function scan the ledger: history is read by time on its index', () => {
+      const scanners = allStatements(perms).filter(([, s]) => s.actions.includes('dynamodb:Scan'));
+      expect(scanners).toEqual([]);
+      for (const fn of ['rollout-scan', 'slack-command'] as const) {
+        const reads = perms[fn].filter((st) => st.actions.includes('dynamodb:Query'));
+        expect(reads.map((st) => st.resources)).toEqual([
+          [
+            `arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/nodekeeper-prod-ledger/index/gsi1`,
+            `arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/nodekeeper-prod-ledger/index/gsi2`,
+          ],
+        ]);
       }
     });
 

@@ -9,10 +9,8 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { PLAN_HISTORY_LIMIT } from '@nodekeeper/core/plan';
 import type {
   ClaimResult,
   LedgerPort,
@@ -23,8 +21,12 @@ import type {
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 
 /**
- * The ledger table's key schema. The infrastructure stack declares exactly this:
- * `pk`/`sk` strings, GSI `gsi1` on `gsi1pk`/`gsi1sk`, TTL attribute `expiresAt` (epoch seconds).
+ * The ledger table's key schema. The infrastructure stack declares exactly this: `pk`/`sk`
+ * strings; GSI `gsi1` on `gsi1pk`/`gsi1sk` (rollouts by cluster, approvals, recalls, patches by
+ * cluster); GSI `gsi2` on `type`/`createdAt` (every item by kind and time: rollout history newest
+ * first, in any window); TTL attribute `expiresAt` (epoch seconds). `gsi2` keys on attributes every
+ * rollout record has always carried, so DynamoDB fills it from the records already in a table when
+ * the index is added: no migration. Every item that has both attributes must hold strings there.
  */
 export const LedgerSchema = {
   partitionKey: 'pk',
@@ -32,8 +34,14 @@ export const LedgerSchema = {
   gsi: 'gsi1',
   gsiPartitionKey: 'gsi1pk',
   gsiSortKey: 'gsi1sk',
+  timeIndex: 'gsi2',
+  timeIndexPartitionKey: 'type',
+  timeIndexSortKey: 'createdAt',
   ttlAttribute: 'expiresAt',
 } as const;
+
+/** The `type` of a rollout record: its partition of the time index. */
+export const ROLLOUT_ITEM_TYPE = 'rollout';
 
 /** Default table name for the CLI and local runs (`NODEKEEPER_LEDGER_TABLE` overrides it). */
 export const DEFAULT_LEDGER_TABLE = 'nodekeeper-ledger';
@@ -83,8 +91,29 @@ function toRecord(item: Record<string, unknown>): RolloutRecord {
 }
 
 /**
+ * The item a rollout record is stored as (`create` writes it; seeding tools write the same). Pure.
+ * `createdAt` must be an ISO 8601 UTC time (`…Z`): the time index orders records by it as a string.
+ */
+export function rolloutItem(record: RolloutRecord, retentionDays = 400): Record<string, unknown> {
+  return {
+    pk: rolloutPk(record.key),
+    sk: RECORD_SK,
+    gsi1pk: clusterPk(record.cluster),
+    gsi1sk: `${record.createdAt}#${record.nodegroup}#${record.key.slice(0, 12)}`,
+    type: ROLLOUT_ITEM_TYPE,
+    expiresAt: Math.floor(Date.parse(record.createdAt) / 1000) + Math.round(retentionDays * 86_400),
+    ...record,
+  };
+}
+
+/** Items DynamoDB returns at most per Query page (it stops earlier at 1 MB). */
+const QUERY_PAGE_LIMIT = 1000;
+
+/**
  * The rollout ledger on DynamoDB. Every state change is a conditional write: a record is created
  * once, moves from `started` to a final outcome once, and each notification is claimed once.
+ * History is read through the indexes, newest first: by cluster on `gsi1`, otherwise by time on
+ * `gsi2` (reads stop at `limit` or at `since`; never a table scan).
  */
 export function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPort {
   const doc = DynamoDBDocumentClient.from(client, {
@@ -119,15 +148,7 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
         await doc.send(
           new PutCommand({
             TableName,
-            Item: {
-              pk: rolloutPk(record.key),
-              sk: RECORD_SK,
-              gsi1pk: clusterPk(record.cluster),
-              gsi1sk: `${record.createdAt}#${record.nodegroup}#${record.key.slice(0, 12)}`,
-              type: 'rollout',
-              expiresAt: expiresAt(record.createdAt),
-              ...record,
-            },
+            Item: rolloutItem(record, options.retentionDays ?? 400),
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -237,32 +258,48 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
     },
 
     async listHistory(query) {
-      const limit = Math.max(1, Math.min(PLAN_HISTORY_LIMIT, query.limit));
+      const limit = Math.max(1, Math.floor(query.limit));
       const records: RolloutRecord[] = [];
+      const byCluster = query.cluster !== undefined && query.cluster !== '';
+      const since = query.since;
+      // Newest first on either index; `since` bounds the sort key (gsi1sk starts with createdAt).
+      const keyCondition = byCluster
+        ? {
+            KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND #sk >= :since',
+            ExpressionAttributeNames: {
+              '#pk': LedgerSchema.gsiPartitionKey,
+              ...(since === undefined ? {} : { '#sk': LedgerSchema.gsiSortKey }),
+            },
+            ExpressionAttributeValues: {
+              ':pk': clusterPk(query.cluster ?? ''),
+              ...(since === undefined ? {} : { ':since': since }),
+            },
+          }
+        : {
+            KeyConditionExpression: since === undefined ? '#type = :type' : '#type = :type AND #at >= :since',
+            ExpressionAttributeNames: {
+              '#type': LedgerSchema.timeIndexPartitionKey,
+              ...(since === undefined ? {} : { '#at': LedgerSchema.timeIndexSortKey }),
+            },
+            ExpressionAttributeValues: {
+              ':type': ROLLOUT_ITEM_TYPE,
+              ...(since === undefined ? {} : { ':since': since }),
+            },
+          };
       let startKey: Record<string, unknown> | undefined;
-      // Bounded pagination: enough pages for `limit` records, never unbounded.
-      for (let page = 0; page < 50; page += 1) {
+      // Bounded by `limit` and `since`: each page asks for no more than the records still wanted.
+      do {
         try {
-          const out = query.cluster
-            ? await doc.send(
-                new QueryCommand({
-                  TableName,
-                  IndexName: LedgerSchema.gsi,
-                  KeyConditionExpression: 'gsi1pk = :pk',
-                  ExpressionAttributeValues: { ':pk': clusterPk(query.cluster) },
-                  ScanIndexForward: false,
-                  ExclusiveStartKey: startKey,
-                }),
-              )
-            : await doc.send(
-                new ScanCommand({
-                  TableName,
-                  FilterExpression: '#type = :rollout',
-                  ExpressionAttributeNames: { '#type': 'type' },
-                  ExpressionAttributeValues: { ':rollout': 'rollout' },
-                  ExclusiveStartKey: startKey,
-                }),
-              );
+          const out = await doc.send(
+            new QueryCommand({
+              TableName,
+              IndexName: byCluster ? LedgerSchema.gsi : LedgerSchema.timeIndex,
+              ...keyCondition,
+              ScanIndexForward: false,
+              Limit: Math.min(QUERY_PAGE_LIMIT, limit - records.length),
+              ExclusiveStartKey: startKey,
+            }),
+          );
           for (const item of out.Items ?? []) {
             const record = toRecord(item);
             const account = record.accountId ?? query.homeAccountId;
@@ -270,11 +307,13 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
           }
           startKey = out.LastEvaluatedKey;
         } catch (error) {
-          return fail(query.cluster ? 'Query' : 'Scan', error, query.cluster ?? 'all clusters');
+          return fail(
+            'Query',
+            error,
+            byCluster ? `cluster ${query.cluster}` : `history since ${since ?? 'the start'}`,
+          );
         }
-        if (!startKey || (query.cluster && records.length >= limit)) break;
-      }
-      records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+      } while (startKey !== undefined && records.length < limit);
       return records.slice(0, limit);
     },
   };
@@ -300,6 +339,8 @@ export async function createLedgerTable(
           { AttributeName: 'sk', AttributeType: 'S' },
           { AttributeName: 'gsi1pk', AttributeType: 'S' },
           { AttributeName: 'gsi1sk', AttributeType: 'S' },
+          { AttributeName: 'type', AttributeType: 'S' },
+          { AttributeName: 'createdAt', AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
@@ -311,6 +352,14 @@ export async function createLedgerTable(
             KeySchema: [
               { AttributeName: 'gsi1pk', KeyType: 'HASH' },
               { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'gsi2',
+            KeySchema: [
+              { AttributeName: 'type', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },

@@ -3,7 +3,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  ScanCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -14,6 +14,7 @@ import type {
 } from '@nodekeeper/core/patch';
 import type { ClaimResult } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
+import { LedgerSchema } from './ledger.ts';
 
 /**
  * Patch records in the ledger table (same table and key schema as the rollout ledger: `pk`/`sk`,
@@ -23,6 +24,8 @@ import { AwsAdapterError, describeAwsError } from './errors.ts';
  * - `PATCHGROUP#<groupId>` / `GROUP`: the commands of one node group, sealed once all were sent;
  * - `PATCHGROUP#<groupId>` / `NOTIFY#completed`: the claim of the node group's one Slack summary;
  * - `PATCHCMD#<commandId>` / `COMMAND`: one command, its final status and per-instance results.
+ * Every item carries `type` and `createdAt`, so the ledger's time index (`gsi2`) lists commands
+ * newest first without scanning the table.
  */
 export const PatchLedgerKeys = {
   request: (requestId: string) => ({ pk: `PATCH#${requestId}`, sk: 'REQUEST' }),
@@ -220,29 +223,31 @@ export function createPatchLedger(client: DynamoDBClient, options: PatchLedgerOp
     },
 
     async listCommands(query) {
+      const limit = Math.max(1, Math.floor(query.limit));
       const commands: PatchCommandRecord[] = [];
       let startKey: Record<string, unknown> | undefined;
-      // Bounded pagination, like the rollout ledger's history.
-      for (let page = 0; page < 50; page += 1) {
+      // Newest first on the time index, each page no larger than what is still wanted.
+      do {
         try {
           const out = await doc.send(
-            new ScanCommand({
+            new QueryCommand({
               TableName,
-              FilterExpression: '#type = :command',
-              ExpressionAttributeNames: { '#type': 'type' },
+              IndexName: LedgerSchema.timeIndex,
+              KeyConditionExpression: '#type = :command',
+              ExpressionAttributeNames: { '#type': LedgerSchema.timeIndexPartitionKey },
               ExpressionAttributeValues: { ':command': 'patch-command' },
+              ScanIndexForward: false,
+              Limit: Math.min(1000, limit - commands.length),
               ExclusiveStartKey: startKey,
             }),
           );
           for (const item of out.Items ?? []) commands.push(strip<PatchCommandRecord>(item));
           startKey = out.LastEvaluatedKey;
         } catch (error) {
-          return fail('Scan', error, 'patch commands');
+          return fail('Query', error, 'patch commands');
         }
-        if (!startKey) break;
-      }
-      commands.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
-      return commands.slice(0, Math.max(1, query.limit));
+      } while (startKey !== undefined && commands.length < limit);
+      return commands.slice(0, limit);
     },
 
     async markSummarySent(groupId, result) {

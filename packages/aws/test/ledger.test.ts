@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type RolloutRecord, rolloutRecord } from '@nodekeeper/core/rollout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedRolloutRecords } from '../../../test/helpers/ledger-seed.ts';
 import { createLedger, createLedgerTable } from '../index.ts';
 import { startDynaliteClient } from './dynalite.ts';
 
@@ -160,6 +161,104 @@ describe('createLedger', () => {
       const all = await ledger.listHistory({ limit: 2 });
       expect(all.map((r) => `${r.cluster}/${r.nodegroup}`)).toEqual(['prod-a/gpu', 'dev-a/general']);
       expect(await ledger.listHistory({ accountId: '444455556666', limit: 10 })).toEqual([]);
+    });
+
+    describe('when the ledger holds more records than one page', () => {
+      // 2,600 records, one every 10 minutes from 2026-10-01, over 26 clusters; plus items of
+      // other kinds that share the table and must never show up as rollouts.
+      const base = Date.parse('2026-10-01T00:00:00.000Z');
+      const at = (i: number) => new Date(base + i * 600_000).toISOString();
+      // Every fourth record belongs to another account.
+      const records = Array.from({ length: 2600 }, (_, i) => {
+        const r = started(
+          at(i),
+          `c-${String(i % 26).padStart(2, '0')}`,
+          `ng-${i}`,
+          `1.33.5-${20261001 + (i % 9)}`,
+        );
+        return i % 4 === 0 ? { ...r, accountId: '444455556666' } : r;
+      });
+      let name: string;
+      let ledger: ReturnType<typeof createLedger>;
+      const calls: string[] = [];
+
+      beforeAll(async () => {
+        tableCount += 1;
+        name = `ledger-${tableCount}`;
+        await createLedgerTable(client, name);
+        // Written in a shuffled order: the index, not the writes, orders them.
+        const shuffled = [...records].sort((a, b) => (a.key < b.key ? -1 : 1));
+        await seedRolloutRecords(client, name, shuffled);
+        ledger = createLedger(client, { tableName: name });
+        await ledger.claimNotification(records[5]?.key ?? '', 'started', 'o', at(5));
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            calls.push(String(context.commandName));
+            return next(args);
+          },
+          { step: 'initialize', name: 'countLedgerCalls' },
+        );
+      });
+
+      afterAll(() => {
+        client.middlewareStack.remove('countLedgerCalls');
+      });
+
+      const newestFirst = (list: readonly RolloutRecord[]) =>
+        list.every((r, i) => i === 0 || (list[i - 1]?.createdAt ?? '') >= r.createdAt);
+
+      it('reads exactly the newest `limit` records by time, across pages, never scanning the table', async () => {
+        calls.length = 0;
+        const out = await ledger.listHistory({ limit: 2200 });
+        expect(out).toHaveLength(2200);
+        expect(newestFirst(out)).toBe(true);
+        expect(out[0]?.createdAt).toBe(at(2599));
+        expect(out[2199]?.createdAt).toBe(at(400));
+        expect(out.map((r) => r.key)).toEqual(
+          [...records]
+            .reverse()
+            .slice(0, 2200)
+            .map((r) => r.key),
+        );
+        // Pages of at most 1,000 items: 1,000 + 1,000 + 200, and nothing else.
+        expect(calls).toEqual(['QueryCommand', 'QueryCommand', 'QueryCommand']);
+      });
+
+      it('reads every record created since a time and none before, whatever the limit', async () => {
+        calls.length = 0;
+        const since = at(1000);
+        const out = await ledger.listHistory({ since, limit: 100_001 });
+        expect(out).toHaveLength(1600);
+        expect(out.at(-1)?.createdAt).toBe(since);
+        expect(out.every((r) => r.createdAt >= since)).toBe(true);
+        expect(newestFirst(out)).toBe(true);
+        expect(calls.every((c) => c === 'QueryCommand')).toBe(true);
+        expect(calls).toHaveLength(2);
+      });
+
+      it('stops at the limit inside a window, newest first', async () => {
+        const out = await ledger.listHistory({ since: at(100), limit: 5 });
+        expect(out.map((r) => r.createdAt)).toEqual([at(2599), at(2598), at(2597), at(2596), at(2595)]);
+      });
+
+      it('reads one cluster since a time on its own index', async () => {
+        const out = await ledger.listHistory({ cluster: 'c-03', since: at(2000), limit: 1000 });
+        const expected = records.filter((r, i) => i >= 2000 && r.cluster === 'c-03').reverse();
+        expect(out.map((r) => r.key)).toEqual(expected.map((r) => r.key));
+      });
+
+      it('pages on until it has `limit` records of the account asked for', async () => {
+        const out = await ledger.listHistory({ accountId: '111122223333', limit: 1500 });
+        const expected = records
+          .filter((r) => r.accountId === '111122223333')
+          .reverse()
+          .slice(0, 1500);
+        expect(out.map((r) => r.key)).toEqual(expected.map((r) => r.key));
+      });
+
+      it('answers an empty window with no records', async () => {
+        expect(await ledger.listHistory({ since: '2027-01-01T00:00:00.000Z', limit: 10 })).toEqual([]);
+      });
     });
   });
 });

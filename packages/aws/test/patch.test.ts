@@ -462,6 +462,51 @@ describe('createPatchLedger (dynalite)', () => {
     });
   });
 
+  it('lists commands newest first from the time index, with a limit, and nothing else of the table', async () => {
+    await createLedgerTable(client, 'patch-ledger-list');
+    const ledger = createPatchLedger(client, { tableName: 'patch-ledger-list' });
+    const command = (n: number) => ({
+      commandId: `c-${n}`,
+      groupId: 'g1',
+      requestId: 'req-l',
+      accountId: null,
+      region: 'us-east-1',
+      cluster: 'prod-a',
+      nodegroup: 'general',
+      operation: 'Scan' as const,
+      reboot: false,
+      instanceIds: ['i-0a'],
+      createdAt: new Date(Date.parse('2026-11-01T00:00:00.000Z') + n * 60_000).toISOString(),
+      status: 'Sent',
+      finishedAt: null,
+      results: [],
+    });
+    // Written out of order, beside a group of the same request (another kind of item).
+    for (const n of [3, 1, 4, 0, 2]) await ledger.recordCommand(command(n));
+    await ledger.openGroup({
+      groupId: 'g1',
+      requestId: 'req-l',
+      accountId: null,
+      region: 'us-east-1',
+      cluster: 'prod-a',
+      nodegroup: 'general',
+      operation: 'Scan',
+      reboot: false,
+      commandIds: [],
+      sendErrors: [],
+      sealed: false,
+      createdAt: '2026-11-02T00:00:00.000Z',
+    });
+    expect((await ledger.listCommands({ limit: 3 })).map((c) => c.commandId)).toEqual(['c-4', 'c-3', 'c-2']);
+    expect((await ledger.listCommands({ limit: 10 })).map((c) => c.commandId)).toEqual([
+      'c-4',
+      'c-3',
+      'c-2',
+      'c-1',
+      'c-0',
+    ]);
+  });
+
   it('lets a stale claim be taken over', async () => {
     const ledger = createPatchLedger(client, { tableName: 'patch-ledger', claimLeaseSeconds: 60 });
     expect(await ledger.claimSummary('g2', 'crashed', '2026-11-24T10:00:00.000Z')).toEqual({

@@ -25,6 +25,8 @@ export interface CliPlanOptions {
   regions?: readonly string[];
   /** `--ignore-window`. */
   ignoreWindow?: boolean;
+  /** Also read the ledger records created since this time (the report's last rollouts and timeline). */
+  historySince?: Date;
   /** Structured progress per target and cluster (a renderer decides what to show). */
   onProgress?: (progress: PlanProgress) => void;
   /** Progress lines (stderr in the CLI): one when each target starts and ends. */
@@ -62,6 +64,7 @@ export async function planForCli(options: CliPlanOptions): Promise<PlannedFleet>
       now: options.now,
       ...(options.regions ? { regions: options.regions } : {}),
       ...(options.ignoreWindow ? { ignoreWindow: true } : {}),
+      ...(options.historySince ? { historySince: options.historySince } : {}),
       onProgress: (p) => {
         options.onProgress?.(p);
         if (p.phase === 'inspecting') options.progress?.(`inspecting ${where(p.target)}…`);

@@ -5,27 +5,33 @@
  */
 import type { AmiAgeRule } from './age-selection.ts';
 import { type Config, type FleetTarget, fleetTargets } from './config.ts';
+import { type HistoryWindow, historyWindow } from './history-window.ts';
 import {
   type Inspection,
   launchTemplateLookup,
   launchTemplateUsersLookup,
   mergeInspections,
 } from './inspection.ts';
-import { plan } from './planner.ts';
+import { candidateTargets, plan } from './planner.ts';
 import { policyFromConfig } from './policy.ts';
 import { recordsByKey } from './rollout/attempt.ts';
 import { DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS } from './rollout/retire.ts';
 import { requestWithAttempt } from './rollout/scan.ts';
 import type { LedgerPort, PausePort, RolloutRecord, RolloutRequest } from './rollout/types.ts';
-import { rolloutFactsFromRecords } from './safety/facts.ts';
 import { failureForgiven } from './safety/approvals.ts';
+import { rolloutFactsFromRecords } from './safety/facts.ts';
 import { releaseIdentity, releaseLineOf } from './safety/release.ts';
 import type { CatalogSnapshot, Fleet, InspectionError } from './types/fleet.ts';
 import type { Plan, PlanItem } from './types/plan.ts';
 import type { Approval, PauseState, Policy, Recall } from './types/policy.ts';
 
-/** Ledger records the planner reads (newest first): waves, soak, budgets, the breaker and attempt numbers. */
-export const PLAN_HISTORY_LIMIT = 5000;
+/**
+ * The most ledger records one plan reads: its history window ({@link historyWindow}) holds every
+ * record the plan depends on, and when the window holds more than this, the plan holds every roll
+ * (`state-unreadable`) rather than plan on part of it. ~15 times the window of 1,000 node groups
+ * rolling weekly; bounded so that the slash command (256 MB) never runs out of memory reading it.
+ */
+export const PLAN_HISTORY_MAX_RECORDS = 100_000;
 
 /** How many (account, region) targets are inspected at once; each has its own clients and rate limits. */
 export const TARGET_CONCURRENCY = 8;
@@ -95,6 +101,11 @@ export interface PlanPipelineOptions {
   regions?: readonly string[];
   /** CLI only (`--ignore-window`). */
   ignoreWindow?: boolean;
+  /**
+   * Also read the ledger records created since this time (the report's timeline). The plan reads
+   * its own window anyway; more records never change it.
+   */
+  historySince?: Date;
   /** Targets inspected at once; default {@link TARGET_CONCURRENCY}. */
   targetConcurrency?: number;
   onProgress?: (progress: PlanProgress) => void;
@@ -117,9 +128,9 @@ export interface PlanFactsWarning {
   message: string;
 }
 
-/** What the ledger read gave: `records` records, no table, or an error (rollouts then held). */
+/** What the ledger read gave: `records` records created since `since` (null: all), no table, or an error (rollouts then held). */
 export type PlanLedgerState =
-  | { kind: 'ok'; records: number }
+  | { kind: 'ok'; records: number; since: string | null }
   | { kind: 'missing'; message: string }
   | { kind: 'unreadable'; message: string };
 
@@ -127,8 +138,13 @@ export interface PlannedFleet {
   fleet: Fleet;
   catalog: CatalogSnapshot;
   policy: Policy;
-  /** The ledger records the plan saw (attempt numbering reads them: {@link plannedRolloutRequests}). */
+  /**
+   * The ledger records the plan saw, newest first: every record of its history window (attempt
+   * numbering reads them: {@link plannedRolloutRequests}).
+   */
   records: RolloutRecord[];
+  /** Which records the plan read, and why those are all it depends on. */
+  history: HistoryWindow;
   plan: Plan;
   /** Per-target inspection errors (also `error` items of the plan). */
   errors: InspectionError[];
@@ -160,10 +176,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 /**
  * Inspects every (account, region) of the config a few at once (merged in target order), reads
- * the pause flag, the ledger's history ({@link PLAN_HISTORY_LIMIT}), the approvals and the recalls, and plans
- * as of `now`. Read-only. An unreadable pause flag or ledger does not fail the plan: every item
- * that would roll is held (`state-unreadable`) and a warning says why, because waves, soak,
- * budgets and the breaker depend on them. A missing ledger table means no history.
+ * the pause flag, the approvals and the recalls meanwhile, then the ledger's records of the plan's
+ * history window ({@link historyWindow}: every record a decision can depend on, at most
+ * {@link PLAN_HISTORY_MAX_RECORDS}), and plans as of `now`. Read-only. An unreadable pause flag or
+ * ledger does not fail the plan: every item that would roll is held (`state-unreadable`) and a
+ * warning says why, because waves, soak, budgets and the breaker depend on them. A missing ledger
+ * table means no history.
  */
 export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions): Promise<PlannedFleet> {
   const only = options.regions ? new Set(options.regions) : null;
@@ -189,13 +207,38 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
   });
   const warnings: PlanFactsWarning[] = [];
   const isMissing = ports.isLedgerMissing ?? (() => false);
-  const [inspected, pause, history, approvals, recalls] = await Promise.all([
+  // The history window depends on the fleet (the candidates' targets), so the ledger is read once
+  // the inspections are in; the pause flag, approvals and recalls are read meanwhile.
+  const windowOf = (list: Inspection[]): HistoryWindow => {
+    const merged = mergeInspections(list);
+    const own = historyWindow(
+      candidateTargets(merged.fleet, merged.catalog, policyFromConfig(options.config), options.now),
+      options.now,
+    );
+    const asked = options.historySince?.toISOString() ?? null;
+    return own.since === null || asked === null || asked >= own.since ? own : { ...own, since: asked };
+  };
+  const windowed = inspections.then(windowOf);
+  const readHistory = async (window: HistoryWindow): Promise<RolloutRecord[]> => {
+    const records = await ports.ledger.listHistory({
+      ...(window.since === null ? {} : { since: window.since }),
+      limit: PLAN_HISTORY_MAX_RECORDS + 1,
+    });
+    if (records.length > PLAN_HISTORY_MAX_RECORDS) {
+      throw new Error(
+        `the ledger holds more than ${PLAN_HISTORY_MAX_RECORDS.toLocaleString('en-US')} rollout records since ${window.since ?? 'it began'} (${describeBasis(window)}); planning on part of them is not safe`,
+      );
+    }
+    return records;
+  };
+  const [inspected, window, pause, history, approvals, recalls] = await Promise.all([
     inspections,
+    windowed,
     ports.pause.read().then(
       (p) => ({ ok: true as const, value: p }),
       (error: unknown) => ({ ok: false as const, error }),
     ),
-    ports.ledger.listHistory({ limit: PLAN_HISTORY_LIMIT }).then(
+    windowed.then(readHistory).then(
       (records) => ({ ok: true as const, value: records }),
       (error: unknown) => ({ ok: false as const, error }),
     ),
@@ -226,7 +269,11 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
   const reads = [history, approvals, recalls];
   const failed = reads.find((r) => !r.ok);
   if (failed === undefined || failed.ok) {
-    ledger = { kind: 'ok', records: history.ok ? history.value.length : 0 };
+    ledger = {
+      kind: 'ok',
+      records: history.ok ? history.value.length : 0,
+      since: window.since,
+    };
   } else if (reads.every((r) => r.ok || isMissing(r.error))) {
     ledger = { kind: 'missing', message: `ledger table not found: ${messageOf(failed.error)}` };
     warnings.push({
@@ -262,11 +309,20 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
     catalog,
     policy,
     records,
+    history: window,
     plan: plan(fleet, catalog, policy, options.now),
     errors: fleet.errors,
     warnings,
     ledger,
   };
+}
+
+/** What set a history window's start, for messages: `20261110 (al2023) created 2026-11-10T…`. Pure. */
+function describeBasis(window: HistoryWindow): string {
+  const b = window.basis;
+  if (b.kind === 'target') return `the oldest target, ${b.release} (${b.family}), was created ${b.createdAt}`;
+  if (b.kind === 'target-undated') return `the target ${b.release} (${b.family}) has no creation date`;
+  return 'rollouts started in the last two days';
 }
 
 /** Whether the pause flag or the ledger was unreadable, so every rollout was held. Pure. */

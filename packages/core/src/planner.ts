@@ -250,6 +250,67 @@ function compareItems(a: PlanItem, b: PlanItem): number {
  * region, cluster, node group. Pure and deterministic: the result depends only on the arguments.
  */
 export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now: Date): Plan {
+  const { items, candidates } = decideBeforeSafety(fleet, catalog, policy, now);
+  const decided = applySafety(candidates, fleet, catalog, policy, now);
+  candidates.forEach((c, i) => {
+    const item = decided[i];
+    if (item) items.set(itemKey(c.item), item);
+  });
+  const warned = withTemplateWarnings(fleet);
+  const recalled = withRecallWarnings(fleet, catalog, policy);
+  return {
+    generatedAt: now.toISOString(),
+    items: [...items.values()]
+      .map(warned)
+      .map(recalled)
+      .map(withEndOfLife(fleet, catalog, now))
+      .sort(compareItems)
+      .map(inContractOrder),
+  };
+}
+
+/** A node group the safety pass will decide: where it is and the release it would roll to. */
+export interface CandidateTarget {
+  accountId: string | null;
+  region: string;
+  cluster: string;
+  nodegroup: string;
+  /** Release line and identity of the target. */
+  family: string;
+  release: string;
+  /** ISO creation date of the target image. */
+  targetCreatedAt: string | null;
+}
+
+/**
+ * The node groups the rules before the safety pass would roll, with their targets: exactly the
+ * items whose decision can depend on the ledger history (only the safety pass reads it). Reads
+ * no history, approvals, recalls or pause flag. Pure.
+ */
+export function candidateTargets(
+  fleet: Fleet,
+  catalog: CatalogSnapshot,
+  policy: Policy,
+  now: Date,
+): CandidateTarget[] {
+  return decideBeforeSafety(fleet, catalog, policy, now).candidates.map((c) => ({
+    accountId: c.item.accountId,
+    region: c.item.region,
+    cluster: c.item.cluster,
+    nodegroup: c.item.nodegroup,
+    family: c.family,
+    release: c.release,
+    targetCreatedAt: c.targetCreatedAt,
+  }));
+}
+
+/** Every selected item decided by the rules before the safety pass, and the would-be rolls among them. */
+function decideBeforeSafety(
+  fleet: Fleet,
+  catalog: CatalogSnapshot,
+  policy: Policy,
+  now: Date,
+): { items: Map<string, PlanItem>; candidates: SafetyCandidate[] } {
   const selected = (cluster: string) => cluster === WHOLE_CLUSTER || matchesAny(cluster, policy.clusters);
   const items = new Map<string, PlanItem>();
   for (const error of fleet.errors) {
@@ -269,22 +330,7 @@ export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now
     items.set(key, item);
     if (planned.kind === 'candidate') candidates.push(planned.candidate);
   }
-  const decided = applySafety(candidates, fleet, catalog, policy, now);
-  candidates.forEach((c, i) => {
-    const item = decided[i];
-    if (item) items.set(itemKey(c.item), item);
-  });
-  const warned = withTemplateWarnings(fleet);
-  const recalled = withRecallWarnings(fleet, catalog, policy);
-  return {
-    generatedAt: now.toISOString(),
-    items: [...items.values()]
-      .map(warned)
-      .map(recalled)
-      .map(withEndOfLife(fleet, catalog, now))
-      .sort(compareItems)
-      .map(inContractOrder),
-  };
+  return { items, candidates };
 }
 
 /**

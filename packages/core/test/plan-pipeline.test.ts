@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, type FleetTarget, parseConfig } from '../src/config.ts';
+import { RELEASE_SKEW_DAYS } from '../src/history-window.ts';
 import {
-  PLAN_HISTORY_LIMIT,
+  PLAN_HISTORY_MAX_RECORDS,
   type PlanPorts,
   type PlanProgress,
   planFleet,
   plannedRolloutRequests,
 } from '../src/plan-pipeline.ts';
 import { rolloutKey } from '../src/rollout/key.ts';
-import type { RolloutRecord } from '../src/rollout/types.ts';
+import type { HistoryQuery, RolloutRecord } from '../src/rollout/types.ts';
 import { SkipReason } from '../src/types/plan.ts';
 import type { Approval } from '../src/types/policy.ts';
 import { aCatalog, aFleet, aNodegroup, NOW } from './builders.ts';
@@ -20,10 +21,10 @@ class MissingTable extends Error {
 }
 
 /** Ports over fixed facts: prod-a/general behind in us-east-1, nothing in eu-west-1. */
-function ports(overrides: Partial<PlanPorts> = {}): PlanPorts & { limits: number[] } {
-  const limits: number[] = [];
+function ports(overrides: Partial<PlanPorts> = {}): PlanPorts & { queries: HistoryQuery[] } {
+  const queries: HistoryQuery[] = [];
   return {
-    limits,
+    queries,
     async inspect(target: FleetTarget, onCluster) {
       onCluster?.({ clustersDone: 0, clustersTotal: 1, nodegroupsDone: 0 });
       onCluster?.({ clustersDone: 1, clustersTotal: 1, nodegroupsDone: 1 });
@@ -34,7 +35,7 @@ function ports(overrides: Partial<PlanPorts> = {}): PlanPorts & { limits: number
     pause: { read: async () => ({ paused: false, reason: null }) },
     ledger: {
       async listHistory(query) {
-        limits.push(query.limit);
+        queries.push(query);
         return [];
       },
     },
@@ -50,14 +51,64 @@ const item = (p: Awaited<ReturnType<typeof planFleet>>) =>
 
 describe('planFleet', () => {
   describe('when every fact is readable', () => {
-    it('plans as of now from the merged inspections, reading PLAN_HISTORY_LIMIT records', async () => {
+    it("plans as of now from the merged inspections, reading the records since its target's image, less the skew", async () => {
       const p = ports();
       const planned = await planFleet(p, { config, now: NOW });
       expect(planned.plan.generatedAt).toBe(NOW.toISOString());
       expect(item(planned)).toMatchObject({ decision: 'roll', cluster: 'prod-a' });
       expect(planned.warnings).toEqual([]);
-      expect(planned.ledger).toEqual({ kind: 'ok', records: 0 });
-      expect(p.limits).toEqual([PLAN_HISTORY_LIMIT]);
+      // The target image (builders) was created 2026-11-10.
+      const since = new Date(
+        Date.parse('2026-11-10T00:00:00.000Z') - RELEASE_SKEW_DAYS * 86_400_000,
+      ).toISOString();
+      expect(planned.ledger).toEqual({ kind: 'ok', records: 0, since });
+      expect(p.queries).toEqual([{ since, limit: PLAN_HISTORY_MAX_RECORDS + 1 }]);
+      expect(planned.history).toMatchObject({
+        since,
+        basis: { kind: 'target', family: 'al2023', release: '20261110' },
+        releases: [{ family: 'al2023', release: '20261110' }],
+      });
+    });
+
+    it('reads further back when the caller asks (the report), never less than its window', async () => {
+      const p = ports();
+      const further = new Date('2026-08-01T00:00:00.000Z');
+      await planFleet(p, { config, now: NOW, historySince: further });
+      await planFleet(p, { config, now: NOW, historySince: new Date('2026-11-19T00:00:00.000Z') });
+      expect(p.queries.map((q) => q.since)).toEqual([
+        further.toISOString(),
+        new Date(Date.parse('2026-11-10T00:00:00.000Z') - RELEASE_SKEW_DAYS * 86_400_000).toISOString(),
+      ]);
+    });
+
+    it('reads only the last two days (live starts for the budgets) when nothing would roll', async () => {
+      const p = ports({
+        inspect: async (target) => ({
+          fleet: aFleet([]),
+          catalog: aCatalog({ region: target.region, parameters: {}, images: [] }),
+        }),
+      });
+      const planned = await planFleet(p, { config, now: NOW });
+      expect(p.queries).toEqual([{ since: '2026-11-18T00:00:00.000Z', limit: PLAN_HISTORY_MAX_RECORDS + 1 }]);
+      expect(planned.history).toEqual({
+        since: '2026-11-18T00:00:00.000Z',
+        basis: { kind: 'live-starts' },
+        releases: [],
+      });
+    });
+
+    it('holds every roll when its window holds more records than it may read, rather than plan on part', async () => {
+      const many = Array.from({ length: PLAN_HISTORY_MAX_RECORDS + 1 }, () => ({}) as RolloutRecord);
+      const planned = await planFleet(ports({ ledger: { listHistory: async () => many } }), {
+        config,
+        now: NOW,
+      });
+      expect(planned.ledger).toMatchObject({ kind: 'unreadable' });
+      expect(planned.warnings[0]?.message).toMatch(
+        /more than 100,000 rollout records since 2026-10-27T00:00:00.000Z \(the oldest target, 20261110 \(al2023\), was created 2026-11-10T00:00:00.000Z\); planning on part of them is not safe/,
+      );
+      expect(item(planned)).toMatchObject({ decision: 'skip', reason: SkipReason.stateUnreadable });
+      expect(planned.records).toEqual([]);
     });
 
     it('reports progress per target and per cluster', async () => {

@@ -8,7 +8,7 @@ import {
   homeRegion,
 } from '@nodekeeper/aws';
 import type { Config } from '@nodekeeper/core/config';
-import { PLAN_HISTORY_LIMIT, type PlanLedgerState } from '@nodekeeper/core/plan';
+import type { PlanLedgerState } from '@nodekeeper/core/plan';
 import {
   buildReport,
   type LedgerStatus,
@@ -32,9 +32,18 @@ import { type Command, ExitCode } from '../types/index.ts';
 export const ReportFormat = { table: 'table', json: 'json', html: 'html' } as const;
 export type ReportFormat = (typeof ReportFormat)[keyof typeof ReportFormat];
 
+/** The most patch commands the report reads (newest first). */
+const REPORT_PATCH_COMMANDS = 5000;
+
+/**
+ * Days of rollout records the report reads at least (last rollout per node group, the timeline),
+ * besides every record of the plan's own history window.
+ */
+export const REPORT_HISTORY_DAYS = 90;
+
 /**
  * The patch commands for the timeline and the instance counts, newest first, at most
- * {@link PLAN_HISTORY_LIMIT} (the plan pipeline's limit for rollout records). Instances patched come
+ * {@link REPORT_PATCH_COMMANDS}. Instances patched come
  * from each command's per-instance results, not from patch runs. When they cannot be read, `warn`
  * says why and the report shows none. Read-only.
  */
@@ -47,7 +56,7 @@ async function readPatchCommands(
   const clients = buildClients(null, { homeRegion: region })(null, region);
   try {
     const commands = await createPatchLedger(clients.dynamodb, { tableName: table }).listCommands({
-      limit: PLAN_HISTORY_LIMIT,
+      limit: REPORT_PATCH_COMMANDS,
     });
     return reportPatchesOf(commands);
   } catch (error) {
@@ -105,6 +114,10 @@ export async function generateReport(
     env: options.env,
     homeRegion: homeRegion(options.env, options.config),
     now: options.now,
+    // The last rollout of every node group and the timeline: at least the last 90 days.
+    historySince: new Date(
+      options.now.getTime() - Math.max(REPORT_HISTORY_DAYS, options.timelineDays ?? 0) * 86_400_000,
+    ),
     ...(options.progress ? { progress: options.progress } : {}),
     warn: (line) => progress(`warning: ${line}`),
     note: progress,
@@ -175,7 +188,8 @@ export const reportCommand: Command = {
 For every node group: the current release/AMI and its age, the latest available and days behind,
 its end of life (an AMI family without new images, days to the running image's EC2
 DeprecationTime) and EKS update strategy and max unavailable, the wave, the last rollout from the
-ledger with its outcome, and the next window in which it would roll, with the reason it waits.
+ledger with its outcome (of the last 90 days, or older when the plan reads it), and the next
+window in which it would roll, with the reason it waits.
 The html format is one self-contained file (no network fetches): a heat map of AMI age per
 cluster, a timeline of recent rollouts and patches, the holds and the end-of-life notices
 explained. It never makes a mutating AWS call.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
+import { windowHolds } from '../history-window.ts';
 import { buildPlanSummaryMessage } from '../messages/plan-summary.ts';
 import { buildRecallNoticeMessage } from '../messages/recall.ts';
 import { buildReleaseHaltedMessage, type HaltedFailure } from '../messages/status.ts';
@@ -198,10 +199,10 @@ export async function runScanProgram(
   }
   if (continuation === null && (counts.roll > 0 || fleet.errors.length > 0))
     await postSummaryOnce(event, plan, ports, threadTs, observe);
-  for (const halted of haltedReleases(
-    { history: policy.history ?? [], approvals: policy.approvals ?? [] },
-    policy,
-  )) {
+  // Halts of the releases the plan's candidates target: the history window holds all their
+  // records, so each halt is seen whole (and keyed by its true first failure).
+  const halts = haltedReleases({ history: policy.history ?? [], approvals: policy.approvals ?? [] }, policy);
+  for (const halted of halts.filter((h) => windowHolds(planned.history, h.family, h.release))) {
     await postHaltOnce(
       event,
       halted,

@@ -5,8 +5,8 @@
 import type { RunDeps } from '../runs.ts';
 import type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 import type { AmiRef, Strategy } from '../types/plan.ts';
-import type { NoticeFinderPort } from './notices.ts';
 import type { Recall } from '../types/policy.ts';
+import type { NoticeFinderPort } from './notices.ts';
 
 export type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 
@@ -275,11 +275,14 @@ export type ClaimResult =
   | { kind: 'already-sent' }
   | { kind: 'claimed-by-other' };
 
+/** Which rollout records to list: newest first, at most `limit`. */
 export interface HistoryQuery {
   cluster?: string;
   accountId?: string;
   /** The caller's own account: records without an account (written there) match it as `accountId`. */
   homeAccountId?: string;
+  /** Only records created at or after this ISO time (the plan's history window). */
+  since?: string;
   limit: number;
 }
 
@@ -309,6 +312,7 @@ export interface LedgerPort {
     event: RolloutEvent,
     result: { ts: string | null; delivered: boolean },
   ): Promise<void>;
+  /** Rollout records, newest first (by `createdAt`), read through an index: never the whole table. */
   listHistory(query: HistoryQuery): Promise<RolloutRecord[]>;
 }
 
@@ -355,9 +359,11 @@ export type NotifyPort = (notice: RolloutNotice) => Promise<NotifyResult>;
  * outside the window it starts nothing. `id` is the same on every replay of the asking step.
  */
 export interface ContinuationPort {
-  request(input: { id: string; runId: string | null; time: string }): Promise<
-    { kind: 'requested' } | { kind: 'failed'; error: string }
-  >;
+  request(input: {
+    id: string;
+    runId: string | null;
+    time: string;
+  }): Promise<{ kind: 'requested' } | { kind: 'failed'; error: string }>;
 }
 
 export interface RolloutDeps {

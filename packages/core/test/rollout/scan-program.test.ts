@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type Config, parseConfig } from '../../src/config.ts';
 import type { PlanPorts } from '../../src/plan-pipeline.ts';
 import { runScanProgram, type ScanObservation, type ScanPorts } from '../../src/rollout/scan-program.ts';
-import type { ClaimResult } from '../../src/rollout/types.ts';
+import { rolloutRecord } from '../../src/rollout/steps.ts';
+import type { ClaimResult, RolloutRecord } from '../../src/rollout/types.ts';
 import type { Approval } from '../../src/types/policy.ts';
 import { aCatalog, aFleet, aNodegroup, NOW } from '../builders.ts';
 
@@ -266,6 +267,51 @@ describe('runScanProgram', () => {
       );
       expect(out.kind).toBe('ran');
       expect(m.set.at(-1)).toBe(NOW.toISOString());
+    });
+  });
+
+  describe('when releases are halted', () => {
+    const failedOn = (nodegroup: string, releaseVersion: string, at: string): RolloutRecord =>
+      rolloutRecord(
+        {
+          accountId: null,
+          region: 'us-east-1',
+          cluster: 'prod-a',
+          nodegroup,
+          strategy: 'release-version',
+          current: { releaseVersion: '1.33.4-20261001', imageId: null },
+          target: { releaseVersion, imageId: null },
+          launchTemplate: null,
+          wave: null,
+          attempt: 1,
+        },
+        { outcome: 'failed', createdAt: at, startedAt: at, finishedAt: at, updateId: `u-${nodegroup}` },
+      );
+
+    it("posts a notice for a halt of a candidate's target, never for an older release its window may hold only in part", async () => {
+      // 20261110 is prod-a/general's target: its failures all lie in the plan's history window.
+      // 20261020 is nobody's target any more: its earlier failures may lie before the window.
+      const history = [
+        failedOn('batch', '1.33.5-20261110', '2026-11-18T00:00:00.000Z'),
+        failedOn('batch', '1.33.4-20261020', '2026-11-19T00:00:00.000Z'),
+      ];
+      const w = world({
+        plan: {
+          inspect: async () => ({
+            fleet: aFleet([
+              aNodegroup(),
+              aNodegroup({ nodegroup: 'batch', releaseVersion: '1.33.5-20261110' }),
+            ]),
+            catalog: aCatalog(),
+          }),
+          ledger: { listHistory: async () => history },
+        },
+      });
+      const seen: ScanObservation[] = [];
+      await runScanProgram({ event, config, stage: 'test' }, w.ports, (o) => seen.push(o));
+      expect(seen.filter((o) => o.kind === 'halt')).toEqual([
+        { kind: 'halt', release: '20261110', family: 'al2023', delivered: true },
+      ]);
     });
   });
 });

@@ -8,7 +8,8 @@
 import { AmiFamily, compareReleases } from './catalog.ts';
 import { assignWave } from './policy.ts';
 import { compareNewestFirst, type ReleaseHistorySource, releaseHistorySource } from './release-history.ts';
-import { releaseIdentity } from './safety/release.ts';
+import { findRecall, targetSubject } from './safety/recall.ts';
+import { GOLDEN_LINE_PREFIX, releaseIdentity } from './safety/release.ts';
 import { currentCustomImageId, isCustom, lookupTarget, type TargetLookup } from './targets.ts';
 import type { CatalogSnapshot, ImageFacts, NodegroupFacts } from './types/fleet.ts';
 import type { AmiRef } from './types/plan.ts';
@@ -18,8 +19,8 @@ import type { PublishedRelease, ReleaseHistory } from './types/releases.ts';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/** What age selection reads from the policy. */
-export type AmiAgeRule = Pick<Policy, 'minAmiAgeDays' | 'denyAmis' | 'waves'>;
+/** What age selection reads from the policy (recalls: active ones, when known). */
+export type AmiAgeRule = Pick<Policy, 'minAmiAgeDays' | 'denyAmis' | 'waves'> & Pick<Policy, 'recalls'>;
 
 /** A node group's minimum image age and where it comes from (`wave prod` or `policy`). */
 export interface MinimumAge {
@@ -152,7 +153,7 @@ function historyFor(snapshot: CatalogSnapshot, region: string, key: string): Rel
 /**
  * Age selection for `ng`, whose newest target `found` has passed the availability and deny checks:
  * `newest` when it is old enough, else the newest older release (from the snapshot's history) that
- * is at least the minimum age, available, not deprecated at `now` and not denied. Pure.
+ * is at least the minimum age, available, not deprecated at `now`, not denied and not recalled. Pure.
  */
 export function selectByAge(
   ng: NodegroupFacts,
@@ -188,10 +189,15 @@ export function selectByAge(
     parameterVersion: found.source.kind === 'golden' ? Number.POSITIVE_INFINITY : null,
     publishedAt: null,
   };
+  const line =
+    found.source.kind === 'catalog'
+      ? found.source.entry.family
+      : `${GOLDEN_LINE_PREFIX}${found.source.parameter}`;
   const usable = (r: AgedRelease): boolean =>
     r.image.state === 'available' &&
     (r.image.deprecationTime === null || Date.parse(r.image.deprecationTime) > now.getTime()) &&
-    !rule.denyAmis.some((d) => d === r.imageId || (r.releaseVersion !== null && d === r.releaseVersion));
+    !rule.denyAmis.some((d) => d === r.imageId || (r.releaseVersion !== null && d === r.releaseVersion)) &&
+    findRecall(rule.recalls ?? [], targetSubject(line, r)) === null;
   const older: AgedRelease[] = history.releases
     .filter(
       (r) => r.imageId !== found.imageId && compareNewestFirst(found.family, newestRelease, r, created) < 0,

@@ -146,6 +146,20 @@ describe('age selection in plan', () => {
       expect(item.target?.releaseVersion).toBe('1.33.5-20261110');
     });
 
+    it('passes over an older release that is recalled', () => {
+      const recall = {
+        release: '20261114',
+        family: 'al2023',
+        reason: 'kernel panic on m7i',
+        by: 'arn:aws:iam::111122223333:user/alice',
+        at: '2026-11-23T10:00:00.000Z',
+      };
+      const r1114 = alRelease('20261114', 10);
+      const policy = aPolicy({ minAmiAgeDays: 7, recalls: [recall] });
+      const item = planOne(aNodegroup(), catalogOf(r1121, [r1114, r1110]), policy);
+      expect(item.target?.releaseVersion).toBe('1.33.5-20261110');
+    });
+
     it('is current when the node group already runs the chosen release', () => {
       const ng = aNodegroup({ releaseVersion: '1.33.5-20261110' });
       const item = planOne(ng, catalogOf(r1121, [r1118, r1110]), aPolicy({ minAmiAgeDays: 7 }));

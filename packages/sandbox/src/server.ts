@@ -140,8 +140,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   // One world per (account, region): the hub at the top level of the fleet file, then `partitions`.
-  // Public parameters and images are the same in every account of a region: partitions inherit
-  // the hub's unless they name their own.
+  // Public parameters, images and EKS AMI releases are the same in every account of a region:
+  // partitions inherit the hub's unless they name their own.
   const partitionKey = (accountId: string, region: string) => `${accountId}|${region}`;
   const worlds = new Map<
     string,
@@ -168,6 +168,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...p,
     parameters: { ...fleet.parameters, ...p.parameters },
     images: [...fleet.images.filter((i) => !p.images.some((o) => o.imageId === i.imageId)), ...p.images],
+    // AWS publishes a region's EKS AMI releases for every account.
+    amiReleases: [
+      ...(fleet.amiReleases ?? []).filter((r) => !(p.amiReleases ?? []).some((o) => o.imageId === r.imageId)),
+      ...(p.amiReleases ?? []),
+    ],
   });
   addWorld(state);
   // A fleet built in code (not parsed) may lack the multi-account fields.

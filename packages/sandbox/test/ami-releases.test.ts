@@ -5,6 +5,7 @@ import {
   GetParameterHistoryCommand,
   GetParametersByPathCommand,
   PutParameterCommand,
+  SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFleet, type Sandbox, startSandbox } from '../index.ts';
@@ -240,6 +241,20 @@ describe('sandbox amiReleases', () => {
     expect(err.name).toBe('InvalidParameterException');
     expect(err.message).toContain('1.33.6-20261110 is not valid');
     expect((await update('1.33.5-20261104')).update?.status).toBe('InProgress');
+  });
+
+  it('publishes the hub releases in every (account, region) of the file', async () => {
+    const fleet = releasingFleet();
+    fleet.partitions = parseFleet({ partitions: [{ region: 'eu-west-1' }] }).partitions;
+    sb = await startSandbox({ fleet, now: '2026-11-05T00:00:00Z' });
+    const ssm = new SSMClient({
+      endpoint: sb.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIASANDBOXEXAMPLE', secretAccessKey: 'sandbox-secret' },
+    });
+    const names = Object.keys(await under(ssm, ROOT));
+    expect(names).toContain(`${ROOT}/amazon-eks-node-al2023-x86_64-standard-1.33-v20261104/release_version`);
+    expect(sb.state(undefined, 'eu-west-1').images.map((i) => i.imageId)).toContain('ami-0a1104');
   });
 
   it('rejects a release that does not fit its family', () => {

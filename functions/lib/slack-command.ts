@@ -102,6 +102,26 @@ export type SlackCommandResult = LambdaFunctionURLResult | SlackWorkResult;
  * then answers anyway: Slack gives 3 s, and a hand-off that is merely slow is still likely queued.
  */
 export const ACK_INVOKE_BUDGET_MS = 1000;
+/**
+ * The acknowledgement answers by this long after the request reached the Function URL (Slack's 3 s,
+ * less a second for the answer's way back): a cold start's init shortens the hand-off's wait.
+ */
+export const ACK_DEADLINE_MS = 2000;
+/** The hand-off is always waited on for at least this long. */
+export const ACK_MIN_INVOKE_MS = 250;
+
+/**
+ * How long the acknowledgement waits for its hand-off: {@link ACK_INVOKE_BUDGET_MS}, less what
+ * the request already spent since it arrived (Lambda's `requestContext.timeEpoch`; a cold start
+ * spends its init there) beyond the deadline, at least {@link ACK_MIN_INVOKE_MS}. An arrival time
+ * that is missing or more than a minute off the clock is ignored. Pure.
+ */
+export function handOffBudgetMs(arrivedAtMs: number | undefined, nowMs: number): number {
+  if (arrivedAtMs === undefined || !Number.isFinite(arrivedAtMs)) return ACK_INVOKE_BUDGET_MS;
+  const elapsed = nowMs - arrivedAtMs;
+  if (elapsed < 0 || elapsed > 60_000) return ACK_INVOKE_BUDGET_MS;
+  return Math.max(ACK_MIN_INVOKE_MS, Math.min(ACK_INVOKE_BUDGET_MS, ACK_DEADLINE_MS - elapsed));
+}
 
 /** The signed request as received, handed to the worker, which verifies it again and claims it once. */
 const signedWorkSchema = z.strictObject({
@@ -292,7 +312,8 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     const method = event.requestContext?.http?.method;
     if (method !== undefined && method !== 'POST') return text(405, 'method not allowed');
     const path = pathOf(event);
-    if (path === SlackPaths.interactions) return onInteractionHttp(verified);
+    const budgetMs = handOffBudgetMs(event.requestContext?.timeEpoch, deps.now().getTime());
+    if (path === SlackPaths.interactions) return onInteractionHttp(verified, budgetMs);
     if (path !== SlackPaths.commands && path !== '/') {
       log.warn('signed request refused: unknown path', { path: path.slice(0, 100) });
       return text(404, 'not found');
@@ -326,14 +347,14 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
       timestamp: verified.timestamp,
       signature: verified.signature,
     };
-    const handed = await handOff(work);
+    const handed = await handOff(work, budgetMs);
     const fields = { ...who, command: ack.command };
     if (handed.kind === 'failed') {
       log.error('slash command work not started', { ...fields, error: handed.errorCode });
       return slackReply({ responseType: 'ephemeral', text: ack.failedText });
     }
     if (handed.kind === 'timed-out')
-      log.warn('slash command work hand-off unconfirmed', { ...fields, waitedMs: ACK_INVOKE_BUDGET_MS });
+      log.warn('slash command work hand-off unconfirmed', { ...fields, waitedMs: budgetMs });
     else log.info('slash command work started', { ...fields, lambdaRequestId: handed.lambdaRequestId });
     return slackReply({ responseType: 'ephemeral', text: ack.text });
   }
@@ -343,11 +364,10 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
    * acknowledged with an empty 200 (Slack shows nothing; the worker edits the message). A click
    * that could not be handed off answers 500, so Slack tells the user it did not work.
    */
-  async function onInteractionHttp(verified: {
-    rawBody: string;
-    timestamp: string;
-    signature: string;
-  }): Promise<LambdaFunctionURLResult> {
+  async function onInteractionHttp(
+    verified: { rawBody: string; timestamp: string; signature: string },
+    budgetMs: number,
+  ): Promise<LambdaFunctionURLResult> {
     const parsed = parseInteractionPayload(verified.rawBody, { allowLocal: deps.allowLocal });
     if (!parsed.ok) {
       log.warn('interaction refused: invalid payload', { problems: parsed.problems });
@@ -361,32 +381,36 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
       channelId: click.channelId,
       actionId: click.actionId,
     };
-    const handed = await handOff({
-      kind: 'slack-interaction-signed',
-      version: 1,
-      rawBody: verified.rawBody,
-      timestamp: verified.timestamp,
-      signature: verified.signature,
-    });
+    const handed = await handOff(
+      {
+        kind: 'slack-interaction-signed',
+        version: 1,
+        rawBody: verified.rawBody,
+        timestamp: verified.timestamp,
+        signature: verified.signature,
+      },
+      budgetMs,
+    );
     if (handed.kind === 'failed') {
       log.error('interaction work not started', { ...fields, error: handed.errorCode });
       return text(500, 'could not start; nothing was changed');
     }
     if (handed.kind === 'timed-out')
-      log.warn('interaction work hand-off unconfirmed', { ...fields, waitedMs: ACK_INVOKE_BUDGET_MS });
+      log.warn('interaction work hand-off unconfirmed', { ...fields, waitedMs: budgetMs });
     else log.info('interaction work started', { ...fields, lambdaRequestId: handed.lambdaRequestId });
     return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
   }
 
-  /** The asynchronous self-invoke, waited on for at most ACK_INVOKE_BUDGET_MS. */
+  /** The asynchronous self-invoke, waited on for at most `budgetMs` (see handOffBudgetMs). */
   async function handOff(
     work: SignedWork | SignedInteraction,
+    budgetMs: number,
   ): Promise<SlashInvokeOutcome | { kind: 'timed-out' }> {
     if (deps.selfFunctionName === null) return { kind: 'failed', errorCode: 'self-function-unknown' };
     const invoked = getServices()
       .invoker.invoke(deps.selfFunctionName, work)
       .catch((error: unknown) => ({ kind: 'failed' as const, errorCode: errorName(error) }));
-    const late = deps.sleep(ACK_INVOKE_BUDGET_MS).then(() => ({ kind: 'timed-out' as const }));
+    const late = deps.sleep(budgetMs).then(() => ({ kind: 'timed-out' as const }));
     const first = await Promise.race([invoked, late]);
     if (first.kind === 'timed-out')
       void invoked.then((o) => {

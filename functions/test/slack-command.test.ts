@@ -9,8 +9,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  ACK_DEADLINE_MS,
   ACK_INVOKE_BUDGET_MS,
+  ACK_MIN_INVOKE_MS,
   createSlackCommandHandler,
+  handOffBudgetMs,
   type SlackCommandResult,
 } from '../lib/slack-command.ts';
 import { slackCommandDepsFromEnv } from '../lib/slack-deps.ts';
@@ -488,6 +491,31 @@ describe('slack-command handler', () => {
       expect(ACK_INVOKE_BUDGET_MS).toBeLessThanOrEqual(1000);
       expect(mocks.ssm).not.toHaveReceivedAnyCommand();
       expect(mocks.doc).not.toHaveReceivedAnyCommand();
+    });
+
+    it('waits less for the hand-off when the request already spent time arriving (a cold start)', async () => {
+      mocks.lambda.on(InvokeCommand).callsFake(() => new Promise(() => {}));
+      let waitedMs: number | null = null;
+      // The request reached the Function URL 1.6 s ago: Lambda's init took that long.
+      const handler = handlerWith({
+        now: new Date(NOW.getTime() + 1600),
+        ackSleep: async (ms) => {
+          waitedMs = ms;
+        },
+      });
+      const answer = reply(await handler(signedEvent(formBody({ text: 'pause' }))));
+      expect(answer.text).toContain('Accepted');
+      expect(waitedMs).toBe(ACK_DEADLINE_MS - 1600);
+    });
+
+    it.each([
+      ['no arrival time', undefined, 0, ACK_INVOKE_BUDGET_MS],
+      ['arrived just now', 1000, 1000, ACK_INVOKE_BUDGET_MS],
+      ['arrived 1.2 s ago', 1000, 2200, ACK_DEADLINE_MS - 1200],
+      ['arrived 5 s ago', 1000, 6000, ACK_MIN_INVOKE_MS],
+      ['an arrival time in the future (clock skew)', 9000, 1000, ACK_INVOKE_BUDGET_MS],
+    ] as const)('bounds the hand-off for %s', (_what, arrivedAt, now, expected) => {
+      expect(handOffBudgetMs(arrivedAt, now)).toBe(expected);
     });
 
     it.each(['status', 'plan', 'patch prod-a', 'resume'])(

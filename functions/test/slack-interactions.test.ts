@@ -87,7 +87,7 @@ const haltMessage = {
   blocks: JSON.parse(
     JSON.stringify([
       { type: 'section', block_id: 'x1', text: { type: 'mrkdwn', text: 'halted' } },
-      haltActions({ release: '20261110', family: 'al2023', failedWaves: ['prod'] }),
+      haltActions({ release: '20261110', family: 'al2023', waves: ['prod'] }),
     ]),
   ) as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>,
 };

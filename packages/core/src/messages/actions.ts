@@ -13,9 +13,10 @@ export const ActionId = {
   keepHalted: 'nodekeeper.keep-halted',
   pause: 'nodekeeper.pause',
   resume: 'nodekeeper.resume',
+  recall: 'nodekeeper.recall',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
-export type ActionKind = 'approve' | 'keep-halted' | 'pause' | 'resume';
+export type ActionKind = 'approve' | 'keep-halted' | 'pause' | 'resume' | 'recall';
 
 /** The `block_id` of nodekeeper's actions block (a suffix `.N` after each update, as Slack asks). */
 export const ACTIONS_BLOCK_ID = 'nodekeeper.actions';
@@ -27,7 +28,7 @@ export const MAX_WAVE_BUTTONS = 5;
 
 /** The action kind of an `action_id` nodekeeper wrote, or null. Pure. */
 export function actionKindOf(actionId: string): ActionKind | null {
-  const m = /^nodekeeper\.(approve|keep-halted|pause|resume)(?:\.\d{1,2})?$/.exec(actionId);
+  const m = /^nodekeeper\.(approve|keep-halted|pause|resume|recall)(?:\.\d{1,2})?$/.exec(actionId);
   return (m?.[1] as ActionKind | undefined) ?? null;
 }
 
@@ -43,6 +44,16 @@ export interface ApproveValue {
 export interface HaltValue {
   release: string;
   family: string;
+}
+
+/** What "Recall this image" on a failed rollout carries: the target as typed, and where it failed. */
+export interface RecallValue {
+  /** The target's release version, or its AMI ID (custom AMIs). */
+  release: string;
+  /** The release line; null for an AMI ID (it names one image on every line). */
+  family: string | null;
+  cluster: string;
+  nodegroup: string;
 }
 
 /** What Pause and Resume on a run's parent carry. */
@@ -77,18 +88,20 @@ function button(
 }
 
 /**
- * The buttons of a halt notice: "Approve <release> for wave <W>" for each wave a counted failure
- * happened in (at most {@link MAX_WAVE_BUTTONS}), "Approve <release> for every wave", and "Keep
- * halted". Each approval asks for confirmation first. Pure.
+ * The buttons of a halt notice: "Approve <release> for wave <W>" for each wave offered (at most
+ * {@link MAX_WAVE_BUTTONS}: the waves the failures happened in first, then the next ones, as the
+ * notice's commands list them), "Approve <release> for every wave", and "Keep halted". The halt
+ * stops the release in every wave, so the wave an operator lets go on is often not the one that
+ * failed. Each approval asks for confirmation first. Pure.
  */
 export function haltActions(halted: {
   release: string;
   family: string;
-  /** Waves the counted failures happened in, in order; duplicates are ignored. */
-  failedWaves: readonly string[];
+  /** Waves to offer, in order; duplicates are ignored. */
+  waves: readonly string[];
 }): ActionsBlock {
   const { release, family } = halted;
-  const waves = [...new Set(halted.failedWaves)].slice(0, MAX_WAVE_BUTTONS);
+  const waves = [...new Set(halted.waves)].slice(0, MAX_WAVE_BUTTONS);
   const approve = (wave: string | null, n: number): ActionButton => {
     const where = wave === null ? 'every wave' : `wave ${wave}`;
     const value: ApproveValue = { release, family, wave };
@@ -116,6 +129,30 @@ export function haltActions(halted: {
 export function actorText(by: string): string {
   const slack = /^slack:([UW][A-Z0-9]{2,30})$/.exec(by);
   return slack?.[1] ? `<@${slack[1]}>` : code(by.slice(0, 200));
+}
+
+/**
+ * The button of a failed rollout's notice: "Recall this image", so no node group rolls to it
+ * until someone runs `unrecall` (the same recall as `/nodekeeper recall`). Asks for confirmation. Pure.
+ */
+export function recallActions(target: RecallValue): ActionsBlock {
+  const what = target.family === null ? target.release : `release ${target.release} (${target.family})`;
+  return {
+    type: 'actions',
+    block_id: ACTIONS_BLOCK_ID,
+    elements: [
+      {
+        ...button(ActionId.recall, 'Recall this image', target, {
+          title: 'Recall this image?',
+          text:
+            `No node group rolls to ${what} until someone runs unrecall; node groups already on it keep it. ` +
+            `The reason recorded: the failed rollout of ${target.cluster}/${target.nodegroup}.`,
+          confirm: 'Recall',
+        }),
+        style: 'danger',
+      },
+    ],
+  };
 }
 
 /** "03:12 UTC on 2026-11-24". Pure. */
@@ -174,6 +211,7 @@ export type Decision =
       already: boolean;
     }
   | { kind: 'kept-halted'; by: string; at: string }
+  | { kind: 'recalled'; by: string; at: string; already: boolean }
   | { kind: 'paused' | 'resumed'; by: string; at: string };
 
 /** The outcome line of a decision. Pure. */
@@ -188,6 +226,10 @@ export function decisionText(decision: Decision): string {
     }
     case 'kept-halted':
       return `:no_entry: Kept halted by ${who}: no wave starts this release until someone approves it.`;
+    case 'recalled':
+      return decision.already
+        ? `:no_entry_sign: Already recalled by ${who}.`
+        : `:no_entry_sign: Recalled by ${who}: no node group rolls to it until \`unrecall\`.`;
     case 'paused':
       return controlLine({ paused: true, by: decision.by, at: decision.at });
     case 'resumed':

@@ -129,11 +129,11 @@ export function buildReleaseHaltedMessage(halted: {
         (lines.length > 0 ? `\n*Failed:*\n${lines.join('\n')}` : ''),
     ),
     section(resume.join('\n')),
-    // The same decisions as buttons: approve a wave a failure happened in, or every wave, or keep it halted.
+    // The same decisions as buttons: approve a wave (those a failure happened in first), every wave, or keep it halted.
     haltActions({
       release: halted.release,
       family: halted.family,
-      failedWaves: halted.failed.map((f) => f.wave).filter((w): w is string => w !== null),
+      waves: [...halted.failed.map((f) => f.wave).filter((w): w is string => w !== null), ...halted.waves],
     }),
   ];
   const first = shown[0];

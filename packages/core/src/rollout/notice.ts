@@ -1,3 +1,4 @@
+import { recallActions } from '../messages/actions.ts';
 import {
   buildRolloutFailedMessage,
   buildRolloutNotStartedMessage,
@@ -6,6 +7,7 @@ import {
   buildRolloutSucceededMessage,
 } from '../messages/rollout.ts';
 import type { SlackMessage } from '../messages/types.ts';
+import { targetIdentity } from './key.ts';
 import type { RolloutNotice } from './types.ts';
 
 /** The Slack message for a rollout notice (Block Kit as data). Pure. */
@@ -38,14 +40,17 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
         finishedAt: at,
       });
     case 'failed':
-      return buildRolloutFailedMessage({
-        ...ref,
-        updateId: notice.updateId,
-        status: notice.status ?? 'Failed',
-        errors: notice.errors,
-        startedAt: notice.startedAt,
-        finishedAt: at,
-      });
+      return withRecallButton(
+        buildRolloutFailedMessage({
+          ...ref,
+          updateId: notice.updateId,
+          status: notice.status ?? 'Failed',
+          errors: notice.errors,
+          startedAt: notice.startedAt,
+          finishedAt: at,
+        }),
+        notice,
+      );
     case 'still-running':
       return buildRolloutStillRunningMessage({
         ...ref,
@@ -61,4 +66,22 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
         message: notice.message,
       });
   }
+}
+
+/**
+ * A failed rollout's notice ends with "Recall this image" (the target: its release on its line, or
+ * its AMI ID), when the target and, for a release, its line are known. Pure.
+ */
+function withRecallButton(message: SlackMessage, notice: RolloutNotice): SlackMessage {
+  const r = notice.request;
+  const release = targetIdentity(r);
+  const isImage = r.strategy === 'launch-template';
+  if (release === '' || (!isImage && r.family === undefined)) return message;
+  const actions = recallActions({
+    release,
+    family: isImage ? null : (r.family ?? null),
+    cluster: r.cluster,
+    nodegroup: r.nodegroup,
+  });
+  return message.blocks.length >= 50 ? message : { ...message, blocks: [...message.blocks, actions] };
 }

@@ -30,7 +30,7 @@ import {
   slashErrorCode,
 } from './program.ts';
 import { isAllowedResponseUrl } from './request.ts';
-import { approveAction, isAllowedUser, notAllowedText } from './route.ts';
+import { approveAction, isAllowedUser, notAllowedText, recallAction } from './route.ts';
 import { RefusalReason, type SlashAction } from './types.ts';
 
 const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
@@ -39,6 +39,8 @@ const CHANNEL_ID = /^[CDG][A-Z0-9]{2,30}$/;
 /** A Slack message timestamp, `1700000000.123456`. */
 const MESSAGE_TS = /^\d{1,12}\.\d{1,8}$/;
 const RUN_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+/** EKS cluster and node group names. */
+const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const FAMILY = /^(?:[a-z0-9-]{2,30}|golden:\/[A-Za-z0-9_.\-/]{1,1000})$/;
 
@@ -153,7 +155,8 @@ export function parseInteractionPayload(
 export type ButtonIntent =
   | { kind: 'approve'; release: string; family: string; wave: string | null }
   | { kind: 'keep-halted'; release: string; family: string }
-  | { kind: 'pause' | 'resume'; runId: string };
+  | { kind: 'pause' | 'resume'; runId: string }
+  | { kind: 'recall'; release: string; family: string | null; cluster: string; nodegroup: string };
 
 const releaseValue = {
   v: z.literal(1),
@@ -165,6 +168,13 @@ const valueSchemas = {
   'keep-halted': z.strictObject(releaseValue),
   pause: z.strictObject({ v: z.literal(1), runId: z.string().regex(RUN_ID, 'expected a run ID') }),
   resume: z.strictObject({ v: z.literal(1), runId: z.string().regex(RUN_ID, 'expected a run ID') }),
+  recall: z.strictObject({
+    v: z.literal(1),
+    release: z.string().regex(RELEASE, 'expected a release or AMI ID'),
+    family: z.string().regex(FAMILY, 'expected a release line').nullable(),
+    cluster: z.string().regex(EKS_NAME, 'expected a cluster name'),
+    nodegroup: z.string().regex(EKS_NAME, 'expected a node group name'),
+  }),
 } satisfies Record<ActionKind, z.ZodType>;
 
 /** The intent of a clicked button, or why it is not understood. Pure; never throws. */
@@ -199,6 +209,12 @@ export function buttonIntentOf(
       return v.success
         ? { ok: true, intent: { kind, runId: v.data.runId } }
         : { ok: false, problem: problemsOf(v.error).join('; ') };
+    }
+    case 'recall': {
+      const v = valueSchemas.recall.safeParse(json);
+      if (!v.success) return { ok: false, problem: problemsOf(v.error).join('; ') };
+      const { release, family, cluster, nodegroup } = v.data;
+      return { ok: true, intent: { kind, release, family, cluster, nodegroup } };
     }
   }
 }
@@ -310,9 +326,19 @@ export async function runSignedInteraction(
           { release: intent.release, family: intent.family, wave: intent.wave, userId: interaction.userId },
           (config.waves ?? []).map((w) => w.name),
         )
-      : intent.kind === 'pause'
-        ? { kind: 'pause', reason: null, by }
-        : { kind: 'resume', by };
+      : intent.kind === 'recall'
+        ? recallAction(
+            {
+              kind: 'recall',
+              release: intent.release,
+              ...(intent.family === null ? {} : { family: intent.family }),
+              reason: `the rollout of ${intent.cluster}/${intent.nodegroup} to it failed (recalled from its Slack notice)`,
+            },
+            by,
+          )
+        : intent.kind === 'pause'
+          ? { kind: 'pause', reason: null, by }
+          : { kind: 'resume', by };
   if (action.kind === 'refuse') {
     await answer(action.text);
     return { kind: 'refused', action: intent.kind, reason: action.reason };
@@ -325,6 +351,15 @@ export async function runSignedInteraction(
       wave: o.approval.wave,
       by: o.approval.by,
       at: o.approval.at,
+      already: o.result === 'exists',
+    });
+    return { kind: 'done', action: intent.kind, outcome: o, updateError };
+  }
+  if (o.kind === 'recalled') {
+    const updateError = await edit({
+      kind: 'recalled',
+      by: o.recall.by,
+      at: o.recall.at,
       already: o.result === 'exists',
     });
     return { kind: 'done', action: intent.kind, outcome: o, updateError };

@@ -12,6 +12,9 @@ import { fitToSlackLimits } from '../../src/messages/limits.ts';
 import { withFailureMentions } from '../../src/messages/mentions.ts';
 import { buildReleaseHaltedMessage, buildRunStatusMessage } from '../../src/messages/status.ts';
 import type { ActionButton, RunStatus } from '../../src/messages/types.ts';
+import { rolloutSlackMessage } from '../../src/rollout/notice.ts';
+import { rolloutNotice } from '../../src/rollout/steps.ts';
+import { releaseRequest, templateRequest } from '../rollout/builders.ts';
 
 const AT = '2026-11-24T03:12:09.000Z';
 const item = (state: RunStatus['items'][number]['state']) => ({
@@ -33,8 +36,8 @@ function buttons(blocks: readonly unknown[]): ActionButton[] {
 }
 
 describe('haltActions', () => {
-  describe('when failures happened in two waves', () => {
-    const block = haltActions({ release: '20261110', family: 'al2023', failedWaves: ['dev', 'prod', 'dev'] });
+  describe('when two waves are offered (one twice)', () => {
+    const block = haltActions({ release: '20261110', family: 'al2023', waves: ['dev', 'prod', 'dev'] });
 
     it('offers each wave, every wave and Keep halted, with unique action IDs', () => {
       expect(block.block_id).toBe(ACTIONS_BLOCK_ID);
@@ -59,10 +62,10 @@ describe('haltActions', () => {
     });
   });
 
-  describe('when failures happened in many waves', () => {
+  describe('when many waves are configured', () => {
     it(`offers at most ${MAX_WAVE_BUTTONS} waves`, () => {
       const waves = Array.from({ length: 9 }, (_, i) => `w${i}`);
-      const block = haltActions({ release: '1.50.0', family: 'bottlerocket', failedWaves: waves });
+      const block = haltActions({ release: '1.50.0', family: 'bottlerocket', waves });
       expect(buttons([block])).toHaveLength(MAX_WAVE_BUTTONS + 2);
     });
   });
@@ -81,10 +84,11 @@ describe('buildReleaseHaltedMessage', () => {
     waves: ['dev', 'prod'],
   });
 
-  it('ends with buttons for each wave a failure happened in, every wave, and Keep halted', () => {
+  it('ends with buttons for each wave (where it failed first), every wave, and Keep halted', () => {
     expect(message.blocks.at(-1)?.type).toBe('actions');
     expect(buttons(message.blocks).map((b) => b.text.text)).toEqual([
       'Approve 20261110 for wave dev',
+      'Approve 20261110 for wave prod',
       'Approve 20261110 for every wave',
       'Keep halted',
     ]);
@@ -109,10 +113,43 @@ describe('buildRunStatusMessage', () => {
   });
 });
 
+describe('a failed rollout notice', () => {
+  const failed = (request: ReturnType<typeof releaseRequest>) =>
+    rolloutSlackMessage(
+      rolloutNotice(request, 'failed', {
+        updateId: 'u-1',
+        message: 'failed',
+        status: 'Failed',
+        finishedAt: AT,
+      }),
+    );
+
+  it('ends with "Recall this image" for its release on its line', () => {
+    const [recall] = buttons(failed(releaseRequest({ family: 'al2023' })).blocks);
+    expect(recall?.text.text).toBe('Recall this image');
+    expect(JSON.parse(recall?.value ?? '{}')).toEqual({
+      v: 1,
+      release: '1.33.5-20261110',
+      family: 'al2023',
+      cluster: 'prod-a',
+      nodegroup: 'general',
+    });
+  });
+
+  it('names the AMI, on no line, for a custom AMI', () => {
+    const [recall] = buttons(failed(templateRequest({ family: 'golden:/images/web' })).blocks);
+    expect(JSON.parse(recall?.value ?? '{}')).toMatchObject({ release: 'ami-0new', family: null });
+  });
+
+  it('has no button when the release line is unknown (a request planned before lines were recorded)', () => {
+    expect(buttons(failed(releaseRequest()).blocks)).toEqual([]);
+  });
+});
+
 describe('decidedBlocks', () => {
   const original = echoed([
     { type: 'section', text: { type: 'mrkdwn', text: 'halted' } },
-    haltActions({ release: '20261110', family: 'al2023', failedWaves: ['dev', 'prod'] }),
+    haltActions({ release: '20261110', family: 'al2023', waves: ['dev', 'prod'] }),
   ]);
   const [dev, , every, keep] = buttons(original);
 
@@ -176,7 +213,7 @@ describe('decidedBlocks', () => {
     it('stays within 50 blocks, dropping older outcome lines first', () => {
       let blocks = echoed([
         ...Array.from({ length: 48 }, () => ({ type: 'divider' })),
-        haltActions({ release: '20261110', family: 'al2023', failedWaves: ['a', 'b', 'c', 'd'] }),
+        haltActions({ release: '20261110', family: 'al2023', waves: ['a', 'b', 'c', 'd'] }),
       ]);
       for (const wave of ['a', 'b', 'c']) {
         const button = buttons(blocks).find((b) => b.text.text.endsWith(`wave ${wave}`));

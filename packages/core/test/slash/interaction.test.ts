@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { haltActions, runControlBlocks } from '../../src/messages/actions.ts';
 import type { ActionButton, Block, SlackMessage } from '../../src/messages/types.ts';
+import { rolloutSlackMessage } from '../../src/rollout/notice.ts';
+import { rolloutNotice } from '../../src/rollout/steps.ts';
 import { newRun, type RunLedgerPort, type RunRecord } from '../../src/runs.ts';
 import {
   buttonIntentOf,
@@ -10,7 +12,8 @@ import {
   runSignedInteraction,
   type SlackInteraction,
 } from '../../src/slash/interaction.ts';
-import type { RecordedApproval } from '../../src/slash/program.ts';
+import type { RecordedApproval, RecordedRecall } from '../../src/slash/program.ts';
+import { releaseRequest } from '../rollout/builders.ts';
 
 const NOW = new Date('2026-11-24T03:12:00Z');
 const TS = Math.floor(NOW.getTime() / 1000);
@@ -33,7 +36,7 @@ function haltMessage(): { text: string; blocks: Block[] } {
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Release 20261110 halted' } },
     { type: 'section', text: { type: 'mrkdwn', text: '2 failed rollouts' } },
-    haltActions({ release: '20261110', family: 'al2023', failedWaves: ['dev', 'prod'] }),
+    haltActions({ release: '20261110', family: 'al2023', waves: ['dev', 'prod'] }),
   ];
   return JSON.parse(JSON.stringify({ text: 'Release 20261110 halted', blocks }));
 }
@@ -86,6 +89,7 @@ function world(options: { approvalsDown?: boolean; run?: RunRecord } = {}) {
   const updates: SlackMessage[] = [];
   const ephemeral: string[] = [];
   const approvals: RecordedApproval[] = [];
+  const recalls: RecordedRecall[] = [];
   const claimed = new Set<string>();
   const runs = new Map<string, RunRecord>();
   if (options.run) runs.set(options.run.runId, structuredClone(options.run));
@@ -136,6 +140,14 @@ function world(options: { approvalsDown?: boolean; run?: RunRecord } = {}) {
         return { kind: 'recorded' };
       },
     },
+    recalls: {
+      async recall(recall) {
+        recalls.push(recall);
+        effects.push(`recall:${recall.release}:${recall.family ?? '*'}:${recall.by}`);
+        return { kind: 'recorded', recall };
+      },
+      unrecall: async () => ({ kind: 'not-recalled' }),
+    },
     plan: async () => {
       throw new Error('not used');
     },
@@ -153,7 +165,7 @@ function world(options: { approvalsDown?: boolean; run?: RunRecord } = {}) {
       },
     },
   };
-  return { ports, effects, updates, ephemeral, approvals, runs };
+  return { ports, effects, updates, ephemeral, approvals, recalls, runs };
 }
 
 const claim = (key = 'k1') => ({ key, timestampSeconds: TS });
@@ -385,6 +397,43 @@ describe('runSignedInteraction', () => {
       expect(w.effects).toEqual(['update:C0OPS:1700000000.000100']);
       expect(buttonsOf(w.updates[0]?.blocks ?? [])).toEqual([]);
       expect(textOf(w.updates[0])).toContain(`Kept halted by <@${ALLOWED}> at 03:12 UTC`);
+    });
+  });
+
+  describe('when "Recall this image" is clicked on a failed rollout', () => {
+    it('recalls the release on its line, as /nodekeeper recall does, naming the failure as the reason', async () => {
+      const w = world();
+      const failed = rolloutSlackMessage(
+        rolloutNotice(releaseRequest({ family: 'al2023', nodegroup: 'gpu' }), 'failed', {
+          updateId: 'u-1',
+          message: 'failed',
+          status: 'Failed',
+          errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'pdb', resourceIds: [] }],
+          finishedAt: NOW.toISOString(),
+        }),
+      );
+      const message = JSON.parse(JSON.stringify({ text: failed.text, blocks: failed.blocks }));
+      const recall = buttonsOf(message.blocks).find(
+        (b) => b.text.text === 'Recall this image',
+      ) as ActionButton;
+      const out = await runSignedInteraction(
+        parsed(clickBody(message, recall)),
+        claim(),
+        config,
+        w.ports,
+        context,
+      );
+      expect(out).toMatchObject({ kind: 'done', action: 'recall', updateError: null });
+      expect(w.recalls).toMatchObject([
+        {
+          release: '20261110',
+          family: 'al2023',
+          by: `slack:${ALLOWED}`,
+          reason: expect.stringContaining('prod-a/gpu'),
+        },
+      ]);
+      expect(buttonsOf(w.updates[0]?.blocks ?? [])).toEqual([]);
+      expect(textOf(w.updates[0])).toContain(`Recalled by <@${ALLOWED}> at 03:12 UTC`);
     });
   });
 

@@ -24,7 +24,7 @@ export function renderReadme(r: BenchResults): string {
     '`npm run bench` runs everything (about 3 minutes); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
   );
   p(
-    '`-- --only scan,completion,coldstart,cost,fleetscale` reruns some sections and keeps the others from results.json.',
+    '`-- --only scan,completion,coldstart,cost,fleetscale,ack` reruns some sections and keeps the others from results.json.',
   );
   p();
 
@@ -234,6 +234,40 @@ export function renderReadme(r: BenchResults): string {
     p();
     p(
       'Beyond one invocation (about 10× this fleet on this machine), the design moves the fan-out into AWS: see [docs/decisions/008-multi-account.md](../docs/decisions/008-multi-account.md).',
+    );
+    p();
+  }
+
+  const a = r.acknowledgement;
+  if (a) {
+    p('## 6. Acknowledgement: slash commands and buttons');
+    p();
+    p(
+      `Slack waits ${fmt(a.limitMs)} ms for the answer to a slash command or a button click. The slack-command handler, bundled as in section 3, answers signed requests (\`/nodekeeper pause\` on \`/slack/commands\`, an Approve click on \`/slack/interactions\`) as Lambda would pass them: **cold** is a fresh Node process importing the bundle and answering its first request (services built on the way), **warm** the next ${a.warmPerProcess} requests in that process; ${a.processes} processes per case.`,
+    );
+    p(
+      `AWS is a stand-in on loopback that either answers Lambda's asynchronous Invoke at once (**answering**) or accepts every connection and never answers (**hanging**). The acknowledgement's only AWS call is that hand-off, waited on for at most ${fmt(a.handOffBudgetMs)} ms, and less when the request arrived more than ${fmt((a.deadlineMs ?? 2000) - a.handOffBudgetMs)} ms ago (a cold start's init): the answer leaves by ${fmt(a.deadlineMs ?? 2000)} ms after arrival when it can (at least 250 ms for the hand-off). Cold times here run from the request's arrival, before the import.`,
+    );
+    p();
+    p(
+      '| request | AWS | cold p50 / p95 / max (ms) | warm p50 / p95 / max (ms) | AWS calls made | answered | under 3 s |',
+    );
+    p('|---|---|---|---|---|---|---|');
+    for (const c of a.cases) {
+      const worst = Math.max(c.cold.max, c.warm.max);
+      const calls = Object.entries(c.awsCalls)
+        .map(([op, n]) => `${op} × ${n}`)
+        .join(', ');
+      const answered = Object.entries(c.statuses)
+        .map(([status, n]) => `${status} × ${n}`)
+        .join(', ');
+      p(
+        `| ${c.kind === 'slash' ? 'slash command' : 'button click'} | ${c.aws} | ${c.cold.p50} / ${c.cold.p95} / ${c.cold.max} | ${c.warm.p50} / ${c.warm.p95} / ${c.warm.max} | ${calls} | ${answered} | ${goal(worst < a.limitMs)} (worst ${fmt(worst, 1)} ms) |`,
+      );
+    }
+    p();
+    p(
+      'With AWS hanging, an acknowledgement costs the hand-off budget plus the handler (and, cold, the import, which shortens the budget); with AWS answering, only the handler. Invokes counted beyond one per request are the SDK retrying a hand-off the acknowledgement had stopped waiting for (the answer was already sent). In Lambda, a hand-off still in flight when the answer leaves may be frozen with the execution environment: the log line `… hand-off unconfirmed` says when that happened.',
     );
     p();
   }

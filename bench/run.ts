@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only scan,completion,coldstart,cost,fleetscale] [-- --out DIR]`.
+ * `npm run bench [-- --quick] [-- --only scan,completion,coldstart,cost,fleetscale,ack] [-- --out DIR]`.
  * Full runs write bench/results.json and bench/README.md; `--quick` (CI smoke: small fleet, few
  * samples, no speed assertions) writes to a temporary directory unless `--out` is given.
  * `--only` keeps the other sections of an existing results.json.
@@ -10,6 +10,7 @@ import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type AckResults, runAckBench } from './ack.ts';
 import { type ColdStartResults, runColdStartBench } from './coldstart.ts';
 import { type CompletionResults, runCompletionBench } from './completion.ts';
 import { type CostResults, costModel } from './cost.ts';
@@ -17,7 +18,7 @@ import { type FleetScaleResults, runFleetScaleBench } from './fleet-scale.ts';
 import { renderReadme } from './report.ts';
 import { awsLikeBuckets, runScanBench, type ScanResults } from './scan.ts';
 
-export const SECTIONS = ['scan', 'completion', 'coldstart', 'cost', 'fleetscale'] as const;
+export const SECTIONS = ['scan', 'completion', 'coldstart', 'cost', 'fleetscale', 'ack'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchResults {
@@ -29,6 +30,8 @@ export interface BenchResults {
   coldStart: ColdStartResults | null;
   cost: CostResults | null;
   fleetScale: FleetScaleResults | null;
+  /** Slack's acknowledgement: slash commands and button clicks, cold and warm, AWS answering or hanging. */
+  acknowledgement: AckResults | null;
 }
 
 export interface BenchOptions {
@@ -130,6 +133,13 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       log,
     );
   }
+  let acknowledgement = previous.acknowledgement ?? null;
+  if (only.has('ack')) {
+    acknowledgement = await runAckBench(
+      { processes: quick ? 2 : 8, warm: quick ? 3 : 10, outDir: join(tmpdir(), 'nodekeeper-bench-bundles') },
+      log,
+    );
+  }
   let cost = previous.cost ?? null;
   if (only.has('cost') || only.has('scan') || only.has('completion')) cost = costModel(scan, completion);
 
@@ -142,6 +152,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     coldStart,
     cost,
     fleetScale,
+    acknowledgement,
   };
   await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(outDir, 'README.md'), renderReadme(results));

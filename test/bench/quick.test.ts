@@ -12,6 +12,29 @@ afterAll(async () => {
 });
 
 describe('npm run bench -- --quick', () => {
+  describe('when the acknowledgement section runs', () => {
+    it('answers every signed request with 200 and touches AWS only through the hand-off', async () => {
+      const out = await mkdtemp(join(tmpdir(), 'nodekeeper-bench-ack-'));
+      try {
+        const { results } = await runBench({ quick: true, only: ['ack'], outDir: out, log: () => {} });
+        const cases = results.acknowledgement?.cases ?? [];
+        expect(cases.map((c) => `${c.kind}/${c.aws}`)).toEqual([
+          'slash/answering',
+          'interaction/answering',
+          'slash/hanging',
+          'interaction/hanging',
+        ]);
+        for (const c of cases) {
+          expect(c.statuses).toEqual({ 200: c.cold.samples + c.warm.samples });
+          expect(Object.keys(c.awsCalls)).toEqual(['lambda:Invoke']);
+        }
+        expect(await readFile(join(out, 'README.md'), 'utf8')).toContain('## 6. Acknowledgement');
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    }, 120_000);
+  });
+
   describe('when the scan and cost sections run on the small fleet', () => {
     it('writes every scan figure, makes exactly the minimal API calls and renders the README', async () => {
       dir = await mkdtemp(join(tmpdir(), 'nodekeeper-bench-test-'));

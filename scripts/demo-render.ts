@@ -12,7 +12,13 @@ export interface SlackPostLike {
     ts?: string;
     thread_ts?: string;
     reply_broadcast?: boolean;
-    blocks?: Array<{ type: string; text?: { text?: string }; fields?: Array<{ text?: string }> }>;
+    blocks?: Array<{
+      type: string;
+      text?: { text?: string };
+      fields?: Array<{ text?: string }>;
+      /** Context texts, or an actions block's buttons. */
+      elements?: Array<{ type?: string; text?: string | { text?: string } }>;
+    }>;
   };
 }
 
@@ -22,13 +28,15 @@ export interface SlackPostLike {
  */
 export function renderChannel(posts: SlackPostLike[]): string {
   const out: string[] = [];
-  const parents = posts.filter((p) => p.kind !== 'chat.update' && p.body.thread_ts === undefined);
+  // Answers on a click's response URL are the clicker's alone (or edits, shown as the message's state).
+  const shownPosts = posts.filter((p) => p.kind !== 'response');
+  const parents = shownPosts.filter((p) => p.kind !== 'chat.update' && p.body.thread_ts === undefined);
   for (const parent of parents) {
-    const edits = posts.filter((p) => p.kind === 'chat.update' && p.body.ts === parent.ts);
+    const edits = shownPosts.filter((p) => p.kind === 'chat.update' && p.body.ts === parent.ts);
     const shown = edits.at(-1) ?? parent;
     out.push(renderSlackPost(shown));
     if (edits.length > 0) out.push(`  (edited ${times(edits.length)} with chat.update as the run went on)`);
-    const replies = posts.filter((p) => p.kind !== 'chat.update' && p.body.thread_ts === parent.ts);
+    const replies = shownPosts.filter((p) => p.kind !== 'chat.update' && p.body.thread_ts === parent.ts);
     if (replies.length > 0)
       out.push(`  ${replies.length} ${replies.length === 1 ? 'reply' : 'replies'} in the thread:`);
     for (const reply of replies) {
@@ -51,6 +59,20 @@ export function renderSlackPost(post: SlackPostLike): string {
       .replace(/&amp;/g, '&');
   const lines = [`┌ ${plain(post.body.text ?? '(no text)')}`];
   for (const block of post.body.blocks ?? []) {
+    if (block.type === 'actions') {
+      const buttons = (block.elements ?? []).map((e) =>
+        typeof e.text === 'object' ? (e.text.text ?? '') : '',
+      );
+      if (buttons.length > 0) lines.push(`│ ${buttons.map((b) => `[ ${b} ]`).join(' ')}`);
+      continue;
+    }
+    if (block.type === 'context') {
+      const texts = (block.elements ?? []).map((e) =>
+        typeof e.text === 'string' ? e.text : (e.text?.text ?? ''),
+      );
+      for (const t of texts.filter((x) => x !== '')) lines.push(`│ ${plain(t)}`);
+      continue;
+    }
     const text =
       block.text?.text ??
       block.fields

@@ -12,7 +12,8 @@ process.env.POWERTOOLS_LOG_LEVEL = process.env.NODEKEEPER_LOG_LEVEL ?? 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const { main, writeHtmlReport } = await import('@nodekeeper/cli');
 const { runScheduledRollouts } = await import('./demo-roll.ts');
-const { renderChannel } = await import('./demo-render.ts');
+const { renderChannel, renderSlackPost } = await import('./demo-render.ts');
+const { clickInSlack, slackMessages } = await import('./demo-click.ts');
 type SlackPostLike = import('./demo-render.ts').SlackPostLike;
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -101,8 +102,40 @@ async function run(): Promise<number> {
     );
     await main(['plan', '--config', config, '--now', new Date(Date.now() + 2 * 86_400_000).toISOString()]);
 
-    heading('An operator checks the failure and approves the release for prod: nodekeeper approve');
-    await main(['approve', '20261110', '--wave', 'prod', '--config', config]);
+    heading('An hour later the scan tells Slack the release is halted: the notice, with its buttons');
+    await runScheduledRollouts(world, rawConfig, new Date(Date.now() + 3_600_000));
+    const isHalt = (m: { blocks: Array<{ type: string; elements?: Array<{ action_id?: string }> }> }) =>
+      m.blocks.some(
+        (b) => b.type === 'actions' && b.elements?.some((e) => e.action_id?.startsWith('nodekeeper.approve')),
+      );
+    const halt = (await slackMessages(endpoint)).find(isHalt);
+    if (!halt) throw new Error('the scan posted no halt notice');
+    const show = (m: { ts: string; text: string; blocks: unknown[] }) =>
+      renderSlackPost({
+        kind: 'chat.postMessage',
+        ts: m.ts,
+        body: { text: m.text, blocks: m.blocks as never },
+      });
+    process.stdout.write(`${show(halt)}\n`);
+
+    heading('The on-call engineer checks the failure and clicks "Approve 20261110 for wave prod" in Slack');
+    const clicked = await clickInSlack({
+      endpoint,
+      configJson: JSON.stringify(rawConfig),
+      channel: DEMO_CHANNEL,
+      ts: halt.ts,
+      label: 'Approve 20261110 for wave prod',
+      userId: 'U0ONCALL01',
+    });
+    process.stdout.write(
+      `Slack → POST /slack/interactions (a signed block_actions payload): HTTP ${clicked.status} in ${Math.round(clicked.elapsedMs)} ms (Slack allows 3,000).\n` +
+        'The worker claimed the click once, recorded the approval in the ledger (what `nodekeeper approve 20261110 --wave prod` records) and edited the notice with chat.update:\n',
+    );
+    const decided = (await slackMessages(endpoint)).find((m) => m.ts === halt.ts);
+    if (decided) process.stdout.write(`${show(decided)}\n`);
+
+    heading('The next plan reflects the approval: prod takes 20261110 two days later (nodekeeper plan)');
+    await main(['plan', '--config', config, '--now', new Date(Date.now() + 2 * 86_400_000).toISOString()]);
 
     heading('Two days later, the next scan: prod rolls, and prod-a/gpu fails on PodEvictionFailure');
     const second = await runScheduledRollouts(world, rawConfig, new Date(Date.now() + 2 * 86_400_000));

@@ -42,4 +42,30 @@ describe('renderChannel', () => {
       expect(out).toContain('  2 replies in the thread:');
     });
   });
+
+  describe('when a message carries buttons and a click answered on its response URL', () => {
+    it('shows the buttons and the outcome line, not the private answer', () => {
+      const out = renderChannel([
+        post('chat.postMessage', '1.1', {
+          text: 'Release 20261110 halted',
+          blocks: [
+            {
+              type: 'context',
+              elements: [
+                { type: 'mrkdwn', text: ':white_check_mark: Approved for wave `prod` by <@U0ONCALL01>' },
+              ],
+            },
+            {
+              type: 'actions',
+              elements: [{ type: 'button', text: { text: 'Keep halted' } }],
+            },
+          ],
+        }),
+        post('response', '1.1', { text: 'This request was already handled; nothing was done again.' }),
+      ]);
+      expect(out).toContain('│ :white_check_mark: Approved for wave prod by <@U0ONCALL01>');
+      expect(out).toContain('│ [ Keep halted ]');
+      expect(out).not.toContain('already handled');
+    });
+  });
 });

@@ -332,7 +332,8 @@ async function postRecallOnce(
  * Posts one notice once per key, whatever happens to the scan: the claim's owner is the trigger, so
  * a delivery after a crash re-takes the claim its predecessor never marked sent; it then looks for
  * the post in Slack by its metadata key (after giving a concurrent delivery time to post) and posts
- * only when it is not there. Null: another owner claimed or sent it. Throws what the ledger throws.
+ * only when it is not there. Without a look-up, a claim re-taken within the grace is left to the
+ * concurrent delivery that took it. Null: not posted by this delivery. Throws what the ledger throws.
  */
 async function postNoticeOnce(
   key: string,
@@ -350,6 +351,10 @@ async function postNoticeOnce(
     now.toISOString(),
   );
   if (claim.kind !== 'claimed') return null;
+  const earlierAt = claim.reclaimed ? Date.parse(claim.reclaimed.at) : Number.NaN;
+  // A claim this fire took moments ago belongs to a delivery still running (two at once): with no
+  // way to look in Slack, that delivery posts it. An older one is a crashed delivery's: post.
+  if (!ports.notices && now.getTime() - earlierAt < CONCURRENT_POST_GRACE_MS) return null;
   const earlier = await earlierPost(
     claim,
     ports.notices,

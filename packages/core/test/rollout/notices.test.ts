@@ -220,6 +220,30 @@ describe('runScanProgram redelivered after a crash between posting the summary a
     expect(slept.filter((ms) => ms !== START_VISIBLE_WAIT.ms)).toEqual([]);
   });
 
+  it.each([
+    ['leaves a claim taken moments ago to the delivery still running', 5_000, 0],
+    ['posts for a delivery that died a minute ago', 60_000, 1],
+  ] as const)('without a way to look in Slack, %s', async (_what, laterMs, expected) => {
+    const shared = claimLedger();
+    const posts: string[] = [];
+    await shared.ledger.claimNotification(
+      `scan-${createHash('sha256').update(event.id).digest('hex')}`,
+      'started',
+      `scan:${scanRunId(event)}`,
+      SCAN_NOW.toISOString(),
+    );
+    const ports = scanWorld({
+      markHangs: false,
+      shared,
+      posts,
+      finder: { find: async () => ({ kind: 'not-found' }) },
+      slept: [],
+      now: new Date(SCAN_NOW.getTime() + laterMs),
+    });
+    await runScanProgram({ event, config, stage: 'test' }, { ...ports, notices: null });
+    expect(posts).toHaveLength(expected);
+  });
+
   it('gives a concurrent delivery of the same fire time to post before looking', async () => {
     const shared = claimLedger();
     const posts: string[] = [];

@@ -122,7 +122,8 @@ async function postHalt(): Promise<string> {
 
 function buttonsOf(ts: string): Array<{ action_id: string; value: string; text: { text: string } }> {
   const message = sb.slackMessages().find((m) => m.ts === ts);
-  return (message?.blocks as Array<{ type: string; elements?: [] }>).flatMap((b) =>
+  if (!message) throw new Error(`no message ${ts} in the sink`);
+  return (message.blocks as Array<{ type: string; elements?: [] }>).flatMap((b) =>
     b.type === 'actions' ? (b.elements ?? []) : [],
   );
 }

@@ -24,7 +24,7 @@ export function renderReadme(r: BenchResults): string {
     '`npm run bench` runs everything (about 3 minutes); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
   );
   p(
-    '`-- --only scan,completion,coldstart,cost,fleetscale,ack` reruns some sections and keeps the others from results.json.',
+    '`-- --only scan,completion,coldstart,cost,fleetscale,ack,history` reruns some sections and keeps the others from results.json.',
   );
   p();
 
@@ -268,6 +268,47 @@ export function renderReadme(r: BenchResults): string {
     p();
     p(
       'With AWS hanging, an acknowledgement costs the hand-off budget plus the handler (and, cold, the import, which shortens the budget); with AWS answering, only the handler. Invokes counted beyond one per request are the SDK retrying a hand-off the acknowledgement had stopped waiting for (the answer was already sent). In Lambda, a hand-off still in flight when the answer leaves may be frozen with the execution environment: the log line `… hand-off unconfirmed` says when that happened.',
+    );
+    p();
+  }
+
+  const h = r.history;
+  if (h) {
+    p('## 7. History that stays complete');
+    p();
+    p(
+      `${fmt(h.nodegroups)} node groups (\`test/fixtures/ledger-history.ts\`: three waves, a release every week for ${fmt(h.ledgerSpanDays)} days, the current release half rolled with failures, approvals, a pause and rollouts in flight) and a ledger of **${fmt(h.ledgerRecords)} records** written as nodekeeper writes them, in dynalite (the sandbox, own process; seeded in ${fmt(h.seedMs)} ms). The plan reads its history window (docs/decisions/009) through the ledger's time index \`gsi2\`; ${h.latencyMs} ms on every EKS, EC2 and SSM call of the inspection, DynamoDB at dynalite's own speed.`,
+    );
+    p();
+    p('| figure | value | goal |');
+    p('|---|---|---|');
+    p(`| ledger records | ${fmt(h.ledgerRecords)} | ≥ 100,000 |`);
+    p(`| window: records since | ${h.window.since ?? 'the start'} (${h.window.basis}) | |`);
+    p(
+      `| window read: Query calls / records / wall ms | ${fmt(h.window.read.calls)} / ${fmt(h.window.read.items)} / ${fmt(h.window.read.wallMs)} | every record of the window, no Scan |`,
+    );
+    p(
+      `| the whole ledger through the index: calls / records / wall ms | ${fmt(h.fullRead.calls)} / ${fmt(h.fullRead.items)} / ${fmt(h.fullRead.wallMs)} | (what the window spares) |`,
+    );
+    p(
+      `| old read (Scan ≤ 50 pages, newest 5,000 kept): calls / items examined / wall ms | ${fmt(h.oldRead.calls)} / ${fmt(h.oldRead.scanned)} / ${fmt(h.oldRead.wallMs)} | |`,
+    );
+    p(
+      `| scan's planning with the ledger / with an empty ledger (inspection, history, plan) | ${fmt(h.planWallMs.full)} ms / ${fmt(h.planWallMs.empty)} ms | |`,
+    );
+    p(
+      `| plan from the window = plan from the full history (${fmt(h.equality.items)} items and every attempt number) | ${h.equality.identical ? 'identical' : `**${h.equality.differingItems} items differ**`} | identical: ${goal(h.equality.identical)} |`,
+    );
+    p(
+      `| items the old read would have planned otherwise / the newest 1,000 records alone | ${fmt(h.equality.oldDifferingItems)} / ${fmt(h.equality.newest1000DifferingItems)} | |`,
+    );
+    p(`| peak memory (bench process) | ${fmt(h.peakRssMb)} MB | |`);
+    p();
+    p(
+      `The plan's decisions: ${Object.entries(h.decisions)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${fmt(n)}`)
+        .join(', ')}.`,
     );
     p();
   }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only scan,completion,coldstart,cost,fleetscale,ack] [-- --out DIR]`.
+ * `npm run bench [-- --quick] [-- --only scan,completion,coldstart,cost,fleetscale,ack,history] [-- --out DIR]`.
  * Full runs write bench/results.json and bench/README.md; `--quick` (CI smoke: small fleet, few
  * samples, no speed assertions) writes to a temporary directory unless `--out` is given.
  * `--only` keeps the other sections of an existing results.json.
@@ -15,10 +15,11 @@ import { type ColdStartResults, runColdStartBench } from './coldstart.ts';
 import { type CompletionResults, runCompletionBench } from './completion.ts';
 import { type CostResults, costModel } from './cost.ts';
 import { type FleetScaleResults, runFleetScaleBench } from './fleet-scale.ts';
+import { type HistoryResults, runHistoryBench } from './history.ts';
 import { renderReadme } from './report.ts';
 import { awsLikeBuckets, runScanBench, type ScanResults } from './scan.ts';
 
-export const SECTIONS = ['scan', 'completion', 'coldstart', 'cost', 'fleetscale', 'ack'] as const;
+export const SECTIONS = ['scan', 'completion', 'coldstart', 'cost', 'fleetscale', 'ack', 'history'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchResults {
@@ -32,6 +33,8 @@ export interface BenchResults {
   fleetScale: FleetScaleResults | null;
   /** Slack's acknowledgement: slash commands and button clicks, cold and warm, AWS answering or hanging. */
   acknowledgement: AckResults | null;
+  /** The plan's history window over a ~100,000-record ledger: the read, the scan's time, plan equality. */
+  history?: HistoryResults | null;
 }
 
 export interface BenchOptions {
@@ -140,6 +143,23 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       log,
     );
   }
+  let history = previous.history ?? null;
+  if (only.has('history')) {
+    history = await runHistoryBench(
+      quick
+        ? { clusters: 40, nodegroupsPerCluster: 2, weeks: 3, pausedShare: 0.1, latencyMs: 50 }
+        : // 1,750 node groups rolling weekly for the 400-day retention: the newest 100,000 records.
+          {
+            clusters: 175,
+            nodegroupsPerCluster: 10,
+            weeks: 56,
+            pausedShare: 0.02,
+            latencyMs: 50,
+            maxRecords: 100_000,
+          },
+      log,
+    );
+  }
   let cost = previous.cost ?? null;
   if (only.has('cost') || only.has('scan') || only.has('completion')) cost = costModel(scan, completion);
 
@@ -153,6 +173,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     cost,
     fleetScale,
     acknowledgement,
+    history,
   };
   await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(outDir, 'README.md'), renderReadme(results));

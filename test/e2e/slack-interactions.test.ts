@@ -3,6 +3,7 @@ import {
   createClients,
   createLedgerTable,
   createPausePort,
+  createRecallStore,
   createRunLedger,
 } from '@nodekeeper/aws';
 import { newRun, openRunThread, type RunDeps } from '@nodekeeper/core/runs';
@@ -24,6 +25,9 @@ import {
 } from '../../functions/test/slack-command-support.ts';
 // The halt notice as the scan builds it (core's messages entry exports what shells post).
 import { buildReleaseHaltedMessage } from '../../packages/core/src/messages/status.ts';
+import { rolloutSlackMessage } from '../../packages/core/src/rollout/notice.ts';
+import { rolloutNotice } from '../../packages/core/src/rollout/steps.ts';
+import { releaseRequest } from '../../packages/core/test/rollout/builders.ts';
 
 /**
  * Buttons end to end over real HTTP on 127.0.0.1: the sandbox's Slack sink holds the messages and
@@ -294,6 +298,55 @@ describe('buttons against the sandbox', () => {
       } finally {
         home.destroy();
       }
+    });
+  });
+
+  describe('when an operator clicks Retry, then Recall this image, on failed rollouts', () => {
+    /** A failed rollout's notice for prod-a/gpu, as the workflow posts it. */
+    async function postFailure(): Promise<string> {
+      const posted = await bot().post(
+        rolloutSlackMessage(
+          rolloutNotice(releaseRequest({ family: 'al2023', nodegroup: 'gpu', accountId: null }), 'failed', {
+            updateId: 'u-gpu-1',
+            message: 'PodEvictionFailure',
+            status: 'Failed',
+            errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'pdb', resourceIds: [] }],
+            finishedAt: sb.clock.now().toISOString(),
+          }),
+        ),
+      );
+      if (!posted.ok || posted.ts === null) throw new Error('failure notice not posted');
+      return posted.ts;
+    }
+
+    it('records a retry of that node group only, and a recall of its release, each shown in place', async () => {
+      const ts = await postFailure();
+      expect(buttonsOf(ts).map((b) => b.text.text)).toEqual(['Retry', 'Recall this image']);
+      const out = await click(ts, 'Retry');
+      expect(out).toMatchObject({ status: 200, body: '' });
+      expect((await approvals()).filter((a) => a.nodegroup)).toMatchObject([
+        {
+          release: '20261110',
+          family: 'al2023',
+          nodegroup: { accountId: null, region, cluster: 'prod-a', nodegroup: 'gpu' },
+          by: `slack:${ALLOWED_USER}`,
+        },
+      ]);
+      expect(textOf(ts)).toMatch(/Retry of `prod-a\/gpu` recorded by <@U0ALLOWED1> at \d\d:\d\d UTC/);
+      expect(buttonsOf(ts)).toEqual([]);
+
+      const again = await postFailure();
+      await click(again, 'Recall this image');
+      const home = createClients({ region, endpoint: sb.endpoint, credentials });
+      try {
+        const recalls = await createRecallStore(home.dynamodb, { tableName: TABLE }).list();
+        expect(recalls).toMatchObject([
+          { release: '20261110', family: 'al2023', by: `slack:${ALLOWED_USER}` },
+        ]);
+      } finally {
+        home.destroy();
+      }
+      expect(textOf(again)).toContain('Recalled by <@U0ALLOWED1>');
     });
   });
 });

@@ -14,9 +14,10 @@ export const ActionId = {
   pause: 'nodekeeper.pause',
   resume: 'nodekeeper.resume',
   recall: 'nodekeeper.recall',
+  retry: 'nodekeeper.retry',
 } as const;
 export type ActionId = (typeof ActionId)[keyof typeof ActionId];
-export type ActionKind = 'approve' | 'keep-halted' | 'pause' | 'resume' | 'recall';
+export type ActionKind = 'approve' | 'keep-halted' | 'pause' | 'resume' | 'recall' | 'retry';
 
 /** The `block_id` of nodekeeper's actions block (a suffix `.N` after each update, as Slack asks). */
 export const ACTIONS_BLOCK_ID = 'nodekeeper.actions';
@@ -28,7 +29,7 @@ export const MAX_WAVE_BUTTONS = 5;
 
 /** The action kind of an `action_id` nodekeeper wrote, or null. Pure. */
 export function actionKindOf(actionId: string): ActionKind | null {
-  const m = /^nodekeeper\.(approve|keep-halted|pause|resume|recall)(?:\.\d{1,2})?$/.exec(actionId);
+  const m = /^nodekeeper\.(approve|keep-halted|pause|resume|recall|retry)(?:\.\d{1,2})?$/.exec(actionId);
   return (m?.[1] as ActionKind | undefined) ?? null;
 }
 
@@ -52,6 +53,17 @@ export interface RecallValue {
   release: string;
   /** The release line; null for an AMI ID (it names one image on every line). */
   family: string | null;
+  cluster: string;
+  nodegroup: string;
+}
+
+/** What Retry on a failed rollout carries: the node group and the release it failed on. */
+export interface RetryValue {
+  /** Release identity (`20261110`, `1.50.0`, an AMI ID), as `nodekeeper retry` records it. */
+  release: string;
+  family: string;
+  accountId: string | null;
+  region: string;
   cluster: string;
   nodegroup: string;
 }
@@ -135,12 +147,23 @@ export function actorText(by: string): string {
  * The button of a failed rollout's notice: "Recall this image", so no node group rolls to it
  * until someone runs `unrecall` (the same recall as `/nodekeeper recall`). Asks for confirmation. Pure.
  */
-export function recallActions(target: RecallValue): ActionsBlock {
+export function recallActions(target: RecallValue, retry: RetryValue | null = null): ActionsBlock {
   const what = target.family === null ? target.release : `release ${target.release} (${target.family})`;
   return {
     type: 'actions',
     block_id: ACTIONS_BLOCK_ID,
     elements: [
+      ...(retry === null
+        ? []
+        : [
+            button(ActionId.retry, 'Retry', retry, {
+              title: `Retry ${retry.cluster}/${retry.nodegroup}?`,
+              text:
+                `nodekeeper lets ${retry.cluster}/${retry.nodegroup} try ${retry.release} (${retry.family}) again as a new ` +
+                'attempt, on its next scan in the window and budgets (as nodekeeper retry). Other node groups stay as they are.',
+              confirm: 'Retry',
+            }),
+          ]),
       {
         ...button(ActionId.recall, 'Recall this image', target, {
           title: 'Recall this image?',
@@ -212,6 +235,7 @@ export type Decision =
     }
   | { kind: 'kept-halted'; by: string; at: string }
   | { kind: 'recalled'; by: string; at: string; already: boolean }
+  | { kind: 'retried'; nodegroup: string; by: string; at: string }
   | { kind: 'paused' | 'resumed'; by: string; at: string };
 
 /** The outcome line of a decision. Pure. */
@@ -230,6 +254,8 @@ export function decisionText(decision: Decision): string {
       return decision.already
         ? `:no_entry_sign: Already recalled by ${who}.`
         : `:no_entry_sign: Recalled by ${who}: no node group rolls to it until \`unrecall\`.`;
+    case 'retried':
+      return `:repeat: Retry of ${code(truncatePlain(decision.nodegroup, 201))} recorded by ${who}: the next scan in the window starts a new attempt.`;
     case 'paused':
       return controlLine({ paused: true, by: decision.by, at: decision.at });
     case 'resumed':

@@ -7,6 +7,7 @@ import {
   buildRolloutSucceededMessage,
 } from '../messages/rollout.ts';
 import type { SlackMessage } from '../messages/types.ts';
+import { releaseIdentity } from '../safety/release.ts';
 import { targetIdentity } from './key.ts';
 import type { RolloutNotice } from './types.ts';
 
@@ -69,19 +70,36 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
 }
 
 /**
- * A failed rollout's notice ends with "Recall this image" (the target: its release on its line, or
- * its AMI ID), when the target and, for a release, its line are known. Pure.
+ * A failed rollout's notice ends with "Retry" (this node group, a new attempt, as `nodekeeper
+ * retry`) and "Recall this image" (the target: its release on its line, or its AMI ID), when the
+ * target and, for a release, its line are known. Pure.
  */
 function withRecallButton(message: SlackMessage, notice: RolloutNotice): SlackMessage {
   const r = notice.request;
   const release = targetIdentity(r);
   const isImage = r.strategy === 'launch-template';
   if (release === '' || (!isImage && r.family === undefined)) return message;
-  const actions = recallActions({
-    release,
-    family: isImage ? null : (r.family ?? null),
-    cluster: r.cluster,
-    nodegroup: r.nodegroup,
-  });
+  // Retry needs the release as the ledger names it (identity on its line): known when the line is.
+  const identity = r.family === undefined ? null : releaseIdentity(r.family, r.target);
+  const retry =
+    r.family === undefined || identity === null
+      ? null
+      : {
+          release: identity,
+          family: r.family,
+          accountId: r.accountId,
+          region: r.region,
+          cluster: r.cluster,
+          nodegroup: r.nodegroup,
+        };
+  const actions = recallActions(
+    {
+      release,
+      family: isImage ? null : (r.family ?? null),
+      cluster: r.cluster,
+      nodegroup: r.nodegroup,
+    },
+    retry,
+  );
   return message.blocks.length >= 50 ? message : { ...message, blocks: [...message.blocks, actions] };
 }

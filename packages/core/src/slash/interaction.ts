@@ -156,7 +156,16 @@ export type ButtonIntent =
   | { kind: 'approve'; release: string; family: string; wave: string | null }
   | { kind: 'keep-halted'; release: string; family: string }
   | { kind: 'pause' | 'resume'; runId: string }
-  | { kind: 'recall'; release: string; family: string | null; cluster: string; nodegroup: string };
+  | { kind: 'recall'; release: string; family: string | null; cluster: string; nodegroup: string }
+  | {
+      kind: 'retry';
+      release: string;
+      family: string;
+      accountId: string | null;
+      region: string;
+      cluster: string;
+      nodegroup: string;
+    };
 
 const releaseValue = {
   v: z.literal(1),
@@ -172,6 +181,16 @@ const valueSchemas = {
     v: z.literal(1),
     release: z.string().regex(RELEASE, 'expected a release or AMI ID'),
     family: z.string().regex(FAMILY, 'expected a release line').nullable(),
+    cluster: z.string().regex(EKS_NAME, 'expected a cluster name'),
+    nodegroup: z.string().regex(EKS_NAME, 'expected a node group name'),
+  }),
+  retry: z.strictObject({
+    ...releaseValue,
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'expected a 12-digit account ID')
+      .nullable(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region'),
     cluster: z.string().regex(EKS_NAME, 'expected a cluster name'),
     nodegroup: z.string().regex(EKS_NAME, 'expected a node group name'),
   }),
@@ -215,6 +234,12 @@ export function buttonIntentOf(
       if (!v.success) return { ok: false, problem: problemsOf(v.error).join('; ') };
       const { release, family, cluster, nodegroup } = v.data;
       return { ok: true, intent: { kind, release, family, cluster, nodegroup } };
+    }
+    case 'retry': {
+      const v = valueSchemas.retry.safeParse(json);
+      if (!v.success) return { ok: false, problem: problemsOf(v.error).join('; ') };
+      const { release, family, accountId, region, cluster, nodegroup } = v.data;
+      return { ok: true, intent: { kind, release, family, accountId, region, cluster, nodegroup } };
     }
   }
 }
@@ -336,15 +361,41 @@ export async function runSignedInteraction(
             },
             by,
           )
-        : intent.kind === 'pause'
-          ? { kind: 'pause', reason: null, by }
-          : { kind: 'resume', by };
+        : intent.kind === 'retry'
+          ? {
+              kind: 'approve',
+              // A retry is an approval of the release it failed on, for this node group only.
+              approval: {
+                release: intent.release,
+                family: intent.family,
+                wave: null,
+                nodegroup: {
+                  accountId: intent.accountId,
+                  region: intent.region,
+                  cluster: intent.cluster,
+                  nodegroup: intent.nodegroup,
+                },
+              },
+              by,
+            }
+          : intent.kind === 'pause'
+            ? { kind: 'pause', reason: null, by }
+            : { kind: 'resume', by };
   if (action.kind === 'refuse') {
     await answer(action.text);
     return { kind: 'refused', action: intent.kind, reason: action.reason };
   }
   const done = await runSlashAction(action, interaction, ports, { ...context, selfFunctionName: null });
   const o = done.outcome;
+  if (o.kind === 'approved' && intent.kind === 'retry') {
+    const updateError = await edit({
+      kind: 'retried',
+      nodegroup: `${intent.cluster}/${intent.nodegroup}`,
+      by: o.approval.by,
+      at: o.approval.at,
+    });
+    return { kind: 'done', action: intent.kind, outcome: o, updateError };
+  }
   if (o.kind === 'approved') {
     const updateError = await edit({
       kind: 'approved',

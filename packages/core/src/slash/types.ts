@@ -62,6 +62,11 @@ export interface SlashApproval {
   family: string | null;
   /** Wave, or null for every wave. */
   wave: string | null;
+  /**
+   * A retry (the Retry button on a failed rollout, as `nodekeeper retry`): the approval covers only
+   * this node group. Absent: an approval for the wave.
+   */
+  nodegroup?: { accountId: string | null; region: string; cluster: string; nodegroup: string } | null;
 }
 
 /** The fields of a slash-command request nodekeeper uses (Slack sends more). */

@@ -124,8 +124,18 @@ describe('a failed rollout notice', () => {
       }),
     );
 
-  it('ends with "Recall this image" for its release on its line', () => {
-    const [recall] = buttons(failed(releaseRequest({ family: 'al2023' })).blocks);
+  it('ends with "Retry" for this node group on the release it failed on, and "Recall this image" for its release on its line', () => {
+    const [retry, recall] = buttons(failed(releaseRequest({ family: 'al2023' })).blocks);
+    expect(retry?.text.text).toBe('Retry');
+    expect(JSON.parse(retry?.value ?? '{}')).toEqual({
+      v: 1,
+      release: '20261110',
+      family: 'al2023',
+      accountId: '111122223333',
+      region: 'us-east-1',
+      cluster: 'prod-a',
+      nodegroup: 'general',
+    });
     expect(recall?.text.text).toBe('Recall this image');
     expect(JSON.parse(recall?.value ?? '{}')).toEqual({
       v: 1,
@@ -136,8 +146,12 @@ describe('a failed rollout notice', () => {
     });
   });
 
-  it('names the AMI, on no line, for a custom AMI', () => {
-    const [recall] = buttons(failed(templateRequest({ family: 'golden:/images/web' })).blocks);
+  it('names the AMI, on no line, for a custom AMI; its retry names the AMI on its golden line', () => {
+    const [retry, recall] = buttons(failed(templateRequest({ family: 'golden:/images/web' })).blocks);
+    expect(JSON.parse(retry?.value ?? '{}')).toMatchObject({
+      release: 'ami-0new',
+      family: 'golden:/images/web',
+    });
     expect(JSON.parse(recall?.value ?? '{}')).toMatchObject({ release: 'ami-0new', family: null });
   });
 

@@ -437,6 +437,71 @@ describe('runSignedInteraction', () => {
     });
   });
 
+  describe('when "Retry" is clicked on a failed rollout', () => {
+    it('records a retry of that node group on the release it failed on, as nodekeeper retry does', async () => {
+      const w = world();
+      const failed = rolloutSlackMessage(
+        rolloutNotice(releaseRequest({ family: 'al2023', nodegroup: 'gpu' }), 'failed', {
+          updateId: 'u-1',
+          message: 'failed',
+          status: 'Failed',
+          errors: [{ errorCode: 'PodEvictionFailure', errorMessage: 'pdb', resourceIds: [] }],
+          finishedAt: NOW.toISOString(),
+        }),
+      );
+      const message = JSON.parse(JSON.stringify({ text: failed.text, blocks: failed.blocks }));
+      expect(buttonsOf(message.blocks).map((b) => b.text.text)).toEqual(['Retry', 'Recall this image']);
+      const retry = buttonsOf(message.blocks).find((b) => b.text.text === 'Retry') as ActionButton;
+      const out = await runSignedInteraction(
+        parsed(clickBody(message, retry)),
+        claim(),
+        config,
+        w.ports,
+        context,
+      );
+      expect(out).toMatchObject({ kind: 'done', action: 'retry', updateError: null });
+      expect(w.approvals).toEqual([
+        {
+          release: '20261110',
+          family: 'al2023',
+          wave: null,
+          nodegroup: { accountId: '111122223333', region: 'us-east-1', cluster: 'prod-a', nodegroup: 'gpu' },
+          by: `slack:${ALLOWED}`,
+          at: NOW.toISOString(),
+        },
+      ]);
+      expect(buttonsOf(w.updates[0]?.blocks ?? [])).toEqual([]);
+      expect(textOf(w.updates[0])).toContain(
+        `Retry of \`prod-a/gpu\` recorded by <@${ALLOWED}> at 03:12 UTC on 2026-11-24: the next scan in the window starts a new attempt.`,
+      );
+    });
+
+    it('refuses a retry from a user not on the allowlist, and records nothing', async () => {
+      const w = world();
+      const failed = rolloutSlackMessage(
+        rolloutNotice(releaseRequest({ family: 'al2023', nodegroup: 'gpu' }), 'failed', {
+          updateId: 'u-1',
+          message: 'failed',
+          status: 'Failed',
+          errors: [],
+          finishedAt: NOW.toISOString(),
+        }),
+      );
+      const message = JSON.parse(JSON.stringify({ text: failed.text, blocks: failed.blocks }));
+      const retry = buttonsOf(message.blocks).find((b) => b.text.text === 'Retry') as ActionButton;
+      const out = await runSignedInteraction(
+        parsed(clickBody(message, retry, { userId: VISITOR })),
+        claim(),
+        config,
+        w.ports,
+        context,
+      );
+      expect(out.kind).toBe('refused');
+      expect(w.approvals).toEqual([]);
+      expect(w.updates).toEqual([]);
+    });
+  });
+
   describe("when Pause is clicked on a run's parent", () => {
     const run: RunRecord = {
       ...newRun('scan-abc', 'rollout', '2026-11-24T03:00:00.000Z', [

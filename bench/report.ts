@@ -285,8 +285,14 @@ export function renderReadme(r: BenchResults): string {
     p(`| ledger records | ${fmt(h.ledgerRecords)} | ≥ 100,000 |`);
     p(`| window: records since | ${h.window.since ?? 'the start'} (${h.window.basis}) | |`);
     p(
-      `| window read: Query calls / records / wall ms | ${fmt(h.window.read.calls)} / ${fmt(h.window.read.items)} / ${fmt(h.window.read.wallMs)} | every record of the window, no Scan |`,
+      `| window read: Query calls / records read / wall ms | ${fmt(h.window.read.calls)} / ${fmt(h.window.read.items)} / ${fmt(h.window.read.wallMs)} | every record of the window, no Scan |`,
     );
+    const [recent, rest] = h.window.reads ?? [];
+    if (recent)
+      p(
+        `| of which the last 28 days, read while the fleet is inspected / the rest, read after: records (wall ms) | ${fmt(recent.items)} (${fmt(recent.wallMs)}) / ${rest ? `${fmt(rest.items)} (${fmt(rest.wallMs)})` : 'none'} | |`,
+      );
+    p(`| records the plan kept (its window) | ${fmt(h.window.records)} | |`);
     p(
       `| the whole ledger through the index: calls / records / wall ms | ${fmt(h.fullRead.calls)} / ${fmt(h.fullRead.items)} / ${fmt(h.fullRead.wallMs)} | (what the window spares) |`,
     );

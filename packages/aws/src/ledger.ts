@@ -261,33 +261,41 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
       const limit = Math.max(1, Math.floor(query.limit));
       const records: RolloutRecord[] = [];
       const byCluster = query.cluster !== undefined && query.cluster !== '';
-      const since = query.since;
-      // Newest first on either index; `since` bounds the sort key (gsi1sk starts with createdAt).
+      const { since, until } = query;
+      if (since !== undefined && until !== undefined && since >= until) return records;
+      // Newest first on either index; `since` and `until` bound the sort key (gsi1sk starts with
+      // createdAt). BETWEEN is inclusive: a record created exactly at `until` is dropped below.
+      const range =
+        since !== undefined && until !== undefined
+          ? 'BETWEEN :since AND :until'
+          : since !== undefined
+            ? '>= :since'
+            : until !== undefined
+              ? '<= :until'
+              : null;
+      const bounds = {
+        ...(since === undefined ? {} : { ':since': since }),
+        ...(until === undefined ? {} : { ':until': until }),
+      };
       const keyCondition = byCluster
         ? {
-            KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND #sk >= :since',
+            KeyConditionExpression: range === null ? '#pk = :pk' : `#pk = :pk AND #sk ${range}`,
             ExpressionAttributeNames: {
               '#pk': LedgerSchema.gsiPartitionKey,
-              ...(since === undefined ? {} : { '#sk': LedgerSchema.gsiSortKey }),
+              ...(range === null ? {} : { '#sk': LedgerSchema.gsiSortKey }),
             },
-            ExpressionAttributeValues: {
-              ':pk': clusterPk(query.cluster ?? ''),
-              ...(since === undefined ? {} : { ':since': since }),
-            },
+            ExpressionAttributeValues: { ':pk': clusterPk(query.cluster ?? ''), ...bounds },
           }
         : {
-            KeyConditionExpression: since === undefined ? '#type = :type' : '#type = :type AND #at >= :since',
+            KeyConditionExpression: range === null ? '#type = :type' : `#type = :type AND #at ${range}`,
             ExpressionAttributeNames: {
               '#type': LedgerSchema.timeIndexPartitionKey,
-              ...(since === undefined ? {} : { '#at': LedgerSchema.timeIndexSortKey }),
+              ...(range === null ? {} : { '#at': LedgerSchema.timeIndexSortKey }),
             },
-            ExpressionAttributeValues: {
-              ':type': ROLLOUT_ITEM_TYPE,
-              ...(since === undefined ? {} : { ':since': since }),
-            },
+            ExpressionAttributeValues: { ':type': ROLLOUT_ITEM_TYPE, ...bounds },
           };
       let startKey: Record<string, unknown> | undefined;
-      // Bounded by `limit` and `since`: each page asks for no more than the records still wanted.
+      // Bounded by `limit` and the range: each page asks for no more than the records still wanted.
       do {
         try {
           const out = await doc.send(
@@ -302,6 +310,7 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
           );
           for (const item of out.Items ?? []) {
             const record = toRecord(item);
+            if (until !== undefined && record.createdAt >= until) continue;
             const account = record.accountId ?? query.homeAccountId;
             if (query.accountId === undefined || account === query.accountId) records.push(record);
           }
@@ -310,7 +319,9 @@ export function createLedger(client: DynamoDBClient, options: LedgerOptions): Le
           return fail(
             'Query',
             error,
-            byCluster ? `cluster ${query.cluster}` : `history since ${since ?? 'the start'}`,
+            byCluster
+              ? `cluster ${query.cluster}`
+              : `history from ${since ?? 'the start'} to ${until ?? 'now'}`,
           );
         }
       } while (startKey !== undefined && records.length < limit);

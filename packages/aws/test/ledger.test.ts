@@ -236,6 +236,25 @@ describe('createLedger', () => {
         expect(calls).toHaveLength(2);
       });
 
+      it('reads a range [since, until) on either index, newest first', async () => {
+        const byTime = await ledger.listHistory({ since: at(1000), until: at(1200), limit: 1000 });
+        expect(byTime.map((r) => r.createdAt)).toEqual(Array.from({ length: 200 }, (_, i) => at(1199 - i)));
+        const byCluster = await ledger.listHistory({
+          cluster: 'c-03',
+          since: at(1000),
+          until: at(1200),
+          limit: 1000,
+        });
+        expect(byCluster.map((r) => r.key)).toEqual(
+          records
+            .filter((r, i) => i >= 1000 && i < 1200 && r.cluster === 'c-03')
+            .reverse()
+            .map((r) => r.key),
+        );
+        expect(await ledger.listHistory({ until: at(3), limit: 10 })).toHaveLength(3);
+        expect(await ledger.listHistory({ since: at(5), until: at(5), limit: 10 })).toEqual([]);
+      });
+
       it('stops at the limit inside a window, newest first', async () => {
         const out = await ledger.listHistory({ since: at(100), limit: 5 });
         expect(out.map((r) => r.createdAt)).toEqual([at(2599), at(2598), at(2597), at(2596), at(2595)]);

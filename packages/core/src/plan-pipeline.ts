@@ -33,6 +33,14 @@ import type { Approval, PauseState, Policy, Recall } from './types/policy.ts';
  */
 export const PLAN_HISTORY_MAX_RECORDS = 100_000;
 
+/**
+ * Days of ledger history read while the fleet is inspected, before the window is known: most
+ * windows (a target at most a few weeks old, less the skew) lie inside it, so the read overlaps
+ * the inspection; the rest of a longer window is read after it, and the part of these days before
+ * a shorter window is dropped.
+ */
+export const HISTORY_PREFETCH_DAYS = 28;
+
 /** How many (account, region) targets are inspected at once; each has its own clients and rate limits. */
 export const TARGET_CONCURRENCY = 8;
 
@@ -176,9 +184,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 /**
  * Inspects every (account, region) of the config a few at once (merged in target order), reads
- * the pause flag, the approvals and the recalls meanwhile, then the ledger's records of the plan's
- * history window ({@link historyWindow}: every record a decision can depend on, at most
- * {@link PLAN_HISTORY_MAX_RECORDS}), and plans as of `now`. Read-only. An unreadable pause flag or
+ * the pause flag, the approvals, the recalls and the last {@link HISTORY_PREFETCH_DAYS} of the
+ * ledger meanwhile, then the rest of the plan's history window ({@link historyWindow}: every record
+ * a decision can depend on, at most {@link PLAN_HISTORY_MAX_RECORDS}), and plans as of `now`. Read-only. An unreadable pause flag or
  * ledger does not fail the plan: every item that would roll is held (`state-unreadable`) and a
  * warning says why, because waves, soak, budgets and the breaker depend on them. A missing ledger
  * table means no history.
@@ -207,8 +215,9 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
   });
   const warnings: PlanFactsWarning[] = [];
   const isMissing = ports.isLedgerMissing ?? (() => false);
-  // The history window depends on the fleet (the candidates' targets), so the ledger is read once
-  // the inspections are in; the pause flag, approvals and recalls are read meanwhile.
+  // The history window depends on the fleet (the candidates' targets). Its recent part (the last
+  // HISTORY_PREFETCH_DAYS) is read while the fleet is inspected, the rest once the window is known;
+  // the pause flag, approvals and recalls are read meanwhile.
   const windowOf = (list: Inspection[]): HistoryWindow => {
     const merged = mergeInspections(list);
     const own = historyWindow(
@@ -219,16 +228,32 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
     return own.since === null || asked === null || asked >= own.since ? own : { ...own, since: asked };
   };
   const windowed = inspections.then(windowOf);
+  const prefetchSince = new Date(options.now.getTime() - HISTORY_PREFETCH_DAYS * 86_400_000).toISOString();
+  const prefetched = ports.ledger.listHistory({ since: prefetchSince, limit: PLAN_HISTORY_MAX_RECORDS + 1 });
+  // Awaited below; this keeps a failure from going unhandled while the inspections still run.
+  prefetched.catch(() => undefined);
   const readHistory = async (window: HistoryWindow): Promise<RolloutRecord[]> => {
-    const records = await ports.ledger.listHistory({
-      ...(window.since === null ? {} : { since: window.since }),
-      limit: PLAN_HISTORY_MAX_RECORDS + 1,
-    });
-    if (records.length > PLAN_HISTORY_MAX_RECORDS) {
-      throw new Error(
+    const tooMany = () =>
+      new Error(
         `the ledger holds more than ${PLAN_HISTORY_MAX_RECORDS.toLocaleString('en-US')} rollout records since ${window.since ?? 'it began'} (${describeBasis(window)}); planning on part of them is not safe`,
       );
+    const recent = await prefetched;
+    if (recent.length > PLAN_HISTORY_MAX_RECORDS) throw tooMany();
+    let records: RolloutRecord[];
+    if (window.since !== null && window.since >= prefetchSince) {
+      const since = window.since;
+      records = recent.filter((r) => r.createdAt >= since);
+    } else {
+      const older = await ports.ledger.listHistory({
+        ...(window.since === null ? {} : { since: window.since }),
+        until: prefetchSince,
+        limit: PLAN_HISTORY_MAX_RECORDS + 1 - recent.length,
+      });
+      // Newest first: the prefetched records, then the older ones (once each).
+      const seen = new Set(recent.map((r) => r.key));
+      records = [...recent, ...older.filter((r) => !seen.has(r.key))];
     }
+    if (records.length > PLAN_HISTORY_MAX_RECORDS) throw tooMany();
     return records;
   };
   const [inspected, window, pause, history, approvals, recalls] = await Promise.all([

@@ -182,6 +182,7 @@ describe('planFleet with a history window', () => {
         queries.push(q);
         return records
           .filter((r) => q.since === undefined || r.createdAt >= q.since)
+          .filter((r) => q.until === undefined || r.createdAt < q.until)
           .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
           .slice(0, q.limit);
       },
@@ -200,7 +201,9 @@ describe('planFleet with a history window', () => {
       { ...ports(all), ledger: { listHistory: async () => [...all].reverse() } },
       { config, now: NOW },
     );
-    expect(queries).toEqual([{ since: '2026-10-27T00:00:00.000Z', limit: 100_001 }]);
+    // Read while the fleet was inspected: the 28 days before now hold the window (since 2026-10-27).
+    expect(queries).toEqual([{ since: '2026-10-23T00:00:00.000Z', limit: 100_001 }]);
+    expect(windowed.history.since).toBe('2026-10-27T00:00:00.000Z');
     expect(windowed.records).toHaveLength(recent.length);
     expect(all.length).toBeGreaterThan(900);
     expect(windowed.plan).toEqual(full.plan);

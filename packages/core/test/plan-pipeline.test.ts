@@ -15,6 +15,8 @@ import type { Approval } from '../src/types/policy.ts';
 import { aCatalog, aFleet, aNodegroup, NOW } from './builders.ts';
 
 const config: Config = parseConfig({ regions: ['us-east-1', 'eu-west-1'], clusters: ['prod-*'] });
+/** The ledger read begun while the fleet is inspected: the 28 days before NOW. */
+const PREFETCH_SINCE = '2026-10-23T00:00:00.000Z';
 
 class MissingTable extends Error {
   readonly code = 'ResourceNotFoundException';
@@ -62,7 +64,8 @@ describe('planFleet', () => {
         Date.parse('2026-11-10T00:00:00.000Z') - RELEASE_SKEW_DAYS * 86_400_000,
       ).toISOString();
       expect(planned.ledger).toEqual({ kind: 'ok', records: 0, since });
-      expect(p.queries).toEqual([{ since, limit: PLAN_HISTORY_MAX_RECORDS + 1 }]);
+      // One read, begun while the fleet was inspected: the last 28 days hold the whole window.
+      expect(p.queries).toEqual([{ since: PREFETCH_SINCE, limit: PLAN_HISTORY_MAX_RECORDS + 1 }]);
       expect(planned.history).toMatchObject({
         since,
         basis: { kind: 'target', family: 'al2023', release: '20261110' },
@@ -75,9 +78,10 @@ describe('planFleet', () => {
       const further = new Date('2026-08-01T00:00:00.000Z');
       await planFleet(p, { config, now: NOW, historySince: further });
       await planFleet(p, { config, now: NOW, historySince: new Date('2026-11-19T00:00:00.000Z') });
-      expect(p.queries.map((q) => q.since)).toEqual([
-        further.toISOString(),
-        new Date(Date.parse('2026-11-10T00:00:00.000Z') - RELEASE_SKEW_DAYS * 86_400_000).toISOString(),
+      expect(p.queries).toEqual([
+        { since: PREFETCH_SINCE, limit: PLAN_HISTORY_MAX_RECORDS + 1 },
+        { since: further.toISOString(), until: PREFETCH_SINCE, limit: PLAN_HISTORY_MAX_RECORDS + 1 },
+        { since: PREFETCH_SINCE, limit: PLAN_HISTORY_MAX_RECORDS + 1 },
       ]);
     });
 
@@ -89,12 +93,42 @@ describe('planFleet', () => {
         }),
       });
       const planned = await planFleet(p, { config, now: NOW });
-      expect(p.queries).toEqual([{ since: '2026-11-18T00:00:00.000Z', limit: PLAN_HISTORY_MAX_RECORDS + 1 }]);
+      expect(p.queries).toEqual([{ since: PREFETCH_SINCE, limit: PLAN_HISTORY_MAX_RECORDS + 1 }]);
       expect(planned.history).toEqual({
         since: '2026-11-18T00:00:00.000Z',
         basis: { kind: 'live-starts' },
         releases: [],
       });
+    });
+
+    it('reads the part of a long window before the prefetched days once, and keeps every record once, newest first', async () => {
+      const at = (iso: string, nodegroup: string): RolloutRecord =>
+        ({ key: `${nodegroup}-${iso}`, createdAt: iso, nodegroup }) as unknown as RolloutRecord;
+      const ledger = [
+        at('2026-11-19T00:00:00.000Z', 'a'),
+        at('2026-10-23T00:00:00.000Z', 'b'),
+        at('2026-10-22T23:59:59.000Z', 'c'),
+        at('2026-08-02T00:00:00.000Z', 'd'),
+        at('2026-07-01T00:00:00.000Z', 'e'),
+      ];
+      const p = ports({
+        ledger: {
+          async listHistory(q) {
+            return ledger.filter(
+              (r) =>
+                (q.since === undefined || r.createdAt >= q.since) &&
+                (q.until === undefined || r.createdAt < q.until),
+            );
+          },
+        },
+      });
+      const planned = await planFleet(p, {
+        config,
+        now: NOW,
+        historySince: new Date('2026-08-01T00:00:00.000Z'),
+      });
+      expect(planned.records.map((r) => r.nodegroup)).toEqual(['a', 'b', 'c', 'd']);
+      expect(planned.ledger).toEqual({ kind: 'ok', records: 4, since: '2026-08-01T00:00:00.000Z' });
     });
 
     it('holds every roll when its window holds more records than it may read, rather than plan on part', async () => {

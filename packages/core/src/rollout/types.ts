@@ -283,6 +283,8 @@ export interface HistoryQuery {
   homeAccountId?: string;
   /** Only records created at or after this ISO time (the plan's history window). */
   since?: string;
+  /** Only records created before this ISO time. */
+  until?: string;
   limit: number;
 }
 

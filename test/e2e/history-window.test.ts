@@ -1,7 +1,6 @@
 import {
   createApprovalStore,
   createClients,
-  createLedger,
   createLedgerTable,
   createPlanPorts,
   createTargetClientCache,

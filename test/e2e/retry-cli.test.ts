@@ -108,7 +108,10 @@ describe('nodekeeper roll --apply --wait with a budget of one', () => {
     const posts = sb.slackPosts().filter((p) => p.kind === 'chat.postMessage');
     const parents = posts.filter((p) => p.body.thread_ts === undefined).map((p) => String(p.body.text));
     expect(parents).toEqual(['Rollout of 1 node group: 1 pending']);
-    const edits = sb.slackPosts().filter((p) => p.kind === 'chat.update').map((p) => String(p.body.text));
+    const edits = sb
+      .slackPosts()
+      .filter((p) => p.kind === 'chat.update')
+      .map((p) => String(p.body.text));
     expect(edits.at(-1)).toBe('Rollout of 3 node groups: 2 succeeded, 1 failed');
   });
 });

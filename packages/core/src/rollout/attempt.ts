@@ -56,7 +56,8 @@ export function nextAttempt(
     const record = byKey.get(rolloutKey({ ...request, attempt }));
     if (record === undefined) return attempt;
     // A failure an approval or a retry forgave is passed over like a "not now".
-    if (!isRetryable(record) && !(record.outcome === RolloutOutcome.failed && forgiven(record))) return attempt;
+    if (!isRetryable(record) && !(record.outcome === RolloutOutcome.failed && forgiven(record)))
+      return attempt;
   }
   return MAX_ATTEMPT;
 }

@@ -90,6 +90,8 @@ function fleetFile(devOutcome: 'Successful' | 'PodEvictionFailure'): FleetFile {
       cluster('prod-b', 'Successful'),
     ],
     instances: [],
+    // No release is published during the simulation: the new one is there from the start.
+    amiReleases: [],
   } as unknown as FleetFile;
 }
 
@@ -306,7 +308,9 @@ describe('a release through its life', () => {
       'prod-a': 'skip:halted',
       'prod-b': 'skip:halted',
     });
-    expect(messageOf(scan.plan, 'prod-a')).toContain('`nodekeeper approve 20261124 --wave prod`');
+    expect(messageOf(scan.plan, 'prod-a')).toContain(
+      '`nodekeeper approve 20261124 --family al2023 --wave prod`',
+    );
     expectOneLineHolds(scan.plan);
 
     // An operator approves the release for prod.

@@ -178,17 +178,13 @@ export function applySafety(
     }
     // This node group's own last try of the release, and whether an approval or a retry forgave it.
     const own = lastOwnFailure(group?.facts ?? [], c.family, c.release);
+    const failedAt = own === null ? null : timeOf(own.finishedAt ?? own.startedAt);
     const forgiven =
-      own !== null &&
-      failureForgiven(
-        approvals,
-        c.item,
-        c.family,
-        c.release,
-        c.item.wave,
-        timeOf(own.finishedAt ?? own.startedAt),
-      );
-    const retried = forgiven && latestRetry(approvals, c.item, c.family, c.release) !== null;
+      own !== null && failureForgiven(approvals, c.item, c.family, c.release, c.item.wave, failedAt);
+    // Only a retry of this node group given after its failure lets it past the breaker.
+    const retry = own === null ? null : latestRetry(approvals, c.item, c.family, c.release);
+    const retried =
+      retry !== null && (failedAt === null || (timeOf(retry.at) ?? Number.POSITIVE_INFINITY) >= failedAt);
     const failures = countedFailures(history, approvals, c.family, c.release, c.item.wave);
     if (failures.length >= policy.maxFailuresPerRelease && !retried) {
       skip(c, SkipReason.halted, haltedHold(c, failures, policy.maxFailuresPerRelease));

@@ -289,6 +289,30 @@ describe('plan safety rules', () => {
         expect: { 'dev-a/general': 'roll', 'dev-b/general': 'skip:halted', 'prod-a/general': 'skip:halted' },
       },
       {
+        name: 'keeps a group halted by others when its only retry is older than its failure (an approval forgave it)',
+        fleet: aFleet([devA(), devA({ cluster: 'dev-b' })]),
+        policy: {
+          history: [
+            devFailed('2026-11-18T03:00:00.000Z'),
+            aFact({
+              cluster: 'dev-b',
+              outcome: 'failed',
+              startedAt: '2026-11-18T04:00:00.000Z',
+              finishedAt: '2026-11-18T04:00:00.000Z',
+            }),
+          ],
+          approvals: [
+            anApproval({
+              wave: null,
+              at: '2026-11-17T00:00:00.000Z',
+              nodegroup: { accountId: null, region: 'us-east-1', cluster: 'dev-a', nodegroup: 'general' },
+            }),
+            anApproval({ wave: 'dev', at: '2026-11-18T03:30:00.000Z' }),
+          ],
+        },
+        expect: { 'dev-a/general': 'skip:halted', 'dev-b/general': 'skip:halted' },
+      },
+      {
         name: 'ignores a retry given before the failure',
         fleet: aFleet([devA(), prodA()]),
         policy: {

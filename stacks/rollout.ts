@@ -57,6 +57,21 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     permissions: ctx.permissions('rollout-scan'),
   });
 
+  // Scan → workflow → continuation scan → … is a chain of Lambda-to-Lambda invocations, which
+  // Lambda's recursive loop detection stops after about 16 hops (a window of more than ~8 rounds).
+  // The chain is bounded by nodekeeper itself: a continuation is asked for only while the plan holds
+  // work for the budget, a scan outside the window starts nothing, scans run one at a time and a
+  // continuation an earlier scan covered returns at once (docs/rollouts.md, "A window keeps rolling").
+  for (const [name, fn] of [
+    ['RolloutScanRecursion', scan.nodes.function],
+    ['RolloutWorkflowRecursion', workflow.nodes.function.nodes.function],
+  ] as const) {
+    new aws.lambda.FunctionRecursionConfig(name, {
+      functionName: (fn as $util.Output<aws.lambda.Function>).apply((f: aws.lambda.Function) => f.name),
+      recursiveLoop: 'Allow',
+    });
+  }
+
   return {
     workflow,
     workflowArn,

@@ -194,6 +194,18 @@ describe('the nodekeeper app', () => {
         expect(lambda(name).reservedConcurrentExecutions, name).toBeUndefined();
     });
 
+    it('lets the scan and the workflow invoke each other past Lambda recursive loop detection (continuations)', () => {
+      const configs = h.resources.filter(
+        (r) => r.type === 'aws:lambda/functionRecursionConfig:FunctionRecursionConfig',
+      );
+      expect(Object.fromEntries(configs.map((r) => [r.inputs.functionName, r.inputs.recursiveLoop]))).toEqual(
+        {
+          [lambda('RolloutScan').name]: 'Allow',
+          [lambda('RolloutWorkflowHandler').name]: 'Allow',
+        },
+      );
+    });
+
     it('runs one scan at a time, and lets each rollout workflow ask that scan for a continuation', async () => {
       expect(lambda('RolloutScan').reservedConcurrentExecutions).toBe(1);
       // The workflow names the scan as the stack rendered it, and its role may invoke exactly that.

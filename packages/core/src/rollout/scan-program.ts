@@ -51,6 +51,13 @@ export interface ScanMarkPort {
   markPlanned(at: string): Promise<void>;
 }
 
+/**
+ * A continuation counts as covered only by a scan that began planning at least this long after it
+ * was asked for: the covering scan must have seen the rollout's outcome in the ledger's time index,
+ * which DynamoDB propagates within about a second.
+ */
+export const COVERED_AFTER_MS = 5_000;
+
 /** How long a scan waits for the rollouts it started to show in the ledger before it returns. */
 export const START_VISIBLE_WAIT = { reads: 30, ms: 2000 } as const;
 
@@ -149,7 +156,9 @@ export async function runScanProgram(
   const continuation = event.continuation ?? null;
   if (continuation !== null && ports.marks) {
     const last = await ports.marks.lastPlannedAt().catch(() => null);
-    if (last !== null && Date.parse(last) > Date.parse(event.time))
+    // A scan that began planning only moments after the rollout ended may have read the ledger's
+    // time index before the outcome reached it (GSI reads are eventually consistent): not covered.
+    if (last !== null && Date.parse(last) >= Date.parse(event.time) + COVERED_AFTER_MS)
       return { kind: 'covered', lastPlannedAt: last };
   }
   // Before reading anything: a continuation asked for from now on needs a scan after this one.

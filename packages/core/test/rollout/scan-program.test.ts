@@ -252,6 +252,23 @@ describe('runScanProgram', () => {
       expect(m.set).toHaveLength(1);
     });
 
+    it('plans a continuation asked for only moments before the last scan began planning (its index read may be stale)', async () => {
+      const m = marks();
+      const w = world();
+      w.ports.marks = m.port;
+      await m.port.markPlanned(NOW.toISOString());
+      const moments = new Date(NOW.getTime() - 2_000).toISOString();
+      const out = await runScanProgram(
+        {
+          event: { id: 'continuation:z', time: moments, continuation: { runId: null } },
+          config,
+          stage: 'test',
+        },
+        w.ports,
+      );
+      expect(out.kind).toBe('ran');
+    });
+
     it('plans a continuation asked for after the last scan began planning, and marks it', async () => {
       const m = marks();
       const w = world();

@@ -58,6 +58,9 @@ export interface ScanMarkPort {
  */
 export const COVERED_AFTER_MS = 5_000;
 
+/** A continuation plans no sooner than this after it was asked for (the time index catches up). */
+export const INDEX_SETTLE_MS = 2_000;
+
 /** How long a scan waits for the rollouts it started to show in the ledger before it returns. */
 export const START_VISIBLE_WAIT = { reads: 30, ms: 2000 } as const;
 
@@ -160,6 +163,12 @@ export async function runScanProgram(
     // time index before the outcome reached it (GSI reads are eventually consistent): not covered.
     if (last !== null && Date.parse(last) >= Date.parse(event.time) + COVERED_AFTER_MS)
       return { kind: 'covered', lastPlannedAt: last };
+  }
+  if (continuation !== null && ports.sleep) {
+    // The rollout that asked recorded its outcome moments ago: let it reach the ledger's time index
+    // (eventually consistent) before the plan reads it, or a failed rollout would still hold its budget.
+    const age = ports.now().getTime() - Date.parse(event.time);
+    if (age >= 0 && age < INDEX_SETTLE_MS) await ports.sleep(INDEX_SETTLE_MS - age);
   }
   // Before reading anything: a continuation asked for from now on needs a scan after this one.
   await ports.marks?.markPlanned(ports.now().toISOString()).catch(() => undefined);

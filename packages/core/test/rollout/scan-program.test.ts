@@ -269,6 +269,24 @@ describe('runScanProgram', () => {
       expect(out.kind).toBe('ran');
     });
 
+    it('waits until a continuation is 2 s old before planning, so the outcome that asked is in the time index', async () => {
+      const w = world();
+      const slept: number[] = [];
+      w.ports.sleep = async (ms) => {
+        slept.push(ms);
+      };
+      const justNow = new Date(NOW.getTime() - 500).toISOString();
+      await runScanProgram(
+        {
+          event: { id: 'continuation:w', time: justNow, continuation: { runId: null } },
+          config,
+          stage: 'test',
+        },
+        w.ports,
+      );
+      expect(slept[0]).toBe(1_500);
+    });
+
     it('plans a continuation asked for after the last scan began planning, and marks it', async () => {
       const m = marks();
       const w = world();

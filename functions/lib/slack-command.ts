@@ -419,20 +419,30 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
     return first;
   }
 
-  async function onSigned(event: unknown): Promise<SlackWorkResult> {
-    const parsedWork = signedWorkSchema.safeParse(event);
+  /**
+   * A signed hand-off from the acknowledgement, validated and its Slack signature verified again
+   * (a direct invoke must carry a request Slack signed, at most 15 minutes old); else the rejection.
+   */
+  function verifiedWork<T extends { rawBody: string; timestamp: string; signature: string }>(
+    event: unknown,
+    schema: z.ZodType<T>,
+    what: 'work' | 'interaction',
+  ): { ok: true; work: T; now: Date } | { ok: false; result: SlackWorkResult } {
+    const parsedWork = schema.safeParse(event);
     if (!parsedWork.success) {
       const problems = parsedWork.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
       log.error('work payload rejected', { problems });
-      return { kind: 'rejected', problems };
+      return { ok: false, result: { kind: 'rejected', problems } };
     }
     const work = parsedWork.data;
     if (deps.signingSecret === null) {
-      log.error('signed work refused: no signing secret configured');
-      return { kind: 'rejected', problems: ['signature: no signing secret configured'] };
+      log.error(`signed ${what} refused: no signing secret configured`);
+      return {
+        ok: false,
+        result: { kind: 'rejected', problems: ['signature: no signing secret configured'] },
+      };
     }
     const now = deps.now();
-    // Verified again: a direct invoke must carry a request Slack signed, at most 15 minutes old.
     const check = verifySlackSignature({
       signingSecret: deps.signingSecret,
       timestamp: work.timestamp,
@@ -442,9 +452,16 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
       maxAgeSeconds: WORKER_MAX_REQUEST_AGE_SECONDS,
     });
     if (!check.ok) {
-      log.warn('signed work refused: bad signature', { reason: check.reason });
-      return { kind: 'rejected', problems: [`signature: ${check.reason}`] };
+      log.warn(`signed ${what} refused: bad signature`, { reason: check.reason });
+      return { ok: false, result: { kind: 'rejected', problems: [`signature: ${check.reason}`] } };
     }
+    return { ok: true, work, now };
+  }
+
+  async function onSigned(event: unknown): Promise<SlackWorkResult> {
+    const verified = verifiedWork(event, signedWorkSchema, 'work');
+    if (!verified.ok) return verified.result;
+    const { work, now } = verified;
     const parsed = parseSlashRequest(work.rawBody, { allowLocal: deps.allowLocal });
     if (!parsed.ok) {
       log.warn('signed work refused: invalid request', { problems: parsed.problems });
@@ -490,31 +507,9 @@ export function createSlackCommandHandler(deps: SlackCommandDeps) {
   }
 
   async function onSignedInteraction(event: unknown): Promise<SlackWorkResult> {
-    const parsedWork = signedInteractionSchema.safeParse(event);
-    if (!parsedWork.success) {
-      const problems = parsedWork.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
-      log.error('work payload rejected', { problems });
-      return { kind: 'rejected', problems };
-    }
-    const work = parsedWork.data;
-    if (deps.signingSecret === null) {
-      log.error('signed interaction refused: no signing secret configured');
-      return { kind: 'rejected', problems: ['signature: no signing secret configured'] };
-    }
-    const now = deps.now();
-    // Verified again: a direct invoke must carry a click Slack signed, at most 15 minutes old.
-    const check = verifySlackSignature({
-      signingSecret: deps.signingSecret,
-      timestamp: work.timestamp,
-      signature: work.signature,
-      rawBody: work.rawBody,
-      now,
-      maxAgeSeconds: WORKER_MAX_REQUEST_AGE_SECONDS,
-    });
-    if (!check.ok) {
-      log.warn('signed interaction refused: bad signature', { reason: check.reason });
-      return { kind: 'rejected', problems: [`signature: ${check.reason}`] };
-    }
+    const verified = verifiedWork(event, signedInteractionSchema, 'interaction');
+    if (!verified.ok) return verified.result;
+    const { work, now } = verified;
     const parsed = parseInteractionPayload(work.rawBody, { allowLocal: deps.allowLocal });
     if (!parsed.ok) {
       log.warn('signed interaction refused: invalid payload', { problems: parsed.problems });

@@ -117,23 +117,7 @@ export async function describeImagesBatch(
   if (ids.length === 0) return [];
   if (ids.length > imageBatchSize)
     throw new RangeError(`at most ${imageBatchSize} image IDs per call, got ${ids.length}`);
-  const images: ImageFacts[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await callAws(service, 'DescribeImages', () =>
-      ec2.send(
-        new DescribeImagesCommand({
-          Filters: [{ Name: 'image-id', Values: ids }],
-          IncludeDeprecated: true,
-          IncludeDisabled: true,
-          NextToken: nextToken,
-        }),
-      ),
-    );
-    images.push(...(out.Images ?? []).map(toImageFacts));
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
-  return images;
+  return describeImagesPaged(ec2, { Filters: [{ Name: 'image-id', Values: ids }] });
 }
 
 /**
@@ -151,14 +135,21 @@ export async function describeAmazonImagesByName(
   if (wanted.length === 0) return [];
   if (wanted.length > imageBatchSize)
     throw new RangeError(`at most ${imageBatchSize} image names per call, got ${wanted.length}`);
+  return describeImagesPaged(ec2, { Owners: ['amazon'], Filters: [{ Name: 'name', Values: wanted }] });
+}
+
+/** Every page of one DescribeImages query, deprecated and disabled images included. */
+async function describeImagesPaged(
+  ec2: EC2Client,
+  query: { Owners?: string[]; Filters: Array<{ Name: string; Values: string[] }> },
+): Promise<ImageFacts[]> {
   const images: ImageFacts[] = [];
   let nextToken: string | undefined;
   do {
     const out = await callAws(service, 'DescribeImages', () =>
       ec2.send(
         new DescribeImagesCommand({
-          Owners: ['amazon'],
-          Filters: [{ Name: 'name', Values: wanted }],
+          ...query,
           IncludeDeprecated: true,
           IncludeDisabled: true,
           NextToken: nextToken,

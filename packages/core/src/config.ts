@@ -63,6 +63,12 @@ const waveSchema = z.strictObject({
     .optional()
     .describe('Only node groups in these regions (default: any).'),
   minAmiAgeDays: z.int().min(0).optional().describe('Overrides the global minAmiAgeDays for this wave.'),
+  followClusterVersion: z
+    .boolean()
+    .optional()
+    .describe(
+      "Overrides the global followClusterVersion for this wave: node groups whose Kubernetes minor is behind their cluster's roll to the next minor.",
+    ),
   soakDays: z
     .number()
     .min(0)
@@ -250,6 +256,12 @@ export const configSchema = z
       .min(1, 'expected at least one region'),
     clusters: nameList.min(1, 'expected at least one cluster name or glob').default(['*']),
     minAmiAgeDays: z.int().min(0).default(0),
+    followClusterVersion: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Node groups whose Kubernetes minor is behind their cluster's roll to the next minor (one at a time, never past the cluster's), with that minor's image, through the same waves, soak, windows, budgets and approvals; a wave's followClusterVersion overrides it. Off: the plan shows the lag (version-behind).",
+      ),
     denyAmis: z
       .array(z.string().min(1))
       .default([])

@@ -28,6 +28,7 @@ export function policyFromConfig(config: Config, facts: PolicyFacts = {}): Polic
   return {
     clusters: [...config.clusters],
     minAmiAgeDays: config.minAmiAgeDays,
+    followClusterVersion: config.followClusterVersion,
     denyAmis: [...config.denyAmis],
     waves: config.waves.map((wave) => ({
       name: wave.name,
@@ -35,6 +36,7 @@ export function policyFromConfig(config: Config, facts: PolicyFacts = {}): Polic
       accounts: wave.accounts ? [...wave.accounts] : null,
       regions: wave.regions ? [...wave.regions] : null,
       minAmiAgeDays: wave.minAmiAgeDays ?? null,
+      followClusterVersion: wave.followClusterVersion ?? null,
       soakDays: wave.soakDays,
       requiresApproval: wave.requiresApproval,
       forceOnPodEvictionFailure: wave.forceOnPodEvictionFailure,

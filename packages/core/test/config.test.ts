@@ -33,6 +33,7 @@ describe('parseConfig', () => {
     it('parses it and fills the defaults', () => {
       expect(parseConfig(DESIGN_EXAMPLE)).toEqual({
         ...DESIGN_EXAMPLE,
+        followClusterVersion: false,
         waves: [
           {
             name: 'dev',
@@ -69,6 +70,7 @@ describe('parseConfig', () => {
         regions: ['eu-central-1', 'us-gov-west-1'],
         clusters: ['*'],
         minAmiAgeDays: 0,
+        followClusterVersion: false,
         denyAmis: [],
         waves: [],
         maxConcurrentPerCluster: 1,
@@ -162,6 +164,14 @@ describe('parseConfig', () => {
       [
         { regions: ['us-east-1'], denyAmis: [3] },
         'denyAmis[0]: Invalid input: expected string, received number',
+      ],
+      [
+        { regions: ['us-east-1'], followClusterVersion: 'yes' },
+        'followClusterVersion: Invalid input: expected boolean, received string',
+      ],
+      [
+        { regions: ['us-east-1'], waves: [{ name: 'x', clusters: ['a'], followClusterVersion: 1 }] },
+        'waves[0].followClusterVersion: Invalid input: expected boolean, received number',
       ],
       [
         { regions: ['us-east-1'], waves: [{ name: 'x', clusters: ['a'], soakDays: 'two' }] },

@@ -10,9 +10,10 @@ describe('policyFromConfig', () => {
         regions: ['us-east-1'],
         clusters: ['prod-*'],
         minAmiAgeDays: 3,
+        followClusterVersion: false,
         denyAmis: ['ami-0bad'],
         waves: [
-          { name: 'prod', clusters: ['prod-*'], minAmiAgeDays: 7, soakDays: 2 },
+          { name: 'prod', clusters: ['prod-*'], minAmiAgeDays: 7, soakDays: 2, followClusterVersion: true },
           { name: 'rest', clusters: ['*'] },
         ],
         schedule: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'Europe/Berlin' },
@@ -22,6 +23,7 @@ describe('policyFromConfig', () => {
       expect(policyFromConfig(config, { paused })).toEqual({
         clusters: ['prod-*'],
         minAmiAgeDays: 3,
+        followClusterVersion: false,
         denyAmis: ['ami-0bad'],
         waves: [
           {
@@ -30,6 +32,7 @@ describe('policyFromConfig', () => {
             accounts: null,
             regions: null,
             minAmiAgeDays: 7,
+            followClusterVersion: true,
             soakDays: 2,
             requiresApproval: false,
             forceOnPodEvictionFailure: false,
@@ -41,6 +44,7 @@ describe('policyFromConfig', () => {
             accounts: null,
             regions: null,
             minAmiAgeDays: null,
+            followClusterVersion: null,
             soakDays: 0,
             requiresApproval: false,
             forceOnPodEvictionFailure: false,

@@ -14,6 +14,11 @@ export interface WavePolicy {
   regions?: string[] | null;
   /** Overrides `Policy.minAmiAgeDays` for node groups in this wave; null means the global value. */
   minAmiAgeDays: number | null;
+  /**
+   * Overrides `Policy.followClusterVersion` for node groups in this wave; null or absent means the
+   * global value.
+   */
+  followClusterVersion?: boolean | null;
   soakDays: number;
   requiresApproval: boolean;
   forceOnPodEvictionFailure: boolean;
@@ -133,6 +138,11 @@ export interface Policy {
   /** Cluster names or globs; only matching clusters appear in the plan. */
   clusters: string[];
   minAmiAgeDays: number;
+  /**
+   * Node groups whose Kubernetes minor is behind their cluster's roll to the next minor (a wave's
+   * `followClusterVersion` overrides it). Absent means false.
+   */
+  followClusterVersion?: boolean;
   /** AMI IDs or release versions that are never targets. */
   denyAmis: string[];
   waves: WavePolicy[];

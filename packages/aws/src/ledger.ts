@@ -68,6 +68,7 @@ function fail(operation: string, error: unknown, context: string): never {
 function toRecord(item: Record<string, unknown>): RolloutRecord {
   return {
     key: String(item.key),
+    ...(item.kind === 'rollback' ? { kind: 'rollback' as const } : {}),
     accountId: (item.accountId as string | null) ?? null,
     region: String(item.region),
     cluster: String(item.cluster),

@@ -33,7 +33,7 @@ function conditionFailed(error: unknown): boolean {
 function toRun(item: Record<string, unknown>): RunRecord {
   return {
     runId: String(item.runId),
-    kind: item.kind === 'patch' ? 'patch' : 'rollout',
+    kind: item.kind === 'patch' ? 'patch' : item.kind === 'rollback' ? 'rollback' : 'rollout',
     startedAt: String(item.startedAt),
     items: (item.items as Record<string, RunItem> | undefined) ?? {},
     thread: (item.thread as RunThread | undefined) ?? null,

@@ -28,7 +28,8 @@ export interface RunThread {
 
 export interface RunRecord {
   runId: string;
-  kind: 'rollout' | 'patch';
+  /** `rollback`: a `nodekeeper rollback` run (its parent message says so). */
+  kind: 'rollout' | 'patch' | 'rollback';
   /** ISO 8601. */
   startedAt: string;
   /** By {@link runItemKey}. */

@@ -195,11 +195,11 @@ function controlLine(control: RunControl): string {
 
 /**
  * The parent's controls: the last pause or resume done from it, and while any node group is still
- * pending or in progress, "Pause rollouts" (or "Resume rollouts" after a pause). Rollout runs only;
- * none without a run ID. Pure.
+ * pending or in progress, "Pause rollouts" (or "Resume rollouts" after a pause). Rollout and rollback runs;
+ * not patch runs; none without a run ID. Pure.
  */
 export function runControlBlocks(status: RunStatus): Block[] {
-  if (status.kind !== 'rollout' || status.runId === undefined) return [];
+  if (status.kind === 'patch' || status.runId === undefined) return [];
   const blocks: Block[] = [];
   const control = status.control ?? null;
   if (control !== null) blocks.push({ ...context(controlLine(control)), block_id: OUTCOME_BLOCK_ID });

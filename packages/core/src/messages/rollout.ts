@@ -48,7 +48,12 @@ function rolloutFields(event: RolloutRef, updateId: string | null): MrkdwnObject
 }
 
 function title(prefix: string, event: RolloutRef): string {
-  return `${prefix}: ${plainName(event.cluster)}/${plainName(event.nodegroup)}`;
+  return `${what(event, prefix)}: ${plainName(event.cluster)}/${plainName(event.nodegroup)}`;
+}
+
+/** A rollback's messages say "Rollback" where a rollout's say "Rollout". Pure. */
+function what(event: RolloutRef, text: string): string {
+  return event.kind === 'rollback' ? text.replace('Rollout', 'Rollback') : text;
 }
 
 function durationLabel(startedAt: string, finishedAt: string): string | null {
@@ -72,7 +77,10 @@ export function buildRolloutStartedMessage(event: RolloutStartedEvent): SlackMes
   if (event.forced === true) blocks.push(section(FORCED_NOTE));
   blocks.push(context(nodegroupLink(event), `Started ${free(event.startedAt, 40)}`));
   const forced = event.forced === true ? ' (retried with force after PodEvictionFailure)' : '';
-  const text = `Rollout started: ${refLabel(event)} ${free(amiLabel(event.from, event.strategy), 80)} → ${free(amiLabel(event.to, event.strategy), 80)}${forced}`;
+  const text = what(
+    event,
+    `Rollout started: ${refLabel(event)} ${free(amiLabel(event.from, event.strategy), 80)} → ${free(amiLabel(event.to, event.strategy), 80)}${forced}`,
+  );
   return fitToSlackLimits({ text, blocks });
 }
 
@@ -84,7 +92,10 @@ export function buildRolloutSucceededMessage(event: RolloutSucceededEvent): Slac
     { type: 'section', fields: rolloutFields(event, event.updateId) },
     context(nodegroupLink(event), `Finished ${free(event.finishedAt, 40)}${took ? ` (took ${took})` : ''}`),
   ];
-  const text = `Rollout succeeded: ${refLabel(event)} now runs ${free(amiLabel(event.to, event.strategy), 80)}`;
+  const text = what(
+    event,
+    `Rollout succeeded: ${refLabel(event)} now runs ${free(amiLabel(event.to, event.strategy), 80)}`,
+  );
   return fitToSlackLimits({ text, blocks });
 }
 
@@ -124,9 +135,12 @@ export function buildRolloutFailedMessage(event: RolloutFailedEvent): SlackMessa
   }
   blocks.push(context(nodegroupLink(event), `Finished ${free(event.finishedAt, 40)}`));
   const codes = [...new Set(event.errors.map((e) => e.errorCode))].slice(0, 5);
-  const text = `Rollout failed: ${refLabel(event)} (${free(event.status, 40)}${
-    codes.length > 0 ? `: ${free(codes.join(', '), 200)}` : ''
-  })`;
+  const text = what(
+    event,
+    `Rollout failed: ${refLabel(event)} (${free(event.status, 40)}${
+      codes.length > 0 ? `: ${free(codes.join(', '), 200)}` : ''
+    })`,
+  );
   return fitToSlackLimits({ text, blocks, failure: true });
 }
 
@@ -144,7 +158,10 @@ export function buildRolloutStillRunningMessage(event: RolloutStillRunningEvent)
     },
     context(nodegroupLink(event), `Stopped waiting ${free(event.stoppedAt, 40)}`),
   ];
-  const text = `Rollout still running in EKS: ${refLabel(event)} (update ${free(event.updateId, 80)}); nodekeeper stopped waiting`;
+  const text = what(
+    event,
+    `Rollout still running in EKS: ${refLabel(event)} (update ${free(event.updateId, 80)}); nodekeeper stopped waiting`,
+  );
   return fitToSlackLimits({ text, blocks });
 }
 
@@ -152,10 +169,12 @@ export function buildRolloutStillRunningMessage(event: RolloutStillRunningEvent)
 export function buildRolloutNotStartedMessage(event: RolloutNotStartedEvent): SlackMessage {
   const blocks: Block[] = [
     header(title(':no_entry_sign: Rollout not started', event)),
-    section(`The guard refused to start this rollout: ${code(event.reason)} ${free(event.message)}`),
+    section(
+      `The guard refused to start this ${event.kind === 'rollback' ? 'rollback' : 'rollout'}: ${code(event.reason)} ${free(event.message)}`,
+    ),
     { type: 'section', fields: rolloutFields(event, null) },
     context(nodegroupLink(event)),
   ];
-  const text = `Rollout not started: ${refLabel(event)} (${free(event.reason, 60)})`;
+  const text = what(event, `Rollout not started: ${refLabel(event)} (${free(event.reason, 60)})`);
   return fitToSlackLimits({ text, blocks });
 }

@@ -63,7 +63,7 @@ export function summarizeRunStatus(status: RunStatus): string {
 /** The parent "status" message for a rollout run or patch request. Pure. */
 export function buildRunStatusMessage(status: RunStatus): SlackMessage {
   const summary = summarizeRunStatus(status);
-  const what = status.kind === 'rollout' ? 'Rollout' : 'Patch';
+  const what = status.kind === 'rollout' ? 'Rollout' : status.kind === 'rollback' ? 'Rollback' : 'Patch';
   const blocks: Block[] = [header(`${what} of ${summary}`)];
   const shown = status.items.slice(0, MAX_STATUS_LISTED);
   const lines = shown.map(

@@ -91,6 +91,8 @@ export interface RolloutRef extends NodegroupRef {
   to: AmiRef;
   strategy: Strategy;
   wave: string | null;
+  /** `rollback`: the messages say "Rollback" (`nodekeeper rollback`); absent: a forward rollout. */
+  kind?: 'rollout' | 'rollback';
 }
 
 export interface RolloutStartedEvent extends RolloutRef {
@@ -219,7 +221,7 @@ export interface RunControl {
 
 /** The state of a whole run (one scan's rollouts, or one patch request) for the bot-mode parent message. */
 export interface RunStatus {
-  kind: 'rollout' | 'patch';
+  kind: 'rollout' | 'patch' | 'rollback';
   /** ISO 8601. */
   startedAt: string;
   items: (NodegroupRef & { state: RunItemState })[];

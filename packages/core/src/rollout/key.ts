@@ -10,7 +10,7 @@ export const VERSION_DESCRIPTION_MARKER = 'nodekeeper:';
 
 type KeyFields = Pick<
   RolloutRequest,
-  'accountId' | 'region' | 'cluster' | 'nodegroup' | 'strategy' | 'target'
+  'accountId' | 'region' | 'cluster' | 'nodegroup' | 'strategy' | 'target' | 'kind'
 > & {
   attempt?: number;
 };
@@ -25,7 +25,8 @@ export function targetIdentity(request: Pick<RolloutRequest, 'strategy' | 'targe
 /**
  * The idempotency key of a rollout: a hex SHA-256 of (account, region, cluster, node group,
  * target). Pure and stable: the same plan item always yields the same key. Attempts after the
- * first are part of the key so a deliberate retry gets fresh tokens.
+ * first are part of the key so a deliberate retry gets fresh tokens; a rollback's key names its
+ * kind, so it never shares tokens or a ledger record with a forward rollout to the same image.
  */
 export function rolloutKey(request: KeyFields): string {
   const parts = [
@@ -37,6 +38,7 @@ export function rolloutKey(request: KeyFields): string {
     targetIdentity(request),
   ];
   if (request.attempt !== undefined && request.attempt > 1) parts.push(`attempt=${request.attempt}`);
+  if (request.kind === 'rollback') parts.push('kind=rollback');
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
 }
 
@@ -92,6 +94,7 @@ export function versionDescriptionPrefix(key: string): string {
 /** `VersionDescription` of nodekeeper's launch template version, truncated to 255 characters. Pure. */
 export function versionDescription(key: string, request: RolloutRequest): string {
   const release = request.target.releaseVersion ? ` (release ${request.target.releaseVersion})` : '';
-  const text = `${versionDescriptionPrefix(key)} ${request.target.imageId ?? '?'}${release} for ${request.cluster}/${request.nodegroup}`;
+  const kind = request.kind === 'rollback' ? ' rollback to' : '';
+  const text = `${versionDescriptionPrefix(key)}${kind} ${request.target.imageId ?? '?'}${release} for ${request.cluster}/${request.nodegroup}`;
   return text.slice(0, VERSION_DESCRIPTION_MAX);
 }

@@ -23,6 +23,7 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
     to: r.target,
     strategy: r.strategy,
     wave: r.wave,
+    ...(r.kind === 'rollback' ? { kind: r.kind } : {}),
   };
   const at = notice.finishedAt ?? notice.startedAt ?? '';
   switch (notice.event) {
@@ -72,10 +73,12 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
 /**
  * A failed rollout's notice ends with "Retry" (this node group, a new attempt, as `nodekeeper
  * retry`) and "Recall this image" (the target: its release on its line, or its AMI ID), when the
- * target and, for a release, its line are known. Pure.
+ * target and, for a release, its line are known; a rollback's notice has neither. Pure.
  */
 function withRecallButton(message: SlackMessage, notice: RolloutNotice): SlackMessage {
   const r = notice.request;
+  // A rollback's target is the image it ran before: neither button means anything for it.
+  if (r.kind === 'rollback') return message;
   const release = targetIdentity(r);
   const isImage = r.strategy === 'launch-template';
   if (release === '' || (!isImage && r.family === undefined)) return message;

@@ -18,6 +18,7 @@ const name = z
 /** Schema of a rollout request (the durable workflow's input). */
 export const rolloutRequestSchema = z
   .strictObject({
+    kind: z.enum(['rollout', 'rollback']).optional(),
     accountId: z
       .string()
       .regex(/^\d{12}$/, 'must be a 12-digit account ID')
@@ -136,6 +137,7 @@ export function rolloutRequestFromRecord(
   } = {},
 ): RolloutRequest {
   return {
+    ...(record.kind === 'rollback' ? { kind: record.kind } : {}),
     accountId: record.accountId,
     region: record.region,
     cluster: record.cluster,

@@ -67,6 +67,7 @@ export function rolloutRecord(
 ): RolloutRecord {
   return {
     key: rolloutKey(request),
+    ...(request.kind === 'rollback' ? { kind: request.kind } : {}),
     accountId: request.accountId,
     region: request.region,
     cluster: request.cluster,
@@ -321,7 +322,8 @@ export function startedMessage(request: RolloutRequest): string {
     request.force === true
       ? '; retried with force after PodEvictionFailure: PodDisruptionBudgets are not respected'
       : '';
-  return `${request.cluster}/${request.nodegroup}: rolling ${describeTarget(request)} (${how}${forced})`;
+  const verb = request.kind === 'rollback' ? 'rolling back' : 'rolling';
+  return `${request.cluster}/${request.nodegroup}: ${verb} ${describeTarget(request)} (${how}${forced})`;
 }
 
 /**

@@ -10,8 +10,21 @@ import type { NoticeFinderPort } from './notices.ts';
 
 export type { NodegroupRef, UpdateError } from '../types/fleet.ts';
 
+/**
+ * What a rollout is: forward to a newer image (the plan's `roll`), or a rollback to the image a node
+ * group ran before (`nodekeeper rollback`). Same engine, ledger and notices; its own keys.
+ */
+export const RolloutKind = { rollout: 'rollout', rollback: 'rollback' } as const;
+export type RolloutKind = (typeof RolloutKind)[keyof typeof RolloutKind];
+
 /** What one rollout is asked to do: one `roll` plan item, frozen at planning time. */
 export interface RolloutRequest {
+  /**
+   * `rollback`: back to the image the ledger shows before the current one (`nodekeeper rollback`);
+   * its key, tokens and execution name differ from a forward rollout to the same image. Absent: a
+   * forward rollout.
+   */
+  kind?: RolloutKind;
   accountId: string | null;
   region: string;
   cluster: string;
@@ -223,6 +236,8 @@ export interface RolloutPort {
 /** One rollout as the ledger keeps it. */
 export interface RolloutRecord {
   key: string;
+  /** `rollback` for a rollback (`nodekeeper rollback`); absent for a forward rollout. */
+  kind?: RolloutKind;
   accountId: string | null;
   region: string;
   cluster: string;

@@ -7,6 +7,7 @@ export const faultRulesSchema = z.array(
     service: z.enum(['eks', 'ec2', 'ssm', 'sts', 'dynamodb', 'slack', '*']),
     operation: z.string().min(1).optional(),
     latencyMs: z.number().min(0).optional(),
+    jitter: z.object({ ms: z.number().min(0), seed: z.number().int().optional() }).optional(),
     throttle: z
       .object({
         burst: z.number().min(0),
@@ -48,7 +49,7 @@ interface Bucket {
  * the requests a rule has matched. Token buckets refill in real time, not on the sandbox clock.
  */
 export class FaultInjector {
-  private rules: Array<{ rule: FaultRule; used: number }> = [];
+  private rules: Array<{ rule: FaultRule; used: number; random: () => number }> = [];
   private buckets = new Map<string, Bucket>();
   private readonly nowMs: () => number;
 
@@ -57,7 +58,11 @@ export class FaultInjector {
   }
 
   set(rules: FaultRule[]): void {
-    this.rules = rules.map((rule) => ({ rule: structuredClone(rule), used: 0 }));
+    this.rules = rules.map((rule) => ({
+      rule: structuredClone(rule),
+      used: 0,
+      random: mulberry32(rule.jitter?.seed ?? 1),
+    }));
     this.buckets.clear();
   }
 
@@ -74,7 +79,8 @@ export class FaultInjector {
       if (rule.operation !== undefined && rule.operation !== operation) return;
       if (rule.times !== undefined && entry.used >= rule.times) return;
       entry.used++;
-      d.latencyMs += rule.latencyMs ?? 0;
+      const jitter = rule.jitter ? (entry.random() * 2 - 1) * rule.jitter.ms : 0;
+      d.latencyMs += Math.max(0, (rule.latencyMs ?? 0) + jitter);
       d.slowMs += rule.slowMs ?? 0;
       if (rule.reset) d.reset = true;
       if (rule.error && !d.error) d.error = rule.error;
@@ -97,4 +103,16 @@ export class FaultInjector {
     }
     return false;
   }
+}
+
+/** A small seeded PRNG (mulberry32): uniform in [0, 1), the same sequence for the same seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

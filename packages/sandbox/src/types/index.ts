@@ -14,6 +14,11 @@ export interface FaultRule {
   /** e.g. `DescribeNodegroup`, `webhook`, `chat.postMessage`; omitted = every operation. */
   operation?: string;
   latencyMs?: number;
+  /**
+   * Spreads `latencyMs` uniformly over ±`ms` (never below 0), from a PRNG seeded by `seed` (default 1),
+   * so that answers to calls sent together do not arrive in lockstep. Same seed, same sequence.
+   */
+  jitter?: { ms: number; seed?: number };
   /** A token bucket; `per: 'account-region'` keeps one per caller account and region, as AWS meters. */
   throttle?: { burst: number; ratePerSecond: number; per?: 'sandbox' | 'account-region' };
   error?: { status: number; code?: string; message?: string; retryAfterSeconds?: number };

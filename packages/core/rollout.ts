@@ -37,6 +37,20 @@ export {
   rolloutRequestFromRecord,
 } from './src/rollout/request.ts';
 export { retireLaunchTemplateVersions } from './src/rollout/retire.ts';
+export {
+  planRollback,
+  previousImagesWanted,
+  RollbackDecision,
+  type RollbackInput,
+  type RollbackItem,
+  type RollbackPlan,
+  RollbackReason,
+  type RollbackSelection,
+  rollbackRequests,
+  rollbackWaiting,
+  rolloutToCurrent,
+  selectRollbackGroups,
+} from './src/rollout/rollback.ts';
 export { type RolloutProgress, runRollout } from './src/rollout/run.ts';
 export { type ScanStartResult, startRollouts, type WorkflowStarter } from './src/rollout/scan.ts';
 export {
@@ -70,6 +84,7 @@ export {
   type RecordResult,
   type RolloutDeps,
   RolloutEvent,
+  RolloutKind,
   type RolloutNotice,
   type RolloutPort,
   type RolloutRecord,

@@ -273,7 +273,7 @@ describe('a release recalled while it rolls wave by wave', () => {
       warnings: [
         {
           code: 'running-recalled',
-          message: `runs 1.32.9-20261110, recalled by ${ONCALL} at 2026-11-25 03:31 UTC: ${REASON} (recall of 20261110 (al2023)); no newer release to roll forward to: wait for a fixed release, or replace the node group with one on an earlier release (EKS cannot roll a node group back to an earlier AMI version; nodekeeper does not roll back yet)`,
+          message: `runs 1.32.9-20261110, recalled by ${ONCALL} at 2026-11-25 03:31 UTC: ${REASON} (recall of 20261110 (al2023)); no newer release to roll forward to: wait for a fixed release, or replace the node group with one on an earlier release (EKS cannot roll a node group back to an earlier AMI version, so \`nodekeeper rollback\` refuses EKS AMI node groups)`,
         },
       ],
     });

@@ -16,7 +16,7 @@ function locationKey(x: {
 
 /**
  * One fact per ledger record that started, succeeded or failed (`not-started` records are not
- * rollouts). The release line comes from the node group as the fleet shows it now, unless
+ * rollouts; a rollback only while it is `started`). The release line comes from the node group as the fleet shows it now, unless
  * `familyOf` names one; records of node groups that no longer exist and have no known line are
  * dropped. Pure.
  */
@@ -31,10 +31,14 @@ export function rolloutFactsFromRecords(
   const out: RolloutFact[] = [];
   for (const r of records) {
     if (r.outcome !== 'started' && r.outcome !== 'succeeded' && r.outcome !== 'failed') continue;
+    // A rollback (`nodekeeper rollback`) counts only while it runs (budgets, update-in-progress):
+    // its outcome is no evidence about a release for waves, soak or the breaker.
+    const rollback = r.kind === 'rollback';
+    if (rollback && r.outcome !== 'started') continue;
     const ng = groups.get(locationKey(r));
     const family = familyOf(r) ?? (ng ? releaseLineOf(ng, catalog) : null);
     if (family === null) continue;
-    const release = releaseIdentity(family, r.to);
+    const release = releaseIdentity(family, r.to) ?? (rollback ? r.to.imageId : null);
     if (release === null) continue;
     out.push({
       accountId: r.accountId,
@@ -45,6 +49,7 @@ export function rolloutFactsFromRecords(
       release,
       version: r.to.releaseVersion ?? r.to.imageId ?? null,
       outcome: r.outcome,
+      ...(r.targetVersion ? { kubernetesVersion: r.targetVersion } : {}),
       ...(r.outcome === 'failed' && isRetryable(r) ? { retryable: true } : {}),
       startedAt: r.startedAt ?? r.createdAt,
       finishedAt: r.finishedAt,

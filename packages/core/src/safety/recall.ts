@@ -82,6 +82,21 @@ function releaseOfImageName(family: string, name: string): string | null {
   return null;
 }
 
+/**
+ * One image as a recall subject on `family`'s line: a golden image is its own release; an
+ * EKS-optimized image's release is read from its EC2 name (`…-v20261110`). Pure.
+ */
+export function imageSubject(
+  family: string | null,
+  imageId: string,
+  image: { name: string } | null | undefined,
+): RecallSubject {
+  let release: string | null = null;
+  if (family?.startsWith(GOLDEN_LINE_PREFIX)) release = imageId;
+  else if (family !== null && image) release = releaseOfImageName(family, image.name);
+  return { family, release, imageId };
+}
+
 /** The subject of a rollout target: its line (when known), release identity and image. Pure. */
 export function targetSubject(
   family: string | null,
@@ -123,11 +138,8 @@ export function runningSubject(
   }
   const imageId = currentCustomImageId(ng);
   const family = releaseLineOf(ng, catalog);
-  const image = imageId === null ? undefined : catalog.images[ng.region]?.[imageId];
-  let release: string | null = null;
-  if (family?.startsWith(GOLDEN_LINE_PREFIX)) release = imageId;
-  else if (family !== null && image) release = releaseOfImageName(family, image.name);
-  return { family, release, imageId, label: imageId ?? ng.releaseVersion };
+  if (imageId === null) return { family, release: null, imageId, label: ng.releaseVersion };
+  return { ...imageSubject(family, imageId, catalog.images[ng.region]?.[imageId]), label: imageId };
 }
 
 /** The newest recall covering what `ng` runs now, with what it runs; null when none does. Pure. */
@@ -152,9 +164,9 @@ function targetLabel(item: PlanItem): string {
 /**
  * The `running-recalled` warning of `item` when its node group runs a recalled release or image,
  * else null. The advice depends on the plan: it rolls forward now, a newer release waits behind a
- * hold, or there is nothing to roll forward to: wait for a fixed release, or roll back by hand (a
- * launch template version on the previous image; an EKS AMI group needs a new node group, since EKS
- * never moves one to an earlier AMI version). Pure.
+ * hold, or there is nothing to roll forward to: wait for a fixed release, or roll back (a custom-AMI
+ * group with `nodekeeper rollback`; an EKS AMI group needs a new node group, since EKS never moves
+ * one to an earlier AMI version). Pure.
  */
 export function runningRecallWarning(
   ng: NodegroupFacts,
@@ -178,12 +190,11 @@ export function runningRecallWarning(
   ) {
     advice = `roll forward: ${targetLabel(item)} is newer, held now by ${item.reason ?? 'a skip'}`;
   } else if (item.strategy === Strategy.launchTemplate) {
-    advice =
-      'no newer image to roll forward to: roll back by hand with a new launch template version on the previous image (nodekeeper does not roll back yet), or wait for a fixed release';
+    advice = `no newer image to roll forward to: roll back to the image it ran before with \`nodekeeper rollback ${item.cluster}/${item.nodegroup}\` (a new launch template version on the previous image), or wait for a fixed release`;
   } else {
     // EKS refuses to move a managed node group to an earlier AMI version (UpdateNodegroupVersion).
     advice =
-      'no newer release to roll forward to: wait for a fixed release, or replace the node group with one on an earlier release (EKS cannot roll a node group back to an earlier AMI version; nodekeeper does not roll back yet)';
+      'no newer release to roll forward to: wait for a fixed release, or replace the node group with one on an earlier release (EKS cannot roll a node group back to an earlier AMI version, so `nodekeeper rollback` refuses EKS AMI node groups)';
   }
   return {
     code: PlanWarningCode.runningRecalled,

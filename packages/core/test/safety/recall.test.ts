@@ -138,7 +138,7 @@ describe('plan', () => {
       expect(item?.warnings).toEqual([
         {
           code: 'running-recalled',
-          message: `runs 1.33.5-20261110, recalled by ${BY} at 2026-11-19 12:00 UTC: GPU nodes fail to join (awslabs/amazon-eks-ami#1744) (recall of 20261110); no newer release to roll forward to: wait for a fixed release, or replace the node group with one on an earlier release (EKS cannot roll a node group back to an earlier AMI version; nodekeeper does not roll back yet)`,
+          message: `runs 1.33.5-20261110, recalled by ${BY} at 2026-11-19 12:00 UTC: GPU nodes fail to join (awslabs/amazon-eks-ami#1744) (recall of 20261110); no newer release to roll forward to: wait for a fixed release, or replace the node group with one on an earlier release (EKS cannot roll a node group back to an earlier AMI version, so \`nodekeeper rollback\` refuses EKS AMI node groups)`,
         },
       ]);
     });
@@ -176,7 +176,7 @@ describe('plan', () => {
         ).toEqual(['running-recalled']);
         expect(itemOf(p, 'custom')?.warnings?.[0]?.message).toMatch(
           new RegExp(
-            `^runs ${NEW_AMI}, recalled by .*; no newer image to roll forward to: roll back by hand with a new launch template version on the previous image`,
+            `^runs ${NEW_AMI}, recalled by .*; no newer image to roll forward to: roll back to the image it ran before with \`nodekeeper rollback [^\`]+\``,
           ),
         );
       }

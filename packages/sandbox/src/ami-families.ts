@@ -57,6 +57,34 @@ export function isPlausibleRelease(amiType: AmiType, k8s: string, releaseVersion
   return true;
 }
 
+/**
+ * Orders two release versions of one family (`1.33.4-20261001` < `1.33.5-20261110`, Bottlerocket
+ * `1.49.0-…` < `1.50.0-…`, Windows `1.33-2026.10.08` < `1.33-2026.11.12`): negative, zero or
+ * positive; null when either follows no scheme the sandbox knows.
+ */
+export function compareReleaseVersions(amiType: AmiType, a: string, b: string): number | null {
+  const key = (v: string): number[] | null => {
+    if (amiType.startsWith('AL2')) {
+      const m = /^\d+\.\d+\.(\d+)-(\d{8})$/.exec(v);
+      return m ? [Number(m[2]), Number(m[1])] : null;
+    }
+    if (amiType.startsWith('BOTTLEROCKET')) {
+      const m = /^(\d+)\.(\d+)\.(\d+)-[0-9a-f]{8}$/.exec(v);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+    }
+    if (amiType.startsWith('WINDOWS')) {
+      const m = /-(\d{4})\.(\d{2})\.(\d{2})$/.exec(v);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+    }
+    return null;
+  };
+  const ka = key(a);
+  const kb = key(b);
+  if (ka === null || kb === null) return null;
+  for (let i = 0; i < ka.length; i += 1) if (ka[i] !== kb[i]) return (ka[i] ?? 0) - (kb[i] ?? 0);
+  return 0;
+}
+
 const EKS_OWNER = '602401143452';
 const BOTTLEROCKET_OWNER = '092701018921';
 const WINDOWS_OWNER = '801119661308';

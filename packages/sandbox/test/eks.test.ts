@@ -331,6 +331,32 @@ describe('sandbox EKS', () => {
     });
   });
 
+  describe('when asked to go back to an earlier release', () => {
+    it('refuses it as EKS does (no rollback to an earlier AMI version) and changes nothing', async () => {
+      const before = await eks.send(
+        new DescribeNodegroupCommand({ clusterName: 'prod-a', nodegroupName: 'general' }),
+      );
+      const err = await rejection(
+        eks.send(
+          new UpdateNodegroupVersionCommand({
+            clusterName: 'prod-a',
+            nodegroupName: 'general',
+            version: '1.33',
+            releaseVersion: '1.33.3-20260901',
+          }),
+        ),
+      );
+      expect(err.name).toBe('InvalidParameterException');
+      expect(err.$metadata?.httpStatusCode).toBe(400);
+      expect(err.message).toContain('You cannot roll back a node group to an earlier AMI version');
+      const after = await eks.send(
+        new DescribeNodegroupCommand({ clusterName: 'prod-a', nodegroupName: 'general' }),
+      );
+      expect(after.nodegroup?.releaseVersion).toBe(before.nodegroup?.releaseVersion);
+      expect(after.nodegroup?.status).toBe('ACTIVE');
+    });
+  });
+
   describe('when a launch template update runs', () => {
     it('sets the template version and the AMI as releaseVersion', async () => {
       const { update } = await eks.send(

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { isPlausibleRelease, releaseSource } from '../ami-families.ts';
+import { compareReleaseVersions, isPlausibleRelease, releaseSource } from '../ami-families.ts';
 import { compareVersions, type FleetCluster, type FleetNodegroup } from '../fleet.ts';
 import {
   ApiError,
@@ -310,6 +310,17 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
         );
       }
       const targetRelease = releaseVersion ?? latestRelease(n, targetVersion) ?? n.releaseVersion;
+      // EKS never moves a managed node group to an earlier AMI version (UpdateNodegroupVersion).
+      const order =
+        targetVersion === n.version
+          ? compareReleaseVersions(n.amiType, targetRelease, n.releaseVersion)
+          : null;
+      if (order !== null && order < 0) {
+        throw invalid(
+          `Requested release version ${targetRelease} is older than the node group's release version ${n.releaseVersion}. You cannot roll back a node group to an earlier AMI version.`,
+          { clusterName: c.name, nodegroupName: n.name },
+        );
+      }
       // EKS takes only releases AWS has published: the family's latest, or one of the fleet file's amiReleases published by now.
       const published =
         state.isPublishedRelease(n.amiType, targetVersion, targetRelease) !== false ||

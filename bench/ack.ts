@@ -10,9 +10,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as esbuild from 'esbuild';
 import { ACK_DEADLINE_MS, ACK_INVOKE_BUDGET_MS } from '../functions/lib/slack-command.ts';
-import { sstBuildOptions } from './coldstart.ts';
+import { sstBuild } from './coldstart.ts';
 import { round } from './scan.ts';
 
 const run = promisify(execFile);
@@ -94,8 +93,10 @@ export async function runAckBench(
   options: { processes: number; warm: number; outDir: string },
   log: (line: string) => void,
 ): Promise<AckResults> {
-  const bundle = join(options.outDir, 'slack-command.ack.mjs');
-  await esbuild.build(sstBuildOptions(join(root, 'functions', 'slack-command.ts'), bundle));
+  const { file: bundle } = await sstBuild(
+    join(root, 'functions', 'slack-command.ts'),
+    join(options.outDir, 'slack-command.ack'),
+  );
   const cases: AckCase[] = [];
   for (const aws of ['answering', 'hanging'] as const) {
     for (const kind of ['slash', 'interaction'] as const) {

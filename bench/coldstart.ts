@@ -1,16 +1,23 @@
 /**
  * Benchmark 3: cold start. Bundles each Lambda handler the way SST 4 does (its Go runtime,
- * pkg/runtime/node/build.go: esbuild, bundle everything, ESM `.mjs`, platform node, target esnext,
- * main fields module/main, keepNames, minified, createRequire banner, no source map), then imports
- * the bundle in fresh Node 22 processes. The baseline bundle imports only the AWS SDK clients and
- * commands that the function's own bundle contains.
+ * pkg/runtime/node/build.go at v4.17: esbuild, bundle everything, ESM `.mjs`, platform node,
+ * target ES2023 for nodejs22.x, main fields module/main, keepNames, createRequire banner, linked
+ * source map; minified and split only when the function's `nodejs` settings say so), then imports
+ * each bundle in fresh Node 22 processes.
+ *
+ * Side by side in one run, interleaved: today's code (the commit before the lean bundles, from
+ * `git archive`, as SST deployed it and minified), today's code's baseline, the current code as
+ * stacks/bundle.ts deploys it, and its baseline. A baseline imports exactly the AWS SDK clients
+ * and commands that the bundle's init-loaded files contain (inputs with `bytesInOutput > 0`; a
+ * file esbuild parsed and then shook out is not in the bundle).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
+import { NODEJS_BUNDLE } from '../stacks/bundle.ts';
 import { round } from './scan.ts';
 
 const run = promisify(execFile);
@@ -25,6 +32,21 @@ export const FUNCTIONS = [
   'slack-command',
 ] as const;
 
+/**
+ * "Today": the last commit before each function got only its own clients (issue 20 §1). Its
+ * stacks gave SST no `nodejs` settings, so SST deployed its bundles unminified and unsplit.
+ */
+export const COLDSTART_BEFORE_COMMIT = 'c121fcaf59fbb22d6860385ee1afc6527e065937';
+
+/** The `nodejs` settings of SST that change the bundle. */
+export interface NodejsBundle {
+  minify: boolean;
+  splitting: boolean;
+}
+
+/** What SST does without `nodejs` settings (Go zero values: no minify, no splitting). */
+export const SST_DEFAULT_BUNDLE: NodejsBundle = { minify: false, splitting: false };
+
 /** SST's banner (build.go): a `require`, `__filename` and `__dirname` for CommonJS code inside ESM. */
 const SST_BANNER = [
   `import { createRequire as topLevelCreateRequire } from 'module';`,
@@ -32,64 +54,125 @@ const SST_BANNER = [
   `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
   'const __filename = topLevelFileUrlToPath(import.meta.url)',
   'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
+  '',
 ].join('\n');
 
-/** esbuild options SST uses for a deployed (non-dev) Node function with default `nodejs` settings. */
-export function sstBuildOptions(entry: string, outfile: string): esbuild.BuildOptions {
+/**
+ * esbuild options SST 4 uses for a deployed (non-dev) Node function on nodejs22.x with the given
+ * `nodejs` settings. The handler file is `outDir/bundle.mjs`; with splitting, chunks sit beside it.
+ */
+export function sstBuildOptions(
+  entry: string,
+  outDir: string,
+  bundle: NodejsBundle = NODEJS_BUNDLE,
+): esbuild.BuildOptions {
   return {
     entryPoints: [entry],
-    outfile,
     platform: 'node',
     bundle: true,
     format: 'esm',
-    target: 'esnext',
+    target: 'es2023',
     mainFields: ['module', 'main'],
     external: ['sharp', 'pg-native'],
     keepNames: true,
     metafile: true,
     write: true,
-    minifyWhitespace: true,
-    minifySyntax: true,
-    minifyIdentifiers: true,
-    sourcemap: false,
+    sourcemap: 'linked',
     banner: { js: SST_BANNER },
     logLevel: 'silent',
     absWorkingDir: root,
+    ...(bundle.minify ? { minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true } : {}),
+    ...(bundle.splitting
+      ? { splitting: true, outdir: outDir, entryNames: 'bundle', outExtension: { '.js': '.mjs' } }
+      : { outfile: join(outDir, 'bundle.mjs') }),
   };
 }
 
-export interface ColdStartFunction {
-  name: string;
-  bundleBytes: number;
-  initMs: number;
-  baselineBytes: number;
-  baselineInitMs: number;
-  overheadRatio: number;
-  /** `@aws-sdk/client-*` packages in the bundle, with the commands it contains. */
-  sdkClients: Record<string, string[]>;
+/** A built function: its handler file, the files loaded at init and those loaded only by `import()`. */
+export interface BuiltBundle {
+  file: string;
+  initFiles: string[];
+  lazyFiles: string[];
+  metafile: esbuild.Metafile;
 }
 
-export interface ColdStartResults {
-  samples: number;
-  esbuildVersion: string;
-  functions: ColdStartFunction[];
-  missing: string[];
+/** Builds `entry` as SST would into a clean `outDir`. */
+export async function sstBuild(
+  entry: string,
+  outDir: string,
+  bundle: NodejsBundle = NODEJS_BUNDLE,
+  extra: esbuild.BuildOptions = {},
+): Promise<BuiltBundle> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const built = await esbuild.build({ ...sstBuildOptions(entry, outDir, bundle), ...extra });
+  const metafile = built.metafile as esbuild.Metafile;
+  const file = join(outDir, 'bundle.mjs');
+  const key = relative(root, file);
+  if (!metafile.outputs[key]) throw new Error(`esbuild wrote no ${key}`);
+  const init = new Set<string>();
+  const visit = (out: string) => {
+    if (init.has(out)) return;
+    init.add(out);
+    for (const imp of metafile.outputs[out]?.imports ?? []) {
+      if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
+    }
+  };
+  visit(key);
+  const lazyFiles = Object.keys(metafile.outputs).filter((o) => o.endsWith('.mjs') && !init.has(o));
+  return { file, initFiles: [...init], lazyFiles, metafile };
 }
 
-/** Clients and commands present in a bundle, from esbuild's metafile. */
-function sdkUse(meta: esbuild.Metafile): Record<string, { client: string | null; commands: Set<string> }> {
-  const out: Record<string, { client: string | null; commands: Set<string> }> = {};
-  for (const path of Object.keys(meta.inputs)) {
-    const m = /@aws-sdk\/(client-[a-z0-9-]+)\/dist-(?:es|cjs)\/(.*)$/.exec(path);
-    if (!m?.[1] || !m[2]) continue;
-    const use = out[m[1]] ?? { client: null, commands: new Set<string>() };
-    out[m[1]] = use;
-    const command = /^commands\/(\w+Command)\.js$/.exec(m[2]);
-    if (command?.[1]) use.commands.add(command[1]);
-    const client = /^(\w+Client)\.js$/.exec(m[2]);
-    if (client?.[1]) use.client = client[1];
+type SdkUse = Record<string, { client: string | null; commands: Set<string> }>;
+
+/**
+ * AWS SDK clients (and the DynamoDB document client) with the commands that `outputs` of a bundle
+ * contain: only inputs with bytes in those outputs count.
+ */
+export function sdkUse(meta: esbuild.Metafile, outputs: readonly string[]): SdkUse {
+  const out: SdkUse = {};
+  for (const o of outputs) {
+    for (const [path, input] of Object.entries(meta.outputs[o]?.inputs ?? {})) {
+      if (input.bytesInOutput === 0) continue;
+      const m = /@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb)\/dist-(?:es|cjs)\/(.*)$/.exec(path);
+      if (!m?.[1] || !m[2]) continue;
+      const use = out[m[1]] ?? { client: null, commands: new Set<string>() };
+      out[m[1]] = use;
+      const command = /^commands\/(\w+Command)\.js$/.exec(m[2]);
+      if (command?.[1]) use.commands.add(command[1]);
+      const client = /^(\w+Client)\.js$/.exec(m[2]);
+      if (client?.[1]) use.client = client[1];
+    }
   }
   return out;
+}
+
+const commandsOf = (use: SdkUse): Record<string, string[]> =>
+  Object.fromEntries(
+    Object.entries(use)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([pkg, u]) => [pkg, [...(u.client ? [u.client] : []), ...[...u.commands].sort()]]),
+  );
+
+/** Writes and builds a bundle that imports exactly `use` (client classes and commands), nothing else. */
+async function buildBaseline(use: SdkUse, outDir: string, bundle: NodejsBundle): Promise<BuiltBundle> {
+  const imports = Object.entries(commandsOf(use));
+  const entry = `${outDir}.entry.ts`;
+  await writeFile(
+    entry,
+    [
+      ...imports.map(([pkg, names]) => `import { ${names.join(', ')} } from '@aws-sdk/${pkg}';`),
+      `export const handler = async () => [${imports.flatMap(([, names]) => names).join(', ')}].length;`,
+      '',
+    ].join('\n'),
+  );
+  // Resolve the SDK from the repository's node_modules, as the function's own bundle does.
+  return sstBuild(
+    entry,
+    outDir,
+    { ...bundle, splitting: false },
+    { nodePaths: [join(root, 'node_modules')] },
+  );
 }
 
 /** Milliseconds to import `file` in a fresh process (module evaluation only, not Node's own boot). */
@@ -102,10 +185,10 @@ async function importMs(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   return ms;
 }
 
-function median(xs: number[]): number {
+/** Nearest-rank percentile. */
+function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
 }
 
 /** The environment a deployed function sees at init (no real credentials, no network use at import). */
@@ -118,13 +201,108 @@ const lambdaEnv: NodeJS.ProcessEnv = {
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 
+/** One build of one function, timed. */
+export interface ColdStartBuild {
+  /** Bytes of the `.mjs` files loaded at init (the handler file and its static chunks). */
+  bytes: number;
+  /** Bytes of chunks loaded only by `import()` (the rarely used paths). */
+  lazyBytes: number;
+  initP50Ms: number;
+  initP95Ms: number;
+}
+
+export interface ColdStartFunction {
+  name: string;
+  /** Today's code as SST deployed it (no `nodejs` settings: unminified, one file). */
+  before: ColdStartBuild;
+  /** Today's code minified: what the bench measured before, and what "today" means in issue 20. */
+  beforeMinified: ColdStartBuild;
+  /** A bundle of exactly the SDK clients and commands in today's bundle (built like it). */
+  beforeBaseline: ColdStartBuild;
+  /** The current code as stacks/bundle.ts deploys it. */
+  now: ColdStartBuild;
+  /** A bundle of exactly the SDK clients and commands loaded at init by the current bundle. */
+  baseline: ColdStartBuild;
+  /** now ÷ baseline (init p50); goal ≤ 1.2. */
+  overheadRatio: number;
+  /** before ÷ beforeBaseline (init p50). */
+  beforeOverheadRatio: number;
+  /** 1 − now ÷ beforeMinified (init p50): how much faster than today. */
+  fasterThanBefore: number;
+  /** 1 − now ÷ before (init p50), against today's bundle as deployed. */
+  fasterThanDeployed: number;
+  /** SDK packages (client class first, then commands) loaded at init now. */
+  sdkClients: Record<string, string[]>;
+  /** SDK packages only in chunks loaded by `import()`. */
+  lazySdkClients: Record<string, string[]>;
+  /** SDK packages in today's bundle. */
+  beforeSdkClients: Record<string, string[]>;
+}
+
+export interface ColdStartResults {
+  samples: number;
+  esbuildVersion: string;
+  beforeCommit: string;
+  nodejs: NodejsBundle;
+  /** Goals of issue 20 §1. */
+  goals: { maxOverheadRatio: number; fasterFunctions: string[]; minFaster: number };
+  functions: ColdStartFunction[];
+  missing: string[];
+}
+
+export const COLDSTART_GOALS = {
+  maxOverheadRatio: 1.2,
+  fasterFunctions: ['patch-status', 'slack-command'],
+  minFaster: 0.4,
+};
+
+/** Extracts today's sources into `dir`, with `@nodekeeper/*` resolving inside it. */
+async function checkoutBefore(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const paths = ['functions', 'packages/core', 'packages/aws', 'packages/slack'];
+  await run('sh', [
+    '-c',
+    `git -C "$1" archive "$2" ${paths.join(' ')} | tar -x -C "$3"`,
+    'sh',
+    root,
+    COLDSTART_BEFORE_COMMIT,
+    dir,
+  ]).catch((error: unknown) => {
+    throw new Error(
+      `coldstart: cannot extract ${COLDSTART_BEFORE_COMMIT} with git archive (run the bench in a git clone)`,
+      { cause: error },
+    );
+  });
+  await mkdir(join(dir, 'node_modules', '@nodekeeper'), { recursive: true });
+  for (const pkg of ['core', 'aws', 'slack']) {
+    await symlink(join(dir, 'packages', pkg), join(dir, 'node_modules', '@nodekeeper', pkg), 'dir');
+  }
+}
+
+async function bytesOf(files: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const f of files) n += (await stat(join(root, f))).size;
+  return n;
+}
+
 /** Bundles and times every handler in functions/ that exists; lists the missing ones. */
 export async function runColdStartBench(
   options: { samples: number; outDir: string },
   log: (line: string) => void,
 ): Promise<ColdStartResults> {
   await mkdir(options.outDir, { recursive: true });
-  const functions: ColdStartFunction[] = [];
+  const beforeDir = join(options.outDir, 'before-src');
+  await checkoutBefore(beforeDir);
+  const nodePaths = { nodePaths: [join(root, 'node_modules')] };
+
+  type Variant = 'before' | 'beforeMinified' | 'beforeBaseline' | 'now' | 'baseline';
+  const variants: Variant[] = ['before', 'beforeMinified', 'beforeBaseline', 'now', 'baseline'];
+  const plans: Array<{
+    name: string;
+    builds: Record<Variant, BuiltBundle>;
+    use: { now: SdkUse; lazy: SdkUse; before: SdkUse };
+  }> = [];
   const missing: string[] = [];
   for (const name of FUNCTIONS) {
     const entry = join(root, 'functions', `${name}.ts`);
@@ -132,56 +310,87 @@ export async function runColdStartBench(
       missing.push(name);
       continue;
     }
-    const outfile = join(options.outDir, `${name}.mjs`);
-    const built = await esbuild.build(sstBuildOptions(entry, outfile));
-    const use = sdkUse(built.metafile as esbuild.Metafile);
-    const imports = Object.entries(use).map(([pkg, u]) => {
-      const names = [...(u.client ? [u.client] : []), ...[...u.commands].sort()];
-      return { pkg, names };
-    });
-    const baselineEntry = join(options.outDir, `${name}.baseline.ts`);
-    await writeFile(
-      baselineEntry,
-      [
-        ...imports.map(
-          ({ pkg, names }, i) => `import { ${names.join(', ')} } from '@aws-sdk/${pkg}'; // ${i}`,
-        ),
-        `export const handler = async () => [${imports.flatMap((i) => i.names).join(', ')}].length;`,
-        '',
-      ].join('\n'),
+    const out = (v: string) => join(options.outDir, name, v);
+    const beforeEntry = join(beforeDir, 'functions', `${name}.ts`);
+    const before = await sstBuild(beforeEntry, out('before'), SST_DEFAULT_BUNDLE, nodePaths);
+    const beforeMinified = await sstBuild(
+      beforeEntry,
+      out('before-minified'),
+      { ...SST_DEFAULT_BUNDLE, minify: true },
+      nodePaths,
     );
-    const baselineOut = join(options.outDir, `${name}.baseline.mjs`);
-    // Resolve the SDK from the repository's node_modules, as the function's own bundle does.
-    await esbuild.build({
-      ...sstBuildOptions(baselineEntry, baselineOut),
-      nodePaths: [join(root, 'node_modules')],
-    });
-
-    const fnTimes: number[] = [];
-    const baseTimes: number[] = [];
-    // Interleaved, so drift in machine load affects both alike.
-    for (let i = 0; i < options.samples; i++) {
-      fnTimes.push(await importMs(outfile, lambdaEnv));
-      baseTimes.push(await importMs(baselineOut, lambdaEnv));
-    }
-    const initMs = median(fnTimes);
-    const baselineInitMs = median(baseTimes);
-    const result: ColdStartFunction = {
+    const now = await sstBuild(entry, out('now'), NODEJS_BUNDLE);
+    const beforeUse = sdkUse(before.metafile, before.initFiles);
+    const nowUse = sdkUse(now.metafile, now.initFiles);
+    const lazyAll = sdkUse(now.metafile, now.lazyFiles);
+    const lazy = Object.fromEntries(Object.entries(lazyAll).filter(([pkg]) => !nowUse[pkg]));
+    plans.push({
       name,
-      bundleBytes: (await stat(outfile)).size,
-      initMs: round(initMs, 1),
-      baselineBytes: (await stat(baselineOut)).size,
-      baselineInitMs: round(baselineInitMs, 1),
-      overheadRatio: round(initMs / baselineInitMs),
-      sdkClients: Object.fromEntries(Object.entries(use).map(([pkg, u]) => [pkg, [...u.commands].sort()])),
+      builds: {
+        before,
+        beforeMinified,
+        beforeBaseline: await buildBaseline(beforeUse, out('before-baseline'), SST_DEFAULT_BUNDLE),
+        now,
+        baseline: await buildBaseline(nowUse, out('baseline'), NODEJS_BUNDLE),
+      },
+      use: { now: nowUse, lazy, before: beforeUse },
+    });
+  }
+
+  // Interleaved round by round (and the order rotated each round), so drift in machine load
+  // affects every build alike.
+  const times = new Map<string, number[]>();
+  const jobs = plans.flatMap((p) => variants.map((v) => ({ key: `${p.name}/${v}`, file: p.builds[v].file })));
+  for (let i = 0; i < options.samples; i++) {
+    for (let j = 0; j < jobs.length; j++) {
+      const job = jobs[(i + j) % jobs.length];
+      if (!job) continue;
+      const list = times.get(job.key) ?? [];
+      list.push(await importMs(job.file, lambdaEnv));
+      times.set(job.key, list);
+    }
+  }
+
+  const functions: ColdStartFunction[] = [];
+  for (const p of plans) {
+    const measured = async (v: Variant): Promise<ColdStartBuild> => {
+      const xs = times.get(`${p.name}/${v}`) ?? [];
+      const b = p.builds[v];
+      return {
+        bytes: await bytesOf(b.initFiles),
+        lazyBytes: await bytesOf(b.lazyFiles),
+        initP50Ms: round(percentile(xs, 50), 1),
+        initP95Ms: round(percentile(xs, 95), 1),
+      };
+    };
+    const m = {} as Record<Variant, ColdStartBuild>;
+    for (const v of variants) m[v] = await measured(v);
+    const result: ColdStartFunction = {
+      name: p.name,
+      ...m,
+      overheadRatio: round(m.now.initP50Ms / m.baseline.initP50Ms),
+      beforeOverheadRatio: round(m.before.initP50Ms / m.beforeBaseline.initP50Ms),
+      fasterThanBefore: round(1 - m.now.initP50Ms / m.beforeMinified.initP50Ms),
+      fasterThanDeployed: round(1 - m.now.initP50Ms / m.before.initP50Ms),
+      sdkClients: commandsOf(p.use.now),
+      lazySdkClients: commandsOf(p.use.lazy),
+      beforeSdkClients: commandsOf(p.use.before),
     };
     log(
-      `coldstart: ${name}: ${result.bundleBytes} B, init ${result.initMs} ms vs baseline ${result.baselineInitMs} ms (×${result.overheadRatio})`,
+      `coldstart: ${p.name}: ${m.before.bytes} B → ${m.now.bytes} B, init p50 ${m.beforeMinified.initP50Ms} ms (today, minified) → ${m.now.initP50Ms} ms (${Math.round(result.fasterThanBefore * 100)} % faster), baseline ${m.baseline.initP50Ms} ms (×${result.overheadRatio}); clients ${Object.keys(result.sdkClients).join(', ')}`,
     );
     functions.push(result);
   }
   const pkg = JSON.parse(await readFile(join(root, 'node_modules/esbuild/package.json'), 'utf8')) as {
     version: string;
   };
-  return { samples: options.samples, esbuildVersion: pkg.version, functions, missing };
+  return {
+    samples: options.samples,
+    esbuildVersion: pkg.version,
+    beforeCommit: COLDSTART_BEFORE_COMMIT,
+    nodejs: { ...NODEJS_BUNDLE },
+    goals: COLDSTART_GOALS,
+    functions,
+    missing,
+  };
 }

@@ -1,5 +1,6 @@
 // Shared inputs of the stack modules: the validated config, the stage's resource names, and the
 // per-function environment and IAM, both derived from one place so no module drifts from another.
+import { NODEJS_BUNDLE, NODEJS_RUNTIME } from './bundle.ts';
 import type { DeployConfig } from './config.ts';
 import {
   type FunctionName,
@@ -62,7 +63,9 @@ export function createStackContext(deploy: DeployConfig, stage: string) {
 
 /** Settings every nodekeeper function shares. */
 export const functionDefaults = {
-  runtime: 'nodejs22.x',
+  runtime: NODEJS_RUNTIME,
   architecture: 'arm64',
+  // Minified, and split so a path loaded with import() is read only when used (stacks/bundle.ts).
+  nodejs: NODEJS_BUNDLE,
   logging: { retention: '3 months', format: 'json' },
 } as const;

@@ -27,6 +27,7 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     handler: 'functions/rollout-workflow.handler',
     runtime: functionDefaults.runtime,
     architecture: functionDefaults.architecture,
+    nodejs: functionDefaults.nodejs,
     logging: { retention: functionDefaults.logging.retention, format: 'json' },
     memory: '512 MB',
     timeout: { execution: ROLLOUT_EXECUTION_TIMEOUT, invocation: '5 minutes' },

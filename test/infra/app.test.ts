@@ -4,6 +4,7 @@ import { MAX_WAIT_HOURS } from '@nodekeeper/core/rollout';
 import { ledgerTableRequest } from '@nodekeeper/sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScanEvent } from '../../functions/lib/scan.ts';
+import { NODEJS_BUNDLE } from '../../stacks/bundle.ts';
 import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';
 import { scheduleArn, substituteSchedulerContext } from '../helpers/scheduler.ts';
 import { ACCOUNT_ID, type Harness, importStacks, installSstHarness, REGION } from './harness.ts';
@@ -246,6 +247,13 @@ describe('the nodekeeper app', () => {
         PatchStatus: 'functions/patch-status.handler',
         SlackCommand: 'functions/slack-command.handler',
       });
+    });
+
+    it('bundles every handler minified and split, as the cold-start bench builds it', () => {
+      for (const b of h.builds) {
+        expect(b.properties, b.functionID).toMatchObject({ ...NODEJS_BUNDLE, architecture: 'arm64' });
+      }
+      expect(h.builds).toHaveLength(5);
     });
   });
 

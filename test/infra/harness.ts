@@ -23,7 +23,13 @@ export const REGION = 'us-east-1';
 
 /** `provider`: the explicit provider reference (`urn::id`) a resource was created with, if any. */
 export type MockResource = { type: string; name: string; inputs: Record<string, unknown>; provider?: string };
-export type BuildCall = { functionID: string; handler: string; links: string[] };
+export type BuildCall = {
+  functionID: string;
+  handler: string;
+  links: string[];
+  /** What SST passes its Go runtime's esbuild: the function's `nodejs` settings and architecture. */
+  properties: Record<string, unknown>;
+};
 
 export type Harness = {
   resources: MockResource[];
@@ -128,6 +134,7 @@ export async function installSstHarness(stage = 'test'): Promise<Harness> {
               functionID: String(args.functionID),
               handler: String(args.handler),
               links: Object.keys((args.links as Record<string, unknown>) ?? {}).sort(),
+              properties: (args.properties as Record<string, unknown>) ?? {},
             });
             return { handler: 'index.handler', out: bundle, errors: [], sourcemaps: [] };
           }

@@ -77,6 +77,7 @@ function toRecord(item: Record<string, unknown>): RolloutRecord {
     wave: (item.wave as string | null) ?? null,
     from: (item.from as RolloutRecord['from']) ?? { releaseVersion: null, imageId: null },
     to: (item.to as RolloutRecord['to']) ?? { releaseVersion: null, imageId: null },
+    ...(typeof item.targetVersion === 'string' ? { targetVersion: item.targetVersion } : {}),
     attempt: Number(item.attempt ?? 1),
     updateId: (item.updateId as string | null) ?? null,
     launchTemplateVersion: (item.launchTemplateVersion as string | null) ?? null,

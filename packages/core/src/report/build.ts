@@ -120,6 +120,11 @@ export const HOLD_EXPLANATIONS: Record<SkipReason, { title: string; explanation:
     explanation:
       'nodekeeper could not read the pause flag or its ledger, which waves, soak, budgets and the breaker depend on. Nothing rolls until it can.',
   },
+  'version-behind': {
+    title: 'Kubernetes version behind the cluster',
+    explanation:
+      "The node group's Kubernetes minor is behind its cluster's and it does not follow it (followClusterVersion), or nodekeeper cannot tell its AMI on the next minor. It keeps getting images of its own minor.",
+  },
   error: {
     title: 'Inspection error',
     explanation: 'nodekeeper could not read this part of the fleet. The message says why.',

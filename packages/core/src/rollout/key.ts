@@ -10,7 +10,7 @@ export const VERSION_DESCRIPTION_MARKER = 'nodekeeper:';
 
 type KeyFields = Pick<
   RolloutRequest,
-  'accountId' | 'region' | 'cluster' | 'nodegroup' | 'strategy' | 'target' | 'kind'
+  'accountId' | 'region' | 'cluster' | 'nodegroup' | 'strategy' | 'target' | 'kind' | 'targetVersion'
 > & {
   attempt?: number;
 };
@@ -39,6 +39,8 @@ export function rolloutKey(request: KeyFields): string {
   ];
   if (request.attempt !== undefined && request.attempt > 1) parts.push(`attempt=${request.attempt}`);
   if (request.kind === 'rollback') parts.push('kind=rollback');
+  // A version upgrade never shares a key with a rollout on the group's own minor.
+  if (request.targetVersion !== undefined) parts.push(`version=${request.targetVersion}`);
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
 }
 

@@ -36,6 +36,10 @@ export const rolloutRequestSchema = z
       })
       .nullable(),
     wave: z.string().max(100).nullable(),
+    targetVersion: z
+      .string()
+      .regex(/^\d+\.\d+$/, 'must be a Kubernetes minor version such as 1.34')
+      .optional(),
     // A release line: an AMI family, or `golden:` and an SSM parameter name (at most 2048 characters).
     family: z.string().min(1).max(2100).optional(),
     attempt: z.number().int().min(1).max(100),
@@ -118,6 +122,7 @@ export function rolloutRequestFromPlanItem(
     target: item.target,
     launchTemplate: launchTemplate ? { id: launchTemplate.id, version: launchTemplate.version } : null,
     wave: item.wave,
+    ...(item.targetVersion !== undefined ? { targetVersion: item.targetVersion } : {}),
     attempt,
     ...(forceOnPodEvictionFailure ? { forceOnPodEvictionFailure: true } : {}),
   };
@@ -147,6 +152,7 @@ export function rolloutRequestFromRecord(
     target: record.to,
     launchTemplate: context.launchTemplate ?? null,
     wave: record.wave,
+    ...(record.targetVersion !== undefined ? { targetVersion: record.targetVersion } : {}),
     attempt: record.attempt,
     ...(context.forceOnPodEvictionFailure ? { forceOnPodEvictionFailure: true } : {}),
   };

@@ -262,7 +262,8 @@ export interface StartRolloutOptions {
  * before it is created with a deterministic ClientToken, and UpdateNodegroupVersion carries a
  * deterministic clientRequestToken, so a replay after a crash creates nothing twice. A release
  * update names the node group's own Kubernetes version (read right before the call), so EKS never
- * moves the group to the cluster's; custom-AMI updates name only the launch template version.
+ * moves the group to the cluster's, or a version upgrade's `targetVersion`; custom-AMI updates name
+ * only the launch template version (their new minor comes with the AMI).
  * When EKS answers ResourceInUseException, an update to this same target is adopted; any other is
  * `busy` ("not now"), never this rollout's.
  */
@@ -310,7 +311,8 @@ export async function startRollout(
         launchTemplateVersion: null,
       };
     }
-    const version = current.nodegroup.version || null;
+    // The group's own minor, or the next one for a version upgrade (the cluster's, at most).
+    const version = request.targetVersion ?? (current.nodegroup.version || null);
     target = { type: 'ReleaseVersion', value: releaseVersion, version };
     update = await sendOrReclaim(
       request,

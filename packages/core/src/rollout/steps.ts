@@ -76,6 +76,7 @@ export function rolloutRecord(
     wave: request.wave,
     from: request.current,
     to: request.target,
+    ...(request.targetVersion !== undefined ? { targetVersion: request.targetVersion } : {}),
     attempt: request.attempt,
     updateId: null,
     launchTemplateVersion: null,
@@ -115,7 +116,10 @@ export async function guardStep(request: RolloutRequest, deps: RolloutDeps): Pro
     current.kind === 'found' &&
     (current.nodegroup.status === NodegroupStatus.updating || isOnTarget(request, current.nodegroup))
   ) {
-    const own = await findOwnUpdate(request, deps.aws, { version: current.nodegroup.version });
+    // A version upgrade's update names the minor it moves to, not the one the group still reports.
+    const own = await findOwnUpdate(request, deps.aws, {
+      version: request.targetVersion ?? current.nodegroup.version,
+    });
     if (own !== null) {
       return { kind: 'reclaim', updateId: own.updateId, launchTemplateVersion: own.launchTemplateVersion };
     }

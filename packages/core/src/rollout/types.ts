@@ -38,6 +38,12 @@ export interface RolloutRequest {
   launchTemplate: { id: string; version: string } | null;
   wave: string | null;
   /**
+   * A version upgrade (the group follows its cluster's Kubernetes version): the minor it moves to,
+   * `1.34`. Release-version updates send it as `version`; custom-AMI updates move with the new
+   * minor's AMI in the launch template. Absent: the group stays on its own minor.
+   */
+  targetVersion?: string;
+  /**
    * Release line of the target (`al2023`, `bottlerocket`, `golden:<parameter>`…), so the guard
    * matches recalls scoped to a line. Absent in requests planned before it existed: a recall of
    * the target's release on any line then refuses it.
@@ -247,6 +253,8 @@ export interface RolloutRecord {
   /** Release version or AMI the node group ran before. */
   from: AmiRef;
   to: AmiRef;
+  /** A version upgrade: the Kubernetes minor it moved the group to; absent otherwise. */
+  targetVersion?: string;
   attempt: number;
   updateId: string | null;
   launchTemplateVersion: string | null;

@@ -31,6 +31,11 @@ export const SkipReason = {
   stateUnreadable: 'state-unreadable',
   /** The target release or image is recalled (`nodekeeper recall`) until `nodekeeper unrecall`. */
   recalled: 'recalled',
+  /**
+   * The node group's Kubernetes minor is behind its cluster's and it does not follow it (no
+   * `followClusterVersion`), or nodekeeper cannot tell its AMI on the next minor; nothing else to do.
+   */
+  versionBehind: 'version-behind',
   error: 'error',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
@@ -53,6 +58,16 @@ export const PlanWarningCode = {
   imageDeprecated: 'image-deprecated',
   /** The image the node group runs reaches its EC2 `DeprecationTime` within `DEPRECATION_WARNING_DAYS`. */
   imageDeprecating: 'image-deprecating',
+  /**
+   * The node group's Kubernetes minor is behind its cluster's and it does not follow it: it rolls
+   * (or holds) on its own minor; `followClusterVersion` moves it on.
+   */
+  versionBehind: 'version-behind',
+  /**
+   * The node group's kubelet is older than its cluster's kube-apiserver by more minors than
+   * Kubernetes' version skew policy supports (3, or 2 for kubelets older than 1.25).
+   */
+  versionSkewUnsupported: 'version-skew-unsupported',
 } as const;
 export type PlanWarningCode = (typeof PlanWarningCode)[keyof typeof PlanWarningCode];
 
@@ -116,6 +131,11 @@ export interface PlanItem {
   current: AmiRef;
   target: AmiRef | null;
   wave: string | null;
+  /**
+   * Additive: the Kubernetes minor the item moves the node group to (`1.34`), present only on items
+   * planned to follow the cluster's version (a version upgrade).
+   */
+  targetVersion?: string;
   /** Additive: present only when the item has warnings. */
   warnings?: PlanWarning[];
   /** Additive: EKS `updateConfig` of the node group (null when EKS reported none); absent on `error` items. */

@@ -75,6 +75,11 @@ export interface RolloutFact {
   version?: string | null;
   outcome: RolloutFactOutcome;
   /**
+   * The Kubernetes minor a version upgrade moved (or tried to move) the node group to (`1.34`);
+   * absent or null for rollouts on the group's own minor.
+   */
+  kubernetesVersion?: string | null;
+  /**
    * A failure of nodekeeper's own before any update ran (AWS unreachable while guarding or
    * starting): the next scan tries again, so it never holds the node group as `failed`.
    */

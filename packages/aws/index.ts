@@ -124,7 +124,12 @@ export {
   readPauseState,
   setPauseState,
 } from './src/pause.ts';
-export { createPlanPorts, isLedgerMissing, type PlanPortsOptions } from './src/plan-ports.ts';
+export {
+  createPlanPorts,
+  createRollbackPorts,
+  isLedgerMissing,
+  type PlanPortsOptions,
+} from './src/plan-ports.ts';
 export {
   createRecallStore,
   RECALL_EPISODES_KEPT,

@@ -38,12 +38,17 @@ export {
 } from './src/rollout/request.ts';
 export { retireLaunchTemplateVersions } from './src/rollout/retire.ts';
 export {
+  type PlannedRollback,
   planRollback,
+  planRollbackFleet,
   previousImagesWanted,
+  ROLLBACK_HISTORY_LIMIT,
   RollbackDecision,
   type RollbackInput,
   type RollbackItem,
+  type RollbackPipelineOptions,
   type RollbackPlan,
+  type RollbackPorts,
   RollbackReason,
   type RollbackSelection,
   rollbackRequests,

@@ -1,7 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PlanPorts } from '@nodekeeper/core/plan';
+import type { RollbackPorts } from '@nodekeeper/core/rollout';
 import { createApprovalStore } from './approvals.ts';
 import type { AwsClients } from './clients.ts';
+import { describeImagesBatch, imageBatchSize } from './ec2.ts';
 import { describeAwsError } from './errors.ts';
 import { inspectTarget } from './inspect.ts';
 import { createLedger } from './ledger.ts';
@@ -46,5 +48,25 @@ export function createPlanPorts(options: PlanPortsOptions): PlanPorts {
     approvals: createApprovalStore(home.dynamodb, { tableName }),
     recalls: createRecallStore(home.dynamodb, { tableName }),
     isLedgerMissing,
+  };
+}
+
+/**
+ * A rollback plan's ports over AWS (core `planRollbackFleet`): the plan pipeline's, the ledger's
+ * cluster index for the rollouts that brought node groups to their images, and EC2 DescribeImages
+ * by ID (deprecated images included) in each node group's account and region. Builds no client.
+ */
+export function createRollbackPorts(options: PlanPortsOptions): RollbackPorts {
+  const ledger = createLedger(options.home.dynamodb, { tableName: options.ledgerTable });
+  return {
+    plan: createPlanPorts(options),
+    clusterHistory: (cluster, limit) => ledger.listHistory({ cluster, limit }),
+    describeImages: async (where, imageIds) => {
+      const ec2 = options.targets(where.accountId, where.region).ec2;
+      const out = [];
+      for (let i = 0; i < imageIds.length; i += imageBatchSize)
+        out.push(...(await describeImagesBatch(ec2, imageIds.slice(i, i + imageBatchSize))));
+      return out;
+    },
   };
 }

@@ -4,7 +4,10 @@
  * window, an earlier wave or the budget. The plan is data; the rollbacks it allows are rollout
  * requests with `kind: 'rollback'`, run by the same program as every rollout. Pure.
  */
+import type { Config } from '../config.ts';
 import { matchesAny } from '../glob.ts';
+import { launchTemplateUsersLookup } from '../inspection.ts';
+import { type PlannedFleet, type PlanPorts, planFleet } from '../plan-pipeline.ts';
 import { allocateBudget, isLiveStart, updatesInProgress } from '../safety/budgets.ts';
 import { pausedMessage } from '../safety/evaluate.ts';
 import { formatUtc } from '../safety/format.ts';
@@ -28,7 +31,7 @@ import { type AmiRef, Strategy } from '../types/plan.ts';
 import type { Policy, Recall } from '../types/policy.ts';
 import { nextAttempt, recordsByKey } from './attempt.ts';
 import { rolloutKey } from './key.ts';
-import { MAX_RETENTION_USERS } from './retire.ts';
+import { DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS, MAX_RETENTION_USERS } from './retire.ts';
 import type { NodegroupRef, RolloutRecord, RolloutRequest } from './types.ts';
 
 /** What a rollback is asked for: one node group, or every node group running an image or release. */
@@ -570,4 +573,91 @@ export function rollbackWaiting(plan: RollbackPlan): boolean {
       i.decision === RollbackDecision.hold &&
       (i.reason === RollbackReason.waveGate || i.reason === RollbackReason.budget),
   );
+}
+
+/** Ledger records read per cluster to find what each node group ran before (newest first). */
+export const ROLLBACK_HISTORY_LIMIT = 1000;
+
+/** What planning a rollback reads, through ports the shell builds (AWS adapters in @nodekeeper/aws). */
+export interface RollbackPorts {
+  /** The plan pipeline's ports: the fleet, the pause flag, the ledger window, approvals, recalls. */
+  plan: PlanPorts;
+  /** Rollout records of one cluster, newest first, at most `limit` (the ledger's cluster index). Throws when unreadable. */
+  clusterHistory(cluster: string, limit: number): Promise<RolloutRecord[]>;
+  /** The images by ID in one (account, region), deprecated ones included; a missing one is absent. */
+  describeImages(
+    where: { accountId: string | null; region: string },
+    imageIds: readonly string[],
+  ): Promise<ImageFacts[]>;
+}
+
+export interface RollbackPipelineOptions {
+  config: Config;
+  now: Date;
+  selection: RollbackSelection;
+  regions?: readonly string[];
+  ignoreWindow?: boolean;
+  ignoreWaves?: boolean;
+  /** The run starting these rollbacks; stamped on each request new to the ledger. */
+  runId?: string;
+}
+
+export interface PlannedRollback {
+  planned: PlannedFleet;
+  /** Every ledger record the rollback plan read (the plan's window and the selected clusters'). */
+  records: RolloutRecord[];
+  plan: RollbackPlan;
+  requests: Array<{ item: RollbackItem; request: RolloutRequest }>;
+}
+
+/**
+ * Plans a rollback as the scan plans a rollout: the plan pipeline ({@link planFleet}: fleet,
+ * pause flag, ledger window, recalls), the selected node groups' clusters' ledger records (the
+ * rollouts that brought them to their images), and EC2's word on the images they would go back
+ * to; then {@link planRollback} and its requests. Read-only. The CLI and tests use it alike.
+ */
+export async function planRollbackFleet(
+  ports: RollbackPorts,
+  options: RollbackPipelineOptions,
+): Promise<PlannedRollback> {
+  const planned = await planFleet(ports.plan, {
+    config: options.config,
+    now: options.now,
+    ...(options.regions ? { regions: options.regions } : {}),
+  });
+  const { fleet, catalog, policy } = planned;
+  const selected = selectRollbackGroups(options.selection, fleet, catalog, policy);
+  const clusters = [...new Set(selected.map((ng) => ng.cluster))].sort();
+  const byKey = new Map(planned.records.map((r) => [r.key, r]));
+  for (const cluster of clusters) {
+    for (const r of await ports.clusterHistory(cluster, ROLLBACK_HISTORY_LIMIT)) byKey.set(r.key, r);
+  }
+  const records = [...byKey.values()];
+  const images: Record<string, Record<string, ImageFacts | null>> = {};
+  for (const want of previousImagesWanted(options.selection, fleet, catalog, policy, records)) {
+    const found = await ports.describeImages(want, want.imageIds);
+    const region = images[want.region] ?? {};
+    for (const id of want.imageIds) region[id] = found.find((i) => i.imageId === id) ?? null;
+    images[want.region] = region;
+  }
+  const plan = planRollback({
+    selection: options.selection,
+    fleet,
+    catalog,
+    policy,
+    records,
+    images,
+    now: options.now,
+    ...(options.ignoreWindow ? { ignoreWindow: true } : {}),
+    ...(options.ignoreWaves ? { ignoreWaves: true } : {}),
+  });
+  const requests = rollbackRequests(plan, {
+    fleet,
+    catalog,
+    records,
+    ...(options.runId !== undefined ? { runId: options.runId } : {}),
+    keep: options.config.launchTemplateVersions?.keep ?? DEFAULT_KEEP_LAUNCH_TEMPLATE_VERSIONS,
+    usersOf: launchTemplateUsersLookup(fleet),
+  });
+  return { planned, records, plan, requests };
 }

@@ -7,6 +7,7 @@ export {
   effectiveTarget,
   minimumAgeFor,
   RELEASE_CANDIDATES_DESCRIBED,
+  releaseHistoriesWanted,
   releaseHistoryWanted,
   releaseImagesToDescribe,
   selectByAge,
@@ -53,7 +54,7 @@ export {
   releasesFromParameterHistory,
   releasesFromPath,
 } from './src/release-history.ts';
-export { lookupTarget, parametersForNodegroup } from './src/targets.ts';
+export { lookupTarget, parametersForNodegroup, targetImageIds } from './src/targets.ts';
 export type {
   CatalogSnapshot,
   Fleet,

@@ -17,9 +17,10 @@ import {
   lookupTarget,
   matchesAny,
   parametersForNodegroup,
-  releaseHistoryWanted,
+  releaseHistoriesWanted,
   releaseImagesToDescribe,
   TARGET_CONCURRENCY,
+  targetImageIds,
   WHOLE_CLUSTER,
 } from '@nodekeeper/core/plan';
 import { createBatcher } from './batch.ts';
@@ -291,7 +292,8 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
       }
       // The planner's own reading of the parameters decides which image is the target.
       const target = lookupTarget(entry.facts, snapshot);
-      const ids = target.kind === 'found' ? [target.imageId] : [];
+      // The next Kubernetes minor's target too, for a group behind its cluster (see lookupViews).
+      const ids = targetImageIds(entry.facts, snapshot);
       const ng = entry.facts;
       if (ng.amiType !== 'CUSTOM') {
         if (target.kind === 'found' && target.releaseVersion === ng.releaseVersion) {
@@ -342,17 +344,19 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
       images: { [region]: images },
       releases: { [region]: releases },
     };
-    const wanted = new Map<string, { source: ReleaseHistorySource; entry: Entry }>();
+    // Each minor a group's target is looked up on: its own and, behind its cluster, the next.
+    const wanted = new Map<string, { source: ReleaseHistorySource; view: NodegroupFacts }>();
     for (const entry of entries) {
       if (entry.failed !== null) continue;
-      const source = releaseHistoryWanted(entry.facts, current, amiAge.rule, now);
-      if (source !== null && !wanted.has(source.key)) wanted.set(source.key, { source, entry });
+      for (const { view, source } of releaseHistoriesWanted(entry.facts, current, amiAge.rule, now)) {
+        if (!wanted.has(source.key)) wanted.set(source.key, { source, view });
+      }
     }
     const olderImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
     const describing: Array<Promise<unknown>> = [];
     const failures = new Set<string>();
     await Promise.all(
-      [...wanted.values()].map(async ({ source, entry }) => {
+      [...wanted.values()].map(async ({ source, view }) => {
         const { history, images: named } = await sem.run(() =>
           reader.read(clients, { accountId, region }, source),
         );
@@ -366,7 +370,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
           complete: history.complete,
           ...(history.error !== null ? { error: history.error } : {}),
         });
-        const found = lookupTarget(entry.facts, current);
+        const found = lookupTarget(view, current);
         if (found.kind !== 'found' || history.error !== null) return;
         const created = (id: string) => images[id]?.creationDate ?? null;
         for (const id of releaseImagesToDescribe(found, history, created)) {

@@ -75,5 +75,14 @@ export function renderPlanTable(plan: Plan): string {
       `${recalled} node group${recalled === 1 ? ' runs' : 's run'} a recalled image (running-recalled above); \`nodekeeper recall --list\` shows the recalls.`,
     );
   }
+  const behind = plan.items.filter(
+    (i) => i.reason === 'version-behind' || i.warnings?.some((w) => w.code === 'version-behind'),
+  ).length;
+  const following = plan.items.filter((i) => i.targetVersion !== undefined).length;
+  if (behind > 0 || following > 0) {
+    out.push(
+      `Kubernetes: ${following} node group${following === 1 ? '' : 's'} planned to follow the cluster's version, ${behind} behind it without followClusterVersion.`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@
  * fleet and the inspector all go through here, so they agree on one target. Pure: `now` is passed in.
  */
 import { AmiFamily, compareReleases } from './catalog.ts';
+import { lookupViews } from './kubernetes-version.ts';
 import { assignWave } from './policy.ts';
 import { compareNewestFirst, type ReleaseHistorySource, releaseHistorySource } from './release-history.ts';
 import { findRecall, targetSubject } from './safety/recall.ts';
@@ -107,13 +108,18 @@ function needsReleaseVersion(ng: NodegroupFacts): boolean {
   return !isCustom(ng);
 }
 
-/** Whether `r` is ahead of what `ng` runs now (unknown counts as ahead; the planner checks again). */
+/**
+ * Whether `r` is ahead of what `ng` runs now (unknown counts as ahead; the planner checks again).
+ * Every release of the next Kubernetes minor is ahead of what a group moving there runs (`versionUpgrade`).
+ */
 function isAhead(
   ng: NodegroupFacts,
   family: AmiFamily | null,
   r: AgedRelease,
   images: Record<string, ImageFacts>,
+  versionUpgrade = false,
 ): boolean {
+  if (versionUpgrade) return true;
   if (!isCustom(ng)) {
     if (r.releaseVersion === null || family === null) return true;
     const order = compareReleases(family, ng.releaseVersion, r.releaseVersion);
@@ -161,6 +167,7 @@ export function selectByAge(
   found: Found,
   rule: AmiAgeRule,
   now: Date,
+  versionUpgrade = false,
 ): AgeSelection {
   const images = snapshot.images[ng.region] ?? {};
   const newestImage = images[found.imageId];
@@ -231,7 +238,7 @@ export function selectByAge(
     return { kind: 'older', chosen, newest, min };
   }
   // The first release newer than the current one to come of age: the oldest of them (the newest is one).
-  const ahead = [newest, ...older.filter((r) => isAhead(ng, found.family, r, images))];
+  const ahead = [newest, ...older.filter((r) => isAhead(ng, found.family, r, images, versionUpgrade))];
   const soonest = ahead.reduce((a, b) => (b.ageMs > a.ageMs ? b : a));
   return {
     kind: 'none',
@@ -289,6 +296,22 @@ export function releaseHistoryWanted(
   return source;
 }
 
+/**
+ * Every history the inspector should read for `ng` ({@link releaseHistoryWanted} of each of its
+ * `lookupViews`: its own minor and, when behind its cluster, the next), with the view it is for. Pure.
+ */
+export function releaseHistoriesWanted(
+  ng: NodegroupFacts,
+  snapshot: CatalogSnapshot,
+  rule: AmiAgeRule,
+  now: Date,
+): Array<{ view: NodegroupFacts; source: ReleaseHistorySource }> {
+  return lookupViews(ng).flatMap((view) => {
+    const source = releaseHistoryWanted(view, snapshot, rule, now);
+    return source === null ? [] : [{ view, source }];
+  });
+}
+
 /** How many older releases of one history the inspector describes (newest first): one DescribeImages call. */
 export const RELEASE_CANDIDATES_DESCRIBED = 100;
 
@@ -335,7 +358,8 @@ function legacyTooNew(newest: AgedRelease, min: MinimumAge): string {
  * Age selection as the planner words it: `roll` (to the newest, or to an older release with
  * "newest 20261121 is 3 days old; rolling to 20261110 (14 days)"), `current` when the node group is
  * at or past the chosen release, or `too-new` naming the newest and how long until a release newer
- * than the current one is old enough. `found` has passed the availability and deny checks. Pure.
+ * than the current one is old enough. `found` has passed the availability and deny checks.
+ * `versionUpgrade`: `ng` is the node group at the next Kubernetes minor, where anything is ahead. Pure.
  */
 export function decideByAge(
   ng: NodegroupFacts,
@@ -343,8 +367,9 @@ export function decideByAge(
   found: Found,
   rule: AmiAgeRule,
   now: Date,
+  versionUpgrade = false,
 ): AgeDecision {
-  const selection = selectByAge(ng, snapshot, found, rule, now);
+  const selection = selectByAge(ng, snapshot, found, rule, now, versionUpgrade);
   const newestRef: AmiRef = { releaseVersion: found.releaseVersion, imageId: found.imageId };
   if (selection.kind === 'newest') {
     const image = snapshot.images[ng.region]?.[found.imageId];
@@ -360,7 +385,7 @@ export function decideByAge(
     const { chosen } = selection;
     const target: AmiRef = { releaseVersion: chosen.releaseVersion, imageId: chosen.imageId };
     const images = snapshot.images[ng.region] ?? {};
-    if (!isAhead(ng, found.family, chosen, images)) {
+    if (!isAhead(ng, found.family, chosen, images, versionUpgrade)) {
       const why = `${chosen.label}, the newest release at least ${plural(min.days, 'day')} old (${newestSays})`;
       const at = isCustom(ng)
         ? currentCustomImageId(ng) === chosen.imageId

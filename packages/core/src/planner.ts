@@ -12,6 +12,14 @@ import { decideByAge } from './age-selection.ts';
 import { compareReleases } from './catalog.ts';
 import { withEndOfLife } from './end-of-life.ts';
 import { matchesAny } from './glob.ts';
+import {
+  atVersion,
+  followSettingFor,
+  followsClusterVersion,
+  goldenParameterFollowsVersion,
+  type VersionLag,
+  versionLagOf,
+} from './kubernetes-version.ts';
 import { assignWave, type WaveAssignment } from './policy.ts';
 import { applySafety, type SafetyCandidate } from './safety/evaluate.ts';
 import { runningRecallWarning } from './safety/recall.ts';
@@ -70,10 +78,38 @@ function currentRef(ng: NodegroupFacts): AmiRef {
 /** A final item, or a would-be roll that still has to pass the safety rules. */
 type Planned = { kind: 'final'; item: PlanItem } | { kind: 'candidate'; candidate: SafetyCandidate };
 
-/** The decision for one selected node group. Rules apply in a fixed order; the first that holds wins. */
+/** `kubernetes 1.33 → 1.34 (cluster is 1.34)`. */
+function versionMove(lag: VersionLag): string {
+  return `kubernetes ${lag.current} → ${lag.next} (cluster is ${lag.cluster})`;
+}
+
+/** `kubernetes 1.31 is behind cluster 1.32; set followClusterVersion on wave dev to follow`. */
+function behindMessage(ng: NodegroupFacts, lag: VersionLag, policy: Policy): string {
+  const behind = lag.minorsBehind === 1 ? '' : ` (${lag.minorsBehind} minors)`;
+  return `kubernetes ${lag.current} is behind cluster ${lag.cluster}${behind}; ${followSettingFor(ng, policy)}`;
+}
+
+/**
+ * The decision for one selected node group. Rules apply in a fixed order; the first that holds wins.
+ * A group behind its cluster's minor that does not follow it and has nothing else to do holds with
+ * `version-behind` instead of `current`.
+ */
 function planNodegroup(ng: NodegroupFacts, catalog: CatalogSnapshot, policy: Policy, now: Date): Planned {
   const item = decideNodegroup(ng, catalog, policy, now);
-  return typeof item === 'object' && 'candidate' in item ? item : { kind: 'final', item };
+  if (typeof item === 'object' && 'candidate' in item) return item;
+  const lag = versionLagOf(ng);
+  if (item.decision === Decision.current && lag !== null && !followsClusterVersion(ng, policy)) {
+    return {
+      kind: 'final',
+      item: {
+        ...item,
+        decision: Decision.skip,
+        reason: SkipReason.versionBehind,
+        message: `${behindMessage(ng, lag, policy)} (on its own minor: ${item.message})`,
+      },
+    };
+  }
+  return { kind: 'final', item };
 }
 
 function decideNodegroup(
@@ -83,7 +119,7 @@ function decideNodegroup(
   now: Date,
 ): PlanItem | Extract<Planned, { kind: 'candidate' }> {
   const assignment = assignWave(ng, ng.tags, policy.waves);
-  const base = {
+  const base: Omit<PlanItem, 'decision' | 'reason' | 'message' | 'target'> = {
     accountId: ng.accountId,
     cluster: ng.cluster,
     nodegroup: ng.nodegroup,
@@ -120,9 +156,22 @@ function decideNodegroup(
     return skip(SkipReason.error, 'amiType is CUSTOM but EKS reports no launch template');
   }
 
-  const found = lookupTarget(ng, catalog);
-  if (found.kind === 'unknown-ami-family') return skip(SkipReason.unknownAmiFamily, found.message);
-  if (found.kind === 'no-parameter') return skip(SkipReason.noParameter, found.message);
+  // Following the cluster: the next minor's image, looked up as if the group ran that minor.
+  const lag = versionLagOf(ng);
+  const upgrade = lag !== null && followsClusterVersion(ng, policy) ? lag : null;
+  if (upgrade !== null && !goldenParameterFollowsVersion(ng)) {
+    return skip(
+      SkipReason.versionBehind,
+      `${versionMove(upgrade)}: tag ${Tag.amiParameter}=${ng.tags[Tag.amiParameter]?.trim()} names one AMI for every Kubernetes version, so the AMI for ${upgrade.next} is unknown; put {version} in the parameter name (one parameter per minor) to follow`,
+    );
+  }
+  const view = upgrade === null ? ng : atVersion(ng, upgrade.next);
+  const moving = upgrade === null ? '' : `${versionMove(upgrade)}: `;
+  const found = lookupTarget(view, catalog);
+  if (found.kind === 'unknown-ami-family')
+    return skip(SkipReason.unknownAmiFamily, `${moving}${found.message}`);
+  if (found.kind === 'no-parameter') return skip(SkipReason.noParameter, `${moving}${found.message}`);
+  if (upgrade !== null) base.targetVersion = upgrade.next;
 
   const target: AmiRef = { releaseVersion: found.releaseVersion, imageId: found.imageId };
   const images = catalog.images[ng.region] ?? {};
@@ -135,8 +184,11 @@ function decideNodegroup(
     target,
   });
 
-  // Already there (or newer): nothing to do, whatever the gates below would say.
-  if (base.strategy === Strategy.releaseVersion) {
+  // Already there (or newer): nothing to do, whatever the gates below would say. A version upgrade
+  // is never there: any image of the next minor moves the group on.
+  if (upgrade !== null) {
+    // Falls through to the availability, deny and age checks on the next minor.
+  } else if (base.strategy === Strategy.releaseVersion) {
     const to = found.releaseVersion ?? '';
     if (ng.releaseVersion !== to) {
       const order = found.family === null ? null : compareReleases(found.family, ng.releaseVersion, to);
@@ -172,39 +224,40 @@ function decideNodegroup(
   if (targetImage === undefined) {
     return skip(
       SkipReason.amiUnavailable,
-      `DescribeImages returned nothing for ${found.imageId} (deregistered, or deprecated and hidden)`,
+      `${moving}DescribeImages returned nothing for ${found.imageId} (deregistered, or deprecated and hidden)`,
       target,
     );
   }
   if (targetImage.state !== 'available') {
     return skip(
       SkipReason.amiUnavailable,
-      `${describeImage(found.imageId, targetImage)} is ${targetImage.state}`,
+      `${moving}${describeImage(found.imageId, targetImage)} is ${targetImage.state}`,
       target,
     );
   }
   if (targetImage.deprecationTime !== null && Date.parse(targetImage.deprecationTime) <= now.getTime()) {
     return skip(
       SkipReason.amiUnavailable,
-      `${describeImage(found.imageId, targetImage)} was deprecated at ${targetImage.deprecationTime}`,
+      `${moving}${describeImage(found.imageId, targetImage)} was deprecated at ${targetImage.deprecationTime}`,
       target,
     );
   }
   const denied = policy.denyAmis.find((entry) => entry === found.imageId || entry === found.releaseVersion);
   if (denied !== undefined) {
-    return skip(SkipReason.amiDenied, `${denied} is on the deny list (denyAmis)`, target);
+    return skip(SkipReason.amiDenied, `${moving}${denied} is on the deny list (denyAmis)`, target);
   }
   // Age selection: the newest when old enough, else the newest older release that is (never a downgrade).
-  const aged = decideByAge(ng, catalog, found, policy, now);
-  if (aged.kind === 'too-new') return skip(SkipReason.amiTooNew, aged.message, target);
+  const aged = decideByAge(view, catalog, found, policy, now, upgrade !== null);
+  if (aged.kind === 'too-new') return skip(SkipReason.amiTooNew, `${moving}${aged.message}`, target);
   if (aged.kind === 'current') {
     return { ...base, decision: Decision.current, reason: null, message: aged.message, target: aged.target };
   }
   const to = aged.target;
   const moved =
-    base.strategy === Strategy.releaseVersion
+    (upgrade === null ? '' : `${versionMove(upgrade)}; `) +
+    (base.strategy === Strategy.releaseVersion
       ? `${ng.releaseVersion} → ${to.releaseVersion}`
-      : `${base.current.imageId ?? ng.releaseVersion} → ${describeImage(to.imageId ?? found.imageId, aged.image)}`;
+      : `${base.current.imageId ?? ng.releaseVersion} → ${describeImage(to.imageId ?? found.imageId, aged.image)}`);
   const family =
     found.source.kind === 'catalog'
       ? found.source.entry.family
@@ -258,11 +311,13 @@ export function plan(fleet: Fleet, catalog: CatalogSnapshot, policy: Policy, now
   });
   const warned = withTemplateWarnings(fleet);
   const recalled = withRecallWarnings(fleet, catalog, policy);
+  const lagging = withVersionWarnings(fleet, policy);
   return {
     generatedAt: now.toISOString(),
     items: [...items.values()]
       .map(warned)
       .map(recalled)
+      .map(lagging)
       .map(withEndOfLife(fleet, catalog, now))
       .sort(compareItems)
       .map(inContractOrder),
@@ -370,6 +425,40 @@ function withTemplateWarnings(fleet: Fleet): (item: PlanItem) => PlanItem {
 }
 
 /**
+ * Adds the version warnings to each item of a node group behind its cluster's minor: `version-behind`
+ * when it does not follow the cluster (unless the item already holds with that reason), and
+ * `version-skew-unsupported` when the lag is beyond the skew Kubernetes supports, whatever the
+ * decision. Pure.
+ */
+function withVersionWarnings(fleet: Fleet, policy: Policy): (item: PlanItem) => PlanItem {
+  const byKey = new Map(fleet.nodegroups.map((ng) => [itemKey(ng), ng]));
+  return (item) => {
+    const ng = byKey.get(itemKey(item));
+    const lag = ng ? versionLagOf(ng) : null;
+    if (!ng || lag === null) return item;
+    const warnings: PlanWarning[] = [];
+    const follows = followsClusterVersion(ng, policy);
+    if (!follows && item.reason !== SkipReason.versionBehind) {
+      const onOwn = item.decision === Decision.roll ? `; this rollout stays on ${lag.current}` : '';
+      warnings.push({
+        code: PlanWarningCode.versionBehind,
+        message: `${behindMessage(ng, lag, policy)}${onOwn}`,
+      });
+    }
+    if (lag.minorsBehind > lag.supportedSkew) {
+      const how = follows
+        ? `following moves it one minor per rollout (${lag.minorsBehind - lag.supportedSkew} to go before it is supported again)`
+        : `${followSettingFor(ng, policy)}, or replace the node group`;
+      warnings.push({
+        code: PlanWarningCode.versionSkewUnsupported,
+        message: `kubernetes ${lag.current} is ${lag.minorsBehind} minors behind cluster ${lag.cluster}; Kubernetes supports kubelets at most ${lag.supportedSkew} minors older than kube-apiserver: ${how}`,
+      });
+    }
+    return warnings.length === 0 ? item : { ...item, warnings: [...(item.warnings ?? []), ...warnings] };
+  };
+}
+
+/**
  * Adds a `running-recalled` warning to each item whose node group runs a recalled release or image
  * (`runningRecallWarning`), whatever its decision. Pure.
  */
@@ -402,6 +491,7 @@ function inContractOrder(item: PlanItem): PlanItem {
     current: { releaseVersion: item.current.releaseVersion, imageId: item.current.imageId },
     target: item.target ? { releaseVersion: item.target.releaseVersion, imageId: item.target.imageId } : null,
     wave: item.wave,
+    ...(item.targetVersion !== undefined ? { targetVersion: item.targetVersion } : {}),
     ...(item.updateConfig !== undefined
       ? {
           updateConfig: item.updateConfig && {

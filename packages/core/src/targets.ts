@@ -4,6 +4,7 @@
  * Pure.
  */
 import { AmiFamily, AmiType, type CatalogEntry, catalogEntry, identifyAmiByName } from './catalog.ts';
+import { lookupViews } from './kubernetes-version.ts';
 import type { CatalogSnapshot, ImageFacts, NodegroupFacts } from './types/fleet.ts';
 
 /** Node group tags nodekeeper reads (see the tag contract in DESIGN.md). */
@@ -41,7 +42,8 @@ export function currentCustomImageId(ng: NodegroupFacts): string | null {
 /**
  * Where the target AMI of `ng` comes from. For CUSTOM groups without the golden tag this needs the
  * current image (DescribeImages) to recognise its EKS-optimized name; pass null if it is unknown.
- * The lookup always uses the node group's Kubernetes version. Pure.
+ * The lookup always uses the node group's Kubernetes version (also in place of `{version}` in a golden
+ * parameter's name). Pure.
  */
 export function targetSourceFor(ng: NodegroupFacts, currentImage: ImageFacts | null): TargetSource {
   const golden = ng.tags[Tag.amiParameter]?.trim();
@@ -52,7 +54,8 @@ export function targetSourceFor(ng: NodegroupFacts, currentImage: ImageFacts | n
         message: `tag ${Tag.amiParameter} needs a custom AMI, but this node group uses the EKS AMI type ${ng.amiType}; switching between EKS and custom AMIs needs a new node group`,
       };
     }
-    return { kind: 'golden', parameter: golden };
+    // `{version}` names one parameter per Kubernetes minor (`/images/web/{version}/ami`).
+    return { kind: 'golden', parameter: golden.replaceAll('{version}', ng.version) };
   }
   if (!isCustom(ng)) {
     const entry = catalogEntry(ng.amiType, ng.version);
@@ -90,10 +93,24 @@ export function parametersForSource(source: TargetSource): string[] {
 
 /**
  * The SSM parameter names `ng` needs, given its current image (needed for CUSTOM groups without the
- * golden tag; null otherwise or when unknown). Pure.
+ * golden tag; null otherwise or when unknown): its own minor's and, when it is behind its cluster,
+ * the next minor's (see `lookupViews`). Pure.
  */
 export function parametersForNodegroup(ng: NodegroupFacts, currentImage: ImageFacts | null): string[] {
-  return parametersForSource(targetSourceFor(ng, currentImage));
+  const names = lookupViews(ng).flatMap((view) => parametersForSource(targetSourceFor(view, currentImage)));
+  return [...new Set(names)];
+}
+
+/**
+ * The target image IDs the inspection describes for `ng`: its own minor's and, when it is behind its
+ * cluster, the next minor's, as far as the parameters in `snapshot` name them. Pure.
+ */
+export function targetImageIds(ng: NodegroupFacts, snapshot: CatalogSnapshot): string[] {
+  const ids = lookupViews(ng).flatMap((view) => {
+    const found = lookupTarget(view, snapshot);
+    return found.kind === 'found' ? [found.imageId] : [];
+  });
+  return [...new Set(ids)];
 }
 
 function imageFacts(

@@ -55,6 +55,8 @@ function al2Nodegroup(overrides: Partial<NodegroupFacts> = {}): NodegroupFacts {
     nodegroup: 'legacy',
     amiType: 'AL2_x86_64',
     version: '1.32',
+    // At its cluster's minor: a group behind it would hold with version-behind.
+    clusterVersion: '1.32',
     releaseVersion: '1.32.9-20251209',
     currentImageId: AL2_LAST,
     ...overrides,

@@ -1,6 +1,6 @@
 /** The plan summary message. Pure. */
 import { DEPRECATION_WARNING_DAYS } from '../end-of-life.ts';
-import { type Plan, type PlanItem, PlanWarningCode } from '../types/plan.ts';
+import { type Plan, type PlanItem, PlanWarningCode, SkipReason } from '../types/plan.ts';
 import { amiLabel, context, field, free, header, name, plural, section } from './format.ts';
 import { fitToSlackLimits } from './limits.ts';
 import { clusterConsoleUrl, nodegroupConsoleUrl } from './links.ts';
@@ -22,6 +22,7 @@ function itemLine(item: PlanItem): string {
     const parts = [
       `• ${name(item.nodegroup)} ${escapeMrkdwn(amiLabel(item.current, item.strategy))} → ${escapeMrkdwn(amiLabel(item.target, item.strategy))}`,
     ];
+    if (item.targetVersion) parts.push(`to kubernetes ${escapeMrkdwn(item.targetVersion)}`);
     if (item.strategy) parts.push(escapeMrkdwn(item.strategy));
     if (item.wave) parts.push(`wave ${name(item.wave)}`);
     parts.push(console);
@@ -45,6 +46,32 @@ function recalledSection(plan: Plan): Block | null {
   const more = lines.length - shown.length;
   return section(
     `*Running a recalled image* (${lines.length})\n${shown.join('\n')}${more > 0 ? `\n…and ${plural(more, 'more node group')}. Run \`nodekeeper plan\` for the full list.` : ''}`,
+  );
+}
+
+/** At most this many Kubernetes version lines are listed; the rest are counted. */
+const VERSION_MAX_LISTED = 8;
+
+/**
+ * Node groups behind their cluster's Kubernetes minor (`version-behind` and
+ * `version-skew-unsupported` warnings, and `version-behind` holds), or null when none. Pure.
+ */
+function versionSection(plan: Plan): Block | null {
+  const lines = plan.items.flatMap((item) => {
+    const who = name(`${item.cluster}/${item.nodegroup}`);
+    const held = item.reason === SkipReason.versionBehind ? [`• ${who} ${free(item.message, 240)}`] : [];
+    const warned = (item.warnings ?? [])
+      .filter(
+        (w) => w.code === PlanWarningCode.versionBehind || w.code === PlanWarningCode.versionSkewUnsupported,
+      )
+      .map((w) => `• ${who} ${code(w.code)} ${free(w.message, 240)}`);
+    return [...held, ...warned];
+  });
+  if (lines.length === 0) return null;
+  const shown = lines.slice(0, VERSION_MAX_LISTED);
+  const more = lines.length - shown.length;
+  return section(
+    `*Kubernetes versions behind the cluster* (${lines.length})\n${shown.join('\n')}${more > 0 ? `\n…and ${plural(more, 'more line')}. Run \`nodekeeper plan\` for the full list.` : ''}`,
   );
 }
 
@@ -126,6 +153,8 @@ export function buildPlanSummaryMessage(plan: Plan): SlackMessage {
   }
   const recalled = recalledSection(plan);
   if (recalled !== null) blocks.push(recalled);
+  const versions = versionSection(plan);
+  if (versions !== null) blocks.push(versions);
   const endOfLife = endOfLifeSection(plan);
   if (endOfLife !== null) blocks.push(section(endOfLife));
   blocks.push(context(`Generated for ${escapeMrkdwn(plan.generatedAt)}`));

@@ -206,6 +206,7 @@ export function applySafety(
         release: c.release,
         waveIndex: group?.waveIndex ?? null,
         targetCreatedAt: c.targetCreatedAt,
+        kubernetesVersion: c.item.targetVersion ?? null,
       },
       byLine.get(c.family) ?? [],
       uninspected,

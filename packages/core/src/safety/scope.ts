@@ -2,6 +2,7 @@
 
 import { effectiveTarget } from '../age-selection.ts';
 import { matchesAny } from '../glob.ts';
+import { planningView } from '../kubernetes-version.ts';
 import { assignWave, type WaveLocation } from '../policy.ts';
 import { currentCustomImageId, isCustom, Tag } from '../targets.ts';
 import type { CatalogSnapshot, Fleet, NodegroupFacts } from '../types/fleet.ts';
@@ -53,7 +54,10 @@ export function waveIndexOf(
   return i >= 0 ? i : null;
 }
 
-/** The group's target as the planner chose it: the newest, or the age-selected older release. */
+/**
+ * The group's target as the planner chose it: the newest, or the age-selected older release (on the
+ * next Kubernetes minor when it follows its cluster's version).
+ */
 function targetOf(
   ng: NodegroupFacts,
   catalog: CatalogSnapshot,
@@ -62,7 +66,7 @@ function targetOf(
   now: Date,
 ): { release: string; label: string } | null {
   if (line === null) return null;
-  const target = effectiveTarget(ng, catalog, policy, now);
+  const target = effectiveTarget(planningView(ng, policy), catalog, policy, now);
   if (target === null) return null;
   const release = releaseIdentity(line, target.ref);
   return release === null

@@ -9,6 +9,7 @@
  * operator approves R for the later wave (after the failure). A wave with `requiresApproval` never
  * takes a release without an approval. Pure.
  */
+import { followsClusterVersion, parseMinor } from '../kubernetes-version.ts';
 import { NodegroupStatus } from '../types/fleet.ts';
 import type { Approval, Policy, WavePolicy } from '../types/policy.ts';
 import { approveCommand, latestApproval } from './approvals.ts';
@@ -24,6 +25,11 @@ export interface GateCandidate {
   waveIndex: number | null;
   /** ISO creation date of the target image (the soak clock when the ledger has no record). */
   targetCreatedAt: string | null;
+  /**
+   * A version upgrade: the Kubernetes minor it moves to. Earlier waves must also have run that
+   * minor for their soak (see {@link versionHolds}). Absent or null: a rollout on the group's own minor.
+   */
+  kubernetesVersion?: string | null;
 }
 
 /** An earlier-wave cluster that could not be inspected (the gate cannot be verified). */
@@ -121,6 +127,87 @@ function holdFor(
   return { rank: 2, text: `waits for ${e.label} (wave ${earlier.name}) to roll to ${label} first` };
 }
 
+/** -1, 0, 1 for two Kubernetes minors; null when either cannot be read. */
+function compareMinor(a: string, b: string): number | null {
+  const x = parseMinor(a);
+  const y = parseMinor(b);
+  if (x === null || y === null) return null;
+  return x[0] !== y[0] ? Math.sign(x[0] - y[0]) : Math.sign(x[1] - y[1]);
+}
+
+function atLeastMinor(have: string | null | undefined, want: string): boolean {
+  const order = have ? compareMinor(have, want) : null;
+  return order !== null && order >= 0;
+}
+
+/**
+ * The version gate of a version upgrade to minor `m`: every in-scope node group of an earlier wave
+ * (any release line: the kubelet is what moves) that runs `m` or newer, or will (its cluster is at
+ * `m` or newer and it follows the cluster's version), must have run `m` for that wave's soakDays,
+ * counted from its own successful version upgrade in the ledger. One that runs `m` without a ledger
+ * record (created on it, or moved by hand) counts as proven. Returns the holds and how many earlier
+ * groups can run `m`. Pure.
+ */
+function versionHolds(
+  c: GateCandidate,
+  m: string,
+  groups: readonly ScopedGroup[],
+  policy: Policy,
+  now: Date,
+): { holds: Hold[]; able: number; unable: ScopedGroup[] } {
+  const holds: Hold[] = [];
+  const unable: ScopedGroup[] = [];
+  let able = 0;
+  const waveIndex = c.waveIndex ?? 0;
+  const kube = `kubernetes ${m}`;
+  for (const e of groups) {
+    if (!e.inScope || e.key === c.key || e.waveIndex === null || e.waveIndex >= waveIndex) continue;
+    const earlier = policy.waves[e.waveIndex];
+    if (!earlier) continue;
+    const runs = atLeastMinor(e.ng.version, m);
+    if (!runs && !(atLeastMinor(e.ng.clusterVersion, m) && followsClusterVersion(e.ng, policy))) {
+      unable.push(e);
+      continue;
+    }
+    able += 1;
+    const moves = e.facts.filter((f) => atLeastMinor(f.kubernetesVersion, m));
+    const successes = moves
+      .filter((f) => f.outcome === 'succeeded')
+      .map((f) => timeOf(f.finishedAt) ?? timeOf(f.startedAt))
+      .filter((t): t is number => t !== null);
+    if (successes.length > 0) {
+      const left = Math.min(...successes) + earlier.soakDays * DAY_MS - now.getTime();
+      if (left > 0) {
+        holds.push({
+          rank: 4,
+          leftMs: left,
+          text: `waits for ${e.label} (wave ${earlier.name}) to soak ${kube}: ${formatDuration(left)} left`,
+        });
+      }
+      continue;
+    }
+    if (runs) continue;
+    const failed = moves.filter((f) => f.outcome === 'failed' && !f.retryable);
+    if (failed.length > 0) {
+      const at = Math.max(...failed.map((f) => timeOf(f.finishedAt) ?? timeOf(f.startedAt) ?? 0));
+      holds.push({
+        rank: 0,
+        text: `held: ${e.label} (wave ${earlier.name}) failed to move to ${kube}${at > 0 ? ` at ${formatUtc(at)}` : ''}; retry it (\`nodekeeper retry ${e.label}\`)`,
+      });
+      continue;
+    }
+    if (moves.some((f) => f.outcome === 'started') || e.ng.status === NodegroupStatus.updating) {
+      holds.push({
+        rank: 3,
+        text: `waits for ${e.label} (wave ${earlier.name}) to finish moving to ${kube}`,
+      });
+      continue;
+    }
+    holds.push({ rank: 2, text: `waits for ${e.label} (wave ${earlier.name}) to move to ${kube} first` });
+  }
+  return { holds, able, unable };
+}
+
 /** What the wave gate says about a candidate: a hold (skip), or a note for a roll, or neither. */
 export interface GateResult {
   hold: string | null;
@@ -180,8 +267,26 @@ export function waveGate(
     const hold = holdFor(e, c, earlier, wave, approvals, now);
     if (hold) holds.push(hold);
   }
+  // A version upgrade also waits for earlier waves to run (and soak) the new Kubernetes minor.
+  const m = c.kubernetesVersion ?? null;
+  const version = m === null ? null : versionHolds(c, m, groups, policy, now);
+  if (version !== null) holds.push(...version.holds);
   let text: string | null = null;
   let note: string | null = null;
+  if (version !== null && version.holds.length === 0 && version.able === 0 && c.waveIndex > 0) {
+    // No earlier wave runs or follows the new minor: the wave's unprovenRelease decides, as for a release.
+    const first = version.unable[0];
+    const why = `no node group in earlier waves runs or follows kubernetes ${m}${first ? ` (${first.label} is on ${first.ng.version} in a ${first.ng.clusterVersion} cluster)` : ''}`;
+    const approved = wave !== null && latestApproval(approvals, c.family, c.release, wave.name) !== null;
+    if (wave?.unprovenRelease === 'hold' && !approved) {
+      holds.push({
+        rank: 2,
+        text: `${why}; wave ${wave.name} holds unproven releases (unprovenRelease: hold): \`${approveCommand(c.release, wave.name, c.family)}\``,
+      });
+    } else if (!approved) {
+      note = `${why}: moves without earlier-wave evidence (unprovenRelease: roll)`;
+    }
+  }
   if (holds.length > 0) {
     holds.sort((a, b) => a.rank - b.rank || (b.rank === 4 && a.rank === 4 ? b.leftMs - a.leftMs : 0));
     const first = holds[0];
@@ -194,7 +299,7 @@ export function waveGate(
     if (wave?.unprovenRelease === 'hold' && !approved) {
       text = `${why}; wave ${wave.name} holds unproven releases (unprovenRelease: hold): \`${approveCommand(c.release, wave.name, c.family)}\``;
     } else if (!approved) {
-      note = `${why}: rolls without earlier-wave evidence (unprovenRelease: roll)`;
+      note = `${note === null ? '' : `${note}; `}${why}: rolls without earlier-wave evidence (unprovenRelease: roll)`;
     }
   }
   if (wave?.requiresApproval && latestApproval(approvals, c.family, c.release, wave.name) === null) {

@@ -29,6 +29,8 @@ function world() {
       }),
       aNodegroup({
         nodegroup: 'legacy',
+        // At its cluster's minor: a group behind it would hold with version-behind.
+        clusterVersion: '1.32',
         amiType: 'AL2_x86_64',
         version: '1.32',
         releaseVersion: '1.32.9-20251209',

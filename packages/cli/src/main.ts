@@ -10,6 +10,7 @@ import { reportCommand } from './commands/report.ts';
 import { resumeCommand } from './commands/resume.ts';
 import { retryCommand } from './commands/retry.ts';
 import { rollCommand } from './commands/roll.ts';
+import { rollbackCommand } from './commands/rollback.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { UsageError } from './errors.ts';
@@ -27,6 +28,7 @@ export const commands: Command[] = [
   retryCommand,
   recallCommand,
   unrecallCommand,
+  rollbackCommand,
   scheduleCommand,
   reportCommand,
   catalogCommand,
@@ -46,7 +48,7 @@ function topLevelUsage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `nodekeeper <command> --help` for the options of a command.',
-    'Exit codes: 0 ok, 1 AWS error, 2 bad input or config, 3 a rollout or patch failed, 4 a rollout still running in EKS when `roll --wait` stopped following it.',
+    'Exit codes: 0 ok, 1 AWS error, 2 bad input or config, 3 a rollout or patch failed, 4 a rollout still running in EKS when `roll --wait` stopped following it, 5 `rollback` refused or held a node group.',
     '',
   ].join('\n');
 }

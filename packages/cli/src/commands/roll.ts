@@ -66,8 +66,8 @@ export interface RollItem {
   errors: Array<{ errorCode: string; errorMessage: string; resourceIds: string[] }>;
 }
 
-/** The line `--wait` prints for a step of the rollout program, or null for none. */
-function progressLine(p: RolloutProgress): string | null {
+/** The line `--wait` prints for a step of the rollout program, or null for none (`roll`, `rollback`). */
+export function progressLine(p: RolloutProgress): string | null {
   const name = `${p.request.cluster}/${p.request.nodegroup}`;
   switch (p.kind) {
     case 'started':

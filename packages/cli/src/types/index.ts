@@ -26,6 +26,8 @@ export const ExitCode = {
   failed: 3,
   /** `roll --wait`: nodekeeper stopped waiting (rollout.maxWaitHours) while EKS still ran an update. */
   stillRunning: 4,
+  /** `rollback`: a selected node group was refused or is still held; nothing was done for it. */
+  refused: 5,
   /** Interrupted (SIGINT): what still runs in AWS was printed, with how to follow it. */
   interrupted: 130,
 } as const;

@@ -630,7 +630,15 @@ export async function planRollbackFleet(
   const clusters = [...new Set(selected.map((ng) => ng.cluster))].sort();
   const byKey = new Map(planned.records.map((r) => [r.key, r]));
   for (const cluster of clusters) {
-    for (const r of await ports.clusterHistory(cluster, ROLLBACK_HISTORY_LIMIT)) byKey.set(r.key, r);
+    let history: RolloutRecord[];
+    try {
+      history = await ports.clusterHistory(cluster, ROLLBACK_HISTORY_LIMIT);
+    } catch (error) {
+      // No ledger table yet: nothing was rolled out, so no earlier image is known (refused per group).
+      if (ports.plan.isLedgerMissing?.(error)) history = [];
+      else throw error;
+    }
+    for (const r of history) byKey.set(r.key, r);
   }
   const records = [...byKey.values()];
   const images: Record<string, Record<string, ImageFacts | null>> = {};

@@ -79,6 +79,11 @@ const imageSchema = z.object({
   description: z.string().optional(),
   /** `windows` for Windows AMIs (EC2 `Platform`); absent for Linux. */
   platform: z.literal('windows').optional(),
+  /**
+   * The Kubernetes minor of the kubelet the image carries (custom AMIs). Absent: read from an
+   * EKS-style name (`…-1.33-…`), if any. A custom-AMI node group reports it as its version.
+   */
+  kubernetesVersion: k8sVersion.optional(),
 });
 
 /**
@@ -166,6 +171,11 @@ const clusterSchema = z
     platformVersion: z.string().default('eks.1'),
     createdAt: isoDate.optional(),
     tags,
+    /**
+     * Control plane updates its owner runs over time (EKS UpdateClusterVersion): at `at` (sandbox
+     * clock) the cluster reports `version`. EKS updates a control plane one minor at a time.
+     */
+    versionUpdates: z.array(z.object({ version: k8sVersion, at: isoDate })).default([]),
     nodegroups: z.array(nodegroupSchema).default([]),
   })
   .transform((c) => ({
@@ -265,6 +275,23 @@ function refinePartition(fleet: z.output<z.ZodObject<typeof partitionShape>>, ct
   fleet.clusters.forEach((c, ci) => {
     if (clusterNames.has(c.name)) issue(['clusters', ci, 'name'], `duplicate cluster ${c.name}`);
     clusterNames.add(c.name);
+    // One minor at a time, in time order (EKS user guide: update a control plane one minor at a time).
+    let from = c.version;
+    let previousAt = Number.NEGATIVE_INFINITY;
+    (c.versionUpdates ?? []).forEach((u, ui) => {
+      const at = ['clusters', ci, 'versionUpdates', ui];
+      const [major, minor] = from.split('.').map(Number);
+      const next = `${major}.${(minor ?? 0) + 1}`;
+      if (u.version !== next) {
+        issue(
+          [...at, 'version'],
+          `a control plane moves one minor at a time: ${from} → ${next}, not ${u.version}`,
+        );
+      }
+      if (Date.parse(u.at) <= previousAt) issue([...at, 'at'], 'versionUpdates must be in time order');
+      from = u.version;
+      previousAt = Date.parse(u.at);
+    });
     const ngNames = new Set<string>();
     c.nodegroups.forEach((n, ni) => {
       const at = ['clusters', ci, 'nodegroups', ni];
@@ -371,6 +398,17 @@ export type FleetLaunchTemplateVersion = FleetLaunchTemplate['versions'][number]
 export type FleetImage = FleetFile['images'][number];
 export type FleetAmiRelease = FleetFile['amiReleases'][number];
 export type FleetInstance = FleetFile['instances'][number];
+
+/**
+ * The Kubernetes minor of an image's kubelet: its `kubernetesVersion`, else the `1.NN` an EKS-style
+ * name carries (`amazon-eks-node-al2023-x86_64-standard-1.33-v…`, `bottlerocket-aws-k8s-1.33-…`,
+ * `…-EKS_Optimized-1.33-…`); null when neither tells.
+ */
+export function kubeletVersionOf(image: Pick<FleetImage, 'name' | 'kubernetesVersion'>): string | null {
+  if (image.kubernetesVersion !== undefined) return image.kubernetesVersion;
+  const m = /(?:^|[-_])(1\.\d{1,2})(?=-)/.exec(image.name);
+  return m?.[1] ?? null;
+}
 
 /** Compares `1.33` and `1.32` numerically. */
 export function compareVersions(a: string, b: string): number {

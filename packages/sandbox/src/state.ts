@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { publicationOf } from './ami-families.ts';
-import type {
-  FleetCluster,
-  FleetImage,
-  FleetLaunchTemplate,
-  FleetLaunchTemplateVersion,
-  FleetNodegroup,
-  FleetPartition,
-  UpdateOutcome,
+import {
+  compareVersions,
+  type FleetCluster,
+  type FleetImage,
+  type FleetLaunchTemplate,
+  type FleetLaunchTemplateVersion,
+  type FleetNodegroup,
+  type FleetPartition,
+  type UpdateOutcome,
 } from './fleet.ts';
 import type { SandboxClock } from './types/index.ts';
 
@@ -209,9 +210,23 @@ export class SandboxState {
     return family.some((r) => r.releaseVersion === releaseVersion && this.publishedReleases.has(r.imageId));
   }
 
-  /** Finishes every update whose time is up and publishes due releases. Idempotent; call before reading or changing state. */
+  /** Moves each control plane to the versions of its `versionUpdates` whose time has come. Idempotent. */
+  updateClusterVersions(): void {
+    const now = this.now().getTime();
+    for (const c of this.fleet.clusters) {
+      for (const u of c.versionUpdates) {
+        if (Date.parse(u.at) <= now && compareVersions(u.version, c.version) > 0) c.version = u.version;
+      }
+    }
+  }
+
+  /**
+   * Finishes every update whose time is up, publishes due releases and moves control planes whose
+   * update is due. Idempotent; call before reading or changing state.
+   */
   tick(): void {
     this.publishReleases();
+    this.updateClusterVersions();
     const now = this.now().getTime();
     for (const u of this.updates) {
       if (u.status !== 'InProgress' || u.finishAt.getTime() > now) continue;

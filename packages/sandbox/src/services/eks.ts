@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { compareReleaseVersions, isPlausibleRelease, releaseSource } from '../ami-families.ts';
-import { compareVersions, type FleetCluster, type FleetNodegroup } from '../fleet.ts';
+import { compareVersions, type FleetCluster, type FleetNodegroup, kubeletVersionOf } from '../fleet.ts';
 import {
   ApiError,
   epochSeconds,
@@ -295,6 +295,17 @@ export function createEksHandler(state: SandboxState): ServiceHandler {
     }
     if (custom) {
       apply.releaseVersion = ltImage;
+      // EKS takes no `version` for a custom AMI: the AMI's kubelet decides the nodes' minor, and the
+      // sandbox reports it as the group's version once the update succeeds (when the image tells it).
+      const image = ltImage === undefined ? undefined : state.image(ltImage);
+      const kubelet = image ? kubeletVersionOf(image) : null;
+      if (kubelet !== null && compareVersions(kubelet, c.version) > 0) {
+        throw invalid(
+          `The AMI ${ltImage} runs Kubernetes ${kubelet}, newer than cluster version ${c.version}: a kubelet must not be newer than kube-apiserver.`,
+          { clusterName: c.name, nodegroupName: n.name },
+        );
+      }
+      if (kubelet !== null) apply.version = kubelet;
     } else {
       // Without `version` the group moves to the cluster's version (current EKS API model).
       const targetVersion = version ?? c.version;

@@ -1,8 +1,9 @@
 /**
  * Collects keys into batches for APIs that take many keys per call (GetParameters: 10, DescribeImages).
  * A batch is sent as soon as it is full; `flush` sends the rest. Each key is requested once.
- * The number of calls is therefore ceil(distinct keys / size) as long as `flush` is called once,
- * after the last key was added.
+ * With `flushWhen`, a partial batch is also sent when no queued or feeding call could still grow it
+ * (see {@link FlushGroup}); keys that arrive meanwhile join the batch. Without it, the number of
+ * calls is ceil(distinct keys / size) as long as `flush` is called once, after the last key was added.
  */
 export interface Batcher<K, V> {
   /** The value for `key` (undefined when the API did not return it); rejects when its batch failed. */
@@ -11,12 +12,119 @@ export interface Batcher<K, V> {
   flush(): void;
   /** Whether `key` was requested already. */
   has(key: K): boolean;
+  /** Keys waiting in the partial batch. */
+  readonly pending: number;
+  /** Leaves its `flushWhen` group (the batcher still answers `get` and `flush`). */
+  dispose(): void;
+}
+
+/** What a batcher watches to send partial batches: a limiter (a `Semaphore` satisfies it). */
+export interface IdleSignal {
+  /** No call in flight or waiting. */
+  readonly idle: boolean;
+  /** Callers waiting for a permit. */
+  readonly waiting: number;
+  /** Called when the limiter becomes idle or its queue drains. */
+  onIdle(listener: () => void): () => void;
+}
+
+/**
+ * Sends the partial batches of its batchers together, at the first moment no queued call is left
+ * whose answer could add keys: when the limiter idles, or, once its backlog has drained, whenever
+ * nothing waits for a permit; never while a call that feeds the batchers (a batch or lookup whose
+ * answer adds keys) is in flight. So a partial batch waits for the answers that would grow it, not
+ * for the stage it belongs to. Batchers of one inspection share one group: one batch's call does not
+ * hold back another's.
+ */
+export interface FlushGroup {
+  /** Asks for a flush at the next such moment (at once, after this turn, if it is one now). */
+  request(): void;
+  /**
+   * Adds a member's flush; returns a removal. `waitsFor`: the sources (see `feed`) whose calls can
+   * add keys to this member even when sent in the same flush (its batch then waits for their answers).
+   */
+  add(flush: () => void, options?: { waitsFor?: readonly string[] }): () => void;
+  /**
+   * Marks `call` as one whose answer may add keys: partial batches wait until it settles. `source`
+   * names it for members' `waitsFor`. Returns `call`.
+   */
+  feed<R>(call: Promise<R>, source?: string): Promise<R>;
+  dispose(): void;
+}
+
+export function createFlushGroup(
+  signal: IdleSignal,
+  /** Lets keys added in the same turn of the event loop join the batch. Default: setImmediate. */
+  defer: (fn: () => void) => void = (fn) => void setImmediate(fn),
+): FlushGroup {
+  const members = new Set<{ flush: () => void; waitsFor: readonly string[] }>();
+  const feedingBy = new Map<string, number>();
+  let requested = false;
+  let scheduled = false;
+  // Set once the limiter's queue has drained: from then on an empty queue holds no caller whose
+  // answer could add keys. Before it (a small fleet that never queues), only idleness flushes.
+  let drained = false;
+  let feeding = 0;
+  const ready = (): boolean => feeding === 0 && (signal.idle || (drained && signal.waiting === 0));
+  const run = (): void => {
+    scheduled = false;
+    if (!requested || !ready()) return;
+    requested = false;
+    // Every partial batch in one pass (one batch's call must not hold back another's), except a
+    // member whose source was just sent: it asks again and goes when that answer is in.
+    for (const member of [...members]) {
+      if (member.waitsFor.some((source) => (feedingBy.get(source) ?? 0) > 0)) requested = true;
+      else member.flush();
+    }
+  };
+  const schedule = (): void => {
+    if (scheduled || !requested) return;
+    scheduled = true;
+    defer(run);
+  };
+  const unsubscribe = signal.onIdle(() => {
+    if (!signal.idle) drained = true;
+    schedule();
+  });
+  return {
+    request() {
+      requested = true;
+      if (ready()) schedule();
+    },
+    add(flush, options = {}) {
+      const member = { flush, waitsFor: options.waitsFor ?? [] };
+      members.add(member);
+      return () => members.delete(member);
+    },
+    feed(call, source) {
+      feeding += 1;
+      if (source !== undefined) feedingBy.set(source, (feedingBy.get(source) ?? 0) + 1);
+      const settled = (): void => {
+        feeding -= 1;
+        if (source !== undefined) feedingBy.set(source, (feedingBy.get(source) ?? 1) - 1);
+        // Its answer's keys are added in this turn; the deferred run sends them with the rest.
+        if (feeding === 0) schedule();
+      };
+      call.then(settled, settled);
+      return call;
+    },
+    dispose() {
+      unsubscribe();
+      members.clear();
+    },
+  };
 }
 
 export function createBatcher<K, V>(options: {
   size: number;
   run: (keys: K[]) => Promise<Map<K, V>>;
+  /** Sends a partial batch when this group flushes; without it, only `flush` does. */
+  flushWhen?: FlushGroup;
+  /** Sources (`FlushGroup.feed`) whose answers add keys to this batcher even when sent in the same flush. */
+  waitsFor?: readonly string[];
 }): Batcher<K, V> {
+  const size = Math.max(1, Math.floor(options.size) || 1);
+  const group = options.flushWhen ?? null;
   const results = new Map<K, Promise<V | undefined>>();
   let pending: Array<{ key: K; resolve: (v: V | undefined) => void; reject: (e: unknown) => void }> = [];
 
@@ -24,7 +132,13 @@ export function createBatcher<K, V>(options: {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    options.run(batch.map((b) => b.key)).then(
+    let sent: Promise<Map<K, V>>;
+    try {
+      sent = options.run(batch.map((b) => b.key));
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(
       (values) => {
         for (const b of batch) b.resolve(values.get(b.key));
       },
@@ -33,9 +147,13 @@ export function createBatcher<K, V>(options: {
       },
     );
   };
+  const remove = group?.add(send, { waitsFor: options.waitsFor ?? [] }) ?? (() => undefined);
 
   return {
     has: (key) => results.has(key),
+    get pending() {
+      return pending.length;
+    },
     get(key) {
       const known = results.get(key);
       if (known) return known;
@@ -43,9 +161,13 @@ export function createBatcher<K, V>(options: {
       // Callers may look at the promise late; keep a rejection from being reported as unhandled meanwhile.
       p.catch(() => undefined);
       results.set(key, p);
-      if (pending.length >= options.size) send();
+      if (pending.length >= size) send();
+      else group?.request();
       return p;
     },
     flush: send,
+    dispose: () => {
+      remove();
+    },
   };
 }

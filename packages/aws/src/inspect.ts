@@ -23,7 +23,7 @@ import {
   targetImageIds,
   WHOLE_CLUSTER,
 } from '@nodekeeper/core/plan';
-import { createBatcher } from './batch.ts';
+import { createBatcher, createFlushGroup } from './batch.ts';
 import type { AwsClients } from './clients.ts';
 import {
   describeAmazonImagesByName,
@@ -66,22 +66,33 @@ export interface InspectFleetResult {
 
 export const inspectDefaults = { concurrency: 24 } as const;
 
+/**
+ * Queue priorities of the inspector's calls: a later stage of a node group's chain goes before an
+ * earlier stage of another, so the chains finish as the describes do instead of after them.
+ */
+const Stage = { eks: 0, template: 1, batched: 2 } as const;
+
 const defaultLogger = new Logger({ serviceName: 'nodekeeper' });
 
 interface Entry {
   facts: NodegroupFacts;
-  /** Parameter lookups of this node group. */
-  params: Array<Promise<string | undefined>>;
   failed: string | null;
 }
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Reads the selected clusters of one (account, region) and everything the planner needs about
  * their AMIs, with the fewest calls: one DescribeLaunchTemplateVersions per distinct template of a
- * CUSTOM node group, GetParameters 10 distinct names a call, DescribeImages 100 images a call (by
- * ID for targets and CUSTOM groups' images; by name for the images other groups run, unless they
- * run their target), deprecated images included.
- * Read-only. Every request goes through one semaphore of `concurrency`; independent phases overlap.
+ * CUSTOM node group (more only when a version of it shows up after its call started), GetParameters
+ * 10 distinct names a call, DescribeImages 100 images a call (by ID for targets and CUSTOM groups'
+ * images; by name for the images other groups run, unless they run their target), deprecated images
+ * included.
+ * Pipelined: each node group is one chain (describe → launch template → current image →
+ * parameters → target image → older releases) with no barrier between stages; lookups are
+ * memoised, and a partial batch leaves once no queued call or feeding answer could still grow it
+ * (`FlushGroup`). Every request goes through one semaphore of `concurrency`, later stages first.
+ * Read-only.
  * A cluster or node group that cannot be read becomes an InspectionError; the rest continues.
  */
 export async function inspectFleet(options: InspectFleetOptions): Promise<InspectFleetResult> {
@@ -93,6 +104,12 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   const parameters: Record<string, string> = {};
   const images: Record<string, ImageFacts> = {};
   const releases: Record<string, ReleaseHistory> = {};
+  // One catalog object, filled in place as answers arrive: every chain reads what it needs from it.
+  const catalog: CatalogSnapshot = {
+    parameters: { [region]: parameters },
+    images: { [region]: images },
+    releases: { [region]: releases },
+  };
   const byLocation = (
     a: { cluster: string; nodegroup: string | null },
     b: { cluster: string; nodegroup: string | null },
@@ -112,41 +129,234 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     },
   });
   const fail = (cluster: string, nodegroup: string | null, err: unknown): void => {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     errors.push({ accountId, region, cluster, nodegroup, message });
     // `message` is a key Powertools reserves (it would drop it and warn): the cause goes in `error`.
     logger.warn('inspection failed', { accountId, region, cluster, nodegroup, error: message });
   };
   const failEntry = (entry: Entry, err: unknown): void => {
     if (entry.failed !== null) return;
-    entry.failed = err instanceof Error ? err.message : String(err);
+    entry.failed = messageOf(err);
     fail(entry.facts.cluster, entry.facts.nodegroup, err);
   };
 
-  const paramBatcher = createBatcher<string, string>({
+  // Partial batches leave together when the semaphore idles or its backlog drains.
+  const flushGroup = createFlushGroup(sem);
+  const parameterBatcher = createBatcher<string, string>({
     size: parameterBatchSize,
-    run: async (names) => {
-      const out = await sem.run(() => getParametersBatch(clients.ssm, names));
-      Object.assign(parameters, out.values);
-      return new Map(Object.entries(out.values));
-    },
+    flushWhen: flushGroup,
+    // Its answers name target images (and running images' names): partial batches wait for them.
+    run: (names) =>
+      flushGroup.feed(
+        sem.run(async () => {
+          const out = await getParametersBatch(clients.ssm, names);
+          Object.assign(parameters, out.values);
+          return new Map(Object.entries(out.values));
+        }, Stage.batched),
+        'parameters',
+      ),
   });
-  const imageRunner = async (ids: string[]): Promise<Map<string, ImageFacts>> => {
-    const found = await sem.run(() => describeImagesBatch(clients.ec2, ids));
-    for (const image of found) images[image.imageId] = image;
-    return new Map(found.map((i) => [i.imageId, i]));
+  // One batcher for every image described by ID: current images, targets and older releases.
+  const imageBatcher = createBatcher<string, ImageFacts>({
+    size: imageBatchSize,
+    flushWhen: flushGroup,
+    // A CUSTOM group's current image names its parameters (the image's family).
+    run: (ids) =>
+      flushGroup.feed(
+        sem.run(async () => {
+          const found = await describeImagesBatch(clients.ec2, ids);
+          for (const image of found) images[image.imageId] = image;
+          return new Map(found.map((i) => [i.imageId, i]));
+        }, Stage.batched),
+      ),
+  });
+  // A group's running image is looked up by name only when its target (a parameter) is not it.
+  const runningBatcher = createBatcher<string, ImageFacts>({
+    size: imageBatchSize,
+    flushWhen: flushGroup,
+    waitsFor: ['parameters'],
+    run: (names) =>
+      sem.run(async () => {
+        const found = await describeAmazonImagesByName(clients.ec2, names);
+        const byName = new Map<string, ImageFacts>();
+        for (const image of found) {
+          const seen = byName.get(image.name);
+          if (!seen || seen.creationDate < image.creationDate) byName.set(image.name, image);
+        }
+        for (const image of byName.values()) images[image.imageId] = image;
+        return byName;
+      }, Stage.batched),
+  });
+  const batchers = [parameterBatcher, imageBatcher, runningBatcher, flushGroup];
+
+  // Launch templates: one call per template, issued when the first group using it is described;
+  // the versions asked for are those known when the call leaves the queue.
+  const templateVersions = new Map<string, Promise<LaunchTemplateVersionFacts | undefined>>();
+  const openTemplateCalls = new Map<
+    string,
+    Map<
+      string,
+      { resolve: (v: LaunchTemplateVersionFacts | undefined) => void; reject: (e: unknown) => void }
+    >
+  >();
+  const templateVersion = (id: string, version: string): Promise<LaunchTemplateVersionFacts | undefined> => {
+    const key = `${id}\u0000${version}`;
+    const known = templateVersions.get(key);
+    if (known) return known;
+    const promise = new Promise<LaunchTemplateVersionFacts | undefined>((resolve, reject) => {
+      const open = openTemplateCalls.get(id);
+      if (open) {
+        open.set(version, { resolve, reject });
+        return;
+      }
+      const waiting = new Map([[version, { resolve, reject }]]);
+      openTemplateCalls.set(id, waiting);
+      void flushGroup
+        .feed(
+          sem.run(async () => {
+            // Groups described in this turn of the event loop join the call.
+            await new Promise<void>((r) => setImmediate(r));
+            openTemplateCalls.delete(id);
+            return describeLaunchTemplateVersions(clients.ec2, id, [...waiting.keys()].sort());
+          }, Stage.template),
+        )
+        .then(
+          (versions) => {
+            for (const [v, w] of waiting) w.resolve(versions.get(v));
+          },
+          (err: unknown) => {
+            for (const w of waiting.values()) w.reject(err);
+          },
+        );
+    });
+    promise.catch(() => undefined);
+    templateVersions.set(key, promise);
+    return promise;
   };
-  const currentImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
-  const requestParameters = (entry: Entry, image: ImageFacts | null): void => {
-    entry.params = parametersForNodegroup(entry.facts, image).map((name) => paramBatcher.get(name));
+
+  // Age selection: each history read once (the reader memoises across targets too).
+  const amiAge = options.amiAge ?? null;
+  const reader = amiAge !== null ? (options.releaseHistories ?? createReleaseHistoryReader()) : null;
+  const historyReads = new Map<string, Promise<void>>();
+  const olderImageFailures = new Set<string>();
+  const readHistory = (
+    source: ReleaseHistorySource,
+    entry: Entry,
+    view: NodegroupFacts = entry.facts,
+  ): Promise<void> => {
+    const known = historyReads.get(source.key);
+    if (known) return known;
+    const read = (async () => {
+      if (reader === null || amiAge === null) return;
+      const { history, images: named } = await flushGroup.feed(
+        sem.run(() => reader.read(clients, { accountId, region }, source), Stage.batched),
+      );
+      releases[source.key] = history;
+      for (const image of named) images[image.imageId] ??= image;
+      logger.info('older releases read', {
+        accountId,
+        region,
+        location: history.location,
+        releases: history.releases.length,
+        complete: history.complete,
+        ...(history.error !== null ? { error: history.error } : {}),
+      });
+      const found = lookupTarget(view, catalog);
+      if (found.kind !== 'found' || history.error !== null) return;
+      const created = (id: string) => images[id]?.creationDate ?? null;
+      const describing: Array<Promise<unknown>> = [];
+      for (const id of releaseImagesToDescribe(found, history, created)) {
+        if (images[id] !== undefined || imageBatcher.has(id)) continue;
+        describing.push(
+          imageBatcher.get(id).catch((err: unknown) => {
+            olderImageFailures.add(messageOf(err));
+          }),
+        );
+      }
+      await Promise.all(describing);
+    })();
+    historyReads.set(source.key, read);
+    return read;
+  };
+
+  /** Everything after DescribeNodegroup, for one node group. Never rejects: failures mark the entry. */
+  const follow = async (entry: Entry): Promise<void> => {
+    const ng = entry.facts;
+    // Golden groups name their parameter by tag: those lookups need no image and start now.
+    const early = parametersForNodegroup(ng, null).map((name) => parameterBatcher.get(name));
+    let image: ImageFacts | null = null;
+    // Only a CUSTOM group's template holds an ImageId (EKS rule); the others need no EC2 call.
+    if (ng.amiType === 'CUSTOM' && ng.launchTemplate) {
+      const lt = ng.launchTemplate;
+      try {
+        const v = await templateVersion(lt.id, lt.version);
+        if (v) {
+          lt.imageId = v.imageId;
+          if (lt.name === null) lt.name = v.launchTemplateName;
+        }
+        image = lt.imageId ? ((await imageBatcher.get(lt.imageId)) ?? null) : null;
+      } catch (err) {
+        failEntry(entry, err);
+        return;
+      }
+    }
+    try {
+      await Promise.all([...early, ...parametersForNodegroup(ng, image).map((n) => parameterBatcher.get(n))]);
+    } catch (err) {
+      failEntry(entry, err);
+      return;
+    }
+    // The planner's own reading of the parameters decides which image is the target.
+    const target = lookupTarget(ng, catalog);
+    let running: Promise<void> | null = null;
+    if (ng.amiType !== 'CUSTOM') {
+      if (target.kind === 'found' && target.releaseVersion === ng.releaseVersion) {
+        ng.currentImageId = target.imageId;
+      } else {
+        const name = eksOptimizedAmiName(ng.amiType, ng.version, ng.releaseVersion);
+        if (name !== null) {
+          // Advisory: an image that cannot be described leaves the group's end of life unknown, not its plan.
+          running = runningBatcher.get(name).then(
+            (found) => {
+              ng.currentImageId = found?.imageId ?? null;
+            },
+            (err: unknown) => {
+              const { cluster, nodegroup } = ng;
+              logger.warn('running image not described', {
+                accountId,
+                region,
+                cluster,
+                nodegroup,
+                error: messageOf(err),
+              });
+            },
+          );
+        }
+      }
+    }
+    try {
+      // The next Kubernetes minor's target too, for a group behind its cluster (see lookupViews).
+      await Promise.all(targetImageIds(ng, catalog).map((id) => imageBatcher.get(id)));
+    } catch (err) {
+      failEntry(entry, err);
+      await running;
+      return;
+    }
+    if (amiAge !== null && entry.failed === null) {
+      // The older releases of a target whose newest image is younger than this group's minimum age.
+      const wanted = releaseHistoriesWanted(ng, catalog, amiAge.rule, new Date(amiAge.now));
+      await Promise.all(wanted.map(({ view, source }) => readHistory(source, entry, view)));
+    }
+    await running;
   };
 
   // 1. Clusters.
   let clusterNames: string[];
   try {
-    clusterNames = await sem.run(() => listClusters(clients.eks));
+    clusterNames = await sem.run(() => listClusters(clients.eks), Stage.eks);
   } catch (err) {
     fail('*', null, err);
+    for (const b of batchers) b.dispose();
     return result();
   }
   const selected = clusterNames.filter((name) => matchesAny(name, options.clusterPatterns)).sort();
@@ -157,238 +367,71 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   };
   options.onCluster?.({ clustersDone, clustersTotal: selected.length, nodegroupsDone: 0 });
 
-  // 2. Clusters and node groups. Groups that need no launch template start their parameter lookups now.
-  const templates = new Map<string, { versions: Set<string>; entries: Entry[] }>();
-  await Promise.all(
-    selected.map(async (cluster) => {
-      let info: EksCluster;
-      let names: string[];
-      try {
-        [info, names] = await Promise.all([
-          sem.run(() => describeCluster(clients.eks, cluster)),
-          sem.run(() => listNodegroups(clients.eks, cluster)),
-        ]);
-      } catch (err) {
-        fail(cluster, null, err);
-        clusterDone();
-        return;
-      }
-      await Promise.all(
-        names.map(async (nodegroup) => {
-          let described: Awaited<ReturnType<typeof describeNodegroup>>;
-          try {
-            described = await sem.run(() => describeNodegroup(clients.eks, cluster, nodegroup));
-          } catch (err) {
-            fail(cluster, nodegroup, err);
-            return;
-          }
-          if (described.kind === 'not-found') {
-            logger.info('node group vanished during inspection', { accountId, region, cluster, nodegroup });
-            return;
-          }
-          const ng = described.nodegroup;
-          const entry: Entry = {
-            facts: {
-              accountId,
-              region,
-              cluster,
-              nodegroup: ng.nodegroup || nodegroup,
-              clusterVersion: info.version,
-              version: ng.version || info.version,
-              amiType: ng.amiType,
-              releaseVersion: ng.releaseVersion,
-              status: ng.status,
-              tags: ng.tags,
-              clusterTags: info.tags,
-              launchTemplate: ng.launchTemplate ? { ...ng.launchTemplate, imageId: null } : null,
-              desiredSize: ng.desiredSize,
-              updateConfig: ng.updateConfig,
-              ...(ng.amiType === 'CUSTOM' ? {} : { currentImageId: null }),
-            },
-            params: [],
-            failed: null,
-          };
-          entries.push(entry);
-          // Only a CUSTOM group's template holds an ImageId (EKS rule); the others need no EC2 call.
-          if (ng.amiType === 'CUSTOM' && ng.launchTemplate) {
-            const t = templates.get(ng.launchTemplate.id) ?? { versions: new Set<string>(), entries: [] };
-            t.versions.add(ng.launchTemplate.version);
-            t.entries.push(entry);
-            templates.set(ng.launchTemplate.id, t);
-          } else {
-            requestParameters(entry, null);
-          }
-        }),
-      );
-      clusterDone();
-    }),
-  );
-
-  // 3. Launch templates (one call per distinct template) → current images of CUSTOM groups.
-  const customs: Array<{ entry: Entry; image: Promise<ImageFacts | undefined> | null }> = [];
-  await Promise.all(
-    [...templates].map(async ([id, t]) => {
-      let versions: Map<string, LaunchTemplateVersionFacts>;
-      try {
-        versions = await sem.run(() =>
-          describeLaunchTemplateVersions(clients.ec2, id, [...t.versions].sort()),
-        );
-      } catch (err) {
-        for (const entry of t.entries) failEntry(entry, err);
-        return;
-      }
-      for (const entry of t.entries) {
-        const lt = entry.facts.launchTemplate;
-        const v = lt ? versions.get(lt.version) : undefined;
-        if (lt && v) {
-          lt.imageId = v.imageId;
-          if (lt.name === null) lt.name = v.launchTemplateName;
-        }
-        customs.push({ entry, image: lt?.imageId ? currentImages.get(lt.imageId) : null });
-      }
-    }),
-  );
-  currentImages.flush();
-
-  // 4. Parameters of CUSTOM groups (they need the current image's name), then the last partial batch.
-  await Promise.all(
-    customs.map(async ({ entry, image }) => {
-      try {
-        requestParameters(entry, (await image) ?? null);
-      } catch (err) {
-        failEntry(entry, err);
-      }
-    }),
-  );
-  paramBatcher.flush();
-
-  // 5. Target images: those not described as current images, streamed as parameter batches answer.
-  // Beside them, by name, the images non-CUSTOM groups run when that is not their target (end of life).
-  const targetImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
-  const runningImages = createBatcher<string, ImageFacts>({
-    size: imageBatchSize,
-    run: async (names) => {
-      const found = await sem.run(() => describeAmazonImagesByName(clients.ec2, names));
-      const byName = new Map<string, ImageFacts>();
-      for (const image of found) {
-        const seen = byName.get(image.name);
-        if (!seen || seen.creationDate < image.creationDate) byName.set(image.name, image);
-      }
-      for (const image of byName.values()) images[image.imageId] = image;
-      return byName;
-    },
-  });
-  const running: Array<{ entry: Entry; image: Promise<ImageFacts | undefined> }> = [];
-  const targets: Array<{ entry: Entry; lookups: Array<Promise<unknown>> }> = [];
-  const snapshot: CatalogSnapshot = { parameters: { [region]: parameters }, images: { [region]: images } };
-  await Promise.all(
-    entries.map(async (entry) => {
-      if (entry.failed !== null) return;
-      try {
-        await Promise.all(entry.params);
-      } catch (err) {
-        failEntry(entry, err);
-        return;
-      }
-      // The planner's own reading of the parameters decides which image is the target.
-      const target = lookupTarget(entry.facts, snapshot);
-      // The next Kubernetes minor's target too, for a group behind its cluster (see lookupViews).
-      const ids = targetImageIds(entry.facts, snapshot);
-      const ng = entry.facts;
-      if (ng.amiType !== 'CUSTOM') {
-        if (target.kind === 'found' && target.releaseVersion === ng.releaseVersion) {
-          ng.currentImageId = target.imageId;
-        } else {
-          const name = eksOptimizedAmiName(ng.amiType, ng.version, ng.releaseVersion);
-          if (name !== null) running.push({ entry, image: runningImages.get(name) });
-        }
-      }
-      targets.push({
-        entry,
-        lookups: ids.map((imageId) =>
-          currentImages.has(imageId) ? currentImages.get(imageId) : targetImages.get(imageId),
-        ),
-      });
-    }),
-  );
-  targetImages.flush();
-  runningImages.flush();
-  await Promise.all([
-    ...targets.map(async ({ entry, lookups }) => {
-      try {
-        await Promise.all(lookups);
-      } catch (err) {
-        failEntry(entry, err);
-      }
-    }),
-    // Advisory: an image that cannot be described leaves the group's end of life unknown, not its plan.
-    ...running.map(async ({ entry, image }) => {
-      try {
-        entry.facts.currentImageId = (await image)?.imageId ?? null;
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const { cluster, nodegroup } = entry.facts;
-        logger.warn('running image not described', { accountId, region, cluster, nodegroup, error: message });
-      }
-    }),
-  ]);
-
-  // 6. Age selection: the older releases of targets whose newest image is younger than a node
-  // group's minimum age (one read per history), then their images, newest first and bounded.
-  const amiAge = options.amiAge ?? null;
-  if (amiAge !== null) {
-    const now = new Date(amiAge.now);
-    const reader = options.releaseHistories ?? createReleaseHistoryReader();
-    const current: CatalogSnapshot = {
-      parameters: { [region]: parameters },
-      images: { [region]: images },
-      releases: { [region]: releases },
-    };
-    // Each minor a group's target is looked up on: its own and, behind its cluster, the next.
-    const wanted = new Map<string, { source: ReleaseHistorySource; view: NodegroupFacts }>();
-    for (const entry of entries) {
-      if (entry.failed !== null) continue;
-      for (const { view, source } of releaseHistoriesWanted(entry.facts, current, amiAge.rule, now)) {
-        if (!wanted.has(source.key)) wanted.set(source.key, { source, view });
-      }
-    }
-    const olderImages = createBatcher<string, ImageFacts>({ size: imageBatchSize, run: imageRunner });
-    const describing: Array<Promise<unknown>> = [];
-    const failures = new Set<string>();
+  // 2. Each cluster, each node group, and each node group's chain as soon as it is described.
+  const chains: Array<Promise<void>> = [];
+  try {
     await Promise.all(
-      [...wanted.values()].map(async ({ source, view }) => {
-        const { history, images: named } = await sem.run(() =>
-          reader.read(clients, { accountId, region }, source),
-        );
-        releases[source.key] = history;
-        for (const image of named) images[image.imageId] ??= image;
-        logger.info('older releases read', {
-          accountId,
-          region,
-          location: history.location,
-          releases: history.releases.length,
-          complete: history.complete,
-          ...(history.error !== null ? { error: history.error } : {}),
-        });
-        const found = lookupTarget(view, current);
-        if (found.kind !== 'found' || history.error !== null) return;
-        const created = (id: string) => images[id]?.creationDate ?? null;
-        for (const id of releaseImagesToDescribe(found, history, created)) {
-          if (images[id] !== undefined || olderImages.has(id)) continue;
-          describing.push(
-            olderImages.get(id).catch((err: unknown) => {
-              failures.add(err instanceof Error ? err.message : String(err));
-            }),
-          );
+      selected.map(async (cluster) => {
+        let info: EksCluster;
+        let names: string[];
+        try {
+          [info, names] = await Promise.all([
+            sem.run(() => describeCluster(clients.eks, cluster), Stage.eks),
+            sem.run(() => listNodegroups(clients.eks, cluster), Stage.eks),
+          ]);
+        } catch (err) {
+          fail(cluster, null, err);
+          clusterDone();
+          return;
         }
+        await Promise.all(
+          names.map(async (nodegroup) => {
+            let described: Awaited<ReturnType<typeof describeNodegroup>>;
+            try {
+              described = await sem.run(() => describeNodegroup(clients.eks, cluster, nodegroup), Stage.eks);
+            } catch (err) {
+              fail(cluster, nodegroup, err);
+              return;
+            }
+            if (described.kind === 'not-found') {
+              logger.info('node group vanished during inspection', { accountId, region, cluster, nodegroup });
+              return;
+            }
+            const ng = described.nodegroup;
+            const entry: Entry = {
+              facts: {
+                accountId,
+                region,
+                cluster,
+                nodegroup: ng.nodegroup || nodegroup,
+                clusterVersion: info.version,
+                version: ng.version || info.version,
+                amiType: ng.amiType,
+                releaseVersion: ng.releaseVersion,
+                status: ng.status,
+                tags: ng.tags,
+                clusterTags: info.tags,
+                launchTemplate: ng.launchTemplate ? { ...ng.launchTemplate, imageId: null } : null,
+                desiredSize: ng.desiredSize,
+                updateConfig: ng.updateConfig,
+                ...(ng.amiType === 'CUSTOM' ? {} : { currentImageId: null }),
+              },
+              failed: null,
+            };
+            entries.push(entry);
+            chains.push(follow(entry));
+          }),
+        );
+        clusterDone();
       }),
     );
-    olderImages.flush();
-    await Promise.all(describing);
-    // An older release whose image could not be described is simply not a candidate.
-    for (const error of failures)
-      logger.warn('older release images not described', { accountId, region, error });
+    await Promise.all(chains);
+  } finally {
+    for (const b of batchers) b.dispose();
   }
+  // An older release whose image could not be described is simply not a candidate.
+  for (const error of olderImageFailures)
+    logger.warn('older release images not described', { accountId, region, error });
 
   const out = result();
   logger.info('fleet inspected', {

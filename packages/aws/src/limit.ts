@@ -22,35 +22,81 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-/** A counting semaphore with a FIFO queue. `run` holds one permit for the duration of `fn`. */
+/**
+ * A counting semaphore. Waiters are served highest `priority` first, in arrival order within a
+ * priority. `run` holds one permit for the duration of `fn`.
+ */
 export interface Semaphore {
-  run<R>(fn: () => Promise<R>): Promise<R>;
+  /** Runs `fn` with a permit; `priority` (default 0) orders the queue: later stages of a pipeline go first. */
+  run<R>(fn: () => Promise<R>, priority?: number): Promise<R>;
   /** Permits in use now. */
   readonly active: number;
   /** Callers waiting for a permit now. */
   readonly waiting: number;
+  /** True when no call holds a permit or waits for one. */
+  readonly idle: boolean;
+  /**
+   * Calls `listener` each time the semaphore becomes idle (its last call ended) and each time its
+   * queue drains (the last waiter got a permit). Returns an unsubscribe.
+   */
+  onIdle(listener: () => void): () => void;
 }
 
 /** Creates a semaphore with `permits` permits (at least 1). */
 export function createSemaphore(permits: number): Semaphore {
   const max = Math.max(1, Math.floor(permits) || 1);
   let active = 0;
-  const queue: Array<() => void> = [];
+  let waiting = 0;
+  // One FIFO per priority; `levels` is kept sorted, highest first.
+  const queues = new Map<number, Array<() => void>>();
+  const levels: number[] = [];
+  const listeners = new Set<() => void>();
+  const next = (): (() => void) | undefined => {
+    for (const level of levels) {
+      const q = queues.get(level);
+      if (q && q.length > 0) return q.shift();
+    }
+    return undefined;
+  };
   const release = (): void => {
-    const wake = queue.shift();
-    if (wake) wake();
-    else active--;
+    const wake = next();
+    if (wake) {
+      waiting--;
+      wake();
+      if (waiting === 0) for (const listener of [...listeners]) listener();
+      return;
+    }
+    active--;
+    if (active === 0) for (const listener of [...listeners]) listener();
   };
   return {
     get active() {
       return active;
     },
     get waiting() {
-      return queue.length;
+      return waiting;
     },
-    async run<R>(fn: () => Promise<R>): Promise<R> {
-      if (active < max) active++;
-      else await new Promise<void>((resolve) => queue.push(resolve));
+    get idle() {
+      return waiting === 0 && active === 0;
+    },
+    onIdle(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async run<R>(fn: () => Promise<R>, priority = 0): Promise<R> {
+      if (active < max && waiting === 0) active++;
+      else {
+        let q = queues.get(priority);
+        if (q === undefined) {
+          q = [];
+          queues.set(priority, q);
+          levels.push(priority);
+          levels.sort((a, b) => b - a);
+        }
+        const queue = q;
+        waiting++;
+        await new Promise<void>((resolve) => queue.push(resolve));
+      }
       try {
         return await fn();
       } finally {

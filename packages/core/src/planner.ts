@@ -186,8 +186,18 @@ function decideNodegroup(
 
   // Already there (or newer): nothing to do, whatever the gates below would say. A version upgrade
   // is never there: any image of the next minor moves the group on.
+  // A custom-AMI group already running the next minor's image has moved: EKS takes no `version` for
+  // it, so the version it reports may lag its nodes' kubelet.
+  const runsNextMinor = (imageId: string | null) =>
+    upgrade !== null && isCustom(ng) && imageId !== null && base.current.imageId === imageId;
   if (upgrade !== null) {
-    // Falls through to the availability, deny and age checks on the next minor.
+    if (runsNextMinor(found.imageId)) {
+      return decide(
+        Decision.current,
+        `at ${describeImage(found.imageId, targetImage)}, kubernetes ${upgrade.next}'s image (EKS reports ${ng.version})`,
+      );
+    }
+    // Else falls through to the availability, deny and age checks on the next minor.
   } else if (base.strategy === Strategy.releaseVersion) {
     const to = found.releaseVersion ?? '';
     if (ng.releaseVersion !== to) {
@@ -253,6 +263,15 @@ function decideNodegroup(
     return { ...base, decision: Decision.current, reason: null, message: aged.message, target: aged.target };
   }
   const to = aged.target;
+  if (runsNextMinor(to.imageId)) {
+    return {
+      ...base,
+      decision: Decision.current,
+      reason: null,
+      message: `at ${describeImage(to.imageId ?? found.imageId, aged.image)}, kubernetes ${upgrade?.next}'s image (EKS reports ${ng.version})`,
+      target: to,
+    };
+  }
   const moved =
     (upgrade === null ? '' : `${versionMove(upgrade)}; `) +
     (base.strategy === Strategy.releaseVersion

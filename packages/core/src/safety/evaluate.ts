@@ -212,6 +212,7 @@ export function applySafety(
       uninspected,
       policy,
       now,
+      groups,
     );
     if (gate.hold !== null) {
       skip(c, SkipReason.waveGate, gate.hold);

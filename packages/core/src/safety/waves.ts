@@ -229,7 +229,8 @@ function unprovenText(unable: readonly ScopedGroup[], c: GateCandidate): string 
 
 /**
  * The wave gate for a candidate: a one-line hold, or null when the gate is open (then maybe a note
- * for the roll item). `groups` is the scoped fleet; `uninspected` the clusters that could not be
+ * for the roll item). `groups` is the scoped fleet of the candidate's release line, `everyGroup` all
+ * of it (a version upgrade's gate looks at every line); `uninspected` the clusters that could not be
  * inspected. Pure.
  */
 export function waveGate(
@@ -238,6 +239,7 @@ export function waveGate(
   uninspected: readonly UninspectedCluster[],
   policy: Policy,
   now: Date,
+  everyGroup: readonly ScopedGroup[] = groups,
 ): GateResult {
   if (c.waveIndex === null) return { hold: null, note: null };
   const wave = policy.waves[c.waveIndex] ?? null;
@@ -269,7 +271,7 @@ export function waveGate(
   }
   // A version upgrade also waits for earlier waves to run (and soak) the new Kubernetes minor.
   const m = c.kubernetesVersion ?? null;
-  const version = m === null ? null : versionHolds(c, m, groups, policy, now);
+  const version = m === null ? null : versionHolds(c, m, everyGroup, policy, now);
   if (version !== null) holds.push(...version.holds);
   let text: string | null = null;
   let note: string | null = null;

@@ -14,6 +14,7 @@ import {
 import { main } from '@nodekeeper/cli';
 import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
 import type { Plan, PlanItem } from '@nodekeeper/core/plan';
+import type { Report } from '@nodekeeper/core/report';
 import {
   executionName,
   type LedgerPort,
@@ -450,8 +451,23 @@ describe('a bad image rolled back on the node groups that took it', () => {
     expect(day5).toEqual({ starts: ['prod-a/custom'], ran: [['prod-a/custom', 'succeeded']] });
     expect(w.running()).toEqual({ ...before, 'dev-b/web': FIXED, 'prod-a/custom': FIXED });
 
-    // `nodekeeper history` shows the rollbacks as rollbacks.
+    // `nodekeeper history` and `nodekeeper report` show the rollbacks as rollbacks.
     const table = await w.cli(['history', '--cluster', 'prod-a']);
     expect(table.stdout).toContain(`rollback ${BAD} → ${GOOD}`);
+    sb.clock.set(at(5, 60));
+    const report = await w.cli(['report', '--config', w.configFile, '--now', at(5, 60), '--format', 'json']);
+    expect(report.code, report.stderr).toBe(0);
+    const timeline = (JSON.parse(report.stdout) as Report).timeline
+      .filter((e) => e.nodegroup === 'custom' || e.nodegroup === 'web')
+      .map((e) => `${e.at} ${e.title}`)
+      .reverse();
+    expect(timeline.map((e) => e.slice(25))).toEqual([
+      'dev-b/web succeeded',
+      'prod-a/custom succeeded',
+      'dev-b/web rollback succeeded',
+      'prod-a/custom rollback succeeded',
+      'dev-b/web succeeded',
+      'prod-a/custom succeeded',
+    ]);
   });
 });

@@ -144,6 +144,7 @@ function amiLabel(ref: { releaseVersion: string | null; imageId: string | null }
 function toReportRollout(r: RolloutRecord): ReportRollout {
   return {
     key: r.key,
+    ...(r.kind === 'rollback' ? { kind: 'rollback' as const } : {}),
     outcome: r.outcome,
     from: amiLabel(r.from, r.strategy),
     to: amiLabel(r.to, r.strategy),
@@ -240,7 +241,7 @@ function timelineOf(
         cluster: r.cluster,
         nodegroup: r.nodegroup,
         outcome: r.outcome,
-        title: `${r.cluster}/${r.nodegroup} ${r.outcome}`,
+        title: `${r.cluster}/${r.nodegroup} ${r.kind === 'rollback' ? 'rollback ' : ''}${r.outcome}`,
         detail: `${ref.from ?? '?'} → ${ref.to ?? '?'}${errors}${r.outcome === 'not-started' && r.reason ? `: ${r.reason}` : ''}`,
       };
     });

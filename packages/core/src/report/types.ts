@@ -23,6 +23,8 @@ export type LedgerStatus =
 /** The last rollout of a node group, from the ledger. */
 export interface ReportRollout {
   key: string;
+  /** `rollback` for a `nodekeeper rollback`; absent for a forward rollout. */
+  kind?: 'rollback';
   outcome: RolloutOutcome;
   from: string | null;
   to: string | null;

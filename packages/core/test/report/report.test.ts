@@ -94,6 +94,45 @@ describe('buildReport', () => {
     });
   });
 
+  describe('when the last ledger record is a rollback', () => {
+    const rolledBack = input({
+      history: [
+        rollout({ key: 'a', createdAt: '2026-11-12T00:00:00.000Z' }),
+        rollout({
+          key: 'r',
+          kind: 'rollback',
+          strategy: 'launch-template',
+          from: { releaseVersion: null, imageId: 'ami-0bad' },
+          to: { releaseVersion: null, imageId: 'ami-0good' },
+          createdAt: '2026-11-15T00:00:00.000Z',
+        }),
+      ],
+    });
+    const report = buildReport(rolledBack);
+    const general = report.clusters[0]?.nodegroups.find((n) => n.nodegroup === 'general');
+
+    it('shows it as a rollback in the JSON, the timeline, the table and the HTML', () => {
+      expect(general?.lastRollout).toMatchObject({
+        key: 'r',
+        kind: 'rollback',
+        from: 'ami-0bad',
+        to: 'ami-0good',
+      });
+      expect(report.timeline.map((e) => e.title)).toEqual([
+        'prod-a/general rollback succeeded',
+        'prod-a/general succeeded',
+      ]);
+      expect(renderReportTable(report)).toContain('rollback succeeded 2026-11-15');
+      expect(renderReportHtml(report)).toContain('rollback succeeded</span>');
+    });
+
+    it('leaves a forward rollout without a kind', () => {
+      expect(
+        buildReport(input()).clusters[0]?.nodegroups.find((n) => n.nodegroup === 'general')?.lastRollout,
+      ).not.toHaveProperty('kind');
+    });
+  });
+
   describe('when the AMI is too new for the wave', () => {
     it('waits until it is old enough, then the first window after that', () => {
       const strict = aPolicy({ minAmiAgeDays: 14, window: policy.window });

@@ -1,9 +1,16 @@
+// The whole package: every adapter, and every SDK client in AwsClients (the CLI, tests). The
+// functions import the narrow entries (package.json "exports") so that each bundles only its own clients.
+import './src/services/dynamodb.ts';
+import './src/services/ec2.ts';
+import './src/services/eks.ts';
+import './src/services/ssm.ts';
+import './src/services/sts.ts';
+
 // --- Safety: the pause flag (SSM), operator approvals and recalls (ledger table) ---
 export {
   type ApprovalResult,
   type ApprovalStore,
   type ApprovalStoreOptions,
-  callerIdentity,
   createApprovalStore,
 } from './src/approvals.ts';
 export {
@@ -17,13 +24,15 @@ export {
   createClientContext,
   createClients,
   isThrottlingError,
+  provideClient,
+  type ServiceClients,
+  type ServiceName,
 } from './src/clients.ts';
 export {
   type BuildClientsOptions,
   buildClients,
   CONFIG_ENV,
   DEFAULT_CONFIG_FILE,
-  homeAccountId,
   homeRegion,
   quietLogger,
   type ReadConfigOptions,
@@ -49,6 +58,12 @@ export {
   toUpdateFacts,
 } from './src/eks.ts';
 export { AwsAdapterError, callAws, describeAwsError } from './src/errors.ts';
+export {
+  callerIdentity,
+  checkTargetAccess,
+  homeAccountId,
+  type TargetAccess,
+} from './src/identity.ts';
 export {
   type InspectFleetOptions,
   type InspectFleetResult,
@@ -103,12 +118,12 @@ export {
   getPatchCommandStatus,
   invokePatchFunction,
   listNodekeeperPatchCommands,
-  listPatchInvocations,
   type PatchCommandStatus,
   type PatchInvokeResult,
   type PatchNodegroupDescription,
   sendPatchCommand,
 } from './src/patch.ts';
+export { createPatchStatusPort, listPatchInvocations } from './src/patch-invocations.ts';
 export {
   createPatchLedger,
   type PatchLedger,
@@ -167,11 +182,9 @@ export {
   CREDENTIAL_REFRESH_SECONDS,
   type CredentialProvider,
   cachedCredentials,
-  checkTargetAccess,
   createTargetClientCache,
   HUB_SESSION_NAME,
   rolesOf,
-  type TargetAccess,
   type TargetClientCache,
   type TargetClientOptions,
   type TargetRole,

@@ -7,11 +7,11 @@
  * newer approval of the same (family, release, wave) replaces an older one, never the reverse.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval } from '@nodekeeper/core/plan';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 import { LedgerSchema } from './ledger.ts';
+import './services/dynamodb.ts';
 
 const APPROVALS_INDEX_PK = 'APPROVALS';
 const approvalPk = (a: Pick<Approval, 'family' | 'release'>) => `APPROVAL#${a.family ?? '*'}#${a.release}`;
@@ -146,25 +146,4 @@ export function createApprovalStore(client: DynamoDBClient, options: ApprovalSto
       return out.slice(0, limit);
     },
   };
-}
-
-/**
- * Who is calling: the STS caller ARN, else `env.USER` (e.g. offline), else `unknown`. Never throws;
- * an STS failure falls back to the environment.
- */
-export async function callerIdentity(
-  sts: STSClient,
-  env: Record<string, string | undefined>,
-): Promise<string> {
-  try {
-    const out = await sts.send(new GetCallerIdentityCommand({}));
-    if (out.Arn) return out.Arn;
-  } catch (error) {
-    // Fall through to the local user: the identity is informational, and approving must still work
-    // where STS is unreachable. The error is kept in the returned text for the record.
-    const user = env.USER ?? env.USERNAME;
-    return user ? `user:${user} (sts: ${describeAwsError(error).code})` : 'unknown';
-  }
-  const user = env.USER ?? env.USERNAME;
-  return user ? `user:${user}` : 'unknown';
 }

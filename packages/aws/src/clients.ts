@@ -1,8 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EKSClient } from '@aws-sdk/client-eks';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
   createRateLimiter,
@@ -180,14 +180,31 @@ export function createClientContext(options: ClientOptions): ClientContext {
   };
 }
 
+/** The SDK clients a client set holds, by the name `AwsClients` gives each. */
+export interface ServiceClients {
+  eks: EKSClient;
+  ec2: EC2Client;
+  ssm: SSMClient;
+  sts: STSClient;
+  dynamodb: DynamoDBClient;
+}
+export type ServiceName = keyof ServiceClients;
+
+type ClientFactory<K extends ServiceName> = (config: ClientContext['config']) => ServiceClients[K];
+const factories: { [K in ServiceName]?: ClientFactory<K> } = {};
+
+/**
+ * Makes `AwsClients[name]` constructible. Called once at load by src/services/<name>.ts, which
+ * every adapter module sending that service's commands imports: a Lambda bundle holds an SDK
+ * client only when it holds code that calls it (issue 20 §1). Idempotent.
+ */
+export function provideClient<K extends ServiceName>(name: K, make: ClientFactory<K>): void {
+  (factories as Record<ServiceName, unknown>)[name] = make;
+}
+
 /** The SDK clients for one (account, region), sharing one HTTP handler, rate limiter and counters. */
-export interface AwsClients {
+export interface AwsClients extends Readonly<ServiceClients> {
   readonly region: string;
-  readonly eks: EKSClient;
-  readonly ec2: EC2Client;
-  readonly ssm: SSMClient;
-  readonly sts: STSClient;
-  readonly dynamodb: DynamoDBClient;
   readonly context: ClientContext;
   /** Calls, attempts, retries and throttles made through these clients. */
   stats(): CallStats;
@@ -198,17 +215,43 @@ export interface AwsClients {
 /**
  * Builds the clients for one (account, region): explicit connect/request timeouts, standard retry
  * with bounded attempts, and client-side rate control on every attempt. Build once and reuse.
+ * Each service's SDK client is constructed on first use, so a client set costs nothing for the
+ * services a caller never touches.
  */
 export function createClients(options: ClientOptions): AwsClients {
   const context = createClientContext(options);
-  const { config } = context;
+  const built: Partial<ServiceClients> = {};
+  const client = <K extends ServiceName>(name: K): ServiceClients[K] => {
+    const existing = built[name];
+    if (existing !== undefined) return existing;
+    const make = factories[name] as ClientFactory<K> | undefined;
+    if (make === undefined) {
+      // A bug in how the caller was assembled, not an AWS fault.
+      throw new Error(
+        `no ${name} client in this build: import an adapter of @nodekeeper/aws that calls ${name} (it provides the client)`,
+      );
+    }
+    const made = context.instrument(make(context.config), name);
+    built[name] = made;
+    return made;
+  };
   return {
     region: options.region,
-    eks: context.instrument(new EKSClient(config), 'eks'),
-    ec2: context.instrument(new EC2Client(config), 'ec2'),
-    ssm: context.instrument(new SSMClient(config), 'ssm'),
-    sts: context.instrument(new STSClient(config), 'sts'),
-    dynamodb: context.instrument(new DynamoDBClient(config), 'dynamodb'),
+    get eks() {
+      return client('eks');
+    },
+    get ec2() {
+      return client('ec2');
+    },
+    get ssm() {
+      return client('ssm');
+    },
+    get sts() {
+      return client('sts');
+    },
+    get dynamodb() {
+      return client('dynamodb');
+    },
     context,
     stats: () => context.counter.snapshot(),
     destroy: () => context.destroy(),

@@ -3,11 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { ValidationError } from '@nodekeeper/core';
 import { type Config, fleetTargets, parseConfigText, SpokeAccess } from '@nodekeeper/core/config';
 import type { Credentials } from './clients.ts';
-import { callAws } from './errors.ts';
 import { createTargetClientCache, rolesOf, type TargetClientCache } from './targets.ts';
 
 /** The environment variable that carries the config's JSON (the functions; optional for the CLI). */
@@ -105,16 +103,6 @@ export function buildClients(
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
-}
-
-/**
- * The caller's own account (STS GetCallerIdentity): the account of ledger records written without
- * one. One call; throws AwsAdapterError when STS cannot be reached.
- */
-export async function homeAccountId(sts: STSClient): Promise<string> {
-  const out = await callAws('sts', 'GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})));
-  if (!out.Account) throw new Error('STS GetCallerIdentity returned no account');
-  return out.Account;
 }
 
 /**

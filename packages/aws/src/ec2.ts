@@ -15,6 +15,7 @@ import type {
   LaunchTemplateVersionInfo,
 } from '@nodekeeper/core/rollout';
 import { callAws } from './errors.ts';
+import './services/ec2.ts';
 
 /**
  * EC2 adapters. They wrap failures in AwsAdapterError. Only deleteLaunchTemplateVersions mutates.

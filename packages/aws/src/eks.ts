@@ -10,6 +10,7 @@ import {
 import type { UpdateConfig } from '@nodekeeper/core/plan';
 import type { UpdateFacts, UpdateStatus } from '@nodekeeper/core/rollout';
 import { callAws, describeAwsError } from './errors.ts';
+import './services/eks.ts';
 
 /** EKS read adapters. Each is one logical call (or one per page), wraps failures in AwsAdapterError, and mutates nothing. */
 

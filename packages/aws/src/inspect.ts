@@ -33,10 +33,11 @@ import {
   type LaunchTemplateVersionFacts,
 } from './ec2.ts';
 import { describeCluster, describeNodegroup, type EksCluster, listClusters, listNodegroups } from './eks.ts';
+import { checkTargetAccess } from './identity.ts';
 import { createSemaphore, mapLimit } from './limit.ts';
 import { createReleaseHistoryReader, type ReleaseHistoryReader } from './releases.ts';
 import { getParametersBatch, parameterBatchSize } from './ssm.ts';
-import { checkTargetAccess, type TargetClientCache } from './targets.ts';
+import type { TargetClientCache } from './targets.ts';
 
 export interface InspectFleetOptions {
   clients: Pick<AwsClients, 'eks' | 'ec2' | 'ssm'>;

@@ -19,6 +19,7 @@ import type {
   RolloutRecord,
 } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
+import './services/dynamodb.ts';
 
 /**
  * The ledger table's key schema. The infrastructure stack declares exactly this: `pk`/`sk`

@@ -15,6 +15,7 @@ import type {
 import type { ClaimResult } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 import { LedgerSchema } from './ledger.ts';
+import './services/dynamodb.ts';
 
 /**
  * Patch records in the ledger table (same table and key schema as the rollout ledger: `pk`/`sk`,

@@ -2,9 +2,7 @@ import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sd
 import { DescribeNodegroupCommand, type EKSClient } from '@aws-sdk/client-eks';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
-  type CommandInvocation,
   DescribeInstanceInformationCommand,
-  ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
@@ -16,7 +14,6 @@ import {
   type PatchAwsPort,
   type PatchFacts,
   type PatchInstanceFacts,
-  type PatchInvocation,
   type PatchNodegroupFacts,
   parsePatchComment,
   type SendCommandParams,
@@ -24,6 +21,10 @@ import {
 import { type AwsClients, isThrottlingError } from './clients.ts';
 import { describeCluster, listNodegroups } from './eks.ts';
 import { AwsAdapterError, callAws, describeAwsError } from './errors.ts';
+import { listPatchInvocations } from './patch-invocations.ts';
+import './services/ec2.ts';
+import './services/eks.ts';
+import './services/ssm.ts';
 
 /**
  * SSM Run Command adapters for in-place patching, and the patch port over them. Reads are
@@ -292,44 +293,6 @@ export async function sendPatchCommand(
     }
   }
   throw lastError;
-}
-
-function pluginOutput(inv: CommandInvocation): string {
-  return (inv.CommandPlugins ?? []).map((p) => p.Output ?? '').join('\n');
-}
-
-/** ListCommandInvocations (Details) for one command: every instance's status and output. Read-only. */
-export async function listPatchInvocations(ssm: SSMClient, commandId: string): Promise<PatchInvocation[]> {
-  const rows: PatchInvocation[] = [];
-  let NextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const out = await callAws(
-      'ssm',
-      'ListCommandInvocations',
-      () =>
-        ssm.send(
-          new ListCommandInvocationsCommand({
-            CommandId: commandId,
-            Details: true,
-            MaxResults: 50,
-            NextToken,
-          }),
-        ),
-      commandId,
-    );
-    for (const inv of out.CommandInvocations ?? []) {
-      if (!inv.InstanceId) continue;
-      rows.push({
-        instanceId: inv.InstanceId,
-        status: inv.Status ?? 'Pending',
-        statusDetails: inv.StatusDetails ?? inv.Status ?? '',
-        output: pluginOutput(inv),
-      });
-    }
-    NextToken = out.NextToken;
-    if (!NextToken) break;
-  }
-  return rows;
 }
 
 /** One command as ListCommands reports it. */

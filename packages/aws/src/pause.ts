@@ -8,6 +8,7 @@ import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-s
 import type { PauseState } from '@nodekeeper/core/plan';
 import type { PausePort } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
+import './services/ssm.ts';
 
 /** The parameter used when NODEKEEPER_PAUSE_PARAMETER is not set. */
 export const DEFAULT_PAUSE_PARAMETER = '/nodekeeper/default/paused';

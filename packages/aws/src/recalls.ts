@@ -18,6 +18,7 @@ import type { Recall } from '@nodekeeper/core/plan';
 import type { RecallPort } from '@nodekeeper/core/rollout';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
 import { LedgerSchema } from './ledger.ts';
+import './services/dynamodb.ts';
 
 const RECALLS_INDEX_PK = 'RECALLS';
 const RECALL_SK = 'RECALL';

@@ -12,6 +12,8 @@ import {
 } from '@nodekeeper/core/plan';
 import { toImageFacts } from './ec2.ts';
 import { callAws } from './errors.ts';
+import './services/ec2.ts';
+import './services/ssm.ts';
 
 /**
  * Older releases of a target, for age selection: release-named and versioned SSM public parameters

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RequestClaimPort } from '@nodekeeper/core/slash';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
+import './services/dynamodb.ts';
 
 const requestPk = (key: string) => `SLACKREQ#${key}`;
 const REQUEST_SK = 'REQUEST';

@@ -16,6 +16,8 @@ import {
 } from './ec2.ts';
 import { toUpdateFacts } from './eks.ts';
 import { AwsAdapterError, callAws, describeAwsError } from './errors.ts';
+import './services/ec2.ts';
+import './services/eks.ts';
 
 /** The clients a rollout needs for one node group's (account, region). */
 export interface RolloutClients {

@@ -9,6 +9,7 @@ import {
   runItemKey,
 } from '@nodekeeper/core/runs';
 import { AwsAdapterError, describeAwsError } from './errors.ts';
+import './services/dynamodb.ts';
 
 /**
  * Runs (one scan's rollouts, or one patch request) and their Slack parent message, in the ledger

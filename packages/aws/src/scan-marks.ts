@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScanMarkPort } from '@nodekeeper/core/rollout';
 import { AwsAdapterError } from './errors.ts';
+import './services/dynamodb.ts';
 
 const KEY = { pk: 'SCANMARK', sk: 'LAST' } as const;
 

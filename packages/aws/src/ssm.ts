@@ -1,6 +1,7 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { callAws } from './errors.ts';
 import { mapLimit } from './limit.ts';
+import './services/ssm.ts';
 
 /** SSM read adapters. They wrap failures in AwsAdapterError and mutate nothing. */
 

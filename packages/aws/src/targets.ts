@@ -1,8 +1,6 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { FleetTarget } from '@nodekeeper/core/config';
 import { type AwsClients, type ClientOptions, type Credentials, createClients } from './clients.ts';
-import { describeAwsError } from './errors.ts';
 
 /**
  * Clients per (account, region) for a hub that maintains other accounts through a role in each.
@@ -153,34 +151,4 @@ export function createTargetClientCache(options: TargetClientOptions): TargetCli
       cache.clear();
     },
   });
-}
-
-export type TargetAccess = { kind: 'ok'; accountId: string | null } | { kind: 'denied'; message: string };
-
-/**
- * Checks that a target is reachable before it is inspected: GetCallerIdentity with the target's
- * clients (which assumes its role). A role that cannot be assumed comes back as a message naming
- * the account, the role and AWS's error code, for the target's `error` items. Read-only.
- */
-export async function checkTargetAccess(
-  clients: AwsClients,
-  target: Pick<FleetTarget, 'accountId' | 'role'>,
-): Promise<TargetAccess> {
-  try {
-    const who = await clients.sts.send(new GetCallerIdentityCommand({}));
-    if (target.accountId !== null && who.Account !== undefined && who.Account !== target.accountId) {
-      return {
-        kind: 'denied',
-        message: `account ${target.accountId}: role ${target.role?.roleArn ?? '?'} is in account ${who.Account}, not ${target.accountId}`,
-      };
-    }
-    return { kind: 'ok', accountId: who.Account ?? target.accountId };
-  } catch (error) {
-    const { code, message } = describeAwsError(error);
-    const how = target.role ? `cannot assume role ${target.role.roleArn}` : 'cannot be reached';
-    return {
-      kind: 'denied',
-      message: `account ${target.accountId ?? 'of the deployment'}: ${how} (${code}: ${message})`,
-    };
-  }
 }

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListClustersCommand } from '@aws-sdk/client-eks';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsClients, createClients, isThrottlingError } from '../src/clients.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// The root entry provides every service's SDK client (the functions' narrow entries provide fewer).
+import { type AwsClients, createClients, isThrottlingError } from '../index.ts';
 import { listClusters } from '../src/eks.ts';
 import { AwsAdapterError } from '../src/errors.ts';
 import { callStats, resetCallStats } from '../src/stats.ts';
@@ -129,6 +130,29 @@ describe('createClients', () => {
       expect(await c.ec2.config.region()).toBe('eu-west-1');
       expect(await c.ssm.config.maxAttempts()).toBe(4);
       expect(c.eks.config.retryMode).toBe('standard');
+    });
+
+    it('builds each SDK client once, on first use', () => {
+      const c = clients();
+      expect(c.dynamodb).toBe(c.dynamodb);
+      expect(c.sts).not.toBe(c.ssm);
+    });
+  });
+
+  describe('when no adapter of a service is loaded', () => {
+    it('refuses to build its client and says where the client comes from', async () => {
+      // A fresh module graph: nothing has provided any SDK client yet.
+      vi.resetModules();
+      const bare = await import('../src/clients.ts');
+      const c = bare.createClients({ region: 'us-east-1', credentials, endpoint });
+      try {
+        expect(() => c.ec2).toThrow(
+          /^no ec2 client in this build: import an adapter of @nodekeeper\/aws that calls ec2/,
+        );
+        expect(c.region).toBe('us-east-1');
+      } finally {
+        c.destroy();
+      }
     });
   });
 });

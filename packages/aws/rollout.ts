@@ -1,0 +1,2 @@
+// @nodekeeper/aws/rollout: the rollout port (EKS node group updates, EC2 launch template versions).
+export * from './src/rollout.ts';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createPatchLedger, createPatchPort, homeRegion } from '@nodekeeper/aws';
+import { homeRegion } from '@nodekeeper/aws/clients';
+import { createPatchLedger } from '@nodekeeper/aws/ledger';
+import { createPatchStatusPort } from '@nodekeeper/aws/ssm';
 import {
   type PatchAwsPort,
   type PatchLedgerPort,
@@ -30,7 +32,8 @@ export type PatchStatusResult =
   | { kind: 'ignored'; reason: 'invalid-event'; issues: string[] };
 
 export interface PatchStatusDeps {
-  aws: PatchAwsPort;
+  /** Only ListCommandInvocations: the function reads what the command did, nothing else. */
+  aws: Pick<PatchAwsPort, 'listInvocations'>;
   ledger: PatchLedgerPort;
   notify: PatchNotify | null;
   now: () => Date;
@@ -98,7 +101,7 @@ export async function handler(event: unknown): Promise<PatchStatusResult> {
   const notifier = notifierFromSettings(settings);
   const runs = runDepsFor(settings, clients(region), notifier);
   return handlePatchStatus(event, {
-    aws: createPatchPort(clients),
+    aws: createPatchStatusPort(clients),
     ledger: createPatchLedger(clients(region).dynamodb, { tableName: settings.ledgerTable }),
     notify: patchNotifyFrom(notifier),
     ...(runs ? { runs } : {}),

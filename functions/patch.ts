@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createPatchLedger,
-  createPatchPort,
-  findClusterRegion,
-  homeRegion,
-  readConfig,
-} from '@nodekeeper/aws';
+import { homeRegion, readConfig } from '@nodekeeper/aws/clients';
+import { createPatchLedger } from '@nodekeeper/aws/ledger';
+import { createPatchPort, findClusterRegion } from '@nodekeeper/aws/patch';
 import { ValidationError } from '@nodekeeper/core';
 import type { Config } from '@nodekeeper/core/config';
 import {

@@ -1,15 +1,12 @@
+import { homeRegion, readConfig } from '@nodekeeper/aws/clients';
+import { createReleaseHistoryReader, inspectTarget } from '@nodekeeper/aws/inspect';
+import { createLambdaClient, createLambdaWorkflowStarter } from '@nodekeeper/aws/lambda';
 import {
   createApprovalStore,
-  createLambdaClient,
-  createLambdaWorkflowStarter,
   createLedger,
   createRecallStore,
-  createReleaseHistoryReader,
   createScanMarks,
-  homeRegion,
-  inspectTarget,
-  readConfig,
-} from '@nodekeeper/aws';
+} from '@nodekeeper/aws/ledger';
 import { ValidationError } from '@nodekeeper/core';
 import { pauseReaderFor, runDepsFor, targetClientsFor } from './lib/deps.ts';
 import { logger } from './lib/logger.ts';

@@ -1,5 +1,5 @@
 import { withDurableExecution } from '@aws/durable-execution-sdk-js';
-import { homeRegion } from '@nodekeeper/aws';
+import { homeRegion } from '@nodekeeper/aws/clients';
 import type { RolloutDeps } from '@nodekeeper/core/rollout';
 import { buildRolloutDeps, configOf } from './lib/deps.ts';
 import { readSettings } from './lib/settings.ts';

@@ -1,17 +1,8 @@
-import {
-  type AwsClients,
-  buildClients,
-  CONFIG_ENV,
-  createAsyncInvoker,
-  createContinuationPort,
-  createLambdaClient,
-  createLedger,
-  createPausePort,
-  createRecallStore,
-  createRolloutPort,
-  createRunLedger,
-  type TargetClientCache,
-} from '@nodekeeper/aws';
+import { type AwsClients, buildClients, CONFIG_ENV, type TargetClientCache } from '@nodekeeper/aws/clients';
+import { createAsyncInvoker, createContinuationPort, createLambdaClient } from '@nodekeeper/aws/lambda';
+import { createLedger, createRecallStore, createRunLedger } from '@nodekeeper/aws/ledger';
+import { createRolloutPort } from '@nodekeeper/aws/rollout';
+import { createPausePort } from '@nodekeeper/aws/ssm';
 import { type Config, parseConfigText, SpokeAccess } from '@nodekeeper/core/config';
 import type { NodegroupRef } from '@nodekeeper/core/plan';
 import type { PausePort, RolloutDeps } from '@nodekeeper/core/rollout';

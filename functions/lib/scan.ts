@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type InspectFleetResult, isLedgerMissing } from '@nodekeeper/aws';
+import { type InspectFleetResult, isLedgerMissing } from '@nodekeeper/aws/inspect';
 import { NodekeeperError, ValidationError } from '@nodekeeper/core';
 import type { Config, FleetTarget } from '@nodekeeper/core/config';
 import {

@@ -1,4 +1,5 @@
-import { CONFIG_ENV, pauseParameterName } from '@nodekeeper/aws';
+import { CONFIG_ENV } from '@nodekeeper/aws/clients';
+import { pauseParameterName } from '@nodekeeper/aws/ssm';
 import { ValidationError } from '@nodekeeper/core';
 import { parseConfigText } from '@nodekeeper/core/config';
 import { DEFAULT_STAGE } from '@nodekeeper/core/rollout';

@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { createClients, describeAwsError, homeRegion as homeRegionOf } from '@nodekeeper/aws/clients';
+import { createAsyncInvoker, createLambdaClient } from '@nodekeeper/aws/lambda';
 import {
   createApprovalStore,
-  createAsyncInvoker,
-  createClients,
-  createLambdaClient,
   createLedger,
-  createPlanPorts,
   createRecallStore,
   createRequestClaims,
   createRunLedger,
-  describeAwsError,
-  homeRegion as homeRegionOf,
-  setPauseState,
-} from '@nodekeeper/aws';
-import { type Config, SpokeAccess } from '@nodekeeper/core/config';
+} from '@nodekeeper/aws/ledger';
+import { setPauseState } from '@nodekeeper/aws/ssm';
+import type { Config } from '@nodekeeper/core/config';
 import type { SlackMessage } from '@nodekeeper/core/messages';
-import { planFleet } from '@nodekeeper/core/plan';
 import type { InteractionSlackPort } from '@nodekeeper/core/slash';
 import {
   createNotifier,
@@ -118,17 +113,17 @@ export function slackCommandDepsFromEnv(options: SlackCommandEnvOptions = {}): S
       },
       async plan(now) {
         if (config === null) throw new Error('no configuration');
-        // Least privilege: the internet-facing slash command reaches other accounts through their
-        // read-only spoke roles only (its IAM cannot assume the mutating ones).
-        const targets = targetClientsFor(config, { homeRegion, ...aws }, SpokeAccess.read);
-        const ports = createPlanPorts({
-          targets,
+        // Only the asynchronous worker plans: the inspector, the planner and the EKS, EC2 and STS
+        // clients load on that path alone, not in the acknowledgement's cold start.
+        const { planForSlack } = await import('./slack-plan.ts');
+        return planForSlack(config, {
+          homeRegion,
+          ...aws,
           home,
           ledgerTable: settings.ledgerTable,
           pauseParameter,
+          now,
         });
-        // The scan's pipeline: an unreadable pause flag or ledger holds every rollout (docs/rollouts.md).
-        return (await planFleet(ports, { config, now })).plan;
       },
       // `approve` writes what `nodekeeper approve` writes (the same ledger items).
       approvals: {

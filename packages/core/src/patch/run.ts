@@ -460,7 +460,8 @@ export type PatchReportResult =
     };
 
 export interface ReportPatchDeps {
-  aws: PatchAwsPort;
+  /** Reporting reads what the command did, nothing else. */
+  aws: Pick<PatchAwsPort, 'listInvocations'>;
   ledger: PatchLedgerPort;
   notify: PatchNotify | null;
   now: () => Date;

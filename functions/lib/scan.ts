@@ -22,7 +22,7 @@ import {
 } from '@nodekeeper/core/rollout';
 import type { RunDeps } from '@nodekeeper/core/runs';
 import { type Notifier, noticeFinderFrom } from '@nodekeeper/slack';
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from './logger.ts';
 import { emitScanMetrics, emitSlackFailure, metrics } from './metrics.ts';
 

@@ -47,7 +47,7 @@ import {
   verifySlackSignature,
 } from '@nodekeeper/slack';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The adapters a verified request may use. Built only after verification (or for a work payload). */
 export interface SlackCommandServices extends SlashPorts {

@@ -17,7 +17,7 @@ import {
   rolloutKey,
   runRolloutProgram,
 } from '@nodekeeper/core/rollout';
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from './logger.ts';
 import { emitRolloutOutcome, emitSlackFailure, metrics } from './metrics.ts';
 

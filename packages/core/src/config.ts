@@ -2,7 +2,7 @@
  * `nodekeeper.config.json`: one zod schema gives the validation, the TypeScript types and the
  * JSON Schema that ships with the project (docs/nodekeeper.config.schema.json).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 import { SLACK_USER_GROUP, SLACK_USER_ID } from './messages/mentions.ts';
 import { DEFAULT_MAX_WAIT_HOURS, MAX_WAIT_HOURS } from './rollout/poll.ts';

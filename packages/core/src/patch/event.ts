@@ -2,7 +2,7 @@
  * The EventBridge event SSM publishes when a Run Command command changes status (default bus,
  * source `aws.ssm`, detail-type `EC2 Command Status-change Notification`). Pure validation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '../config.ts';
 
 export const COMMAND_STATUS_DETAIL_TYPE = 'EC2 Command Status-change Notification';

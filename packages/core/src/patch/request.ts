@@ -3,7 +3,7 @@
  * Validated with zod at every edge; the published JSON Schema (docs/patch-payload.schema.json) is
  * generated from this schema. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '../config.ts';
 import { ValidationError } from '../errors.ts';
 

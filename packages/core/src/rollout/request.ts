@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.ts';
 import type { PlanItem } from '../types/plan.ts';
 import { LAUNCH_TEMPLATE_VERSIONS_QUOTA, MAX_RETENTION_USERS } from './retire.ts';

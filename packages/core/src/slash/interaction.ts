@@ -5,7 +5,7 @@
  * claim), and the message it came from is edited in place so its buttons become the outcome. Pure
  * apart from the ports.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type ActionKind,
   actionKindOf,

@@ -2,7 +2,7 @@
  * Validation of what reaches the slash-command function: Slack's form fields (after the signature
  * was verified) and the internal work payload. zod schemas; types derive from them. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SlashRequest, SlashWorkPayload } from './types.ts';
 
 const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;

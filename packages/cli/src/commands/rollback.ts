@@ -179,6 +179,7 @@ Outcome (with --apply): succeeded, failed, still-running, started (without --wai
 
 Ledger: DynamoDB table NODEKEEPER_LEDGER_TABLE (default ${DEFAULT_LEDGER_TABLE}) in
 ${HOME_REGION_HELP}.
+See docs/rollouts.md ("Rolling back off a bad image") for what AWS allows and refuses.
 Slack: posted when NODEKEEPER_SLACK_WEBHOOK_URL (or NODEKEEPER_SLACK_BOT_TOKEN + _CHANNEL) is set.
 
 Exit codes: 0 every selected node group rolls back (dry run) or rolled back (--apply); 1 AWS

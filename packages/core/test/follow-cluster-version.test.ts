@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { versionLagOf } from '../src/kubernetes-version.ts';
 import { plan } from '../src/planner.ts';
 import { rolloutKey } from '../src/rollout/key.ts';
+import { rolloutSlackMessage } from '../src/rollout/notice.ts';
 import { rolloutRequestFromPlanItem } from '../src/rollout/request.ts';
+import { startedMessage } from '../src/rollout/steps.ts';
 import { parametersForNodegroup } from '../src/targets.ts';
 import type { CatalogSnapshot, ImageFacts, NodegroupFacts } from '../src/types/fleet.ts';
 import type { PlanItem } from '../src/types/plan.ts';
@@ -392,6 +394,16 @@ describe('plan with followClusterVersion', () => {
       expect(request.targetVersion).toBe('1.33');
       const { targetVersion: _, ...sameImage } = request;
       expect(rolloutKey(request)).not.toBe(rolloutKey(sameImage));
+      expect(startedMessage(request)).toBe(
+        `dev-a/web: rolling ${on132.releaseVersion} → ${on133.releaseVersion} to kubernetes 1.33 (release version)`,
+      );
+      const notice = rolloutSlackMessage({
+        event: 'started',
+        request,
+        updateId: 'u-1',
+        startedAt: NOW.toISOString(),
+      } as never);
+      expect(JSON.stringify(notice.blocks)).toContain('*Kubernetes*\\n`→ 1.33`');
     });
   });
 });

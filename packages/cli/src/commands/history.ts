@@ -11,7 +11,7 @@ export const historyCommand: Command = {
   usage: `Usage: nodekeeper history [--cluster C] [--account ID] [--region R] [--limit N] [--json]
 
 Reads the rollout ledger (DynamoDB table NODEKEEPER_LEDGER_TABLE, default ${DEFAULT_LEDGER_TABLE},
-in ${HOME_REGION_HELP}) and prints each rollout: when, node group, from → to ('rollback …' for nodekeeper rollback),
+in ${HOME_REGION_HELP}) and prints each rollout: when, node group, from → to ('rollback …' for nodekeeper rollback, 'kubernetes 1.33: …' for a version upgrade),
 outcome, update ID and errors.
 
 Options:
@@ -19,7 +19,8 @@ Options:
   --account ID  only this account (12 digits: a target of the config, or your own account)
   --region R    only this region
   --limit N     at most N rollouts (default 50, at most 1000)
-  --json        print {items:[RolloutRecord]} (a rollback's record has kind: "rollback")
+  --json        print {items:[RolloutRecord]} (a rollback's record has kind: "rollback", a version
+                upgrade's targetVersion: "1.33")
   -h, --help    show this help
 
 Exit codes: 0 ok; 1 AWS error (e.g. the table does not exist); 2 bad input.
@@ -64,7 +65,7 @@ Exit codes: 0 ok; 1 AWS error (e.g. the table does not exist); 2 bad input.
         r.createdAt,
         ...(multi ? [r.accountId ?? 'this account', r.region] : []),
         `${r.cluster}/${r.nodegroup}`,
-        `${r.kind === 'rollback' ? 'rollback ' : ''}${r.from.releaseVersion ?? r.from.imageId ?? '?'} → ${r.strategy === 'launch-template' ? (r.to.imageId ?? '?') : (r.to.releaseVersion ?? '?')}`,
+        `${r.kind === 'rollback' ? 'rollback ' : ''}${r.targetVersion ? `kubernetes ${r.targetVersion}: ` : ''}${r.from.releaseVersion ?? r.from.imageId ?? '?'} → ${r.strategy === 'launch-template' ? (r.to.imageId ?? '?') : (r.to.releaseVersion ?? '?')}`,
         r.outcome,
         r.updateId ?? '-',
         r.errors.length > 0 ? r.errors.map((e) => e.errorCode).join(', ') : (r.reason ?? ''),

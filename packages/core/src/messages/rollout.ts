@@ -42,6 +42,7 @@ function rolloutFields(event: RolloutRef, updateId: string | null): MrkdwnObject
     field('To', name(amiLabel(event.to, event.strategy))),
     field('Strategy', name(event.strategy)),
   ];
+  if (event.targetVersion) fields.push(field('Kubernetes', name(`→ ${event.targetVersion}`)));
   if (event.wave) fields.push(field('Wave', name(event.wave)));
   if (updateId) fields.push(field('Update ID', name(updateId)));
   return fields;

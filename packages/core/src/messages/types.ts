@@ -93,6 +93,8 @@ export interface RolloutRef extends NodegroupRef {
   wave: string | null;
   /** `rollback`: the messages say "Rollback" (`nodekeeper rollback`); absent: a forward rollout. */
   kind?: 'rollout' | 'rollback';
+  /** A version upgrade: the Kubernetes minor the node group moves to (a Kubernetes field); absent otherwise. */
+  targetVersion?: string;
 }
 
 export interface RolloutStartedEvent extends RolloutRef {

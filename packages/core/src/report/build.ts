@@ -145,6 +145,7 @@ function toReportRollout(r: RolloutRecord): ReportRollout {
   return {
     key: r.key,
     ...(r.kind === 'rollback' ? { kind: 'rollback' as const } : {}),
+    ...(r.targetVersion !== undefined ? { targetVersion: r.targetVersion } : {}),
     outcome: r.outcome,
     from: amiLabel(r.from, r.strategy),
     to: amiLabel(r.to, r.strategy),

@@ -520,7 +520,7 @@ function nodegroupRow(ng: ReportNodegroup, timeZone: string | null): string {
   const b = bucketOf(ng.current.ageDays);
   const chip = `<span class="agechip" style="background:${b < 0 ? UNKNOWN_COLOR : AGE_BUCKETS[b]?.color}"></span>`;
   const last = ng.lastRollout
-    ? `<span class="pill p-${ng.lastRollout.outcome}">${esc(`${ng.lastRollout.kind === 'rollback' ? 'rollback ' : ''}${ng.lastRollout.outcome}`)}</span><span class="s">${esc(formatDay(ng.lastRollout.createdAt))}${ng.lastRollout.errorCodes.length > 0 ? ` · ${esc(ng.lastRollout.errorCodes.join(', '))}` : ''}</span>`
+    ? `<span class="pill p-${ng.lastRollout.outcome}">${esc(`${ng.lastRollout.kind === 'rollback' ? 'rollback ' : ''}${ng.lastRollout.targetVersion ? `kubernetes ${ng.lastRollout.targetVersion} ` : ''}${ng.lastRollout.outcome}`)}</span><span class="s">${esc(formatDay(ng.lastRollout.createdAt))}${ng.lastRollout.errorCodes.length > 0 ? ` · ${esc(ng.lastRollout.errorCodes.join(', '))}` : ''}</span>`
     : '<span class="s">none recorded</span>';
   const label = NEXT_LABELS[ng.nextRoll.kind];
   const next = ng.nextRoll.at ? `<b>${esc(formatTime(ng.nextRoll.at, timeZone))}</b>` : esc(label);

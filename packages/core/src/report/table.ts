@@ -15,7 +15,7 @@ function ami(ref: { releaseVersion: string | null; imageId: string | null }, str
 
 function row(ng: ReportNodegroup): string[] {
   const last = ng.lastRollout
-    ? `${ng.lastRollout.kind === 'rollback' ? 'rollback ' : ''}${ng.lastRollout.outcome} ${ng.lastRollout.createdAt.slice(0, 10)}${ng.lastRollout.errorCodes.length > 0 ? ` (${ng.lastRollout.errorCodes.join(',')})` : ''}`
+    ? `${ng.lastRollout.kind === 'rollback' ? 'rollback ' : ''}${ng.lastRollout.targetVersion ? `kubernetes ${ng.lastRollout.targetVersion} ` : ''}${ng.lastRollout.outcome} ${ng.lastRollout.createdAt.slice(0, 10)}${ng.lastRollout.errorCodes.length > 0 ? ` (${ng.lastRollout.errorCodes.join(',')})` : ''}`
     : '-';
   const next = ng.nextRoll.at ? `${ng.nextRoll.at.slice(0, 16).replace('T', ' ')}Z` : ng.nextRoll.kind;
   return [

@@ -25,6 +25,8 @@ export interface ReportRollout {
   key: string;
   /** `rollback` for a `nodekeeper rollback`; absent for a forward rollout. */
   kind?: 'rollback';
+  /** A version upgrade: the Kubernetes minor it moved (or tried to move) the node group to; absent otherwise. */
+  targetVersion?: string;
   outcome: RolloutOutcome;
   from: string | null;
   to: string | null;

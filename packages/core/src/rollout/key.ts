@@ -97,6 +97,7 @@ export function versionDescriptionPrefix(key: string): string {
 export function versionDescription(key: string, request: RolloutRequest): string {
   const release = request.target.releaseVersion ? ` (release ${request.target.releaseVersion})` : '';
   const kind = request.kind === 'rollback' ? ' rollback to' : '';
-  const text = `${versionDescriptionPrefix(key)}${kind} ${request.target.imageId ?? '?'}${release} for ${request.cluster}/${request.nodegroup}`;
+  const kubernetes = request.targetVersion ? ` (kubernetes ${request.targetVersion})` : '';
+  const text = `${versionDescriptionPrefix(key)}${kind} ${request.target.imageId ?? '?'}${release}${kubernetes} for ${request.cluster}/${request.nodegroup}`;
   return text.slice(0, VERSION_DESCRIPTION_MAX);
 }

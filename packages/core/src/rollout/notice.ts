@@ -24,6 +24,7 @@ export function rolloutSlackMessage(notice: RolloutNotice): SlackMessage {
     strategy: r.strategy,
     wave: r.wave,
     ...(r.kind === 'rollback' ? { kind: r.kind } : {}),
+    ...(r.targetVersion !== undefined ? { targetVersion: r.targetVersion } : {}),
   };
   const at = notice.finishedAt ?? notice.startedAt ?? '';
   switch (notice.event) {

@@ -327,7 +327,8 @@ export function startedMessage(request: RolloutRequest): string {
       ? '; retried with force after PodEvictionFailure: PodDisruptionBudgets are not respected'
       : '';
   const verb = request.kind === 'rollback' ? 'rolling back' : 'rolling';
-  return `${request.cluster}/${request.nodegroup}: ${verb} ${describeTarget(request)} (${how}${forced})`;
+  const kubernetes = request.targetVersion ? ` to kubernetes ${request.targetVersion}` : '';
+  return `${request.cluster}/${request.nodegroup}: ${verb} ${describeTarget(request)}${kubernetes} (${how}${forced})`;
 }
 
 /**

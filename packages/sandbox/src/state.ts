@@ -214,7 +214,8 @@ export class SandboxState {
   updateClusterVersions(): void {
     const now = this.now().getTime();
     for (const c of this.fleet.clusters) {
-      for (const u of c.versionUpdates) {
+      // Fleets built in code (not parsed) may leave the field out.
+      for (const u of c.versionUpdates ?? []) {
         if (Date.parse(u.at) <= now && compareVersions(u.version, c.version) > 0) c.version = u.version;
       }
     }

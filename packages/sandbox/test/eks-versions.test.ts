@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
@@ -136,6 +137,19 @@ describe('sandbox EKS versions', () => {
         }),
       );
       expect(update?.params).toContainEqual({ type: 'Version', value: '1.34' });
+      // The answer has the shape of AWS's published example: the same members, Version then ReleaseVersion.
+      const sample = JSON.parse(
+        readFileSync(
+          new URL(
+            '../../../test/fixtures/realcases/eks_update-nodegroup-version_latest.json',
+            import.meta.url,
+          ),
+          'utf8',
+        ),
+      ) as { update: { params: Array<{ type: string }> } & Record<string, unknown> };
+      expect(Object.keys(update ?? {}).sort()).toEqual(Object.keys(sample.update).sort());
+      expect(update?.params?.map((p) => p.type)).toEqual(sample.update.params.map((p) => p.type));
+      expect(update?.type).toBe(sample.update.type);
     });
   });
 

@@ -142,6 +142,9 @@ export function renderReadme(r: BenchResults): string {
       `**Today** is commit ${cs.beforeCommit.slice(0, 7)} (the code before each function got only its own clients), extracted with \`git archive\` and built in the same run: **deployed** as SST built it then (no \`nodejs\` settings, so unminified and one file) and **minified** (what this bench measured before, and the "today" of issue 20). **Baseline**: a bundle importing exactly the SDK clients and commands (DynamoDB's document client included) that the files a function loads at init contain, counting only inputs with \`bytesInOutput > 0\`.`,
     );
     p(
+      '**Now**: each function imports only the `@nodekeeper/aws` entries its path uses, an SDK client is built only where an adapter that calls its service is loaded, the slack-command worker loads its plan (inspector, planner, EKS, EC2, STS) with `import()`, and zod is imported as a namespace so its other locales drop out (docs/decisions/010-lean-function-bundles.md; `functions/test/bundles.test.ts` pins the clients of each bundle).',
+    );
+    p(
       `Every build is timed in the same run, interleaved round by round: init p50 / p95 (ms) of ${cs.samples} fresh \`node\` processes each, importing the bundle (module evaluation only). Bytes are the \`.mjs\` files loaded at init; lazy chunks in brackets.`,
     );
     p();

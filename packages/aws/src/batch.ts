@@ -1,8 +1,8 @@
 /**
  * Collects keys into batches for APIs that take many keys per call (GetParameters: 10, DescribeImages).
  * A batch is sent as soon as it is full; `flush` sends the rest. Each key is requested once.
- * With `flushWhen`, a partial batch is also sent when no queued or feeding call could still grow it
- * (see {@link FlushGroup}); keys that arrive meanwhile join the batch. Without it, the number of
+ * With `flushWhen`, a partial batch is also sent when its group flushes (the limiter idles or its
+ * backlog is down to a round, see {@link FlushGroup}); keys that arrive meanwhile join the batch. Without it, the number of
  * calls is ceil(distinct keys / size) as long as `flush` is called once, after the last key was added.
  */
 export interface Batcher<K, V> {
@@ -24,17 +24,20 @@ export interface IdleSignal {
   readonly idle: boolean;
   /** Callers waiting for a permit. */
   readonly waiting: number;
-  /** Called when the limiter becomes idle or its queue drains. */
+  /** Calls the limiter runs at once. */
+  readonly permits: number;
+  /** Called when the limiter becomes idle or its backlog is down to one round of calls (`permits`). */
   onIdle(listener: () => void): () => void;
 }
 
 /**
- * Sends the partial batches of its batchers together, at the first moment no queued call is left
- * whose answer could add keys: when the limiter idles, or, once its backlog has drained, whenever
- * nothing waits for a permit; never while a call that feeds the batchers (a batch or lookup whose
- * answer adds keys) is in flight. So a partial batch waits for the answers that would grow it, not
- * for the stage it belongs to. Batchers of one inspection share one group: one batch's call does not
- * hold back another's.
+ * Sends the partial batches of its batchers together: when the limiter idles, or, once it has had
+ * a backlog, whenever at most one round of calls (`permits`) still waits; never while a call that
+ * feeds the batchers (a batch or lookup whose answer adds keys) is in flight. So a partial batch
+ * waits for the answers that would grow it, not for the stage it belongs to, and leaves about one
+ * latency before the last queued calls end. A key that arrives after its batch left goes in the
+ * next one: the call count is minimal when that last round adds no new key. Batchers of one
+ * inspection share one group: one batch's call does not hold back another's.
  */
 export interface FlushGroup {
   /** Asks for a flush at the next such moment (at once, after this turn, if it is one now). */
@@ -61,11 +64,12 @@ export function createFlushGroup(
   const feedingBy = new Map<string, number>();
   let requested = false;
   let scheduled = false;
-  // Set once the limiter's queue has drained: from then on an empty queue holds no caller whose
-  // answer could add keys. Before it (a small fleet that never queues), only idleness flushes.
+  // Set once the limiter's backlog is down to a round: from then on a short queue is the tail of
+  // the work. Before it (a small fleet that never queues), only idleness flushes.
   let drained = false;
   let feeding = 0;
-  const ready = (): boolean => feeding === 0 && (signal.idle || (drained && signal.waiting === 0));
+  const ready = (): boolean =>
+    feeding === 0 && (signal.idle || (drained && signal.waiting <= signal.permits));
   const run = (): void => {
     scheduled = false;
     if (!requested || !ready()) return;

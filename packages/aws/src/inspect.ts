@@ -91,9 +91,9 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  * included.
  * Pipelined: each node group is one chain (describe → launch template → current image →
  * parameters → target image → older releases) with no barrier between stages; lookups are
- * memoised, and a partial batch leaves once no queued call or feeding answer could still grow it
- * (`FlushGroup`). Every request goes through one semaphore of `concurrency`, later stages first.
- * Read-only.
+ * memoised, and a partial batch leaves when the limiter idles or its backlog is down to one round,
+ * with no feeding answer in flight (`FlushGroup`). Every request goes through one semaphore of
+ * `concurrency`, later stages first. Read-only.
  * A cluster or node group that cannot be read becomes an InspectionError; the rest continues.
  */
 export async function inspectFleet(options: InspectFleetOptions): Promise<InspectFleetResult> {

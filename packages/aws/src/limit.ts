@@ -35,9 +35,12 @@ export interface Semaphore {
   readonly waiting: number;
   /** True when no call holds a permit or waits for one. */
   readonly idle: boolean;
+  /** Its permits. */
+  readonly permits: number;
   /**
-   * Calls `listener` each time the semaphore becomes idle (its last call ended) and each time its
-   * queue drains (the last waiter got a permit). Returns an unsubscribe.
+   * Calls `listener` each time the semaphore becomes idle (its last call ended) and each time a
+   * waiter gets its permit with at most `permits` callers left waiting (the backlog is down to one
+   * round of calls or less). Returns an unsubscribe.
    */
   onIdle(listener: () => void): () => void;
 }
@@ -63,7 +66,7 @@ export function createSemaphore(permits: number): Semaphore {
     if (wake) {
       waiting--;
       wake();
-      if (waiting === 0) for (const listener of [...listeners]) listener();
+      if (waiting <= max) for (const listener of [...listeners]) listener();
       return;
     }
     active--;
@@ -79,6 +82,7 @@ export function createSemaphore(permits: number): Semaphore {
     get idle() {
       return waiting === 0 && active === 0;
     },
+    permits: max,
     onIdle(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

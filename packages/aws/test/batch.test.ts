@@ -101,6 +101,33 @@ describe('createBatcher', () => {
     });
   });
 
+  describe('when the limiter has more callers waiting than it has permits', () => {
+    it('queues a partial batch once the backlog is down to one round of calls', async () => {
+      const sem = createSemaphore(1);
+      const { sent, batcher } = recordingBatcher(10, sem);
+      const gates = [gate(), gate(), gate(), gate()];
+      const runs = gates.map((g) => sem.run(() => g.promise));
+      const a = batcher.get('a');
+      await tick();
+      expect(sem.waiting).toBe(3);
+      gates[0]?.resolve();
+      await tick();
+      await tick();
+      // Two callers still wait for the one permit: their answers could add keys.
+      expect(sem.waiting).toBe(2);
+      gates[1]?.resolve();
+      await tick();
+      await tick();
+      // One round left: the batch queues behind it.
+      expect(sem.waiting).toBe(2);
+      gates[2]?.resolve();
+      gates[3]?.resolve();
+      await Promise.all(runs);
+      expect(await a).toBe('value:a');
+      expect(sent).toEqual([['a']]);
+    });
+  });
+
   describe('when a call that feeds the batcher is in flight', () => {
     it('holds a partial batch until its answer is in', async () => {
       const sem = createSemaphore(4);
@@ -225,7 +252,7 @@ describe('createSemaphore priorities and idleness', () => {
     expect(sem.idle).toBe(true);
   });
 
-  it('tells its listeners when its queue drains and when it becomes idle', async () => {
+  it('tells its listeners when its backlog is down to one round of calls and when it becomes idle', async () => {
     const sem = createSemaphore(1);
     const seen: string[] = [];
     const stop = sem.onIdle(() => seen.push(sem.idle ? 'idle' : `drained, ${sem.active} active`));

@@ -171,7 +171,7 @@ export type AwsService = (typeof AwsService)[keyof typeof AwsService];
 
 /**
  * Rate buckets. AWS meters these per account and region, so each client set (one per account and
- * region) owns one bucket of each.
+ * region) owns one bucket of each; EC2's two are categories, metered per API (one bucket per API).
  */
 export const RateBucket = {
   ec2Describe: 'ec2:describe',
@@ -186,14 +186,16 @@ export const RateBucket = {
 export type RateBucket = (typeof RateBucket)[keyof typeof RateBucket];
 
 /**
- * Default client-side rates. EC2 documents describe calls at 100 burst / 20 per s and
- * CreateLaunchTemplateVersion at 100 / 5 per s. EKS and SSM publish no bucket sizes; we use the
- * EC2 describe numbers for their reads and the EC2 mutating numbers for their writes. Parameter
- * Store's GetParameter* share one 40 TPS quota. DynamoDB (on-demand) is not limited here.
+ * AWS's request buckets per account and region, as published (docs/aws-contracts.md cites each).
+ * EC2 meters every API in its own bucket: non-mutating actions 100 burst / 20 per s each, mutating
+ * actions 50 / 5 each, with per-API exceptions ({@link publishedEc2ApiLimits}). Parameter Store's
+ * default throughput is 40 TPS shared by GetParameter, GetParameters and GetParametersByPath.
+ * EKS, SSM's other APIs and STS publish no request rates: EC2's non-mutating bucket stands in for
+ * their reads and 100 / 5 for their writes (assumed, not published).
  */
-export const defaultRateLimits: Readonly<Record<RateBucket, RateLimit>> = {
+export const publishedRateLimits: Readonly<Record<RateBucket, RateLimit>> = {
   'ec2:describe': { burst: 100, ratePerSecond: 20 },
-  'ec2:mutate': { burst: 100, ratePerSecond: 5 },
+  'ec2:mutate': { burst: 50, ratePerSecond: 5 },
   'eks:read': { burst: 100, ratePerSecond: 20 },
   'eks:mutate': { burst: 100, ratePerSecond: 5 },
   'ssm:parameters': { burst: 40, ratePerSecond: 40 },
@@ -201,6 +203,39 @@ export const defaultRateLimits: Readonly<Record<RateBucket, RateLimit>> = {
   'ssm:mutate': { burst: 100, ratePerSecond: 5 },
   sts: { burst: 100, ratePerSecond: 20 },
 };
+
+/** EC2 APIs nodekeeper calls whose published bucket differs from their category's ("uncategorized actions"). */
+export const publishedEc2ApiLimits: Readonly<Record<string, RateLimit>> = {
+  CreateLaunchTemplateVersion: { burst: 100, ratePerSecond: 5 },
+  ModifyLaunchTemplate: { burst: 100, ratePerSecond: 5 },
+};
+
+/**
+ * The share of each published bucket nodekeeper takes by default: the account's other tools
+ * (Karpenter, the console, autoscalers, CI) draw from the same buckets.
+ */
+export const defaultRateShare = 0.5;
+
+/** `share` (0 < share ≤ 1) of a limit; at least 1 token of burst. Pure. */
+export function shareOf(limit: RateLimit, share: number): RateLimit {
+  if (!(share > 0 && share <= 1))
+    throw new RangeError(`invalid rate share: ${share} (expected 0 < share ≤ 1)`);
+  return { burst: Math.max(1, Math.floor(limit.burst * share)), ratePerSecond: limit.ratePerSecond * share };
+}
+
+/**
+ * Client-side limits at `share` of every published bucket, for `createClients({ rateLimits })`.
+ * EC2 buckets stay per API (each EC2 API gets `share` of its own bucket). Pure.
+ */
+export function rateLimitsAtShare(share: number): Record<RateBucket, RateLimit> {
+  const out = {} as Record<RateBucket, RateLimit>;
+  for (const [bucket, limit] of Object.entries(publishedRateLimits) as Array<[RateBucket, RateLimit]>)
+    out[bucket] = shareOf(limit, share);
+  return out;
+}
+
+/** Default client-side rates: {@link defaultRateShare} of {@link publishedRateLimits}. */
+export const defaultRateLimits: Readonly<Record<RateBucket, RateLimit>> = rateLimitsAtShare(defaultRateShare);
 
 const readPrefixes = /^(Describe|List|Get|Search)/;
 
@@ -226,7 +261,10 @@ export function rateBucketOf(service: string, operation: string): RateBucket | n
 /** Rate limits to override, by bucket; `null` turns a bucket off. `false` turns client-side rate control off. */
 export type RateLimitOverrides = Partial<Record<RateBucket, RateLimit | null>> | false;
 
-/** One token bucket per rate bucket, created lazily. Shared by every client of one client set. */
+/**
+ * One token bucket per rate bucket (for EC2, per bucket and API), created lazily. Shared by every
+ * client of one client set. An override of a bucket applies to each EC2 API in it.
+ */
 export interface RateLimiter {
   /** Waits for a token of the operation's bucket (returns at once for unlimited operations). */
   acquire(service: string, operation: string): Promise<void>;
@@ -238,14 +276,23 @@ export function createRateLimiter(
   overrides: RateLimitOverrides = {},
   clock: LimiterClock = realClock,
 ): RateLimiter {
-  const buckets = new Map<RateBucket, TokenBucket | null>();
+  const buckets = new Map<string, TokenBucket | null>();
   const bucketFor = (service: string, operation: string): TokenBucket | null => {
     if (overrides === false) return null;
-    const key = rateBucketOf(service, operation);
-    if (key === null) return null;
+    const category = rateBucketOf(service, operation);
+    if (category === null) return null;
+    // EC2 meters each API in its own bucket; the category's limit applies to each of them.
+    const perApi = service === AwsService.ec2;
+    const key = perApi ? `${category}/${operation}` : category;
     let b = buckets.get(key);
     if (b === undefined) {
-      const limit = key in overrides ? overrides[key] : defaultRateLimits[key];
+      const exception = perApi ? publishedEc2ApiLimits[operation] : undefined;
+      const limit =
+        category in overrides
+          ? overrides[category]
+          : exception !== undefined
+            ? shareOf(exception, defaultRateShare)
+            : defaultRateLimits[category];
       b = limit ? createTokenBucket(limit, clock) : null;
       buckets.set(key, b);
     }

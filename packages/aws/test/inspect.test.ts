@@ -29,7 +29,8 @@ import {
 import { type CatalogEntry, catalogEntry } from '@nodekeeper/core/plan';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inspectFleet } from '../src/inspect.ts';
+import { clientDefaults } from '../src/clients.ts';
+import { inspectDefaults, inspectFleet } from '../src/inspect.ts';
 
 const eksMock = mockClient(EKSClient);
 const ec2Mock = mockClient(EC2Client);
@@ -559,6 +560,12 @@ describe('inspectFleet', () => {
       expect(fleet.errors).toEqual([]);
       expect(catalog.parameters['us-east-1']).not.toHaveProperty('/golden/ami');
       expect(catalog.images['us-east-1']).not.toHaveProperty(AMI_BR_NEW);
+    });
+  });
+
+  describe('when the client set is built with its defaults', () => {
+    it('pools at least as many sockets per service as the inspector has calls in flight', () => {
+      expect(clientDefaults.maxSockets).toBeGreaterThanOrEqual(inspectDefaults.concurrency);
     });
   });
 });

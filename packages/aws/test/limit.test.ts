@@ -3,9 +3,14 @@ import {
   createRateLimiter,
   createSemaphore,
   createTokenBucket,
+  defaultRateLimits,
+  defaultRateShare,
   type LimiterClock,
   mapLimit,
+  publishedRateLimits,
+  RateBucket,
   rateBucketOf,
+  rateLimitsAtShare,
 } from '../src/limit.ts';
 
 /** A clock that never really waits: `sleep` advances time and records the request. */
@@ -176,8 +181,60 @@ describe('createRateLimiter', () => {
       const clock = fakeClock();
       const limiter = createRateLimiter({ 'ssm:parameters': null }, clock);
       for (let i = 0; i < 50; i++) await limiter.acquire('ssm', 'GetParameters');
-      for (let i = 0; i < 101; i++) await limiter.acquire('ec2', 'DescribeImages');
-      expect(clock.sleeps).toEqual([50]);
+      // DescribeImages at half its published bucket: 50 burst, then one token every 100 ms.
+      for (let i = 0; i < 51; i++) await limiter.acquire('ec2', 'DescribeImages');
+      expect(clock.sleeps).toEqual([100]);
     });
+  });
+
+  describe('when EC2 APIs of one category are called', () => {
+    it('gives each API its own bucket, as EC2 meters them', async () => {
+      const clock = fakeClock();
+      const limiter = createRateLimiter({}, clock);
+      for (let i = 0; i < 50; i++) await limiter.acquire('ec2', 'DescribeImages');
+      for (let i = 0; i < 50; i++) await limiter.acquire('ec2', 'DescribeLaunchTemplateVersions');
+      expect(clock.sleeps).toEqual([]);
+      await limiter.acquire('ec2', 'DescribeLaunchTemplateVersions');
+      expect(clock.sleeps).toEqual([100]);
+    });
+
+    it('applies a category override to each API separately', async () => {
+      const clock = fakeClock();
+      const limiter = createRateLimiter({ 'ec2:describe': { burst: 1, ratePerSecond: 4 } }, clock);
+      await limiter.acquire('ec2', 'DescribeImages');
+      await limiter.acquire('ec2', 'DescribeLaunchTemplateVersions');
+      await limiter.acquire('ec2', 'DescribeImages');
+      expect(clock.sleeps).toEqual([250]);
+    });
+
+    it("takes half of an API's own published bucket where EC2 lists one (CreateLaunchTemplateVersion 100 / 5)", async () => {
+      const clock = fakeClock();
+      const limiter = createRateLimiter({}, clock);
+      for (let i = 0; i < 51; i++) await limiter.acquire('ec2', 'CreateLaunchTemplateVersion');
+      for (let i = 0; i < 26; i++) await limiter.acquire('ec2', 'DeleteLaunchTemplateVersions');
+      // 2.5 tokens a second for both; 50 burst for CreateLaunchTemplateVersion, 25 for a mutating action.
+      expect(clock.sleeps).toEqual([400, 400]);
+    });
+  });
+});
+
+describe('default rate limits', () => {
+  it('are half of every published bucket', () => {
+    for (const bucket of Object.values(RateBucket)) {
+      expect(defaultRateLimits[bucket]).toEqual({
+        burst: Math.floor(publishedRateLimits[bucket].burst / 2),
+        ratePerSecond: publishedRateLimits[bucket].ratePerSecond / 2,
+      });
+    }
+    expect(defaultRateShare).toBe(0.5);
+    expect(defaultRateLimits['ec2:describe']).toEqual({ burst: 50, ratePerSecond: 10 });
+    expect(defaultRateLimits['ssm:parameters']).toEqual({ burst: 20, ratePerSecond: 20 });
+  });
+
+  it('can be taken at another share, and refuse a share outside (0, 1]', () => {
+    expect(rateLimitsAtShare(1)).toEqual(publishedRateLimits);
+    expect(rateLimitsAtShare(0.25)['eks:read']).toEqual({ burst: 25, ratePerSecond: 5 });
+    expect(() => rateLimitsAtShare(0)).toThrow(RangeError);
+    expect(() => rateLimitsAtShare(1.5)).toThrow('invalid rate share: 1.5');
   });
 });

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 import { SLACK_USER_GROUP, SLACK_USER_ID } from './messages/mentions.ts';
 import { DEFAULT_MAX_WAIT_HOURS, MAX_WAIT_HOURS } from './rollout/poll.ts';
+import { START_CONCURRENCY } from './rollout/scan.ts';
 import { parseCron } from './safety/cron.ts';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -143,6 +144,14 @@ const rolloutSchema = z.strictObject({
     .default(DEFAULT_MAX_WAIT_HOURS)
     .describe(
       'Hours nodekeeper follows one EKS update. When they run out it records and reports the rollout as still running in EKS (not failed); EKS goes on.',
+    ),
+  startConcurrency: z
+    .int()
+    .min(1)
+    .max(100)
+    .default(START_CONCURRENCY)
+    .describe(
+      'Rollout workflows a scan starts at once (each start is one Lambda call); the others wait for a free slot. Budgets and waves decide what starts, this only paces the calls.',
     ),
 });
 

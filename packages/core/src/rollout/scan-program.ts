@@ -231,7 +231,7 @@ export async function runScanProgram(
     );
   }
   for (const notice of recallNotices(planned)) await postRecallOnce(notice, ports, observe);
-  const starts = await startRollouts(requests, ports.starter, input.stage);
+  const starts = await startRollouts(requests, ports.starter, input.stage, config.rollout.startConcurrency);
   if (ports.runs !== null && ownRun) {
     // Rollouts another run already started stay in that run's thread.
     const elsewhere = starts.filter((s) => s.kind === 'already-started' && s.request.runId === runId);

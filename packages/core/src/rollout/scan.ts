@@ -81,27 +81,43 @@ export interface RequestContext {
   };
 }
 
+/** Rollout workflows a scan starts at once by default (`rollout.startConcurrency`). */
+export const START_CONCURRENCY = 10;
+
 /**
  * Starts one workflow per request, named by {@link executionName} in `stage`, so the same request
- * started twice (a duplicate event, two concurrent scans) starts its rollout once. Failures to start
- * one request are reported per request and do not stop the others.
+ * started twice (a duplicate event, two concurrent scans) starts its rollout once. At most
+ * `concurrency` starts are in flight at once (each is a Lambda call); results come in request
+ * order. Failures to start one request are reported per request and do not stop the others.
  */
 export async function startRollouts(
   requests: readonly RolloutRequest[],
   starter: WorkflowStarter,
   stage: string,
+  concurrency: number = START_CONCURRENCY,
 ): Promise<ScanStartResult[]> {
-  return Promise.all(
-    requests.map(async (request): Promise<ScanStartResult> => {
-      const name = executionName(request, stage);
-      const key = rolloutKey(request);
-      try {
-        const started = await starter.start({ executionName: name, request });
-        return { kind: started.kind, executionName: name, key, request };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { kind: 'error', executionName: name, key, request, message };
-      }
-    }),
-  );
+  const startOne = async (request: RolloutRequest): Promise<ScanStartResult> => {
+    const name = executionName(request, stage);
+    const key = rolloutKey(request);
+    try {
+      const started = await starter.start({ executionName: name, request });
+      return { kind: started.kind, executionName: name, key, request };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { kind: 'error', executionName: name, key, request, message };
+    }
+  };
+  const results: ScanStartResult[] = new Array(requests.length);
+  let next = 0;
+  // A fixed pool of workers, each taking the next request as its previous start returns.
+  const worker = async (): Promise<void> => {
+    while (next < requests.length) {
+      const index = next++;
+      const request = requests[index];
+      if (request !== undefined) results[index] = await startOne(request);
+    }
+  };
+  const workers = Math.min(requests.length, Math.max(1, Math.floor(concurrency) || 1));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
 }

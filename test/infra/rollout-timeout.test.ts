@@ -9,7 +9,7 @@ describe('rollout.maxWaitHours', () => {
     expect(parseConfig({ regions: ['us-east-1'] }).rollout.maxWaitHours).toBe(DEFAULT_MAX_WAIT_HOURS);
     expect(
       parseConfig({ regions: ['us-east-1'], rollout: { maxWaitHours: MAX_WAIT_HOURS } }).rollout,
-    ).toEqual({
+    ).toMatchObject({
       maxWaitHours: MAX_WAIT_HOURS,
     });
     expect(() =>

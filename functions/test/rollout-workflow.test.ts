@@ -359,6 +359,53 @@ describe('rollout workflow', () => {
     });
   });
 
+  describe('when the request is a rollback (nodekeeper rollback)', () => {
+    it('runs it as any rollout, under its own key, and records and notifies it as a rollback', async () => {
+      const aws = fakeAws({
+        statuses: ['Successful'],
+        nodegroup: {
+          kind: 'found',
+          nodegroup: {
+            status: 'ACTIVE',
+            version: '1.33',
+            releaseVersion: 'ami-0123456789abcdef0',
+            launchTemplate: { id: 'lt-01', name: 'custom', version: '4' },
+          },
+        },
+      });
+      const { slack, ledger, deps } = await setup(aws);
+      const rollback = templateRequest({
+        kind: 'rollback',
+        // Back from the image the fake node group runs to the one it ran before.
+        target: { releaseVersion: null, imageId: 'ami-0fedcba9876543210' },
+      });
+      const { execution } = await run(rollback, deps);
+      expect(execution.getStatus()).toBe('SUCCEEDED');
+      expect(execution.getResult()).toMatchObject({ outcome: 'succeeded' });
+      expect(aws.count('UpdateNodegroupVersion')).toBe(1);
+      expect(await ledger.get(rolloutKey(rollback))).toMatchObject({
+        kind: 'rollback',
+        outcome: 'succeeded',
+      });
+      expect(await ledger.get(rolloutKey({ ...rollback, kind: undefined }))).toBeNull();
+      expect(slack.notices.map((n) => [n.event, n.request.kind])).toEqual([
+        ['started', 'rollback'],
+        ['succeeded', 'rollback'],
+      ]);
+    });
+
+    it('fails an unknown kind without touching AWS', async () => {
+      const aws = fakeAws({});
+      const { deps } = await setup(aws);
+      const { execution } = await run(
+        { ...templateRequest(), kind: 'downgrade' } as unknown as RolloutRequest,
+        deps,
+      );
+      expect(execution.getStatus()).toBe('FAILED');
+      expect(aws.calls).toEqual([]);
+    });
+  });
+
   describe('when the input is invalid', () => {
     it('fails the execution without touching AWS', async () => {
       const aws = fakeAws({});

@@ -110,7 +110,7 @@ identity, else $USER), when and why. From then on
   - every workflow's guard refuses to start one, even a rollout planned before the recall
     (recorded not-started 'recalled'; after \`nodekeeper unrecall\` the next scan starts it again),
   - \`nodekeeper plan\` and \`nodekeeper report\` list the node groups already running it, with
-    what to do (roll forward to a newer release, or roll back by hand).
+    what to do (roll forward to a newer release, or \`nodekeeper rollback\`).
 Updates already running in EKS finish: EKS cannot stop one. No config change or deploy is needed.
 The recall stays active until \`nodekeeper unrecall\`; it never expires.
 

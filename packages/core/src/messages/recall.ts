@@ -16,7 +16,7 @@ function runIt(n: number): string {
 
 /**
  * The notice of a recall: what is recalled, by whom, when and why; the node groups that already run
- * it, each with the plan's advice (roll forward, or wait or roll back by hand); how many rollouts
+ * it, each with the plan's advice (roll forward, or wait or `nodekeeper rollback`); how many rollouts
  * it holds; and the command that lifts it. Pure.
  */
 export function buildRecallNoticeMessage(notice: {

@@ -470,7 +470,7 @@ function recallsSection(report: Report): string {
   return `<section id="recalls" aria-labelledby="recalls-h">
 <header><h2 id="recalls-h">Recalled releases</h2><span class="sub">Nothing rolls to a recalled release or image until <span class="mono">nodekeeper unrecall</span></span></header>
 <div class="holds"><div class="hold r-halted wide"><h3>Active recalls<span class="count">${active.length}</span></h3><ul>${recalls || '<li>none</li>'}</ul></div>
-<div class="hold r-halted wide"><h3>Node groups running a recalled image<span class="count">${running.length}</span></h3><p>Roll forward where a newer release exists; otherwise wait for a fixed release or roll back by hand.</p><ul>${groups || '<li>none</li>'}</ul></div></div>
+<div class="hold r-halted wide"><h3>Node groups running a recalled image<span class="count">${running.length}</span></h3><p>Roll forward where a newer release exists; otherwise wait for a fixed release, or roll custom-AMI groups back with <code>nodekeeper rollback</code>.</p><ul>${groups || '<li>none</li>'}</ul></div></div>
 </section>
 `;
 }

@@ -163,7 +163,7 @@ export interface RecalledNodegroup {
   /** What it runs: its release version, or the AMI ID of a custom AMI. */
   running: string;
   recall: Recall;
-  /** The plan's warning: the recall and what to do (roll forward, or roll back by hand). */
+  /** The plan's warning: the recall and what to do (roll forward, or `nodekeeper rollback`). */
   message: string;
 }
 

@@ -1,3 +1,13 @@
 // @nodekeeper/aws/lambda: asynchronous invokes (continuations, Slack workers) and the workflow starter (Lambda).
-export * from './src/invoke.ts';
-export * from './src/workflow-starter.ts';
+export {
+  type AsyncInvoker,
+  type ContinuationEvent,
+  createAsyncInvoker,
+  createContinuationPort,
+  createLambdaClient,
+  type InvokeOutcome,
+} from './src/invoke.ts';
+export {
+  createLambdaWorkflowStarter,
+  isQualifiedFunctionArn,
+} from './src/workflow-starter.ts';

@@ -1,3 +1,16 @@
 // @nodekeeper/aws/patch: SSM Run Command patching over EKS node groups (EKS, EC2, SSM; Lambda for the
 // patch function's invoker).
-export * from './src/patch.ts';
+export {
+  createPatchPort,
+  describeManagedInstances,
+  describeNodegroupForPatch,
+  findClusterRegion,
+  findNodegroupInstances,
+  getPatchCommandStatus,
+  invokePatchFunction,
+  listNodekeeperPatchCommands,
+  type PatchCommandStatus,
+  type PatchInvokeResult,
+  type PatchNodegroupDescription,
+  sendPatchCommand,
+} from './src/patch.ts';

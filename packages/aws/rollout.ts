@@ -1,2 +1,5 @@
 // @nodekeeper/aws/rollout: the rollout port (EKS node group updates, EC2 launch template versions).
-export * from './src/rollout.ts';
+export {
+  createRolloutPort,
+  type RolloutClients,
+} from './src/rollout.ts';

@@ -1,2 +1,7 @@
 // @nodekeeper/aws/sts: who is calling (STS GetCallerIdentity).
-export * from './src/identity.ts';
+export {
+  callerIdentity,
+  checkTargetAccess,
+  homeAccountId,
+  type TargetAccess,
+} from './src/identity.ts';

@@ -20,6 +20,12 @@ function nodegroupKey(r: Pick<RolloutRequest, 'accountId' | 'region' | 'cluster'
  */
 export class RolloutTracker {
   readonly #tracked = new Map<string, Tracked>();
+  /** The command that runs them (`roll`, `rollback`), as the interrupt message names it. */
+  readonly #command: string;
+
+  constructor(command = 'roll') {
+    this.#command = command;
+  }
 
   /** A rollout of this node group begins (guard and start come next). */
   begin(request: RolloutRequest): void {
@@ -78,11 +84,11 @@ export class RolloutTracker {
     const starting = all.filter((t) => t.updateId === null);
     const lines: string[] = [];
     if (running.length === 0 && starting.length === 0) {
-      lines.push('nodekeeper roll: interrupted; no update was running.');
+      lines.push(`nodekeeper ${this.#command}: interrupted; no update was running.`);
       return `${lines.join('\n')}\n`;
     }
     lines.push(
-      'nodekeeper roll: interrupted. nodekeeper stopped following these updates; EKS goes on with them:',
+      `nodekeeper ${this.#command}: interrupted. nodekeeper stopped following these updates; EKS goes on with them:`,
     );
     const width = Math.max(...running.map((t) => t.name.length), 0);
     for (const t of running) lines.push(`  ${t.name.padEnd(width)}  ${t.region}  update ${t.updateId}`);

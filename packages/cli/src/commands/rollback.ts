@@ -288,7 +288,7 @@ was refused or is still held (the plan says why; nothing was done for it); 130 i
     if (values.apply) {
       const clients = buildClients(config, { homeRegion, access: SpokeAccess.write });
       const home = clients(null, homeRegion);
-      const tracker = new RolloutTracker();
+      const tracker = new RolloutTracker('rollback');
       const rerun = ['nodekeeper rollback', ...args, ...(values.wait ? [] : ['--wait'])].join(' ');
       const removeInterrupt = onInterrupt(async () => {
         await tracker.settleStarts(5000);

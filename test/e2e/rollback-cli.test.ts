@@ -188,19 +188,35 @@ describe('nodekeeper rollback', () => {
     expect(table.err).toContain('dry run: pass --apply to start these rollbacks');
     expect(sb.calls().filter((c) => MUTATIONS.includes(c.operation))).toEqual([]);
 
-    // --apply --wait: a new launch template version on the earlier image, then the EKS update.
-    const applied = await cli([
+    // --apply without --wait: a new launch template version on the earlier image, then the EKS
+    // update, which nodekeeper does not follow (its record stays `started`)…
+    const started = await cli(['rollback', 'prod-a/custom', '--apply', '--json']);
+    expect(started.code, started.err).toBe(0);
+    expect(byName(started.out).custom).toMatchObject({ decision: 'rollback', outcome: 'started' });
+    // …and EKS finishes it (the sandbox's update takes a second).
+    for (let i = 0; i < 50 && customImage(sb) !== DemoAmis.al2023x86Old; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(customImage(sb)).toBe(DemoAmis.al2023x86Old);
+    // The next `rollback --image --apply --wait` follows it to its end and records it, though custom
+    // no longer runs the image; no second update starts. general still runs it, and is refused.
+    const followed = await cli([
       'rollback',
-      'prod-a/custom',
+      '--image',
+      DemoAmis.al2023x86New,
       '--apply',
       '--wait',
       '--poll-seconds',
       '1',
       '--json',
     ]);
-    expect(applied.code, applied.err).toBe(0);
-    expect(byName(applied.out).custom).toMatchObject({ decision: 'rollback', outcome: 'succeeded' });
-    expect(customImage(sb)).toBe(DemoAmis.al2023x86Old);
+    expect(followed.code, followed.err).toBe(5);
+    expect(byName(followed.out).custom).toMatchObject({ decision: 'rollback', outcome: 'succeeded' });
+    expect(byName(followed.out).custom?.message).toContain('an earlier run started');
+    expect(byName(followed.out).general).toMatchObject({
+      decision: 'refuse',
+      reason: 'eks-ami',
+      outcome: null,
+    });
     expect(await updatesOf(sb, 'custom')).toHaveLength(2);
     expect(await updatesOf(sb, 'general')).toHaveLength(1);
     const created = sb.calls().filter((c) => c.operation === 'CreateLaunchTemplateVersion');

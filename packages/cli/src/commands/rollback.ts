@@ -23,6 +23,7 @@ import {
   type RollbackItem,
   type RollbackSelection,
   type RolloutDeps,
+  type RolloutRecord,
   type RolloutRequest,
   type RolloutSummary,
   refOf,
@@ -114,6 +115,48 @@ function selectionOf(
   if (family !== null && isImageRecall({ release }))
     throw new UsageError(`an AMI ID names one image on every line; drop --family ${family}`);
   return { kind: 'image', image: values.image, family };
+}
+
+/**
+ * Rollbacks an earlier run started and stopped following (interrupted, or --apply without --wait):
+ * their records are still `started`. Each with its plan item, or, for a node group the selection no
+ * longer names (EKS finished moving it off the image), an item made from the record. Pure.
+ */
+function unfinishedRollbacks(
+  run: PlannedRollback,
+  selection: RollbackSelection,
+): Array<{ item: RollbackItem; record: RolloutRecord }> {
+  const out: Array<{ item: RollbackItem; record: RolloutRecord }> = [];
+  for (const record of run.records) {
+    if (record.kind !== 'rollback' || record.outcome !== 'started' || record.updateId === null) continue;
+    if (
+      selection.kind === 'nodegroup' &&
+      (record.cluster !== selection.cluster || record.nodegroup !== selection.nodegroup)
+    )
+      continue;
+    if (!run.planned.fleet.nodegroups.some((ng) => itemKey(ng) === itemKey(record))) continue;
+    const planned = run.plan.items.find((i) => itemKey(i) === itemKey(record));
+    const item: RollbackItem = {
+      ...(planned ?? {
+        accountId: record.accountId,
+        region: record.region,
+        cluster: record.cluster,
+        nodegroup: record.nodegroup,
+        wave: record.wave,
+        strategy: record.strategy,
+        basis: null,
+        overridden: [],
+      }),
+      decision: RollbackDecision.rollback,
+      reason: null,
+      message: `following the rollback to ${label(record.to)} an earlier run started (update ${record.updateId})`,
+      current: record.from,
+      target: record.to,
+      attempt: record.attempt,
+    };
+    out.push({ item, record });
+  }
+  return out;
 }
 
 function describeSelection(selection: RollbackSelection): string {
@@ -267,7 +310,7 @@ was refused or is still held (the plan says why; nothing was done for it); 130 i
         `the fleet could not be read (${run.planned.fleet.errors.length} error(s) above); nothing changed`,
       );
     }
-    if (run.plan.items.length === 0) {
+    if (run.plan.items.length === 0 && !(values.apply && unfinishedRollbacks(run, selection).length > 0)) {
       const where = `clusters ${config.clusters.join(', ')} in ${(values.region ?? config.regions).join(', ')}`;
       throw new UsageError(
         selection.kind === 'nodegroup'
@@ -356,11 +399,8 @@ was refused or is still held (the plan says why; nothing was done for it); 130 i
           const planned = new Set(requests.map((r) => itemKey(r.item)));
           const launchTemplateOf = launchTemplateLookup(run.planned.fleet);
           const followUps: Array<{ item: RollbackItem; request: RolloutRequest }> = [];
-          for (const record of run.records) {
-            if (record.kind !== 'rollback' || record.outcome !== 'started' || record.updateId === null)
-              continue;
-            const item = run.plan.items.find((i) => itemKey(i) === itemKey(record));
-            if (item === undefined || planned.has(itemKey(item))) continue;
+          for (const { item, record } of unfinishedRollbacks(run, selection)) {
+            if (planned.has(itemKey(item))) continue;
             followUps.push({
               item,
               request: rolloutRequestFromRecord(record, { launchTemplate: launchTemplateOf(item) }),

@@ -197,7 +197,9 @@ the selected node groups goes first), outside-window, budget. Only --ignore-wave
 --ignore-window override a hold, and the plan says so on every item they let through.
 
 Without --apply this is the plan (read-only). With --wait, node groups held for an earlier wave or
-the budget start as soon as the rollbacks before them end, round after round.
+the budget start as soon as the rollbacks before them end, round after round. Running it again is
+safe: a rollback an earlier run started and stopped following (Ctrl-C, --apply without --wait) is
+followed to its end by its update ID, never started twice.
 
 Options:
   --image X          every node group running X: an AMI ID, or a release as \`recall\` takes it

@@ -68,6 +68,11 @@ export const RollbackReason = {
   previousUnavailable: 'previous-unavailable',
   /** The image it runs is not recalled: the next scan would roll it straight back to it. */
   notRecalled: 'not-recalled',
+  /**
+   * It came to its image with a Kubernetes version upgrade: the image before is for the earlier
+   * minor, and EKS never moves a node group to an earlier Kubernetes version.
+   */
+  kubernetesDowngrade: 'kubernetes-downgrade',
   /** EKS is updating the node group, or the ledger has a rollout of it still running. */
   updateInProgress: 'update-in-progress',
   notActive: 'not-active',
@@ -334,6 +339,14 @@ export function planRollback(input: RollbackInput): RollbackPlan {
       continue;
     }
     const target: AmiRef = { releaseVersion: null, imageId: previousId };
+    if (basisRecord.targetVersion !== undefined) {
+      refuse(
+        RollbackReason.kubernetesDowngrade,
+        `${name} came to ${runningId} with its upgrade to Kubernetes ${basisRecord.targetVersion}: ${previousId} is the image of the minor before, and EKS cannot roll a node group back to an earlier Kubernetes version (UpdateNodegroupVersion); wait for a fixed image for ${basisRecord.targetVersion}, or roll back by hand to an earlier ${basisRecord.targetVersion} image (a new version of launch template ${ng.launchTemplate.id})`,
+        target,
+      );
+      continue;
+    }
     const running = runningSubject(ng, catalog, { target: null });
     const runningRecall = findRecall(recalls, running);
     if (runningRecall === null) {

@@ -178,6 +178,18 @@ describe('planRollback', () => {
       expect(item?.message).toContain('roll back by hand: a new version of launch template lt-01');
     });
 
+    it('refuses a group that came to its image with a Kubernetes upgrade (no earlier Kubernetes version)', () => {
+      const item = planRollback(input({ records: [rolled(OLD_AMI, NEW_AMI, { targetVersion: '1.33' })] }))
+        .items[0];
+      expect(item).toMatchObject({
+        decision: 'refuse',
+        reason: 'kubernetes-downgrade',
+        target: { imageId: OLD_AMI },
+      });
+      expect(item?.message).toContain('EKS cannot roll a node group back to an earlier Kubernetes version');
+      expect(item?.message).toContain('an earlier 1.33 image (a new version of launch template lt-01)');
+    });
+
     it('refuses when the previous image is recalled too', () => {
       const item = planRollback(input({ policy: aPolicy({ recalls: [aRecall(NEW_AMI), aRecall(OLD_AMI)] }) }))
         .items[0];

@@ -33,7 +33,9 @@ export interface IdleSignal {
 /**
  * Sends the partial batches of its batchers together: when the limiter idles, or, once it has had
  * a backlog, whenever at most one round of calls (`permits`) still waits; never while a call that
- * feeds the batchers (a batch or lookup whose answer adds keys) is in flight. So a partial batch
+ * feeds the batchers (a batch or lookup whose answer adds keys) is in flight, nor, short of idleness,
+ * while the clients' rate limiter holds calls back for tokens (then the queue's tail is paced and
+ * a round of calls takes far longer than a latency). So a partial batch
  * waits for the answers that would grow it, not for the stage it belongs to, and leaves about one
  * latency before the last queued calls end. A key that arrives after its batch left goes in the
  * next one: the call count is minimal when that last round adds no new key. Batchers of one
@@ -55,10 +57,23 @@ export interface FlushGroup {
   dispose(): void;
 }
 
+/**
+ * The client-side rate limiter seen by a flush group: while calls wait for a token, the queue's
+ * tail is paced (a round of calls takes far longer than one latency), so partial batches wait.
+ */
+export interface PacingSignal {
+  /** Calls waiting for a token now. */
+  readonly pacing: number;
+  /** Called when no call waits for a token any more. */
+  onPaced(listener: () => void): () => void;
+}
+
 export function createFlushGroup(
   signal: IdleSignal,
   /** Lets keys added in the same turn of the event loop join the batch. Default: setImmediate. */
   defer: (fn: () => void) => void = (fn) => void setImmediate(fn),
+  /** The clients' rate limiter, if any: no partial batch leaves while calls wait for its tokens. */
+  paced: PacingSignal | null = null,
 ): FlushGroup {
   const members = new Set<{ flush: () => void; waitsFor: readonly string[] }>();
   const feedingBy = new Map<string, number>();
@@ -69,7 +84,8 @@ export function createFlushGroup(
   let drained = false;
   let feeding = 0;
   const ready = (): boolean =>
-    feeding === 0 && (signal.idle || (drained && signal.waiting <= signal.permits));
+    feeding === 0 &&
+    (signal.idle || (drained && signal.waiting <= signal.permits && (paced?.pacing ?? 0) === 0));
   const run = (): void => {
     scheduled = false;
     if (!requested || !ready()) return;
@@ -86,10 +102,11 @@ export function createFlushGroup(
     scheduled = true;
     defer(run);
   };
-  const unsubscribe = signal.onIdle(() => {
+  const unsubscribeIdle = signal.onIdle(() => {
     if (!signal.idle) drained = true;
     schedule();
   });
+  const unsubscribePaced = paced?.onPaced(schedule) ?? (() => undefined);
   return {
     request() {
       requested = true;
@@ -113,7 +130,8 @@ export function createFlushGroup(
       return call;
     },
     dispose() {
-      unsubscribe();
+      unsubscribeIdle();
+      unsubscribePaced();
       members.clear();
     },
   };

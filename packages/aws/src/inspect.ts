@@ -40,7 +40,8 @@ import { getParametersBatch, parameterBatchSize } from './ssm.ts';
 import type { TargetClientCache } from './targets.ts';
 
 export interface InspectFleetOptions {
-  clients: Pick<AwsClients, 'eks' | 'ec2' | 'ssm'>;
+  /** With `context` (a client set from `createClients`), partial batches also watch its rate limiter. */
+  clients: Pick<AwsClients, 'eks' | 'ec2' | 'ssm'> & Partial<Pick<AwsClients, 'context'>>;
   /** Stamped on every node group and error; null = the caller's own account. */
   accountId: string | null;
   region: string;
@@ -141,8 +142,9 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     fail(entry.facts.cluster, entry.facts.nodegroup, err);
   };
 
-  // Partial batches leave together when the semaphore idles or its backlog drains.
-  const flushGroup = createFlushGroup(sem);
+  // Partial batches leave together when the semaphore idles or its backlog is down to a round,
+  // and not while calls wait for rate tokens.
+  const flushGroup = createFlushGroup(sem, undefined, clients.context?.limiter ?? null);
   const parameterBatcher = createBatcher<string, string>({
     size: parameterBatchSize,
     flushWhen: flushGroup,

@@ -270,6 +270,10 @@ export interface RateLimiter {
   acquire(service: string, operation: string): Promise<void>;
   /** Records a throttling answer for the operation's bucket. */
   penalize(service: string, operation: string): void;
+  /** Calls waiting for a token now (sent to AWS only when they get it). */
+  readonly pacing: number;
+  /** Calls `listener` each time no call waits for a token any more. Returns an unsubscribe. */
+  onPaced(listener: () => void): () => void;
 }
 
 export function createRateLimiter(
@@ -298,12 +302,29 @@ export function createRateLimiter(
     }
     return b;
   };
+  let pacing = 0;
+  const listeners = new Set<() => void>();
   return {
     async acquire(service, operation) {
-      await bucketFor(service, operation)?.acquire();
+      const bucket = bucketFor(service, operation);
+      if (bucket === null) return;
+      pacing += 1;
+      try {
+        await bucket.acquire();
+      } finally {
+        pacing -= 1;
+        if (pacing === 0) for (const listener of [...listeners]) listener();
+      }
     },
     penalize(service, operation) {
       bucketFor(service, operation)?.penalize();
+    },
+    get pacing() {
+      return pacing;
+    },
+    onPaced(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

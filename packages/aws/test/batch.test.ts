@@ -128,6 +128,49 @@ describe('createBatcher', () => {
     });
   });
 
+  describe('when the rate limiter holds calls back for tokens', () => {
+    it('holds a partial batch until no call waits for a token', async () => {
+      const sem = createSemaphore(4);
+      let pacing = 1;
+      const listeners = new Set<() => void>();
+      const group = createFlushGroup(sem, undefined, {
+        get pacing() {
+          return pacing;
+        },
+        onPaced: (l) => {
+          listeners.add(l);
+          return () => listeners.delete(l);
+        },
+      });
+      const sent: string[][] = [];
+      const batcher = createBatcher<string, string>({
+        size: 10,
+        flushWhen: group,
+        run: (keys) =>
+          sem.run(async () => {
+            sent.push([...keys]);
+            return new Map(keys.map((k) => [k, k]));
+          }),
+      });
+      // A queue that drains to one round while a paced call still holds a permit.
+      const paced = gate();
+      const busy = gate();
+      const held = [sem.run(() => paced.promise), ...[1, 2, 3, 4].map(() => sem.run(() => busy.promise))];
+      const a = batcher.get('a');
+      busy.resolve();
+      await tick();
+      await tick();
+      expect(sem.waiting).toBe(0);
+      expect(sent).toEqual([]);
+      pacing = 0;
+      for (const l of listeners) l();
+      expect(await a).toBe('a');
+      expect(sent).toEqual([['a']]);
+      paced.resolve();
+      await Promise.all(held);
+    });
+  });
+
   describe('when a call that feeds the batcher is in flight', () => {
     it('holds a partial batch until its answer is in', async () => {
       const sem = createSemaphore(4);

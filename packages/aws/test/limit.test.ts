@@ -218,6 +218,29 @@ describe('createRateLimiter', () => {
   });
 });
 
+describe('createRateLimiter pacing', () => {
+  it('counts the calls waiting for a token and tells its listeners when none waits any more', async () => {
+    let release: () => void = () => {};
+    const clock: LimiterClock = {
+      now: () => 0,
+      sleep: () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    };
+    const limiter = createRateLimiter({ 'eks:read': { burst: 1, ratePerSecond: 1 } }, clock);
+    const paced: number[] = [];
+    limiter.onPaced(() => paced.push(limiter.pacing));
+    await limiter.acquire('eks', 'DescribeNodegroup');
+    const second = limiter.acquire('eks', 'DescribeNodegroup');
+    expect(limiter.pacing).toBe(1);
+    release();
+    await second;
+    expect(limiter.pacing).toBe(0);
+    expect(paced).toEqual([0, 0]);
+  });
+});
+
 describe('default rate limits', () => {
   it('are half of every published bucket', () => {
     for (const bucket of Object.values(RateBucket)) {

@@ -231,6 +231,31 @@ describe('inspectFleet against the sandbox', () => {
     });
   });
 
+  describe('when the client paces a fleet whose last node groups bring new images', () => {
+    it('still makes exactly the minimal number of calls per operation', async () => {
+      // 10 clusters of 20: the last clusters described use launch templates (and images) not seen before.
+      const input = generateFleet({ clusters: 10, nodegroupsPerCluster: 20 });
+      sb = await startSandbox({ fleet: parseFleet(input), port: 0 });
+      sb.setFaults([{ service: '*', latencyMs: 5 }]);
+      clients = createClients({
+        region: input.region,
+        endpoint: sb.endpoint,
+        credentials,
+        rateLimits: { 'eks:read': { burst: 10, ratePerSecond: 200 } },
+      });
+      const { fleet } = await inspectFleet({
+        clients,
+        accountId: input.accountId,
+        region: input.region,
+        clusterPatterns: ['*'],
+        logger,
+      });
+      expect(fleet.errors).toEqual([]);
+      expect(fleet.nodegroups).toHaveLength(200);
+      expect(countByOperation(sb.calls())).toEqual(minimalInspectionCalls(input));
+    });
+  });
+
   describe('when one cluster cannot be described', () => {
     it('reports that cluster as an error with the AWS code and inspects the others', async () => {
       const input = generateFleet({ clusters: 3, nodegroupsPerCluster: 2 });

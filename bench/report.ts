@@ -21,7 +21,7 @@ export function renderReadme(r: BenchResults): string {
   );
   p();
   p(
-    '`npm run bench` runs everything (about 3 minutes); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
+    '`npm run bench` runs everything (about 6 minutes); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
   );
   p(
     '`-- --only scan,completion,coldstart,cost,fleetscale,ack,history` reruns some sections and keeps the others from results.json.',
@@ -35,21 +35,43 @@ export function renderReadme(r: BenchResults): string {
     p(
       `\`inspectFleet\` over ${fmt(s.clusters)} clusters × ${fmt(s.nodegroups / s.clusters)} node groups from \`test/fixtures/large-fleet.ts\` (mixed AMI families, custom launch templates, golden parameters),`,
     );
-    p(`served by the sandbox in its own process, ${s.latencyMs} ms of latency injected on every AWS call.`);
+    p(
+      `served by the sandbox in its own process, ${s.latencyMs} ms ± ${s.jitterMs} ms of latency (uniform, seeded) injected on every AWS call, so answers to calls sent together do not arrive in lockstep.`,
+    );
     p();
     p('| figure | value | goal |');
     p('|---|---|---|');
     p(`| node groups | ${fmt(s.nodegroups)} | |`);
     p(`| concurrency (inspector default) | ${s.concurrency} | |`);
-    p(`| wallMs (unthrottled) | ${fmt(s.wallMs)} | |`);
+    p(`| critical path (dependent calls) | ${s.criticalPathDepth} | |`);
     p(
-      `| lowerBoundMs = max(depth ${s.criticalPathDepth} × latency, calls × latency ÷ concurrency) | ${fmt(s.lowerBoundMs)} | |`,
+      `| **structure**: zero-CPU replay of the ${fmt(s.structural.recordedAnswers)} recorded answers, median of ${s.structural.replays} (wallMs) | ${fmt(s.structural.wallMs)} | |`,
     );
-    p(`| ratioToLowerBound | ${s.ratioToLowerBound} | ≤ 1.25: ${goal(s.ratioToLowerBound <= 1.25)} |`);
-    p(`| serialWallMs (concurrency 1, ${fmt(s.serialNodegroups)} node groups) | ${fmt(s.serialWallMs)} | |`);
+    p(
+      `| structural bound = max(depth × latency, calls × latency ÷ concurrency) | ${fmt(s.structural.lowerBoundMs)} | |`,
+    );
+    p(
+      `| **structural ratio** (worst replay) | ${s.structural.ratioToLowerBound} (${s.structural.worstRatio}) | ≤ 1.05: ${goal(s.structural.ratioToLowerBound <= 1.05)} |`,
+    );
+    p(`| **live**: wallMs over the SDK and HTTP | ${fmt(s.wallMs)} | |`);
+    p(
+      `| CPU per call, measured in the live run (SDK serde, signing, sockets, the inspector) | ${s.cpuPerCallMs} ms | |`,
+    );
+    p(
+      `| live bound = max(depth × (latency + cpu), calls × (latency + cpu) ÷ concurrency, calls × cpu) | ${fmt(s.liveLowerBoundMs)} | |`,
+    );
+    p(`| **live ratio** | ${s.liveRatio} | ≤ 1.15: ${goal(s.liveRatio <= 1.15)} |`);
+    if (s.cold)
+      p(
+        `| the process's first scan, before the measured one (JIT, lazy loading): wallMs, CPU per call, live ratio | ${fmt(s.cold.wallMs)}, ${s.cold.cpuPerCallMs} ms, ${s.cold.liveRatio} | |`,
+      );
+    p(`| live wallMs ÷ the zero-CPU bound (${fmt(s.lowerBoundMs)} ms) | ${s.ratioToLowerBound} | |`);
+    p(
+      `| serialWallMs (concurrency 1, ${fmt(s.serialNodegroups)} node groups, same latency and SDK path) | ${fmt(s.serialWallMs)} | |`,
+    );
     p(`| speedupVsSerial | ${s.speedupVsSerial} | ≥ 20: ${goal(s.speedupVsSerial >= 20)} |`);
     p(
-      `| apiCalls / minApiCalls | ${fmt(s.apiCalls)} / ${fmt(s.minApiCalls)} | equal: ${goal(s.apiCalls === s.minApiCalls)} |`,
+      `| apiCalls / minApiCalls (live; replay ${fmt(s.structural.apiCalls)}) | ${fmt(s.apiCalls)} / ${fmt(s.minApiCalls)} | equal: ${goal(s.apiCalls === s.minApiCalls && s.structural.apiCalls === s.minApiCalls)} |`,
     );
     p(`| throttled wallMs | ${fmt(s.throttled.wallMs)} | |`);
     p(`| throttled lowerBoundMs | ${fmt(s.throttled.lowerBoundMs)} | |`);
@@ -61,6 +83,10 @@ export function renderReadme(r: BenchResults): string {
       `| throttled retries (throttled attempts) | ${s.throttled.retries} (${s.throttled.throttledAttempts}) | absorbed by rate control |`,
     );
     p();
+    p(
+      "**Structure.** The inspector is pipelined (`packages/aws/src/inspect.ts`): one chain per node group with no stage barriers, launch templates looked up as soon as a group is described, one image batcher, later stages first in the request queue, and a partial batch sent when the request queue is down to one round of calls, no answer that could grow it is pending and no call waits for a rate token. The live run's parsed answers are recorded (`bench/replay.ts`) and replayed to the same inspector with the same latency model and no SDK, HTTP or signing: that ratio is the structure alone. The live ratio counts the CPU the live run measured per call in its bound; the measured scan is the process's second (a warm container's), the first is shown beside it.",
+    );
+    p();
     p('Calls by operation (measured = minimal, derived from the fleet by `minimalInspectionCalls`):');
     p();
     p('| operation | measured | minimal |');
@@ -69,21 +95,24 @@ export function renderReadme(r: BenchResults): string {
       p(`| ${op} | ${fmt(s.apiCallsByOperation[op] ?? 0)} | ${fmt(n)} |`);
     }
     p();
-    p('**Throttling.** The sandbox enforces one token bucket per service for every operation of it:');
+    p("**Throttling.** The sandbox enforces AWS's published buckets (docs/aws-contracts.md):");
     const buckets = s.throttled.serverBuckets.map(
-      (b) => `${b.service.toUpperCase()} ${b.burst} burst, ${b.ratePerSecond}/s`,
+      (b) =>
+        `${b.operation ?? `every ${b.service.toUpperCase()} operation`} ${b.burst} burst, ${b.ratePerSecond}/s`,
     );
     p(`${buckets.join('; ')}.`);
     p(
-      "EC2's documented describe bucket is 100 burst / 20 per second; EKS and SSM publish none, so the same bucket applies to them.",
+      "EC2 meters each API in its own bucket (non-mutating: 100 burst / 20 per second each); Parameter Store's default throughput is 40 TPS for GetParameter(s); EKS publishes none, so EC2's non-mutating bucket stands in for its reads.",
     );
     p(
-      `The client paces itself with \`packages/aws\` rate control (${Object.entries(s.throttled.clientBuckets)
+      `The client paces itself with \`packages/aws\` rate control at its default, half of each published bucket, since the account's other tools draw from the same buckets (${Object.entries(
+        s.throttled.clientBuckets,
+      )
         .map(([k, v]) => `${k} ${v ? `${v.burst}/${v.ratePerSecond}/s` : 'off'}`)
         .join(', ')}).`,
     );
     p(
-      'The throttled lower bound is, per bucket, (calls − burst) ÷ rate (buckets drain in parallel), plus one latency, using the tighter of the server and client limits.',
+      'The throttled lower bound is, per bucket, (calls − burst) ÷ rate (buckets drain in parallel), plus one latency, over every server and client bucket.',
     );
     p();
   }
@@ -362,10 +391,10 @@ export function renderReadme(r: BenchResults): string {
   p('## Caveats');
   p();
   p(
-    '- Everything runs on one machine over loopback: the sandbox (its own process) and the code under test share the CPUs. Each SDK call costs ~1-2 ms of CPU here (HTTP write syscalls dominate), which is what keeps the unthrottled ratio above 1.',
+    '- Everything runs on one machine over loopback: the sandbox (its own process) and the code under test share the CPUs. Each SDK call costs CPU here (serde, signing, HTTP write syscalls; section 1 measures it per call), which is why the live scan is measured against a bound that includes it and the structure against a zero-CPU replay.',
   );
   p(
-    '- The unthrottled scan turns client-side rate control off (the sandbox does not throttle); the throttled scan uses the client defaults.',
+    '- The unthrottled scan turns client-side rate control off (the sandbox does not throttle); the throttled scan uses the client defaults (half of each published bucket).',
   );
   p(
     '- The lower bounds ignore CPU and the tail of dependent phases (launch templates → images → parameters → target images run after the last DescribeNodegroup).',

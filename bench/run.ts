@@ -78,6 +78,8 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
             nodegroupsPerCluster: 10,
             serial: { clusters: 2, nodegroupsPerCluster: 5 },
             latencyMs: 50,
+            jitterMs: 20,
+            replays: 1,
             // Small buckets so that the quick run is throttled at all.
             serverBuckets: awsLikeBuckets.map((b) => ({ ...b, burst: 10, ratePerSecond: 50 })),
             clientRateLimits: {
@@ -91,6 +93,8 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
             nodegroupsPerCluster: 10,
             serial: { clusters: 100, nodegroupsPerCluster: 10 },
             latencyMs: 50,
+            jitterMs: 20,
+            replays: 5,
             serverBuckets: awsLikeBuckets,
           },
       log,

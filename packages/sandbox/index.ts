@@ -1,6 +1,7 @@
 export { createClock } from './src/clock.ts';
 export { DemoAmis, demoFleet } from './src/demo-fleet.ts';
 export { FleetValidationError, SandboxError } from './src/errors.ts';
+export { mulberry32 } from './src/faults.ts';
 export type { FleetFile } from './src/fleet.ts';
 export { fleetSchema, loadFleetFile, parseFleet } from './src/fleet.ts';
 export {

@@ -50,9 +50,16 @@ describe('npm run bench -- --quick', () => {
         'ratioToLowerBound',
         'serialWallMs',
         'speedupVsSerial',
+        'cpuPerCallMs',
+        'liveLowerBoundMs',
+        'liveRatio',
       ] as const) {
         expect(scan?.[key]).toBeGreaterThan(0);
       }
+      // The zero-CPU replay of the recorded answers makes the same minimal calls.
+      expect(scan?.structural.apiCalls).toBe(scan?.minApiCalls);
+      expect(scan?.structural.ratioToLowerBound).toBeGreaterThan(0);
+      expect(scan?.structural.recordedAnswers).toBe(scan?.minApiCalls);
       expect(scan?.throttled).toMatchObject({
         failedCalls: 0,
         wallMs: expect.any(Number),

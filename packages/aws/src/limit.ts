@@ -189,8 +189,9 @@ export type RateBucket = (typeof RateBucket)[keyof typeof RateBucket];
  * AWS's request buckets per account and region, as published (docs/aws-contracts.md cites each).
  * EC2 meters every API in its own bucket: non-mutating actions 100 burst / 20 per s each, mutating
  * actions 50 / 5 each, with per-API exceptions ({@link publishedEc2ApiLimits}). Parameter Store's
- * default throughput is 40 TPS shared by GetParameter, GetParameters and GetParametersByPath.
- * EKS, SSM's other APIs and STS publish no request rates: EC2's non-mutating bucket stands in for
+ * default throughput is 40 TPS shared by GetParameter, GetParameters and GetParametersByPath (the
+ * API Reference names GetParameter, GetParameters and PutParameter); a burst of 40 is our reading
+ * of a TPS figure. EKS, SSM's other APIs and STS publish no request rates: EC2's non-mutating bucket stands in for
  * their reads and 100 / 5 for their writes (assumed, not published).
  */
 export const publishedRateLimits: Readonly<Record<RateBucket, RateLimit>> = {
@@ -204,7 +205,11 @@ export const publishedRateLimits: Readonly<Record<RateBucket, RateLimit>> = {
   sts: { burst: 100, ratePerSecond: 20 },
 };
 
-/** EC2 APIs nodekeeper calls whose published bucket differs from their category's ("uncategorized actions"). */
+/**
+ * EC2 APIs whose published bucket differs from their category's ("uncategorized actions"): the
+ * launch-template ones. nodekeeper calls CreateLaunchTemplateVersion; ModifyLaunchTemplate is listed
+ * because EC2 publishes it with the same bucket, though nodekeeper never calls it (nor is granted it).
+ */
 export const publishedEc2ApiLimits: Readonly<Record<string, RateLimit>> = {
   CreateLaunchTemplateVersion: { burst: 100, ratePerSecond: 5 },
   ModifyLaunchTemplate: { burst: 100, ratePerSecond: 5 },
@@ -223,19 +228,25 @@ export function shareOf(limit: RateLimit, share: number): RateLimit {
   return { burst: Math.max(1, Math.floor(limit.burst * share)), ratePerSecond: limit.ratePerSecond * share };
 }
 
+/** Limits at one share of every published bucket: per category, and per EC2 API where EC2 lists its own. */
+export type SharedRateLimits = Record<RateBucket, RateLimit> & { ec2Apis: Record<string, RateLimit> };
+
 /**
  * Client-side limits at `share` of every published bucket, for `createClients({ rateLimits })`.
- * EC2 buckets stay per API (each EC2 API gets `share` of its own bucket). Pure.
+ * EC2 buckets stay per API (each EC2 API gets `share` of its own bucket: `ec2Apis` where EC2 lists
+ * one, else its category's). Pure.
  */
-export function rateLimitsAtShare(share: number): Record<RateBucket, RateLimit> {
-  const out = {} as Record<RateBucket, RateLimit>;
+export function rateLimitsAtShare(share: number): SharedRateLimits {
+  const out = { ec2Apis: {} } as SharedRateLimits;
   for (const [bucket, limit] of Object.entries(publishedRateLimits) as Array<[RateBucket, RateLimit]>)
     out[bucket] = shareOf(limit, share);
+  for (const [operation, limit] of Object.entries(publishedEc2ApiLimits))
+    out.ec2Apis[operation] = shareOf(limit, share);
   return out;
 }
 
 /** Default client-side rates: {@link defaultRateShare} of {@link publishedRateLimits}. */
-export const defaultRateLimits: Readonly<Record<RateBucket, RateLimit>> = rateLimitsAtShare(defaultRateShare);
+export const defaultRateLimits: Readonly<SharedRateLimits> = rateLimitsAtShare(defaultRateShare);
 
 const readPrefixes = /^(Describe|List|Get|Search)/;
 
@@ -248,7 +259,10 @@ export function rateBucketOf(service: string, operation: string): RateBucket | n
     case 'eks':
       return read ? RateBucket.eksRead : RateBucket.eksMutate;
     case 'ssm':
-      if (/^GetParameters?$|^GetParametersByPath$|^GetParameterHistory$/.test(operation))
+      // Parameter Store's throughput: GetParameter, GetParameters and GetParametersByPath per the
+      // General Reference; GetParameter, GetParameters and PutParameter per the API Reference.
+      // nodekeeper paces all of them, and GetParameterHistory, in one bucket.
+      if (/^(GetParameters?|GetParametersByPath|GetParameterHistory|PutParameter)$/.test(operation))
         return RateBucket.ssmParameters;
       return read ? RateBucket.ssmRead : RateBucket.ssmMutate;
     case 'sts':
@@ -258,12 +272,19 @@ export function rateBucketOf(service: string, operation: string): RateBucket | n
   }
 }
 
-/** Rate limits to override, by bucket; `null` turns a bucket off. `false` turns client-side rate control off. */
-export type RateLimitOverrides = Partial<Record<RateBucket, RateLimit | null>> | false;
+/**
+ * Rate limits to override, by bucket, and by EC2 API in `ec2Apis`; `null` turns a bucket off.
+ * `false` turns client-side rate control off.
+ */
+export type RateLimitOverrides =
+  | (Partial<Record<RateBucket, RateLimit | null>> & { ec2Apis?: Readonly<Record<string, RateLimit | null>> })
+  | false;
 
 /**
  * One token bucket per rate bucket (for EC2, per bucket and API), created lazily. Shared by every
- * client of one client set. An override of a bucket applies to each EC2 API in it.
+ * client of one client set. An EC2 API's limit is, first found: its `ec2Apis` override, its
+ * category's override (which applies to each EC2 API in it), its own published bucket at the
+ * default share, its category's default.
  */
 export interface RateLimiter {
   /** Waits for a token of the operation's bucket (returns at once for unlimited operations). */
@@ -290,13 +311,14 @@ export function createRateLimiter(
     const key = perApi ? `${category}/${operation}` : category;
     let b = buckets.get(key);
     if (b === undefined) {
-      const exception = perApi ? publishedEc2ApiLimits[operation] : undefined;
+      const apiOverrides = perApi ? overrides.ec2Apis : undefined;
+      const exception = perApi ? defaultRateLimits.ec2Apis[operation] : undefined;
       const limit =
-        category in overrides
-          ? overrides[category]
-          : exception !== undefined
-            ? shareOf(exception, defaultRateShare)
-            : defaultRateLimits[category];
+        apiOverrides !== undefined && Object.hasOwn(apiOverrides, operation)
+          ? apiOverrides[operation]
+          : category in overrides
+            ? overrides[category]
+            : (exception ?? defaultRateLimits[category]);
       b = limit ? createTokenBucket(limit, clock) : null;
       buckets.set(key, b);
     }

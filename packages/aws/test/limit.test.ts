@@ -7,6 +7,7 @@ import {
   defaultRateShare,
   type LimiterClock,
   mapLimit,
+  publishedEc2ApiLimits,
   publishedRateLimits,
   RateBucket,
   rateBucketOf,
@@ -149,6 +150,9 @@ describe('rateBucketOf', () => {
       expect(rateBucketOf('eks', 'UpdateNodegroupVersion')).toBe('eks:mutate');
       expect(rateBucketOf('ssm', 'GetParameters')).toBe('ssm:parameters');
       expect(rateBucketOf('ssm', 'GetParameter')).toBe('ssm:parameters');
+      expect(rateBucketOf('ssm', 'GetParametersByPath')).toBe('ssm:parameters');
+      expect(rateBucketOf('ssm', 'PutParameter')).toBe('ssm:parameters');
+      expect(rateBucketOf('ssm', 'DeleteParameter')).toBe('ssm:mutate');
       expect(rateBucketOf('ssm', 'ListCommandInvocations')).toBe('ssm:read');
       expect(rateBucketOf('ssm', 'SendCommand')).toBe('ssm:mutate');
       expect(rateBucketOf('dynamodb', 'PutItem')).toBeNull();
@@ -215,6 +219,29 @@ describe('createRateLimiter', () => {
       // 2.5 tokens a second for both; 50 burst for CreateLaunchTemplateVersion, 25 for a mutating action.
       expect(clock.sleeps).toEqual([400, 400]);
     });
+
+    it("takes another share of an API's own published bucket, not of its category's", async () => {
+      const clock = fakeClock();
+      const limiter = createRateLimiter(rateLimitsAtShare(0.2), clock);
+      // CreateLaunchTemplateVersion: 20 % of 100 / 5 is 20 burst, 1 a second; a mutating action's 10 / 1.
+      for (let i = 0; i < 21; i++) await limiter.acquire('ec2', 'CreateLaunchTemplateVersion');
+      for (let i = 0; i < 11; i++) await limiter.acquire('ec2', 'DeleteLaunchTemplateVersions');
+      expect(clock.sleeps).toEqual([1000, 1000]);
+    });
+
+    it('lets an override of one EC2 API win over its category and its published bucket', async () => {
+      const clock = fakeClock();
+      const limiter = createRateLimiter(
+        {
+          'ec2:mutate': { burst: 1, ratePerSecond: 1 },
+          ec2Apis: { CreateLaunchTemplateVersion: { burst: 2, ratePerSecond: 4 } },
+        },
+        clock,
+      );
+      for (let i = 0; i < 3; i++) await limiter.acquire('ec2', 'CreateLaunchTemplateVersion');
+      for (let i = 0; i < 2; i++) await limiter.acquire('ec2', 'DeleteLaunchTemplateVersions');
+      expect(clock.sleeps).toEqual([250, 1000]);
+    });
   });
 });
 
@@ -255,7 +282,11 @@ describe('default rate limits', () => {
   });
 
   it('can be taken at another share, and refuse a share outside (0, 1]', () => {
-    expect(rateLimitsAtShare(1)).toEqual(publishedRateLimits);
+    expect(rateLimitsAtShare(1)).toEqual({ ...publishedRateLimits, ec2Apis: publishedEc2ApiLimits });
+    expect(rateLimitsAtShare(0.2).ec2Apis.CreateLaunchTemplateVersion).toEqual({
+      burst: 20,
+      ratePerSecond: 1,
+    });
     expect(rateLimitsAtShare(0.25)['eks:read']).toEqual({ burst: 25, ratePerSecond: 5 });
     expect(() => rateLimitsAtShare(0)).toThrow(RangeError);
     expect(() => rateLimitsAtShare(1.5)).toThrow('invalid rate share: 1.5');

@@ -188,7 +188,8 @@ refuses, per node group, with the reason and what to do instead:
                         release (CreateNodegroup releaseVersion) and move the workloads, or wait
   not-recalled          the image it runs is not recalled (the message names the recall command)
   no-previous-image     the ledger shows no succeeded rollout to the image it runs
-  kubernetes-downgrade  it came to its image with a Kubernetes upgrade: EKS cannot go back a minor
+  kubernetes-downgrade  it came to its image with a Kubernetes upgrade: nodekeeper never goes back a
+                        minor (AWS documents no such rollback)
   previous-recalled     the image it ran before is recalled too
   previous-unavailable  the image it ran before is deregistered, disabled or not shared
   update-in-progress    EKS is updating it, or a rollout of it is still running

@@ -70,7 +70,8 @@ export const RollbackReason = {
   notRecalled: 'not-recalled',
   /**
    * It came to its image with a Kubernetes version upgrade: the image before is for the earlier
-   * minor, and EKS never moves a node group to an earlier Kubernetes version.
+   * minor. nodekeeper's conservative policy: AWS documents no rollback to an earlier minor, and not
+   * what EKS does with an earlier minor's custom AMI in a launch template.
    */
   kubernetesDowngrade: 'kubernetes-downgrade',
   /** EKS is updating the node group, or the ledger has a rollout of it still running. */
@@ -342,7 +343,7 @@ export function planRollback(input: RollbackInput): RollbackPlan {
     if (basisRecord.targetVersion !== undefined) {
       refuse(
         RollbackReason.kubernetesDowngrade,
-        `${name} came to ${runningId} with its upgrade to Kubernetes ${basisRecord.targetVersion}: ${previousId} is the image of the minor before, and EKS cannot roll a node group back to an earlier Kubernetes version (UpdateNodegroupVersion); wait for a fixed image for ${basisRecord.targetVersion}, or roll back by hand to an earlier ${basisRecord.targetVersion} image (a new version of launch template ${ng.launchTemplate.id})`,
+        `${name} came to ${runningId} with its upgrade to Kubernetes ${basisRecord.targetVersion}: ${previousId} is the image of the minor before, and nodekeeper never takes a node group back to an earlier Kubernetes minor (AWS documents no such rollback, nor what EKS does with an earlier minor's custom AMI in a launch template); wait for a fixed image for ${basisRecord.targetVersion}, or roll back by hand to an earlier ${basisRecord.targetVersion} image (a new version of launch template ${ng.launchTemplate.id})`,
         target,
       );
       continue;

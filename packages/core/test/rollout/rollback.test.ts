@@ -178,7 +178,7 @@ describe('planRollback', () => {
       expect(item?.message).toContain('roll back by hand: a new version of launch template lt-01');
     });
 
-    it('refuses a group that came to its image with a Kubernetes upgrade (no earlier Kubernetes version)', () => {
+    it('refuses a group that came to its image with a Kubernetes upgrade (never back to an earlier minor)', () => {
       const item = planRollback(input({ records: [rolled(OLD_AMI, NEW_AMI, { targetVersion: '1.33' })] }))
         .items[0];
       expect(item).toMatchObject({
@@ -186,7 +186,9 @@ describe('planRollback', () => {
         reason: 'kubernetes-downgrade',
         target: { imageId: OLD_AMI },
       });
-      expect(item?.message).toContain('EKS cannot roll a node group back to an earlier Kubernetes version');
+      expect(item?.message).toContain(
+        'nodekeeper never takes a node group back to an earlier Kubernetes minor',
+      );
       expect(item?.message).toContain('an earlier 1.33 image (a new version of launch template lt-01)');
     });
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type InspectFleetResult, isLedgerMissing } from '@nodekeeper/aws/inspect';
 import { NodekeeperError, ValidationError } from '@nodekeeper/core';
-import type { Config, FleetTarget } from '@nodekeeper/core/config';
+import type { Config } from '@nodekeeper/core/config';
 import {
   type Approval,
   type ClusterProgress,
+  type InspectionTarget,
   type PlannedFleet,
   type PlanPorts,
   planFleet,
@@ -150,8 +151,14 @@ export function parseScanEvent(event: unknown): ScanEvent {
 
 export interface ScanDeps {
   config: Config;
-  /** Inspects one (account, region) of the fleet (read-only; see inspectTarget). */
-  inspect: (target: FleetTarget, onCluster?: (p: ClusterProgress) => void) => Promise<InspectFleetResult>;
+  /**
+   * Inspects one (account, region) of the fleet (read-only; see inspectTarget). The target carries
+   * the plan's age and follow rules for the inspector.
+   */
+  inspect: (
+    target: InspectionTarget,
+    onCluster?: (p: ClusterProgress) => void,
+  ) => Promise<InspectFleetResult>;
   pause: PausePort;
   starter: WorkflowStarter;
   notifier: Notifier | null;

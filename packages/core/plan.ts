@@ -29,6 +29,7 @@ export {
   windowHolds,
 } from './src/history-window.ts';
 export { launchTemplateLookup, mergeInspections } from './src/inspection.ts';
+export type { FollowRule } from './src/kubernetes-version.ts';
 export {
   type AmiAgeRequest,
   type ClusterProgress,

@@ -1,6 +1,7 @@
 import { DescribeNodegroupCommand, ListUpdatesCommand } from '@aws-sdk/client-eks';
 import { createClients, createLedger, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
-import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
+import { type Config, parseConfig } from '@nodekeeper/core/config';
+import type { InspectionTarget } from '@nodekeeper/core/plan';
 import type { LedgerPort, RolloutDeps } from '@nodekeeper/core/rollout';
 import { type FleetFile, parseFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -146,12 +147,14 @@ async function world(s: Sandbox) {
   const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
   const scanDeps: ScanDeps = {
     config,
-    inspect: (t: FleetTarget) =>
+    // As inspectTarget does: the target's follow rule says whose next minor is read.
+    inspect: (t: InspectionTarget) =>
       inspectFleet({
         clients: createClients({ region: t.region, endpoint: s.endpoint, credentials }),
         accountId: t.accountId,
         region: t.region,
         clusterPatterns: t.clusters,
+        follow: t.follow ?? null,
       }),
     pause: base.pause,
     recalls: base.recalls,

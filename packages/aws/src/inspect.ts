@@ -5,6 +5,7 @@ import type {
   CatalogSnapshot,
   ClusterProgress,
   Fleet,
+  FollowRule,
   ImageFacts,
   InspectionError,
   InspectionTarget,
@@ -59,6 +60,12 @@ export interface InspectFleetOptions {
   amiAge?: AmiAgeRequest | null;
   /** Memoises older-release reads across the targets of one run (default: one reader per call). */
   releaseHistories?: ReleaseHistoryReader;
+  /**
+   * Which node groups follow their cluster's Kubernetes version (the policy's waves and
+   * `followClusterVersion`): only for those behind their cluster are the next minor's parameters
+   * and image read. Absent: none follow, and nothing of a next minor is read.
+   */
+  follow?: FollowRule | null;
 }
 
 export interface InspectFleetResult {
@@ -239,6 +246,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
 
   // Age selection: each history read once (the reader memoises across targets too).
   const amiAge = options.amiAge ?? null;
+  const followRule = options.follow ?? null;
   const reader = amiAge !== null ? (options.releaseHistories ?? createReleaseHistoryReader()) : null;
   const historyReads = new Map<string, Promise<void>>();
   const olderImageFailures = new Set<string>();
@@ -286,7 +294,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   const follow = async (entry: Entry): Promise<void> => {
     const ng = entry.facts;
     // Golden groups name their parameter by tag: those lookups need no image and start now.
-    const early = parametersForNodegroup(ng, null).map((name) => parameterBatcher.get(name));
+    const early = parametersForNodegroup(ng, null, followRule).map((name) => parameterBatcher.get(name));
     let image: ImageFacts | null = null;
     // Only a CUSTOM group's template holds an ImageId (EKS rule); the others need no EC2 call.
     if (ng.amiType === 'CUSTOM' && ng.launchTemplate) {
@@ -304,7 +312,10 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
       }
     }
     try {
-      await Promise.all([...early, ...parametersForNodegroup(ng, image).map((n) => parameterBatcher.get(n))]);
+      await Promise.all([
+        ...early,
+        ...parametersForNodegroup(ng, image, followRule).map((n) => parameterBatcher.get(n)),
+      ]);
     } catch (err) {
       failEntry(entry, err);
       return;
@@ -338,8 +349,8 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
       }
     }
     try {
-      // The next Kubernetes minor's target too, for a group behind its cluster (see lookupViews).
-      await Promise.all(targetImageIds(ng, catalog).map((id) => imageBatcher.get(id)));
+      // The next Kubernetes minor's target too, for a group behind its cluster that follows it (see lookupViews).
+      await Promise.all(targetImageIds(ng, catalog, followRule).map((id) => imageBatcher.get(id)));
     } catch (err) {
       failEntry(entry, err);
       await running;
@@ -347,7 +358,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     }
     if (amiAge !== null && entry.failed === null) {
       // The older releases of a target whose newest image is younger than this group's minimum age.
-      const wanted = releaseHistoriesWanted(ng, catalog, amiAge.rule, new Date(amiAge.now));
+      const wanted = releaseHistoriesWanted(ng, catalog, amiAge.rule, new Date(amiAge.now), followRule);
       await Promise.all(wanted.map(({ view, source }) => readHistory(source, entry, view)));
     }
     await running;
@@ -502,6 +513,7 @@ export async function inspectTarget(
     region: target.region,
     clusterPatterns: target.clusters,
     amiAge: target.amiAge ?? null,
+    follow: target.follow ?? null,
     ...options,
   });
 }

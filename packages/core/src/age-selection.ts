@@ -6,7 +6,7 @@
  * fleet and the inspector all go through here, so they agree on one target. Pure: `now` is passed in.
  */
 import { AmiFamily, compareReleases } from './catalog.ts';
-import { lookupViews } from './kubernetes-version.ts';
+import { type FollowRule, lookupViews } from './kubernetes-version.ts';
 import { assignWave } from './policy.ts';
 import { compareNewestFirst, type ReleaseHistorySource, releaseHistorySource } from './release-history.ts';
 import { findRecall, targetSubject } from './safety/recall.ts';
@@ -298,15 +298,17 @@ export function releaseHistoryWanted(
 
 /**
  * Every history the inspector should read for `ng` ({@link releaseHistoryWanted} of each of its
- * `lookupViews`: its own minor and, when behind its cluster, the next), with the view it is for. Pure.
+ * `lookupViews`: its own minor and, when behind its cluster and following it under `follow`, the
+ * next), with the view it is for. Pure.
  */
 export function releaseHistoriesWanted(
   ng: NodegroupFacts,
   snapshot: CatalogSnapshot,
   rule: AmiAgeRule,
   now: Date,
+  follow: FollowRule | null,
 ): Array<{ view: NodegroupFacts; source: ReleaseHistorySource }> {
-  return lookupViews(ng).flatMap((view) => {
+  return lookupViews(ng, follow).flatMap((view) => {
     const source = releaseHistoryWanted(view, snapshot, rule, now);
     return source === null ? [] : [{ view, source }];
   });

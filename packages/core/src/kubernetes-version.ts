@@ -82,14 +82,21 @@ export function atVersion(ng: NodegroupFacts, version: string): NodegroupFacts {
   return { ...ng, version };
 }
 
+/** The settings that say which node groups follow their cluster's version (a policy's). */
+export type FollowRule = Pick<Policy, 'waves' | 'followClusterVersion'>;
+
 /**
  * Every view of `ng` whose target the inspection reads: the node group itself, and when it is
- * behind its cluster, the node group at the next minor (two parameters and an image more), so a
- * plan can roll it there or say what following would take. Pure.
+ * behind its cluster and follows it (`follow`; null: no group follows), the node group at the next
+ * minor (its parameters and image), the one the planner rolls it to. A group that does not follow
+ * is planned on its own minor, so nothing of the next minor is read for it (its operator may not
+ * have granted the next minor's golden parameter). Pure.
  */
-export function lookupViews(ng: NodegroupFacts): NodegroupFacts[] {
+export function lookupViews(ng: NodegroupFacts, follow: FollowRule | null): NodegroupFacts[] {
   const lag = versionLagOf(ng);
-  return lag === null ? [ng] : [ng, atVersion(ng, lag.next)];
+  return lag === null || follow === null || !followsClusterVersion(ng, follow)
+    ? [ng]
+    : [ng, atVersion(ng, lag.next)];
 }
 
 /**

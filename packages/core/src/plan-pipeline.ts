@@ -12,6 +12,7 @@ import {
   launchTemplateUsersLookup,
   mergeInspections,
 } from './inspection.ts';
+import type { FollowRule } from './kubernetes-version.ts';
 import { candidateTargets, plan } from './planner.ts';
 import { policyFromConfig } from './policy.ts';
 import { recordsByKey } from './rollout/attempt.ts';
@@ -71,6 +72,11 @@ export interface PlanProgress {
  */
 export interface InspectionTarget extends FleetTarget {
   amiAge?: AmiAgeRequest;
+  /**
+   * Which node groups follow their cluster's Kubernetes version: the inspection reads the next
+   * minor's parameters and image for those behind their cluster only. Absent: none follow.
+   */
+  follow?: FollowRule;
 }
 
 /** The plan's time (ISO 8601) and age rules, for an inspection. */
@@ -197,12 +203,13 @@ export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions):
   const progress = { targetsDone: 0, clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
   const report = (phase: PlanProgress['phase'], target: FleetTarget) =>
     options.onProgress?.({ phase, target, targetsTotal: targets.length, ...progress });
-  const { minAmiAgeDays, denyAmis, waves } = policyFromConfig(options.config);
+  const { minAmiAgeDays, denyAmis, waves, followClusterVersion } = policyFromConfig(options.config);
   const amiAge: AmiAgeRequest = { now: options.now.toISOString(), rule: { minAmiAgeDays, denyAmis, waves } };
+  const follow: FollowRule = { waves, followClusterVersion };
   const inspections = mapLimit(targets, options.targetConcurrency ?? TARGET_CONCURRENCY, async (target) => {
     report('inspecting', target);
     let seen = { clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
-    const result = await ports.inspect({ ...target, amiAge }, (p) => {
+    const result = await ports.inspect({ ...target, amiAge, follow }, (p) => {
       progress.clustersDone += p.clustersDone - seen.clustersDone;
       progress.clustersTotal += p.clustersTotal - seen.clustersTotal;
       progress.nodegroupsDone += p.nodegroupsDone - seen.nodegroupsDone;

@@ -4,7 +4,7 @@
  * Pure.
  */
 import { AmiFamily, AmiType, type CatalogEntry, catalogEntry, identifyAmiByName } from './catalog.ts';
-import { lookupViews } from './kubernetes-version.ts';
+import { type FollowRule, lookupViews } from './kubernetes-version.ts';
 import type { CatalogSnapshot, ImageFacts, NodegroupFacts } from './types/fleet.ts';
 
 /** Node group tags nodekeeper reads (see the tag contract in DESIGN.md). */
@@ -93,20 +93,31 @@ export function parametersForSource(source: TargetSource): string[] {
 
 /**
  * The SSM parameter names `ng` needs, given its current image (needed for CUSTOM groups without the
- * golden tag; null otherwise or when unknown): its own minor's and, when it is behind its cluster,
- * the next minor's (see `lookupViews`). Pure.
+ * golden tag; null otherwise or when unknown): its own minor's and, when it is behind its cluster
+ * and follows it under `follow`, the next minor's (see `lookupViews`). Pure.
  */
-export function parametersForNodegroup(ng: NodegroupFacts, currentImage: ImageFacts | null): string[] {
-  const names = lookupViews(ng).flatMap((view) => parametersForSource(targetSourceFor(view, currentImage)));
+export function parametersForNodegroup(
+  ng: NodegroupFacts,
+  currentImage: ImageFacts | null,
+  follow: FollowRule | null,
+): string[] {
+  const names = lookupViews(ng, follow).flatMap((view) =>
+    parametersForSource(targetSourceFor(view, currentImage)),
+  );
   return [...new Set(names)];
 }
 
 /**
  * The target image IDs the inspection describes for `ng`: its own minor's and, when it is behind its
- * cluster, the next minor's, as far as the parameters in `snapshot` name them. Pure.
+ * cluster and follows it under `follow`, the next minor's, as far as the parameters in `snapshot`
+ * name them. Pure.
  */
-export function targetImageIds(ng: NodegroupFacts, snapshot: CatalogSnapshot): string[] {
-  const ids = lookupViews(ng).flatMap((view) => {
+export function targetImageIds(
+  ng: NodegroupFacts,
+  snapshot: CatalogSnapshot,
+  follow: FollowRule | null,
+): string[] {
+  const ids = lookupViews(ng, follow).flatMap((view) => {
     const found = lookupTarget(view, snapshot);
     return found.kind === 'found' ? [found.imageId] : [];
   });

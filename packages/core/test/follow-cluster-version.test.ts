@@ -5,7 +5,7 @@ import { rolloutKey } from '../src/rollout/key.ts';
 import { rolloutSlackMessage } from '../src/rollout/notice.ts';
 import { rolloutRequestFromPlanItem } from '../src/rollout/request.ts';
 import { startedMessage } from '../src/rollout/steps.ts';
-import { parametersForNodegroup } from '../src/targets.ts';
+import { parametersForNodegroup, targetImageIds } from '../src/targets.ts';
 import type { CatalogSnapshot, ImageFacts, NodegroupFacts } from '../src/types/fleet.ts';
 import type { PlanItem } from '../src/types/plan.ts';
 import type { Policy } from '../src/types/policy.ts';
@@ -179,17 +179,62 @@ describe('plan with followClusterVersion', () => {
     });
 
     it('reads the next minor’s parameters as well as its own', () => {
-      expect(parametersForNodegroup(behind('1.32', '1.34'), null)).toEqual([
+      expect(parametersForNodegroup(behind('1.32', '1.34'), null, policyWith())).toEqual([
         imageParam('1.32'),
         releaseParam('1.32'),
         imageParam('1.33'),
         releaseParam('1.33'),
       ]);
     });
+
+    it('reads the next minor’s parameters when the policy’s top-level setting makes its wave follow', () => {
+      const policy = policyWith({
+        followClusterVersion: true,
+        waves: [aWave({ name: 'dev', clusters: ['dev-*'] })],
+      });
+      expect(parametersForNodegroup(behind('1.32', '1.33'), null, policy)).toEqual([
+        imageParam('1.32'),
+        releaseParam('1.32'),
+        imageParam('1.33'),
+        releaseParam('1.33'),
+      ]);
+    });
+
+    it('reads the next minor’s target image too, once its parameter names one', () => {
+      const ng = behind('1.32', '1.33');
+      expect(targetImageIds(ng, catalogOf([on132, on133]), policyWith())).toEqual([
+        on132.imageId,
+        on133.imageId,
+      ]);
+    });
   });
 
   describe('when a group does not follow its cluster', () => {
     const off = policyWith({ waves: [aWave({ name: 'dev', clusters: ['dev-*'] })] });
+
+    it('reads only its own minor’s parameters and target image (it is planned on its own minor)', () => {
+      const ng = behind('1.32', '1.34');
+      expect(parametersForNodegroup(ng, null, off)).toEqual([imageParam('1.32'), releaseParam('1.32')]);
+      expect(targetImageIds(ng, catalogOf([on132, on133]), off)).toEqual([on132.imageId]);
+    });
+
+    it('reads only its own minor when its wave opts out of a top-level followClusterVersion', () => {
+      const optedOut = policyWith({
+        followClusterVersion: true,
+        waves: [aWave({ name: 'dev', clusters: ['dev-*'], followClusterVersion: false })],
+      });
+      expect(parametersForNodegroup(behind('1.32', '1.33'), null, optedOut)).toEqual([
+        imageParam('1.32'),
+        releaseParam('1.32'),
+      ]);
+    });
+
+    it('reads only its own minor when the inspection has no follow rule', () => {
+      expect(parametersForNodegroup(behind('1.32', '1.33'), null, null)).toEqual([
+        imageParam('1.32'),
+        releaseParam('1.32'),
+      ]);
+    });
 
     it('holds version-behind when it has nothing else to do, naming the setting', () => {
       const ng = behind('1.32', '1.33');
@@ -271,13 +316,27 @@ describe('plan with followClusterVersion', () => {
 
     it('reads a golden parameter per minor through {version} and rolls to the next minor’s AMI', () => {
       const ng = customBehind(g132.imageId, '/images/web/{version}/ami');
-      expect(parametersForNodegroup(ng, null)).toEqual([golden('1.32'), golden('1.33')]);
+      expect(parametersForNodegroup(ng, null, policyWith())).toEqual([golden('1.32'), golden('1.33')]);
       const item = planOf([ng], catalog, policyWith())['dev-a/custom'];
       expect(item).toMatchObject({
         decision: 'roll',
         strategy: 'launch-template',
         targetVersion: '1.33',
         target: { imageId: g133.imageId },
+      });
+    });
+
+    it('reads only its own minor’s golden parameter when its wave does not follow, and plans on it', () => {
+      const off = policyWith({ waves: [aWave({ name: 'dev', clusters: ['dev-*'] })] });
+      const ng = customBehind(g132.imageId, '/images/web/{version}/ami');
+      expect(parametersForNodegroup(ng, null, off)).toEqual([golden('1.32')]);
+      const ownMinorOnly: CatalogSnapshot = {
+        parameters: { [REGION]: { [golden('1.32')]: g132.imageId } },
+        images: { [REGION]: { [g132.imageId]: g132 } },
+      };
+      expect(planOf([ng], ownMinorOnly, off)['dev-a/custom']).toMatchObject({
+        decision: 'skip',
+        reason: 'version-behind',
       });
     });
 

@@ -56,14 +56,14 @@ describe('targetSourceFor', () => {
 
 describe('parametersForNodegroup', () => {
   it('lists image and release parameters for EKS AMI types', () => {
-    expect(parametersForNodegroup(aNodegroup(), null)).toEqual([
+    expect(parametersForNodegroup(aNodegroup(), null, null)).toEqual([
       AL2023_X86_IMAGE_PARAM,
       AL2023_X86_RELEASE_PARAM,
     ]);
   });
 
   it('lists the Windows parent parameter as the release source', () => {
-    expect(parametersForNodegroup(aNodegroup({ amiType: 'WINDOWS_CORE_2022_x86_64' }), null)).toEqual([
+    expect(parametersForNodegroup(aNodegroup({ amiType: 'WINDOWS_CORE_2022_x86_64' }), null, null)).toEqual([
       '/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.33/image_id',
       '/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.33',
     ]);
@@ -74,9 +74,10 @@ describe('parametersForNodegroup', () => {
       parametersForNodegroup(
         aCustomNodegroup(OLD_AMI, { tags: { 'nodekeeper.io/ami-parameter': GOLDEN } }),
         null,
+        null,
       ),
     ).toEqual([GOLDEN]);
-    expect(parametersForNodegroup(aCustomNodegroup(OLD_AMI), null)).toEqual([]);
+    expect(parametersForNodegroup(aCustomNodegroup(OLD_AMI), null, null)).toEqual([]);
   });
 });
 

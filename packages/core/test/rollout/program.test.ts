@@ -10,7 +10,7 @@ import type {
   RolloutRecord,
   UpdateFacts,
 } from '../../src/rollout/types.ts';
-import { NOW, releaseRequest, scriptedPort } from './builders.ts';
+import { NOW, nodegroupState, releaseRequest, scriptedPort } from './builders.ts';
 
 function memoryLedger() {
   const records = new Map<string, RolloutRecord>();
@@ -121,6 +121,48 @@ describe('runRolloutProgram', () => {
       expect(names).toEqual(['guard', 'guard-failed-owner', 'record-rejected', 'notify-failed']);
       expect(summary).toMatchObject({ outcome: 'failed', errors: [{ errorCode: 'GuardFailed' }] });
       expect(notices.map((n) => [n.event, n.status])).toEqual([['failed', 'GuardFailed']]);
+    });
+  });
+});
+
+describe('runRolloutProgram version upgrades', () => {
+  describe('when EKS refuses the next minor (a group two minors behind its cluster)', () => {
+    it('records the rollout failed with EKS’s error code and message, and reports StartFailed', async () => {
+      // AWS documents no answer for an intermediate minor; whatever EKS says passes through verbatim.
+      const refusal = 'Requested Kubernetes version 1.32 is not supported for this node group';
+      const { port, calls } = scriptedPort({
+        nodegroup: nodegroupState({ version: '1.31', releaseVersion: '1.31.9-20261001' }),
+        update: { kind: 'rejected', errorCode: 'InvalidParameterException', message: refusal },
+      });
+      const { ledger, records } = memoryLedger();
+      const { deps, notices } = world(port, ledger);
+      const request = releaseRequest({
+        current: { releaseVersion: '1.31.9-20261001', imageId: null },
+        target: { releaseVersion: '1.32.9-20261110', imageId: 'ami-0new' },
+        targetVersion: '1.32',
+      });
+      const summary = await runRolloutProgram(
+        createLocalRunner(async () => undefined),
+        request,
+        deps,
+        {
+          schedule,
+          newOwner: () => 'test',
+        },
+      );
+      expect(calls.find((c) => c.op === 'updateNodegroupVersion')?.input).toMatchObject({
+        version: '1.32',
+        releaseVersion: '1.32.9-20261110',
+      });
+      expect(summary).toMatchObject({ outcome: 'failed' });
+      const record = records.get(rolloutKey(request));
+      expect(record).toMatchObject({
+        outcome: 'failed',
+        updateId: null,
+        errors: [{ errorCode: 'InvalidParameterException', errorMessage: refusal }],
+      });
+      expect(record?.message).toContain(`InvalidParameterException: ${refusal}`);
+      expect(notices.map((n) => [n.event, n.status])).toEqual([['failed', 'StartFailed']]);
     });
   });
 });

@@ -1,19 +1,7 @@
 // Golden AMIs: when one of the operator's own AMI parameters changes (EC2 Image Builder, a
 // pipeline), EventBridge starts a scan at once instead of waiting for the schedule.
 import type { StackContext } from './context.ts';
-
-/**
- * The event pattern for changes to the given parameters; null when there are none. It names no
- * `region`, so changes other regions forward here (stacks/regional-events.ts) match too. Pure.
- */
-export function goldenParameterEventPattern(parameters: readonly string[]) {
-  if (parameters.length === 0) return null;
-  return {
-    source: ['aws.ssm'],
-    'detail-type': ['Parameter Store Change'],
-    detail: { name: [...parameters], operation: ['Create', 'Update'] },
-  };
-}
+import { goldenParameterEventPattern } from './golden-pattern.ts';
 
 /**
  * Creates the rule only when the config lists golden AMI parameters. It targets the scan's

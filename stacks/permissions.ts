@@ -191,7 +191,7 @@ function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Sta
         // Public parameters have no account in their ARN.
         `arn:${s.partition}:ssm:*::parameter/aws/service/*`,
         ...s.regions.flatMap((region) =>
-          goldenParameters.map((name) => parameterArn(s.partition, region, s.accountId, name)),
+          goldenParameters.map((name) => goldenParameterArn(s.partition, region, s.accountId, name)),
         ),
       ],
     },
@@ -212,7 +212,7 @@ function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Sta
             sid: 'SsmReadGoldenParameterHistory',
             actions: ['ssm:GetParameterHistory'],
             resources: s.regions.flatMap((region) =>
-              goldenParameters.map((name) => parameterArn(s.partition, region, s.accountId, name)),
+              goldenParameters.map((name) => goldenParameterArn(s.partition, region, s.accountId, name)),
             ),
           },
         ]
@@ -238,6 +238,18 @@ function rolloutReadStatements(s: Scope): Statement[] {
 function parameterArn(partition: string, region: string, accountId: string, name: string): string {
   // A parameter ARN drops the leading slash of a hierarchical name.
   return `arn:${partition}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, '')}`;
+}
+
+/** Stands for the Kubernetes minor in a golden parameter name (core's VERSION_PLACEHOLDER). */
+export const GOLDEN_VERSION_PLACEHOLDER = '{version}';
+
+/**
+ * The ARN (pattern) that grants a golden parameter: `{version}` (one parameter per Kubernetes
+ * minor) becomes `*`, so IAM allows every minor's parameter, including those the operator creates
+ * after a control plane upgrade. A resource wildcard; the actions stay named.
+ */
+function goldenParameterArn(partition: string, region: string, accountId: string, name: string): string {
+  return parameterArn(partition, region, accountId, name.replaceAll(GOLDEN_VERSION_PLACEHOLDER, '*'));
 }
 
 function rolloutMutationStatements(s: Scope): Statement[] {

@@ -4,7 +4,7 @@
 //
 // The matcher implements the subset of EventBridge content filtering the rendered patterns may use
 // (EventBridge user guide, "Creating event patterns" and "Content filtering in Amazon EventBridge
-// event patterns"): exact values (strings, numbers, booleans, null), `prefix`, `suffix`,
+// event patterns"): exact values (strings, numbers, booleans, null), `prefix`, `suffix`, `wildcard`,
 // `anything-but` (values or a prefix), `exists`, nested objects, and array-valued event fields
 // (a match on any element). Anything else throws, so a pattern that outgrows it fails the tests
 // instead of matching wrongly.
@@ -30,6 +30,16 @@ function matchesValue(rule: Json, value: Json): boolean {
     case 'suffix':
       if (typeof arg !== 'string') throw new Error('suffix takes a string');
       return typeof value === 'string' && value.endsWith(arg);
+    case 'wildcard': {
+      // `*` matches zero or more characters; EventBridge's `\*` escape is not modelled.
+      if (typeof arg !== 'string' || arg.includes('\\'))
+        throw new Error('wildcard takes a string without escapes');
+      const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      return (
+        typeof value === 'string' &&
+        new RegExp(`^${arg.split('*').map(literal).join('.*')}$`, 's').test(value)
+      );
+    }
     case 'anything-but': {
       if (isObject(arg)) return !matchesValue(arg, value);
       const excluded = Array.isArray(arg) ? arg : [arg as Json];

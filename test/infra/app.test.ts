@@ -16,7 +16,8 @@ const rawConfig = {
   regions: ['us-east-1', 'eu-west-1'],
   clusters: ['prod-*', 'dev-*'],
   schedule: { cron: 'cron(0 3 ? * TUE-THU *)', timezone: 'Europe/Berlin', windowMinutes: 240 },
-  goldenAmiParameters: ['/golden/eks-al2023/ami'],
+  // One parameter, and one per Kubernetes minor ({version}).
+  goldenAmiParameters: ['/golden/eks-al2023/ami', '/golden/web/{version}/ami'],
 };
 // Stands in for core's parseConfig: the stacks only need a validated object back.
 const parse = (raw: unknown) => ({ ...(raw as object), minAmiAgeDays: 0 });
@@ -294,6 +295,22 @@ describe('the nodekeeper app', () => {
       }
     });
 
+    it('grants reads of the golden parameters, with * for {version} (every minor’s, later ones too)', () => {
+      for (const role of [roles['rollout-scan'], roles['slack-command']]) {
+        const granted = (action: string) =>
+          inlineStatements(role)
+            .filter((s) => s.actions.includes(action))
+            .flatMap((s) => s.resources)
+            .filter((r) => r.includes(':parameter/golden/'));
+        const arns = ['us-east-1', 'eu-west-1'].flatMap((region) => [
+          `arn:aws:ssm:${region}:${ACCOUNT_ID}:parameter/golden/eks-al2023/ami`,
+          `arn:aws:ssm:${region}:${ACCOUNT_ID}:parameter/golden/web/*/ami`,
+        ]);
+        expect(granted('ssm:GetParameters'), role).toEqual(arns);
+        expect(granted('ssm:GetParameterHistory'), role).toEqual(arns);
+      }
+    });
+
     it('uses no action wildcards and scopes every mutation', () => {
       for (const role of Object.values(roles)) {
         for (const s of inlineStatements(role)) {
@@ -409,7 +426,10 @@ describe('the nodekeeper app', () => {
       expect(JSON.parse(rule.eventPattern)).toEqual({
         source: ['aws.ssm'],
         'detail-type': ['Parameter Store Change'],
-        detail: { name: ['/golden/eks-al2023/ami'], operation: ['Create', 'Update'] },
+        detail: {
+          name: ['/golden/eks-al2023/ami', { wildcard: '/golden/web/*/ami' }],
+          operation: ['Create', 'Update'],
+        },
       });
       const target = one('aws:cloudwatch/eventTarget:EventTarget', 'GoldenAmiTarget');
       expect(target.arn).toBe(`${functionArn(names.functions['rollout-scan'])}:1`);

@@ -2,6 +2,7 @@
 // sample events and the patterns the stacks render.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { goldenParameterEventPattern } from '../../stacks/golden-pattern.ts';
 import { matchesEventPattern, routeEvent } from '../helpers/eventbridge.ts';
 
 const realcase = (name: string) =>
@@ -57,6 +58,29 @@ describe('matchesEventPattern', () => {
       expect(matchesEventPattern(pattern, change('/golden/a', 'Create'))).toBe(true);
       expect(matchesEventPattern(pattern, change('/golden/a', 'Delete'))).toBe(false);
       expect(matchesEventPattern(pattern, change('/golden/b', 'Update'))).toBe(false);
+    });
+  });
+
+  describe('when a golden parameter has {version} (one per Kubernetes minor)', () => {
+    const pattern = goldenParameterEventPattern(['/golden/a', '/golden/web/{version}/ami']);
+    const change = (name: string) => ({
+      source: 'aws.ssm',
+      'detail-type': 'Parameter Store Change',
+      region: 'eu-west-1',
+      detail: { name, operation: 'Create', type: 'String' },
+    });
+
+    it('matches every minor’s parameter with a wildcard, and the listed name exactly', () => {
+      expect(pattern?.detail.name).toEqual(['/golden/a', { wildcard: '/golden/web/*/ami' }]);
+      expect(matchesEventPattern(pattern, change('/golden/web/1.33/ami'))).toBe(true);
+      expect(matchesEventPattern(pattern, change('/golden/web/1.34/ami'))).toBe(true);
+      expect(matchesEventPattern(pattern, change('/golden/a'))).toBe(true);
+    });
+
+    it('does not match other parameters', () => {
+      expect(matchesEventPattern(pattern, change('/golden/web/1.33/ami-old'))).toBe(false);
+      expect(matchesEventPattern(pattern, change('/golden/api/1.33/ami'))).toBe(false);
+      expect(matchesEventPattern(pattern, change('/golden/ab'))).toBe(false);
     });
   });
 

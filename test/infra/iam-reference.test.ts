@@ -53,7 +53,8 @@ async function problemsOf(statements: readonly ReferenceStatement[]): Promise<st
 const targetsConfig = {
   regions: ['us-east-1', 'eu-west-1'],
   clusters: ['prod-*', 'dev-a'],
-  goldenAmiParameters: ['/golden/eks-al2023/ami'],
+  // `{version}` is granted as a resource pattern (`parameter/golden/web/*/ami`).
+  goldenAmiParameters: ['/golden/eks-al2023/ami', '/golden/web/{version}/ami'],
   targets: [
     {
       accountId: SPOKE,

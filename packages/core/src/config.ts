@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
+import { VERSION_PLACEHOLDER } from './kubernetes-version.ts';
 import { SLACK_USER_GROUP, SLACK_USER_ID } from './messages/mentions.ts';
 import { DEFAULT_MAX_WAIT_HOURS, MAX_WAIT_HOURS } from './rollout/poll.ts';
 import { START_CONCURRENCY } from './rollout/scan.ts';
@@ -208,6 +209,27 @@ function requiredString(whenMissing: string) {
   return z.string({ error: (issue) => (issue.input === undefined ? `required: ${whenMissing}` : undefined) });
 }
 
+// An SSM parameter name (letters, digits, _ . - /), with `{version}` at most once: one parameter
+// per Kubernetes minor. The JSON schema carries the same pattern.
+const GOLDEN_PARAMETER = /^\/(?=.)[A-Za-z0-9_.\-/]*(?:\{version\}[A-Za-z0-9_.\-/]*)?$/;
+
+/** Why `name` is not a golden parameter name (the pattern above), in words. Pure. */
+function goldenParameterProblem(name: unknown): string {
+  const text = typeof name === 'string' ? name : '';
+  const shown = JSON.stringify(text);
+  if (text.split(VERSION_PLACEHOLDER).length > 2)
+    return `${shown} has ${VERSION_PLACEHOLDER} more than once; it may stand for the Kubernetes minor once (e.g. "/golden/web/{version}/ami")`;
+  if (/[{}]/.test(text.replace(VERSION_PLACEHOLDER, '')))
+    return `${shown} has braces other than ${VERSION_PLACEHOLDER}: only ${VERSION_PLACEHOLDER} (the Kubernetes minor, once) may be in braces`;
+  if (text.includes('*') || text.includes('?'))
+    return `${shown} has a wildcard: list each parameter by name, or one per Kubernetes minor with ${VERSION_PLACEHOLDER}`;
+  return `expected an SSM parameter name such as "/golden/eks-al2023/ami" (letters, digits, _ . - /, starting with /), or one per Kubernetes minor such as "/golden/web/{version}/ami" (got ${shown})`;
+}
+
+const goldenParameterSchema = z
+  .string()
+  .regex(GOLDEN_PARAMETER, { error: (issue) => goldenParameterProblem(issue.input) });
+
 const targetSchema = z
   .strictObject({
     accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account ID'),
@@ -302,14 +324,10 @@ export const configSchema = z
         "Accounts the hub maintains through a role in each (STS AssumeRole). Empty: the deployment's own account in `regions`.",
       ),
     goldenAmiParameters: z
-      .array(
-        z
-          .string()
-          .regex(/^\/[A-Za-z0-9_.\-/]+$/, 'expected an SSM parameter name such as "/golden/eks-al2023/ami"'),
-      )
+      .array(goldenParameterSchema)
       .default([])
       .describe(
-        'Your own AMI parameters (SSM): a change to one of them triggers a scan. Node groups name theirs with the nodekeeper.io/ami-parameter tag.',
+        'Your own AMI parameters (SSM): the stack grants reads of these only, and a change to one of them triggers a scan. Node groups name theirs with the nodekeeper.io/ami-parameter tag. A name with {version} (once, e.g. "/golden/web/{version}/ami") stands for one parameter per Kubernetes minor: it is granted and watched as a pattern with * for {version}.',
       ),
     patch: patchSchema.prefault({}),
     rollout: rolloutSchema.prefault({}),

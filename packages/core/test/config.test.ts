@@ -98,6 +98,50 @@ describe('parseConfig', () => {
     });
   });
 
+  describe('when goldenAmiParameters are given', () => {
+    const golden = (names: string[]) => ({ regions: ['us-east-1'], goldenAmiParameters: names });
+
+    it('keeps parameter names, and names with {version} once (one parameter per Kubernetes minor)', () => {
+      const names = ['/golden/eks-al2023/ami', '/golden/web/{version}/ami', '/golden/web-{version}'];
+      expect(parseConfig(golden(names)).goldenAmiParameters).toEqual(names);
+    });
+
+    it('rejects {version} twice, naming the entry', () => {
+      expect(issuesOf(golden(['/golden/{version}/{version}/ami']))).toEqual([
+        'goldenAmiParameters[0]: "/golden/{version}/{version}/ami" has {version} more than once; it may stand for the Kubernetes minor once (e.g. "/golden/web/{version}/ami")',
+      ]);
+    });
+
+    it('rejects braces other than {version}', () => {
+      for (const name of ['/golden/{minor}/ami', '/golden/{version/ami', '/golden/{version}}/ami']) {
+        expect(issuesOf(golden(['/ok', name]))).toEqual([
+          `goldenAmiParameters[1]: ${JSON.stringify(name)} has braces other than {version}: only {version} (the Kubernetes minor, once) may be in braces`,
+        ]);
+      }
+    });
+
+    it('rejects wildcards and names that are not SSM parameter names', () => {
+      expect(issuesOf(golden(['/golden/*/ami']))).toEqual([
+        'goldenAmiParameters[0]: "/golden/*/ami" has a wildcard: list each parameter by name, or one per Kubernetes minor with {version}',
+      ]);
+      for (const name of ['golden/ami', '/', '/golden ami']) {
+        expect(issuesOf(golden([name]))[0]).toMatch(
+          /^goldenAmiParameters\[0\]: expected an SSM parameter name/,
+        );
+      }
+    });
+
+    it('puts the same pattern in the JSON schema', () => {
+      const pattern = new RegExp(
+        (configJsonSchema() as { properties: { goldenAmiParameters: { items: { pattern: string } } } })
+          .properties.goldenAmiParameters.items.pattern,
+      );
+      expect(pattern.test('/golden/web/{version}/ami')).toBe(true);
+      expect(pattern.test('/golden/{version}/{version}')).toBe(false);
+      expect(pattern.test('/golden/{minor}/ami')).toBe(false);
+    });
+  });
+
   describe('when optional settings are given', () => {
     it('keeps them', () => {
       const config = parseConfig({

@@ -1,16 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  buildClients,
-  createLedger,
-  createPausePort,
-  createRecallStore,
-  createRolloutPort,
-  createRunLedger,
-  DEFAULT_LEDGER_TABLE,
-  DEFAULT_PAUSE_PARAMETER,
-  pauseParameterName,
-  quietLogger,
-} from '@nodekeeper/aws';
+import { buildClients, DEFAULT_LEDGER_TABLE, DEFAULT_PAUSE_PARAMETER } from '@nodekeeper/aws';
 import { SpokeAccess } from '@nodekeeper/core/config';
 import {
   factsUnreadable,
@@ -24,7 +13,6 @@ import {
   PollSchedule,
   type PollScheduleConfig,
   pollScheduleFor,
-  type RolloutDeps,
   type RolloutProgress,
   type RolloutRecord,
   type RolloutRequest,
@@ -33,10 +21,9 @@ import {
   refOf,
   rolloutKey,
   rolloutRequestFromRecord,
-  runRollout,
 } from '@nodekeeper/core/rollout';
 import { markRunItem, newRun, openRunThread, RunItemState } from '@nodekeeper/core/runs';
-import { noticeFinderFrom, notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
+import { applyDeps, rolloutRunner } from '../apply.ts';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
 import { homeRegionOf, planForCli } from '../engine.ts';
@@ -302,26 +289,11 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
       if (values.apply) {
         // Each node group's own account (through its target's mutating role) and region.
         const clients = buildClients(config, { homeRegion, access: SpokeAccess.write });
-        const home = clients(null, homeRegion);
         const table = ctx.env.NODEKEEPER_LEDGER_TABLE ?? DEFAULT_LEDGER_TABLE;
         try {
-          const notifier = notifierFromEnv(ctx.env, {
-            logger: quietLogger(),
-            mentionOnFailure: config.slack.mentionOnFailure,
-          });
-          // Bot mode: this run gets one Slack thread (parent edited as node groups finish).
-          const runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
-          const deps: RolloutDeps = {
-            aws: createRolloutPort((ref) => clients(ref.accountId, ref.region)),
-            ledger: createLedger(home.dynamodb, { tableName: table }),
-            pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
-            recalls: createRecallStore(home.dynamodb, { tableName: table }),
-            notify: notifyPortFrom(notifier),
-            now: () => new Date(),
-            ...(runs ? { runs } : {}),
-            // Bot mode: `roll --apply` run again after a crash finds the notices it already posted.
-            ...(noticeFinderFrom(notifier) ? { notices: noticeFinderFrom(notifier) } : {}),
-          };
+          // Bot mode: this run gets one Slack thread (parent edited as node groups finish), and a
+          // `roll --apply` run again after a crash finds the notices it already posted.
+          const { deps, runs } = applyDeps({ env: ctx.env, config, clients, homeRegion, table });
           const { waves } = run.policy;
           // Numbered by the scan's own function: attempts that ended "not now" are followed by a fresh one.
           const requests = new Map<PlanItem, RolloutRequest>(
@@ -368,31 +340,19 @@ Exit codes: 0 every started rollout succeeded (or nothing to do); 3 a rollout fa
             ctx.stderr(tracker.report(rerun));
             return ExitCode.interrupted;
           });
-          const runOne = async (request: RolloutRequest): Promise<RolloutSummary | null> => {
-            tracker.begin(request);
-            try {
-              return await runRollout(request, deps, {
-                owner,
-                wait: Boolean(values.wait),
-                schedule,
-                sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
-                onProgress: (p) => {
-                  tracker.observe(p);
-                  const line = values.json ? null : progressLine(p);
-                  if (line !== null) log(line);
-                },
-              });
-            } catch (error) {
-              // The ledger refused a record after retries (already reported above and in Slack).
+          const runOne = rolloutRunner({
+            deps,
+            tracker,
+            owner,
+            wait: Boolean(values.wait),
+            schedule,
+            json: Boolean(values.json),
+            log,
+            progressLine,
+            onUnfinished: () => {
               unfinished += 1;
-              log(
-                `${request.cluster}/${request.nodegroup}: ${error instanceof Error ? error.message : String(error)}`,
-              );
-              return null;
-            } finally {
-              tracker.end(request);
-            }
-          };
+            },
+          });
           await Promise.all([
             ...run.plan.items.map(async (item) => {
               const request = requests.get(item);

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   buildClients,
-  createLedger,
-  createPausePort,
-  createRecallStore,
   createRollbackPorts,
-  createRolloutPort,
-  createRunLedger,
   DEFAULT_LEDGER_TABLE,
   pauseParameterName,
   quietLogger,
@@ -22,18 +17,16 @@ import {
   RollbackDecision,
   type RollbackItem,
   type RollbackSelection,
-  type RolloutDeps,
   type RolloutRecord,
   type RolloutRequest,
   type RolloutSummary,
   refOf,
   rollbackWaiting,
   rolloutRequestFromRecord,
-  runRollout,
 } from '@nodekeeper/core/rollout';
 import { markRunItem, newRun, openRunThread, RunItemState } from '@nodekeeper/core/runs';
 import { isImageRecall, normalizeReleaseInput } from '@nodekeeper/core/safety';
-import { noticeFinderFrom, notifierFromEnv, notifyPortFrom, runThreadDeps } from '@nodekeeper/slack';
+import { applyDeps, rolloutRunner } from '../apply.ts';
 import { parseFlags, parseIsoFlag } from '../args.ts';
 import { HOME_REGION_HELP, loadConfig } from '../config.ts';
 import { homeRegionOf } from '../engine.ts';
@@ -334,7 +327,6 @@ was refused or is still held (the plan says why; nothing was done for it); 130 i
     let unfinished = 0;
     if (values.apply) {
       const clients = buildClients(config, { homeRegion, access: SpokeAccess.write });
-      const home = clients(null, homeRegion);
       const tracker = new RolloutTracker('rollback');
       const rerun = ['nodekeeper rollback', ...args, ...(values.wait ? [] : ['--wait'])].join(' ');
       const removeInterrupt = onInterrupt(async () => {
@@ -343,47 +335,20 @@ was refused or is still held (the plan says why; nothing was done for it); 130 i
         return ExitCode.interrupted;
       });
       try {
-        const notifier = notifierFromEnv(ctx.env, {
-          logger: quietLogger(),
-          mentionOnFailure: config.slack.mentionOnFailure,
-        });
-        const runs = runThreadDeps(notifier, createRunLedger(home.dynamodb, { tableName: table }));
-        const finder = noticeFinderFrom(notifier);
-        const deps: RolloutDeps = {
-          aws: createRolloutPort((ref) => clients(ref.accountId, ref.region)),
-          ledger: createLedger(home.dynamodb, { tableName: table }),
-          pause: createPausePort(home.ssm, pauseParameterName(ctx.env)),
-          recalls: createRecallStore(home.dynamodb, { tableName: table }),
-          notify: notifyPortFrom(notifier),
-          now: () => new Date(),
-          ...(runs ? { runs } : {}),
-          ...(finder ? { notices: finder } : {}),
-        };
-        const runOne = async (request: RolloutRequest): Promise<RolloutSummary | null> => {
-          tracker.begin(request);
-          try {
-            return await runRollout(request, deps, {
-              owner,
-              wait: Boolean(values.wait),
-              schedule,
-              sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
-              onProgress: (p) => {
-                tracker.observe(p);
-                const line = values.json ? null : progressLine(p);
-                if (line !== null) log(line);
-              },
-            });
-          } catch (error) {
-            // The ledger refused a record after retries (already reported through progress and Slack).
+        const { deps, runs } = applyDeps({ env: ctx.env, config, clients, homeRegion, table });
+        const runOne = rolloutRunner({
+          deps,
+          tracker,
+          owner,
+          wait: Boolean(values.wait),
+          schedule,
+          json: Boolean(values.json),
+          log,
+          progressLine,
+          onUnfinished: () => {
             unfinished += 1;
-            log(
-              `${request.cluster}/${request.nodegroup}: ${error instanceof Error ? error.message : String(error)}`,
-            );
-            return null;
-          } finally {
-            tracker.end(request);
-          }
-        };
+          },
+        });
         for (let round = 1; ; round++) {
           const requests = run.requests;
           const fresh = requests.map((r) => r.request).filter((r) => r.runId === runId);

@@ -57,7 +57,7 @@ export {
   toEksNodegroup,
   toUpdateFacts,
 } from './src/eks.ts';
-export { AwsAdapterError, callAws, describeAwsError } from './src/errors.ts';
+export { AwsAdapterError, callAws, describeAwsError, ParameterAccessDeniedError } from './src/errors.ts';
 export {
   callerIdentity,
   checkTargetAccess,

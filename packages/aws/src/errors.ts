@@ -23,6 +23,24 @@ export class AwsAdapterError extends Error {
   }
 }
 
+/**
+ * IAM refused reading these SSM parameters (AccessDeniedException, asked for each name alone): a
+ * golden parameter the deployment does not grant. Names the parameters and what to grant.
+ */
+export class ParameterAccessDeniedError extends Error {
+  readonly parameters: readonly string[];
+
+  constructor(parameters: readonly string[], cause: unknown) {
+    const list = parameters.join(', ');
+    super(
+      `access denied reading SSM parameter${parameters.length === 1 ? '' : 's'} ${list}: grant ssm:GetParameters on ${parameters.length === 1 ? 'it' : 'them'} (list golden parameters in goldenAmiParameters, one per Kubernetes minor as /path/{version}/ami; see docs/deploy.md) (${describeAwsError(cause).message})`,
+      { cause },
+    );
+    this.name = 'ParameterAccessDeniedError';
+    this.parameters = [...parameters];
+  }
+}
+
 interface ErrorShape {
   name?: unknown;
   code?: unknown;

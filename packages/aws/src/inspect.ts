@@ -34,10 +34,11 @@ import {
   type LaunchTemplateVersionFacts,
 } from './ec2.ts';
 import { describeCluster, describeNodegroup, type EksCluster, listClusters, listNodegroups } from './eks.ts';
+import { type AwsAdapterError, ParameterAccessDeniedError } from './errors.ts';
 import { checkTargetAccess } from './identity.ts';
 import { createSemaphore, mapLimit } from './limit.ts';
 import { createReleaseHistoryReader, type ReleaseHistoryReader } from './releases.ts';
-import { getParametersBatch, parameterBatchSize } from './ssm.ts';
+import { getParametersIsolatingDenials, parameterBatchSize } from './ssm.ts';
 import type { TargetClientCache } from './targets.ts';
 
 export interface InspectFleetOptions {
@@ -152,6 +153,7 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   // Partial batches leave together when the semaphore idles or its backlog is down to a round,
   // and not while calls wait for rate tokens.
   const flushGroup = createFlushGroup(sem, undefined, clients.context?.limiter ?? null);
+  const deniedParameters = new Map<string, AwsAdapterError>();
   const parameterBatcher = createBatcher<string, string>({
     size: parameterBatchSize,
     flushWhen: flushGroup,
@@ -159,8 +161,10 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
     run: (names) =>
       flushGroup.feed(
         sem.run(async () => {
-          const out = await getParametersBatch(clients.ssm, names);
+          // A name IAM refuses fails only the groups that need it (see follow), not the batch.
+          const out = await getParametersIsolatingDenials(clients.ssm, names);
           Object.assign(parameters, out.values);
+          for (const [name, err] of Object.entries(out.denied)) deniedParameters.set(name, err);
           return new Map(Object.entries(out.values));
         }, Stage.batched),
         'parameters',
@@ -294,7 +298,8 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
   const follow = async (entry: Entry): Promise<void> => {
     const ng = entry.facts;
     // Golden groups name their parameter by tag: those lookups need no image and start now.
-    const early = parametersForNodegroup(ng, null, followRule).map((name) => parameterBatcher.get(name));
+    const earlyNames = parametersForNodegroup(ng, null, followRule);
+    const early = earlyNames.map((name) => parameterBatcher.get(name));
     let image: ImageFacts | null = null;
     // Only a CUSTOM group's template holds an ImageId (EKS rule); the others need no EC2 call.
     if (ng.amiType === 'CUSTOM' && ng.launchTemplate) {
@@ -311,13 +316,16 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
         return;
       }
     }
+    const names = [...new Set([...earlyNames, ...parametersForNodegroup(ng, image, followRule)])];
     try {
-      await Promise.all([
-        ...early,
-        ...parametersForNodegroup(ng, image, followRule).map((n) => parameterBatcher.get(n)),
-      ]);
+      await Promise.all([...early, ...names.map((n) => parameterBatcher.get(n))]);
     } catch (err) {
       failEntry(entry, err);
+      return;
+    }
+    const refused = names.filter((n) => deniedParameters.has(n));
+    if (refused.length > 0) {
+      failEntry(entry, new ParameterAccessDeniedError(refused, deniedParameters.get(refused[0] as string)));
       return;
     }
     // The planner's own reading of the parameters decides which image is the target.

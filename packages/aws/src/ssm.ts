@@ -1,5 +1,5 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { callAws } from './errors.ts';
+import { AwsAdapterError, callAws } from './errors.ts';
 import { mapLimit } from './limit.ts';
 import './services/ssm.ts';
 
@@ -30,6 +30,46 @@ export async function getParametersBatch(ssm: SSMClient, names: readonly string[
     if (p.Name !== undefined && p.Value !== undefined) values[p.Name] = p.Value;
   }
   return { values, invalid: out.InvalidParameters ?? [] };
+}
+
+/** What {@link getParametersIsolatingDenials} read: the batch's values, and the names IAM refused. */
+export interface ParameterValuesWithDenials extends ParameterValues {
+  /** name → AWS's AccessDeniedException, for each name refused when asked for alone. */
+  denied: Record<string, AwsAdapterError>;
+}
+
+const isAccessDenied = (err: unknown): err is AwsAdapterError =>
+  err instanceof AwsAdapterError && err.code === 'AccessDeniedException';
+
+/**
+ * GetParameters for up to 10 names, with IAM refusals kept to the refused names: IAM denies a
+ * whole GetParameters call when any name in it is not allowed, so on AccessDeniedException each
+ * name is asked for alone (one call each, one at a time) and only the refused ones are `denied`.
+ * Any other failure throws as from {@link getParametersBatch}. Read-only.
+ */
+export async function getParametersIsolatingDenials(
+  ssm: SSMClient,
+  names: readonly string[],
+): Promise<ParameterValuesWithDenials> {
+  const unique = [...new Set(names)];
+  try {
+    return { ...(await getParametersBatch(ssm, unique)), denied: {} };
+  } catch (err) {
+    if (!isAccessDenied(err)) throw err;
+    if (unique.length === 1) return { values: {}, invalid: [], denied: { [unique[0] as string]: err } };
+  }
+  const out: ParameterValuesWithDenials = { values: {}, invalid: [], denied: {} };
+  for (const name of unique) {
+    try {
+      const one = await getParametersBatch(ssm, [name]);
+      Object.assign(out.values, one.values);
+      out.invalid.push(...one.invalid);
+    } catch (err) {
+      if (!isAccessDenied(err)) throw err;
+      out.denied[name] = err;
+    }
+  }
+  return out;
 }
 
 /** GetParameters for any number of names: deduplicated, 10 a call, at most `concurrency` calls at once. */

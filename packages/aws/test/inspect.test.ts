@@ -526,6 +526,37 @@ describe('inspectFleet', () => {
       expect(fleet.nodegroups).toEqual([]);
     });
 
+    it('fails only the groups needing a parameter IAM refuses, naming it, when a batch is denied', async () => {
+      const { parameters } = world();
+      const denied = Object.assign(
+        new Error('User: arn:aws:sts::111122223333:assumed-role/scan is not authorized'),
+        {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        },
+      );
+      // IAM denies the whole call when any name in it is not allowed.
+      ssmMock.on(GetParametersCommand).callsFake(async (input: { Names: string[] }) => {
+        if (input.Names.includes('/golden/ami')) throw denied;
+        return {
+          Parameters: input.Names.map((n) => ({ Name: n, Value: parameters[n] })),
+          InvalidParameters: [],
+        };
+      });
+      const { fleet, catalog } = await inspect(['prod-b']);
+      expect(fleet.errors.map((e) => [e.nodegroup, e.message])).toEqual([
+        [
+          'golden',
+          'access denied reading SSM parameter /golden/ami: grant ssm:GetParameters on it (list golden parameters in goldenAmiParameters, one per Kubernetes minor as /path/{version}/ami; see docs/deploy.md) (GetParameters failed: AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/scan is not authorized)',
+        ],
+      ]);
+      expect(fleet.nodegroups.map((n) => n.nodegroup)).toEqual(['general']);
+      expect(catalog.parameters['us-east-1']?.[al2023.imageIdParameter]).toBe(AMI_AL2023_NEW);
+      // The denied batch, then each of its names alone.
+      const calls = ssmMock.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names ?? []);
+      expect(calls.map((names) => names.length)).toEqual([3, 1, 1, 1]);
+    });
+
     it('reports a failed ListClusters as one region-wide error', async () => {
       eksMock
         .on(ListClustersCommand)

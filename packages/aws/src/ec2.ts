@@ -2,10 +2,12 @@ import {
   DeleteLaunchTemplateVersionsCommand,
   DescribeImagesCommand,
   DescribeLaunchTemplateVersionsCommand,
+  type DescribeLaunchTemplateVersionsCommandInput,
   type EC2Client,
   type Image,
   type LaunchTemplateBlockDeviceMapping,
   type LaunchTemplateBlockDeviceMappingRequest,
+  type LaunchTemplateVersion,
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
 import type { ImageFacts } from '@nodekeeper/core/plan';
@@ -38,6 +40,30 @@ export interface LaunchTemplateVersionFacts {
 }
 
 /**
+ * Pages of DescribeLaunchTemplateVersions for one request (the caller's filters and versions), at
+ * most `maxPages`; the one pager of every read of launch template versions. Read-only.
+ */
+async function* launchTemplateVersionPages(
+  ec2: EC2Client,
+  input: Omit<DescribeLaunchTemplateVersionsCommandInput, 'NextToken'>,
+  context: string,
+  maxPages = Number.POSITIVE_INFINITY,
+): AsyncGenerator<LaunchTemplateVersion[]> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < maxPages; page += 1) {
+    const out = await callAws(
+      service,
+      'DescribeLaunchTemplateVersions',
+      () => ec2.send(new DescribeLaunchTemplateVersionsCommand({ ...input, NextToken: nextToken })),
+      context,
+    );
+    yield out.LaunchTemplateVersions ?? [];
+    nextToken = out.NextToken || undefined;
+    if (!nextToken) return;
+  }
+}
+
+/**
  * The requested versions of ONE launch template in one call (plus pages): `versions` are numbers
  * as strings, `$Latest` or `$Default`. Keyed by the requested version string. A missing version
  * fails the call (EC2 answers InvalidLaunchTemplateId.VersionNotFound).
@@ -49,22 +75,13 @@ export async function describeLaunchTemplateVersions(
 ): Promise<Map<string, LaunchTemplateVersionFacts>> {
   const wanted = [...new Set(versions)];
   const found: LaunchTemplateVersionFacts[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await callAws(
-      service,
-      'DescribeLaunchTemplateVersions',
-      () =>
-        ec2.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            LaunchTemplateId: launchTemplateId,
-            ...(wanted.length > 0 ? { Versions: wanted } : {}),
-            NextToken: nextToken,
-          }),
-        ),
-      launchTemplateId,
-    );
-    for (const v of out.LaunchTemplateVersions ?? []) {
+  const pages = launchTemplateVersionPages(
+    ec2,
+    { LaunchTemplateId: launchTemplateId, ...(wanted.length > 0 ? { Versions: wanted } : {}) },
+    launchTemplateId,
+  );
+  for await (const page of pages) {
+    for (const v of page) {
       found.push({
         launchTemplateId: v.LaunchTemplateId ?? launchTemplateId,
         launchTemplateName: v.LaunchTemplateName ?? null,
@@ -73,8 +90,7 @@ export async function describeLaunchTemplateVersions(
         defaultVersion: v.DefaultVersion === true,
       });
     }
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
+  }
 
   const byKey = new Map<string, LaunchTemplateVersionFacts>();
   for (const key of wanted) {
@@ -185,23 +201,18 @@ export async function findLaunchTemplateVersionAfter(
   maxPages = 10,
 ): Promise<string | null> {
   const source = versionNumber(input.sourceVersion);
-  let nextToken: string | undefined;
-  for (let page = 0; page < maxPages; page += 1) {
-    const out = await callAws(
-      service,
-      'DescribeLaunchTemplateVersions',
-      () =>
-        ec2.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            LaunchTemplateId: input.launchTemplateId,
-            ...(source === null ? {} : { MinVersion: String(source) }),
-            Filters: [{ Name: 'image-id', Values: [input.imageId] }],
-            NextToken: nextToken,
-          }),
-        ),
-      context,
-    );
-    const mine = (out.LaunchTemplateVersions ?? [])
+  const pages = launchTemplateVersionPages(
+    ec2,
+    {
+      LaunchTemplateId: input.launchTemplateId,
+      ...(source === null ? {} : { MinVersion: String(source) }),
+      Filters: [{ Name: 'image-id', Values: [input.imageId] }],
+    },
+    context,
+    maxPages,
+  );
+  for await (const page of pages) {
+    const mine = page
       .filter(
         (v) =>
           v.VersionNumber !== undefined &&
@@ -211,8 +222,6 @@ export async function findLaunchTemplateVersionAfter(
       )
       .sort((a, b) => (b.VersionNumber ?? 0) - (a.VersionNumber ?? 0))[0];
     if (mine?.VersionNumber !== undefined) return String(mine.VersionNumber);
-    nextToken = out.NextToken || undefined;
-    if (!nextToken) return null;
   }
   return null;
 }
@@ -325,22 +334,13 @@ export async function listLaunchTemplateVersions(
   context: string,
 ): Promise<LaunchTemplateVersionInfo[]> {
   const versions: LaunchTemplateVersionInfo[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await callAws(
-      service,
-      'DescribeLaunchTemplateVersions',
-      () =>
-        ec2.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            LaunchTemplateId: launchTemplateId,
-            MaxResults: VERSIONS_PAGE,
-            NextToken: nextToken,
-          }),
-        ),
-      context,
-    );
-    for (const v of out.LaunchTemplateVersions ?? []) {
+  const pages = launchTemplateVersionPages(
+    ec2,
+    { LaunchTemplateId: launchTemplateId, MaxResults: VERSIONS_PAGE },
+    context,
+  );
+  for await (const page of pages) {
+    for (const v of page) {
       if (v.VersionNumber === undefined) continue;
       versions.push({
         version: String(v.VersionNumber),
@@ -350,8 +350,7 @@ export async function listLaunchTemplateVersions(
         createdAt: v.CreateTime ? v.CreateTime.toISOString() : null,
       });
     }
-    nextToken = out.NextToken || undefined;
-  } while (nextToken);
+  }
   return versions;
 }
 

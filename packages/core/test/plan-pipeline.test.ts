@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Config, type FleetTarget, parseConfig } from '../src/config.ts';
 import { RELEASE_SKEW_DAYS } from '../src/history-window.ts';
 import {
+  type InspectionTarget,
   PLAN_HISTORY_MAX_RECORDS,
   type PlanPorts,
   type PlanProgress,
@@ -175,6 +176,35 @@ describe('planFleet', () => {
         { config, now: NOW, regions: ['eu-west-1'] },
       );
       expect(inspected).toEqual(['eu-west-1']);
+    });
+
+    it('hands each inspection the waves and followClusterVersion, so it reads the next minor for followers only', async () => {
+      const following = parseConfig({
+        regions: ['us-east-1'],
+        clusters: ['prod-*', 'dev-*'],
+        followClusterVersion: true,
+        waves: [
+          { name: 'dev', clusters: ['dev-*'] },
+          { name: 'prod', clusters: ['prod-*'], followClusterVersion: false },
+        ],
+      });
+      const targets: InspectionTarget[] = [];
+      const base = ports();
+      await planFleet(
+        {
+          ...base,
+          inspect: (t, cb) => {
+            targets.push(t);
+            return base.inspect(t, cb);
+          },
+        },
+        { config: following, now: NOW },
+      );
+      expect(targets.map((t) => t.follow?.followClusterVersion)).toEqual([true]);
+      expect(targets[0]?.follow?.waves.map((w) => [w.name, w.followClusterVersion])).toEqual([
+        ['dev', null],
+        ['prod', false],
+      ]);
     });
   });
 

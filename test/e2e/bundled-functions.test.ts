@@ -36,10 +36,22 @@ function fleet(): FleetFile {
   return f;
 }
 
+/**
+ * The variables that set this process's clock (`npm run test:future` runs under Debian's
+ * faketime: LD_PRELOAD and FAKETIME*), so a function's process reads the same clock as the
+ * sandbox and the signatures made here.
+ */
+function processClockEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k === 'LD_PRELOAD' || k.startsWith('FAKETIME')),
+  );
+}
+
 /** Lambda's environment for a function of this deployment, pointed at the sandbox. */
 function lambdaEnv(name: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH ?? '',
+    ...processClockEnv(),
     AWS_REGION: region,
     AWS_LAMBDA_FUNCTION_NAME: `nodekeeper-${name}`,
     AWS_ENDPOINT_URL: sb.endpoint,

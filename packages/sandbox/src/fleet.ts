@@ -172,10 +172,14 @@ const clusterSchema = z
     createdAt: isoDate.optional(),
     tags,
     /**
-     * Control plane updates its owner runs over time (EKS UpdateClusterVersion): at `at` (sandbox
-     * clock) the cluster reports `version`. EKS updates a control plane one minor at a time.
+     * Control plane updates over time: from `at` (sandbox clock) the cluster reports `version`. EKS
+     * updates a control plane one minor at a time. The owner's update (EKS UpdateClusterVersion)
+     * waits until every managed node group runs the cluster's version, as EKS refuses it before;
+     * `automatic: true` is EKS's own update at the end of a version's support, which does not wait.
      */
-    versionUpdates: z.array(z.object({ version: k8sVersion, at: isoDate })).default([]),
+    versionUpdates: z
+      .array(z.object({ version: k8sVersion, at: isoDate, automatic: z.boolean().default(false) }))
+      .default([]),
     nodegroups: z.array(nodegroupSchema).default([]),
   })
   .transform((c) => ({

@@ -210,13 +210,23 @@ export class SandboxState {
     return family.some((r) => r.releaseVersion === releaseVersion && this.publishedReleases.has(r.imageId));
   }
 
-  /** Moves each control plane to the versions of its `versionUpdates` whose time has come. Idempotent. */
+  /**
+   * Moves each control plane to the versions of its `versionUpdates` whose time has come, in order.
+   * An owner's update waits while a managed node group's version differs from the cluster's (EKS
+   * UpdateClusterVersion: "all of your node groups' Kubernetes versions must match the cluster's
+   * Kubernetes version"), and goes through at the first tick after they match; an `automatic` one
+   * (EKS's own, at the end of support) does not wait. Idempotent.
+   */
   updateClusterVersions(): void {
     const now = this.now().getTime();
     for (const c of this.fleet.clusters) {
       // Fleets built in code (not parsed) may leave the field out.
       for (const u of c.versionUpdates ?? []) {
-        if (Date.parse(u.at) <= now && compareVersions(u.version, c.version) > 0) c.version = u.version;
+        if (Date.parse(u.at) > now) break;
+        if (compareVersions(u.version, c.version) <= 0) continue;
+        const lagging = c.nodegroups.some((n) => (n.version ?? c.version) !== c.version);
+        if (lagging && u.automatic !== true) break;
+        c.version = u.version;
       }
     }
   }

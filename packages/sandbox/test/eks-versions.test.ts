@@ -52,9 +52,10 @@ function fleet(): FleetFile {
       {
         name: 'c',
         version: '1.32',
+        // EKS's own updates (end of support): they do not wait for the lagging group.
         versionUpdates: [
-          { version: '1.33', at: '2026-11-23T09:00:00Z' },
-          { version: '1.34', at: '2026-11-24T09:00:00Z' },
+          { version: '1.33', at: '2026-11-23T09:00:00Z', automatic: true },
+          { version: '1.34', at: '2026-11-24T09:00:00Z', automatic: true },
         ],
         nodegroups: [
           {
@@ -100,6 +101,33 @@ describe('sandbox EKS versions', () => {
       expect(await version()).toBe('1.33');
       sb.clock.advance(DAY);
       expect(await version()).toBe('1.34');
+    });
+
+    it('holds the owner’s update while a managed node group runs another version, and makes it once they match', async () => {
+      const f = fleet();
+      const c = f.clusters[0];
+      if (c) c.versionUpdates = [{ version: '1.33', at: '2026-11-23T09:00:00Z', automatic: false }];
+      sb = await startSandbox({ now: NOW, fleet: f });
+      const eks = clients(sb).eks;
+      const version = async () =>
+        (await eks.send(new DescribeClusterCommand({ name: 'c' }))).cluster?.version;
+      sb.clock.advance(2 * DAY);
+      // The `eks` group still runs 1.31 in the 1.32 cluster: EKS refuses UpdateClusterVersion.
+      expect(await version()).toBe('1.32');
+      await eks.send(
+        new UpdateNodegroupVersionCommand({
+          clusterName: 'c',
+          nodegroupName: 'eks',
+          version: '1.32',
+          releaseVersion: '1.32.9-20261120',
+        }),
+      );
+      sb.clock.advance(DAY);
+      const { nodegroup } = await eks.send(
+        new DescribeNodegroupCommand({ clusterName: 'c', nodegroupName: 'eks' }),
+      );
+      expect(nodegroup?.version).toBe('1.32');
+      expect(await version()).toBe('1.33');
     });
 
     it('refuses a fleet file whose control plane skips a minor, naming the field', () => {

@@ -42,21 +42,26 @@ const isAccessDenied = (err: unknown): err is AwsAdapterError =>
   err instanceof AwsAdapterError && err.code === 'AccessDeniedException';
 
 /**
- * GetParameters for up to 10 names, with IAM refusals kept to the refused names: IAM denies a
- * whole GetParameters call when any name in it is not allowed, so on AccessDeniedException each
- * name is asked for alone (one call each, one at a time) and only the refused ones are `denied`.
- * Any other failure throws as from {@link getParametersBatch}. Read-only.
+ * GetParameters for up to 10 names, with IAM refusals kept to the refused names. IAM authorizes
+ * each requested parameter, and we read a call naming one refused parameter as refused whole (AWS
+ * does not say), so on AccessDeniedException each name is asked for alone (one call each, one at a
+ * time) and only the refused ones are `denied`. A refusal that is no one name's (every name
+ * refused alone too, or one of AWS's public `/aws/…` parameters refused) throws the batch's error,
+ * as does any other failure ({@link getParametersBatch}). Read-only.
  */
 export async function getParametersIsolatingDenials(
   ssm: SSMClient,
   names: readonly string[],
 ): Promise<ParameterValuesWithDenials> {
   const unique = [...new Set(names)];
+  let batchError: AwsAdapterError;
   try {
     return { ...(await getParametersBatch(ssm, unique)), denied: {} };
   } catch (err) {
     if (!isAccessDenied(err)) throw err;
-    if (unique.length === 1) return { values: {}, invalid: [], denied: { [unique[0] as string]: err } };
+    if (unique.length === 1 && !isPublicParameter(unique[0] as string))
+      return { values: {}, invalid: [], denied: { [unique[0] as string]: err } };
+    batchError = err;
   }
   const out: ParameterValuesWithDenials = { values: {}, invalid: [], denied: {} };
   for (const name of unique) {
@@ -66,10 +71,20 @@ export async function getParametersIsolatingDenials(
       out.invalid.push(...one.invalid);
     } catch (err) {
       if (!isAccessDenied(err)) throw err;
+      // AWS's public parameters are readable by any role allowed to read them at all: a denial
+      // there is the role's (or an SCP's), not a missing golden grant.
+      if (isPublicParameter(name)) throw batchError;
       out.denied[name] = err;
     }
   }
+  // Every name refused alone too: the role reads no parameter here, which is no one name's fault.
+  if (Object.keys(out.denied).length === unique.length && unique.length > 1) throw batchError;
   return out;
+}
+
+/** AWS's public parameters (`/aws/service/…`: EKS AMI IDs, release versions). Pure. */
+function isPublicParameter(name: string): boolean {
+  return name.startsWith('/aws/');
 }
 
 /** GetParameters for any number of names: deduplicated, 10 a call, at most `concurrency` calls at once. */

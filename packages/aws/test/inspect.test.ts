@@ -557,6 +557,26 @@ describe('inspectFleet', () => {
       expect(calls.map((names) => names.length)).toEqual([3, 1, 1, 1]);
     });
 
+    it('fails every group with the batch’s own error when the role reads no parameter at all (no golden advice)', async () => {
+      const denied = Object.assign(
+        new Error('User: arn:aws:sts::111122223333:assumed-role/scan is not authorized'),
+        { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } },
+      );
+      // An SCP or a role without parameter/aws/service/*: every call is refused, public names too.
+      ssmMock.on(GetParametersCommand).rejects(denied);
+      const { fleet } = await inspect(['prod-b']);
+      expect(fleet.nodegroups).toEqual([]);
+      expect(fleet.errors.map((e) => e.nodegroup).sort()).toEqual(['general', 'golden']);
+      for (const e of fleet.errors) {
+        expect(e.message).toContain('AccessDeniedException');
+        expect(e.message).not.toContain('goldenAmiParameters');
+      }
+      // The denied batch, then names alone until a public one is refused too: never more.
+      const calls = ssmMock.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names ?? []);
+      expect(calls[0]?.length).toBe(3);
+      expect(calls.length).toBeLessThanOrEqual(4);
+    });
+
     it('reports a failed ListClusters as one region-wide error', async () => {
       eksMock
         .on(ListClustersCommand)

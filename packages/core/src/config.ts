@@ -209,9 +209,13 @@ function requiredString(whenMissing: string) {
   return z.string({ error: (issue) => (issue.input === undefined ? `required: ${whenMissing}` : undefined) });
 }
 
-// An SSM parameter name (letters, digits, _ . - /), with `{version}` at most once: one parameter
-// per Kubernetes minor. The JSON schema carries the same pattern.
-const GOLDEN_PARAMETER = /^\/(?=.)[A-Za-z0-9_.\-/]*(?:\{version\}[A-Za-z0-9_.\-/]*)?$/;
+// An SSM parameter name (letters, digits, _ . - /), or one with `{version}` once as a whole path
+// segment after at least one fixed one: one parameter per Kubernetes minor. The stack grants
+// `{version}` as `*` and the golden AMI rule matches it as a wildcard, so a placeholder anywhere
+// else (`/{version}`, `/golden{version}`) would reach other parameters. The JSON schema carries the
+// same pattern (no lookahead, so RE2 validators take it too).
+const GOLDEN_PARAMETER =
+  /^(?:\/[A-Za-z0-9_.\-/]+|\/(?:[A-Za-z0-9_.-]+\/)+\{version\}(?:\/[A-Za-z0-9_.-]+)*)$/;
 
 /** Why `name` is not a golden parameter name (the pattern above), in words. Pure. */
 function goldenParameterProblem(name: unknown): string {
@@ -221,6 +225,8 @@ function goldenParameterProblem(name: unknown): string {
     return `${shown} has ${VERSION_PLACEHOLDER} more than once; it may stand for the Kubernetes minor once (e.g. "/golden/web/{version}/ami")`;
   if (/[{}]/.test(text.replace(VERSION_PLACEHOLDER, '')))
     return `${shown} has braces other than ${VERSION_PLACEHOLDER}: only ${VERSION_PLACEHOLDER} (the Kubernetes minor, once) may be in braces`;
+  if (text.includes(VERSION_PLACEHOLDER) && !/[{}*?]/.test(text.replace(VERSION_PLACEHOLDER, '')))
+    return `${shown} has ${VERSION_PLACEHOLDER} where it is not a whole path segment after a fixed one: it is granted and matched as a wildcard, so it must stand alone between slashes, as in "/golden/web/{version}/ami"`;
   if (text.includes('*') || text.includes('?'))
     return `${shown} has a wildcard: list each parameter by name, or one per Kubernetes minor with ${VERSION_PLACEHOLDER}`;
   return `expected an SSM parameter name such as "/golden/eks-al2023/ami" (letters, digits, _ . - /, starting with /), or one per Kubernetes minor such as "/golden/web/{version}/ami" (got ${shown})`;

@@ -102,8 +102,16 @@ describe('parseConfig', () => {
     const golden = (names: string[]) => ({ regions: ['us-east-1'], goldenAmiParameters: names });
 
     it('keeps parameter names, and names with {version} once (one parameter per Kubernetes minor)', () => {
-      const names = ['/golden/eks-al2023/ami', '/golden/web/{version}/ami', '/golden/web-{version}'];
+      const names = ['/golden/eks-al2023/ami', '/golden/web/{version}/ami', '/golden/web/{version}'];
       expect(parseConfig(golden(names)).goldenAmiParameters).toEqual(names);
+    });
+
+    it('rejects {version} that is not a whole path segment after a fixed one (it would grant other parameters)', () => {
+      for (const name of ['/{version}', '/{version}/ami', '/golden{version}', '/golden/web-{version}/ami']) {
+        expect(issuesOf(golden([name]))).toEqual([
+          `goldenAmiParameters[0]: ${JSON.stringify(name)} has {version} where it is not a whole path segment after a fixed one: it is granted and matched as a wildcard, so it must stand alone between slashes, as in "/golden/web/{version}/ami"`,
+        ]);
+      }
     });
 
     it('rejects {version} twice, naming the entry', () => {

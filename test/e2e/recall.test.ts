@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListUpdatesCommand } from '@aws-sdk/client-eks';
 import { createClients, createLedgerTable, createRecallStore, inspectFleet } from '@nodekeeper/aws';
-import { main } from '@nodekeeper/cli';
 import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
-import type { Plan, PlanItem } from '@nodekeeper/core/plan';
 import type { Report } from '@nodekeeper/core/report';
-import type { LedgerPort, RolloutDeps, WorkflowStarter } from '@nodekeeper/core/rollout';
+import type { LedgerPort, WorkflowStarter } from '@nodekeeper/core/rollout';
 import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';
@@ -16,6 +14,7 @@ import { parseScanEvent, runScan, type ScanDeps } from '../../functions/lib/scan
 import { readSettings } from '../../functions/lib/settings.ts';
 import { sandboxEnv } from '../helpers/cli.ts';
 import { scheduledEvent } from '../helpers/fixtures.ts';
+import { planItemsAt, pollsAdvanceClock, runCliInProcess } from '../helpers/simulation.ts';
 import {
   createLocalWorkflowStarter,
   type LocalWorkflowStarter,
@@ -111,17 +110,7 @@ async function world(s: Sandbox) {
   await createLedgerTable(home.dynamodb, settings.ledgerTable);
   const base = buildRolloutDeps(settings, { homeRegion: REGION, endpoint: s.endpoint, credentials, now });
   // Each poll of an update stands for five minutes of waiting on the one clock.
-  const deps: RolloutDeps = {
-    ...base,
-    aws: {
-      ...base.aws,
-      describeUpdate: async (ref, id) => {
-        const found = await base.aws.describeUpdate(ref, id);
-        s.clock.advance(300);
-        return found;
-      },
-    },
-  };
+  const deps = pollsAdvanceClock(base, s);
   const local = createLocalWorkflowStarter({ deps: () => deps, poll });
   const queue = queuedStarter(local);
   const scanDeps: ScanDeps = {
@@ -158,32 +147,8 @@ async function world(s: Sandbox) {
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   });
   Object.assign(process.env, env);
-  const cli = async (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(args, {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env,
-      cwd: process.cwd(),
-      interactive: false,
-    });
-    return { code, stdout, stderr };
-  };
-  const planAt = async (time: string) => {
-    s.clock.set(time);
-    const out = await cli(['plan', '--config', file, '--now', time, '--json']);
-    expect(out.code, out.stderr).toBe(0);
-    const plan = JSON.parse(out.stdout) as Plan;
-    return Object.fromEntries(plan.items.map((i) => [`${i.cluster}/${i.nodegroup}`, i])) as Record<
-      string,
-      PlanItem
-    >;
-  };
+  const cli = (args: string[]) => runCliInProcess(args, env);
+  const planAt = (time: string) => planItemsAt(cli, s, file, time);
   const reportAt = async (time: string) => {
     s.clock.set(time);
     const out = await cli(['report', '--config', file, '--now', time, '--format', 'json']);

@@ -1,7 +1,7 @@
 import { createApprovalStore, createClients, createLedgerTable, inspectFleet } from '@nodekeeper/aws';
 import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
 import type { Approval } from '@nodekeeper/core/plan';
-import type { LedgerPort, RolloutDeps } from '@nodekeeper/core/rollout';
+import type { LedgerPort } from '@nodekeeper/core/rollout';
 import { demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRolloutDeps } from '../../functions/lib/deps.ts';
@@ -9,6 +9,7 @@ import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan, type ScanDeps } from '../../functions/lib/scan.ts';
 import { readSettings } from '../../functions/lib/settings.ts';
 import { scheduledEvent } from '../helpers/fixtures.ts';
+import { pollsAdvanceClock } from '../helpers/simulation.ts';
 import {
   createLocalWorkflowStarter,
   setupLocalDurableEnvironment,
@@ -65,17 +66,7 @@ async function world(s: Sandbox) {
   await createLedgerTable(home.dynamodb, settings.ledgerTable);
   const base = buildRolloutDeps(settings, { homeRegion: REGION, endpoint: s.endpoint, credentials, now });
   // Each poll of an update stands for five minutes of waiting on the one clock.
-  const deps: RolloutDeps = {
-    ...base,
-    aws: {
-      ...base.aws,
-      describeUpdate: async (ref, id) => {
-        const found = await base.aws.describeUpdate(ref, id);
-        s.clock.advance(300);
-        return found;
-      },
-    },
-  };
+  const deps = pollsAdvanceClock(base, s);
   const approvals = createApprovalStore(home.dynamodb, { tableName: settings.ledgerTable });
   const starter = createLocalWorkflowStarter({ deps: () => deps, poll });
   const scanDeps: ScanDeps = {

@@ -11,16 +11,13 @@ import {
   createTargetClientCache,
   inspectFleet,
 } from '@nodekeeper/aws';
-import { main } from '@nodekeeper/cli';
 import { type Config, type FleetTarget, parseConfig } from '@nodekeeper/core/config';
-import type { Plan, PlanItem } from '@nodekeeper/core/plan';
 import type { Report } from '@nodekeeper/core/report';
 import {
   executionName,
   type LedgerPort,
   planRollbackFleet,
   type RollbackSelection,
-  type RolloutDeps,
 } from '@nodekeeper/core/rollout';
 import { DemoAmis, demoFleet, type FleetFile, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +27,7 @@ import { parseScanEvent, runScan, type ScanDeps } from '../../functions/lib/scan
 import { readSettings } from '../../functions/lib/settings.ts';
 import { sandboxEnv } from '../helpers/cli.ts';
 import { scheduledEvent } from '../helpers/fixtures.ts';
+import { planItemsAt, pollsAdvanceClock, runCliInProcess } from '../helpers/simulation.ts';
 import {
   createLocalWorkflowStarter,
   setupLocalDurableEnvironment,
@@ -138,17 +136,7 @@ async function world(s: Sandbox) {
   await createLedgerTable(home.dynamodb, settings.ledgerTable);
   const base = buildRolloutDeps(settings, { homeRegion: REGION, endpoint: s.endpoint, credentials, now });
   // Each poll of an update stands for five minutes of waiting on the one clock.
-  const deps: RolloutDeps = {
-    ...base,
-    aws: {
-      ...base.aws,
-      describeUpdate: async (ref, id) => {
-        const found = await base.aws.describeUpdate(ref, id);
-        s.clock.advance(300);
-        return found;
-      },
-    },
-  };
+  const deps = pollsAdvanceClock(base, s);
   const local = createLocalWorkflowStarter({ deps: () => deps, poll });
   const scanDeps: ScanDeps = {
     config,
@@ -228,32 +216,8 @@ async function world(s: Sandbox) {
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   });
   Object.assign(process.env, env);
-  const cli = async (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(args, {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env,
-      cwd: process.cwd(),
-      interactive: false,
-    });
-    return { code, stdout, stderr };
-  };
-  const planAt = async (time: string) => {
-    s.clock.set(time);
-    const out = await cli(['plan', '--config', file, '--now', time, '--json']);
-    expect(out.code, out.stderr).toBe(0);
-    const plan = JSON.parse(out.stdout) as Plan;
-    return Object.fromEntries(plan.items.map((i) => [`${i.cluster}/${i.nodegroup}`, i])) as Record<
-      string,
-      PlanItem
-    >;
-  };
+  const cli = (args: string[]) => runCliInProcess(args, env);
+  const planAt = (time: string) => planItemsAt(cli, s, file, time);
   const updatesOf = async (name: string) => {
     const [cluster = '', nodegroup = ''] = name.split('/');
     return (

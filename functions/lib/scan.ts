@@ -204,6 +204,8 @@ export interface ScanResult {
   runId: string | null;
   /** A continuation an earlier scan already covered (it planned after the rollout ended): nothing ran. */
   covered?: true;
+  /** Handed to the durable fleet scan (more targets than `rollout.fanOutAboveTargets`): it plans and starts. */
+  fleetScan?: { executionName: string; result: 'started' | 'already-started' };
 }
 
 /**

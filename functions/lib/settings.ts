@@ -28,6 +28,14 @@ export interface Settings {
    */
   scanFunction: string | null;
   /**
+   * Qualified ARN of the durable fleet scan (`NODEKEEPER_FLEET_SCAN_ARN`), for the scan: with more
+   * targets than `rollout.fanOutAboveTargets` it hands the fleet there. Null: the scan inspects
+   * every target itself.
+   */
+  fleetScanArn: string | null;
+  /** Name or ARN of the inspect function (`NODEKEEPER_INSPECT_FUNCTION`), for the fleet scan. */
+  inspectFunction: string | null;
+  /**
    * The deployment's stage (`NODEKEEPER_STAGE`, set by the stack), else `default`. Durable execution
    * names carry it: Lambda keeps them unique per account and region, which stages may share.
    */
@@ -80,6 +88,8 @@ export function readSettings(vars: Record<string, string | undefined> = process.
     pauseParameter: pauseParameterName(vars),
     workflowArn: env(vars, 'NODEKEEPER_WORKFLOW_ARN'),
     scanFunction: env(vars, 'NODEKEEPER_SCAN_FUNCTION'),
+    fleetScanArn: env(vars, 'NODEKEEPER_FLEET_SCAN_ARN'),
+    inspectFunction: env(vars, 'NODEKEEPER_INSPECT_FUNCTION'),
     stage: env(vars, 'NODEKEEPER_STAGE') ?? DEFAULT_STAGE,
     slack: {
       webhookUrl: linked('SlackWebhookUrl') ?? env(vars, 'NODEKEEPER_SLACK_WEBHOOK_URL'),

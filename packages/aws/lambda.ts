@@ -1,4 +1,14 @@
 // @nodekeeper/aws/lambda: asynchronous invokes (continuations, Slack workers) and the workflow starter (Lambda).
+
+export {
+  createFleetScanStarter,
+  decodeInspection,
+  type EncodedInspection,
+  encodeInspection,
+  type FleetScanStarter,
+  INSPECTION_RESULT_MAX_BYTES,
+  InspectionTooLargeError,
+} from './src/fanout.ts';
 export {
   type AsyncInvoker,
   type ContinuationEvent,

@@ -35,6 +35,8 @@ export {
   type ClusterProgress,
   factsUnreadable,
   type InspectionTarget,
+  inspectionTargetKey,
+  inspectionTargets,
   PLAN_HISTORY_MAX_RECORDS,
   PlanFactsWarningCode,
   type PlanLedgerState,

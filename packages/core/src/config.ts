@@ -134,6 +134,17 @@ const patchSchema = z.strictObject({
   timeoutSeconds: z.int().min(30).max(2_592_000).optional(),
 });
 
+/**
+ * Targets above which the deployed scan fans out (rollout.fanOutAboveTargets). At the bench's 200
+ * node groups per target, 100 targets are 20,000 node groups: about a quarter of one 15-minute
+ * invocation at 50 % of AWS's rate limits (bench/README.md, fleet scale).
+ */
+export const FANOUT_ABOVE_TARGETS = 100;
+/** Inspect invocations the durable fleet scan runs at once (rollout.fanOutConcurrency). */
+export const FANOUT_CONCURRENCY = 50;
+const MAX_FANOUT_TARGETS = 10_000;
+const MAX_FANOUT_CONCURRENCY = 500;
+
 const rolloutSchema = z.strictObject({
   maxWaitHours: z
     .number()
@@ -153,6 +164,22 @@ const rolloutSchema = z.strictObject({
     .default(START_CONCURRENCY)
     .describe(
       'Rollout workflows a scan starts at once (each start is one Lambda call); the others wait for a free slot. Budgets and waves decide what starts, this only paces the calls.',
+    ),
+  fanOutAboveTargets: z
+    .int()
+    .min(1)
+    .max(MAX_FANOUT_TARGETS)
+    .default(FANOUT_ABOVE_TARGETS)
+    .describe(
+      'With more (account, region) targets than this, the deployed scan hands the fleet to the durable fleet scan: one Lambda invocation inspects each target, and the plan is made from all of them. At or below it, one invocation inspects every target. The CLI always inspects in its own process.',
+    ),
+  fanOutConcurrency: z
+    .int()
+    .min(1)
+    .max(MAX_FANOUT_CONCURRENCY)
+    .default(FANOUT_CONCURRENCY)
+    .describe(
+      "Targets the durable fleet scan inspects at once (each one Lambda invocation of nodekeeper's inspect function).",
     ),
 });
 

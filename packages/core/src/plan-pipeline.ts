@@ -197,19 +197,39 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
  * warning says why, because waves, soak, budgets and the breaker depend on them. A missing ledger
  * table means no history.
  */
+/**
+ * The (account, region) targets a plan of `config` as of `now` inspects, each with the plan's age
+ * and follow rules: what {@link planFleet} hands its `inspect` port, in its order. A fan-out that
+ * inspects elsewhere (the durable fleet scan) inspects exactly these. Pure.
+ */
+export function inspectionTargets(
+  config: Config,
+  now: Date,
+  regions?: readonly string[],
+): InspectionTarget[] {
+  const only = regions ? new Set(regions) : null;
+  const { minAmiAgeDays, denyAmis, waves, followClusterVersion } = policyFromConfig(config);
+  const amiAge: AmiAgeRequest = { now: now.toISOString(), rule: { minAmiAgeDays, denyAmis, waves } };
+  const follow: FollowRule = { waves, followClusterVersion };
+  return fleetTargets(config)
+    .filter((t) => only === null || only.has(t.region))
+    .map((t) => ({ ...t, amiAge, follow }));
+}
+
+/** One target's key: its account (`self` for the deployment's own) and region. Pure. */
+export function inspectionTargetKey(target: Pick<FleetTarget, 'accountId' | 'region'>): string {
+  return `${target.accountId ?? 'self'}/${target.region}`;
+}
+
 export async function planFleet(ports: PlanPorts, options: PlanPipelineOptions): Promise<PlannedFleet> {
-  const only = options.regions ? new Set(options.regions) : null;
-  const targets = fleetTargets(options.config).filter((t) => only === null || only.has(t.region));
+  const targets = inspectionTargets(options.config, options.now, options.regions);
   const progress = { targetsDone: 0, clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
   const report = (phase: PlanProgress['phase'], target: FleetTarget) =>
     options.onProgress?.({ phase, target, targetsTotal: targets.length, ...progress });
-  const { minAmiAgeDays, denyAmis, waves, followClusterVersion } = policyFromConfig(options.config);
-  const amiAge: AmiAgeRequest = { now: options.now.toISOString(), rule: { minAmiAgeDays, denyAmis, waves } };
-  const follow: FollowRule = { waves, followClusterVersion };
   const inspections = mapLimit(targets, options.targetConcurrency ?? TARGET_CONCURRENCY, async (target) => {
     report('inspecting', target);
     let seen = { clustersDone: 0, clustersTotal: 0, nodegroupsDone: 0 };
-    const result = await ports.inspect({ ...target, amiAge, follow }, (p) => {
+    const result = await ports.inspect(target, (p) => {
       progress.clustersDone += p.clustersDone - seen.clustersDone;
       progress.clustersTotal += p.clustersTotal - seen.clustersTotal;
       progress.nodegroupsDone += p.nodegroupsDone - seen.nodegroupsDone;

@@ -57,7 +57,7 @@ describe('parseConfig', () => {
         maxFailuresPerRelease: 1,
         targets: [],
         goldenAmiParameters: [],
-        rollout: { maxWaitHours: 24, startConcurrency: 10 },
+        rollout: { maxWaitHours: 24, startConcurrency: 10, fanOutAboveTargets: 100, fanOutConcurrency: 50 },
         slack: { allowedUserIds: [], mentionOnFailure: [] },
         observability: { dashboard: false, clusterMetrics: false },
       });
@@ -78,7 +78,7 @@ describe('parseConfig', () => {
         targets: [],
         goldenAmiParameters: [],
         patch: { maxConcurrency: '10%', maxErrors: '1', reboot: false },
-        rollout: { maxWaitHours: 24, startConcurrency: 10 },
+        rollout: { maxWaitHours: 24, startConcurrency: 10, fanOutAboveTargets: 100, fanOutConcurrency: 50 },
         slack: { allowedUserIds: [], mentionOnFailure: [] },
         observability: { dashboard: false, clusterMetrics: false },
       });

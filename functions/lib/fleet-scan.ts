@@ -1,0 +1,185 @@
+import type { DurableContext } from '@aws/durable-execution-sdk-js';
+import type { InspectFleetResult } from '@nodekeeper/aws/inspect';
+import {
+  decodeInspection,
+  type EncodedInspection,
+  encodeInspection,
+  InspectionTooLargeError,
+} from '@nodekeeper/aws/lambda';
+import { ValidationError } from '@nodekeeper/core';
+import { type Config, fleetTargets } from '@nodekeeper/core/config';
+import {
+  type InspectionTarget,
+  inspectionTargetKey,
+  inspectionTargets,
+  WHOLE_CLUSTER,
+} from '@nodekeeper/core/plan';
+import type { ScanMarkPort } from '@nodekeeper/core/rollout';
+import * as z from 'zod';
+import { logger } from './logger.ts';
+import { parseScanEvent, runScan, type ScanDeps, type ScanEvent, type ScanResult } from './scan.ts';
+
+/** Whether the deployed scan hands this config's fleet to the durable fleet scan. Pure. */
+export function fansOut(config: Config): boolean {
+  return fleetTargets(config).length > config.rollout.fanOutAboveTargets;
+}
+
+/**
+ * The fleet scan's execution name for a scan event: a redelivered event (or a second hand-over of
+ * it) names the same execution, which Lambda starts once. `fleet_<readable>_<hash>`, 1–64
+ * characters of `[a-zA-Z0-9_-]` (Lambda's DurableExecutionName). Pure.
+ */
+export function fleetScanExecutionName(eventId: string, stage: string, hash: (s: string) => string): string {
+  const readable = `${stage}_${eventId}`.replace(/[^a-zA-Z0-9-]+/g, '-').slice(0, 30);
+  return `fleet_${readable}_${hash(`${stage}\u0000${eventId}`).slice(0, 24)}`.slice(0, 64);
+}
+
+/** The inspect function's event: one target of the deployment's config, as of the plan's time. */
+const inspectEventSchema = z.strictObject({
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'expected a 12-digit account ID')
+    .nullable(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region name'),
+  now: z.iso.datetime({ offset: true }),
+});
+export type InspectEvent = z.output<typeof inspectEventSchema>;
+
+/**
+ * Inspects the one target an inspect event names, with the rules of the deployment's own config
+ * (never a role or cluster list from the event), and returns it compressed for the fleet scan. A
+ * target whose inspection does not fit one result comes back as an `error` item saying so. Throws
+ * ValidationError for an event that is not an inspect event or names no target of the config.
+ */
+export async function inspectOneTarget(
+  event: unknown,
+  deps: { config: Config; inspect: (target: InspectionTarget) => Promise<InspectFleetResult> },
+): Promise<EncodedInspection> {
+  const parsed = inspectEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'unsupported inspect event (expected {accountId, region, now} from the fleet scan)',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const { accountId, region, now } = parsed.data;
+  const key = inspectionTargetKey({ accountId, region });
+  const target = inspectionTargets(deps.config, new Date(now)).find((t) => inspectionTargetKey(t) === key);
+  if (!target) throw new ValidationError(`target ${key} is not in this deployment's config`);
+  const started = performance.now();
+  const result = await deps.inspect(target);
+  try {
+    const encoded = encodeInspection(result);
+    logger.info('target inspected', {
+      target: key,
+      nodegroups: result.fleet.nodegroups.length,
+      errors: result.fleet.errors.length,
+      jsonBytes: encoded.jsonBytes,
+      resultBytes: encoded.data.length,
+      ms: Math.round(performance.now() - started),
+    });
+    return encoded;
+  } catch (error) {
+    if (!(error instanceof InspectionTooLargeError)) throw error;
+    logger.error('target inspection too large for one result', { target: key, error: error.message });
+    return encodeInspection(targetFailure(target, error.message));
+  }
+}
+
+function targetFailure(target: Pick<InspectionTarget, 'accountId' | 'region'>, message: string) {
+  return {
+    fleet: {
+      nodegroups: [],
+      errors: [
+        {
+          accountId: target.accountId,
+          region: target.region,
+          cluster: WHOLE_CLUSTER,
+          nodegroup: null,
+          message,
+        },
+      ],
+    },
+    catalog: { parameters: { [target.region]: {} }, images: { [target.region]: {} } },
+  };
+}
+
+export interface FleetScanDeps {
+  /** Every scan dependency but `inspect`: the inspections come from the inspect invocations. */
+  scan: Omit<ScanDeps, 'inspect'>;
+  /** Name or ARN of the inspect function. */
+  inspectFunction: string;
+  /** The clock of the plan's time for a continuation (and of the scan mark). */
+  now: () => Date;
+}
+
+/**
+ * The durable fleet scan: one inspect invocation per (account, region) target
+ * (`context.invoke` inside `context.map`, `rollout.fanOutConcurrency` at once: this execution
+ * suspends without compute while they run), then the scan program over their merged results in
+ * the invocation that resumes with the last of them: plan, summary, starts, exactly as the scan.
+ * A target whose invocation failed becomes that target's `error` item; the others plan.
+ */
+export function createFleetScan(getDeps: () => FleetScanDeps) {
+  return async (event: unknown, ctx: DurableContext): Promise<ScanResult> => {
+    const scan: ScanEvent = parseScanEvent(event);
+    const deps = getDeps();
+    const { config } = deps.scan;
+    // Recorded once: every replay plans as of the same time and marks the same moment.
+    const inspectedAt = await ctx.step('inspection started', async () => deps.now().toISOString());
+    const planNow = 'continuation' in scan ? new Date(inspectedAt) : new Date(scan.time);
+    const targets = inspectionTargets(config, planNow);
+    logger.info('fleet scan fanning out', { eventId: scan.id, targets: targets.length });
+    const batch = await ctx.map(
+      'inspect targets',
+      targets,
+      async (child, target): Promise<EncodedInspection | { failed: string }> => {
+        const input: InspectEvent = {
+          accountId: target.accountId,
+          region: target.region,
+          now: planNow.toISOString(),
+        };
+        try {
+          return await child.invoke<InspectEvent, EncodedInspection>(
+            `inspect ${inspectionTargetKey(target)}`,
+            deps.inspectFunction,
+            input,
+          );
+        } catch (error) {
+          // The invocation failed (its error, a timeout): this target is an error item.
+          return { failed: error instanceof Error ? error.message : String(error) };
+        }
+      },
+      {
+        maxConcurrency: config.rollout.fanOutConcurrency,
+        itemNamer: (target) => inspectionTargetKey(target),
+      },
+    );
+    const inspections = new Map<string, InspectFleetResult>();
+    batch.all.forEach((item, i) => {
+      const target = targets[i] as InspectionTarget;
+      const value = item.result;
+      const failed =
+        value === undefined ? (item.error?.message ?? 'no result') : 'failed' in value ? value.failed : null;
+      inspections.set(
+        inspectionTargetKey(target),
+        failed === null
+          ? decodeInspection(value)
+          : targetFailure(target, `inspection of ${inspectionTargetKey(target)} failed: ${failed}`),
+      );
+    });
+    const marks: ScanMarkPort | undefined = deps.scan.marks && {
+      lastPlannedAt: () => (deps.scan.marks as ScanMarkPort).lastPlannedAt(),
+      // The plan's facts are as old as the inspections: a continuation asked for after they began
+      // needs a later scan.
+      markPlanned: () => (deps.scan.marks as ScanMarkPort).markPlanned(inspectedAt),
+    };
+    return runScan(scan, {
+      ...deps.scan,
+      ...(marks ? { marks } : {}),
+      inspect: async (target) =>
+        inspections.get(inspectionTargetKey(target)) ??
+        targetFailure(target, `target ${inspectionTargetKey(target)} was not inspected by this fleet scan`),
+    });
+  };
+}

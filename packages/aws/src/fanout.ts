@@ -1,0 +1,97 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { AwsAdapterError, describeAwsError } from './errors.ts';
+import type { InspectFleetResult as Inspection } from './inspect.ts';
+import { isQualifiedFunctionArn } from './workflow-starter.ts';
+
+/**
+ * The largest result one inspect invocation returns to the durable fleet scan. The Lambda API
+ * model allows a chained invoke's Result up to 6,291,456 characters (`OperationPayload`), but the
+ * durable SDK checkpoints at most 256 KiB per operation (`CHECKPOINT_SIZE_LIMIT`): nodekeeper keeps
+ * each result within the smaller (docs/aws-contracts.md, "Durable fleet scan").
+ */
+export const INSPECTION_RESULT_MAX_BYTES = 256 * 1024;
+
+/** One target's inspection as the inspect function returns it: gzip of its JSON, in base64. */
+export interface EncodedInspection {
+  encoding: 'gzip-base64';
+  /** Size of the inspection's JSON before compression. */
+  jsonBytes: number;
+  data: string;
+}
+
+/** Raised when a target's inspection does not fit one result even compressed. */
+export class InspectionTooLargeError extends Error {
+  readonly bytes: number;
+  readonly nodegroups: number;
+  constructor(bytes: number, nodegroups: number) {
+    super(
+      `the inspection of ${nodegroups} node groups is ${bytes} bytes compressed, over the ${INSPECTION_RESULT_MAX_BYTES}-byte result a durable operation can hold; split this target's clusters across more targets`,
+    );
+    this.name = 'InspectionTooLargeError';
+    this.bytes = bytes;
+    this.nodegroups = nodegroups;
+  }
+}
+
+/** Compresses one inspection for the fleet scan; throws InspectionTooLargeError past the limit. */
+export function encodeInspection(inspection: Inspection): EncodedInspection {
+  const json = JSON.stringify(inspection);
+  const data = gzipSync(json, { level: 6 }).toString('base64');
+  // The result travels as JSON: the envelope's quotes and keys come on top of `data`.
+  const bytes = data.length + 80;
+  if (bytes > INSPECTION_RESULT_MAX_BYTES) {
+    throw new InspectionTooLargeError(bytes, inspection.fleet.nodegroups.length);
+  }
+  return { encoding: 'gzip-base64', jsonBytes: Buffer.byteLength(json), data };
+}
+
+/** The inspection an {@link encodeInspection} result carries; throws on anything else. */
+export function decodeInspection(value: unknown): Inspection {
+  const v = value as Partial<EncodedInspection> | null;
+  if (v === null || typeof v !== 'object' || v.encoding !== 'gzip-base64' || typeof v.data !== 'string') {
+    throw new Error('not an encoded inspection (expected {encoding: "gzip-base64", data})');
+  }
+  return JSON.parse(gunzipSync(Buffer.from(v.data, 'base64')).toString('utf8')) as Inspection;
+}
+
+/** Hands one scan event to the durable fleet scan. */
+export interface FleetScanStarter {
+  start(input: { executionName: string; event: unknown }): Promise<{ kind: 'started' | 'already-started' }>;
+}
+
+/**
+ * Starts the durable fleet scan (qualified ARN) asynchronously, named after the scan event, so a
+ * redelivered event starts nothing twice: Lambda answers DurableExecutionAlreadyStartedException
+ * (or returns the existing execution) for a known name.
+ */
+export function createFleetScanStarter(lambda: LambdaClient, functionArn: string): FleetScanStarter {
+  if (!isQualifiedFunctionArn(functionArn)) {
+    throw new AwsAdapterError(
+      'lambda',
+      'Invoke',
+      new Error(`fleet scan ARN must be qualified with a version or alias: ${functionArn}`),
+    );
+  }
+  return {
+    async start({ executionName, event }) {
+      try {
+        await lambda.send(
+          new InvokeCommand({
+            FunctionName: functionArn,
+            InvocationType: 'Event',
+            DurableExecutionName: executionName,
+            Payload: new TextEncoder().encode(JSON.stringify(event)),
+          }),
+        );
+        return { kind: 'started' };
+      } catch (error) {
+        const { code } = describeAwsError(error);
+        if (code === 'DurableExecutionAlreadyStartedException' || code === 'ResourceConflictException') {
+          return { kind: 'already-started' };
+        }
+        throw new AwsAdapterError('lambda', 'Invoke', error, executionName);
+      }
+    },
+  };
+}

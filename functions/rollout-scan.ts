@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReleaseHistoryReader, inspectTarget } from '@nodekeeper/aws/inspect';
 import { createFleetScanStarter } from '@nodekeeper/aws/lambda';
 import { fleetTargets } from '@nodekeeper/core/config';
 import { fansOut, fleetScanExecutionName } from './lib/fleet-scan.ts';
@@ -50,5 +51,10 @@ export async function handler(event: unknown): Promise<ScanResult> {
       fleetScan: { executionName, result: started.kind },
     };
   }
-  return runScan(scan, { ...env.deps, inspect: env.inspect });
+  // This scan reads AWS's older releases (age selection) once per region, for every account.
+  const releaseHistories = createReleaseHistoryReader();
+  return runScan(scan, {
+    ...env.deps,
+    inspect: (target) => inspectTarget(env.clients, target, { logger, releaseHistories }),
+  });
 }

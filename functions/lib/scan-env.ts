@@ -1,6 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { homeRegion, readConfig } from '@nodekeeper/aws/clients';
-import { createReleaseHistoryReader, inspectTarget } from '@nodekeeper/aws/inspect';
+import { homeRegion, readConfig, type TargetClientCache } from '@nodekeeper/aws/clients';
 import { createLambdaClient, createLambdaWorkflowStarter } from '@nodekeeper/aws/lambda';
 import {
   createApprovalStore,
@@ -11,7 +10,6 @@ import {
 import { ValidationError } from '@nodekeeper/core';
 import type { Config } from '@nodekeeper/core/config';
 import { pauseReaderFor, runDepsFor, targetClientsFor } from './deps.ts';
-import { logger } from './logger.ts';
 import { notifierFromSettings } from './notify.ts';
 import type { ScanDeps } from './scan.ts';
 import { readSettings, type Settings } from './settings.ts';
@@ -24,8 +22,12 @@ export interface ScanEnvironment {
   lambda: LambdaClient;
   /** Every scan dependency but `inspect`. */
   deps: Omit<ScanDeps, 'inspect'>;
-  /** Inspects one target from this process (the scan's own inspection, and the inspect function's). */
-  inspect: ScanDeps['inspect'];
+  /**
+   * Client sets per (account, region), spoke read roles for other accounts: the scan inspects with
+   * them (`@nodekeeper/aws/inspect`, imported by the scan itself so the fleet scan, which inspects
+   * nothing, bundles no EKS, EC2 or STS client).
+   */
+  clients: TargetClientCache;
 }
 
 /**
@@ -43,13 +45,11 @@ export function scanEnvironment(vars: NodeJS.ProcessEnv = process.env): ScanEnvi
   const lambda = createLambdaClient(home.context);
   const notifier = notifierFromSettings(settings);
   const runs = runDepsFor(settings, home, notifier);
-  // This process reads AWS's older releases (age selection) once per region, for every account.
-  const releaseHistories = createReleaseHistoryReader();
   return {
     settings,
     config,
     lambda,
-    inspect: (target) => inspectTarget(clients, target, { logger, releaseHistories }),
+    clients,
     deps: {
       config,
       pause: pauseReaderFor(home, settings.pauseParameter),

@@ -7,6 +7,7 @@
  * Prices: us-east-1, arm64, list prices; each with the page it comes from.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { fleetTargets, parseConfig } from '@nodekeeper/core/config';
 import {
   type MetricOptions,
   metricSeries,
@@ -17,6 +18,7 @@ import {
 import type { RolloutRecord } from '@nodekeeper/core/rollout';
 import { createMetrics, publishBatches } from '../functions/lib/metrics.ts';
 import { ALARM_METRICS, dashboardBody } from '../stacks/dashboard.ts';
+import { resourceNames } from '../stacks/permissions.ts';
 import { dashboardReads, reads } from '../test/helpers/cloudwatch.ts';
 import type { CompletionResults } from './completion.ts';
 import type { ScanResults } from './scan.ts';
@@ -552,21 +554,31 @@ function failureSeries(options: MetricOptions): number {
   ).length;
 }
 
+/** The resources of a `prod` stage, as the stacks name them. */
+const DEPLOYED = resourceNames('prod');
+
+/**
+ * The scan's fan-out threshold by default (`rollout.fanOutAboveTargets`, core's config parser): with
+ * no more (account, region) targets than this the scan inspects every target in its own invocation,
+ * and the durable fleet scan and its inspect function are deployed but never invoked.
+ */
+function fanOutAboveTargets(): number {
+  const config = parseConfig({ regions: ['us-east-1'], clusters: ['*'] });
+  if (fleetTargets(config).length !== 1) throw new Error('expected one target from one region');
+  return config.rollout.fanOutAboveTargets;
+}
+
 /** Metrics the dashboard shows: one per explicit metric, and what each SEARCH finds. */
 function dashboardMetricCount(series: Set<string>, clusterMetrics: boolean): number {
   const body = dashboardBody({
     region: 'us-east-1',
     dlqName: 'dlq',
     alarmArns: [],
-    functions: {
-      'rollout-scan': 'nodekeeper-prod-rollout-scan',
-      'rollout-workflow': 'nodekeeper-prod-rollout-workflow',
-      patch: 'nodekeeper-prod-patch',
-      'patch-status': 'nodekeeper-prod-patch-status',
-      'slack-command': 'nodekeeper-prod-slack-command',
-    },
-    scanFunction: 'nodekeeper-prod-rollout-scan',
-    workflowFunction: 'nodekeeper-prod-rollout-workflow',
+    // Every function the stack deploys (stacks/permissions.ts resourceNames, as stacks/app.ts).
+    functions: DEPLOYED.functions,
+    scanFunction: DEPLOYED.functions['rollout-scan'],
+    fleetScanFunction: DEPLOYED.functions['rollout-fanout'],
+    workflowFunction: DEPLOYED.functions['rollout-workflow'],
     clusterMetrics,
   });
   const emitted = [...series].map((k) => {
@@ -622,6 +634,12 @@ const line = (
 export function costModel(scan: ScanResults | null, completion: CompletionResults | null): CostResults {
   const s = COST_SCENARIO;
   const nodegroups = s.clusters * s.nodegroupsPerCluster;
+  const fanOutAbove = fanOutAboveTargets();
+  if (s.targets > fanOutAbove) {
+    throw new Error(
+      `the cost model prices the scan of at most ${fanOutAbove} targets (rollout.fanOutAboveTargets); the scenario has ${s.targets}, which the durable fleet scan would inspect`,
+    );
+  }
   const scanSeconds = scan ? (scan.throttled.wallMs / 1000) * (nodegroups / scan.nodegroups) : 60;
   // The typical rollout: the completion run closest to 20 minutes.
   const typical =
@@ -744,6 +762,15 @@ export function costModel(scan: ScanResults | null, completion: CompletionResult
       ),
       line(
         'Lambda',
+        'fleet scan and inspect functions',
+        0,
+        'GB-s',
+        PRICES.lambdaArmGbSecond,
+        `deployed, never invoked: ${s.targets} (account, region) target, not above rollout.fanOutAboveTargets (${fanOutAbove}), so the scan inspects in its own invocation; Lambda bills invocations only`,
+        'lambda',
+      ),
+      line(
+        'Lambda',
         'requests',
         requests / 1e6,
         'million requests',
@@ -840,7 +867,7 @@ export function costModel(scan: ScanResults | null, completion: CompletionResult
         ALARM_METRICS,
         'alarm metrics',
         PRICES.standardAlarmMetricMonth,
-        '7 standard-resolution alarms; the durable executions alarm reads 2 metrics',
+        `7 standard-resolution alarms reading ${ALARM_METRICS} metrics: the durable executions alarm reads 2, the scan errors alarm 3 (the scan's errors, the fleet scan's failed and timed-out executions)`,
         'cloudwatch',
       ),
       line(

@@ -31,6 +31,7 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
   const observability = createObservability(ctx, {
     functions: ctx.names.functions,
     scanFunction: ctx.names.functions['rollout-scan'],
+    fleetScanFunction: ctx.names.functions['rollout-fanout'],
     workflowFunction: ctx.names.functions['rollout-workflow'],
     scheduleDlqName: schedule.dlq.nodes.queue.name,
     cron: ctx.config.schedule?.cron ?? '',
@@ -49,8 +50,10 @@ export function createNodekeeper(deploy: DeployConfig, stage: string) {
     ...(observability.dashboardName ? { dashboardName: observability.dashboardName } : {}),
     // The hub roles each spoke role must trust (`npm run iam -- --spoke --read-hub-role-arn …
     // --write-hub-role-arn …`): the functions that only read, and those that change node groups.
+    // The fleet scan assumes no spoke role: its inspect function reads each target.
     hubReadRoleArns: $resolve([
       rollout.scan.nodes.role.arn,
+      rollout.inspect.nodes.role.arn,
       patch.patchStatus.nodes.role.arn,
       slackCommand.nodes.role.arn,
     ]).apply((arns) => arns.join(',')),

@@ -4,10 +4,11 @@ import { METRICS_NAMESPACE, METRICS_SERVICE, MetricName } from '@nodekeeper/core
 
 /**
  * Alarm metrics CloudWatch bills (standard resolution, one per metric an alarm reads: the durable
- * executions alarm reads two). The bench prices them; test/infra/observability.test.ts counts them
- * in the rendered stack.
+ * executions alarm reads two, the scan errors alarm three: the scan's errors and the fleet scan's
+ * failed and timed-out executions). The bench prices them; test/infra/observability.test.ts counts
+ * them in the rendered stack.
  */
-export const ALARM_METRICS = 8;
+export const ALARM_METRICS = 10;
 
 /** Lambda's metrics for durable executions (AWS/Lambda, dimension FunctionName). */
 export const DurableMetric = {
@@ -30,6 +31,7 @@ export function dashboardBody(o: {
   alarmArns: string[];
   functions: Record<string, string>;
   scanFunction: string;
+  fleetScanFunction: string;
   workflowFunction: string;
   clusterMetrics: boolean;
 }): { widgets: Widget[] } {
@@ -181,6 +183,21 @@ export function dashboardBody(o: {
                 'FunctionName',
                 o.scanFunction,
                 { stat: 'Sum', label: 'invocations' },
+              ],
+              // Above rollout.fanOutAboveTargets the scan hands each event to a durable fleet scan.
+              [
+                'AWS/Lambda',
+                DurableMetric.started,
+                'FunctionName',
+                o.fleetScanFunction,
+                { stat: 'Sum', label: 'fleet scans' },
+              ],
+              [
+                'AWS/Lambda',
+                DurableMetric.failed,
+                'FunctionName',
+                o.fleetScanFunction,
+                { stat: 'Sum', label: 'fleet scans failed' },
               ],
               [
                 ns,

@@ -18,6 +18,8 @@ export type ObservabilityInputs = {
   /** Physical function names (resourceNames(stage).functions). */
   functions: Record<string, string>;
   scanFunction: string;
+  /** The durable fleet scan (rollout-fanout): the scan of fleets above `rollout.fanOutAboveTargets`. */
+  fleetScanFunction: string;
   workflowFunction: string;
   /** Name of the schedule's dead-letter queue. */
   scheduleDlqName: $util.Input<string>;
@@ -69,10 +71,36 @@ export function createObservability(ctx: StackContext, inputs: ObservabilityInpu
     metricName: MetricName.rolloutsFailed,
     dimensions: service,
   });
-  const scanErrors = countAbove('ScanErrorsAlarm', 'nodekeeper: the scan function failed', {
+  // One alarm for a failed scan, whichever function ran it: the scan's errors, and the fleet scan's
+  // durable executions that failed or timed out (how a fleet scan that does not recover ends).
+  // Metric math keeps the alarm count; CloudWatch bills each metric it reads (ALARM_METRICS).
+  const durable = (functionName: string, metricName: string) => ({
     namespace: 'AWS/Lambda',
-    metricName: 'Errors',
-    dimensions: { FunctionName: inputs.scanFunction },
+    metricName,
+    dimensions: { FunctionName: functionName },
+    stat: 'Sum',
+    period: ALARM_PERIOD_SECONDS,
+  });
+  const scanErrors = new aws.cloudwatch.MetricAlarm('ScanErrorsAlarm', {
+    name: `${prefix}-scan-errors`,
+    alarmDescription:
+      'nodekeeper: a scan failed (the scan function failed, or a durable fleet scan execution failed or timed out)',
+    metricQueries: [
+      { id: 'm1', returnData: false, metric: durable(inputs.scanFunction, 'Errors') },
+      { id: 'm2', returnData: false, metric: durable(inputs.fleetScanFunction, DurableMetric.failed) },
+      { id: 'm3', returnData: false, metric: durable(inputs.fleetScanFunction, DurableMetric.timedOut) },
+      {
+        id: 'e1',
+        expression: 'FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)',
+        label: 'Scan errors, failed or timed-out fleet scans',
+        returnData: true,
+      },
+    ],
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+    ...actions,
   });
 
   const window = scanAlarmWindow(inputs.cron);
@@ -127,13 +155,7 @@ export function createObservability(ctx: StackContext, inputs: ObservabilityInpu
       ...[DurableMetric.failed, DurableMetric.timedOut].map((metricName, i) => ({
         id: `m${i + 1}`,
         returnData: false,
-        metric: {
-          namespace: 'AWS/Lambda',
-          metricName,
-          dimensions: { FunctionName: inputs.workflowFunction },
-          stat: 'Sum',
-          period: ALARM_PERIOD_SECONDS,
-        },
+        metric: durable(inputs.workflowFunction, metricName),
       })),
       { id: 'e1', expression: 'FILL(m1, 0) + FILL(m2, 0)', label: 'Failed or timed out', returnData: true },
     ],
@@ -186,6 +208,7 @@ export function createObservability(ctx: StackContext, inputs: ObservabilityInpu
               functions: inputs.functions,
               workflowFunction: inputs.workflowFunction,
               scanFunction: inputs.scanFunction,
+              fleetScanFunction: inputs.fleetScanFunction,
               clusterMetrics,
             }),
           ),

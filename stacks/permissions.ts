@@ -5,6 +5,8 @@
 /** The functions nodekeeper deploys, by the file name of their handler under `functions/`. */
 export const FunctionName = {
   rolloutScan: 'rollout-scan',
+  rolloutFanout: 'rollout-fanout',
+  rolloutInspect: 'rollout-inspect',
   rolloutWorkflow: 'rollout-workflow',
   patch: 'patch',
   patchStatus: 'patch-status',
@@ -31,7 +33,7 @@ export type PermissionsConfig = {
   targets?:
     | readonly {
         accountId: string;
-        /** The spoke's read-only role: the scan, patch-status and the slash command assume it. */
+        /** The spoke's read-only role: the scan, the inspect function, patch-status and the slash command assume it. */
         readRoleArn: string;
         /** The spoke's mutating role: the rollout workflow and the patch function assume it. */
         writeRoleArn: string;
@@ -55,6 +57,8 @@ export function resourceNames(stage: string) {
   return {
     functions: {
       'rollout-scan': `${prefix}-rollout-scan`,
+      'rollout-fanout': `${prefix}-rollout-fanout`,
+      'rollout-inspect': `${prefix}-rollout-inspect`,
       'rollout-workflow': `${prefix}-rollout-workflow`,
       patch: `${prefix}-patch`,
       'patch-status': `${prefix}-patch-status`,
@@ -172,7 +176,7 @@ function eksUpdateRead(s: Scope): Statement {
   };
 }
 
-/** What inspectFleet calls: the scan and the slash command's `plan`. */
+/** What inspectFleet calls: the scan, the fleet scan's inspect function and the slash command's `plan`. */
 function fleetReadStatements(s: Scope, goldenParameters: readonly string[]): Statement[] {
   return [
     // ListClusters and the EC2 Describe* calls have no resource-level permissions in IAM.
@@ -437,26 +441,55 @@ export function functionPermissions(
     `arn:${partition}:lambda:${region}:${accountId}:function:${names.functions[fn]}`;
   const readTargets = assumeTargetRoles(config, 'read');
   const writeTargets = assumeTargetRoles(config, 'write');
+  // What the scan program does after inspecting, in the scan and in the fleet scan alike: the pause
+  // flag, the notification claims, run threads and scan marks (get/put/update), the safety facts
+  // (the history window, approvals and recalls: Query on the ledger's indexes) and one asynchronous
+  // durable start per rollout.
+  const scanProgram: Statement[] = [
+    pauseStatement(s, names.pauseParameter, false),
+    ...ledgerStatements(s, names.ledgerTable, 'LedgerScan', [Ledger.get, Ledger.put, Ledger.update]),
+    ledgerIndexReadStatement(s, names.ledgerTable, 'LedgerScanQueries'),
+    {
+      sid: 'StartRolloutExecutions',
+      // Starting a durable execution is lambda:InvokeFunction on a qualified ARN (version);
+      // Lambda authorizes durable executions against `function:name:*`, never the bare ARN.
+      actions: ['lambda:InvokeFunction'],
+      resources: [`${functionArn('rollout-workflow')}:*`],
+    },
+  ];
 
   return {
-    // functions/rollout-scan.ts: inspectFleet per region, the pause flag, the plan summary's
-    // notification claim in the ledger, and one asynchronous durable start per rollout.
+    // functions/rollout-scan.ts: inspectFleet per region, then the scan program; above
+    // rollout.fanOutAboveTargets targets it hands its event to the fleet scan instead.
     'rollout-scan': [
       ...fleetReadStatements(s, golden),
-      pauseStatement(s, names.pauseParameter, false),
-      // Notification claims (get/put/update); the safety facts: the history window, approvals and
-      // recalls, read with Query on the ledger's indexes.
-      ...ledgerStatements(s, names.ledgerTable, 'LedgerScan', [Ledger.get, Ledger.put, Ledger.update]),
-      ledgerIndexReadStatement(s, names.ledgerTable, 'LedgerScanQueries'),
+      ...scanProgram,
       {
-        sid: 'StartRolloutExecutions',
-        // Starting a durable execution is lambda:InvokeFunction on a qualified ARN (version);
-        // Lambda authorizes durable executions against `function:name:*`, never the bare ARN.
+        sid: 'StartFleetScans',
+        // The hand-over: an asynchronous durable start of the fleet scan's published version,
+        // authorized, like the rollouts', against `function:name:*`.
         actions: ['lambda:InvokeFunction'],
-        resources: [`${functionArn('rollout-workflow')}:*`],
+        resources: [`${functionArn('rollout-fanout')}:*`],
       },
       ...readTargets,
     ],
+    // functions/rollout-fanout.ts (durable): one chained invoke of the inspect function per
+    // (account, region) target, then the scan program over their results. It reads no fleet
+    // itself, so it holds no EKS, EC2 or AMI parameter read and assumes no spoke role.
+    'rollout-fanout': [
+      ...scanProgram,
+      {
+        sid: 'InvokeInspectFunction',
+        // context.invoke: the durable backend invokes the inspect function (unqualified: its
+        // latest code) for this execution; granted to this role as AWS's durable invoke sample
+        // does (docs/aws-contracts.md, "Durable fleet scan").
+        actions: ['lambda:InvokeFunction'],
+        resources: [functionArn('rollout-inspect')],
+      },
+    ],
+    // functions/rollout-inspect.ts: inspectFleet for one target, read-only; nothing else (no
+    // ledger, no pause flag, no Lambda).
+    'rollout-inspect': [...fleetReadStatements(s, golden), ...readTargets],
     // functions/rollout-workflow.ts: guard (DescribeNodegroup, pause flag), start (launch template
     // version for CUSTOM AMIs, UpdateNodegroupVersion, adopting an update in flight with
     // ListUpdates/DescribeUpdate), poll (DescribeUpdate), the rollout record and its claims, and
@@ -644,7 +677,7 @@ export type SpokeOptions = {
 
 /** The hub roles each spoke role trusts (the `hubReadRoleArns` and `hubWriteRoleArns` outputs). */
 export type SpokeHubRoles = {
-  /** rollout-scan, patch-status and slack-command: they assume the read-only role. */
+  /** rollout-scan, rollout-inspect, patch-status and slack-command: they assume the read-only role. */
   read: readonly string[];
   /** rollout-workflow and patch: they assume the mutating role. */
   write: readonly string[];
@@ -669,8 +702,8 @@ function trustPolicy(hubs: readonly string[], externalId: string): PolicyDocumen
 }
 
 /**
- * The cross-account spoke roles: a read-only role with what the
- * scan, patch-status and the slash command's `plan` call in a target account, and a mutating role
+ * The cross-account spoke roles: a read-only role with what the scan (or the fleet scan's inspect
+ * function), patch-status and the slash command's `plan` call in a target account, and a mutating role
  * with what the rollout workflow and the patch function call. Each trusts only the hub roles that
  * assume it, with the external ID. Pure; throws on a missing hub role or external ID.
  */

@@ -1,5 +1,7 @@
-// Rollouts: the scan function (plans, posts the plan, starts executions) and the rollout
-// workflow, a Lambda durable function that follows each node group update to its end.
+// Rollouts: the scan function (plans, posts the plan, starts executions), the rollout workflow, a
+// Lambda durable function that follows each node group update to its end, and for fleets of more
+// than `rollout.fanOutAboveTargets` (account, region) targets the durable fleet scan with its
+// inspect function (one invocation per target).
 import { functionDefaults, type StackContext } from './context.ts';
 import type { SlackSecrets } from './slack.ts';
 
@@ -19,7 +21,29 @@ export const ROLLOUT_RETENTION = '30 days';
  */
 export const SCAN_RESERVED_CONCURRENCY = 1;
 
-/** Creates the workflow and the scan; the scan starts executions on the workflow's qualified ARN. */
+/**
+ * Durable execution limits of one fleet scan: its inspect invocations (each up to 15 minutes,
+ * `rollout.fanOutConcurrency` at once) and then the scan program. A day holds thousands of targets
+ * with room for the durable backend's retries. Its execution history is kept a week: long enough
+ * to read why a scan failed, short enough that the checkpointed inspections (up to 256 KiB per
+ * target) are not stored for a month.
+ */
+export const FLEET_SCAN_EXECUTION_TIMEOUT = '1 day';
+export const FLEET_SCAN_RETENTION = '7 days';
+
+/**
+ * Memory of the fleet scan's invocation that plans: it holds every target's inspection at once
+ * (the merged fleet and catalog) and plans them, like the scan of a fleet of 100,000 node groups.
+ * 2048 MB is a choice pending the fleet-scale bench's measured peak; the scan has 1024 MB for
+ * fleets of up to `rollout.fanOutAboveTargets` targets.
+ */
+export const FLEET_SCAN_MEMORY = '2048 MB';
+
+/**
+ * Creates the workflow, the inspect function, the fleet scan and the scan; the scan and the fleet
+ * scan start executions on the workflow's qualified ARN, and the scan hands large fleets to the
+ * fleet scan's.
+ */
 export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
   const workflow = new sst.aws.Workflow('RolloutWorkflow', {
     name: ctx.names.functions['rollout-workflow'],
@@ -43,6 +67,55 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     (fn: aws.lambda.Function) => fn.qualifiedArn,
   );
 
+  // Inspects one (account, region) target for the fleet scan: the scan's fleet reads, nothing else.
+  // Invoked unqualified (its latest code) by the durable backend on the fleet scan's behalf.
+  const inspect = new sst.aws.Function('RolloutInspect', {
+    ...functionDefaults,
+    name: ctx.names.functions['rollout-inspect'],
+    description: 'nodekeeper: inspect one account and region for the fleet scan (read-only)',
+    handler: 'functions/rollout-inspect.handler',
+    memory: '512 MB',
+    timeout: '15 minutes',
+    environment: ctx.environment(),
+    permissions: ctx.permissions('rollout-inspect'),
+  });
+
+  // The fleet scan: the scan of a fleet above `rollout.fanOutAboveTargets` targets, handed over by
+  // the scan (one execution per scan event, started on the qualified ARN). It does not depend on the
+  // scan, so the scan can name it without a cycle.
+  const fleetScan = new sst.aws.Workflow('RolloutFleetScan', {
+    name: ctx.names.functions['rollout-fanout'],
+    description: 'nodekeeper: durable fleet scan, one inspect invocation per account and region',
+    handler: 'functions/rollout-fanout.handler',
+    runtime: functionDefaults.runtime,
+    architecture: functionDefaults.architecture,
+    nodejs: functionDefaults.nodejs,
+    logging: { retention: functionDefaults.logging.retention, format: 'json' },
+    memory: FLEET_SCAN_MEMORY,
+    timeout: { execution: FLEET_SCAN_EXECUTION_TIMEOUT, invocation: '15 minutes' },
+    retention: FLEET_SCAN_RETENTION,
+    environment: $resolve([workflowArn, inspect.arn]).apply(([workflow, inspectArn]) =>
+      ctx.environment({ NODEKEEPER_WORKFLOW_ARN: workflow, NODEKEEPER_INSPECT_FUNCTION: inspectArn }),
+    ),
+    link: [secrets.webhookUrl, secrets.botToken],
+    permissions: ctx.permissions('rollout-fanout'),
+    // The Workflow component takes no `concurrency`: reserved concurrency goes on the function.
+    // Scans never overlap (SCAN_RESERVED_CONCURRENCY), and a fleet scan is a scan: a suspended
+    // execution (waiting for its inspections) holds no concurrency, and the program's
+    // plan → start → wait-until-visible runs inside the one invocation that resumes with the last
+    // inspection, so reserved concurrency 1 still serializes that critical section.
+    transform: {
+      function: {
+        function: (args: aws.lambda.FunctionArgs) => {
+          args.reservedConcurrentExecutions = SCAN_RESERVED_CONCURRENCY;
+        },
+      },
+    },
+  });
+  const fleetScanArn = fleetScan.nodes.function.nodes.function.apply(
+    (fn: aws.lambda.Function) => fn.qualifiedArn,
+  );
+
   const scan = new sst.aws.Function('RolloutScan', {
     ...functionDefaults,
     name: ctx.names.functions['rollout-scan'],
@@ -53,7 +126,9 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     concurrency: { reserved: SCAN_RESERVED_CONCURRENCY },
     // Published, so the schedule and the golden-AMI rule invoke a qualified ARN (a version).
     versioning: true,
-    environment: workflowArn.apply((arn: string) => ctx.environment({ NODEKEEPER_WORKFLOW_ARN: arn })),
+    environment: $resolve([workflowArn, fleetScanArn]).apply(([workflow, fleet]) =>
+      ctx.environment({ NODEKEEPER_WORKFLOW_ARN: workflow, NODEKEEPER_FLEET_SCAN_ARN: fleet }),
+    ),
     link: [secrets.webhookUrl, secrets.botToken],
     permissions: ctx.permissions('rollout-scan'),
   });
@@ -63,9 +138,14 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
   // The chain is bounded by nodekeeper itself: a continuation is asked for only while the plan holds
   // work for the budget, a scan outside the window starts nothing, scans run one at a time and a
   // continuation an earlier scan covered returns at once (docs/rollouts.md, "A window keeps rolling").
+  // Above the fan-out threshold each round also passes through the fleet scan (scan → fleet scan →
+  // workflow) and the inspect function (once per round on every path), so both are allowed too; the
+  // inspect function invokes nothing.
   for (const [name, fn] of [
     ['RolloutScanRecursion', scan.nodes.function],
     ['RolloutWorkflowRecursion', workflow.nodes.function.nodes.function],
+    ['RolloutFleetScanRecursion', fleetScan.nodes.function.nodes.function],
+    ['RolloutInspectRecursion', inspect.nodes.function],
   ] as const) {
     new aws.lambda.FunctionRecursionConfig(name, {
       functionName: (fn as $util.Output<aws.lambda.Function>).apply((f: aws.lambda.Function) => f.name),
@@ -76,6 +156,9 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
   return {
     workflow,
     workflowArn,
+    fleetScan,
+    fleetScanArn,
+    inspect,
     scan,
     scanQualifiedArn: scan.nodes.function.apply((fn: aws.lambda.Function) => fn.qualifiedArn),
   };

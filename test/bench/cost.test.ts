@@ -12,6 +12,7 @@ import {
   simulateWindow,
 } from '../../bench/cost.ts';
 import type { ScanResults } from '../../bench/scan.ts';
+import { ALARM_METRICS } from '../../stacks/dashboard.ts';
 
 // What the scan and completion sections measure, as the cost model reads them.
 const scan = { nodegroups: 1000, throttled: { wallMs: 55_553 } } as unknown as ScanResults;
@@ -80,11 +81,12 @@ describe('costModel', () => {
     });
 
     it('prices the alarms per alarm metric and the metrics per hour with data', () => {
+      // As many as the rendered stack's alarms read (test/infra/observability.test.ts).
       expect(lineOf('alarms')).toMatchObject({
-        quantity: 8,
+        quantity: ALARM_METRICS,
         unitPriceUsd: PRICES.standardAlarmMetricMonth,
-        usd: 0.8,
       });
+      expect(lineOf('alarms').usd).toBeCloseTo(ALARM_METRICS * 0.1, 4);
       expect(lineOf('custom metrics (EMF)').quantity).toBeCloseTo(
         cost.metrics.metricHoursPerMonth / HOURS_PER_MONTH,
         2,
@@ -104,6 +106,16 @@ describe('costModel', () => {
         (cost.scenario.rolloutsPerMonth * 12 * PRICES.durableOperationsPerMillion) / 1e6,
         3,
       );
+    });
+
+    it('prices the fleet scan and its inspect function as deployed and idle: one target is not above the fan-out threshold', () => {
+      expect(COST_SCENARIO.targets).toBe(1);
+      expect(lineOf('fleet scan and inspect functions')).toMatchObject({
+        service: 'Lambda',
+        quantity: 0,
+        usd: 0,
+      });
+      expect(lineOf('fleet scan and inspect functions').basis).toContain('rollout.fanOutAboveTargets (100)');
     });
 
     it('is deterministic', () => {

@@ -161,8 +161,94 @@ describe('the nodekeeper app', () => {
     });
   });
 
+  describe('when it deploys the durable fleet scan', () => {
+    it('makes it a durable function of a day, with 15-minute invocations and 2048 MB to plan a large fleet', () => {
+      const fn = lambda('RolloutFleetScanHandler');
+      expect(fn.name).toBe(names.functions['rollout-fanout']);
+      expect(fn.durableConfig).toEqual({ executionTimeout: 86_400, retentionPeriod: 7 });
+      expect([fn.timeout, fn.memorySize, fn.publish]).toEqual([900, 2048, true]);
+      expect(fn.loggingConfig.logFormat).toBe('JSON');
+      const role = one('aws:iam/role:Role', 'RolloutFleetScanHandlerRole');
+      expect(role.managedPolicyArns).toContain(
+        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy',
+      );
+    });
+
+    it('runs one fleet scan invocation at a time, like the scan (reserved concurrency 1)', () => {
+      expect(lambda('RolloutFleetScanHandler').reservedConcurrentExecutions).toBe(1);
+      expect(lambda('RolloutScan').reservedConcurrentExecutions).toBe(1);
+    });
+
+    it('hands the scan the qualified fleet scan ARN, which the scan may start executions on', async () => {
+      const fleetArn = `${functionArn(names.functions['rollout-fanout'])}:1`;
+      const env = lambda('RolloutScan').environment.variables as Record<string, string>;
+      expect(env.NODEKEEPER_FLEET_SCAN_ARN).toBe(fleetArn);
+      // What the scan's starter sends with that value, against what its role allows.
+      const { createFleetScanStarter } = await import('@nodekeeper/aws/lambda');
+      const sent: Array<{ FunctionName?: string; InvocationType?: string }> = [];
+      const lambdaClient = {
+        send: async (command: { input: { FunctionName?: string; InvocationType?: string } }) => {
+          sent.push(command.input);
+          return {};
+        },
+      } as unknown as Parameters<typeof createFleetScanStarter>[0];
+      await createFleetScanStarter(lambdaClient, env.NODEKEEPER_FLEET_SCAN_ARN ?? '').start({
+        executionName: 'fleet_test',
+        event: {},
+      });
+      expect(sent).toMatchObject([{ FunctionName: fleetArn, InvocationType: 'Event' }]);
+      const invoke = inlineStatements('RolloutScanRole').filter((st) =>
+        st.actions.includes('lambda:InvokeFunction'),
+      );
+      expect(invoke.flatMap((st) => st.resources)).toEqual([
+        `${functionArn(names.functions['rollout-workflow'])}:*`,
+        `${functionArn(names.functions['rollout-fanout'])}:*`,
+      ]);
+      expect(sent[0]?.FunctionName?.startsWith(functionArn(names.functions['rollout-fanout']))).toBe(true);
+    });
+
+    it('gives the fleet scan the qualified workflow ARN and the inspect function it may invoke', () => {
+      const env = lambda('RolloutFleetScanHandler').environment.variables as Record<string, string>;
+      expect(env.NODEKEEPER_WORKFLOW_ARN).toBe(`${functionArn(names.functions['rollout-workflow'])}:1`);
+      expect(env.NODEKEEPER_INSPECT_FUNCTION).toBe(functionArn(names.functions['rollout-inspect']));
+      expect(env.NODEKEEPER_FLEET_SCAN_ARN).toBeUndefined();
+      const invoke = inlineStatements('RolloutFleetScanHandlerRole').filter((st) =>
+        st.actions.includes('lambda:InvokeFunction'),
+      );
+      expect(invoke.flatMap((st) => st.resources)).toEqual([
+        `${functionArn(names.functions['rollout-workflow'])}:*`,
+        env.NODEKEEPER_INSPECT_FUNCTION,
+      ]);
+    });
+
+    it('reads no fleet itself: no EKS, EC2 or AMI parameter action, no spoke role', () => {
+      const actions = inlineStatements('RolloutFleetScanHandlerRole').flatMap((st) => st.actions);
+      expect(actions.filter((a) => /^(eks|ec2|sts):/.test(a))).toEqual([]);
+      expect(actions).not.toContain('ssm:GetParameters');
+      expect(actions).toContain('ssm:GetParameter');
+    });
+
+    it('deploys the inspect function plain (not durable), 512 MB and 15 minutes, without Slack or reserved concurrency', () => {
+      const fn = lambda('RolloutInspect');
+      expect(fn.name).toBe(names.functions['rollout-inspect']);
+      expect(fn.durableConfig).toBeUndefined();
+      expect([fn.timeout, fn.memorySize, fn.reservedConcurrentExecutions]).toEqual([900, 512, undefined]);
+      const actions = inlineStatements('RolloutInspectRole').flatMap((st) => st.actions);
+      expect(actions.filter((a) => /^(dynamodb|lambda):/.test(a))).toEqual([]);
+      expect(actions).toContain('eks:DescribeNodegroup');
+    });
+  });
+
   describe('when it configures functions', () => {
-    const logical = ['RolloutScan', 'RolloutWorkflowHandler', 'Patch', 'PatchStatus', 'SlackCommand'];
+    const logical = [
+      'RolloutScan',
+      'RolloutFleetScanHandler',
+      'RolloutInspect',
+      'RolloutWorkflowHandler',
+      'Patch',
+      'PatchStatus',
+      'SlackCommand',
+    ];
 
     it('runs every function on nodejs22.x with the validated config in NODEKEEPER_CONFIG', () => {
       for (const name of logical) {
@@ -192,17 +278,19 @@ describe('the nodekeeper app', () => {
 
     it('caps slack-command with reserved concurrency, so a flood of 401s cannot starve the other functions', () => {
       expect(lambda('SlackCommand').reservedConcurrentExecutions).toBe(10);
-      for (const name of ['RolloutWorkflowHandler', 'Patch', 'PatchStatus'])
+      for (const name of ['RolloutWorkflowHandler', 'RolloutInspect', 'Patch', 'PatchStatus'])
         expect(lambda(name).reservedConcurrentExecutions, name).toBeUndefined();
     });
 
-    it('lets the scan and the workflow invoke each other past Lambda recursive loop detection (continuations)', () => {
+    it('lets the scan, the fleet scan, its inspect function and the workflow run past Lambda recursive loop detection (continuations)', () => {
       const configs = h.resources.filter(
         (r) => r.type === 'aws:lambda/functionRecursionConfig:FunctionRecursionConfig',
       );
       expect(Object.fromEntries(configs.map((r) => [r.inputs.functionName, r.inputs.recursiveLoop]))).toEqual(
         {
           [lambda('RolloutScan').name]: 'Allow',
+          [lambda('RolloutFleetScanHandler').name]: 'Allow',
+          [lambda('RolloutInspect').name]: 'Allow',
           [lambda('RolloutWorkflowHandler').name]: 'Allow',
         },
       );
@@ -243,6 +331,8 @@ describe('the nodekeeper app', () => {
     it('builds each handler from functions/', () => {
       expect(Object.fromEntries(h.builds.map((b) => [b.functionID, b.handler]))).toEqual({
         RolloutScan: 'functions/rollout-scan.handler',
+        RolloutFleetScanHandler: 'functions/rollout-fanout.handler',
+        RolloutInspect: 'functions/rollout-inspect.handler',
         RolloutWorkflowHandler: 'functions/rollout-workflow.handler',
         Patch: 'functions/patch.handler',
         PatchStatus: 'functions/patch-status.handler',
@@ -254,7 +344,7 @@ describe('the nodekeeper app', () => {
       for (const b of h.builds) {
         expect(b.properties, b.functionID).toMatchObject({ ...NODEJS_BUNDLE, architecture: 'arm64' });
       }
-      expect(h.builds).toHaveLength(5);
+      expect(h.builds).toHaveLength(7);
     });
   });
 
@@ -262,6 +352,8 @@ describe('the nodekeeper app', () => {
     it('links each secret only to the functions that use it', () => {
       expect(Object.fromEntries(h.builds.map((b) => [b.functionID, b.links]))).toEqual({
         RolloutScan: ['SlackBotToken', 'SlackWebhookUrl'],
+        RolloutFleetScanHandler: ['SlackBotToken', 'SlackWebhookUrl'],
+        RolloutInspect: [],
         RolloutWorkflowHandler: ['SlackBotToken', 'SlackWebhookUrl'],
         Patch: ['SlackBotToken', 'SlackWebhookUrl'],
         PatchStatus: ['SlackBotToken', 'SlackWebhookUrl'],
@@ -273,6 +365,8 @@ describe('the nodekeeper app', () => {
   describe('when it grants IAM', () => {
     const roles = {
       'rollout-scan': 'RolloutScanRole',
+      'rollout-fanout': 'RolloutFleetScanHandlerRole',
+      'rollout-inspect': 'RolloutInspectRole',
       'rollout-workflow': 'RolloutWorkflowHandlerRole',
       patch: 'PatchRole',
       'patch-status': 'PatchStatusRole',
@@ -296,7 +390,7 @@ describe('the nodekeeper app', () => {
     });
 
     it('grants reads of the golden parameters, with * for {version} (every minor’s, later ones too)', () => {
-      for (const role of [roles['rollout-scan'], roles['slack-command']]) {
+      for (const role of [roles['rollout-scan'], roles['rollout-inspect'], roles['slack-command']]) {
         const granted = (action: string) =>
           inlineStatements(role)
             .filter((s) => s.actions.includes(action))
@@ -326,7 +420,9 @@ describe('the nodekeeper app', () => {
       const arn = (role: string) => one('aws:iam/role:Role', role).name;
       const list = (value: unknown) => String(value).split(',');
       expect(list(outputs.hubReadRoleArns).map((a) => a.split('/').pop())).toEqual(
-        [roles['rollout-scan'], roles['patch-status'], roles['slack-command']].map(arn),
+        [roles['rollout-scan'], roles['rollout-inspect'], roles['patch-status'], roles['slack-command']].map(
+          arn,
+        ),
       );
       expect(list(outputs.hubWriteRoleArns).map((a) => a.split('/').pop())).toEqual(
         [roles['rollout-workflow'], roles.patch].map(arn),

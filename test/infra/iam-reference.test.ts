@@ -182,11 +182,13 @@ describe('the IAM nodekeeper prints, against the Service Authorization Reference
   ] as const) {
     it(`finds nothing wrong in any function's statements for ${name}`, async () => {
       const printed = iam(...args) as Record<string, Printed[]>;
-      // Five functions and the role EventBridge assumes to forward other regions' events.
+      // Seven functions and the role EventBridge assumes to forward other regions' events.
       expect(Object.keys(printed).sort()).toEqual([
         'event-forwarding',
         'patch',
         'patch-status',
+        'rollout-fanout',
+        'rollout-inspect',
         'rollout-scan',
         'rollout-workflow',
         'slack-command',
@@ -245,6 +247,10 @@ const ACTION_OF_COMMAND: Record<string, string> = {
 /** Actions the code calls that no deployed function is granted, and why. */
 const NOT_GRANTED: Record<string, string> = {
   'sts:GetCallerIdentity': 'needs no permission (STS API reference: GetCallerIdentity)',
+  'lambda:CheckpointDurableExecution':
+    'the AWS managed policy AWSLambdaBasicDurableExecutionRolePolicy, which SST attaches to durable functions (test/infra/app.test.ts)',
+  'lambda:GetDurableExecutionState':
+    'the AWS managed policy AWSLambdaBasicDurableExecutionRolePolicy, which SST attaches to durable functions (test/infra/app.test.ts)',
   'dynamodb:CreateTable':
     'createLedgerTable runs only in tests and the demo (the sandbox creates its own table; nodekeeper never does)',
   'dynamodb:DescribeTable':

@@ -102,6 +102,8 @@ describe('scripts/iam.ts', () => {
         'event-forwarding',
         'patch',
         'patch-status',
+        'rollout-fanout',
+        'rollout-inspect',
         'rollout-scan',
         'rollout-workflow',
         'slack-command',

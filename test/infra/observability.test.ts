@@ -125,15 +125,38 @@ describe('observability', () => {
   });
 
   describe('when the scan function is unhealthy', () => {
-    it('alarms on any scan function error', () => {
-      expect(alarm('ScanErrorsAlarm')).toMatchObject({
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: names.functions['rollout-scan'] },
-        statistic: 'Sum',
+    it('alarms on any scan function error, and on any fleet scan execution that failed or timed out', () => {
+      const a = alarm('ScanErrorsAlarm');
+      expect(a).toMatchObject({
+        name: 'nodekeeper-obs-scan-errors',
         threshold: 0,
         comparisonOperator: 'GreaterThanThreshold',
+        evaluationPeriods: 1,
+        treatMissingData: 'notBreaching',
       });
+      const queries = a.metricQueries as Inputs[];
+      expect(queries.map((q) => [q.id, q.metric?.metricName ?? q.expression, q.returnData])).toEqual([
+        ['m1', 'Errors', false],
+        ['m2', 'DurableExecutionFailed', false],
+        ['m3', 'DurableExecutionTimedOut', false],
+        ['e1', 'FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)', true],
+      ]);
+      expect(queries.slice(0, 3).map((q) => q.metric.dimensions.FunctionName)).toEqual([
+        names.functions['rollout-scan'],
+        names.functions['rollout-fanout'],
+        names.functions['rollout-fanout'],
+      ]);
+      for (const q of queries.slice(0, 3)) {
+        expect(q.metric).toMatchObject({ namespace: 'AWS/Lambda', stat: 'Sum', period: 300 });
+      }
+    });
+
+    it('charts the fleet scans the scan hands over, started and failed, beside its invocations', () => {
+      const metrics = widget('Scan: invocations and duration').properties.metrics as unknown[][];
+      expect(metrics.filter((m) => m[3] === names.functions['rollout-fanout']).map((m) => m[1])).toEqual([
+        'DurableExecutionStarted',
+        'DurableExecutionFailed',
+      ]);
     });
 
     it('alarms when the daily scan was not invoked for 2 days, missing data breaching', () => {
@@ -393,6 +416,7 @@ function stackReads(clusterMetrics: boolean, withDashboard = true): MetricRead[]
           alarmArns: [],
           functions: names.functions,
           scanFunction: names.functions['rollout-scan'],
+          fleetScanFunction: names.functions['rollout-fanout'],
           workflowFunction: names.functions['rollout-workflow'],
           clusterMetrics,
         }),

@@ -136,9 +136,9 @@ describe('functionPermissions', () => {
     });
   });
 
-  describe('when the scan and the slash command inspect the fleet', () => {
+  describe('when the scan, the inspect function and the slash command inspect the fleet', () => {
     it('read public AMI parameters and the configured golden parameters', () => {
-      for (const fn of ['rollout-scan', 'slack-command'] as const) {
+      for (const fn of ['rollout-scan', 'rollout-inspect', 'slack-command'] as const) {
         const [read, ...more] = statementsWith(perms[fn], 'ssm:GetParameters');
         expect(more).toEqual([]);
         expect(read?.resources, fn).toEqual([
@@ -150,9 +150,9 @@ describe('functionPermissions', () => {
     });
   });
 
-  describe('when the scan and the slash command look for older releases (age selection)', () => {
+  describe('when the scan, the inspect function and the slash command look for older releases (age selection)', () => {
     it("list only the public EKS and Bottlerocket parameter roots and read only the golden parameters' history", () => {
-      for (const fn of ['rollout-scan', 'slack-command'] as const) {
+      for (const fn of ['rollout-scan', 'rollout-inspect', 'slack-command'] as const) {
         expect(statementsWith(perms[fn], 'ssm:GetParametersByPath').map((s) => s.resources)).toEqual([
           [
             'arn:aws:ssm:*::parameter/aws/service/eks/optimized-ami/*',
@@ -190,8 +190,18 @@ describe('functionPermissions', () => {
         'dynamodb:PutItem', // claimNotification
         'dynamodb:UpdateItem', // markNotificationSent
         'dynamodb:Query', // the history window (gsi2), approvals and recalls (gsi1)
-        'lambda:InvokeFunction', // createLambdaWorkflowStarter
+        'lambda:InvokeFunction', // createLambdaWorkflowStarter, createFleetScanStarter
       ],
+      // The scan program without the fleet reads: those are the inspect function's.
+      'rollout-fanout': [
+        'ssm:GetParameter', // pause flag
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+        'lambda:InvokeFunction', // createLambdaWorkflowStarter; context.invoke of the inspect function
+      ],
+      'rollout-inspect': inspect,
       'rollout-workflow': [
         'eks:DescribeNodegroup', // guard
         'eks:ListUpdates', // adopt an update in flight
@@ -255,11 +265,46 @@ describe('functionPermissions', () => {
   describe('when functions call one another', () => {
     const names = resourceNames('prod');
 
-    it('lets the scan start durable executions on qualified workflow ARNs only', () => {
-      const [start] = statementsWith(perms['rollout-scan'], 'lambda:InvokeFunction');
-      expect(start?.resources).toEqual([
-        `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-workflow']}:*`,
+    it('lets the scan start durable executions on qualified workflow and fleet scan ARNs only', () => {
+      const starts = statementsWith(perms['rollout-scan'], 'lambda:InvokeFunction');
+      expect(starts.map((st) => [st.sid, st.resources])).toEqual([
+        [
+          'StartRolloutExecutions',
+          [`arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-workflow']}:*`],
+        ],
+        [
+          'StartFleetScans',
+          [`arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-fanout']}:*`],
+        ],
       ]);
+    });
+
+    it('lets the fleet scan start rollouts as the scan does and invoke only the inspect function, unqualified', () => {
+      const invokes = statementsWith(perms['rollout-fanout'], 'lambda:InvokeFunction');
+      expect(invokes.map((st) => [st.sid, st.resources])).toEqual([
+        [
+          'StartRolloutExecutions',
+          [`arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-workflow']}:*`],
+        ],
+        [
+          'InvokeInspectFunction',
+          [`arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-inspect']}`],
+        ],
+      ]);
+    });
+
+    it('lets only the scan start fleet scans, and only the fleet scan invoke the inspect function', () => {
+      const invokers = (arn: string) =>
+        allStatements(perms)
+          .filter(
+            ([, st]) =>
+              st.actions.includes('lambda:InvokeFunction') && st.resources.some((r) => r.startsWith(arn)),
+          )
+          .map(([fn]) => fn);
+      const arn = (fn: FunctionName) => `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions[fn]}`;
+      expect(invokers(arn('rollout-fanout'))).toEqual(['rollout-scan']);
+      expect(invokers(arn('rollout-inspect'))).toEqual(['rollout-fanout']);
+      expect(invokers(arn('rollout-workflow'))).toEqual(['rollout-scan', 'rollout-fanout']);
     });
 
     it('lets slack-command invoke only itself (its worker) and the patch function, unqualified', () => {
@@ -307,7 +352,7 @@ describe('functionPermissions', () => {
     it('lets no deployed function scan the ledger: history is read by time on its index', () => {
       const scanners = allStatements(perms).filter(([, s]) => s.actions.includes('dynamodb:Scan'));
       expect(scanners).toEqual([]);
-      for (const fn of ['rollout-scan', 'slack-command'] as const) {
+      for (const fn of ['rollout-scan', 'rollout-fanout', 'slack-command'] as const) {
         const reads = perms[fn].filter((st) => st.actions.includes('dynamodb:Query'));
         expect(reads.map((st) => st.resources)).toEqual([
           [
@@ -363,9 +408,13 @@ describe('functionPermissions', () => {
       statementsWith(withTargets[fn], 'sts:AssumeRole').flatMap((s) => s.resources);
 
     it('lets the functions that only read assume the read-only roles, and nothing else', () => {
-      for (const fn of ['rollout-scan', 'patch-status', 'slack-command'] as const) {
+      for (const fn of ['rollout-scan', 'rollout-inspect', 'patch-status', 'slack-command'] as const) {
         expect(assumable(fn), fn).toEqual([readRoleArn]);
       }
+    });
+
+    it('lets the fleet scan assume no spoke role: its inspect function reads each target', () => {
+      expect(assumable('rollout-fanout')).toEqual([]);
     });
 
     it('lets only the rollout workflow and the patch function assume the mutating roles', () => {

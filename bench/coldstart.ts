@@ -26,6 +26,8 @@ const root = new URL('..', import.meta.url).pathname;
 /** Every handler the stacks deploy (stacks/*.ts `handler:`). */
 export const FUNCTIONS = [
   'rollout-scan',
+  'rollout-fanout',
+  'rollout-inspect',
   'rollout-workflow',
   'patch',
   'patch-status',
@@ -248,6 +250,8 @@ export interface ColdStartResults {
   goals: { maxOverheadRatio: number; fasterFunctions: string[]; minFaster: number };
   functions: ColdStartFunction[];
   missing: string[];
+  /** Handlers without a "today" to compare with (added after COLDSTART_BEFORE_COMMIT): not measured. */
+  notAtBefore?: string[];
 }
 
 export const COLDSTART_GOALS = {
@@ -304,6 +308,7 @@ export async function runColdStartBench(
     use: { now: SdkUse; lazy: SdkUse; before: SdkUse };
   }> = [];
   const missing: string[] = [];
+  const notAtBefore: string[] = [];
   for (const name of FUNCTIONS) {
     const entry = join(root, 'functions', `${name}.ts`);
     if (!existsSync(entry)) {
@@ -312,6 +317,11 @@ export async function runColdStartBench(
     }
     const out = (v: string) => join(options.outDir, name, v);
     const beforeEntry = join(beforeDir, 'functions', `${name}.ts`);
+    if (!existsSync(beforeEntry)) {
+      log(`coldstart: ${name}: not in ${COLDSTART_BEFORE_COMMIT.slice(0, 7)}, nothing to compare with`);
+      notAtBefore.push(name);
+      continue;
+    }
     const before = await sstBuild(beforeEntry, out('before'), SST_DEFAULT_BUNDLE, nodePaths);
     const beforeMinified = await sstBuild(
       beforeEntry,
@@ -392,5 +402,6 @@ export async function runColdStartBench(
     goals: COLDSTART_GOALS,
     functions,
     missing,
+    notAtBefore,
   };
 }

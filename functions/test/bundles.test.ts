@@ -24,6 +24,14 @@ const EXPECTED: Record<(typeof FUNCTIONS)[number], { init: string[]; lazy: strin
     ],
     lazy: [],
   },
+  // The durable fleet scan reads no fleet: the ledger, the pause flag, Lambda (workflow starts and
+  // the durable SDK's checkpoints). Its inspections come from the inspect function.
+  'rollout-fanout': {
+    init: ['client-dynamodb', 'client-lambda', 'client-ssm', 'lib-dynamodb'],
+    lazy: [],
+  },
+  // One target's fleet reads and the spoke's read role: no ledger, no Lambda.
+  'rollout-inspect': { init: ['client-ec2', 'client-eks', 'client-ssm', 'client-sts'], lazy: [] },
   'rollout-workflow': {
     init: ['client-dynamodb', 'client-ec2', 'client-eks', 'client-lambda', 'client-ssm', 'lib-dynamodb'],
     lazy: [],

@@ -114,11 +114,22 @@ export interface FleetScanDeps {
 }
 
 /**
- * The durable fleet scan: one inspect invocation per (account, region) target
- * (`context.invoke` inside `context.map`, `rollout.fanOutConcurrency` at once: this execution
- * suspends without compute while they run), then the scan program over their merged results in
- * the invocation that resumes with the last of them: plan, summary, starts, exactly as the scan.
- * A target whose invocation failed becomes that target's `error` item; the others plan.
+ * Most targets one fleet scan inspects: each is one chained-invoke operation, and Lambda records
+ * at most 3,000 operations per durable execution (Lambda Developer Guide, "Monitoring durable
+ * functions", DurableExecutionOperations); the rest is margin for the fleet scan's own steps.
+ */
+export const FLEET_SCAN_MAX_TARGETS = 2_900;
+
+/**
+ * The durable fleet scan: one inspect invocation per (account, region) target (`context.invoke`,
+ * `rollout.fanOutConcurrency` in flight: this execution suspends without compute while they run),
+ * then the scan program over their merged results in the invocation that resumes with the last of
+ * them: plan, summary, starts, exactly as the scan. A target whose invocation failed becomes that
+ * target's `error` item; the others plan.
+ * The invokes are started in target order and awaited in that order (a new one starts as the
+ * oldest in flight ends), so every replay creates the same operations in the same order; each
+ * result is checkpointed once (a `context.map` item would checkpoint it a second time, in its
+ * child context, against the execution's 100 MB of stored data).
  */
 export function createFleetScan(getDeps: () => FleetScanDeps) {
   return async (event: unknown, ctx: DurableContext): Promise<ScanResult> => {
@@ -129,45 +140,45 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
     const inspectedAt = await ctx.step('inspection started', async () => deps.now().toISOString());
     const planNow = 'continuation' in scan ? new Date(inspectedAt) : new Date(scan.time);
     const targets = inspectionTargets(config, planNow);
-    logger.info('fleet scan fanning out', { eventId: scan.id, targets: targets.length });
-    const batch = await ctx.map(
-      'inspect targets',
-      targets,
-      async (child, target): Promise<EncodedInspection | { failed: string }> => {
-        const input: InspectEvent = {
-          accountId: target.accountId,
-          region: target.region,
-          now: planNow.toISOString(),
-        };
-        try {
-          return await child.invoke<InspectEvent, EncodedInspection>(
-            `inspect ${inspectionTargetKey(target)}`,
-            deps.inspectFunction,
-            input,
-          );
-        } catch (error) {
-          // The invocation failed (its error, a timeout): this target is an error item.
-          return { failed: error instanceof Error ? error.message : String(error) };
-        }
-      },
-      {
-        maxConcurrency: config.rollout.fanOutConcurrency,
-        itemNamer: (target) => inspectionTargetKey(target),
-      },
-    );
-    const inspections = new Map<string, InspectFleetResult>();
-    batch.all.forEach((item, i) => {
-      const target = targets[i] as InspectionTarget;
-      const value = item.result;
-      const failed =
-        value === undefined ? (item.error?.message ?? 'no result') : 'failed' in value ? value.failed : null;
-      inspections.set(
-        inspectionTargetKey(target),
-        failed === null
-          ? decodeInspection(value)
-          : targetFailure(target, `inspection of ${inspectionTargetKey(target)} failed: ${failed}`),
+    if (targets.length > FLEET_SCAN_MAX_TARGETS) {
+      throw new ValidationError(
+        `${targets.length} (account, region) targets are more than one fleet scan inspects (${FLEET_SCAN_MAX_TARGETS}: Lambda records at most 3,000 operations per durable execution); split the fleet across deployments`,
       );
-    });
+    }
+    logger.info('fleet scan fanning out', { eventId: scan.id, targets: targets.length });
+    const inFlight = new Array<Promise<EncodedInspection> | undefined>(targets.length);
+    const invoke = (i: number) => {
+      const target = targets[i] as InspectionTarget;
+      const input: InspectEvent = {
+        accountId: target.accountId,
+        region: target.region,
+        now: planNow.toISOString(),
+      };
+      const pending = ctx.invoke<InspectEvent, EncodedInspection>(
+        `inspect ${inspectionTargetKey(target)}`,
+        deps.inspectFunction,
+        input,
+      );
+      // Awaited in order below; this keeps a failure from going unhandled meanwhile.
+      pending.catch(() => undefined);
+      inFlight[i] = pending;
+    };
+    const window = Math.min(config.rollout.fanOutConcurrency, targets.length);
+    for (let i = 0; i < window; i++) invoke(i);
+    const inspections = new Map<string, InspectFleetResult>();
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i] as InspectionTarget;
+      const key = inspectionTargetKey(target);
+      try {
+        inspections.set(key, decodeInspection(await inFlight[i]));
+      } catch (error) {
+        // The invocation failed (its error, a timeout) or answered no inspection: an error item.
+        const message = error instanceof Error ? error.message : String(error);
+        inspections.set(key, targetFailure(target, `inspection of ${key} failed: ${message}`));
+      }
+      inFlight[i] = undefined;
+      if (i + window < targets.length) invoke(i + window);
+    }
     const marks: ScanMarkPort | undefined = deps.scan.marks && {
       lastPlannedAt: () => (deps.scan.marks as ScanMarkPort).lastPlannedAt(),
       // The plan's facts are as old as the inspections: a continuation asked for after they began

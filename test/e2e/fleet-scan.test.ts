@@ -190,9 +190,17 @@ describe('the durable fleet scan', () => {
 
     const durable = await world('fleet-scan-durable');
     const inspected: InspectEvent[] = [];
-    const { execution, invocations } = await runFleetScan(durable, event, (e) => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const { execution, invocations } = await runFleetScan(durable, event, async (e) => {
       inspected.push(e);
-      return inspectOneTarget(e, { config, inspect: (t) => inspectTarget(durable.clients, t) });
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      try {
+        return await inspectOneTarget(e, { config, inspect: (t) => inspectTarget(durable.clients, t) });
+      } finally {
+        inFlight -= 1;
+      }
     });
     expect(execution.getStatus()).toBe('SUCCEEDED');
     const fanned = execution.getResult() as ScanResult;
@@ -204,8 +212,12 @@ describe('the durable fleet scan', () => {
         .sort(),
     );
     expect(new Set(inspected.map((e) => e.now))).toEqual(new Set([new Date(SCAN_AT).toISOString()]));
-    // The fleet scan suspended while the inspections ran: more than one invocation of it.
+    // The fleet scan suspended while the inspections ran: more than one invocation of it. At most
+    // rollout.fanOutConcurrency (2) inspections ran at once, and each is one chained invoke.
     expect(invocations()).toBeGreaterThan(1);
+    expect(mostInFlight).toBe(2);
+    const operations = execution.getOperations();
+    expect(operations.filter((o) => o.getType() === 'CHAINED_INVOKE')).toHaveLength(inspected.length);
 
     // The same plan and the same starts: waves (canary account first) and budgets (one per
     // cluster, three in all) applied over the merged inspections.
@@ -216,6 +228,41 @@ describe('the durable fleet scan', () => {
     expect(new Set(one.starts.map((s) => s.cluster.slice(0, 10)))).toEqual(new Set(['shop-4444-']));
     single.destroy();
     durable.destroy();
+  });
+
+  it('refuses a fleet of more targets than one durable execution can record, before inspecting any', async () => {
+    const many = parseConfig({
+      regions: ['us-east-1'],
+      targets: Array.from({ length: 1451 }, (_, i) => {
+        const accountId = String(300000000000 + i);
+        return {
+          accountId,
+          readRoleArn: role(accountId),
+          writeRoleArn: writeRole(accountId),
+          externalId: 'nk-x',
+          regions: REGIONS,
+        };
+      }),
+    });
+    const w = await world('fleet-scan-too-many');
+    let inspections = 0;
+    const body = createFleetScan(() => ({
+      scan: { ...w.scanDeps, config: many },
+      inspectFunction: INSPECT,
+      now: w.scanDeps.now,
+    }));
+    const runner = new LocalDurableTestRunner({ handlerFunction: withDurableExecutionForTesting(body) });
+    runner.registerFunction(INSPECT, async () => {
+      inspections += 1;
+      return null;
+    });
+    const execution = await runner.run({ payload: scheduledEvent('evt-fleet-3', SCAN_AT, HUB) });
+    expect(execution.getStatus()).toBe('FAILED');
+    expect(execution.getError().errorMessage).toBe(
+      '2902 (account, region) targets are more than one fleet scan inspects (2900: Lambda records at most 3,000 operations per durable execution); split the fleet across deployments',
+    );
+    expect(inspections).toBe(0);
+    w.destroy();
   });
 
   it('makes a target whose inspect invocation failed an error item, and the others still plan', async () => {

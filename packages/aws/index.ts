@@ -59,6 +59,15 @@ export {
 } from './src/eks.ts';
 export { AwsAdapterError, callAws, describeAwsError, ParameterAccessDeniedError } from './src/errors.ts';
 export {
+  createFleetScanStarter,
+  decodeInspection,
+  type EncodedInspection,
+  encodeInspection,
+  type FleetScanStarter,
+  INSPECTION_RESULT_MAX_BYTES,
+  InspectionTooLargeError,
+} from './src/fanout.ts';
+export {
   callerIdentity,
   checkTargetAccess,
   homeAccountId,

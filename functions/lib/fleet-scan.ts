@@ -14,7 +14,7 @@ import {
   inspectionTargets,
   WHOLE_CLUSTER,
 } from '@nodekeeper/core/plan';
-import type { ScanMarkPort } from '@nodekeeper/core/rollout';
+import { continuationCovered } from '@nodekeeper/core/rollout';
 import * as z from 'zod';
 import { logger } from './logger.ts';
 import { parseScanEvent, runScan, type ScanDeps, type ScanEvent, type ScanResult } from './scan.ts';
@@ -136,9 +136,25 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
     const scan: ScanEvent = parseScanEvent(event);
     const deps = getDeps();
     const { config } = deps.scan;
-    // Recorded once: every replay plans as of the same time and marks the same moment.
-    const inspectedAt = await ctx.step('inspection started', async () => deps.now().toISOString());
-    const planNow = 'continuation' in scan ? new Date(inspectedAt) : new Date(scan.time);
+    // Recorded once, so every replay inspects as of the same time and decides the same. A
+    // continuation that a scan already covered (it began planning after the rollout that asked
+    // ended) inspects nothing: the scan program returns `covered` from the recorded mark.
+    const started = await ctx.step('inspection started', async () => ({
+      at: deps.now().toISOString(),
+      lastPlannedAt:
+        'continuation' in scan && deps.scan.marks
+          ? await deps.scan.marks.lastPlannedAt().catch(() => null)
+          : null,
+    }));
+    if ('continuation' in scan && continuationCovered(scan.time, started.lastPlannedAt)) {
+      return runScan(scan, {
+        ...deps.scan,
+        marks: { lastPlannedAt: async () => started.lastPlannedAt, markPlanned: async () => undefined },
+        inspect: async (target) =>
+          targetFailure(target, `target ${inspectionTargetKey(target)} was not inspected by this fleet scan`),
+      });
+    }
+    const planNow = 'continuation' in scan ? new Date(started.at) : new Date(scan.time);
     const targets = inspectionTargets(config, planNow);
     if (targets.length > FLEET_SCAN_MAX_TARGETS) {
       throw new ValidationError(
@@ -179,15 +195,10 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
       inFlight[i] = undefined;
       if (i + window < targets.length) invoke(i + window);
     }
-    const marks: ScanMarkPort | undefined = deps.scan.marks && {
-      lastPlannedAt: () => (deps.scan.marks as ScanMarkPort).lastPlannedAt(),
-      // The plan's facts are as old as the inspections: a continuation asked for after they began
-      // needs a later scan.
-      markPlanned: () => (deps.scan.marks as ScanMarkPort).markPlanned(inspectedAt),
-    };
+    // The scan program marks when it begins planning (it reads the ledger then): a continuation
+    // asked for during the inspections is covered by this plan, whose budgets count its outcome.
     return runScan(scan, {
       ...deps.scan,
-      ...(marks ? { marks } : {}),
       inspect: async (target) =>
         inspections.get(inspectionTargetKey(target)) ??
         targetFailure(target, `target ${inspectionTargetKey(target)} was not inspected by this fleet scan`),

@@ -60,6 +60,7 @@ export { type RolloutProgress, runRollout } from './src/rollout/run.ts';
 export { type ScanStartResult, startRollouts, type WorkflowStarter } from './src/rollout/scan.ts';
 export {
   budgetHeld,
+  continuationCovered,
   runScanProgram,
   type ScanCounts,
   type ScanMarkPort,

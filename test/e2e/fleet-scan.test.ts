@@ -1,4 +1,10 @@
-import { createClients, createLedger, createLedgerTable, inspectTarget } from '@nodekeeper/aws';
+import {
+  createClients,
+  createLedger,
+  createLedgerTable,
+  createScanMarks,
+  inspectTarget,
+} from '@nodekeeper/aws';
 import { type Config, fleetTargets, parseConfig } from '@nodekeeper/core/config';
 import { inspectionTargetKey } from '@nodekeeper/core/plan';
 import type { RolloutRequest, WorkflowStarter } from '@nodekeeper/core/rollout';
@@ -145,6 +151,7 @@ describe('the durable fleet scan', () => {
       starter,
       notifier,
       ledger: createLedger(home.dynamodb, { tableName: table }),
+      marks: createScanMarks(home.dynamodb, { tableName: table }),
       stage: 'test',
       now,
     };
@@ -262,6 +269,39 @@ describe('the durable fleet scan', () => {
       '2902 (account, region) targets are more than one fleet scan inspects (2900: Lambda records at most 3,000 operations per durable execution); split the fleet across deployments',
     );
     expect(inspections).toBe(0);
+    w.destroy();
+  });
+
+  it('inspects nothing for a continuation an earlier scan already covered, and plans one asked for after it', async () => {
+    const w = await world('fleet-scan-continuations');
+    let inspections = 0;
+    const inspect = (e: InspectEvent) => {
+      inspections += 1;
+      return inspectOneTarget(e, { config, inspect: (t) => inspectTarget(w.clients, t) });
+    };
+    sb.clock.set(SCAN_AT);
+    const first = await runFleetScan(w, scheduledEvent('evt-fleet-4', SCAN_AT, HUB), inspect);
+    expect(first.execution.getStatus()).toBe('SUCCEEDED');
+    expect(inspections).toBe(5);
+
+    // Asked for 10 s before that scan began planning: covered, nothing inspected or started.
+    const early = {
+      source: 'nodekeeper.continuation',
+      id: 'continuation:early',
+      time: '2026-11-24T02:59:50.000Z',
+      runId: null,
+    };
+    const covered = await runFleetScan(w, early, inspect);
+    expect(covered.execution.getResult()).toMatchObject({ covered: true, starts: [] });
+    expect(inspections).toBe(5);
+
+    // Asked for a minute after: inspects every target again and plans as of now.
+    sb.clock.set('2026-11-24T03:01:10.000Z');
+    const late = { ...early, id: 'continuation:late', time: '2026-11-24T03:01:00.000Z' };
+    const planned = await runFleetScan(w, late, inspect);
+    expect(planned.execution.getResult()).not.toHaveProperty('covered');
+    expect(inspections).toBe(10);
+    sb.clock.set(SCAN_AT);
     w.destroy();
   });
 

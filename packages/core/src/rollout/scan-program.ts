@@ -58,6 +58,16 @@ export interface ScanMarkPort {
  */
 export const COVERED_AFTER_MS = 5_000;
 
+/**
+ * Whether a continuation asked for at `askedAt` is covered by a scan that began planning at
+ * `lastPlannedAt`. A scan that began planning only moments after the rollout ended may have read
+ * the ledger's time index before the outcome reached it (GSI reads are eventually consistent):
+ * not covered. Pure.
+ */
+export function continuationCovered(askedAt: string, lastPlannedAt: string | null): boolean {
+  return lastPlannedAt !== null && Date.parse(lastPlannedAt) >= Date.parse(askedAt) + COVERED_AFTER_MS;
+}
+
 /** A continuation plans no sooner than this after it was asked for (the time index catches up). */
 export const INDEX_SETTLE_MS = 2_000;
 
@@ -159,10 +169,7 @@ export async function runScanProgram(
   const continuation = event.continuation ?? null;
   if (continuation !== null && ports.marks) {
     const last = await ports.marks.lastPlannedAt().catch(() => null);
-    // A scan that began planning only moments after the rollout ended may have read the ledger's
-    // time index before the outcome reached it (GSI reads are eventually consistent): not covered.
-    if (last !== null && Date.parse(last) >= Date.parse(event.time) + COVERED_AFTER_MS)
-      return { kind: 'covered', lastPlannedAt: last };
+    if (continuationCovered(event.time, last)) return { kind: 'covered', lastPlannedAt: last as string };
   }
   if (continuation !== null && ports.sleep) {
     // The rollout that asked recorded its outcome moments ago: let it reach the ledger's time index

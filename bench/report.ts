@@ -24,7 +24,7 @@ export function renderReadme(r: BenchResults): string {
     '`npm run bench` runs everything (about 6 minutes); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
   );
   p(
-    '`-- --only scan,completion,coldstart,cost,fleetscale,ack,history` reruns some sections and keeps the others from results.json.',
+    '`-- --only scan,completion,coldstart,cost,fleetscale,fanout,ack,history` reruns some sections and keeps the others from results.json.',
   );
   p();
 
@@ -302,14 +302,98 @@ export function renderReadme(r: BenchResults): string {
     p(`| peak memory (scan process) | ${f.peakMemoryMb} MB | |`);
     p();
     p(
-      'Beyond one invocation (about 10× this fleet on this machine), the design moves the fan-out into AWS: see [docs/decisions/008-multi-account.md](../docs/decisions/008-multi-account.md).',
+      'Beyond one invocation (about 10× this fleet on this machine), the design moves the fan-out into AWS: see [docs/decisions/008-multi-account.md](../docs/decisions/008-multi-account.md) and section 6.',
+    );
+    p();
+  }
+
+  const d = r.fleetFanout;
+  if (d) {
+    const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+    const callsMet = d.apiCalls.inspection === d.apiCalls.minimum;
+    p('## 6. Durable fleet scan: past one invocation');
+    p();
+    p(
+      `Issue 20 §4: ${fmt(d.nodegroups)} node groups (${d.accounts} accounts × ${d.regions} regions × ${fmt(d.clusters / d.targets)} clusters × ${fmt(d.nodegroups / d.clusters)} node groups, \`test/fixtures/large-fleet.ts\`) over ${fmt(d.targets)} (account, region) targets. With more targets than \`rollout.fanOutAboveTargets\` (${d.fanOutAboveTargets}${d.fansOut ? ': `fansOut(config)` is true' : ': **does not fan out**'}), the scan hands the fleet to the durable fleet scan (functions/lib/fleet-scan.ts): one invocation of the inspect function per target, ${d.fanOutConcurrency} at once (\`rollout.fanOutConcurrency\`, \`context.map\` over \`context.invoke\`), then the plan, summary and starts over the merged inspections.`,
+    );
+    p(
+      `The real \`createFleetScan\` runs under the durable SDK's local runner (real timers) for a nodekeeper schedule fire at ${d.planAt}. Each chained invoke runs the real \`inspectOneTarget\` in a fresh environment (its own clients, so one AssumeRole per target). The scan program reads and writes the ledger, approvals, recalls, the pause flag and the scan mark in the sandbox; Slack is off and a counting starter stands in for the workflow starts. The sandbox runs in its own process, adds ${d.latencyMs} ms to every call and meters a token bucket of ${d.bucketPerAccountRegion.burst} burst, ${d.bucketPerAccountRegion.ratePerSecond}/s per service **per account and region**, as in section 5.`,
+    );
+    p();
+    p('| figure | value | goal |');
+    p('|---|---|---|');
+    p(`| (account, region) targets / node groups planned | ${fmt(d.targets)} / ${fmt(d.nodegroups)} | |`);
+    p(`| wall time of the durable execution | ${fmt(d.wallMs)} ms | |`);
+    p(
+      `| fleet scan invocations (longest) | ${d.fleetScan.invocations} (${fmt(d.fleetScan.longestMs)} ms = ${pct(d.fleetScan.shareOfTimeout)} of ${fmt(d.fleetScan.timeoutMs / 60_000)} min) | ≤ 50% each: ${goal(d.fleetScan.shareOfTimeout <= 0.5)} |`,
+    );
+    p(`| the final invocation (decode, plan, starts) | ${fmt(d.fleetScan.finalInvocationMs)} ms | |`);
+    p(
+      `| inspect invocations, median (longest) | ${d.inspect.invocations}, ${fmt(d.inspect.medianMs)} ms (${fmt(d.inspect.longestMs)} ms = ${pct(d.inspect.shareOfTimeout)} of ${fmt(d.inspect.timeoutMs / 60_000)} min) | one per target: ${goal(d.inspect.invocations === d.targets)}; ≤ 50% each: ${goal(d.inspect.shareOfTimeout <= 0.5)} |`,
+    );
+    p(
+      `| inspection API calls / minimum | ${fmt(d.apiCalls.inspection)} / ${fmt(d.apiCalls.minimum)}${callsMet ? '' : ` (${d.apiCalls.inspection > d.apiCalls.minimum ? '+' : ''}${fmt(d.apiCalls.inspection - d.apiCalls.minimum)})`} | equal: ${goal(callsMet)} |`,
+    );
+    p(
+      `| AssumeRole calls | ${fmt(d.apiCalls.assumeRole)} | one per target: ${goal(d.apiCalls.assumeRole === d.targets)} |`,
+    );
+    p(`| throttled answers (retried by the SDK) | ${fmt(d.apiCalls.throttledAnswers)} | |`);
+    p(
+      `| failed inspect invocations / error items | ${d.inspect.failed} / ${d.planned.errors} | 0: ${goal(d.inspect.failed === 0 && d.planned.errors === 0)} |`,
+    );
+    p(
+      `| plan: roll / current / skip; rollouts started | ${fmt(d.planned.roll)} / ${fmt(d.planned.current)} / ${fmt(d.planned.skip)}; ${fmt(d.rolloutsStarted)} | |`,
+    );
+    p(
+      `| largest inspect result / limit | ${fmt(d.inspect.largestResultBytes)} / ${fmt(d.inspect.resultLimitBytes)} bytes (${pct(d.inspect.largestResultBytes / d.inspect.resultLimitBytes)}) | under: ${goal(d.inspect.largestResultBytes <= d.inspect.resultLimitBytes)} |`,
+    );
+    p(
+      `| all inspect results (gzip + base64) / their JSON | ${fmt(d.inspect.totalResultBytes)} / ${fmt(d.inspect.totalJsonBytes)} bytes | |`,
+    );
+    p(
+      `| fleet scan heap in its final invocation: at start / peak (sampled) | ${fmt(d.fleetScan.finalInvocationHeapMb.atStart)} MB / ${fmt(d.fleetScan.finalInvocationHeapMb.peak)} MB | |`,
+    );
+    p(`| peak RSS of the bench process (upper bound of the fleet scan's) | ${fmt(d.peakRssMb)} MB | |`);
+    p(`| durable operations of the execution | ${fmt(d.fleetScan.durableOperations)} | |`);
+    if (d.singleInvocation)
+      p(
+        `| plan = the single-invocation path's (inspectTargets + planFleet), ${fmt(d.singleInvocation.items)} items | ${d.singleInvocation.identical ? 'identical' : `**${d.singleInvocation.differingItems} items differ**`}${d.singleInvocation.countsEqual ? '' : ', **counts differ**'} | identical: ${goal(d.singleInvocation.identical && d.singleInvocation.countsEqual)} |`,
+      );
+    p();
+    const ops = Object.keys({ ...d.apiCalls.minimumByOperation, ...d.apiCalls.byOperation });
+    p(
+      'Inspection calls by operation (the minimum: `minimalInspectionCalls` per target, plus its GetCallerIdentity and AssumeRole):',
+    );
+    p();
+    p('| operation | measured | minimum |');
+    p('|---|---|---|');
+    for (const op of ops)
+      p(
+        `| ${op} | ${fmt(d.apiCalls.byOperation[op] ?? 0)} | ${fmt(d.apiCalls.minimumByOperation[op] ?? 0)} |`,
+      );
+    p();
+    p(
+      `The scan program's own calls in the hub: ${
+        Object.entries(d.apiCalls.program)
+          .map(([op, n]) => `${op} ${fmt(n)}`)
+          .join(', ') || 'none'
+      }.`,
+    );
+    p();
+    const x = d.singleInvocationExtrapolated;
+    if (x)
+      p(
+        `**Why fan out.** Section 5 measured ${fmt(x.fromNodegroups)} node groups in one invocation in ${fmt(x.fromWallMs)} ms, ${x.msPerNodegroup} ms per node group. At that rate one invocation would need about ${fmt(x.extrapolatedMs / 1000)} s for ${fmt(d.nodegroups)} node groups (**extrapolated, not measured**): ${(x.shareOfLambdaLimit * 100).toFixed(0)}% of Lambda's 15-minute limit.`,
+      );
+    p(
+      "Invocations: the local runner invokes the fleet scan again each time a chained invoke completes and no invocation of it is running, and each invocation replays the map from its checkpoints; Lambda's own re-invocation schedule may differ. Memory: the bench process holds the sandbox's clients, every inspect invocation and the fleet scan at once, so its RSS is an upper bound of the fleet scan's; the heap sampled during the final invocation is closer to what the fleet scan function needs. The timeouts are the functions' (15 minutes each, `bench/fleet-fanout.ts`).",
     );
     p();
   }
 
   const a = r.acknowledgement;
   if (a) {
-    p('## 6. Acknowledgement: slash commands and buttons');
+    p('## 7. Acknowledgement: slash commands and buttons');
     p();
     p(
       `Slack waits ${fmt(a.limitMs)} ms for the answer to a slash command or a button click. The slack-command handler, bundled as in section 3, answers signed requests (\`/nodekeeper pause\` on \`/slack/commands\`, an Approve click on \`/slack/interactions\`) as Lambda would pass them: **cold** is a fresh Node process importing the bundle and answering its first request (services built on the way), **warm** the next ${a.warmPerProcess} requests in that process; ${a.processes} processes per case.`,
@@ -343,7 +427,7 @@ export function renderReadme(r: BenchResults): string {
 
   const h = r.history;
   if (h) {
-    p('## 7. History that stays complete');
+    p('## 8. History that stays complete');
     p();
     p(
       `${fmt(h.nodegroups)} node groups (\`test/fixtures/ledger-history.ts\`: three waves, a release every week for ${fmt(h.ledgerSpanDays)} days, the current release half rolled with failures, approvals, a pause and rollouts in flight) and a ledger of **${fmt(h.ledgerRecords)} records** written as nodekeeper writes them, in dynalite (the sandbox, own process; seeded in ${fmt(h.seedMs)} ms). The plan reads its history window (docs/decisions/009) through the ledger's time index \`gsi2\`; ${h.latencyMs} ms on every EKS, EC2 and SSM call of the inspection, DynamoDB at dynalite's own speed.`,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only scan,completion,coldstart,cost,fleetscale,ack,history] [-- --out DIR]`.
+ * `npm run bench [-- --quick] [-- --only scan,completion,coldstart,cost,fleetscale,fanout,ack,history] [-- --out DIR]`.
  * Full runs write bench/results.json and bench/README.md; `--quick` (CI smoke: small fleet, few
  * samples, no speed assertions) writes to a temporary directory unless `--out` is given.
  * `--only` keeps the other sections of an existing results.json.
@@ -14,12 +14,22 @@ import { type AckResults, runAckBench } from './ack.ts';
 import { type ColdStartResults, runColdStartBench } from './coldstart.ts';
 import { type CompletionResults, runCompletionBench } from './completion.ts';
 import { type CostResults, costModel } from './cost.ts';
-import { type FleetScaleResults, runFleetScaleBench } from './fleet-scale.ts';
+import { type FleetFanoutResults, runFleetFanoutBench } from './fleet-fanout.ts';
+import { type FleetScaleResults, LAMBDA_TIMEOUT_MS, runFleetScaleBench } from './fleet-scale.ts';
 import { type HistoryResults, runHistoryBench } from './history.ts';
 import { renderReadme } from './report.ts';
 import { awsLikeBuckets, runScanBench, type ScanResults } from './scan.ts';
 
-export const SECTIONS = ['scan', 'completion', 'coldstart', 'cost', 'fleetscale', 'ack', 'history'] as const;
+export const SECTIONS = [
+  'scan',
+  'completion',
+  'coldstart',
+  'cost',
+  'fleetscale',
+  'fanout',
+  'ack',
+  'history',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchResults {
@@ -31,6 +41,8 @@ export interface BenchResults {
   coldStart: ColdStartResults | null;
   cost: CostResults | null;
   fleetScale: FleetScaleResults | null;
+  /** The durable fleet scan: 100,000 node groups over 500 (account, region) targets, fanned out. */
+  fleetFanout?: FleetFanoutResults | null;
   /** Slack's acknowledgement: slash commands and button clicks, cold and warm, AWS answering or hanging. */
   acknowledgement: AckResults | null;
   /** The plan's history window over a ~100,000-record ledger: the read, the scan's time, plan equality. */
@@ -140,6 +152,51 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       log,
     );
   }
+  let fleetFanout = previous.fleetFanout ?? null;
+  if (only.has('fanout')) {
+    fleetFanout = await runFleetFanoutBench(
+      quick
+        ? {
+            accounts: 3,
+            regions: ['us-east-1', 'eu-west-1'],
+            clustersPerTarget: 2,
+            nodegroupsPerCluster: 5,
+            latencyMs: 50,
+            bucket: { burst: 100, ratePerSecond: 20 },
+            // 6 targets: lowered so that the small fleet still fans out.
+            fanOutAboveTargets: 2,
+            compareWithSingleInvocation: true,
+          }
+        : {
+            // Issue 20 §4: 100,000 node groups over 500 (account, region) targets; the default
+            // rollout.fanOutAboveTargets (100) and fanOutConcurrency (50).
+            accounts: 100,
+            regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2', 'eu-central-1'],
+            clustersPerTarget: 4,
+            nodegroupsPerCluster: 50,
+            latencyMs: 50,
+            bucket: { burst: 100, ratePerSecond: 20 },
+            compareWithSingleInvocation: false,
+          },
+      log,
+    );
+  }
+  if (fleetFanout) {
+    // Why it fans out: one invocation for this fleet at section 5's measured rate (extrapolated).
+    fleetFanout.singleInvocationExtrapolated = fleetScale
+      ? {
+          fromNodegroups: fleetScale.nodegroups,
+          fromWallMs: fleetScale.wallMs,
+          msPerNodegroup: Math.round((fleetScale.wallMs / fleetScale.nodegroups) * 1000) / 1000,
+          extrapolatedMs: Math.round((fleetScale.wallMs / fleetScale.nodegroups) * fleetFanout.nodegroups),
+          shareOfLambdaLimit:
+            Math.round(
+              ((fleetScale.wallMs / fleetScale.nodegroups) * fleetFanout.nodegroups * 1000) /
+                LAMBDA_TIMEOUT_MS,
+            ) / 1000,
+        }
+      : null;
+  }
   let acknowledgement = previous.acknowledgement ?? null;
   if (only.has('ack')) {
     acknowledgement = await runAckBench(
@@ -176,6 +233,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     coldStart,
     cost,
     fleetScale,
+    fleetFanout,
     acknowledgement,
     history,
   };

@@ -28,7 +28,63 @@ describe('npm run bench -- --quick', () => {
           expect(c.statuses).toEqual({ 200: c.cold.samples + c.warm.samples });
           expect(Object.keys(c.awsCalls)).toEqual(['lambda:Invoke']);
         }
-        expect(await readFile(join(out, 'README.md'), 'utf8')).toContain('## 6. Acknowledgement');
+        expect(await readFile(join(out, 'README.md'), 'utf8')).toContain('## 7. Acknowledgement');
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    }, 120_000);
+  });
+
+  describe('when the fan-out section runs on the small fleet', () => {
+    it('inspects each target in its own invocation, makes the minimal calls and plans what one invocation plans', async () => {
+      const out = await mkdtemp(join(tmpdir(), 'nodekeeper-bench-fanout-'));
+      try {
+        const { results } = await runBench({ quick: true, only: ['fanout'], outDir: out, log: () => {} });
+        const f = results.fleetFanout;
+        expect(f).toBeTruthy();
+        if (!f) return;
+        expect(f.fansOut).toBe(true);
+        expect(f.status).toBe('SUCCEEDED');
+        expect(f.targets).toBe(6);
+        expect(f.nodegroups).toBe(60);
+        // Fanned out: one inspect invocation per target; the fleet scan suspended between them.
+        expect(f.inspect.invocations).toBe(f.targets);
+        expect(f.inspect.failed).toBe(0);
+        expect(f.planned.errors).toBe(0);
+        expect(f.fleetScan.invocations).toBeGreaterThan(1);
+        expect(f.fleetScan.runnerInvocations).toBe(f.fleetScan.invocations);
+        expect(f.inspect.largestResultBytes).toBeGreaterThan(0);
+        expect(f.inspect.largestResultBytes).toBeLessThanOrEqual(f.inspect.resultLimitBytes);
+        // Every describe and list exactly once, one AssumeRole and one reachability check per target;
+        // each target's own batched reads may take one early flush (the tolerance of the scan case).
+        const batched = new Set(['GetParameters', 'DescribeImages']);
+        const made = f.apiCalls.byOperation;
+        const minimal = f.apiCalls.minimumByOperation;
+        expect(Object.keys(made).sort()).toEqual(
+          Object.keys(minimal)
+            .filter((op) => (minimal[op] ?? 0) > 0)
+            .sort(),
+        );
+        for (const [operation, min] of Object.entries(minimal)) {
+          const n = made[operation] ?? 0;
+          if (batched.has(operation)) {
+            expect(n, operation).toBeGreaterThanOrEqual(min);
+            expect(n, operation).toBeLessThanOrEqual(min + f.targets);
+          } else expect(n, operation).toBe(min);
+        }
+        expect(f.apiCalls.assumeRole).toBe(f.targets);
+        // Waves and budgets over the merged inspections: every plan item equals the
+        // single-invocation path's (inspectTargets + planFleet), and so do the counts.
+        expect(f.singleInvocation).toEqual({
+          items: f.nodegroups,
+          differingItems: 0,
+          identical: true,
+          countsEqual: true,
+        });
+        expect(f.planned.roll + f.planned.current + f.planned.skip).toBe(f.nodegroups);
+        expect(f.rolloutsStarted).toBeGreaterThan(0);
+        const readme = await readFile(join(out, 'README.md'), 'utf8');
+        expect(readme).toContain('## 6. Durable fleet scan: past one invocation');
       } finally {
         await rm(out, { recursive: true, force: true });
       }

@@ -215,12 +215,15 @@ export interface ColdStartBuild {
 
 export interface ColdStartFunction {
   name: string;
-  /** Today's code as SST deployed it (no `nodejs` settings: unminified, one file). */
-  before: ColdStartBuild;
+  /**
+   * Today's code as SST deployed it (no `nodejs` settings: unminified, one file). Null for a
+   * function added after COLDSTART_BEFORE_COMMIT (so are the other "before" figures).
+   */
+  before: ColdStartBuild | null;
   /** Today's code minified: what the bench measured before, and what "today" means in issue 20. */
-  beforeMinified: ColdStartBuild;
+  beforeMinified: ColdStartBuild | null;
   /** A bundle of exactly the SDK clients and commands in today's bundle (built like it). */
-  beforeBaseline: ColdStartBuild;
+  beforeBaseline: ColdStartBuild | null;
   /** The current code as stacks/bundle.ts deploys it. */
   now: ColdStartBuild;
   /** A bundle of exactly the SDK clients and commands loaded at init by the current bundle. */
@@ -228,17 +231,17 @@ export interface ColdStartFunction {
   /** now ÷ baseline (init p50); goal ≤ 1.2. */
   overheadRatio: number;
   /** before ÷ beforeBaseline (init p50). */
-  beforeOverheadRatio: number;
+  beforeOverheadRatio: number | null;
   /** 1 − now ÷ beforeMinified (init p50): how much faster than today. */
-  fasterThanBefore: number;
+  fasterThanBefore: number | null;
   /** 1 − now ÷ before (init p50), against today's bundle as deployed. */
-  fasterThanDeployed: number;
+  fasterThanDeployed: number | null;
   /** SDK packages (client class first, then commands) loaded at init now. */
   sdkClients: Record<string, string[]>;
   /** SDK packages only in chunks loaded by `import()`. */
   lazySdkClients: Record<string, string[]>;
   /** SDK packages in today's bundle. */
-  beforeSdkClients: Record<string, string[]>;
+  beforeSdkClients: Record<string, string[]> | null;
 }
 
 export interface ColdStartResults {
@@ -250,7 +253,7 @@ export interface ColdStartResults {
   goals: { maxOverheadRatio: number; fasterFunctions: string[]; minFaster: number };
   functions: ColdStartFunction[];
   missing: string[];
-  /** Handlers without a "today" to compare with (added after COLDSTART_BEFORE_COMMIT): not measured. */
+  /** Handlers added after COLDSTART_BEFORE_COMMIT: measured against their baseline only. */
   notAtBefore?: string[];
 }
 
@@ -304,8 +307,8 @@ export async function runColdStartBench(
   const variants: Variant[] = ['before', 'beforeMinified', 'beforeBaseline', 'now', 'baseline'];
   const plans: Array<{
     name: string;
-    builds: Record<Variant, BuiltBundle>;
-    use: { now: SdkUse; lazy: SdkUse; before: SdkUse };
+    builds: Partial<Record<Variant, BuiltBundle>>;
+    use: { now: SdkUse; lazy: SdkUse; before: SdkUse | null };
   }> = [];
   const missing: string[] = [];
   const notAtBefore: string[] = [];
@@ -317,9 +320,18 @@ export async function runColdStartBench(
     }
     const out = (v: string) => join(options.outDir, name, v);
     const beforeEntry = join(beforeDir, 'functions', `${name}.ts`);
+    const now = await sstBuild(entry, out('now'), NODEJS_BUNDLE);
+    const nowUse = sdkUse(now.metafile, now.initFiles);
+    const lazyAll = sdkUse(now.metafile, now.lazyFiles);
+    const lazy = Object.fromEntries(Object.entries(lazyAll).filter(([pkg]) => !nowUse[pkg]));
+    const baseline = await buildBaseline(nowUse, out('baseline'), NODEJS_BUNDLE);
     if (!existsSync(beforeEntry)) {
-      log(`coldstart: ${name}: not in ${COLDSTART_BEFORE_COMMIT.slice(0, 7)}, nothing to compare with`);
+      // Added after the "today" commit: its own-clients baseline still applies.
+      log(
+        `coldstart: ${name}: not in ${COLDSTART_BEFORE_COMMIT.slice(0, 7)}, measured against its baseline only`,
+      );
       notAtBefore.push(name);
+      plans.push({ name, builds: { now, baseline }, use: { now: nowUse, lazy, before: null } });
       continue;
     }
     const before = await sstBuild(beforeEntry, out('before'), SST_DEFAULT_BUNDLE, nodePaths);
@@ -329,11 +341,7 @@ export async function runColdStartBench(
       { ...SST_DEFAULT_BUNDLE, minify: true },
       nodePaths,
     );
-    const now = await sstBuild(entry, out('now'), NODEJS_BUNDLE);
     const beforeUse = sdkUse(before.metafile, before.initFiles);
-    const nowUse = sdkUse(now.metafile, now.initFiles);
-    const lazyAll = sdkUse(now.metafile, now.lazyFiles);
-    const lazy = Object.fromEntries(Object.entries(lazyAll).filter(([pkg]) => !nowUse[pkg]));
     plans.push({
       name,
       builds: {
@@ -341,7 +349,7 @@ export async function runColdStartBench(
         beforeMinified,
         beforeBaseline: await buildBaseline(beforeUse, out('before-baseline'), SST_DEFAULT_BUNDLE),
         now,
-        baseline: await buildBaseline(nowUse, out('baseline'), NODEJS_BUNDLE),
+        baseline,
       },
       use: { now: nowUse, lazy, before: beforeUse },
     });
@@ -350,7 +358,12 @@ export async function runColdStartBench(
   // Interleaved round by round (and the order rotated each round), so drift in machine load
   // affects every build alike.
   const times = new Map<string, number[]>();
-  const jobs = plans.flatMap((p) => variants.map((v) => ({ key: `${p.name}/${v}`, file: p.builds[v].file })));
+  const jobs = plans.flatMap((p) =>
+    variants.flatMap((v) => {
+      const build = p.builds[v];
+      return build ? [{ key: `${p.name}/${v}`, file: build.file }] : [];
+    }),
+  );
   for (let i = 0; i < options.samples; i++) {
     for (let j = 0; j < jobs.length; j++) {
       const job = jobs[(i + j) % jobs.length];
@@ -363,9 +376,10 @@ export async function runColdStartBench(
 
   const functions: ColdStartFunction[] = [];
   for (const p of plans) {
-    const measured = async (v: Variant): Promise<ColdStartBuild> => {
-      const xs = times.get(`${p.name}/${v}`) ?? [];
+    const measured = async (v: Variant): Promise<ColdStartBuild | null> => {
       const b = p.builds[v];
+      if (!b) return null;
+      const xs = times.get(`${p.name}/${v}`) ?? [];
       return {
         bytes: await bytesOf(b.initFiles),
         lazyBytes: await bytesOf(b.lazyFiles),
@@ -373,21 +387,32 @@ export async function runColdStartBench(
         initP95Ms: round(percentile(xs, 95), 1),
       };
     };
-    const m = {} as Record<Variant, ColdStartBuild>;
+    const m = {} as Record<Variant, ColdStartBuild | null>;
     for (const v of variants) m[v] = await measured(v);
+    const now = m.now as ColdStartBuild;
+    const baseline = m.baseline as ColdStartBuild;
+    const ratio = (a: ColdStartBuild | null, b: ColdStartBuild | null) =>
+      a && b ? round(a.initP50Ms / b.initP50Ms) : null;
+    const faster = (than: ColdStartBuild | null) => (than ? round(1 - now.initP50Ms / than.initP50Ms) : null);
     const result: ColdStartFunction = {
       name: p.name,
-      ...m,
-      overheadRatio: round(m.now.initP50Ms / m.baseline.initP50Ms),
-      beforeOverheadRatio: round(m.before.initP50Ms / m.beforeBaseline.initP50Ms),
-      fasterThanBefore: round(1 - m.now.initP50Ms / m.beforeMinified.initP50Ms),
-      fasterThanDeployed: round(1 - m.now.initP50Ms / m.before.initP50Ms),
+      before: m.before,
+      beforeMinified: m.beforeMinified,
+      beforeBaseline: m.beforeBaseline,
+      now,
+      baseline,
+      overheadRatio: round(now.initP50Ms / baseline.initP50Ms),
+      beforeOverheadRatio: ratio(m.before, m.beforeBaseline),
+      fasterThanBefore: faster(m.beforeMinified),
+      fasterThanDeployed: faster(m.before),
       sdkClients: commandsOf(p.use.now),
       lazySdkClients: commandsOf(p.use.lazy),
-      beforeSdkClients: commandsOf(p.use.before),
+      beforeSdkClients: p.use.before ? commandsOf(p.use.before) : null,
     };
     log(
-      `coldstart: ${p.name}: ${m.before.bytes} B → ${m.now.bytes} B, init p50 ${m.beforeMinified.initP50Ms} ms (today, minified) → ${m.now.initP50Ms} ms (${Math.round(result.fasterThanBefore * 100)} % faster), baseline ${m.baseline.initP50Ms} ms (×${result.overheadRatio}); clients ${Object.keys(result.sdkClients).join(', ')}`,
+      m.before && m.beforeMinified
+        ? `coldstart: ${p.name}: ${m.before.bytes} B → ${now.bytes} B, init p50 ${m.beforeMinified.initP50Ms} ms (today, minified) → ${now.initP50Ms} ms (${Math.round((result.fasterThanBefore ?? 0) * 100)} % faster), baseline ${baseline.initP50Ms} ms (×${result.overheadRatio}); clients ${Object.keys(result.sdkClients).join(', ')}`
+        : `coldstart: ${p.name} (new): ${now.bytes} B, init p50 ${now.initP50Ms} ms, baseline ${baseline.initP50Ms} ms (×${result.overheadRatio}); clients ${Object.keys(result.sdkClients).join(', ')}`,
     );
     functions.push(result);
   }

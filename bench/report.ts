@@ -184,8 +184,16 @@ export function renderReadme(r: BenchResults): string {
     for (const f of cs.functions) {
       const ratioOk = f.overheadRatio <= g.maxOverheadRatio;
       const fasterGoal = g.fasterFunctions.includes(f.name);
+      const lazy = f.now.lazyBytes > 0 ? ` (+${fmt(f.now.lazyBytes)})` : '';
+      if (f.before === null || f.beforeMinified === null) {
+        p(
+          `| ${f.name} (new) | ${fmt(f.now.bytes)}${lazy} | not in ${cs.beforeCommit.slice(0, 7)} | | ${pair(f.now)} | ${pair(f.baseline)} | ${f.overheadRatio}: ${goal(ratioOk)} | |`,
+        );
+        continue;
+      }
+      const fasterThanBefore = f.fasterThanBefore ?? 0;
       p(
-        `| ${f.name} | ${fmt(f.before.bytes)} → ${fmt(f.now.bytes)}${f.now.lazyBytes > 0 ? ` (+${fmt(f.now.lazyBytes)})` : ''} | ${pair(f.before)} | ${pair(f.beforeMinified)} | ${pair(f.now)} | ${pair(f.baseline)} | ${f.overheadRatio}: ${goal(ratioOk)} | ${pct(f.fasterThanBefore)}${fasterGoal ? `: ${goal(f.fasterThanBefore >= g.minFaster)}` : ''} (${pct(f.fasterThanDeployed)} vs deployed) |`,
+        `| ${f.name} | ${fmt(f.before.bytes)} → ${fmt(f.now.bytes)}${lazy} | ${pair(f.before)} | ${pair(f.beforeMinified)} | ${pair(f.now)} | ${pair(f.baseline)} | ${f.overheadRatio}: ${goal(ratioOk)} | ${pct(fasterThanBefore)}${fasterGoal ? `: ${goal(fasterThanBefore >= g.minFaster)}` : ''} (${pct(f.fasterThanDeployed ?? 0)} vs deployed) |`,
       );
     }
     p();
@@ -195,14 +203,14 @@ export function renderReadme(r: BenchResults): string {
     p('|---|---|---|---|---|');
     for (const f of cs.functions) {
       p(
-        `| ${f.name} | ${clients(f.beforeSdkClients)} | ${clients(f.sdkClients)} | ${clients(f.lazySdkClients)} | ${f.beforeOverheadRatio} (baseline ${f.beforeBaseline.initP50Ms} ms) |`,
+        `| ${f.name} | ${f.beforeSdkClients ? clients(f.beforeSdkClients) : '(new)'} | ${clients(f.sdkClients)} | ${clients(f.lazySdkClients)} | ${f.beforeBaseline ? `${f.beforeOverheadRatio} (baseline ${f.beforeBaseline.initP50Ms} ms)` : ''} |`,
       );
     }
     p();
     const all = cs.functions.every((f) => f.overheadRatio <= g.maxOverheadRatio);
     const fast = cs.functions
       .filter((f) => g.fasterFunctions.includes(f.name))
-      .every((f) => f.fasterThanBefore >= g.minFaster);
+      .every((f) => (f.fasterThanBefore ?? 0) >= g.minFaster);
     p(
       `Every function's init ≤ ${g.maxOverheadRatio}× its own clients' baseline: ${goal(all)}. ${g.fasterFunctions.join(' and ')} at least ${pct(g.minFaster)} faster than today (minified): ${goal(fast)}.`,
     );

@@ -56,9 +56,8 @@ const PAUSE_PARAMETER = '/nodekeeper/paused';
 /** The time the scan plans at (section 5 plans at the same). */
 export const FANOUT_PLAN_AT = '2026-11-24T03:00:00Z';
 /**
- * Timeouts of the two functions (15 minutes, Lambda's maximum). The fleet scan and the inspect
- * function are not in stacks/rollout.ts yet (commit 0a7163a adds only their handlers); when they
- * are, these must follow it.
+ * Invocation timeouts of the fleet scan and the inspect function as stacks/rollout.ts deploys them
+ * (15 minutes, Lambda's maximum); test/infra/app.test.ts checks the rendered stack against these.
  */
 export const FLEET_SCAN_INVOCATION_TIMEOUT_MS = 15 * 60 * 1000;
 export const INSPECT_TIMEOUT_MS = 15 * 60 * 1000;

@@ -3,6 +3,7 @@ import { LedgerSchema } from '@nodekeeper/aws';
 import { MAX_WAIT_HOURS } from '@nodekeeper/core/rollout';
 import { ledgerTableRequest } from '@nodekeeper/sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FLEET_SCAN_INVOCATION_TIMEOUT_MS, INSPECT_TIMEOUT_MS } from '../../bench/fleet-fanout.ts';
 import { parseScanEvent } from '../../functions/lib/scan.ts';
 import { NODEJS_BUNDLE } from '../../stacks/bundle.ts';
 import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';
@@ -167,6 +168,8 @@ describe('the nodekeeper app', () => {
       expect(fn.name).toBe(names.functions['rollout-fanout']);
       expect(fn.durableConfig).toEqual({ executionTimeout: 86_400, retentionPeriod: 7 });
       expect([fn.timeout, fn.memorySize, fn.publish]).toEqual([900, 2048, true]);
+      // The bench measures each invocation against the timeout deployed here.
+      expect(fn.timeout * 1000).toBe(FLEET_SCAN_INVOCATION_TIMEOUT_MS);
       expect(fn.loggingConfig.logFormat).toBe('JSON');
       const role = one('aws:iam/role:Role', 'RolloutFleetScanHandlerRole');
       expect(role.managedPolicyArns).toContain(
@@ -233,6 +236,7 @@ describe('the nodekeeper app', () => {
       expect(fn.name).toBe(names.functions['rollout-inspect']);
       expect(fn.durableConfig).toBeUndefined();
       expect([fn.timeout, fn.memorySize, fn.reservedConcurrentExecutions]).toEqual([900, 512, undefined]);
+      expect(fn.timeout * 1000).toBe(INSPECT_TIMEOUT_MS);
       const actions = inlineStatements('RolloutInspectRole').flatMap((st) => st.actions);
       expect(actions.filter((a) => /^(dynamodb|lambda):/.test(a))).toEqual([]);
       expect(actions).toContain('eks:DescribeNodegroup');

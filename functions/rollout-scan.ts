@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReleaseHistoryReader, inspectTarget } from '@nodekeeper/aws/inspect';
 import { createFleetScanStarter } from '@nodekeeper/aws/lambda';
 import { fleetTargets } from '@nodekeeper/core/config';
-import { fansOut, fleetScanExecutionName } from './lib/fleet-scan.ts';
+import { assertFleetScanSize, fansOut, fleetScanExecutionName } from './lib/fleet-scan.ts';
 import { logger } from './lib/logger.ts';
 import { parseScanEvent, runScan, type ScanResult } from './lib/scan.ts';
 import { scanEnvironment } from './lib/scan-env.ts';
@@ -28,6 +28,8 @@ export async function handler(event: unknown): Promise<ScanResult> {
     regions: config.regions,
   });
   if (settings.fleetScanArn !== null && fansOut(config)) {
+    // Refused here too, so no execution is started only to fail.
+    assertFleetScanSize(fleetTargets(config).length);
     const executionName = fleetScanExecutionName(scan.id, settings.stage, (s) =>
       createHash('sha256').update(s).digest('hex'),
     );

@@ -4,7 +4,9 @@ import {
   decodeInspection,
   type EncodedInspection,
   encodeInspection,
+  INSPECTION_RESULT_MAX_BYTES,
   InspectionTooLargeError,
+  resultBudget,
 } from '@nodekeeper/aws/lambda';
 import { ValidationError } from '@nodekeeper/core';
 import { type Config, fleetTargets } from '@nodekeeper/core/config';
@@ -42,6 +44,8 @@ const inspectEventSchema = z.strictObject({
     .nullable(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region name'),
   now: z.iso.datetime({ offset: true }),
+  /** Bytes this target's result may take (the fleet scan's share of the execution's storage). */
+  maxBytes: z.int().min(1024).max(INSPECTION_RESULT_MAX_BYTES).default(INSPECTION_RESULT_MAX_BYTES),
 });
 export type InspectEvent = z.output<typeof inspectEventSchema>;
 
@@ -62,14 +66,14 @@ export async function inspectOneTarget(
       parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
     );
   }
-  const { accountId, region, now } = parsed.data;
+  const { accountId, region, now, maxBytes } = parsed.data;
   const key = inspectionTargetKey({ accountId, region });
   const target = inspectionTargets(deps.config, new Date(now)).find((t) => inspectionTargetKey(t) === key);
   if (!target) throw new ValidationError(`target ${key} is not in this deployment's config`);
   const started = performance.now();
   const result = await deps.inspect(target);
   try {
-    const encoded = encodeInspection(result);
+    const encoded = encodeInspection(result, maxBytes);
     logger.info('target inspected', {
       target: key,
       nodegroups: result.fleet.nodegroups.length,
@@ -120,6 +124,15 @@ export interface FleetScanDeps {
  */
 export const FLEET_SCAN_MAX_TARGETS = 2_900;
 
+/** Throws ValidationError when one fleet scan cannot inspect `targets` targets. */
+export function assertFleetScanSize(targets: number): void {
+  if (targets > FLEET_SCAN_MAX_TARGETS) {
+    throw new ValidationError(
+      `${targets} (account, region) targets are more than one fleet scan inspects (${FLEET_SCAN_MAX_TARGETS}: Lambda records at most 3,000 operations per durable execution); split the fleet across deployments`,
+    );
+  }
+}
+
 /**
  * The durable fleet scan: one inspect invocation per (account, region) target (`context.invoke`,
  * `rollout.fanOutConcurrency` in flight: this execution suspends without compute while they run),
@@ -156,12 +169,10 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
     }
     const planNow = 'continuation' in scan ? new Date(started.at) : new Date(scan.time);
     const targets = inspectionTargets(config, planNow);
-    if (targets.length > FLEET_SCAN_MAX_TARGETS) {
-      throw new ValidationError(
-        `${targets.length} (account, region) targets are more than one fleet scan inspects (${FLEET_SCAN_MAX_TARGETS}: Lambda records at most 3,000 operations per durable execution); split the fleet across deployments`,
-      );
-    }
+    assertFleetScanSize(targets.length);
     logger.info('fleet scan fanning out', { eventId: scan.id, targets: targets.length });
+    // Every result is stored in the execution: together they must fit its 100 MB.
+    const maxBytes = resultBudget(targets.length);
     const inFlight = new Array<Promise<EncodedInspection> | undefined>(targets.length);
     const invoke = (i: number) => {
       const target = targets[i] as InspectionTarget;
@@ -169,6 +180,7 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
         accountId: target.accountId,
         region: target.region,
         now: planNow.toISOString(),
+        maxBytes,
       };
       const pending = ctx.invoke<InspectEvent, EncodedInspection>(
         `inspect ${inspectionTargetKey(target)}`,
@@ -181,20 +193,33 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
     };
     const window = Math.min(config.rollout.fanOutConcurrency, targets.length);
     for (let i = 0; i < window; i++) invoke(i);
-    const inspections = new Map<string, InspectFleetResult>();
+    // Results are decoded once, after the last: a replay that suspends on a pending one decodes none.
+    const encoded = new Array<EncodedInspection | { failed: string }>(targets.length);
     for (let i = 0; i < targets.length; i++) {
-      const target = targets[i] as InspectionTarget;
-      const key = inspectionTargetKey(target);
       try {
-        inspections.set(key, decodeInspection(await inFlight[i]));
+        encoded[i] = await (inFlight[i] as Promise<EncodedInspection>);
       } catch (error) {
-        // The invocation failed (its error, a timeout) or answered no inspection: an error item.
-        const message = error instanceof Error ? error.message : String(error);
-        inspections.set(key, targetFailure(target, `inspection of ${key} failed: ${message}`));
+        // The invocation failed (its error, a timeout): this target is an error item.
+        encoded[i] = { failed: error instanceof Error ? error.message : String(error) };
       }
       inFlight[i] = undefined;
       if (i + window < targets.length) invoke(i + window);
     }
+    const inspections = new Map<string, InspectFleetResult>();
+    targets.forEach((target, i) => {
+      const key = inspectionTargetKey(target);
+      const value = encoded[i];
+      let failure = value && 'failed' in value ? value.failed : null;
+      if (failure === null) {
+        try {
+          inspections.set(key, decodeInspection(value));
+          return;
+        } catch (error) {
+          failure = error instanceof Error ? error.message : String(error);
+        }
+      }
+      inspections.set(key, targetFailure(target, `inspection of ${key} failed: ${failure}`));
+    });
     // The scan program marks when it begins planning (it reads the ledger then): a continuation
     // asked for during the inspections is covered by this plan, whose budgets count its outcome.
     return runScan(scan, {

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { decodeInspection, encodeInspection, INSPECTION_RESULT_MAX_BYTES } from '@nodekeeper/aws/lambda';
+import {
+  DURABLE_EXECUTION_STORAGE_BYTES,
+  decodeInspection,
+  encodeInspection,
+  INSPECTION_RESULT_MAX_BYTES,
+  resultBudget,
+} from '@nodekeeper/aws/lambda';
 import { ValidationError } from '@nodekeeper/core';
 import { parseConfig } from '@nodekeeper/core/config';
 import type { InspectionTarget } from '@nodekeeper/core/plan';
@@ -140,10 +146,40 @@ describe('inspectOneTarget (the inspect function)', () => {
         region: 'us-east-1',
         nodegroup: null,
         message: expect.stringMatching(
-          /^the inspection of 6000 node groups is \d+ bytes compressed, over the 262144-byte result/,
+          /^the inspection of 6000 node groups is \d+ bytes compressed, over the 262144 bytes each target's result may take in one fleet scan; split this target's clusters/,
         ),
       }),
     ]);
+  });
+});
+
+describe("each target's share of the execution's storage", () => {
+  it('is 256 KiB for a few targets and shrinks so that every result fits 100 MB with a tenth to spare', () => {
+    expect(resultBudget(10)).toBe(INSPECTION_RESULT_MAX_BYTES);
+    expect(resultBudget(500)).toBe(180_000);
+    expect(resultBudget(2900)).toBe(31_034);
+    expect(resultBudget(2900) * 2900).toBeLessThanOrEqual(DURABLE_EXECUTION_STORAGE_BYTES * 0.9);
+  });
+
+  it('makes an inspection over the budget the fleet scan passed its target error item', async () => {
+    // 1,000 node groups of hex names: about 45 KB compressed, over a 31,034-byte share.
+    const nodegroups = Array.from({ length: 1000 }, (_, i) => ({ name: sha(`ng-${i}`) }));
+    const result = decodeInspection(
+      await inspectOneTarget(
+        { accountId: A, region: 'us-east-1', now: NOW, maxBytes: resultBudget(2900) },
+        {
+          config,
+          inspect: async (t) => ({ ...emptyInspection(t), fleet: { nodegroups, errors: [] } }) as never,
+        },
+      ),
+    );
+    expect(result.fleet.errors[0]?.message).toMatch(/over the 31034 bytes each target's result may take/);
+    await expect(
+      inspectOneTarget(
+        { accountId: A, region: 'us-east-1', now: NOW, maxBytes: INSPECTION_RESULT_MAX_BYTES + 1 },
+        { config, inspect: async (t) => emptyInspection(t) },
+      ),
+    ).rejects.toThrow(ValidationError);
   });
 });
 
@@ -220,6 +256,34 @@ describe('the scan handler above the fan-out threshold', () => {
       executionName: input?.DurableExecutionName,
       result: 'already-started',
     });
+  });
+
+  it('fails on any other Lambda error (a deploy in progress), so the event is delivered again', async () => {
+    lambda.on(InvokeCommand).rejects(
+      Object.assign(new Error('The operation cannot be performed at this time. An update is in progress.'), {
+        name: 'ResourceConflictException',
+        $metadata: { httpStatusCode: 409 },
+      }),
+    );
+    await expect(handler(event)).rejects.toThrow(/ResourceConflictException|update is in progress/);
+  });
+
+  it('refuses more targets than one fleet scan inspects, before starting one', async () => {
+    const accounts = Array.from({ length: 1451 }, (_, i) => String(300000000000 + i));
+    process.env.NODEKEEPER_CONFIG = JSON.stringify({
+      ...config,
+      targets: accounts.map((accountId) => ({
+        accountId,
+        readRoleArn: role(accountId, 'read'),
+        writeRoleArn: role(accountId, 'write'),
+        externalId: 'nk-x',
+        regions: ['us-east-1', 'eu-west-1'],
+      })),
+    });
+    await expect(handler(event)).rejects.toThrow(
+      /^2902 \(account, region\) targets are more than one fleet scan inspects \(2900/,
+    );
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 
   it('refuses an unqualified fleet scan ARN and invokes nothing', async () => {

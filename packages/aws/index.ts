@@ -60,12 +60,14 @@ export {
 export { AwsAdapterError, callAws, describeAwsError, ParameterAccessDeniedError } from './src/errors.ts';
 export {
   createFleetScanStarter,
+  DURABLE_EXECUTION_STORAGE_BYTES,
   decodeInspection,
   type EncodedInspection,
   encodeInspection,
   type FleetScanStarter,
   INSPECTION_RESULT_MAX_BYTES,
   InspectionTooLargeError,
+  resultBudget,
 } from './src/fanout.ts';
 export {
   callerIdentity,

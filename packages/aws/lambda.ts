@@ -2,12 +2,14 @@
 
 export {
   createFleetScanStarter,
+  DURABLE_EXECUTION_STORAGE_BYTES,
   decodeInspection,
   type EncodedInspection,
   encodeInspection,
   type FleetScanStarter,
   INSPECTION_RESULT_MAX_BYTES,
   InspectionTooLargeError,
+  resultBudget,
 } from './src/fanout.ts';
 export {
   type AsyncInvoker,

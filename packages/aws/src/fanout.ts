@@ -5,12 +5,29 @@ import type { InspectFleetResult as Inspection } from './inspect.ts';
 import { isQualifiedFunctionArn } from './workflow-starter.ts';
 
 /**
- * The largest result one inspect invocation returns to the durable fleet scan. The Lambda API
- * model allows a chained invoke's Result up to 6,291,456 characters (`OperationPayload`), but the
- * durable SDK checkpoints at most 256 KiB per operation (`CHECKPOINT_SIZE_LIMIT`): nodekeeper keeps
- * each result within the smaller (docs/aws-contracts.md, "Durable fleet scan").
+ * The largest result one inspect invocation returns to the durable fleet scan: nodekeeper's own
+ * cap. The Lambda API model allows a chained invoke's Result up to 6,291,456 characters
+ * (`OperationPayload`), but every result is stored in the execution (at most 100 MB in all) and
+ * read again on each replay, and AWS's durable best practices say to keep checkpointed values
+ * small (docs/aws-contracts.md, "Durable fleet scan"). The fleet scan lowers it further per target
+ * so that all of them fit the execution ({@link resultBudget}).
  */
 export const INSPECTION_RESULT_MAX_BYTES = 256 * 1024;
+
+/** Lambda's limit on the data one durable execution stores (DurableExecutionStorageWrittenBytes). */
+export const DURABLE_EXECUTION_STORAGE_BYTES = 100 * 1000 * 1000;
+
+/**
+ * Bytes one of `targets` inspect results may take so that all of them, with a tenth to spare for
+ * the execution's other records, stay within the execution's 100 MB: at most
+ * {@link INSPECTION_RESULT_MAX_BYTES}. Pure.
+ */
+export function resultBudget(targets: number): number {
+  return Math.min(
+    INSPECTION_RESULT_MAX_BYTES,
+    Math.floor((DURABLE_EXECUTION_STORAGE_BYTES * 0.9) / Math.max(1, targets)),
+  );
+}
 
 /** One target's inspection as the inspect function returns it: gzip of its JSON, in base64. */
 export interface EncodedInspection {
@@ -20,13 +37,13 @@ export interface EncodedInspection {
   data: string;
 }
 
-/** Raised when a target's inspection does not fit one result even compressed. */
+/** Raised when a target's inspection does not fit its result budget even compressed. */
 export class InspectionTooLargeError extends Error {
   readonly bytes: number;
   readonly nodegroups: number;
-  constructor(bytes: number, nodegroups: number) {
+  constructor(bytes: number, nodegroups: number, maxBytes: number) {
     super(
-      `the inspection of ${nodegroups} node groups is ${bytes} bytes compressed, over the ${INSPECTION_RESULT_MAX_BYTES}-byte result a durable operation can hold; split this target's clusters across more targets`,
+      `the inspection of ${nodegroups} node groups is ${bytes} bytes compressed, over the ${maxBytes} bytes each target's result may take in one fleet scan; split this target's clusters across more targets`,
     );
     this.name = 'InspectionTooLargeError';
     this.bytes = bytes;
@@ -34,14 +51,21 @@ export class InspectionTooLargeError extends Error {
   }
 }
 
-/** Compresses one inspection for the fleet scan; throws InspectionTooLargeError past the limit. */
-export function encodeInspection(inspection: Inspection): EncodedInspection {
+/**
+ * Compresses one inspection for the fleet scan; throws InspectionTooLargeError past `maxBytes`
+ * (default and at most {@link INSPECTION_RESULT_MAX_BYTES}).
+ */
+export function encodeInspection(
+  inspection: Inspection,
+  maxBytes: number = INSPECTION_RESULT_MAX_BYTES,
+): EncodedInspection {
+  const limit = Math.min(maxBytes, INSPECTION_RESULT_MAX_BYTES);
   const json = JSON.stringify(inspection);
   const data = gzipSync(json, { level: 6 }).toString('base64');
   // The result travels as JSON: the envelope's quotes and keys come on top of `data`.
   const bytes = data.length + 80;
-  if (bytes > INSPECTION_RESULT_MAX_BYTES) {
-    throw new InspectionTooLargeError(bytes, inspection.fleet.nodegroups.length);
+  if (bytes > limit) {
+    throw new InspectionTooLargeError(bytes, inspection.fleet.nodegroups.length, limit);
   }
   return { encoding: 'gzip-base64', jsonBytes: Buffer.byteLength(json), data };
 }
@@ -87,9 +111,9 @@ export function createFleetScanStarter(lambda: LambdaClient, functionArn: string
         return { kind: 'started' };
       } catch (error) {
         const { code } = describeAwsError(error);
-        if (code === 'DurableExecutionAlreadyStartedException' || code === 'ResourceConflictException') {
-          return { kind: 'already-started' };
-        }
+        // Only this means the name was taken; ResourceConflictException ("another operation is in
+        // progress", e.g. a deploy) must fail the scan so the event is delivered again.
+        if (code === 'DurableExecutionAlreadyStartedException') return { kind: 'already-started' };
         throw new AwsAdapterError('lambda', 'Invoke', error, executionName);
       }
     },

@@ -40,9 +40,9 @@ export function createLambdaWorkflowStarter(lambda: LambdaClient, functionArn: s
         return { kind: 'started' };
       } catch (error) {
         const { code } = describeAwsError(error);
-        if (code === 'DurableExecutionAlreadyStartedException' || code === 'ResourceConflictException') {
-          return { kind: 'already-started' };
-        }
+        // Only this means the name was taken; ResourceConflictException ("another operation is in
+        // progress", e.g. a deploy) is a failed start, which the next scan tries again.
+        if (code === 'DurableExecutionAlreadyStartedException') return { kind: 'already-started' };
         throw new AwsAdapterError('lambda', 'Invoke', error, executionName);
       }
     },

@@ -36,6 +36,19 @@ describe('createLambdaWorkflowStarter', () => {
     });
   });
 
+  describe('when Lambda answers ResourceConflictException (an update of the function in progress)', () => {
+    it('fails the start instead of counting it as started, so the next scan tries again', async () => {
+      lambda.on(InvokeCommand).rejects(
+        Object.assign(new Error('An update is in progress for resource'), {
+          name: 'ResourceConflictException',
+          $metadata: { httpStatusCode: 409 },
+        }),
+      );
+      const starter = createLambdaWorkflowStarter(new LambdaClient({ region: 'us-east-1' }), arn);
+      await expect(starter.start({ executionName: 'nk', request })).rejects.toThrow(AwsAdapterError);
+    });
+  });
+
   describe('when the ARN is unqualified', () => {
     it('refuses to build', () => {
       expect(() =>

@@ -322,7 +322,7 @@ export function renderReadme(r: BenchResults): string {
     p('## 6. Durable fleet scan: past one invocation');
     p();
     p(
-      `Issue 20 §4: ${fmt(d.nodegroups)} node groups (${d.accounts} accounts × ${d.regions} regions × ${fmt(d.clusters / d.targets)} clusters × ${fmt(d.nodegroups / d.clusters)} node groups, \`test/fixtures/large-fleet.ts\`) over ${fmt(d.targets)} (account, region) targets. With more targets than \`rollout.fanOutAboveTargets\` (${d.fanOutAboveTargets}${d.fansOut ? ': `fansOut(config)` is true' : ': **does not fan out**'}), the scan hands the fleet to the durable fleet scan (functions/lib/fleet-scan.ts): one invocation of the inspect function per target, ${d.fanOutConcurrency} at once (\`rollout.fanOutConcurrency\`, \`context.map\` over \`context.invoke\`), then the plan, summary and starts over the merged inspections.`,
+      `Issue 20 §4: ${fmt(d.nodegroups)} node groups (${d.accounts} accounts × ${d.regions} regions × ${fmt(d.clusters / d.targets)} clusters × ${fmt(d.nodegroups / d.clusters)} node groups, \`test/fixtures/large-fleet.ts\`) over ${fmt(d.targets)} (account, region) targets. With more targets than \`rollout.fanOutAboveTargets\` (${d.fanOutAboveTargets}${d.fansOut ? ': `fansOut(config)` is true' : ': **does not fan out**'}), the scan hands the fleet to the durable fleet scan (functions/lib/fleet-scan.ts): one invocation of the inspect function per target, ${d.fanOutConcurrency} in flight (\`rollout.fanOutConcurrency\`, one \`context.invoke\` each, started and awaited in target order), then the plan, summary and starts over the merged inspections.`,
     );
     p(
       `The real \`createFleetScan\` runs under the durable SDK's local runner (real timers) for a nodekeeper schedule fire at ${d.planAt}. Each chained invoke runs the real \`inspectOneTarget\` in a fresh environment (its own clients, so one AssumeRole per target). The scan program reads and writes the ledger, approvals, recalls, the pause flag and the scan mark in the sandbox; Slack is off and a counting starter stands in for the workflow starts. The sandbox runs in its own process, adds ${d.latencyMs} ms to every call and meters a token bucket of ${d.bucketPerAccountRegion.burst} burst, ${d.bucketPerAccountRegion.ratePerSecond}/s per service **per account and region**, as in section 5.`,
@@ -363,7 +363,10 @@ export function renderReadme(r: BenchResults): string {
     );
     p(`| peak RSS of the bench process (upper bound of the fleet scan's) | ${fmt(d.peakRssMb)} MB | |`);
     p(
-      `| durable operations the runner lists (\`getOperations\`) | ${fmt(d.fleetScan.durableOperations)} | |`,
+      `| durable operations the runner lists (\`getOperations\`) / Lambda's maximum per execution | ${fmt(d.fleetScan.durableOperations)} / 3,000 | under: ${goal(d.fleetScan.durableOperations <= 3000)} |`,
+    );
+    p(
+      `| results the execution stores (every inspect result, once) / Lambda's maximum | ${fmt(d.inspect.totalResultBytes)} bytes / 100 MB | under: ${goal(d.inspect.totalResultBytes <= 100 * 2 ** 20)} |`,
     );
     if (d.singleInvocation)
       p(
@@ -396,7 +399,7 @@ export function renderReadme(r: BenchResults): string {
         `**Why fan out.** Section 5 measured ${fmt(x.fromNodegroups)} node groups in one invocation in ${fmt(x.fromWallMs)} ms, ${x.msPerNodegroup} ms per node group. At that rate one invocation would need about ${fmt(x.extrapolatedMs / 1000)} s for ${fmt(d.nodegroups)} node groups (**extrapolated, not measured**): ${(x.shareOfLambdaLimit * 100).toFixed(0)}% of Lambda's 15-minute limit.`,
       );
     p(
-      "Invocations: the durable SDK's local runner (testing SDK 1.1.0) loses the wake-up of a chained invoke that completes while an invocation of the fleet scan is running (that invocation ends PENDING without the result, and nothing invokes the fleet scan again: the quick size hung 3 runs in 4), so the bench hands the runner one result at a time while the fleet scan is suspended. Each completion then wakes one invocation, which replays the map from its checkpoints: one per target plus the first, the most Lambda could make (it may wake the fleet scan fewer times), and the inspect times above exclude that hand-over. Memory: the bench process holds the sandbox's clients, every inspect invocation and the fleet scan at once, so its RSS is an upper bound of the fleet scan's; the heap sampled during the final invocation is closer to what the fleet scan function needs. The timeouts are the functions' (15 minutes each, `bench/fleet-fanout.ts`).",
+      "Invocations: the durable SDK's local runner (testing SDK 1.1.0) loses the wake-up of a chained invoke that completes while an invocation of the fleet scan is running (that invocation ends PENDING without the result, and nothing invokes the fleet scan again: the quick size hung 3 runs in 4), so the bench hands the runner one result at a time while the fleet scan is suspended. Each completion then wakes one invocation, which replays the earlier invokes from their checkpoints: one per target plus the first, the most Lambda could make (it may wake the fleet scan fewer times), and the inspect times above exclude that hand-over. Memory: the bench process holds the sandbox's clients, every inspect invocation and the fleet scan at once, so its RSS is an upper bound of the fleet scan's; the heap sampled during the final invocation is closer to what the fleet scan function needs. The timeouts are the functions' (15 minutes each, `bench/fleet-fanout.ts`).",
     );
     p();
   }

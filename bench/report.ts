@@ -1,4 +1,6 @@
 /** Renders bench/README.md from the results. Pure. */
+
+import { DURABLE_EXECUTION_STORAGE_BYTES } from '@nodekeeper/aws/lambda';
 import type { BenchResults } from './run.ts';
 
 const goal = (ok: boolean) => (ok ? 'met' : '**not met**');
@@ -366,7 +368,7 @@ export function renderReadme(r: BenchResults): string {
       `| durable operations the runner lists (\`getOperations\`) / Lambda's maximum per execution | ${fmt(d.fleetScan.durableOperations)} / 3,000 | under: ${goal(d.fleetScan.durableOperations <= 3000)} |`,
     );
     p(
-      `| results the execution stores (every inspect result, once) / Lambda's maximum | ${fmt(d.inspect.totalResultBytes)} bytes / 100 MB | under: ${goal(d.inspect.totalResultBytes <= 100 * 2 ** 20)} |`,
+      `| results the execution stores (every inspect result, once) / Lambda's maximum | ${fmt(d.inspect.totalResultBytes)} bytes / 100 MB | under: ${goal(d.inspect.totalResultBytes <= DURABLE_EXECUTION_STORAGE_BYTES)} |`,
     );
     if (d.singleInvocation)
       p(

@@ -418,6 +418,20 @@ function assumeTargetRoles(config: PermissionsConfig, access: 'read' | 'write'):
 }
 
 /**
+ * What a durable function's own executions need: checkpointing and reading back their state.
+ * Lambda authorizes both against the durable execution ARN (`function:name:version/durable-execution/…`),
+ * which `function:name:*` matches; scoped to the function itself, where the AWS managed policy
+ * AWSLambdaBasicDurableExecutionRolePolicy (which the stacks detach) grants them on `*`.
+ */
+function durableCheckpointStatement(functionArn: string): Statement {
+  return {
+    sid: 'OwnDurableCheckpoints',
+    actions: ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState'],
+    resources: [`${functionArn}:*`],
+  };
+}
+
+/**
  * The IAM statements of every nodekeeper function for a config and a deployment. Pure and
  * deterministic: the same input gives the same statements, in the same order.
  */
@@ -480,12 +494,14 @@ export function functionPermissions(
       ...scanProgram,
       {
         sid: 'InvokeInspectFunction',
-        // context.invoke: the durable backend invokes the inspect function (unqualified: its
-        // latest code) for this execution; granted to this role as AWS's durable invoke sample
-        // does (docs/aws-contracts.md, "Durable fleet scan").
+        // context.invoke: the durable backend invokes the inspect function's published version
+        // (NODEKEEPER_INSPECT_FUNCTION is its qualified ARN) for this execution; granted to this
+        // role as AWS's durable invoke sample does (`function:name*`), without the prefix
+        // wildcard: the one function and its versions (docs/aws-contracts.md, "Durable fleet scan").
         actions: ['lambda:InvokeFunction'],
-        resources: [functionArn('rollout-inspect')],
+        resources: [functionArn('rollout-inspect'), `${functionArn('rollout-inspect')}:*`],
       },
+      durableCheckpointStatement(functionArn('rollout-fanout')),
     ],
     // functions/rollout-inspect.ts: inspectFleet for one target, read-only; nothing else (no
     // ledger, no pause flag, no Lambda).
@@ -507,6 +523,7 @@ export function functionPermissions(
       pauseStatement(s, names.pauseParameter, false),
       ...ledgerStatements(s, names.ledgerTable, 'LedgerRollouts', [Ledger.get, Ledger.put, Ledger.update]),
       recallsReadStatement(s, names.ledgerTable),
+      durableCheckpointStatement(functionArn('rollout-workflow')),
       ...writeTargets,
     ],
     patch: [
@@ -593,7 +610,7 @@ export function eventForwardingStatements(home: {
 /**
  * IAM allows 10,240 characters of inline policy per role (whitespace not counted; IAM quotas,
  * "Role policy size"). SST writes a function's `permissions` into one inline policy and adds its
- * own statements (links, durable checkpoints): nodekeeper's statements keep this much of it free.
+ * own statements (links): nodekeeper's statements keep this much of it free.
  */
 export const ROLE_POLICY_MAX_CHARS = 10_240;
 export const ROLE_POLICY_SST_RESERVE_CHARS = 1_536;

@@ -40,6 +40,28 @@ export const FLEET_SCAN_RETENTION = '7 days';
 export const FLEET_SCAN_MEMORY = '2048 MB';
 
 /**
+ * The AWS managed policy SST attaches to every durable function's role. It grants
+ * `lambda:CheckpointDurableExecution` and `lambda:GetDurableExecutionState` on `"Resource": "*"`
+ * (and the logs AWSLambdaBasicExecutionRole already grants), so the stacks detach it and each
+ * durable function's own statement (stacks/permissions.ts) grants those on its own executions.
+ */
+export const DURABLE_MANAGED_POLICY = 'AWSLambdaBasicDurableExecutionRolePolicy';
+const BASIC_EXECUTION_POLICY = 'AWSLambdaBasicExecutionRole';
+
+/** SST role transform: drops DURABLE_MANAGED_POLICY and refuses to leave the role without logs. */
+function withoutDurableManagedPolicy(args: aws.iam.RoleArgs): void {
+  args.managedPolicyArns = $output(args.managedPolicyArns ?? []).apply((arns: string[]) => {
+    const kept = arns.filter((arn) => !arn.endsWith(`/${DURABLE_MANAGED_POLICY}`));
+    if (!kept.some((arn) => arn.endsWith(`/${BASIC_EXECUTION_POLICY}`))) {
+      throw new Error(
+        `a durable function's role has no ${BASIC_EXECUTION_POLICY} (logs) once ${DURABLE_MANAGED_POLICY} is detached: ${arns.join(', ') || 'no managed policies'}`,
+      );
+    }
+    return kept;
+  });
+}
+
+/**
  * Creates the workflow, the inspect function, the fleet scan and the scan; the scan and the fleet
  * scan start executions on the workflow's qualified ARN, and the scan hands large fleets to the
  * fleet scan's.
@@ -60,6 +82,7 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     environment: ctx.environment({ NODEKEEPER_SCAN_FUNCTION: ctx.names.functions['rollout-scan'] }),
     link: [secrets.webhookUrl, secrets.botToken],
     permissions: ctx.permissions('rollout-workflow'),
+    transform: { function: { role: withoutDurableManagedPolicy } },
   });
 
   // Durable functions are published on every deploy; running executions stay on their version.
@@ -68,7 +91,8 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
   );
 
   // Inspects one (account, region) target for the fleet scan: the scan's fleet reads, nothing else.
-  // Invoked unqualified (its latest code) by the durable backend on the fleet scan's behalf.
+  // Published, and invoked by the durable backend on the fleet scan's behalf on its qualified ARN,
+  // so an execution's inspections run the code deployed with it (AWS's durable best practices).
   const inspect = new sst.aws.Function('RolloutInspect', {
     ...functionDefaults,
     name: ctx.names.functions['rollout-inspect'],
@@ -76,9 +100,11 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     handler: 'functions/rollout-inspect.handler',
     memory: '512 MB',
     timeout: '15 minutes',
+    versioning: true,
     environment: ctx.environment(),
     permissions: ctx.permissions('rollout-inspect'),
   });
+  const inspectArn = inspect.nodes.function.apply((fn: aws.lambda.Function) => fn.qualifiedArn);
 
   // The fleet scan: the scan of a fleet above `rollout.fanOutAboveTargets` targets, handed over by
   // the scan (one execution per scan event, started on the qualified ARN). It does not depend on the
@@ -94,8 +120,8 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
     memory: FLEET_SCAN_MEMORY,
     timeout: { execution: FLEET_SCAN_EXECUTION_TIMEOUT, invocation: '15 minutes' },
     retention: FLEET_SCAN_RETENTION,
-    environment: $resolve([workflowArn, inspect.arn]).apply(([workflow, inspectArn]) =>
-      ctx.environment({ NODEKEEPER_WORKFLOW_ARN: workflow, NODEKEEPER_INSPECT_FUNCTION: inspectArn }),
+    environment: $resolve([workflowArn, inspectArn]).apply(([workflow, inspectQualified]) =>
+      ctx.environment({ NODEKEEPER_WORKFLOW_ARN: workflow, NODEKEEPER_INSPECT_FUNCTION: inspectQualified }),
     ),
     link: [secrets.webhookUrl, secrets.botToken],
     permissions: ctx.permissions('rollout-fanout'),
@@ -109,6 +135,7 @@ export function createRollout(ctx: StackContext, secrets: SlackSecrets) {
         function: (args: aws.lambda.FunctionArgs) => {
           args.reservedConcurrentExecutions = SCAN_RESERVED_CONCURRENCY;
         },
+        role: withoutDurableManagedPolicy,
       },
     },
   });

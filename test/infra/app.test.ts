@@ -42,6 +42,27 @@ type PolicyStatement = {
   resources: string[];
   conditions?: { test: string; variable: string; values: string[] }[];
 };
+/** True when an IAM resource pattern (`*` and `?` wildcards) matches an ARN, as IAM reads it. */
+function iamMatches(pattern: string, arn: string): boolean {
+  const source = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`).test(arn);
+}
+/** The resources the role's inline statements grant `action` on. */
+function grantedOn(roleName: string, action: string): string[] {
+  return inlineStatements(roleName)
+    .filter((st) => st.actions.includes(action))
+    .flatMap((st) => st.resources);
+}
+const DURABLE_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy';
+const BASIC_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+const CHECKPOINT_ACTIONS = ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState'];
+/** A durable execution's ARN, as Lambda authorizes checkpoints against it (durable-security.html). */
+const durableExecutionArn = (fn: string, version: string) =>
+  `${functionArn(fn)}:${version}/durable-execution/exec-1/0f3c2a61-7d4e-4b8a-9c1d-2e5f6a7b8c9d`;
+
 function inlineStatements(roleName: string): PolicyStatement[] {
   const role = one('aws:iam/role:Role', roleName);
   const policies = role.inlinePolicies as { name: string; policy: string }[];
@@ -146,11 +167,23 @@ describe('the nodekeeper app', () => {
       expect(fn.loggingConfig.logFormat).toBe('JSON');
     });
 
-    it('grants the durable checkpoint policy', () => {
+    it('grants checkpoints on its own durable executions only, not the managed policy on "*", and keeps its logs', () => {
       const role = one('aws:iam/role:Role', 'RolloutWorkflowHandlerRole');
-      expect(role.managedPolicyArns).toContain(
-        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy',
-      );
+      expect(role.managedPolicyArns).not.toContain(DURABLE_POLICY);
+      expect(role.managedPolicyArns).toContain(BASIC_POLICY);
+      const own = names.functions['rollout-workflow'];
+      for (const action of CHECKPOINT_ACTIONS) {
+        const granted = grantedOn('RolloutWorkflowHandlerRole', action);
+        expect(granted, action).toEqual([`${functionArn(own)}:*`]);
+        expect(
+          granted.some((r) => iamMatches(r, durableExecutionArn(own, '1'))),
+          action,
+        ).toBe(true);
+        expect(
+          granted.some((r) => iamMatches(r, durableExecutionArn(names.functions['rollout-fanout'], '1'))),
+          action,
+        ).toBe(false);
+      }
     });
 
     it('hands the scan the qualified workflow ARN', () => {
@@ -171,10 +204,43 @@ describe('the nodekeeper app', () => {
       // The bench measures each invocation against the timeout deployed here.
       expect(fn.timeout * 1000).toBe(FLEET_SCAN_INVOCATION_TIMEOUT_MS);
       expect(fn.loggingConfig.logFormat).toBe('JSON');
+    });
+
+    it('grants checkpoints on its own durable executions only, not the managed policy on "*", and keeps its logs', () => {
       const role = one('aws:iam/role:Role', 'RolloutFleetScanHandlerRole');
-      expect(role.managedPolicyArns).toContain(
-        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy',
-      );
+      expect(role.managedPolicyArns).not.toContain(DURABLE_POLICY);
+      expect(role.managedPolicyArns).toContain(BASIC_POLICY);
+      const own = names.functions['rollout-fanout'];
+      for (const action of CHECKPOINT_ACTIONS) {
+        const granted = grantedOn('RolloutFleetScanHandlerRole', action);
+        expect(granted, action).toEqual([`${functionArn(own)}:*`]);
+        expect(
+          granted.some((r) => iamMatches(r, durableExecutionArn(own, '1'))),
+          action,
+        ).toBe(true);
+        expect(
+          granted.some((r) => iamMatches(r, durableExecutionArn(names.functions['rollout-workflow'], '1'))),
+          action,
+        ).toBe(false);
+      }
+    });
+
+    it('leaves no other role with the durable managed policy or the checkpoint actions', () => {
+      const roles = h.resources
+        .filter((r) => r.type === 'aws:iam/role:Role')
+        .map((r) => ({ name: r.name, inputs: r.inputs as Inputs }));
+      expect(roles.filter((r) => (r.inputs.managedPolicyArns ?? []).includes(DURABLE_POLICY))).toEqual([]);
+      const checkpointing = roles
+        .filter((r) =>
+          ((r.inputs.inlinePolicies ?? []) as { policy: string }[]).some((p) =>
+            (JSON.parse(p.policy) as { Statement: PolicyStatement[] }).Statement.some((st) =>
+              (st.actions ?? []).some((a) => CHECKPOINT_ACTIONS.includes(a)),
+            ),
+          ),
+        )
+        .map((r) => r.name)
+        .sort();
+      expect(checkpointing).toEqual(['RolloutFleetScanHandlerRole', 'RolloutWorkflowHandlerRole']);
     });
 
     it('runs one fleet scan invocation at a time, like the scan (reserved concurrency 1)', () => {
@@ -210,18 +276,24 @@ describe('the nodekeeper app', () => {
       expect(sent[0]?.FunctionName?.startsWith(functionArn(names.functions['rollout-fanout']))).toBe(true);
     });
 
-    it('gives the fleet scan the qualified workflow ARN and the inspect function it may invoke', () => {
+    it('gives the fleet scan the qualified workflow and inspect ARNs, and may invoke that inspect function and its versions only', () => {
       const env = lambda('RolloutFleetScanHandler').environment.variables as Record<string, string>;
+      const inspect = functionArn(names.functions['rollout-inspect']);
       expect(env.NODEKEEPER_WORKFLOW_ARN).toBe(`${functionArn(names.functions['rollout-workflow'])}:1`);
-      expect(env.NODEKEEPER_INSPECT_FUNCTION).toBe(functionArn(names.functions['rollout-inspect']));
+      // Pinned: the chained invoke runs the inspect code deployed with this fleet scan.
+      expect(env.NODEKEEPER_INSPECT_FUNCTION).toBe(`${inspect}:1`);
       expect(env.NODEKEEPER_FLEET_SCAN_ARN).toBeUndefined();
-      const invoke = inlineStatements('RolloutFleetScanHandlerRole').filter((st) =>
-        st.actions.includes('lambda:InvokeFunction'),
-      );
-      expect(invoke.flatMap((st) => st.resources)).toEqual([
+      const invoke = grantedOn('RolloutFleetScanHandlerRole', 'lambda:InvokeFunction');
+      expect(invoke).toEqual([
         `${functionArn(names.functions['rollout-workflow'])}:*`,
-        env.NODEKEEPER_INSPECT_FUNCTION,
+        inspect,
+        `${inspect}:*`,
       ]);
+      // The deployed value and the bare function are covered; no other function sharing the prefix is.
+      expect(invoke.some((r) => iamMatches(r, env.NODEKEEPER_INSPECT_FUNCTION ?? ''))).toBe(true);
+      expect(invoke.some((r) => iamMatches(r, inspect))).toBe(true);
+      expect(invoke.some((r) => iamMatches(r, `${inspect}-other`))).toBe(false);
+      expect(invoke.some((r) => iamMatches(r, `${inspect}-other:1`))).toBe(false);
     });
 
     it('reads no fleet itself: no EKS, EC2 or AMI parameter action, no spoke role', () => {
@@ -231,10 +303,11 @@ describe('the nodekeeper app', () => {
       expect(actions).toContain('ssm:GetParameter');
     });
 
-    it('deploys the inspect function plain (not durable), 512 MB and 15 minutes, without Slack or reserved concurrency', () => {
+    it('deploys the inspect function plain (not durable) and published, 512 MB and 15 minutes, without Slack or reserved concurrency', () => {
       const fn = lambda('RolloutInspect');
       expect(fn.name).toBe(names.functions['rollout-inspect']);
       expect(fn.durableConfig).toBeUndefined();
+      expect(fn.publish).toBe(true);
       expect([fn.timeout, fn.memorySize, fn.reservedConcurrentExecutions]).toEqual([900, 512, undefined]);
       expect(fn.timeout * 1000).toBe(INSPECT_TIMEOUT_MS);
       const actions = inlineStatements('RolloutInspectRole').flatMap((st) => st.actions);

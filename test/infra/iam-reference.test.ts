@@ -90,6 +90,25 @@ describe('referenceProblems', () => {
         }),
       ).toEqual([]);
     });
+
+    it("accepts a durable function's executions as AWS writes them (`function:name:*`, or an execution ARN)", async () => {
+      const fn = `arn:aws:lambda:us-east-2:${ACCOUNT}:function:nodekeeper-prod-rollout-fanout`;
+      expect(
+        await referenceProblems({
+          actions: ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState'],
+          resources: [`${fn}:*`, `${fn}:1/durable-execution/scan-1/0f3c2a61-7d4e-4b8a-9c1d-2e5f6a7b8c9d`],
+        }),
+      ).toEqual([]);
+    });
+  });
+
+  describe('when a durable execution action names the function, not its executions', () => {
+    it('flags the unqualified function ARN (it "never matches a durable execution ARN")', async () => {
+      const fn = `arn:aws:lambda:us-east-2:${ACCOUNT}:function:nodekeeper-prod-rollout-fanout`;
+      expect(
+        await referenceProblems({ actions: ['lambda:CheckpointDurableExecution'], resources: [fn] }),
+      ).toEqual([expect.stringContaining(`lambda:CheckpointDurableExecution: ${fn} matches none`)]);
+    });
   });
 
   describe('when an action does not exist', () => {
@@ -247,10 +266,6 @@ const ACTION_OF_COMMAND: Record<string, string> = {
 /** Actions the code calls that no deployed function is granted, and why. */
 const NOT_GRANTED: Record<string, string> = {
   'sts:GetCallerIdentity': 'needs no permission (STS API reference: GetCallerIdentity)',
-  'lambda:CheckpointDurableExecution':
-    'the AWS managed policy AWSLambdaBasicDurableExecutionRolePolicy, which SST attaches to durable functions (test/infra/app.test.ts)',
-  'lambda:GetDurableExecutionState':
-    'the AWS managed policy AWSLambdaBasicDurableExecutionRolePolicy, which SST attaches to durable functions (test/infra/app.test.ts)',
   'dynamodb:CreateTable':
     'createLedgerTable runs only in tests and the demo (the sandbox creates its own table; nodekeeper never does)',
   'dynamodb:DescribeTable':

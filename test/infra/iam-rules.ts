@@ -42,6 +42,20 @@ const EQUIVALENT_RESOURCE_TYPES: Record<string, Record<string, readonly string[]
   lambda: { function: ['function version', 'function alias'] },
 };
 
+/**
+ * Policy resources the reference's ARN formats do not spell but AWS documents for a resource type,
+ * each with AWS's word for it. Lambda durable executions: "append a qualifier pattern to the
+ * function ARN: `…:function:my-function:*` – Matches durable executions of every version"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/durable-security.html). The trailing `*` is
+ * literal here: only that documented form passes, not any prefix of an execution ARN.
+ */
+const EXTRA_ARN_FORMATS: Record<string, Record<string, readonly string[]>> = {
+  lambda: {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference's own ARN format syntax.
+    'durable execution': ['arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}:*'],
+  },
+};
+
 /** ARN variables that hold a path (may contain `/`); every other variable is one path segment. */
 const PATH_VARIABLE = /WithoutLeadingSlash|WithPath|Path$/;
 
@@ -109,9 +123,14 @@ export async function referenceProblems(
       r.name,
       ...(EQUIVALENT_RESOURCE_TYPES[service]?.[r.name] ?? []),
     ]);
-    const formats = await Promise.all(
-      typeNames.map(async (t) => ({ type: t, arn: (await data.iamResourceTypeDetails(service, t)).arn })),
-    );
+    const formats = (
+      await Promise.all(
+        typeNames.map(async (t) => [
+          { type: t, arn: (await data.iamResourceTypeDetails(service, t)).arn },
+          ...(EXTRA_ARN_FORMATS[service]?.[t] ?? []).map((arn) => ({ type: t, arn })),
+        ]),
+      )
+    ).flat();
     for (const resource of s.resources ?? []) {
       if (resource === '*') {
         if (formats.length > 0 && wildcardReasons[qualified] === undefined) {

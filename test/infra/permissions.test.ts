@@ -200,6 +200,8 @@ describe('functionPermissions', () => {
         'dynamodb:UpdateItem',
         'dynamodb:Query',
         'lambda:InvokeFunction', // createLambdaWorkflowStarter; context.invoke of the inspect function
+        'lambda:CheckpointDurableExecution', // its own durable executions
+        'lambda:GetDurableExecutionState',
       ],
       'rollout-inspect': inspect,
       'rollout-workflow': [
@@ -219,6 +221,8 @@ describe('functionPermissions', () => {
         'dynamodb:UpdateItem',
         'dynamodb:Query', // the guard's active recalls (gsi1)
         'lambda:InvokeFunction', // the continuation scan it asks for at its end (createContinuationPort)
+        'lambda:CheckpointDurableExecution', // its own durable executions
+        'lambda:GetDurableExecutionState',
       ],
       'slack-command': [
         ...inspect,
@@ -279,7 +283,7 @@ describe('functionPermissions', () => {
       ]);
     });
 
-    it('lets the fleet scan start rollouts as the scan does and invoke only the inspect function, unqualified', () => {
+    it('lets the fleet scan start rollouts as the scan does and invoke only the inspect function and its versions', () => {
       const invokes = statementsWith(perms['rollout-fanout'], 'lambda:InvokeFunction');
       expect(invokes.map((st) => [st.sid, st.resources])).toEqual([
         [
@@ -288,9 +292,28 @@ describe('functionPermissions', () => {
         ],
         [
           'InvokeInspectFunction',
-          [`arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-inspect']}`],
+          [
+            `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-inspect']}`,
+            `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions['rollout-inspect']}:*`,
+          ],
         ],
       ]);
+    });
+
+    it('lets each durable function checkpoint its own executions only, and no other function checkpoint', () => {
+      const checkpoints = allStatements(perms)
+        .filter(([, st]) => st.actions.includes('lambda:CheckpointDurableExecution'))
+        .map(([fn, st]) => [fn, st.actions, st.resources]);
+      const own = (fn: FunctionName) =>
+        `arn:aws:lambda:us-east-2:${ACCOUNT}:function:${names.functions[fn]}:*`;
+      const actions = ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState'];
+      expect(checkpoints).toEqual([
+        ['rollout-fanout', actions, [own('rollout-fanout')]],
+        ['rollout-workflow', actions, [own('rollout-workflow')]],
+      ]);
+      expect(
+        allStatements(perms).filter(([, st]) => st.actions.includes('lambda:GetDurableExecutionState')),
+      ).toHaveLength(2);
     });
 
     it('lets only the scan start fleet scans, and only the fleet scan invoke the inspect function', () => {

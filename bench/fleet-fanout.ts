@@ -3,7 +3,7 @@
  * scan hands the fleet to the durable fleet scan (functions/lib/fleet-scan.ts): one invocation of
  * the inspect function per (account, region), `rollout.fanOutConcurrency` at once, then the plan,
  * summary and starts over the merged inspections. The real `createFleetScan` runs under the durable
- * SDK's local runner (real timers), each chained invoke a registered function calling the real
+ * SDK's local runner (its queue-based scheduler), each chained invoke a registered function calling the real
  * `inspectOneTarget` with a fresh client set (a fresh Lambda environment: one AssumeRole per
  * target), against the sandbox in its own process with latency and AWS-like buckets per account
  * and region, as in section 5.
@@ -45,7 +45,11 @@ import { createFleetScan, fansOut, inspectOneTarget } from '../functions/lib/fle
 import { logger as functionsLogger } from '../functions/lib/logger.ts';
 import { type ScanDeps, type ScanResult, scanPlanPorts } from '../functions/lib/scan.ts';
 import { type FleetFileInput, generateFleet, minimalInspectionCalls } from '../test/fixtures/large-fleet.ts';
-import { LocalDurableTestRunner, withDurableExecutionForTesting } from '../test/support/durable-testing.ts';
+import {
+  LocalDurableTestRunner,
+  setupQueuedDurableEnvironment,
+  withDurableExecutionForTesting,
+} from '../test/support/durable-testing.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
 
 const credentials = { accessKeyId: 'AKIASANDBOXEXAMPLE', secretAccessKey: 'sandbox-secret' };
@@ -274,7 +278,10 @@ export async function runFleetFanoutBench(
   };
   const sampler = setInterval(sample, 50);
   const home = createClients({ region: homeRegion, endpoint: sb.endpoint, credentials });
-  await LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
+  // The runner's queue-based scheduler on real timers: with its default scheduler it drops the
+  // wake-up of a chained invoke that completes while an invocation of the fleet scan is running
+  // (test/support/durable-testing.ts).
+  await setupQueuedDurableEnvironment();
   try {
     await createLedgerTable(home.dynamodb, LEDGER_TABLE);
     const portsCommon = {
@@ -292,27 +299,6 @@ export async function runFleetFanoutBench(
       stage: 'bench',
       now: () => new Date(FANOUT_PLAN_AT),
       marks: createScanMarks(home.dynamodb, { tableName: LEDGER_TABLE }),
-    };
-
-    // The local runner (testing SDK 1.1.0) drops the wake-up of a chained invoke that completes
-    // while an invocation of the fleet scan is running: that invocation ends PENDING without its
-    // result and nothing invokes the fleet scan again (the quick run hung 3 times in 4). So results
-    // are handed to the runner one at a time, while the fleet scan is not running, and the next only
-    // after the invocation the last one woke has ended. Each completion then costs one invocation
-    // of the fleet scan: the most Lambda could make, not fewer.
-    let running = 0;
-    const endWaiters: Array<() => void> = [];
-    const nextEnd = () => new Promise<void>((resolve) => endWaiters.push(resolve));
-    let turn: Promise<void> = Promise.resolve();
-    const handOver = async (): Promise<void> => {
-      const previous = turn;
-      let done: () => void = () => {};
-      turn = new Promise<void>((resolve) => {
-        done = resolve;
-      });
-      await previous;
-      while (running > 0) await nextEnd();
-      void nextEnd().then(done);
     };
 
     // The inspect function: a fresh environment per invocation (its own clients, destroyed after).
@@ -339,10 +325,8 @@ export async function runFleetFanoutBench(
         inspectFailed += 1;
         throw error;
       } finally {
-        // The invocation's own time; waiting for the hand-over below is the runner's, not Lambda's.
         inspectMs.push(performance.now() - started);
         clients.destroy();
-        await handOver();
       }
     };
 
@@ -356,7 +340,6 @@ export async function runFleetFanoutBench(
     const durableHandler = withDurableExecutionForTesting(body);
     const handlerFunction = (async (event: unknown, context: Context) => {
       const started = performance.now();
-      running += 1;
       heap = { atStart: process.memoryUsage().heapUsed, peak: 0 };
       sample();
       try {
@@ -364,11 +347,6 @@ export async function runFleetFanoutBench(
       } finally {
         sample();
         invocationMs.push(performance.now() - started);
-        running -= 1;
-        // The runner records the invocation as ended right after this returns.
-        setTimeout(() => {
-          for (const wake of endWaiters.splice(0)) wake();
-        }, 5);
       }
     }) as typeof durableHandler;
     const runner = new LocalDurableTestRunner<ScanResult>({ handlerFunction });

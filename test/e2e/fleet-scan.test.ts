@@ -20,8 +20,12 @@ import {
 import { notifierFromSettings } from '../../functions/lib/notify.ts';
 import { parseScanEvent, runScan, type ScanResult } from '../../functions/lib/scan.ts';
 import { scheduledEvent } from '../helpers/fixtures.ts';
-import { LocalDurableTestRunner, withDurableExecutionForTesting } from '../support/durable-testing.ts';
-import { setupLocalDurableEnvironment, teardownLocalDurableEnvironment } from '../support/local-starter.ts';
+import {
+  LocalDurableTestRunner,
+  setupQueuedDurableEnvironment,
+  withDurableExecutionForTesting,
+} from '../support/durable-testing.ts';
+import { teardownLocalDurableEnvironment } from '../support/local-starter.ts';
 
 /**
  * The durable fleet scan (issue 20 §4) against the sandbox: two spoke accounts in two regions and
@@ -107,7 +111,7 @@ function recordingStarter(): WorkflowStarter & {
 }
 
 const savedEnv = { ...process.env };
-beforeAll(() => setupLocalDurableEnvironment({ skipTime: true }));
+beforeAll(() => setupQueuedDurableEnvironment());
 afterAll(() => teardownLocalDurableEnvironment());
 afterEach(() => {
   process.env = { ...savedEnv };

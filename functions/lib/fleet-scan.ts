@@ -14,7 +14,7 @@ import {
   type InspectionTarget,
   inspectionTargetKey,
   inspectionTargets,
-  WHOLE_CLUSTER,
+  targetError,
 } from '@nodekeeper/core/plan';
 import { continuationCovered } from '@nodekeeper/core/rollout';
 import * as z from 'zod';
@@ -86,26 +86,8 @@ export async function inspectOneTarget(
   } catch (error) {
     if (!(error instanceof InspectionTooLargeError)) throw error;
     logger.error('target inspection too large for one result', { target: key, error: error.message });
-    return encodeInspection(targetFailure(target, error.message));
+    return encodeInspection(targetError(target, error.message));
   }
-}
-
-function targetFailure(target: Pick<InspectionTarget, 'accountId' | 'region'>, message: string) {
-  return {
-    fleet: {
-      nodegroups: [],
-      errors: [
-        {
-          accountId: target.accountId,
-          region: target.region,
-          cluster: WHOLE_CLUSTER,
-          nodegroup: null,
-          message,
-        },
-      ],
-    },
-    catalog: { parameters: { [target.region]: {} }, images: { [target.region]: {} } },
-  };
 }
 
 export interface FleetScanDeps {
@@ -164,7 +146,7 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
         ...deps.scan,
         marks: { lastPlannedAt: async () => started.lastPlannedAt, markPlanned: async () => undefined },
         inspect: async (target) =>
-          targetFailure(target, `target ${inspectionTargetKey(target)} was not inspected by this fleet scan`),
+          targetError(target, `target ${inspectionTargetKey(target)} was not inspected by this fleet scan`),
       });
     }
     const planNow = 'continuation' in scan ? new Date(started.at) : new Date(scan.time);
@@ -218,7 +200,7 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
           failure = error instanceof Error ? error.message : String(error);
         }
       }
-      inspections.set(key, targetFailure(target, `inspection of ${key} failed: ${failure}`));
+      inspections.set(key, targetError(target, `inspection of ${key} failed: ${failure}`));
     });
     // The scan program marks when it begins planning (it reads the ledger then): a continuation
     // asked for during the inspections is covered by this plan, whose budgets count its outcome.
@@ -226,7 +208,7 @@ export function createFleetScan(getDeps: () => FleetScanDeps) {
       ...deps.scan,
       inspect: async (target) =>
         inspections.get(inspectionTargetKey(target)) ??
-        targetFailure(target, `target ${inspectionTargetKey(target)} was not inspected by this fleet scan`),
+        targetError(target, `target ${inspectionTargetKey(target)} was not inspected by this fleet scan`),
     });
   };
 }

@@ -28,7 +28,7 @@ export {
   type WindowRelease,
   windowHolds,
 } from './src/history-window.ts';
-export { launchTemplateLookup, mergeInspections } from './src/inspection.ts';
+export { launchTemplateLookup, mergeInspections, targetError } from './src/inspection.ts';
 export type { FollowRule } from './src/kubernetes-version.ts';
 export {
   type AmiAgeRequest,

@@ -1,8 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { AwsAdapterError, describeAwsError } from './errors.ts';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { InspectFleetResult as Inspection } from './inspect.ts';
-import { isQualifiedFunctionArn } from './workflow-starter.ts';
+import { durableExecutionStarter } from './workflow-starter.ts';
 
 /**
  * The largest result one inspect invocation returns to the durable fleet scan: nodekeeper's own
@@ -90,32 +89,10 @@ export interface FleetScanStarter {
  * (or returns the existing execution) for a known name.
  */
 export function createFleetScanStarter(lambda: LambdaClient, functionArn: string): FleetScanStarter {
-  if (!isQualifiedFunctionArn(functionArn)) {
-    throw new AwsAdapterError(
-      'lambda',
-      'Invoke',
-      new Error(`fleet scan ARN must be qualified with a version or alias: ${functionArn}`),
-    );
-  }
+  const start = durableExecutionStarter(lambda, functionArn, 'fleet scan');
   return {
     async start({ executionName, event }) {
-      try {
-        await lambda.send(
-          new InvokeCommand({
-            FunctionName: functionArn,
-            InvocationType: 'Event',
-            DurableExecutionName: executionName,
-            Payload: new TextEncoder().encode(JSON.stringify(event)),
-          }),
-        );
-        return { kind: 'started' };
-      } catch (error) {
-        const { code } = describeAwsError(error);
-        // Only this means the name was taken; ResourceConflictException ("another operation is in
-        // progress", e.g. a deploy) must fail the scan so the event is delivered again.
-        if (code === 'DurableExecutionAlreadyStartedException') return { kind: 'already-started' };
-        throw new AwsAdapterError('lambda', 'Invoke', error, executionName);
-      }
+      return { kind: await start(executionName, event) };
     },
   };
 }

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { FleetTarget } from '@nodekeeper/core/config';
 import type {
   AmiAgeRequest,
   CatalogSnapshot,
@@ -21,8 +20,8 @@ import {
   releaseHistoriesWanted,
   releaseImagesToDescribe,
   TARGET_CONCURRENCY,
+  targetError,
   targetImageIds,
-  WHOLE_CLUSTER,
 } from '@nodekeeper/core/plan';
 import { createBatcher, createFlushGroup } from './batch.ts';
 import type { AwsClients } from './clients.ts';
@@ -469,29 +468,8 @@ export async function inspectFleet(options: InspectFleetOptions): Promise<Inspec
 }
 
 /** How many (account, region) targets are inspected at once by {@link inspectTargets} (core's plan pipeline's). */
-export { TARGET_CONCURRENCY };
-
-/** The inspection of a target that could not be read: one `error` item naming why. Pure. */
-export function targetError(
-  target: Pick<FleetTarget, 'accountId' | 'region'>,
-  message: string,
-): InspectFleetResult {
-  return {
-    fleet: {
-      nodegroups: [],
-      errors: [
-        {
-          accountId: target.accountId,
-          region: target.region,
-          cluster: WHOLE_CLUSTER,
-          nodegroup: null,
-          message,
-        },
-      ],
-    },
-    catalog: { parameters: { [target.region]: {} }, images: { [target.region]: {} } },
-  };
-}
+/** The inspection of a target that could not be read: one `error` item naming why (core's). Pure. */
+export { TARGET_CONCURRENCY, targetError };
 
 /**
  * Inspects one (account, region). For another account, its role is tried first

@@ -12,39 +12,53 @@ export function isQualifiedFunctionArn(arn: string): boolean {
 }
 
 /**
- * Starts rollout workflows as durable executions of the function at `functionArn` (qualified:
- * version or alias), asynchronously, named by the rollout's execution name. Lambda returns the
- * existing execution for a known name and the same payload, and answers
+ * A starter of durable executions of the function at `functionArn` (qualified: version or alias;
+ * anything else throws `<what> ARN must be qualified…` before any call), asynchronously and by
+ * name. Lambda returns the existing execution for a known name and the same payload, and answers
  * DurableExecutionAlreadyStartedException for a known name with another payload: both mean
- * "already started", so a duplicate scan starts nothing new.
+ * "already started". Only that exception does: ResourceConflictException ("another operation is in
+ * progress", e.g. a deploy) is a failed start, which the caller's next run tries again.
  */
-export function createLambdaWorkflowStarter(lambda: LambdaClient, functionArn: string): WorkflowStarter {
+export function durableExecutionStarter(
+  lambda: LambdaClient,
+  functionArn: string,
+  what: string,
+): (executionName: string, payload: unknown) => Promise<'started' | 'already-started'> {
   if (!isQualifiedFunctionArn(functionArn)) {
     throw new AwsAdapterError(
       'lambda',
       'Invoke',
-      new Error(`workflow ARN must be qualified with a version or alias: ${functionArn}`),
+      new Error(`${what} ARN must be qualified with a version or alias: ${functionArn}`),
     );
   }
+  return async (executionName, payload) => {
+    try {
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: functionArn,
+          InvocationType: 'Event',
+          DurableExecutionName: executionName,
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (describeAwsError(error).code === 'DurableExecutionAlreadyStartedException')
+        return 'already-started';
+      throw new AwsAdapterError('lambda', 'Invoke', error, executionName);
+    }
+  };
+}
+
+/**
+ * Starts rollout workflows as durable executions of the function at `functionArn` (qualified),
+ * named by the rollout's execution name, so a duplicate scan starts nothing new.
+ */
+export function createLambdaWorkflowStarter(lambda: LambdaClient, functionArn: string): WorkflowStarter {
+  const start = durableExecutionStarter(lambda, functionArn, 'workflow');
   return {
     async start({ executionName, request }) {
-      try {
-        await lambda.send(
-          new InvokeCommand({
-            FunctionName: functionArn,
-            InvocationType: 'Event',
-            DurableExecutionName: executionName,
-            Payload: new TextEncoder().encode(JSON.stringify({ request })),
-          }),
-        );
-        return { kind: 'started' };
-      } catch (error) {
-        const { code } = describeAwsError(error);
-        // Only this means the name was taken; ResourceConflictException ("another operation is in
-        // progress", e.g. a deploy) is a failed start, which the next scan tries again.
-        if (code === 'DurableExecutionAlreadyStartedException') return { kind: 'already-started' };
-        throw new AwsAdapterError('lambda', 'Invoke', error, executionName);
-      }
+      return { kind: await start(executionName, { request }) };
     },
   };
 }

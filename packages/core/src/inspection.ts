@@ -1,3 +1,5 @@
+import type { FleetTarget } from './config.ts';
+import { WHOLE_CLUSTER } from './planner.ts';
 import type { CatalogSnapshot, Fleet, Location } from './types/fleet.ts';
 
 /** What inspecting one (account, region) found: its node groups and errors, and the AMI facts read. */
@@ -81,4 +83,26 @@ export function launchTemplateUsersLookup(
     byTemplate.set(key, users);
   }
   return (t) => [...(byTemplate.get(JSON.stringify([t.accountId, t.region, t.id])) ?? [])];
+}
+
+/**
+ * The inspection of a target that could not be read (its role, its invocation, its size): one
+ * `error` item for the whole target naming why. Pure.
+ */
+export function targetError(target: Pick<FleetTarget, 'accountId' | 'region'>, message: string): Inspection {
+  return {
+    fleet: {
+      nodegroups: [],
+      errors: [
+        {
+          accountId: target.accountId,
+          region: target.region,
+          cluster: WHOLE_CLUSTER,
+          nodegroup: null,
+          message,
+        },
+      ],
+    },
+    catalog: { parameters: { [target.region]: {} }, images: { [target.region]: {} } },
+  };
 }

@@ -23,7 +23,7 @@ export function renderReadme(r: BenchResults): string {
   );
   p();
   p(
-    '`npm run bench` runs everything (about 10 minutes); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
+    '`npm run bench` runs everything (about 16 minutes on this machine); `-- --quick` is the CI smoke run (under a minute, asserts nothing about speed);',
   );
   p(
     '`-- --only scan,completion,coldstart,cost,fleetscale,fanout,ack,history` reruns some sections and keeps the others from results.json.',
@@ -327,7 +327,7 @@ export function renderReadme(r: BenchResults): string {
       `Issue 20 §4: ${fmt(d.nodegroups)} node groups (${d.accounts} accounts × ${d.regions} regions × ${fmt(d.clusters / d.targets)} clusters × ${fmt(d.nodegroups / d.clusters)} node groups, \`test/fixtures/large-fleet.ts\`) over ${fmt(d.targets)} (account, region) targets. With more targets than \`rollout.fanOutAboveTargets\` (${d.fanOutAboveTargets}${d.fansOut ? ': `fansOut(config)` is true' : ': **does not fan out**'}), the scan hands the fleet to the durable fleet scan (functions/lib/fleet-scan.ts): one invocation of the inspect function per target, ${d.fanOutConcurrency} in flight (\`rollout.fanOutConcurrency\`, one \`context.invoke\` each, started and awaited in target order), then the plan, summary and starts over the merged inspections.`,
     );
     p(
-      `The real \`createFleetScan\` runs under the durable SDK's local runner (real timers) for a nodekeeper schedule fire at ${d.planAt}. Each chained invoke runs the real \`inspectOneTarget\` in a fresh environment (its own clients, so one AssumeRole per target). The scan program reads and writes the ledger, approvals, recalls, the pause flag and the scan mark in the sandbox; Slack is off and a counting starter stands in for the workflow starts. The sandbox runs in its own process, adds ${d.latencyMs} ms to every call and meters a token bucket of ${d.bucketPerAccountRegion.burst} burst, ${d.bucketPerAccountRegion.ratePerSecond}/s per service **per account and region**, as in section 5.`,
+      `The real \`createFleetScan\` runs under the durable SDK's local runner (its queue-based scheduler, on real timers) for a nodekeeper schedule fire at ${d.planAt}. Each chained invoke runs the real \`inspectOneTarget\` in a fresh environment (its own clients, so one AssumeRole per target). The scan program reads and writes the ledger, approvals, recalls, the pause flag and the scan mark in the sandbox; Slack is off and a counting starter stands in for the workflow starts. The sandbox runs in its own process, adds ${d.latencyMs} ms to every call and meters a token bucket of ${d.bucketPerAccountRegion.burst} burst, ${d.bucketPerAccountRegion.ratePerSecond}/s per service **per account and region**, as in section 5.`,
     );
     p();
     p('| figure | value | goal |');

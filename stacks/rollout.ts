@@ -23,8 +23,9 @@ export const SCAN_RESERVED_CONCURRENCY = 1;
 
 /**
  * Durable execution limits of one fleet scan: its inspect invocations (each up to 15 minutes,
- * `rollout.fanOutConcurrency` at once) and then the scan program. A day holds thousands of targets
- * with room for the durable backend's retries. Its execution history is kept a week: long enough
+ * `rollout.fanOutConcurrency` at once) and then the scan program. A day holds 96 rounds of
+ * 15-minute inspections (4,800 targets at the default concurrency of 50; the bench's 500 targets
+ * took 3 minutes); docs/deploy.md says when a low concurrency could run it out. Its execution history is kept a week: long enough
  * to read why a scan failed, short enough that the checkpointed inspections (up to 256 KiB per
  * target) are not stored for a month.
  */
@@ -33,9 +34,10 @@ export const FLEET_SCAN_RETENTION = '7 days';
 
 /**
  * Memory of the fleet scan's invocation that plans: it holds every target's inspection at once
- * (the merged fleet and catalog) and plans them, like the scan of a fleet of 100,000 node groups.
- * 2048 MB is a choice pending the fleet-scale bench's measured peak; the scan has 1024 MB for
- * fleets of up to `rollout.fanOutAboveTargets` targets.
+ * (the merged fleet and catalog) and plans them. The bench's 100,000 node groups over 500 targets
+ * peaked at 570 MB of heap in that invocation (bench/README.md, durable fleet scan): 2048 MB leaves
+ * room for larger fleets. The scan has 1024 MB for fleets of up to `rollout.fanOutAboveTargets`
+ * targets.
  */
 export const FLEET_SCAN_MEMORY = '2048 MB';
 

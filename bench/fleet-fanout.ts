@@ -44,12 +44,13 @@ import { targetClientsFor } from '../functions/lib/deps.ts';
 import { createFleetScan, fansOut, inspectOneTarget } from '../functions/lib/fleet-scan.ts';
 import { logger as functionsLogger } from '../functions/lib/logger.ts';
 import { type ScanDeps, type ScanResult, scanPlanPorts } from '../functions/lib/scan.ts';
-import { type FleetFileInput, generateFleet, minimalInspectionCalls } from '../test/fixtures/large-fleet.ts';
+import { minimalInspectionCalls } from '../test/fixtures/large-fleet.ts';
 import {
   LocalDurableTestRunner,
   setupQueuedDurableEnvironment,
   withDurableExecutionForTesting,
 } from '../test/support/durable-testing.ts';
+import { multiAccountFleet } from './fleet-scale.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
 
 const credentials = { accessKeyId: 'AKIASANDBOXEXAMPLE', secretAccessKey: 'sandbox-secret' };
@@ -165,10 +166,6 @@ export interface FleetFanoutResults {
   } | null;
 }
 
-function accountId(i: number): string {
-  return String(200000000000 + i * 1111);
-}
-
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /**
@@ -209,28 +206,7 @@ export async function runFleetFanoutBench(
   options: FleetFanoutOptions,
   log: (line: string) => void,
 ): Promise<FleetFanoutResults> {
-  const accounts = Array.from({ length: options.accounts }, (_, i) => accountId(i + 1));
-  const role = (account: string) => `arn:aws:iam::${account}:role/nodekeeper-spoke`;
-  const partitions = accounts.flatMap((account) =>
-    options.regions.map((region) =>
-      generateFleet({
-        clusters: options.clustersPerTarget,
-        nodegroupsPerCluster: options.nodegroupsPerCluster,
-        accountId: account,
-        region,
-      }),
-    ),
-  );
-  const hub: FleetFileInput & Record<string, unknown> = {
-    ...generateFleet({
-      clusters: 0,
-      nodegroupsPerCluster: 0,
-      accountId: HUB,
-      region: options.regions[0] ?? 'us-east-1',
-    }),
-    roles: accounts.map((a) => ({ arn: role(a), externalId: `nk-${a}` })),
-    partitions,
-  };
+  const { partitions, hub, targets: targetConfigs, nodegroups, homeRegion } = multiAccountFleet(options);
   const minimumByOperation: Record<string, number> = {};
   for (const p of partitions) {
     for (const [op, n] of Object.entries(minimalInspectionCalls(p))) add(minimumByOperation, op, n);
@@ -239,16 +215,9 @@ export async function runFleetFanoutBench(
   add(minimumByOperation, 'GetCallerIdentity', partitions.length);
   add(minimumByOperation, 'AssumeRole', partitions.length);
   const minimum = Object.values(minimumByOperation).reduce((a, b) => a + b, 0);
-  const homeRegion = options.regions[0] ?? 'us-east-1';
   const config: Config = parseConfig({
     regions: [homeRegion],
-    targets: accounts.map((a) => ({
-      accountId: a,
-      readRoleArn: role(a),
-      writeRoleArn: `${role(a)}-write`,
-      externalId: `nk-${a}`,
-      regions: options.regions,
-    })),
+    targets: targetConfigs,
     ...(options.fanOutAboveTargets === undefined
       ? {}
       : { rollout: { fanOutAboveTargets: options.fanOutAboveTargets } }),
@@ -259,8 +228,6 @@ export async function runFleetFanoutBench(
       `${targets.length} targets do not exceed rollout.fanOutAboveTargets (${config.rollout.fanOutAboveTargets}): the scan would not fan out`,
     );
   }
-  const nodegroups =
-    options.accounts * options.regions.length * options.clustersPerTarget * options.nodegroupsPerCluster;
   log(
     `fleet fan-out: ${options.accounts} accounts × ${options.regions.length} regions × ${options.clustersPerTarget} clusters × ${options.nodegroupsPerCluster} node groups = ${nodegroups.toLocaleString('en-US')} node groups, ${targets.length} targets (fans out above ${config.rollout.fanOutAboveTargets}, ${config.rollout.fanOutConcurrency} at once)`,
   );

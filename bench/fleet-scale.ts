@@ -58,12 +58,24 @@ function accountId(i: number): string {
   return String(200000000000 + i * 1111);
 }
 
-export async function runFleetScaleBench(
-  options: FleetScaleOptions,
-  log: (line: string) => void,
-): Promise<FleetScaleResults> {
+/** The shape of a multi-account bench fleet: accounts × regions × clusters × node groups. */
+export interface MultiAccountFleetOptions {
+  accounts: number;
+  regions: string[];
+  clustersPerTarget: number;
+  nodegroupsPerCluster: number;
+}
+
+/**
+ * The fleet both multi-account benches scan (fleet scale, the durable fleet scan): `accounts`
+ * spokes, each with a read role the sandbox trusts (external ID `nk-<account>`), a generated
+ * partition per (account, region), the hub's own public parameters and images, and the config's
+ * targets for them.
+ */
+export function multiAccountFleet(options: MultiAccountFleetOptions) {
   const accounts = Array.from({ length: options.accounts }, (_, i) => accountId(i + 1));
   const role = (account: string) => `arn:aws:iam::${account}:role/nodekeeper-spoke`;
+  const homeRegion = options.regions[0] ?? 'us-east-1';
   const partitions = accounts.flatMap((account) =>
     options.regions.map((region) =>
       generateFleet({
@@ -75,15 +87,28 @@ export async function runFleetScaleBench(
     ),
   );
   const hub: FleetFileInput & Record<string, unknown> = {
-    ...generateFleet({
-      clusters: 0,
-      nodegroupsPerCluster: 0,
-      accountId: HUB,
-      region: options.regions[0] ?? 'us-east-1',
-    }),
+    ...generateFleet({ clusters: 0, nodegroupsPerCluster: 0, accountId: HUB, region: homeRegion }),
     roles: accounts.map((a) => ({ arn: role(a), externalId: `nk-${a}` })),
     partitions,
   };
+  const targets = accounts.map((a) => ({
+    accountId: a,
+    // Inspection assumes the read-only role only; the mutating one is never used here.
+    readRoleArn: role(a),
+    writeRoleArn: `${role(a)}-write`,
+    externalId: `nk-${a}`,
+    regions: options.regions,
+  }));
+  const nodegroups =
+    options.accounts * options.regions.length * options.clustersPerTarget * options.nodegroupsPerCluster;
+  return { accounts, homeRegion, partitions, hub, targets, nodegroups };
+}
+
+export async function runFleetScaleBench(
+  options: FleetScaleOptions,
+  log: (line: string) => void,
+): Promise<FleetScaleResults> {
+  const { accounts, partitions, hub, targets: targetConfigs, nodegroups } = multiAccountFleet(options);
   const minApiCalls =
     partitions.reduce((sum, p) => {
       const m = minimalInspectionCalls(p);
@@ -92,20 +117,8 @@ export async function runFleetScaleBench(
     // One GetCallerIdentity per target (the reachability check) and one AssumeRole per account.
     partitions.length +
     accounts.length;
-  const config = parseConfig({
-    regions: [options.regions[0] ?? 'us-east-1'],
-    targets: accounts.map((a) => ({
-      accountId: a,
-      // Inspection assumes the read-only role only; the mutating one is never used here.
-      readRoleArn: role(a),
-      writeRoleArn: `${role(a)}-write`,
-      externalId: `nk-${a}`,
-      regions: options.regions,
-    })),
-  });
+  const config = parseConfig({ regions: [options.regions[0] ?? 'us-east-1'], targets: targetConfigs });
   const targets = fleetTargets(config);
-  const nodegroups =
-    options.accounts * options.regions.length * options.clustersPerTarget * options.nodegroupsPerCluster;
   log(
     `fleet scale: ${options.accounts} accounts × ${options.regions.length} regions × ${options.clustersPerTarget} clusters × ${options.nodegroupsPerCluster} node groups = ${nodegroups.toLocaleString('en-US')} node groups`,
   );

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '@nodekeeper/cli';
 import type { Plan } from '@nodekeeper/core/plan';
 import { demoFleet, type Sandbox, startSandbox } from '@nodekeeper/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEnv } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/simulation.ts';
 
 /**
  * The safety commands (pause, resume, approve, schedule, plan --ignore-window) over real HTTP, run
@@ -14,22 +14,7 @@ import { sandboxEnv } from '../helpers/cli.ts';
 
 const savedEnv = { ...process.env };
 
-async function runCli(args: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env,
-    cwd: process.cwd(),
-    interactive: false,
-  });
-  return { code, stdout, stderr };
-}
+const runCli = runCliInProcess;
 
 const config = join(tmpdir(), `nodekeeper-safety-${process.pid}.json`);
 const ledger = {

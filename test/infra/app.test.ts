@@ -5,6 +5,7 @@ import { ledgerTableRequest } from '@nodekeeper/sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_SCAN_INVOCATION_TIMEOUT_MS, INSPECT_TIMEOUT_MS } from '../../bench/fleet-fanout.ts';
 import { parseScanEvent } from '../../functions/lib/scan.ts';
+import { readSettings } from '../../functions/lib/settings.ts';
 import { NODEJS_BUNDLE } from '../../stacks/bundle.ts';
 import { functionPermissions, resourceNames, toSstPermissions } from '../../stacks/permissions.ts';
 import { scheduleArn, substituteSchedulerContext } from '../helpers/scheduler.ts';
@@ -252,6 +253,8 @@ describe('the nodekeeper app', () => {
       const fleetArn = `${functionArn(names.functions['rollout-fanout'])}:1`;
       const env = lambda('RolloutScan').environment.variables as Record<string, string>;
       expect(env.NODEKEEPER_FLEET_SCAN_ARN).toBe(fleetArn);
+      // The scan's own settings reader finds it under the name the stack sets.
+      expect(readSettings(env).fleetScanArn).toBe(fleetArn);
       // What the scan's starter sends with that value, against what its role allows.
       const { createFleetScanStarter } = await import('@nodekeeper/aws/lambda');
       const sent: Array<{ FunctionName?: string; InvocationType?: string }> = [];
@@ -283,6 +286,12 @@ describe('the nodekeeper app', () => {
       // Pinned: the chained invoke runs the inspect code deployed with this fleet scan.
       expect(env.NODEKEEPER_INSPECT_FUNCTION).toBe(`${inspect}:1`);
       expect(env.NODEKEEPER_FLEET_SCAN_ARN).toBeUndefined();
+      // The fleet scan's settings reader finds both under the names the stack sets.
+      expect(readSettings(env)).toMatchObject({
+        workflowArn: env.NODEKEEPER_WORKFLOW_ARN,
+        inspectFunction: `${inspect}:1`,
+        fleetScanArn: null,
+      });
       const invoke = grantedOn('RolloutFleetScanHandlerRole', 'lambda:InvokeFunction');
       expect(invoke).toEqual([
         `${functionArn(names.functions['rollout-workflow'])}:*`,
